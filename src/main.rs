@@ -1,0 +1,3 @@
+fn main() {
+    println!("lsm {}", env!("CARGO_PKG_VERSION"));
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = lsm::lnd::proto::lnrpc::GetStateRequest {};
+}
