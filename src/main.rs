@@ -1,3 +1,76 @@
-fn main() {
-    println!("lsm {}", env!("CARGO_PKG_VERSION"));
+//! The `lsm` binary: parse flags, run the command, map the outcome to an exit
+//! code. All logic lives in the library.
+
+use clap::Parser;
+use lsm::cli::{self, Cli, Context};
+use lsm::output::{Output, style};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // One crypto provider for tonic and bollard (crates.md pitfall 1).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let cli = Cli::parse();
+    let output = Output {
+        json: cli.global.json,
+        verbose: cli.global.verbose,
+        quiet: cli.global.quiet,
+        color: !cli.global.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    output.install();
+    init_logging(&output);
+    let ctx = Context {
+        global: cli.global.clone(),
+        output,
+    };
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            anstream::eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(cli::run(cli, &ctx)) {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            let e = style::ERROR;
+            anstream::eprintln!("{e}error{e:#}: {}", failure.message);
+            for h in &failure.hints {
+                anstream::eprintln!("  {}help{:#}: {h}", style::BOLD, style::BOLD);
+            }
+            if ctx.output.json {
+                let doc = serde_json::json!({
+                    "ok": false,
+                    "exit_code": failure.exit.code(),
+                    "error": failure.message,
+                    "hints": failure.hints,
+                });
+                let _ = ctx.output.print_json(&doc);
+            }
+            failure.exit.into()
+        }
+    }
+}
+
+/// Logs go to stderr only; `-vv` turns on debug, RUST_LOG overrides.
+fn init_logging(output: &Output) {
+    let default = match (output.quiet, output.verbose) {
+        (true, _) => "error",
+        (_, 0 | 1) => "warn",
+        (_, 2) => "lsm=debug,warn",
+        _ => "lsm=trace,debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LSM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(output.color)
+        .without_time()
+        .try_init();
 }

@@ -1,4 +1,5 @@
 //! Everything lsm needs to speak to lnd: the generated protos, the
 //! pinned-TLS gRPC client, typed errors and the offline macaroon codec.
 
+pub mod permissions;
 pub mod proto;

@@ -1,0 +1,79 @@
+//! Command-line interface: clap definitions, one file per command. Each
+//! command is `run(&Args, &Context) -> CmdResult`; `main` maps the result to
+//! an exit code in one place.
+
+pub mod completions;
+
+use crate::error::CmdResult;
+use crate::output::Output;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// lsm keeps an lnd remote signer exactly as declared in signer.toml.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lsm",
+    version,
+    about = "Keep an lnd remote signer exactly as declared in signer.toml",
+    long_about = "lsm is a declarative reconciler for an lnd remote signer. Declare the signer in \
+                  signer.toml; `lsm plan` shows what differs from the real Docker or native state \
+                  and why; `lsm apply` converges it, idempotently and crash-safely.",
+    after_help = "Exit codes: 0 ok/no changes, 1 error, 2 changes (with --detailed-exitcode), \
+                  3 stale plan, 4 lock held, 5 blocked by a protection."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The manifest to use.
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Machine-readable JSON on stdout; logs stay on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Never use colour (NO_COLOR is honoured too).
+    #[arg(long = "no-color", global = true)]
+    pub no_color: bool,
+    /// More detail: -v shows where every resolved value came from; -vv adds debug logs.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors and the essential result.
+    #[arg(short = 'q', long = "quiet", global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
+}
+
+/// What every command gets from `main`.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub global: GlobalArgs,
+    pub output: Output,
+}
+
+impl Context {
+    /// The manifest path: `-f FILE`, else `./signer.toml`.
+    pub fn manifest_path(&self) -> PathBuf {
+        self.global
+            .file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("signer.toml"))
+    }
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli, ctx: &Context) -> CmdResult {
+    match &cli.command {
+        Command::Completions(args) => completions::run(args, ctx),
+    }
+}

@@ -1,0 +1,64 @@
+//! The one error type commands return to `main`. Modules keep their own typed
+//! errors (thiserror) and convert into [`Failure`], which carries the exit code
+//! automation routes on and the text a human needs to fix the problem.
+
+use crate::exit::Exit;
+use std::fmt;
+
+/// A command failure: what went wrong, how to fix it, and which exit code.
+///
+/// `message` may span several lines (rendered manifest diagnostics do). It must
+/// never contain secret material: callers pass fingerprints, never secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+    pub hints: Vec<String>,
+}
+
+impl Failure {
+    /// A plain error (exit 1).
+    pub fn error(message: impl Into<String>) -> Self {
+        Failure {
+            exit: Exit::Error,
+            message: message.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// A failure with a specific exit code.
+    pub fn with_exit(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// Adds a "how to fix it" line.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        for h in &self.hints {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::error(e.to_string())
+    }
+}
+
+/// Result of a command: the exit code on success (0 or 2), or a failure.
+pub type CmdResult = Result<Exit, Failure>;

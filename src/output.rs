@@ -1,0 +1,50 @@
+//! Where output goes and how it looks. Machine output (`--json`) goes to
+//! stdout; logs, progress and human diagnostics go to stderr. Colour follows
+//! `--no-color`, `NO_COLOR`, `CLICOLOR=0` and whether the stream is a TTY
+//! (anstream strips ANSI codes when colour is off).
+
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+use std::io::Write;
+
+/// Output settings derived from the global flags once, in `main`.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// Print machine-readable JSON on stdout instead of human text.
+    pub json: bool,
+    /// Verbosity: 0 concise, 1 `-v` (value sources), 2+ debug logs.
+    pub verbose: u8,
+    /// `-q`: only errors and the essential result.
+    pub quiet: bool,
+    /// Colour is allowed at all (not `--no-color`, not `NO_COLOR`).
+    pub color: bool,
+}
+
+impl Output {
+    /// Applies the global colour choice to anstream for the whole process.
+    pub fn install(self) {
+        if !self.color {
+            anstream::ColorChoice::Never.write_global();
+        }
+    }
+
+    /// Prints a serialisable value as pretty JSON on stdout.
+    pub fn print_json<T: Serialize>(&self, value: &T) -> std::io::Result<()> {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, value)?;
+        writeln!(out)
+    }
+}
+
+/// Styles shared by every renderer, so plans and diagnostics look alike.
+pub mod style {
+    use super::*;
+    pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+    pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
+    pub const CREATE: Style = AnsiColor::Green.on_default();
+    pub const UPDATE: Style = AnsiColor::Yellow.on_default();
+    pub const DESTROY: Style = AnsiColor::Red.on_default();
+    pub const ACCENT: Style = AnsiColor::Cyan.on_default();
+    pub const BOLD: Style = Style::new().bold();
+    pub const DIM: Style = Style::new().dimmed();
+}
