@@ -11,8 +11,11 @@
 //! | [`error`], [`exit`] | the failure type and exit codes every command shares |
 //! | [`output`] | JSON on stdout, humans and logs on stderr, colour rules |
 
+pub mod apply;
 pub mod cli;
 pub mod error;
 pub mod exit;
+pub mod fsutil;
 pub mod lnd;
 pub mod output;
+pub mod plan;

@@ -1,0 +1,95 @@
+//! Crash-safe file writes. A reader (or a crash) sees the old file or the new
+//! one, never half of either: write a temp file in the same directory, fsync
+//! it, rename it over the target, fsync the directory.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// How an atomic write treats an existing target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Replace it.
+    Replace,
+    /// Refuse with `ErrorKind::AlreadyExists` (the seed file's rule).
+    Refuse,
+}
+
+/// Writes `bytes` to `path` atomically with `mode` (set on the temp file
+/// before any byte is written, so the content is never exposed wider).
+pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32, existing: Existing) -> io::Result<()> {
+    let dir = parent_dir(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".lsm-tmp-")
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(&dir)?;
+    // Builder::permissions is subject to the umask on some paths; be explicit.
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    match existing {
+        Existing::Replace => {
+            tmp.persist(path).map_err(|e| e.error)?;
+        }
+        Existing::Refuse => {
+            tmp.persist_noclobber(path).map_err(|e| e.error)?;
+        }
+    }
+    sync_dir(&dir)
+}
+
+/// fsyncs a directory so a rename or unlink in it is durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Creates `dir` (and parents) and forces its mode, e.g. 0700 for secrets.
+pub fn ensure_dir(dir: &Path, mode: u32) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let meta = fs::metadata(dir)?;
+    if meta.permissions().mode() & 0o7777 != mode {
+        fs::set_permissions(dir, fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+/// The mode bits of a file, if it exists.
+pub fn mode_of(path: &Path) -> Option<u32> {
+    fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_with_mode_and_refuses_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("seed.txt");
+        atomic_write(&p, b"one", 0o600, Existing::Refuse).unwrap();
+        assert_eq!(mode_of(&p), Some(0o600));
+        let err = atomic_write(&p, b"two", 0o600, Existing::Refuse).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&p).unwrap(), b"one");
+        atomic_write(&p, b"three", 0o644, Existing::Replace).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"three");
+        assert_eq!(mode_of(&p), Some(0o644));
+        // No temp file is left behind.
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+}

@@ -1,0 +1,169 @@
+//! One planned change to one resource, with the reason an operator needs to
+//! trust it. The executor never decides *what* to do; it carries out
+//! [`Action::op`] exactly as planned.
+
+use crate::plan::op::Op;
+use serde::Serialize;
+use std::fmt;
+
+/// A resource address, `<type>.<name>`: `container.signer`, `file.lnd_conf`.
+/// Addresses are stable identifiers for JSON consumers and saved plans.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Address(pub String);
+
+impl Address {
+    pub fn new(kind: &str, name: &str) -> Self {
+        Address(format!("{kind}.{name}"))
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What happens to a resource. The symbols follow Terraform's, which CI
+/// reviewers already read fluently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// `+` the resource does not exist and will be created.
+    Create,
+    /// `~` the resource exists and is changed in place.
+    Update,
+    /// `-/+` the resource is destroyed and created again.
+    Replace,
+    /// `-` the resource is removed.
+    Destroy,
+    /// `>` a stopped signer is started.
+    Start,
+    /// `>` a running signer is restarted (e.g. to pick up lnd.conf).
+    Restart,
+}
+
+impl ActionKind {
+    /// The plan symbol, padded by the renderer.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ActionKind::Create => "+",
+            ActionKind::Update => "~",
+            ActionKind::Replace => "-/+",
+            ActionKind::Destroy => "-",
+            ActionKind::Start | ActionKind::Restart => ">",
+        }
+    }
+
+    /// Terraform-style `change.actions` list for JSON consumers.
+    pub fn json_actions(self) -> &'static [&'static str] {
+        match self {
+            ActionKind::Create => &["create"],
+            ActionKind::Update => &["update"],
+            ActionKind::Replace => &["delete", "create"],
+            ActionKind::Destroy => &["delete"],
+            ActionKind::Start => &["start"],
+            ActionKind::Restart => &["restart"],
+        }
+    }
+
+    /// The verb shown before the address in human output.
+    pub fn verb(self) -> &'static str {
+        match self {
+            ActionKind::Create => "create",
+            ActionKind::Update => "update",
+            ActionKind::Replace => "replace",
+            ActionKind::Destroy => "destroy",
+            ActionKind::Start => "start",
+            ActionKind::Restart => "restart",
+        }
+    }
+}
+
+/// Extra context for a reviewer. None of it may carry secret material:
+/// secrets appear as fingerprints only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Detail {
+    /// A field that changes, e.g. `rpc port: 10012 → 10022`.
+    Change {
+        field: String,
+        from: String,
+        to: String,
+    },
+    /// A text file that changes; rendered as a unified diff.
+    FileDiff {
+        path: String,
+        old: Option<String>,
+        new: String,
+    },
+    /// A free-form remark ("the volume and its wallet are kept").
+    Note { text: String },
+}
+
+/// One reasoned step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    pub address: Address,
+    pub kind: ActionKind,
+    /// Why this action is needed, in the operator's terms.
+    pub reason: String,
+    /// Attributes that force a replacement (empty unless `kind` is Replace).
+    pub replace_paths: Vec<String>,
+    /// True when the watch-only node loses its signer for a while.
+    pub disruptive: bool,
+    /// True when the change repairs something altered outside lsm.
+    pub drift: bool,
+    pub details: Vec<Detail>,
+    /// What the executor does.
+    pub op: Op,
+}
+
+impl Action {
+    pub fn new(address: Address, kind: ActionKind, reason: impl Into<String>, op: Op) -> Self {
+        Action {
+            address,
+            kind,
+            reason: reason.into(),
+            replace_paths: Vec::new(),
+            disruptive: false,
+            drift: false,
+            details: Vec::new(),
+            op,
+        }
+    }
+
+    pub fn disruptive(mut self) -> Self {
+        self.disruptive = true;
+        self
+    }
+
+    pub fn drift(mut self) -> Self {
+        self.drift = true;
+        self
+    }
+
+    pub fn replace_path(mut self, path: impl Into<String>) -> Self {
+        self.replace_paths.push(path.into());
+        self
+    }
+
+    pub fn detail(mut self, detail: Detail) -> Self {
+        self.details.push(detail);
+        self
+    }
+
+    pub fn note(self, text: impl Into<String>) -> Self {
+        self.detail(Detail::Note { text: text.into() })
+    }
+}
+
+/// A protection that refuses the plan (exit 5): applying would risk the seed
+/// or the wallet. Blockers are shown instead of being silently skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocker {
+    pub address: Address,
+    pub reason: String,
+    /// What the operator can do about it.
+    pub fix: String,
+}

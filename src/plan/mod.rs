@@ -1,0 +1,87 @@
+//! The plan: the ordered, reasoned actions that take the observed signer to
+//! the desired one. Built by diffing; rendered for humans ([`render`]) and
+//! machines ([`document`]); saved and stale-checked ([`saved`]).
+//!
+//! Resources form a chain — image → volume → config → signer → wallet →
+//! macaroon → bundle — and the plan lists actions in that order, which is the
+//! order the executor runs them in.
+
+pub mod action;
+pub mod document;
+pub mod op;
+pub mod render;
+pub mod saved;
+
+pub use action::{Action, ActionKind, Address, Blocker, Detail};
+pub use op::Op;
+
+use serde::Serialize;
+
+/// Who the plan is for; printed in its header and stored in plan files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subject {
+    /// `[signer] name`.
+    pub signer: String,
+    /// `docker` or `native`.
+    pub runtime: String,
+    /// `[signer] network`.
+    pub network: String,
+    /// What runs: `image:tag[@digest]` or the lnd binary.
+    pub target: String,
+    /// The manifest's file name, for "matches signer.toml".
+    pub manifest_name: String,
+}
+
+/// A complete plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub subject: Subject,
+    /// Digest of the resolved manifest the plan was made from.
+    pub manifest_hash: String,
+    /// Digest of everything observed; a saved plan is stale when it differs.
+    pub observed_digest: String,
+    pub actions: Vec<Action>,
+    pub blockers: Vec<Blocker>,
+    /// Things worth knowing that change nothing (e.g. "wallet state is known
+    /// only once the signer runs").
+    pub notes: Vec<String>,
+}
+
+/// Counts for the summary line, Terraform-style.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub replace: usize,
+    pub destroy: usize,
+}
+
+impl Plan {
+    /// True when applying would change something.
+    pub fn changed(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
+    /// True when a protection refuses the plan (exit 5).
+    pub fn blocked(&self) -> bool {
+        !self.blockers.is_empty()
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for a in &self.actions {
+            match a.kind {
+                ActionKind::Create => s.add += 1,
+                ActionKind::Update | ActionKind::Start | ActionKind::Restart => s.change += 1,
+                ActionKind::Replace => s.replace += 1,
+                ActionKind::Destroy => s.destroy += 1,
+            }
+        }
+        s
+    }
+
+    /// Actions that interrupt the watch-only node's access to its signer.
+    pub fn disruptive_count(&self) -> usize {
+        self.actions.iter().filter(|a| a.disruptive).count()
+    }
+}

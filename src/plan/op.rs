@@ -1,0 +1,83 @@
+//! What the executor does for an action. Ops carry only tags and small
+//! parameters: the content they write (container spec, lnd.conf bytes) is
+//! recomputed from the resolved manifest at apply time, and a saved plan is
+//! only applied when that manifest's hash is unchanged.
+
+use serde::Serialize;
+
+/// An executable step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// A step the runtime (Docker or native) carries out.
+    Runtime(RuntimeOp),
+    /// A step on the wallet, its secrets or the signer's gRPC API.
+    Wallet(WalletOp),
+    /// A step on the watch-only macaroon.
+    Macaroon(MacaroonOp),
+    /// A step on the exported credentials bundle.
+    Bundle(BundleOp),
+}
+
+/// Runtime steps. Plan and apply never look inside them; the runtime that
+/// planned them executes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum RuntimeOp {
+    /// Pull the lnd image (checked against the digest when pinned).
+    PullImage,
+    /// Create the named data volume.
+    CreateVolume,
+    /// Write the rendered lnd.conf where lnd reads it.
+    WriteConfig,
+    /// Place the wallet password where lnd's wallet-unlock-password-file points.
+    WritePasswordFile,
+    /// Create (and start) the signer.
+    CreateSigner,
+    /// Remove and create the signer again; its data is kept.
+    ReplaceSigner,
+    /// Start a stopped signer.
+    StartSigner,
+    /// Restart a running signer so it reads a changed config.
+    RestartSigner,
+    /// Stop and remove the signer; its data is kept.
+    RemoveSigner,
+    /// Remove the data volume (and so the wallet): `destroy --purge-volume` only.
+    RemoveVolume,
+    /// Install or update the systemd unit.
+    InstallUnit,
+}
+
+/// Wallet steps, in the order a fresh signer needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum WalletOp {
+    /// Generate wallet-password.txt (never overwrites).
+    GeneratePassword,
+    /// GenSeed → seed.txt (durable) → InitWallet.
+    CreateWallet,
+    /// InitWallet with the words already in seed.txt.
+    RestoreWallet,
+    /// UnlockWallet with wallet-password.txt.
+    UnlockWallet,
+}
+
+/// Macaroon steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum MacaroonOp {
+    /// BakeMacaroon with the declared permissions and root key id.
+    Bake,
+    /// DeleteMacaroonID: revoke every macaroon of an old root key id.
+    Revoke { root_key_id: u64 },
+}
+
+/// Bundle steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum BundleOp {
+    /// Write the bundle files that differ from the live signer.
+    Export { files: Vec<String> },
+    /// Remove files that no longer belong (e.g. admin.macaroon after a scope change).
+    RemoveStale { files: Vec<String> },
+}
