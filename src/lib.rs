@@ -13,9 +13,11 @@
 
 pub mod apply;
 pub mod cli;
+pub mod desired;
 pub mod error;
 pub mod exit;
 pub mod fsutil;
 pub mod lnd;
 pub mod output;
 pub mod plan;
+pub mod secrets;
