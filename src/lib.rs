@@ -12,6 +12,7 @@
 //! | [`output`] | JSON on stdout, humans and logs on stderr, colour rules |
 
 pub mod apply;
+pub mod bundle;
 pub mod cli;
 pub mod desired;
 pub mod error;
