@@ -38,8 +38,11 @@ pub fn build(files: &[(String, Vec<u8>)]) -> std::io::Result<Zeroizing<String>> 
 const MAX_ENTRIES: usize = 64;
 const MAX_ENTRY_BYTES: u64 = 4 * 1024 * 1024;
 
+/// A file taken out of an archive: its name and (secret) content.
+pub type Entry = (String, Zeroizing<Vec<u8>>);
+
 /// Decodes base64 text and extracts the top-level regular files.
-pub fn extract(text: &[u8]) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>, String> {
+pub fn extract(text: &[u8]) -> Result<Vec<Entry>, String> {
     let compact: Vec<u8> = text
         .iter()
         .copied()
