@@ -22,3 +22,4 @@ pub mod lnd;
 pub mod output;
 pub mod plan;
 pub mod secrets;
+pub mod wallet;

@@ -60,6 +60,8 @@ pub enum WalletOp {
     RestoreWallet,
     /// UnlockWallet with wallet-password.txt.
     UnlockWallet,
+    /// chmod the secrets directory to 0700 and its files to 0600.
+    FixPermissions,
 }
 
 /// Macaroon steps.
