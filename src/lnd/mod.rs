@@ -1,5 +1,7 @@
 //! Everything lsm needs to speak to lnd: the generated protos, the
 //! pinned-TLS gRPC client, typed errors and the offline macaroon codec.
 
+pub mod fingerprint;
+pub mod macaroon;
 pub mod permissions;
 pub mod proto;
