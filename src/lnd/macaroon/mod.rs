@@ -128,7 +128,7 @@ impl Macaroon {
         }
         let mut r = Reader::new(bytes, 1);
 
-        let header = r.section("macaroon header")?;
+        let header = r.section("macaroon header", "the macaroon header")?;
         let (location, identifier) = location_and_id(&header, "macaroon header")?;
         let identifier = identifier.ok_or(MacaroonError::MissingIdentifier("macaroon header"))?;
         if let Some(p) = header.get(usize::from(location.is_some()) + 1) {
@@ -141,7 +141,7 @@ impl Macaroon {
 
         let mut caveats = Vec::new();
         loop {
-            let section = r.section("caveat section")?;
+            let section = r.section("caveat section", "a caveat section")?;
             if section.is_empty() {
                 break;
             }
