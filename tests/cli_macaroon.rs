@@ -58,17 +58,23 @@ fn inspects_a_binary_admin_macaroon_file() {
     assert_no_secret(&out.stderr, &fixture_hex("admin-warnet.hex"));
 }
 
-#[test]
-fn json_output_has_decimal_root_key_id_and_permission_strings() {
-    let hex = fixture_hex("admin-warnet.hex");
+/// Runs `lsm --json macaroon inspect INPUT`, expects success, parses stdout.
+fn inspect_json(input: &str) -> (std::process::Output, serde_json::Value) {
     let out = lsm()
-        .args(["--json", "macaroon", "inspect", &hex])
+        .args(["--json", "macaroon", "inspect", input])
         .assert()
         .success()
         .get_output()
         .clone();
+    let v = serde_json::from_slice(&out.stdout).unwrap();
+    (out, v)
+}
+
+#[test]
+fn json_output_has_decimal_root_key_id_and_permission_strings() {
+    let hex = fixture_hex("admin-warnet.hex");
+    let (out, v) = inspect_json(&hex);
     assert_no_secret(&out.stdout, &hex);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["root_key_id"], "0");
     assert_eq!(v["location"], "lnd");
     let perms: Vec<String> = permissions::admin().iter().map(|p| p.to_string()).collect();
@@ -91,13 +97,7 @@ fn caveats_show_kind_and_expiry() {
             "time-before 2022-08-08T08:10:04.88930363Z  (expired)",
         ))
         .stdout(predicate::str::contains("  ipaddr 1.2.3.4\n"));
-    let out = lsm()
-        .args(["--json", "macaroon", "inspect", &hex])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, v) = inspect_json(&hex);
     assert_eq!(
         v["caveats"],
         serde_json::json!([
@@ -163,47 +163,41 @@ fn a_truncated_hex_argument_exits_1_without_echoing_it() {
     assert_no_secret(&out.stderr, &hex);
 }
 
+/// `lsm macaroon inspect PATH` exits 1 and says `needle` on stderr.
+fn inspect_fails(path: &std::path::Path, needle: &str) {
+    lsm()
+        .args(["macaroon", "inspect"])
+        .arg(path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(needle));
+}
+
 #[test]
 fn non_macaroon_inputs_exit_1() {
     let dir = tempfile::tempdir().unwrap();
-    let text = dir.path().join("notes.txt");
-    std::fs::write(&text, "hello\n").unwrap();
-    lsm()
-        .args(["macaroon", "inspect"])
-        .arg(&text)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "notes.txt is not a valid lnd macaroon",
-        ));
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    inspect_fails(
+        &write("notes.txt", b"hello\n"),
+        "notes.txt is not a valid lnd macaroon",
+    );
     // A v1 (base64 text) macaroon.
-    let v1 = dir.path().join("v1.macaroon");
-    std::fs::write(&v1, "MDAxY2xvY2F0aW9uIGh0dHA6Ly9teWJhbmsvCg").unwrap();
-    lsm()
-        .args(["macaroon", "inspect"])
-        .arg(&v1)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("not a hex digit"));
+    inspect_fails(
+        &write("v1.macaroon", b"MDAxY2xvY2F0aW9uIGh0dHA6Ly9teWJhbmsvCg"),
+        "not a hex digit",
+    );
     // A binary macaroon whose identifier is not lnd's.
-    let foreign = dir.path().join("foreign.macaroon");
-    let mut bytes = vec![2u8, 2, 2, b'i', b'd', 0, 0, 6, 32];
-    bytes.extend([0u8; 32]);
-    std::fs::write(&foreign, &bytes).unwrap();
-    lsm()
-        .args(["macaroon", "inspect"])
-        .arg(&foreign)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "identifier starts with version byte 105",
-        ));
-    lsm()
-        .args(["macaroon", "inspect"])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("is a directory"));
+    let mut foreign = vec![2u8, 2, 2, b'i', b'd', 0, 0, 6, 32];
+    foreign.extend([0u8; 32]);
+    inspect_fails(
+        &write("foreign.macaroon", &foreign),
+        "identifier starts with version byte 105",
+    );
+    inspect_fails(dir.path(), "is a directory");
 }
 
 #[test]

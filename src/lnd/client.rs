@@ -200,7 +200,14 @@ impl LndClient {
                 what: format!("{method} on {}", self.endpoint),
                 after: timeout,
             }),
-            Ok(Err(status)) => Err(LndError::from_status(status, self.ctx(method))),
+            Ok(Err(status)) => Err(match LndError::from_status(status, self.ctx(method)) {
+                // lnd enforced the grpc-timeout we sent: report our budget.
+                LndError::Timeout { what, .. } => LndError::Timeout {
+                    what,
+                    after: timeout,
+                },
+                e => e,
+            }),
             Ok(Ok(resp)) => Ok(resp.into_inner()),
         }
     }

@@ -221,6 +221,12 @@ impl Macaroon {
                 if text.is_empty() {
                     return Err(MacaroonError::Empty);
                 }
+                // base64 of `02 01 03 "lnd"`: some wallets export macaroons so.
+                if text.starts_with(b"AgEDbG5k") {
+                    return Err(MacaroonError::BadHex(
+                        "this looks like base64; lnd macaroons are binary or hex (decode it with `base64 -d` first)".to_string(),
+                    ));
+                }
                 if let Some(pos) = text.iter().position(|c| !c.is_ascii_hexdigit()) {
                     return Err(MacaroonError::BadHex(format!(
                         "byte {pos} of the text is not a hex digit, and binary macaroons start with 0x02"
