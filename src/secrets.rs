@@ -6,7 +6,6 @@
 use crate::error::Failure;
 use crate::exit::Exit;
 use crate::fsutil::{self, Existing};
-use sha2::{Digest, Sha256};
 use std::io;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -16,17 +15,10 @@ pub const FILE_MODE: u32 = 0o600;
 /// Mode of every directory holding secrets.
 pub const DIR_MODE: u32 = 0o700;
 
-/// What plans show instead of a secret: `sha256:` + 12 hex digits. Enough to
-/// tell two values apart, useless for recovering one.
-pub fn fingerprint(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    format!("sha256:{}", &hex::encode(digest)[..12])
-}
-
-/// Full sha256 hex of some bytes (bundle.json file hashes, digests).
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+/// What plans show instead of a secret (`sha256:` + 16 hex digits).
+pub use crate::lnd::fingerprint::short as fingerprint;
+/// Full sha256 hex (bundle.json file hashes, digests).
+pub use crate::lnd::fingerprint::sha256_hex;
 
 /// Reads a secret file into a zeroizing buffer. `Ok(None)` when absent.
 pub fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
@@ -78,11 +70,6 @@ pub fn generate_password() -> Result<Zeroizing<String>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprints_are_short_and_stable() {
-        assert_eq!(fingerprint(b"abc"), "sha256:ba7816bf8f01");
-    }
 
     #[test]
     fn write_new_never_overwrites() {
