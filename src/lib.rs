@@ -23,3 +23,4 @@ pub mod output;
 pub mod plan;
 pub mod secrets;
 pub mod wallet;
+pub mod scope;
