@@ -15,7 +15,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Why a tls.cert could not be used.
@@ -55,8 +55,6 @@ pub struct PinMismatch {
 pub struct PinnedCertVerifier {
     pinned: CertificateDer<'static>,
     algs: WebPkiSupportedAlgorithms,
-    /// The last mismatch seen, for error messages.
-    last_mismatch: Mutex<Option<PinMismatch>>,
 }
 
 impl PinnedCertVerifier {
@@ -74,18 +72,12 @@ impl PinnedCertVerifier {
         PinnedCertVerifier {
             pinned,
             algs: rustls::crypto::ring::default_provider().signature_verification_algorithms,
-            last_mismatch: Mutex::new(None),
         }
     }
 
     /// `sha256:` fingerprint of the pinned certificate.
     pub fn pinned_fingerprint(&self) -> String {
         fingerprint::short(&self.pinned)
-    }
-
-    /// The most recent mismatch this verifier refused, if any.
-    pub fn last_mismatch(&self) -> Option<PinMismatch> {
-        self.last_mismatch.lock().ok().and_then(|m| m.clone())
     }
 }
 
@@ -109,9 +101,6 @@ impl ServerCertVerifier for PinnedCertVerifier {
             expected: fingerprint::short(&self.pinned),
             presented: fingerprint::short(end_entity),
         };
-        if let Ok(mut last) = self.last_mismatch.lock() {
-            *last = Some(mismatch.clone());
-        }
         Err(rustls::Error::InvalidCertificate(CertificateError::Other(
             OtherError(Arc::new(mismatch)),
         )))
