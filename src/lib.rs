@@ -21,6 +21,6 @@ pub mod fsutil;
 pub mod lnd;
 pub mod output;
 pub mod plan;
+pub mod scope;
 pub mod secrets;
 pub mod wallet;
-pub mod scope;

@@ -15,10 +15,10 @@ pub const FILE_MODE: u32 = 0o600;
 /// Mode of every directory holding secrets.
 pub const DIR_MODE: u32 = 0o700;
 
-/// What plans show instead of a secret (`sha256:` + 16 hex digits).
-pub use crate::lnd::fingerprint::short as fingerprint;
 /// Full sha256 hex (bundle.json file hashes, digests).
 pub use crate::lnd::fingerprint::sha256_hex;
+/// What plans show instead of a secret (`sha256:` + 16 hex digits).
+pub use crate::lnd::fingerprint::short as fingerprint;
 
 /// Reads a secret file into a zeroizing buffer. `Ok(None)` when absent.
 pub fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {

@@ -104,7 +104,9 @@ pub fn diff(
                 Vec::new(),
             )),
             Some(MacaroonFile::Unreadable { error, .. }) => Some((
-                format!("{want_file} in the bundle is not a valid macaroon ({error}); bake it again"),
+                format!(
+                    "{want_file} in the bundle is not a valid macaroon ({error}); bake it again"
+                ),
                 true,
                 Vec::new(),
             )),
@@ -135,7 +137,10 @@ pub fn diff(
                         revoke_first = Some(*root_key_id);
                     }
                     Some((
-                        format!("the bundle's {} macaroon differs from signer.toml", intent.scope),
+                        format!(
+                            "the bundle's {} macaroon differs from signer.toml",
+                            intent.scope
+                        ),
                         false,
                         details,
                     ))
