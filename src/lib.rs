@@ -14,6 +14,7 @@
 pub mod apply;
 pub mod bundle;
 pub mod cli;
+pub mod crashpoint;
 pub mod desired;
 pub mod error;
 pub mod exit;
