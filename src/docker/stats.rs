@@ -1,0 +1,132 @@
+//! Request accounting, hooked into bollard's request pipeline so every HTTP
+//! request to the engine is counted, not just the ones a wrapper remembers.
+//!
+//! Two hooks: the writer's counts requests and mutations (any method other
+//! than GET/HEAD: in the Engine API every write is a POST, PUT or DELETE); the
+//! reader's additionally *refuses* mutations by rewriting them into a GET of
+//! a path the engine does not serve, so even a bug inside the reader cannot
+//! change anything. Tests read the counters to prove that a no-op observation
+//! stays small, runs concurrently, and that a converged apply mutates nothing.
+
+use bollard::{BollardRequest, Docker};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Live counters shared by every clone of one connection.
+#[derive(Debug, Default)]
+pub(crate) struct RequestStats {
+    requests: AtomicU64,
+    mutations: AtomicU64,
+    refused: AtomicU64,
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
+}
+
+/// A point-in-time copy of the counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// HTTP requests sent since connecting (the connect-time ping and version
+    /// negotiation are not counted).
+    pub requests: u64,
+    /// Requests that could change engine state (POST/PUT/DELETE).
+    pub mutations: u64,
+    /// Mutating requests the read-only client refused to send (always 0 unless lsm has a bug).
+    pub refused: u64,
+    /// The most lsm-level calls that were in flight at the same time.
+    pub max_in_flight: u64,
+}
+
+impl StatsSnapshot {
+    /// What happened between `earlier` and `self` (`max_in_flight` is the later high-water mark).
+    pub fn since(&self, earlier: &StatsSnapshot) -> StatsSnapshot {
+        StatsSnapshot {
+            requests: self.requests - earlier.requests,
+            mutations: self.mutations - earlier.mutations,
+            refused: self.refused - earlier.refused,
+            max_in_flight: self.max_in_flight,
+        }
+    }
+}
+
+/// The path a refused mutation is redirected to; the engine answers 404.
+const REFUSED_PATH: &str = "/lsm-read-only-client-refused-a-mutating-request";
+
+impl RequestStats {
+    pub(crate) fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            requests: self.requests.load(Ordering::SeqCst),
+            mutations: self.mutations.load(Ordering::SeqCst),
+            refused: self.refused.load(Ordering::SeqCst),
+            max_in_flight: self.max_in_flight.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Resets the in-flight high-water mark (tests measure one observation at a time).
+    pub(crate) fn reset_max_in_flight(&self) {
+        self.max_in_flight
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+
+    /// Marks one lsm-level call as in flight until the guard drops.
+    pub(crate) fn enter(self: &Arc<Self>) -> InFlight {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(Arc::clone(self))
+    }
+}
+
+/// Decrements the in-flight count on drop.
+pub(crate) struct InFlight(Arc<RequestStats>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn is_read(req: &BollardRequest) -> bool {
+    matches!(req.method().as_str(), "GET" | "HEAD")
+}
+
+/// The client a [`super::DockerWriter`] uses: counts requests and mutations.
+pub(crate) fn counting(docker: Docker, stats: Arc<RequestStats>) -> Docker {
+    docker.with_request_modifier(move |req| {
+        stats.requests.fetch_add(1, Ordering::SeqCst);
+        if !is_read(&req) {
+            stats.mutations.fetch_add(1, Ordering::SeqCst);
+        }
+        req
+    })
+}
+
+/// The client a [`super::DockerReader`] uses: counts requests and turns any
+/// mutating request into a harmless GET that the engine rejects.
+pub(crate) fn read_only(docker: Docker, stats: Arc<RequestStats>) -> Docker {
+    docker.with_request_modifier(move |mut req| {
+        stats.requests.fetch_add(1, Ordering::SeqCst);
+        if is_read(&req) {
+            return req;
+        }
+        stats.refused.fetch_add(1, Ordering::SeqCst);
+        tracing::error!(
+            method = %req.method(),
+            path = req.uri().path(),
+            "bug: the read-only Docker client refused a mutating request"
+        );
+        let refused = format!(
+            "{}://{}{REFUSED_PATH}",
+            req.uri().scheme_str().unwrap_or("http"),
+            req.uri()
+                .authority()
+                .map(|a| a.as_str())
+                .unwrap_or("localhost"),
+        );
+        if let Ok(uri) = refused.parse() {
+            *req.uri_mut() = uri;
+        }
+        if let Ok(get) = "GET".parse() {
+            *req.method_mut() = get;
+        }
+        req
+    })
+}
