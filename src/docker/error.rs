@@ -188,6 +188,10 @@ pub(crate) fn from_bollard(
             op: op.to_string(),
             detail: err.to_string(),
         },
+        B::SocketNotFoundError(_) => DockerError::Unreachable {
+            endpoint: endpoint.to_string(),
+            cause: "no such socket file".into(),
+        },
         other => DockerError::Unreachable {
             endpoint: endpoint.to_string(),
             cause: root_cause(&other),

@@ -41,12 +41,19 @@ pub struct Event {
 /// itself (lsm never execs).
 const NON_MUTATING_ACTIONS: &[&str] = &["archive-path", "top", "export", "health_status"];
 
+/// Volume actions that are side effects, never calls: Docker 20.10 mounts
+/// and unmounts a container's volumes around every archive read (even of a
+/// running container), and around start/stop, whose own container events
+/// already record the change.
+const VOLUME_SIDE_EFFECTS: &[&str] = &["mount", "unmount"];
+
 impl Event {
     /// True when the event records a change to engine state (create, start,
-    /// stop, die, destroy, rename, update, mount, connect, …).
+    /// stop, die, destroy, rename, update, extract-to-dir, connect, …).
     pub fn is_mutating(&self) -> bool {
         let base = self.action.split(':').next().unwrap_or("").trim();
-        !(NON_MUTATING_ACTIONS.contains(&base) || base.starts_with("exec_"))
+        let side_effect = self.kind == "volume" && VOLUME_SIDE_EFFECTS.contains(&base);
+        !(side_effect || NON_MUTATING_ACTIONS.contains(&base) || base.starts_with("exec_"))
     }
 
     /// The actor's name attribute, when the engine provides one.

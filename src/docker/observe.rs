@@ -133,8 +133,9 @@ pub struct ObservedContainer {
     pub ports: Vec<PortBinding>,
     /// Configured non-TCP bindings, kept visible as drift (`53/udp -> 0.0.0.0:53`).
     pub other_ports: Vec<String>,
-    /// Bindings the engine reports as live (NetworkSettings; only while running).
-    /// Docker 20.10 lists a 0.0.0.0 binding twice: once as 0.0.0.0 and once as `::`.
+    /// Bindings the engine reports as live (NetworkSettings; only while running),
+    /// as reported: an all-addresses binding may appear as 0.0.0.0 and also as
+    /// `::` when the engine has IPv6 enabled.
     pub published: Vec<PortBinding>,
     pub restart: RestartPolicy,
     /// HostConfig.NetworkMode as reported (`default` when none was asked for).

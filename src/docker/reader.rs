@@ -283,3 +283,35 @@ impl DockerReader {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Defence in depth: even code inside this module that reaches for the
+    /// private bollard handle cannot change the engine.
+    #[tokio::test]
+    async fn the_reader_transport_refuses_mutations() {
+        if std::env::var("LSM_SKIP_DOCKER_TESTS").is_ok_and(|v| v == "1") {
+            return;
+        }
+        let r = DockerReader::connect(None)
+            .await
+            .expect("the Docker engine is unreachable (LSM_SKIP_DOCKER_TESTS=1 skips)");
+        let mut b = [0u8; 4];
+        getrandom::fill(&mut b).expect("random");
+        let name = format!("lsm-test-{}-guard", hex::encode(b));
+        let before = r.stats();
+        let req = bollard::models::VolumeCreateRequest {
+            name: Some(name.clone()),
+            ..Default::default()
+        };
+        let created = r.docker.create_volume(req).await;
+        assert!(created.is_err(), "the reader sent a mutation: {created:?}");
+        let stop = r.docker.stop_container(&name, None).await;
+        assert!(stop.is_err());
+        let d = r.stats().since(&before);
+        assert_eq!((d.requests, d.refused, d.mutations), (2, 2, 0));
+        assert!(r.inspect_volume(&name).await.unwrap().is_none());
+    }
+}
