@@ -237,6 +237,11 @@ impl DockerReader {
             self.inspect_image(&image_lookup),
             downloads
         );
+        tracing::debug!(
+            container = name,
+            requests = 3 + files_in_volume.len(),
+            "docker: observed container, volume, image and files concurrently"
+        );
         let container = container?;
         let mut files = Vec::with_capacity(files_in_volume.len());
         for (path, got) in files_in_volume.iter().zip(downloads) {
