@@ -4,9 +4,8 @@
 
 mod docker_support;
 
-use docker_support::{basic_spec, engine, guard};
-use lsm::docker::{Event, EventFilter, EventRecorder, UploadFile, labels};
-use std::time::Duration;
+use docker_support::{basic_spec, conf_file, engine, guard, provision};
+use lsm::docker::{Event, EventFilter, EventRecorder, labels};
 
 fn actions(events: &[Event], kind: &str) -> Vec<String> {
     events
@@ -30,27 +29,8 @@ async fn recorder_sees_apply_mutations_and_nothing_during_observation() {
     let rec = EventRecorder::start(w.reader(), filters.clone())
         .await
         .unwrap();
-    w.ensure_volume(
-        &spec.volume.name,
-        &labels::ownership_labels("events-signer"),
-    )
-    .await
-    .unwrap();
-    w.create_container(&spec).await.unwrap();
-    w.upload_files(
-        &spec.name,
-        &[UploadFile {
-            path: "/root/.lnd/lnd.conf",
-            content: b"x",
-            mode: 0o644,
-        }],
-    )
-    .await
-    .unwrap();
-    w.start(&spec.name).await.unwrap();
-    w.wait_until_running(&spec.name, Duration::from_secs(30))
-        .await
-        .unwrap();
+    let conf = conf_file("/root/.lnd/lnd.conf", b"x");
+    provision(&w, &spec, "events-signer", &[conf], true).await;
     let events = rec.stop().await.unwrap();
     let container = actions(&events, "container");
     assert!(container.contains(&"create".to_string()), "{events:#?}");

@@ -4,8 +4,8 @@
 
 mod docker_support;
 
-use docker_support::{basic_spec, engine, guard, unique};
-use lsm::docker::{UploadFile, VolumeFile, labels};
+use docker_support::{basic_spec, conf_file, engine, guard, provision, running, unique};
+use lsm::docker::{UploadFile, VolumeFile};
 use std::process::Command;
 
 const CONF_PATH: &str = "/root/.lnd/lnd.conf";
@@ -38,91 +38,45 @@ async fn uploaded_files_live_in_the_volume_and_survive_recreation() {
     let Some(w) = engine().await else { return };
     let spec = basic_spec("files").with_lsm_labels("files-signer", &[(CONF_PATH, CONF)]);
     let _cleanup = guard(&spec);
-    w.ensure_volume(&spec.volume.name, &labels::ownership_labels("files-signer"))
-        .await
-        .unwrap();
-    w.create_container(&spec).await.unwrap();
-
     // Uploading works on a created, never-started container; parents are created.
     let password = b"correct horse battery staple".to_vec();
-    w.upload_files(
-        &spec.name,
-        &[
-            UploadFile {
-                path: CONF_PATH,
-                content: CONF,
-                mode: 0o644,
-            },
-            UploadFile {
-                path: PW_PATH,
-                content: &password,
-                mode: 0o600,
-            },
-        ],
+    let secret = UploadFile {
+        path: PW_PATH,
+        content: &password,
+        mode: 0o600,
+    };
+    provision(
+        &w,
+        &spec,
+        "files-signer",
+        &[conf_file(CONF_PATH, CONF), secret],
+        false,
     )
-    .await
-    .unwrap();
+    .await;
     let r = w.reader();
-    assert_eq!(
-        r.download_file(&spec.name, CONF_PATH)
-            .await
-            .unwrap()
-            .unwrap(),
-        CONF
-    );
-    assert_eq!(
-        r.download_file(&spec.name, PW_PATH).await.unwrap().unwrap(),
-        password
-    );
+    let read = |path: &'static str| r.download_file(&spec.name, path);
+    assert_eq!(read(CONF_PATH).await.unwrap().unwrap(), CONF);
+    assert_eq!(read(PW_PATH).await.unwrap().unwrap(), password);
     assert_eq!(stat_in_container(&spec.name, CONF_PATH), (0o644, 0, 0));
     assert_eq!(stat_in_container(&spec.name, PW_PATH), (0o600, 0, 0));
-    assert_eq!(
-        r.download_file(&spec.name, "/root/.lnd/nope")
-            .await
-            .unwrap(),
-        None
-    );
-    let err = r.download_file(&spec.name, "/root/.lnd").await.unwrap_err();
+    assert_eq!(read("/root/.lnd/nope").await.unwrap(), None);
+    let err = read("/root/.lnd").await.unwrap_err();
     assert!(err.to_string().contains("directory"), "{err}");
 
     // Overwrite in place.
-    w.upload_files(
-        &spec.name,
-        &[UploadFile {
-            path: CONF_PATH,
-            content: b"changed\n",
-            mode: 0o644,
-        }],
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        r.download_file(&spec.name, CONF_PATH)
-            .await
-            .unwrap()
-            .unwrap(),
-        b"changed\n"
-    );
+    w.upload_files(&spec.name, &[conf_file(CONF_PATH, b"changed\n")])
+        .await
+        .unwrap();
+    assert_eq!(read(CONF_PATH).await.unwrap().unwrap(), b"changed\n");
 
     // Remove and recreate the container: the files are in the volume, not the container.
     w.remove_container(&spec.name, true).await.unwrap();
     w.create_container(&spec).await.unwrap();
-    assert_eq!(
-        r.download_file(&spec.name, CONF_PATH)
-            .await
-            .unwrap()
-            .unwrap(),
-        b"changed\n"
-    );
+    assert_eq!(read(CONF_PATH).await.unwrap().unwrap(), b"changed\n");
     // ... and a running container sees them too.
     w.start(&spec.name).await.unwrap();
-    w.wait_until_running(&spec.name, std::time::Duration::from_secs(30))
-        .await
-        .unwrap();
-    assert_eq!(
-        r.download_file(&spec.name, PW_PATH).await.unwrap().unwrap(),
-        password
-    );
+    running(&w, &spec.name).await;
+    assert_eq!(read(PW_PATH).await.unwrap().unwrap(), password);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,62 +86,38 @@ async fn observe_all_reports_each_object_and_file() {
     let _cleanup = guard(&spec);
     let r = w.reader();
     let missing = "/root/.lnd/missing.conf";
+    let observe = |image: String, files: &'static [&'static str]| {
+        let (name, volume) = (spec.name.clone(), spec.volume.name.clone());
+        async move { r.observe_all(&name, &volume, &image, files).await.unwrap() }
+    };
 
     // Nothing exists yet: the image does, the rest is absent, files are Unknown.
-    let o = r
-        .observe_all(&spec.name, &spec.volume.name, &spec.image, &[CONF_PATH])
-        .await
-        .unwrap();
+    let o = observe(spec.image.clone(), &[CONF_PATH]).await;
     assert!(o.container.is_none() && o.volume.is_none());
     assert!(o.image.is_some());
     assert_eq!(o.file(CONF_PATH), Some(&VolumeFile::Unknown));
 
     // An image that is not there is absent, not an error.
-    let o = r
-        .observe_all(
-            &spec.name,
-            &spec.volume.name,
-            &format!("lsm-test/{}:1", unique("img")),
-            &[],
-        )
-        .await
-        .unwrap();
+    let o = observe(format!("lsm-test/{}:1", unique("img")), &[]).await;
     assert!(o.image.is_none());
 
-    w.ensure_volume(
-        &spec.volume.name,
-        &labels::ownership_labels("observe-signer"),
+    provision(
+        &w,
+        &spec,
+        "observe-signer",
+        &[conf_file(CONF_PATH, CONF)],
+        false,
     )
-    .await
-    .unwrap();
-    w.create_container(&spec).await.unwrap();
-    w.upload_files(
-        &spec.name,
-        &[UploadFile {
-            path: CONF_PATH,
-            content: CONF,
-            mode: 0o644,
-        }],
-    )
-    .await
-    .unwrap();
-    let o = r
-        .observe_all(
-            &spec.name,
-            &spec.volume.name,
-            &spec.image,
-            &[CONF_PATH, missing],
-        )
-        .await
-        .unwrap();
-    let c = o.container.as_ref().unwrap();
-    assert!(c.managed);
+    .await;
+    const BOTH: &[&str] = &[CONF_PATH, "/root/.lnd/missing.conf"];
+    let o = observe(spec.image.clone(), BOTH).await;
+    assert!(o.container.as_ref().unwrap().managed);
     assert!(o.volume.as_ref().unwrap().managed());
     assert_eq!(o.file(CONF_PATH), Some(&VolumeFile::Present(CONF.to_vec())));
     assert_eq!(o.file(missing), Some(&VolumeFile::Absent));
     assert_eq!(
         o.files.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
-        vec![CONF_PATH, missing]
+        BOTH
     );
 }
 
@@ -196,37 +126,35 @@ async fn a_noop_observation_is_four_concurrent_reads() {
     let Some(w) = engine().await else { return };
     let spec = basic_spec("count").with_lsm_labels("count-signer", &[]);
     let _cleanup = guard(&spec);
-    w.ensure_volume(&spec.volume.name, &labels::ownership_labels("count-signer"))
-        .await
-        .unwrap();
-    w.create_container(&spec).await.unwrap();
-    w.upload_files(
-        &spec.name,
-        &[UploadFile {
-            path: CONF_PATH,
-            content: CONF,
-            mode: 0o644,
-        }],
+    provision(
+        &w,
+        &spec,
+        "count-signer",
+        &[conf_file(CONF_PATH, CONF)],
+        true,
     )
-    .await
-    .unwrap();
-    w.start(&spec.name).await.unwrap();
-    w.wait_until_running(&spec.name, std::time::Duration::from_secs(30))
-        .await
-        .unwrap();
+    .await;
 
     // Fresh reader connection: nothing else shares its counters.
     let Some(r) = docker_support::reader().await else {
         return;
     };
-    let before = r.stats();
-    r.reset_max_in_flight();
-    let o = r
-        .observe_all(&spec.name, &spec.volume.name, &spec.image, &[CONF_PATH])
-        .await
-        .unwrap();
-    assert!(o.container.unwrap().is_running());
-    let d = r.stats().since(&before);
+    let measure = |files: &'static [&'static str]| {
+        let r = r.clone();
+        let (name, volume, image) = (
+            spec.name.clone(),
+            spec.volume.name.clone(),
+            spec.image.clone(),
+        );
+        async move {
+            let before = r.stats();
+            r.reset_max_in_flight();
+            let o = r.observe_all(&name, &volume, &image, files).await.unwrap();
+            assert!(o.container.unwrap().is_running());
+            r.stats().since(&before)
+        }
+    };
+    let d = measure(&[CONF_PATH]).await;
     assert_eq!(d.requests, 4, "container + volume + image + one file");
     assert_eq!(d.mutations, 0);
     assert_eq!(d.refused, 0);
@@ -234,16 +162,6 @@ async fn a_noop_observation_is_four_concurrent_reads() {
     assert_eq!(d.max_in_flight, 4);
 
     // One more file is one more concurrent request.
-    let before = r.stats();
-    r.reset_max_in_flight();
-    r.observe_all(
-        &spec.name,
-        &spec.volume.name,
-        &spec.image,
-        &[CONF_PATH, "/root/.lnd/other"],
-    )
-    .await
-    .unwrap();
-    let d = r.stats().since(&before);
+    let d = measure(&[CONF_PATH, "/root/.lnd/other"]).await;
     assert_eq!((d.requests, d.max_in_flight), (5, 5));
 }

@@ -2,7 +2,9 @@
 
 mod docker_support;
 
-use docker_support::{Cleanup, basic_spec, create_network, engine, free_port, guard, unique};
+use docker_support::{
+    Cleanup, basic_spec, create_network, engine, free_port, guard, inspect, running, unique,
+};
 use lsm::docker::{
     ContainerSpec, ContainerStatus, DockerError, PortBinding, RestartPolicy, VolumeMount, labels,
     spec_hash,
@@ -174,12 +176,7 @@ async fn created_container_observes_back_as_its_spec() {
     .await
     .unwrap();
     let id = w.create_container(&spec).await.unwrap();
-    let c = w
-        .reader()
-        .inspect_container(&spec.name)
-        .await
-        .unwrap()
-        .unwrap();
+    let c = inspect(&w, &spec.name).await.unwrap();
 
     assert_eq!(c.id, id);
     assert_eq!(c.name, spec.name);
@@ -219,10 +216,7 @@ async fn created_container_observes_back_as_its_spec() {
 
     // Running: the live bindings and the network attachment appear.
     w.start(&spec.name).await.unwrap();
-    let c = w
-        .wait_until_running(&spec.name, Duration::from_secs(30))
-        .await
-        .unwrap();
+    let c = running(&w, &spec.name).await;
     assert!(c.state.started_at.is_some());
     assert!(c.networks.contains(&net), "{:?}", c.networks);
     for p in &spec.ports {
@@ -237,12 +231,7 @@ async fn created_container_observes_back_as_its_spec() {
 
     // A clean stop exits 0; with on-failure, exit 0 stays down, so waiting fails fast.
     w.stop(&spec.name, Duration::from_secs(10)).await.unwrap();
-    let c = w
-        .reader()
-        .inspect_container(&spec.name)
-        .await
-        .unwrap()
-        .unwrap();
+    let c = inspect(&w, &spec.name).await.unwrap();
     assert_eq!(c.state.status, ContainerStatus::Exited);
     assert_eq!(c.state.exit_code, Some(0));
     let err = w
@@ -256,13 +245,7 @@ async fn created_container_observes_back_as_its_spec() {
     assert!(matches!(err, DockerError::NameConflict { .. }), "{err:?}");
 
     w.remove_container(&spec.name, false).await.unwrap();
-    assert!(
-        w.reader()
-            .inspect_container(&spec.name)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(inspect(&w, &spec.name).await.is_none());
     // The volume outlives the container.
     let v = w
         .reader()
@@ -282,17 +265,11 @@ async fn restart_and_list_managed() {
     let _cleanup = guard(&spec);
     w.create_container(&spec).await.unwrap();
     w.start(&spec.name).await.unwrap();
-    let first = w
-        .wait_until_running(&spec.name, Duration::from_secs(30))
-        .await
-        .unwrap();
+    let first = running(&w, &spec.name).await;
     w.restart(&spec.name, Duration::from_secs(10))
         .await
         .unwrap();
-    let again = w
-        .wait_until_running(&spec.name, Duration::from_secs(30))
-        .await
-        .unwrap();
+    let again = running(&w, &spec.name).await;
     assert_ne!(first.state.started_at, again.state.started_at);
 
     let listed = w
@@ -313,11 +290,5 @@ async fn restart_and_list_managed() {
 
     // force removes a running container.
     w.remove_container(&spec.name, true).await.unwrap();
-    assert!(
-        w.reader()
-            .inspect_container(&spec.name)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(inspect(&w, &spec.name).await.is_none());
 }

@@ -9,7 +9,10 @@
 //!   their containers, volumes and networks even when a test panics.
 #![allow(dead_code)]
 
-use lsm::docker::{ContainerSpec, DockerReader, DockerWriter, RestartPolicy, VolumeMount};
+use lsm::docker::{
+    ContainerSpec, DockerReader, DockerWriter, ObservedContainer, RestartPolicy, UploadFile,
+    VolumeMount,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -217,4 +220,51 @@ pub fn guard(spec: &ContainerSpec) -> Cleanup {
     let mut c = Cleanup::default();
     c.container(&spec.name).volume(&spec.volume.name);
     c
+}
+
+/// What an apply does for a fresh signer: the volume (with ownership
+/// labels for `signer`), the container, the files, then optionally start
+/// and wait until it runs.
+pub async fn provision(
+    w: &DockerWriter,
+    spec: &ContainerSpec,
+    signer: &str,
+    files: &[UploadFile<'_>],
+    start: bool,
+) {
+    w.ensure_volume(
+        &spec.volume.name,
+        &lsm::docker::labels::ownership_labels(signer),
+    )
+    .await
+    .unwrap();
+    w.create_container(spec).await.unwrap();
+    if !files.is_empty() {
+        w.upload_files(&spec.name, files).await.unwrap();
+    }
+    if start {
+        w.start(&spec.name).await.unwrap();
+        running(w, &spec.name).await;
+    }
+}
+
+/// Waits (poll with deadline) until the container runs.
+pub async fn running(w: &DockerWriter, name: &str) -> ObservedContainer {
+    w.wait_until_running(name, std::time::Duration::from_secs(30))
+        .await
+        .unwrap()
+}
+
+/// The container as the engine reports it now, if it exists.
+pub async fn inspect(w: &DockerWriter, name: &str) -> Option<ObservedContainer> {
+    w.reader().inspect_container(name).await.unwrap()
+}
+
+/// A 0644 file for [`provision`].
+pub fn conf_file<'a>(path: &'a str, content: &'a [u8]) -> UploadFile<'a> {
+    UploadFile {
+        path,
+        content,
+        mode: 0o644,
+    }
 }
