@@ -159,9 +159,9 @@ async fn a_noop_observation_is_four_concurrent_reads() {
     assert_eq!(d.mutations, 0);
     assert_eq!(d.refused, 0);
     // All four were in flight together: a sequential implementation gives 1.
-    assert_eq!(d.max_in_flight, 4);
+    assert_eq!(d.max_in_flight, 4, "{d:?}");
 
     // One more file is one more concurrent request.
     let d = measure(&[CONF_PATH, "/root/.lnd/other"]).await;
-    assert_eq!((d.requests, d.max_in_flight), (5, 5));
+    assert_eq!((d.requests, d.max_in_flight), (5, 5), "{d:?}");
 }

@@ -222,12 +222,19 @@ async fn created_container_observes_back_as_its_spec() {
     for p in &spec.ports {
         assert!(c.published.contains(p), "{p} not in {:?}", c.published);
     }
-    let logs = w.reader().logs_tail(&spec.name, 5).await.unwrap();
-    assert!(
-        logs.iter()
-            .any(|l| l.contains("lsm-test image up: --lnddir=/root/.lnd")),
-        "{logs:?}"
-    );
+    // "running" comes before the entrypoint's first line: poll with a deadline.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let logs = w.reader().logs_tail(&spec.name, 5).await.unwrap();
+        if logs
+            .iter()
+            .any(|l| l.contains("lsm-test image up: --lnddir=/root/.lnd"))
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{logs:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // A clean stop exits 0; with on-failure, exit 0 stays down, so waiting fails fast.
     w.stop(&spec.name, Duration::from_secs(10)).await.unwrap();

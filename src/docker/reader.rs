@@ -102,7 +102,7 @@ impl DockerReader {
 
     /// The engine's version (one request).
     pub async fn engine_version(&self) -> Result<EngineVersion, DockerError> {
-        let _g = self.stats.enter();
+        let _g = self.stats.begin().await;
         let v = self
             .docker
             .version()
@@ -119,7 +119,7 @@ impl DockerReader {
     /// The engine's clock in Unix nanoseconds (from `/info`), so event
     /// windows are measured by the clock that stamps the events.
     pub async fn engine_time_nanos(&self) -> Result<i64, DockerError> {
-        let _g = self.stats.enter();
+        let _g = self.stats.begin().await;
         let info = self.docker.info().await.map_err(|e| self.err("info", e))?;
         let text = info.system_time.unwrap_or_default();
         events::parse_rfc3339_nanos(&text).ok_or_else(|| DockerError::Protocol {
@@ -133,7 +133,7 @@ impl DockerReader {
         &self,
         name: &str,
     ) -> Result<Option<ObservedContainer>, DockerError> {
-        let _g = self.stats.enter();
+        let _g = self.stats.begin().await;
         match self.docker.inspect_container(name, None).await {
             Ok(c) => Ok(Some(observe::container_from(c))),
             Err(e) if is_not_found(&e) => Ok(None),
@@ -143,7 +143,7 @@ impl DockerReader {
 
     /// The volume `name`, or `None`.
     pub async fn inspect_volume(&self, name: &str) -> Result<Option<ObservedVolume>, DockerError> {
-        let _g = self.stats.enter();
+        let _g = self.stats.begin().await;
         match self.docker.inspect_volume(name).await {
             Ok(v) => Ok(Some(observe::volume_from(v))),
             Err(e) if is_not_found(&e) => Ok(None),
@@ -156,7 +156,7 @@ impl DockerReader {
         &self,
         reference: &str,
     ) -> Result<Option<ObservedImage>, DockerError> {
-        let _g = self.stats.enter();
+        let _g = self.stats.begin().await;
         match self.docker.inspect_image(reference).await {
             Ok(i) => Ok(Some(observe::image_from(i))),
             Err(e) if is_not_found(&e) => Ok(None),
@@ -171,7 +171,7 @@ impl DockerReader {
         &self,
         signer: Option<&str>,
     ) -> Result<Vec<ManagedContainer>, DockerError> {
-        let _g = self.stats.enter();
+        let _g = self.stats.begin().await;
         let mut label = vec![format!("{}=true", super::labels::MANAGED)];
         if let Some(s) = signer {
             label.push(format!("{}={s}", super::labels::SIGNER));
@@ -199,7 +199,7 @@ impl DockerReader {
         container: &str,
         path: &str,
     ) -> Result<Option<Vec<u8>>, DockerError> {
-        let _g = self.stats.enter();
+        let _g = self.stats.begin().await;
         let op = format!("read {path} from container {container}");
         let opts = DownloadFromContainerOptionsBuilder::default()
             .path(path)
@@ -237,7 +237,7 @@ impl DockerReader {
     /// The last `n` lines of the container's stdout and stderr (for failure
     /// reports while waiting for lnd).
     pub async fn logs_tail(&self, container: &str, n: usize) -> Result<Vec<String>, DockerError> {
-        let _g = self.stats.enter();
+        let _g = self.stats.begin().await;
         let opts = LogsOptionsBuilder::default()
             .stdout(true)
             .stderr(true)

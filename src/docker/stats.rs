@@ -67,6 +67,18 @@ impl RequestStats {
             .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
     }
 
+    /// Marks one read as in flight, then yields once to the scheduler before
+    /// the read goes out. Why the yield: when several reads are joined, every
+    /// one of them is registered before any can finish, so the in-flight
+    /// high-water mark counts the batch exactly instead of depending on
+    /// thread timing (a fast reply under OS preemption could otherwise finish
+    /// one read before its siblings start). Costs one task wake-up, never a sleep.
+    pub(crate) async fn begin(self: &Arc<Self>) -> InFlight {
+        let guard = self.enter();
+        tokio::task::yield_now().await;
+        guard
+    }
+
     /// Marks one lsm-level call as in flight until the guard drops.
     pub(crate) fn enter(self: &Arc<Self>) -> InFlight {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
