@@ -14,7 +14,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 struct Pki {
     ca_pem: String,
@@ -60,8 +60,8 @@ fn write_cert_dir(dir: &Path, ca_pem: &str, p: &Pki) {
 }
 
 /// A mutual-TLS HTTP/1.1 server answering like a Docker 20.10 engine for
-/// `/_ping` and `/version`. Returns its port.
-fn spawn_engine(p: &Pki) -> u16 {
+/// `/_ping` and `/version`. Returns its port and the paths it was asked for.
+fn spawn_engine(p: &Pki) -> (u16, Arc<Mutex<Vec<String>>>) {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from(p.ca_der.clone())).unwrap();
     let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
@@ -77,6 +77,8 @@ fn spawn_engine(p: &Pki) -> u16 {
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let paths = Arc::clone(&seen);
     std::thread::spawn(move || {
         for tcp in listener.incoming() {
             let Ok(tcp) = tcp else { continue };
@@ -91,8 +93,10 @@ fn spawn_engine(p: &Pki) -> u16 {
                 }
             }
             let text = String::from_utf8_lossy(&req);
-            let path = text.split_whitespace().nth(1).unwrap_or("");
-            let (status, body) = match path {
+            let path = text.split_whitespace().nth(1).unwrap_or("").to_string();
+            seen.lock().unwrap().push(path.clone());
+            // Connect-time calls are unversioned; later ones carry the negotiated version.
+            let (status, body) = match path.trim_start_matches("/v1.41") {
                 "/_ping" => ("200 OK", "OK".to_string()),
                 "/version" => (
                     "200 OK",
@@ -110,7 +114,7 @@ fn spawn_engine(p: &Pki) -> u16 {
             let _ = tls.flush();
         }
     });
-    port
+    (port, paths)
 }
 
 fn tls_endpoint(port: u16, cert_dir: &Path) -> Endpoint {
@@ -125,7 +129,7 @@ fn tls_endpoint(port: u16, cert_dir: &Path) -> Endpoint {
 #[tokio::test]
 async fn mutual_tls_connects_and_negotiates() {
     let p = pki();
-    let port = spawn_engine(&p);
+    let (port, paths) = spawn_engine(&p);
     let dir = tempfile::tempdir().unwrap();
     write_cert_dir(dir.path(), &p.ca_pem, &p);
     let r = DockerReader::connect_to(tls_endpoint(port, dir.path()))
@@ -133,12 +137,17 @@ async fn mutual_tls_connects_and_negotiates() {
         .unwrap();
     assert_eq!(r.api_version(), "1.41");
     assert_eq!(r.engine_version().await.unwrap().version, "20.10.99-tls");
+    // ping + negotiation, then a call pinned to the negotiated version.
+    assert_eq!(
+        *paths.lock().unwrap(),
+        vec!["/_ping", "/version", "/v1.41/version"]
+    );
 }
 
 #[tokio::test]
 async fn an_engine_signed_by_another_ca_is_refused_clearly() {
     let p = pki();
-    let port = spawn_engine(&p);
+    let (port, _) = spawn_engine(&p);
     let other = pki();
     let dir = tempfile::tempdir().unwrap();
     write_cert_dir(dir.path(), &other.ca_pem, &p);

@@ -7,7 +7,7 @@
 //! - [`DockerReader`] only inspects, lists, downloads, reads logs, the
 //!   version and events. Its bollard handle is private to `reader.rs`, it has
 //!   no method that mutates, and nothing converts it into a writer; on top of
-//!   that its transport refuses any POST/PUT/DELETE (`stats.rs`). `plan` and
+//!   that its transport refuses any POST/PUT/DELETE (`request_hooks.rs`). `plan` and
 //!   `status` take a `&DockerReader`, so they cannot change anything.
 //! - [`DockerWriter`] is created separately by [`DockerWriter::connect`], holds
 //!   a [`DockerReader`] on the same connection for re-observation
@@ -25,7 +25,7 @@
 //! | `archive` | in-memory tar for uploads and downloads |
 //! | `image_ref` | `repo:tag@digest` parsing and digest checks |
 //! | `events` | [`EventRecorder`]: prove which calls changed engine state |
-//! | `stats` | request/mutation counters hooked into every HTTP request |
+//! | `request_hooks` | on every HTTP request: count it, pin the API version, refuse writes (reader) |
 //! | `error` | [`DockerError`], convertible into [`crate::error::Failure`] |
 
 mod archive;
@@ -36,8 +36,8 @@ mod image_ref;
 pub mod labels;
 mod observe;
 mod reader;
+mod request_hooks;
 mod spec;
-mod stats;
 mod writer;
 
 pub use archive::{MAX_DOWNLOAD, UploadFile};
@@ -52,8 +52,8 @@ pub use observe::{
     ObservedMount, ObservedVolume, VolumeFile,
 };
 pub use reader::{DockerReader, EngineVersion};
+pub use request_hooks::StatsSnapshot;
 pub use spec::{
     ContainerSpec, PortBinding, RestartPolicy, VolumeMount, spec_hash, validate_object_name,
 };
-pub use stats::StatsSnapshot;
 pub use writer::{DockerWriter, PULL_IDLE_TIMEOUT, PullProgress, VolumeOutcome};

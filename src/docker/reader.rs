@@ -1,7 +1,7 @@
 //! [`DockerReader`]: the read-only engine client `plan` and `status` are
 //! built on. It exposes only inspect/list/download/logs/version/events calls,
 //! keeps its bollard handle private to this file, and its transport refuses
-//! any mutating request (see `stats.rs`). There is no conversion from a
+//! any mutating request (see `request_hooks.rs`). There is no conversion from a
 //! reader to a [`super::DockerWriter`]: a writer needs its own `connect`.
 
 use super::archive;
@@ -9,7 +9,7 @@ use super::endpoint::{CALL_TIMEOUT, DockerEnv, Endpoint};
 use super::error::{DockerError, from_bollard, is_not_found};
 use super::events::{self, Event};
 use super::observe::{self, ManagedContainer, ObservedContainer, ObservedImage, ObservedVolume};
-use super::stats::{self, RequestStats, StatsSnapshot};
+use super::request_hooks::{self, RequestStats, StatsSnapshot};
 use bollard::Docker;
 use bollard::query_parameters::{
     DownloadFromContainerOptionsBuilder, EventsOptionsBuilder, ListContainersOptionsBuilder,
@@ -68,10 +68,11 @@ impl DockerReader {
 
     /// Wraps a connected client in the read-only guard.
     pub(super) fn wrap(docker: Docker, endpoint: Endpoint, stats: Arc<RequestStats>) -> Self {
-        let v = docker.client_version();
         DockerReader {
-            api_version: format!("{}.{}", v.major_version, v.minor_version),
-            docker: stats::read_only(docker, Arc::clone(&stats)),
+            api_version: request_hooks::api_prefix(&docker)
+                .trim_start_matches("/v")
+                .to_string(),
+            docker: request_hooks::read_only(docker, Arc::clone(&stats)),
             endpoint,
             stats,
         }

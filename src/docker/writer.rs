@@ -2,7 +2,7 @@
 //! `destroy` create one with [`DockerWriter::connect`]; it carries a
 //! [`DockerReader`] on the same connection for re-observation. Every HTTP
 //! request is counted and every mutating one is also counted as a mutation
-//! (see `stats.rs`), so tests can assert that a converged apply made none.
+//! (see `request_hooks.rs`), so tests can assert that a converged apply made none.
 
 use super::archive::{self, UploadFile};
 use super::endpoint::{CALL_TIMEOUT, DockerEnv, Endpoint};
@@ -10,8 +10,8 @@ use super::error::{DockerError, from_bollard, is_not_found};
 use super::image_ref::ImageRef;
 use super::observe::{ContainerStatus, ObservedContainer, ObservedImage};
 use super::reader::DockerReader;
+use super::request_hooks::{self, RequestStats, StatsSnapshot};
 use super::spec::{ContainerSpec, RestartPolicy};
-use super::stats::{self, RequestStats, StatsSnapshot};
 use bollard::Docker;
 use bollard::models::VolumeCreateRequest;
 use bollard::query_parameters::{
@@ -76,7 +76,7 @@ impl DockerWriter {
         let stats = Arc::new(RequestStats::default());
         Ok(DockerWriter {
             reader: DockerReader::wrap(docker.clone(), endpoint, Arc::clone(&stats)),
-            docker: stats::counting(docker, Arc::clone(&stats)),
+            docker: request_hooks::counting(docker, Arc::clone(&stats)),
             stats,
         })
     }

@@ -1,12 +1,12 @@
-//! Request accounting, hooked into bollard's request pipeline so every HTTP
-//! request to the engine is counted, not just the ones a wrapper remembers.
-//!
-//! Two hooks: the writer's counts requests and mutations (any method other
-//! than GET/HEAD: in the Engine API every write is a POST, PUT or DELETE); the
-//! reader's additionally *refuses* mutations by rewriting them into a GET of
-//! a path the engine does not serve, so even a bug inside the reader cannot
-//! change anything. Tests read the counters to prove that a no-op observation
-//! stays small, runs concurrently, and that a converged apply mutates nothing.
+//! What lsm does to every HTTP request it sends the engine, hooked into
+//! bollard's request pipeline so nothing bypasses it:
+//! - count it (and count mutations: in the Engine API every write is a POST,
+//!   PUT or DELETE), so tests can prove that a no-op observation stays small
+//!   and concurrent, and that a converged apply mutates nothing;
+//! - pin the negotiated API version into the path (see [`pin_version`]);
+//! - for the reader, *refuse* mutations by rewriting them into a GET of a path
+//!   the engine does not serve, so even a bug inside the reader cannot change
+//!   anything.
 
 use bollard::{BollardRequest, Docker};
 use std::sync::Arc;
@@ -100,23 +100,66 @@ fn is_read(req: &BollardRequest) -> bool {
     matches!(req.method().as_str(), "GET" | "HEAD")
 }
 
-/// The client a [`super::DockerWriter`] uses: counts requests and mutations.
+/// The negotiated API version as a path prefix, e.g. `/v1.41`.
+pub(crate) fn api_prefix(docker: &Docker) -> String {
+    let v = docker.client_version();
+    format!("/v{}.{}", v.major_version, v.minor_version)
+}
+
+/// Replaces the request's path (and query), keeping scheme and authority.
+fn set_path(req: &mut BollardRequest, path_and_query: &str) {
+    let uri = format!(
+        "{}://{}{path_and_query}",
+        req.uri().scheme_str().unwrap_or("http"),
+        req.uri()
+            .authority()
+            .map(|a| a.as_str())
+            .unwrap_or("localhost"),
+    );
+    if let Ok(uri) = uri.parse() {
+        *req.uri_mut() = uri;
+    }
+}
+
+/// bollard 0.21 sends unversioned paths (`/containers/…`), which an engine
+/// serves at its *newest* API version, whatever was negotiated. Prefixing the
+/// negotiated version makes the engine answer in the version bollard's types
+/// and lsm's tests were written against, also on engines newer than bollard.
+fn pin_version(req: &mut BollardRequest, prefix: &str) {
+    let path = req.uri().path();
+    if path.starts_with("/v1.") {
+        return;
+    }
+    let pq = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.to_string(), |pq| pq.as_str().to_string());
+    set_path(req, &format!("{prefix}{pq}"));
+}
+
+/// The client a [`super::DockerWriter`] uses: pins the API version, counts
+/// requests and mutations.
 pub(crate) fn counting(docker: Docker, stats: Arc<RequestStats>) -> Docker {
-    docker.with_request_modifier(move |req| {
+    let prefix = api_prefix(&docker);
+    docker.with_request_modifier(move |mut req| {
         stats.requests.fetch_add(1, Ordering::SeqCst);
         if !is_read(&req) {
             stats.mutations.fetch_add(1, Ordering::SeqCst);
         }
+        pin_version(&mut req, &prefix);
         req
     })
 }
 
-/// The client a [`super::DockerReader`] uses: counts requests and turns any
-/// mutating request into a harmless GET that the engine rejects.
+/// The client a [`super::DockerReader`] uses: pins the API version, counts
+/// requests and turns any mutating request into a harmless GET that the
+/// engine rejects.
 pub(crate) fn read_only(docker: Docker, stats: Arc<RequestStats>) -> Docker {
+    let prefix = api_prefix(&docker);
     docker.with_request_modifier(move |mut req| {
         stats.requests.fetch_add(1, Ordering::SeqCst);
         if is_read(&req) {
+            pin_version(&mut req, &prefix);
             return req;
         }
         stats.refused.fetch_add(1, Ordering::SeqCst);
@@ -125,17 +168,7 @@ pub(crate) fn read_only(docker: Docker, stats: Arc<RequestStats>) -> Docker {
             path = req.uri().path(),
             "bug: the read-only Docker client refused a mutating request"
         );
-        let refused = format!(
-            "{}://{}{REFUSED_PATH}",
-            req.uri().scheme_str().unwrap_or("http"),
-            req.uri()
-                .authority()
-                .map(|a| a.as_str())
-                .unwrap_or("localhost"),
-        );
-        if let Ok(uri) = refused.parse() {
-            *req.uri_mut() = uri;
-        }
+        set_path(&mut req, REFUSED_PATH);
         if let Ok(get) = "GET".parse() {
             *req.method_mut() = get;
         }
