@@ -12,7 +12,9 @@
 //! | [`output`] | JSON on stdout, humans and logs on stderr, colour rules |
 
 pub mod cli;
+pub mod diagnostic;
 pub mod error;
 pub mod exit;
 pub mod lnd;
+pub mod manifest;
 pub mod output;

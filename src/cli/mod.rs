@@ -3,6 +3,8 @@
 //! an exit code in one place.
 
 pub mod completions;
+pub mod init;
+pub mod validate;
 
 use crate::error::CmdResult;
 use crate::output::Output;
@@ -50,6 +52,10 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check signer.toml and report every problem at once.
+    Validate(validate::ValidateArgs),
+    /// Write a commented starter signer.toml.
+    Init(init::InitArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
 }
@@ -74,6 +80,8 @@ impl Context {
 /// Runs the parsed command.
 pub async fn run(cli: Cli, ctx: &Context) -> CmdResult {
     match &cli.command {
+        Command::Validate(args) => validate::run(args, ctx),
+        Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
     }
 }
