@@ -3,7 +3,9 @@
 //! an exit code in one place.
 
 pub mod completions;
+pub mod init;
 pub mod macaroon;
+pub mod validate;
 
 use crate::error::CmdResult;
 use crate::output::Output;
@@ -51,6 +53,10 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check signer.toml and report every problem at once.
+    Validate(validate::ValidateArgs),
+    /// Write a commented starter signer.toml.
+    Init(init::InitArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
     /// Inspect lnd macaroons offline (never prints the macaroon itself).
@@ -77,6 +83,8 @@ impl Context {
 /// Runs the parsed command.
 pub async fn run(cli: Cli, ctx: &Context) -> CmdResult {
     match &cli.command {
+        Command::Validate(args) => validate::run(args, ctx),
+        Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
         Command::Macaroon(args) => macaroon::run(args, ctx),
     }
