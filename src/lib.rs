@@ -26,6 +26,7 @@ pub mod lnd;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod runtime;
 pub mod scope;
 pub mod secrets;
 pub mod wallet;
