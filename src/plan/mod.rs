@@ -7,6 +7,7 @@
 //! order the executor runs them in.
 
 pub mod action;
+pub mod build;
 pub mod document;
 pub mod op;
 pub mod render;
