@@ -53,8 +53,10 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check signer.toml and report every problem at once.
+    #[command(long_about = validate::LONG_ABOUT, after_help = validate::AFTER_HELP)]
     Validate(validate::ValidateArgs),
     /// Write a commented starter signer.toml.
+    #[command(long_about = init::LONG_ABOUT, after_help = init::AFTER_HELP)]
     Init(init::InitArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),

@@ -366,6 +366,8 @@ impl<'a> Resolver<'a> {
         if let Some(table) = raw {
             flatten(&base, "", table, &mut entries);
         }
+        // In file order, so a repeat is reported where it repeats.
+        entries.sort_by_key(|(path, _, _)| self.cx.doc.span(path).start);
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut first_seen: BTreeMap<String, KeyPath> = BTreeMap::new();
         let mut ok = true;
@@ -863,6 +865,7 @@ impl<'a> Resolver<'a> {
                 );
                 return None;
             }
+            self.source(&listen_path, false);
             return Some(Rest {
                 enabled,
                 listen: None,
