@@ -325,9 +325,13 @@ fn is_unsafe_char(c: char) -> bool {
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
-/// Neutralises unsafe characters in a message line (newlines stay).
+/// Neutralises unsafe characters in a message line (newlines stay) and
+/// shortens absurdly long ones (a key can be as long as the file).
 fn clean(s: &str) -> String {
-    s.chars()
+    const MAX: usize = 400;
+    let mut out: String = s
+        .chars()
+        .take(MAX)
         .map(|c| {
             if c != '\n' && is_unsafe_char(c) {
                 '\u{FFFD}'
@@ -335,7 +339,11 @@ fn clean(s: &str) -> String {
                 c
             }
         })
-        .collect()
+        .collect();
+    if s.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// Quotes a value from an untrusted file for a message: escaped, and
@@ -358,9 +366,13 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let word_lower = word.to_lowercase();
-    let limit = (word.chars().count() / 3).max(1);
+    let len = word_lower.chars().count();
+    let limit = (len / 3).max(1);
     candidates
         .into_iter()
+        // The distance is at least the length difference: skip the work
+        // (a megabyte-long typo must not cost a quadratic table).
+        .filter(|c| c.chars().count().abs_diff(len) <= limit)
         .map(|c| (edit_distance(&word_lower, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)

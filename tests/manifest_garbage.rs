@@ -107,8 +107,18 @@ fn deep_nesting_and_long_lines() {
     );
     let err = refused(long.as_bytes());
     assert!(
-        err.lines().all(|l| l.chars().count() < 400),
+        err.lines().all(|l| l.chars().count() < 500),
         "a long line was not clipped"
+    );
+    let huge_key = format!(
+        "version = 1\n[signer]\nnetwork = \"testnet\"\n{} = 1\n",
+        "k".repeat(900_000)
+    );
+    let err = refused(huge_key.as_bytes());
+    assert!(err.contains("unknown key"), "{err}");
+    assert!(
+        err.lines().all(|l| l.chars().count() < 500),
+        "a long key was not clipped"
     );
 }
 

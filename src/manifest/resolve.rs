@@ -457,27 +457,28 @@ impl<'a> Resolver<'a> {
         self.provenance.insert(shown.to_string(), source);
     }
 
-    /// A runtime or backend table is only allowed when selected.
-    fn section_allowed(
+    /// Gates a runtime or backend table on its selector: `Some(true)` when
+    /// selected (resolve it), `Some(false)` when not (absent), `None` when
+    /// the selector is unknown or the table is set but not selected
+    /// (reported here).
+    fn section(
         &mut self,
         table: &str,
         present: bool,
         selected: Option<bool>,
         selector: &str,
         value: &str,
-    ) -> bool {
-        match selected {
-            Some(false) if present => {
-                let path = p(&[table]);
-                self.report_key(
-                    &path,
-                    format!("[{table}] is set but {selector} is not \"{value}\""),
-                    format!("remove the [{table}] table, or set {selector} = \"{value}\""),
-                );
-                false
-            }
-            _ => true,
+    ) -> Option<bool> {
+        let selected = selected?;
+        if present && !selected {
+            self.report_key(
+                &p(&[table]),
+                format!("[{table}] is set but {selector} is not \"{value}\""),
+                format!("remove the [{table}] table, or set {selector} = \"{value}\""),
+            );
+            return None;
         }
+        Some(selected)
     }
 
     fn docker(
@@ -486,18 +487,14 @@ impl<'a> Resolver<'a> {
         runtime: Option<Runtime>,
         name: Option<&str>,
     ) -> Option<Option<Docker>> {
-        let selected = runtime.map(|r| r == Runtime::Docker);
-        if !self.section_allowed(
+        if !self.section(
             "docker",
             raw.docker.is_some(),
-            selected,
+            runtime.map(|r| r == Runtime::Docker),
             "signer.runtime",
             "docker",
-        ) {
-            return None;
-        }
-        if selected != Some(true) {
-            return if selected.is_some() { Some(None) } else { None };
+        )? {
+            return Some(None);
         }
         let d = raw.docker.as_ref();
         let image = self.versioned(
@@ -611,18 +608,14 @@ impl<'a> Resolver<'a> {
     }
 
     fn native(&mut self, raw: &raw::Manifest, runtime: Option<Runtime>) -> Option<Option<Native>> {
-        let selected = runtime.map(|r| r == Runtime::Native);
-        if !self.section_allowed(
+        if !self.section(
             "native",
             raw.native.is_some(),
-            selected,
+            runtime.map(|r| r == Runtime::Native),
             "signer.runtime",
             "native",
-        ) {
-            return None;
-        }
-        if selected != Some(true) {
-            return if selected.is_some() { Some(None) } else { None };
+        )? {
+            return Some(None);
         }
         let n = raw.native.as_ref();
         let base = self.cx.base.clone();
@@ -656,18 +649,14 @@ impl<'a> Resolver<'a> {
         backend: Option<ChainBackend>,
         network: Option<super::enums::Network>,
     ) -> Option<Option<Neutrino>> {
-        let selected = backend.map(|b| b == ChainBackend::Neutrino);
-        if !self.section_allowed(
+        if !self.section(
             "neutrino",
             raw.neutrino.is_some(),
-            selected,
+            backend.map(|b| b == ChainBackend::Neutrino),
             "signer.chain_backend",
             "neutrino",
-        ) {
-            return None;
-        }
-        if selected != Some(true) {
-            return if selected.is_some() { Some(None) } else { None };
+        )? {
+            return Some(None);
         }
         let n = raw.neutrino.as_ref();
         let peers_path = p(&["neutrino", "peers"]);
@@ -708,18 +697,14 @@ impl<'a> Resolver<'a> {
         raw: &raw::Manifest,
         backend: Option<ChainBackend>,
     ) -> Option<Option<Bitcoind>> {
-        let selected = backend.map(|b| b == ChainBackend::Bitcoind);
-        if !self.section_allowed(
+        if !self.section(
             "bitcoind",
             raw.bitcoind.is_some(),
-            selected,
+            backend.map(|b| b == ChainBackend::Bitcoind),
             "signer.chain_backend",
             "bitcoind",
-        ) {
-            return None;
-        }
-        if selected != Some(true) {
-            return if selected.is_some() { Some(None) } else { None };
+        )? {
+            return Some(None);
         }
         let Some(b) = raw.bitcoind.as_ref() else {
             if !self.poisoned(&p(&["bitcoind"])) {
