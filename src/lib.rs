@@ -7,6 +7,8 @@
 //! | module | job |
 //! |---|---|
 //! | [`cli`] | clap definitions, one file per command |
+//! | [`manifest`] | signer.toml: load, check, resolve (with value provenance) |
+//! | [`diagnostic`] | file:line:col errors with the source line underlined |
 //! | [`lnd`] | protos, pinned-TLS client, typed errors, macaroon codec |
 //! | [`error`], [`exit`] | the failure type and exit codes every command shares |
 //! | [`output`] | JSON on stdout, humans and logs on stderr, colour rules |

@@ -337,7 +337,7 @@ pub fn dns_name(s: &str) -> FieldResult<String> {
     }
 }
 
-/// `host` or `host:port` (host name, IPv4 or [IPv6]).
+/// `host` or `host:port` (host name, IPv4 or `[IPv6]`).
 pub fn host_port(s: &str) -> FieldResult<String> {
     let example = "e.g. \"node.example.com:18333\", \"10.0.0.5\" or \"[fd00::5]:8333\"";
     let bad = || fail(format!("{} is not host or host:port", quote(s)), example);

@@ -8,8 +8,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 /// Two binds collide when they share a port and their addresses overlap:
-/// the same address, or either one a wildcard (0.0.0.0 and [::] take the
-/// port on every address; on Linux [::] also covers IPv4).
+/// the same address, or either one a wildcard (`0.0.0.0` and `[::]` take the
+/// port on every address; on Linux `[::]` also covers IPv4).
 pub fn binds_collide(a: SocketAddr, b: SocketAddr) -> bool {
     let canonical = |ip: IpAddr| ip.to_canonical();
     let (x, y) = (canonical(a.ip()), canonical(b.ip()));
