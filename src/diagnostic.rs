@@ -325,9 +325,13 @@ fn is_unsafe_char(c: char) -> bool {
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
-/// Neutralises unsafe characters in a message line (newlines stay).
+/// Neutralises unsafe characters in a message line (newlines stay) and
+/// shortens absurdly long ones (a key can be as long as the file).
 fn clean(s: &str) -> String {
-    s.chars()
+    const MAX: usize = 400;
+    let mut out: String = s
+        .chars()
+        .take(MAX)
         .map(|c| {
             if c != '\n' && is_unsafe_char(c) {
                 '\u{FFFD}'
@@ -335,7 +339,11 @@ fn clean(s: &str) -> String {
                 c
             }
         })
-        .collect()
+        .collect();
+    if s.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// Quotes a value from an untrusted file for a message: escaped, and
@@ -358,30 +366,45 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let word_lower = word.to_lowercase();
-    let limit = (word.chars().count() / 3).max(1);
+    let len = word_lower.chars().count();
+    let limit = (len / 3).max(1);
     candidates
         .into_iter()
+        // The distance is at least the length difference: skip the work
+        // (a megabyte-long typo must not cost a quadratic table).
+        .filter(|c| c.chars().count().abs_diff(len) <= limit)
         .map(|c| (edit_distance(&word_lower, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over characters (words here are short).
+/// Edit distance over characters where swapping two neighbours counts as
+/// one edit (optimal string alignment): `nmae` is one typo from `name`.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
 }
 
 #[cfg(test)]
@@ -482,6 +505,9 @@ mod tests {
         assert_eq!(did_you_mean("netwrk", ["network", "name"]), Some("network"));
         assert_eq!(did_you_mean("zzzzzz", ["signer"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("nmae", "name"), 1);
+        assert_eq!(did_you_mean("nmae", ["name", "network"]), Some("name"));
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 
     #[test]

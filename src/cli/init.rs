@@ -10,13 +10,15 @@ use clap::builder::PossibleValue;
 use serde_json::json;
 use std::io::Write;
 
-#[derive(Debug, clap::Args)]
-#[command(
-    long_about = "Write a commented starter manifest (default ./signer.toml, or -f FILE). Only the \
+/// Shown by `lsm init --help`.
+pub const LONG_ABOUT: &str = "Write a commented starter manifest (default ./signer.toml, or -f FILE). Only the \
                   network, runtime and name are set; every other key is shown commented out with \
-                  its default. An existing file is never overwritten.",
-    after_help = "Examples:\n  lsm init\n  lsm init --network mainnet --runtime native -f /etc/lsm/signer.toml"
-)]
+                  its default. An existing file is never overwritten.";
+/// Examples shown under `lsm init --help`.
+pub const AFTER_HELP: &str =
+    "Examples:\n  lsm init\n  lsm init --network mainnet --runtime native -f /etc/lsm/signer.toml";
+
+#[derive(Debug, clap::Args)]
 pub struct InitArgs {
     /// Bitcoin network of the signer's wallet.
     #[arg(long, value_name = "NETWORK", default_value = "testnet")]

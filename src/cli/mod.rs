@@ -67,8 +67,10 @@ pub enum Command {
     /// Report the signer's health as conditions (read-only).
     Status(status::StatusArgs),
     /// Check signer.toml and report every problem at once.
+    #[command(long_about = validate::LONG_ABOUT, after_help = validate::AFTER_HELP)]
     Validate(validate::ValidateArgs),
     /// Write a commented starter signer.toml.
+    #[command(long_about = init::LONG_ABOUT, after_help = init::AFTER_HELP)]
     Init(init::InitArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),

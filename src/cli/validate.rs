@@ -8,14 +8,15 @@ use crate::manifest::{self, Loaded, Source};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
-#[derive(Debug, clap::Args)]
-#[command(
-    long_about = "Check signer.toml (and a versions.env beside it) without touching anything. \
+/// Shown by `lsm validate --help`.
+pub const LONG_ABOUT: &str = "Check signer.toml (and a versions.env beside it) without touching anything. \
                   Every problem is reported at once with file:line:column, the key and how to \
-                  fix it. Exit 0 when valid, 1 otherwise.",
-    after_help = "Examples:\n  lsm validate\n  lsm validate -f examples/signer.toml --show\n  \
-                  lsm validate --json | jq .manifest_hash"
-)]
+                  fix it. Exit 0 when valid, 1 otherwise.";
+/// Examples shown under `lsm validate --help`.
+pub const AFTER_HELP: &str = "Examples:\n  lsm validate\n  lsm validate -f examples/signer.toml --show\n  \
+                  lsm validate --json | jq .manifest_hash";
+
+#[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
     /// Print the fully resolved manifest: every value, defaults filled in, with where it came from.
     #[arg(long)]

@@ -76,9 +76,9 @@ spelled!(Runtime { Docker => "docker", Native => "native" });
 pub enum ChainBackend {
     /// lnd's pure signing mode: no chain access at all (recommended for a signer).
     Nochainbackend,
-    /// A light client; needs a [neutrino] table.
+    /// A light client; needs a `[neutrino]` table.
     Neutrino,
-    /// A bitcoind node; needs a [bitcoind] table.
+    /// A bitcoind node; needs a `[bitcoind]` table.
     Bitcoind,
 }
 spelled!(ChainBackend { Nochainbackend => "nochainbackend", Neutrino => "neutrino", Bitcoind => "bitcoind" });

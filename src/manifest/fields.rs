@@ -28,12 +28,17 @@ fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
 
+/// True when `s` starts with a character `first` accepts and every other
+/// character is ASCII alphanumeric or one of `others`.
+fn charset(s: &str, first: fn(char) -> bool, others: &[char]) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(first)
+        && chars.all(|c| c.is_ascii_alphanumeric() || others.contains(&c))
+}
+
 /// A container / instance name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*` (Docker's rule).
 pub fn name(s: &str) -> FieldResult<String> {
-    let mut chars = s.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if ok {
+    if charset(s, |c| c.is_ascii_alphanumeric(), &['_', '.', '-']) {
         Ok(s.to_string())
     } else {
         fail(
@@ -161,12 +166,12 @@ fn repository_component(p: &str) -> bool {
 
 /// An image tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
 pub fn tag(s: &str) -> FieldResult<String> {
-    let mut chars = s.chars();
     let ok = s.len() <= 128
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        && charset(
+            s,
+            |c| c.is_ascii_alphanumeric() || c == '_',
+            &['_', '.', '-'],
+        );
     if ok {
         Ok(s.to_string())
     } else {
@@ -332,7 +337,7 @@ pub fn dns_name(s: &str) -> FieldResult<String> {
     }
 }
 
-/// `host` or `host:port` (host name, IPv4 or [IPv6]).
+/// `host` or `host:port` (host name, IPv4 or `[IPv6]`).
 pub fn host_port(s: &str) -> FieldResult<String> {
     let example = "e.g. \"node.example.com:18333\", \"10.0.0.5\" or \"[fd00::5]:8333\"";
     let bad = || fail(format!("{} is not host or host:port", quote(s)), example);
@@ -520,9 +525,7 @@ pub fn lnd_binary(s: &str, base: &PathBase<'_>) -> FieldResult<LndBinary> {
 
 /// An lnd.conf option name, e.g. `routing.strictgraphpruning`.
 pub fn lnd_conf_key(s: &str) -> FieldResult<String> {
-    let mut chars = s.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    let ok = charset(s, |c| c.is_ascii_alphanumeric(), &['.', '-', '_'])
         && !s.ends_with('.')
         && !s.contains("..");
     if ok {

@@ -1,6 +1,6 @@
 //! signer.toml: the operator's declaration of one lnd remote signer.
 //!
-//! [`load`] is the only entry point the rest of lsm needs: it reads the
+//! [`load()`] is the only entry point the rest of lsm needs: it reads the
 //! file, reports every problem at once (file:line:col, key, fix), and
 //! returns a [`Resolved`] manifest with every default filled in, every path
 //! absolute and every value typed, plus the [`Provenance`] of each value.

@@ -87,7 +87,7 @@ pub struct Manifest {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignerTable {
-    /// Container / instance name (Docker name rules: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters).
+    /// Container / instance name (Docker name rules: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 63 characters).
     #[schemars(regex(pattern = NAME_PATTERN), length(min = 1, max = 63), extend("default" = defaults::SIGNER_NAME))]
     pub name: Option<String>,
     /// Bitcoin network. Required: a wrong default could put a wallet on the wrong chain.
@@ -204,7 +204,7 @@ pub struct NativeTable {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RpcTable {
-    /// Host bind for the signer's gRPC: IPv4:port or [IPv6]:port.
+    /// Host bind for the signer's gRPC: `IPv4:port` or `[IPv6]:port`.
     #[schemars(extend("default" = defaults::RPC_LISTEN))]
     pub listen: Option<String>,
     /// Extra IP addresses in the signer's TLS certificate.
@@ -262,7 +262,7 @@ pub struct BundleTable {
     /// Directory the credentials bundle is exported to.
     #[schemars(length(min = 1), extend("default" = defaults::BUNDLE_PATH))]
     pub path: Option<String>,
-    /// Also write <path>.tar.gz.b64 beside the directory.
+    /// Also write `<path>.tar.gz.b64` beside the directory.
     #[schemars(extend("default" = defaults::BUNDLE_ARCHIVE))]
     pub archive: Option<bool>,
 }

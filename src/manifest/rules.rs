@@ -8,8 +8,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 /// Two binds collide when they share a port and their addresses overlap:
-/// the same address, or either one a wildcard (0.0.0.0 and [::] take the
-/// port on every address; on Linux [::] also covers IPv4).
+/// the same address, or either one a wildcard (`0.0.0.0` and `[::]` take the
+/// port on every address; on Linux `[::]` also covers IPv4).
 pub fn binds_collide(a: SocketAddr, b: SocketAddr) -> bool {
     let canonical = |ip: IpAddr| ip.to_canonical();
     let (x, y) = (canonical(a.ip()), canonical(b.ip()));
@@ -48,39 +48,40 @@ pub(super) fn bundle_never_holds_secrets(
     lnd_dir: Option<&Path>,
 ) {
     let bundle_path = KeyPath::of(&["bundle", "path"]);
-    let at = |r: &Resolver<'_>, other: KeyPath| {
-        if r.written(&bundle_path) || !r.written(&other) {
+    let guarded = [
+        (
+            secrets_dir,
+            ["wallet", "secrets_dir"],
+            "the wallet secrets (seed, password)",
+        ),
+        (
+            lnd_dir,
+            ["native", "lnd_dir"],
+            "lnd's directory (admin.macaroon, wallet.db)",
+        ),
+    ];
+    for (dir, key, what) in guarded {
+        let Some(dir) = dir.filter(|d| contains(&bundle.path, d)) else {
+            continue;
+        };
+        // Point at whichever of the two the operator wrote (the bundle when both or neither).
+        let other = KeyPath::of(&key);
+        let at = if r.written(&bundle_path) || !r.written(&other) {
             bundle_path.clone()
         } else {
             other
-        }
-    };
-    if let Some(secrets) = secrets_dir
-        && contains(&bundle.path, secrets)
-    {
-        let path = at(r, KeyPath::of(&["wallet", "secrets_dir"]));
+        };
         r.report(
-            &path,
+            &at,
             format!(
-                "the credentials bundle directory {} would contain the wallet secrets in {}",
+                "the credentials bundle directory {} would contain {what} in {}",
                 bundle.path.display(),
-                secrets.display()
+                dir.display()
             ),
-            "the bundle is copied to the watch-only machine; give it a directory of its own, e.g. ~/.lnget/signer/credentials-bundle",
-        );
-    }
-    if let Some(lnd_dir) = lnd_dir
-        && contains(&bundle.path, lnd_dir)
-    {
-        let path = at(r, KeyPath::of(&["native", "lnd_dir"]));
-        r.report(
-            &path,
             format!(
-                "the credentials bundle directory {} would contain lnd's directory {} (admin.macaroon, wallet.db)",
-                bundle.path.display(),
-                lnd_dir.display()
+                "the bundle is copied to the watch-only machine; give it a directory of its own, outside {}",
+                KeyPath::of(&key)
             ),
-            "give the bundle a directory of its own, outside native.lnd_dir",
         );
     }
 }
