@@ -3,6 +3,7 @@
 //! an exit code in one place.
 
 pub mod completions;
+pub mod macaroon;
 
 use crate::error::CmdResult;
 use crate::output::Output;
@@ -52,6 +53,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
+    /// Inspect lnd macaroons offline (never prints the macaroon itself).
+    Macaroon(macaroon::MacaroonArgs),
 }
 
 /// What every command gets from `main`.
@@ -75,5 +78,6 @@ impl Context {
 pub async fn run(cli: Cli, ctx: &Context) -> CmdResult {
     match &cli.command {
         Command::Completions(args) => completions::run(args, ctx),
+        Command::Macaroon(args) => macaroon::run(args, ctx),
     }
 }

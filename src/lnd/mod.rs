@@ -1,7 +1,10 @@
 //! Everything lsm needs to speak to lnd: the generated protos, the
 //! pinned-TLS gRPC client, typed errors and the offline macaroon codec.
 
+pub mod client;
+pub mod error;
 pub mod fingerprint;
 pub mod macaroon;
 pub mod permissions;
 pub mod proto;
+pub mod tls;

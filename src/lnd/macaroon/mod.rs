@@ -128,7 +128,7 @@ impl Macaroon {
         }
         let mut r = Reader::new(bytes, 1);
 
-        let header = r.section("macaroon header")?;
+        let header = r.section("macaroon header", "the macaroon header")?;
         let (location, identifier) = location_and_id(&header, "macaroon header")?;
         let identifier = identifier.ok_or(MacaroonError::MissingIdentifier("macaroon header"))?;
         if let Some(p) = header.get(usize::from(location.is_some()) + 1) {
@@ -141,7 +141,7 @@ impl Macaroon {
 
         let mut caveats = Vec::new();
         loop {
-            let section = r.section("caveat section")?;
+            let section = r.section("caveat section", "a caveat section")?;
             if section.is_empty() {
                 break;
             }
@@ -220,6 +220,12 @@ impl Macaroon {
                 let text = input.trim_ascii();
                 if text.is_empty() {
                     return Err(MacaroonError::Empty);
+                }
+                // base64 of `02 01 03 "lnd"`: some wallets export macaroons so.
+                if text.starts_with(b"AgEDbG5k") {
+                    return Err(MacaroonError::BadHex(
+                        "this looks like base64; lnd macaroons are binary or hex (decode it with `base64 -d` first)".to_string(),
+                    ));
                 }
                 if let Some(pos) = text.iter().position(|c| !c.is_ascii_hexdigit()) {
                     return Err(MacaroonError::BadHex(format!(

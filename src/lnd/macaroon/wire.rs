@@ -100,14 +100,20 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads packets up to and including the section's EOS. Field types must
-    /// strictly increase within a section, as go-macaroon requires.
-    pub fn section(&mut self, name: &'static str) -> Result<Vec<Packet<'a>>, MacaroonError> {
+    /// strictly increase within a section, as go-macaroon requires. `name`
+    /// is e.g. "macaroon header"; `the_name` the same with an article, for
+    /// the truncation message.
+    pub fn section(
+        &mut self,
+        name: &'static str,
+        the_name: &'static str,
+    ) -> Result<Vec<Packet<'a>>, MacaroonError> {
         let mut packets: Vec<Packet<'a>> = Vec::new();
         loop {
             if self.remaining() == 0 {
                 return Err(MacaroonError::Truncated {
                     offset: self.pos,
-                    what: name,
+                    what: the_name,
                 });
             }
             let Some(p) = self.packet()? else {
