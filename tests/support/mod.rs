@@ -165,7 +165,9 @@ pub fn require_docker() -> bool {
         Ok(_) => true,
         Err(e) => {
             if std::env::var("LSM_SKIP_DOCKER_TESTS").as_deref() == Ok("1") {
-                eprintln!("skipped: the Docker engine is unreachable ({e}) and LSM_SKIP_DOCKER_TESTS=1");
+                eprintln!(
+                    "skipped: the Docker engine is unreachable ({e}) and LSM_SKIP_DOCKER_TESTS=1"
+                );
                 false
             } else {
                 panic!(
@@ -246,7 +248,8 @@ pub fn ensure_test_image() -> String {
 /// A gRPC channel to `addr` (host:port) that trusts exactly `cert_pem`, for
 /// raw tonic clients in tests (lsm's `LndClient` wraps the same verifier).
 pub fn pinned_channel(addr: &str, cert_pem: &[u8]) -> tonic::transport::Channel {
-    let verifier = lsm::lnd::tls::PinnedCertVerifier::from_pem(cert_pem).expect("a PEM certificate");
+    let verifier =
+        lsm::lnd::tls::PinnedCertVerifier::from_pem(cert_pem).expect("a PEM certificate");
     let host = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);
     tonic::transport::Endpoint::from_shared(format!("https://{addr}"))
         .expect("endpoint")
@@ -384,7 +387,10 @@ impl NativeDouble {
             .expect("open the log file");
         let child = Command::new(double_binary())
             .args(self.command_args())
-            .env("LND_DOUBLE_STARTUP_DELAY_MS", self.opts.startup_delay_ms.to_string())
+            .env(
+                "LND_DOUBLE_STARTUP_DELAY_MS",
+                self.opts.startup_delay_ms.to_string(),
+            )
             .env("HOME", self.dir.path())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log"))
@@ -417,13 +423,19 @@ impl NativeDouble {
         }
     }
 
-    /// SIGTERM, then waits for the exit (SIGKILL after 10 s).
-    pub fn stop(&mut self) -> Option<ExitStatus> {
+    /// Sends a signal (`"TERM"`, `"INT"`, ...) to the running double.
+    pub fn signal(&self, sig: &str) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill")
+                .args([format!("-{sig}"), child.id().to_string()])
+                .status();
+        }
+    }
+
+    /// Waits for the double to exit by itself (SIGKILL after `timeout`).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let mut child = self.child.take()?;
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + timeout;
         loop {
             if let Ok(Some(status)) = child.try_wait() {
                 return Some(status);
@@ -436,11 +448,23 @@ impl NativeDouble {
         }
     }
 
+    /// SIGTERM, then waits for the exit (SIGKILL after 10 s).
+    pub fn stop(&mut self) -> Option<ExitStatus> {
+        self.signal("TERM");
+        self.wait_exit(Duration::from_secs(10))
+    }
+
     /// Stops and starts the double on the same lnddir and ports.
     pub fn restart(&mut self) {
+        self.restart_no_wait();
+        self.wait_listening(Duration::from_secs(30));
+    }
+
+    /// Stops and starts the double without waiting for it to listen (for
+    /// starts that are expected to fail).
+    pub fn restart_no_wait(&mut self) {
         self.stop();
         self.spawn();
-        self.wait_listening(Duration::from_secs(30));
     }
 
     /// An lsm client for this double (inside a Tokio runtime).
