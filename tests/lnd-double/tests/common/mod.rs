@@ -155,40 +155,48 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
-/// Reads the first `n` newline-delimited JSON messages of a streaming REST
-/// endpoint.
-pub async fn rest_stream_lines(
-    d: &NativeDouble,
-    path: &str,
-    n: usize,
-    until: Instant,
-) -> Vec<String> {
+/// A streaming REST response (newline-delimited JSON over chunked HTTP).
+pub struct RestStream {
+    stream: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    buf: Vec<u8>,
+    taken: usize,
+}
+
+/// Opens a streaming REST endpoint such as /v1/state/subscribe.
+pub async fn open_stream(d: &NativeDouble, path: &str) -> RestStream {
     let mut stream = tls_connect(d).await;
     let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     stream.write_all(req.as_bytes()).await.expect("write");
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let body = String::from_utf8_lossy(&buf).into_owned();
-        if let Some((_, rest)) = body.split_once("\r\n\r\n") {
-            let lines: Vec<String> = dechunk_partial(rest)
-                .lines()
-                .map(str::to_string)
-                .filter(|l| !l.is_empty())
-                .collect();
-            if lines.len() >= n {
-                return lines[..n].to_vec();
-            }
-        }
-        let left = until.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, stream.read(&mut chunk)).await {
-            Ok(Ok(0)) | Err(_) => panic!("stream ended before {n} messages: {body}"),
-            Ok(Ok(k)) => buf.extend_from_slice(&chunk[..k]),
-            Ok(Err(e)) => panic!("read: {e}"),
-        }
+    RestStream {
+        stream,
+        buf: Vec::new(),
+        taken: 0,
     }
 }
 
-fn dechunk_partial(s: &str) -> String {
-    dechunk(&format!("{s}\r\n0\r\n"))
+impl RestStream {
+    /// The next JSON message; panics if none arrives before `until`.
+    pub async fn next_line(&mut self, until: Instant) -> String {
+        let mut chunk = [0u8; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&self.buf).into_owned();
+            if let Some((_, rest)) = text.split_once("\r\n\r\n") {
+                let lines: Vec<String> = dechunk(&format!("{rest}\r\n0\r\n"))
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if lines.len() > self.taken {
+                    self.taken += 1;
+                    return lines[self.taken - 1].clone();
+                }
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.stream.read(&mut chunk)).await {
+                Ok(Ok(0)) | Err(_) => panic!("no further message on the stream: {text}"),
+                Ok(Ok(k)) => self.buf.extend_from_slice(&chunk[..k]),
+                Ok(Err(e)) => panic!("read: {e}"),
+            }
+        }
+    }
 }
