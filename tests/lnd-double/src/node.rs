@@ -501,98 +501,61 @@ impl Node {
         })
     }
 
-    fn macaroon_store(&self) -> RpcResult<Arc<Unlocked>> {
+    /// Runs `f` on the unlocked macaroon store (lnd's macaroon service).
+    fn with_macaroon_store<T>(
+        &self,
+        f: impl FnOnce(&mut RootKeyStore) -> RpcResult<T>,
+    ) -> RpcResult<T> {
         let u = self.require_unlocked()?;
-        if u.macaroons.is_none() {
-            return Err(RpcError::unknown(ERR_MACAROONS_DISABLED));
-        }
-        Ok(u)
+        let store = u
+            .macaroons
+            .as_ref()
+            .ok_or_else(|| RpcError::unknown(ERR_MACAROONS_DISABLED))?;
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut store)
     }
 
     pub fn bake_macaroon(
         &self,
         req: lnrpc::BakeMacaroonRequest,
     ) -> RpcResult<lnrpc::BakeMacaroonResponse> {
-        let u = self.macaroon_store()?;
-        let help = format!(
-            "supported actions are [{}], supported entities are [{}]",
-            permissions::ACTIONS.join(" "),
-            permissions::ENTITIES.join(" ")
-        );
-        if req.permissions.is_empty() {
-            return Err(RpcError::unknown(format!(
-                "permission list cannot be empty. specify at least one action/entity pair. {help}"
-            )));
-        }
-        let mut perms = Vec::with_capacity(req.permissions.len());
-        for p in &req.permissions {
-            if !req.allow_external_permissions {
-                if !permissions::ENTITIES.contains(&p.entity.as_str()) {
-                    return Err(RpcError::unknown(format!(
-                        "invalid permission entity. {help}"
-                    )));
-                }
-                if p.entity == "uri" {
-                    if method_perms::required(&p.action).is_none() {
-                        return Err(RpcError::unknown(
-                            "invalid permission action, must be an existing URI in the format \
-                             /package.Service/MethodName",
-                        ));
-                    }
-                } else if !permissions::ACTIONS.contains(&p.action.as_str()) {
-                    return Err(RpcError::unknown(format!(
-                        "invalid permission action. {help}"
-                    )));
-                }
-            }
-            perms.push(Permission::new(p.entity.clone(), p.action.clone()));
-        }
-        let store = u
-            .macaroons
-            .as_ref()
-            .ok_or_else(|| RpcError::unknown(ERR_MACAROONS_DISABLED))?;
-        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-        let mac =
-            macaroons::bake(&mut store, req.root_key_id, &perms).map_err(RpcError::unknown)?;
-        Ok(lnrpc::BakeMacaroonResponse {
-            macaroon: mac.to_hex().to_string(),
+        self.with_macaroon_store(|store| {
+            let perms = requested_permissions(&req)?;
+            let mac = macaroons::bake(store, req.root_key_id, &perms).map_err(RpcError::unknown)?;
+            Ok(lnrpc::BakeMacaroonResponse {
+                macaroon: mac.to_hex().to_string(),
+            })
         })
     }
 
     pub fn list_macaroon_ids(&self) -> RpcResult<lnrpc::ListMacaroonIDsResponse> {
-        let u = self.macaroon_store()?;
-        let store = u
-            .macaroons
-            .as_ref()
-            .ok_or_else(|| RpcError::unknown(ERR_MACAROONS_DISABLED))?;
-        let store = store.lock().unwrap_or_else(|p| p.into_inner());
-        let root_key_ids = store
-            .ids()
-            .iter()
-            .map(|id| {
-                let s = String::from_utf8_lossy(id);
-                s.parse::<u64>().map_err(|_| {
-                    RpcError::unknown(format!("strconv.ParseUint: parsing {s:?}: invalid syntax"))
+        self.with_macaroon_store(|store| {
+            let root_key_ids = store
+                .ids()
+                .iter()
+                .map(|id| {
+                    let s = String::from_utf8_lossy(id);
+                    s.parse::<u64>().map_err(|_| {
+                        RpcError::unknown(format!(
+                            "strconv.ParseUint: parsing {s:?}: invalid syntax"
+                        ))
+                    })
                 })
-            })
-            .collect::<RpcResult<Vec<u64>>>()?;
-        Ok(lnrpc::ListMacaroonIDsResponse { root_key_ids })
+                .collect::<RpcResult<Vec<u64>>>()?;
+            Ok(lnrpc::ListMacaroonIDsResponse { root_key_ids })
+        })
     }
 
     pub fn delete_macaroon_id(
         &self,
         req: lnrpc::DeleteMacaroonIdRequest,
     ) -> RpcResult<lnrpc::DeleteMacaroonIdResponse> {
-        let u = self.macaroon_store()?;
-        let store = u
-            .macaroons
-            .as_ref()
-            .ok_or_else(|| RpcError::unknown(ERR_MACAROONS_DISABLED))?;
-        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-        let deleted = store
-            .delete(req.root_key_id.to_string().as_bytes())
-            .map_err(RpcError::unknown)?;
-        Ok(lnrpc::DeleteMacaroonIdResponse { deleted })
+        self.with_macaroon_store(|store| {
+            let deleted = store
+                .delete(req.root_key_id.to_string().as_bytes())
+                .map_err(RpcError::unknown)?;
+            Ok(lnrpc::DeleteMacaroonIdResponse { deleted })
+        })
     }
 
     pub fn list_permissions(&self) -> RpcResult<lnrpc::ListPermissionsResponse> {
@@ -639,47 +602,29 @@ impl Node {
                 )));
             }
         };
+        // Without an address type, a name is looked up in the default
+        // scopes only (btcwallet's DefaultKeyScopes), never in 1017.
         let default_scopes = ["m/49'/", "m/84'/", "m/86'/"];
-        let not_found = || RpcError::unknown(format!("account name '{}' not found", req.name));
-        let accounts: Vec<&keys::Account> = match (req.name.is_empty(), scope_filter) {
-            (true, None) => u.keys.accounts.iter().collect(),
-            (true, Some(scope)) => u
-                .keys
-                .accounts
+        let in_scope = |a: &keys::Account| match scope_filter {
+            Some(scope) => a.derivation_path.starts_with(scope),
+            None if req.name.is_empty() => true,
+            None => default_scopes
                 .iter()
-                .filter(|a| a.derivation_path.starts_with(scope))
-                .collect(),
-            (false, Some(scope)) => {
-                let found: Vec<_> = u
-                    .keys
-                    .accounts
-                    .iter()
-                    .filter(|a| a.derivation_path.starts_with(scope) && a.name == req.name)
-                    .collect();
-                if found.is_empty() && req.name != "imported" {
-                    return Err(not_found());
-                }
-                found
-            }
-            (false, None) => {
-                let found: Vec<_> = u
-                    .keys
-                    .accounts
-                    .iter()
-                    .filter(|a| {
-                        default_scopes
-                            .iter()
-                            .any(|s| a.derivation_path.starts_with(s))
-                            && a.name == req.name
-                    })
-                    .collect();
-                // The empty "imported" accounts exist but are never listed.
-                if found.is_empty() && req.name != "imported" {
-                    return Err(not_found());
-                }
-                found
-            }
+                .any(|s| a.derivation_path.starts_with(s)),
         };
+        let accounts: Vec<&keys::Account> = u
+            .keys
+            .accounts
+            .iter()
+            .filter(|a| in_scope(a) && (req.name.is_empty() || a.name == req.name))
+            .collect();
+        // The empty "imported" accounts exist but are never listed.
+        if !req.name.is_empty() && accounts.is_empty() && req.name != "imported" {
+            return Err(RpcError::unknown(format!(
+                "account name '{}' not found",
+                req.name
+            )));
+        }
         Ok(walletrpc::ListAccountsResponse {
             accounts: accounts
                 .into_iter()
@@ -696,6 +641,44 @@ impl Node {
                 .collect(),
         })
     }
+}
+
+/// BakeMacaroon's validation of the requested permissions (rpcserver.go).
+fn requested_permissions(req: &lnrpc::BakeMacaroonRequest) -> RpcResult<Vec<Permission>> {
+    let help = format!(
+        "supported actions are [{}], supported entities are [{}]",
+        permissions::ACTIONS.join(" "),
+        permissions::ENTITIES.join(" ")
+    );
+    if req.permissions.is_empty() {
+        return Err(RpcError::unknown(format!(
+            "permission list cannot be empty. specify at least one action/entity pair. {help}"
+        )));
+    }
+    let mut perms = Vec::with_capacity(req.permissions.len());
+    for p in &req.permissions {
+        if !req.allow_external_permissions {
+            if !permissions::ENTITIES.contains(&p.entity.as_str()) {
+                return Err(RpcError::unknown(format!(
+                    "invalid permission entity. {help}"
+                )));
+            }
+            if p.entity == "uri" {
+                if method_perms::required(&p.action).is_none() {
+                    return Err(RpcError::unknown(
+                        "invalid permission action, must be an existing URI in the format \
+                         /package.Service/MethodName",
+                    ));
+                }
+            } else if !permissions::ACTIONS.contains(&p.action.as_str()) {
+                return Err(RpcError::unknown(format!(
+                    "invalid permission action. {help}"
+                )));
+            }
+        }
+        perms.push(Permission::new(p.entity.clone(), p.action.clone()));
+    }
+    Ok(perms)
 }
 
 /// lnd's `walletunlocker.ValidatePassword`.

@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::PASSWORD;
 use common::support::{self, TestContainer, docker};
-use lsm::lnd::client::{ClientOptions, InitWalletParams, LndClient};
+use lsm::lnd::client::{ClientOptions, LndClient};
 use lsm::lnd::proto::lnrpc::WalletState;
 use std::time::{Duration, Instant};
 
@@ -93,18 +92,7 @@ async fn container_serves_tls_grpc_and_stops_cleanly() {
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", c.logs()));
     let words = client.gen_seed(None).await.unwrap();
-    let admin = client
-        .init_wallet(&InitWalletParams {
-            wallet_password: PASSWORD,
-            mnemonic: &words,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    client
-        .wait_for_state(&[WalletState::ServerActive], deadline)
-        .await
-        .unwrap();
+    let admin = common::init_wallet(&client, &words).await;
     eprintln!(
         "measured: docker run → wallet created → SERVER_ACTIVE in {:?}",
         started.elapsed()

@@ -218,3 +218,66 @@ async fn password_file_without_wallet_needs_allow_create() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_password_rotates_password_and_optionally_root_keys() {
+    use lsm::lnd::proto::lnrpc::ChangePasswordRequest;
+    use lsm::lnd::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
+    let mut d = NativeDouble::start();
+    create_wallet(&d).await;
+    let old_admin = d.admin_macaroon();
+    d.restart();
+    let mut u = WalletUnlockerClient::new(common::support::pinned_channel(
+        &d.rpc_addr(),
+        &d.tls_cert(),
+    ));
+    let req = |cur: &[u8], new: &[u8], rotate: bool| ChangePasswordRequest {
+        current_password: cur.to_vec(),
+        new_password: new.to_vec(),
+        stateless_init: false,
+        new_macaroon_root_key: rotate,
+    };
+    let e = u
+        .change_password(req(b"wrong password", b"new password 1", false))
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), "invalid passphrase for master public key");
+    let e = u
+        .change_password(req(PASSWORD, b"short", false))
+        .await
+        .unwrap_err();
+    assert_eq!(e.message(), "password must have at least 8 characters");
+
+    let admin = u
+        .change_password(req(PASSWORD, b"new password 1", true))
+        .await
+        .unwrap()
+        .into_inner()
+        .admin_macaroon;
+    d.client()
+        .wait_for_state(&[WalletState::ServerActive], deadline())
+        .await
+        .unwrap();
+    // New root keys: the old admin macaroon is dead, the new one and the
+    // regenerated file work.
+    let err = d
+        .client()
+        .with_macaroon(&old_admin)
+        .get_info()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LndError::MacaroonRejected { .. }), "{err:?}");
+    d.client().with_macaroon(&admin).get_info().await.unwrap();
+    assert_ne!(d.admin_macaroon(), old_admin);
+    admin_client(&d).get_info().await.unwrap();
+
+    d.restart();
+    let err = d.client().unlock_wallet(PASSWORD).await.unwrap_err();
+    assert!(matches!(err, LndError::InvalidPassphrase), "{err:?}");
+    d.client().unlock_wallet(b"new password 1").await.unwrap();
+    d.client()
+        .wait_for_state(&[WalletState::ServerActive], deadline())
+        .await
+        .unwrap();
+    d.client().with_macaroon(&admin).get_info().await.unwrap();
+}

@@ -108,18 +108,7 @@ async fn wallet_from_entropy(d: &NativeDouble, entropy: &[u8]) {
         .unwrap()
         .into_inner()
         .cipher_seed_mnemonic;
-    d.client()
-        .init_wallet(&InitWalletParams {
-            wallet_password: PASSWORD,
-            mnemonic: &words,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    d.client()
-        .wait_for_state(&[WalletState::ServerActive], deadline())
-        .await
-        .unwrap();
+    common::init_wallet(&d.client(), &words).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,18 +196,7 @@ async fn same_words_rebuild_the_same_keys() {
     let a = NativeDouble::start();
     let b = NativeDouble::start();
     let (words, _) = create_wallet(&a).await;
-    b.client()
-        .init_wallet(&InitWalletParams {
-            wallet_password: b"another password",
-            mnemonic: &words,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    b.client()
-        .wait_for_state(&[WalletState::ServerActive], deadline())
-        .await
-        .unwrap();
+    common::init_wallet(&b.client(), &words).await;
     let (ia, ib) = (
         admin_client(&a).get_info().await.unwrap(),
         admin_client(&b).get_info().await.unwrap(),

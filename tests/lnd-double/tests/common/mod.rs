@@ -25,11 +25,18 @@ pub fn deadline() -> Instant {
 /// returns the words and the admin macaroon from the response.
 pub async fn create_wallet(d: &NativeDouble) -> (Vec<String>, Vec<u8>) {
     let client = d.client();
-    let words = client.gen_seed(None).await.expect("GenSeed");
+    let words = client.gen_seed(None).await.expect("GenSeed").to_vec();
+    let admin = init_wallet(&client, &words).await;
+    (words, admin)
+}
+
+/// InitWallet with `words` and [`PASSWORD`], then waits for SERVER_ACTIVE;
+/// returns the admin macaroon.
+pub async fn init_wallet(client: &LndClient, words: &[String]) -> Vec<u8> {
     let admin = client
         .init_wallet(&InitWalletParams {
             wallet_password: PASSWORD,
-            mnemonic: &words,
+            mnemonic: words,
             ..Default::default()
         })
         .await
@@ -38,7 +45,7 @@ pub async fn create_wallet(d: &NativeDouble) -> (Vec<String>, Vec<u8>) {
         .wait_for_state(&[WalletState::ServerActive], deadline())
         .await
         .expect("SERVER_ACTIVE");
-    (words.to_vec(), admin.to_vec())
+    admin.to_vec()
 }
 
 pub fn admin_client(d: &NativeDouble) -> LndClient {
