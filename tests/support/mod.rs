@@ -15,7 +15,6 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
@@ -275,6 +274,8 @@ pub struct DoubleOptions {
     pub startup_delay_ms: u64,
     /// Serve REST too (on a free port).
     pub rest: bool,
+    /// Extra environment, e.g. `LND_DOUBLE_WAITING_TO_START_MS`.
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for DoubleOptions {
@@ -285,6 +286,7 @@ impl Default for DoubleOptions {
             args: Vec::new(),
             startup_delay_ms: 0,
             rest: true,
+            env: Vec::new(),
         }
     }
 }
@@ -294,6 +296,8 @@ impl Default for DoubleOptions {
 /// directory and ports.
 pub struct NativeDouble {
     child: Option<Child>,
+    /// Length of the log when the current process started.
+    log_offset: usize,
     dir: tempfile::TempDir,
     pub rpc_port: u16,
     pub rest_port: u16,
@@ -308,16 +312,23 @@ impl NativeDouble {
     }
 
     pub fn start_with(opts: DoubleOptions) -> NativeDouble {
+        let mut d = Self::launch(opts);
+        d.wait_listening(Duration::from_secs(30));
+        d
+    }
+
+    /// Starts the process without waiting for anything.
+    pub fn launch(opts: DoubleOptions) -> NativeDouble {
         let dir = tempfile::tempdir().expect("temp lnddir");
         let mut d = NativeDouble {
             child: None,
+            log_offset: 0,
             dir,
             rpc_port: free_port(),
             rest_port: free_port(),
             opts,
         };
         d.spawn();
-        d.wait_listening(Duration::from_secs(30));
         d
     }
 
@@ -378,6 +389,7 @@ impl NativeDouble {
     }
 
     fn spawn(&mut self) {
+        self.log_offset = self.logs().len();
         std::fs::create_dir_all(self.lnd_dir()).expect("create lnddir");
         std::fs::write(self.lnd_dir().join("lnd.conf"), &self.opts.conf).expect("write lnd.conf");
         let log = std::fs::OpenOptions::new()
@@ -392,6 +404,7 @@ impl NativeDouble {
                 self.opts.startup_delay_ms.to_string(),
             )
             .env("HOME", self.dir.path())
+            .envs(self.opts.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log"))
             .stderr(log)
@@ -400,24 +413,33 @@ impl NativeDouble {
         self.child = Some(child);
     }
 
-    /// Polls the gRPC port until it accepts TCP connections; fails with the
-    /// double's output if it exits or the deadline passes.
+    /// Waits until the double is past WAITING_TO_START: its listeners are
+    /// up and it has logged lnd's line for the wallet state it found
+    /// ("Waiting for wallet encryption password..." or "Attempting automatic
+    /// wallet unlock..."), which it prints after setting NON_EXISTING or
+    /// LOCKED. Fails with the double's output if it exits or the deadline
+    /// passes.
     pub fn wait_listening(&mut self, timeout: Duration) {
+        const MARKERS: &[&str] = &[
+            "Waiting for wallet encryption password",
+            "Attempting automatic wallet unlock",
+        ];
         let deadline = Instant::now() + timeout;
-        let addr: SocketAddr = self.rpc_addr().parse().expect("addr");
         loop {
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
                 panic!("lnd-double exited early ({status}):\n{}", self.logs());
             }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            let logs = self.logs();
+            let fresh = logs.get(self.log_offset..).unwrap_or_default();
+            if MARKERS.iter().any(|m| fresh.contains(m)) {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "lnd-double did not listen on {addr} within {timeout:?}:\n{}",
-                self.logs()
+                "lnd-double did not come up on {} within {timeout:?}:\n{logs}",
+                self.rpc_addr()
             );
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -82,6 +82,17 @@ pub fn log(level: Level, subsystem: &str, msg: impl Display) {
     }
 }
 
+/// An RPC error as it may be logged: a wrong seed word is the caller's
+/// secret (or a typo of it), so it is dropped from the log line while the
+/// caller still gets lnd's full message.
+pub fn redact_rpc_error(msg: &str) -> String {
+    if msg.starts_with("word ") && msg.contains("isn't a part of default word list") {
+        let index = msg.rsplit("(index=").next().unwrap_or(")");
+        return format!("a word isn't a part of default word list (index={index}");
+    }
+    msg.to_string()
+}
+
 pub fn info(subsystem: &str, msg: impl Display) {
     log(Level::Info, subsystem, msg);
 }
@@ -110,4 +121,19 @@ fn timestamp() -> String {
         now.second(),
         now.millisecond()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrong_seed_words_stay_out_of_the_log() {
+        assert_eq!(
+            super::redact_rpc_error("word abandonn isn't a part of default word list (index=3)"),
+            "a word isn't a part of default word list (index=3)"
+        );
+        assert_eq!(
+            super::redact_rpc_error("permission denied"),
+            "permission denied"
+        );
+    }
 }

@@ -49,6 +49,10 @@ fn main() -> ExitCode {
             println!("{}", version::version_line(&app));
             return ExitCode::SUCCESS;
         }
+        Ok(Loaded::ShowSubsystems) => {
+            println!("Supported subsystems [{}]", config::SUBSYSTEMS.join(" "));
+            return ExitCode::SUCCESS;
+        }
         Ok(Loaded::Help) => {
             println!(
                 "Usage:\n  {app} [OPTIONS]\n\n{app} is lnd-double, a test double of lnd {}: it takes \

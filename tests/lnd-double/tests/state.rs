@@ -281,3 +281,33 @@ async fn change_password_rotates_password_and_optionally_root_keys() {
         .unwrap();
     d.client().with_macaroon(&admin).get_info().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_to_start_window_refuses_everything_but_state() {
+    let d = NativeDouble::launch(DoubleOptions {
+        env: vec![("LND_DOUBLE_WAITING_TO_START_MS".into(), "1500".into())],
+        ..Default::default()
+    });
+    // The first answer comes while lnd is still WAITING_TO_START.
+    let client = loop {
+        if let Ok(pem) = std::fs::read(d.lnd_dir().join("tls.cert")) {
+            let c = lsm::lnd::client::LndClient::connect(&d.rpc_addr(), &pem, Default::default())
+                .unwrap();
+            match c.get_state().await {
+                Ok(s) => {
+                    assert_eq!(s, WalletState::WaitingToStart);
+                    break c;
+                }
+                Err(e) if e.is_transient() => {}
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let err = client.gen_seed(None).await.unwrap_err();
+    assert!(matches!(err, LndError::WaitingToStart), "{err:?}");
+    client
+        .wait_for_state(&[WalletState::NonExisting], deadline())
+        .await
+        .unwrap();
+}

@@ -68,6 +68,8 @@ pub struct TlsSettings {
 #[derive(Debug)]
 pub enum Loaded {
     Run(Box<Config>),
+    /// `debuglevel=show`: list the log subsystems and exit.
+    ShowSubsystems,
     /// `--version`/`-V`.
     Version,
     /// `--help`/`-h`.
@@ -223,6 +225,9 @@ pub fn load(args: &[String]) -> Result<Loaded, ConfigError> {
         )),
     }
     settings.apply(cli);
+    if settings.string("debuglevel").as_deref() == Some("show") {
+        return Ok(Loaded::ShowSubsystems);
+    }
     validate(&settings, lnd_dir, config_file, &default_lnd_dir, warnings)
         .map(|c| Loaded::Run(Box::new(c)))
 }
@@ -516,12 +521,20 @@ fn refuse_unimplemented(s: &Settings) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// `build.ParseAndSetDebugLevels`, accepting lnd's four-letter subsystem ids.
+/// lnd v0.20.0-beta's log subsystems (log.go), sorted as
+/// `SupportedSubsystems` lists them.
+pub const SUBSYSTEMS: &[&str] = &[
+    "ACSM", "ARPC", "ATPL", "BLPT", "BRAR", "BTCN", "BTWL", "CHAC", "CHBU", "CHCL", "CHDB", "CHFD",
+    "CHFT", "CHIO", "CHNF", "CHRE", "CLUS", "CMGR", "CNCT", "CNFG", "CRTR", "DISC", "DRPC", "FNDG",
+    "GRDB", "GRPH", "HLCK", "HSWC", "INVC", "IRPC", "LCHN", "LNWL", "LTND", "MSGX", "NANN", "NRPC",
+    "NTFN", "NTFR", "PEER", "PFSM", "PRNF", "PROM", "PRPC", "PYDB", "RPCC", "RPCP", "RPCS", "RPWL",
+    "RRPC", "SGNR", "SPHX", "SQLB", "SQLD", "SRVR", "SWPR", "TORC", "UTXN", "VRPC", "WLKT", "WTCL",
+    "WTWR",
+];
+
+/// `build.ParseAndSetDebugLevels`.
 fn validate_debug_level(level: &str) -> Result<(), String> {
     const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error", "critical", "off"];
-    if level == "show" {
-        return Ok(());
-    }
     let mut parts: Vec<&str> = level.split(',').collect();
     if let Some(first) = parts.first()
         && !first.contains('=')
@@ -545,12 +558,11 @@ fn validate_debug_level(level: &str) -> Result<(), String> {
             ));
         }
         let (subsys, lvl) = (fields[0], fields[1]);
-        if !(subsys.len() == 4
-            && subsys
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
-        {
-            return Err(format!("the specified subsystem [{subsys}] is invalid"));
+        if !SUBSYSTEMS.contains(&subsys) {
+            return Err(format!(
+                "the specified subsystem [{subsys}] is invalid -- supported subsystems are [{}]",
+                SUBSYSTEMS.join(" ")
+            ));
         }
         if !LEVELS.contains(&lvl) {
             return Err(format!("the specified debug level [{lvl}] is invalid"));

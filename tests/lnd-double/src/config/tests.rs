@@ -245,3 +245,34 @@ fn paths_clean_like_go() {
     assert_eq!(clean("/a/./b/../c//d"), PathBuf::from("/a/c/d"));
     assert_eq!(clean("a/../.."), PathBuf::from(".."));
 }
+
+#[test]
+fn debuglevel_subsystems_and_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "bitcoin.regtest=1\nbitcoin.node=nochainbackend\n";
+    assert!(
+        run(
+            dir.path(),
+            Some(&format!("{base}debuglevel=info,RPCS=debug,LTND=trace\n")),
+            &[]
+        )
+        .is_ok()
+    );
+    let err = run(
+        dir.path(),
+        Some(&format!("{base}debuglevel=info,FOOO=debug\n")),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        err.message
+            .starts_with("ValidateConfig: error parsing debug level: the specified subsystem [FOOO] is invalid -- supported subsystems are [ACSM ARPC"),
+        "{err:?}"
+    );
+    assert!(err.usage);
+    let shown = load(&[
+        format!("--lnddir={}", dir.path().join("x").display()),
+        "--debuglevel=show".into(),
+    ]);
+    assert!(matches!(shown, Ok(Loaded::ShowSubsystems)));
+}

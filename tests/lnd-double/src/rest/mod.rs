@@ -100,7 +100,8 @@ async fn handle(node: &Arc<Node>, peer: IpAddr, req: Request<Incoming>) -> Respo
         Ok(obj) => json_response(StatusCode::OK, obj.render()),
         Err(e) => {
             if e.code != Code::NotFound && e.code != Code::Unimplemented {
-                logging::error("RPCS", format!("[{method} {path}]: {}", e.message));
+                let shown = logging::redact_rpc_error(&e.message);
+                logging::error("RPCS", format!("[{method} {path}]: {shown}"));
             }
             error_response(&e)
         }

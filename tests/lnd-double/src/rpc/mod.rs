@@ -35,7 +35,8 @@ fn respond<R>(method: &str, result: RpcResult<R>) -> Result<tonic::Response<R>, 
     match result {
         Ok(r) => Ok(tonic::Response::new(r)),
         Err(e) => {
-            logging::error("RPCS", format!("[{method}]: {}", e.message));
+            let shown = logging::redact_rpc_error(&e.message);
+            logging::error("RPCS", format!("[{method}]: {shown}"));
             Err(e.into())
         }
     }
