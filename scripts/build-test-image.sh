@@ -73,6 +73,7 @@ mapfile -t LIBS < <(ldd "$BIN" | awk '
 HASH="$( { sha256sum "$BIN" "$BUSYBOX" "$SCRIPT"; for l in "${LIBS[@]}"; do sha256sum "$(readlink -f "$l")"; done; } \
     | awk '{print $1}' | sha256sum | awk '{print $1}')"
 current="$(docker image inspect --format "{{ index .Config.Labels \"$LABEL\" }}" "$TAG" 2>/dev/null || true)"
+previous_id="$(docker image inspect --format '{{.Id}}' "$TAG" 2>/dev/null || true)"
 if [[ "$current" == "$HASH" ]]; then
     say "$TAG is up to date (inputs ${HASH:0:12})"
     echo "$TAG"
@@ -117,4 +118,9 @@ DOCKER_BUILDKIT=0 docker build -q \
     --label "$LABEL=$HASH" \
     --label "io.lsm.test-image=lnd-double" \
     -t "$TAG" "$CTX" >&2 || die "docker build failed"
+# The image this tag pointed to before is now untagged; drop it unless a
+# container still uses it.
+if [[ -n "$previous_id" ]]; then
+    docker rmi "$previous_id" >/dev/null 2>&1 || true
+fi
 echo "$TAG"
