@@ -60,8 +60,9 @@ pub fn target_dir() -> PathBuf {
 /// Path of the lnd-double binary (debug profile), built if needed.
 ///
 /// `LND_DOUBLE_BIN` overrides it. In the double's own tests cargo has
-/// already built it. Otherwise `cargo build -p lnd-double` runs once per
-/// test process: a no-op when up to date. Plain `cargo test` may still hold
+/// already built it. Otherwise, if the binary is older than its sources,
+/// `cargo build -p lnd-double` runs (once per test process). Plain
+/// `cargo test` may hold
 /// the build-directory lock while tests run (cargo nextest releases it); if
 /// the build blocks on that lock, the existing binary is used, or the test
 /// fails asking for `cargo build -p lnd-double` first.
@@ -75,10 +76,49 @@ pub fn double_binary() -> PathBuf {
             return PathBuf::from(p);
         }
         let bin = target_dir().join("debug").join("lnd-double");
-        build_double(&bin);
+        if !is_fresh(&bin) {
+            build_double(&bin);
+        }
         bin
     })
     .clone()
+}
+
+/// Whether `bin` is newer than every source it is built from. A workspace
+/// test build (`cargo nextest run --workspace`) has just built it; running
+/// `cargo build -p lnd-double` then would resolve features differently and
+/// relink it for nothing.
+fn is_fresh(bin: &Path) -> bool {
+    let Ok(built) = std::fs::metadata(bin).and_then(|m| m.modified()) else {
+        return false;
+    };
+    let root = workspace_root();
+    let inputs = [
+        "Cargo.toml",
+        "Cargo.lock",
+        "build.rs",
+        "versions.env",
+        "src",
+        "proto",
+        "tests/lnd-double/Cargo.toml",
+        "tests/lnd-double/src",
+        "tests/lnd-double/data",
+    ];
+    inputs
+        .iter()
+        .all(|p| newest_mtime(&root.join(p)).is_none_or(|t| t <= built))
+}
+
+fn newest_mtime(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| newest_mtime(&e.path()))
+        .max()
 }
 
 fn build_double(bin: &Path) {
