@@ -2,7 +2,9 @@
 //! command is `run(&Args, &Context) -> CmdResult`; `main` maps the result to
 //! an exit code in one place.
 
+pub mod bundle;
 pub mod completions;
+pub mod export;
 pub mod macaroon;
 
 use crate::error::CmdResult;
@@ -55,6 +57,19 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Inspect lnd macaroons offline (never prints the macaroon itself).
     Macaroon(macaroon::MacaroonArgs),
+    /// Check credentials bundles offline.
+    Bundle(bundle::BundleArgs),
+    /// Export a credentials bundle from a signer lsm does not manage.
+    ///
+    /// Connects with the pinned --tlscertpath (there is no accept-any
+    /// mode), reads the network (GetInfo) and the accounts (ListAccounts),
+    /// and bakes a scoped macaroon with the given one: signer-only under
+    /// root key id 1 by default — least privilege, all a watch-only node
+    /// needs. Writes accounts.json, tls.cert, the macaroon, bundle.json and
+    /// the .tar.gz.b64 beside the directory, then verifies the result
+    /// (exit 1 if a check fails). Prints where the bundle is, never its
+    /// secrets.
+    Export(export::ExportArgs),
 }
 
 /// What every command gets from `main`.
@@ -79,5 +94,7 @@ pub async fn run(cli: Cli, ctx: &Context) -> CmdResult {
     match &cli.command {
         Command::Completions(args) => completions::run(args, ctx),
         Command::Macaroon(args) => macaroon::run(args, ctx),
+        Command::Bundle(args) => bundle::run(args, ctx),
+        Command::Export(args) => export::run(args, ctx).await,
     }
 }
