@@ -107,6 +107,9 @@ struct ExportReport<'a> {
 pub async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
     let intent_kind = check_args(args)?;
     let birthday = args.birthday.as_deref().map(parse_birthday).transpose()?;
+    // Before touching the signer: a bake is wasted if we cannot write.
+    let layout = BundleLayout::new(&args.out, !args.no_archive)?;
+    refuse_foreign_dir(&layout)?;
     let cert_pem = read_file(&args.tlscertpath, "TLS certificate")?;
     let given = read_macaroon(&args.macaroonpath)?;
 
@@ -173,8 +176,6 @@ pub async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
         .map(|m| m.fingerprint())
         .unwrap_or_default();
 
-    let layout = BundleLayout::new(&args.out, !args.no_archive)?;
-    refuse_foreign_dir(&layout)?;
     let desired = DesiredBundle::build(
         layout.clone(),
         BundleInputs {

@@ -11,7 +11,7 @@ use crate::bundle::ACCOUNTS_FILE;
 use crate::bundle::accounts::AccountsJson;
 use crate::bundle::network::{Network, version};
 use bip32::{ChildNumber, ExtendedKey, XPub};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::str::FromStr;
 
 /// Account indices lnd creates under 1017'.
@@ -38,8 +38,9 @@ pub(super) fn check(files: &Files, network: Option<Network>, f: &mut Findings) -
         return String::new();
     }
 
-    // Problems that hit many accounts are grouped: one line per kind.
-    let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Problems that hit many accounts are grouped: one line per kind, in
+    // the order they first occur.
+    let mut grouped: Vec<(String, Vec<String>)> = Vec::new();
     let mut seen: BTreeSet<(u32, u32, u32)> = BTreeSet::new();
     for (i, acct) in parsed.accounts.iter().enumerate() {
         let path = &acct.derivation_path;
@@ -60,7 +61,10 @@ pub(super) fn check(files: &Files, network: Option<Network>, f: &mut Findings) -
                 // Never grouped away: this one leaks the signer's keys.
                 f.problem(format!("accounts.json: {path} {kind}"));
             } else {
-                grouped.entry(kind).or_default().push(path.clone());
+                match grouped.iter_mut().find(|(k, _)| *k == kind) {
+                    Some((_, paths)) => paths.push(path.clone()),
+                    None => grouped.push((kind, vec![path.clone()])),
+                }
             }
         }
     }

@@ -66,8 +66,9 @@ pub(super) fn check_cert(
     )
 }
 
+/// The DER fingerprint, as lsm's pinned TLS client names certificates.
 fn short(hex: &str) -> String {
-    format!("sha256:{}", hex.get(..16).unwrap_or(hex))
+    format!("pin sha256:{}", hex.get(..16).unwrap_or(hex))
 }
 
 fn sans(info: &CertInfo) -> String {
