@@ -121,17 +121,8 @@ fn export_action(
         }
     }
 
-    if !unknown_present.is_empty() {
-        notes.push(format!(
-            "the signer cannot be asked now, so {} {} compared with it once it runs; only \
-             presence, modes and stale files were checked offline",
-            unknown_present.join(", "),
-            if unknown_present.len() == 1 {
-                "is"
-            } else {
-                "are"
-            }
-        ));
+    if let Some(note) = unknown_note(desired, &unknown_present) {
+        notes.push(note);
     }
     if reasons.is_empty() {
         return None;
@@ -154,6 +145,29 @@ fn export_action(
     // (a rotated cert, a chmod, an edited file) was altered outside lsm.
     action.drift = kind == ActionKind::Update && !any_pending;
     Some(action)
+}
+
+/// When the signer cannot be asked: which files wait for it, and that
+/// only offline checks ran.
+fn unknown_note(desired: &DesiredBundle, present: &[String]) -> Option<String> {
+    let unknown: Vec<String> = desired
+        .names()
+        .into_iter()
+        .filter(|n| matches!(desired.content(n), Some(Content::Unknown)))
+        .map(|n| n.trim_start_matches("../").to_string())
+        .collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let missing: Vec<&String> = unknown.iter().filter(|n| !present.contains(n)).collect();
+    let mut note = format!(
+        "the signer cannot be asked now, so the bundle is compared with it once it runs          ({}); offline, only presence, modes and stale files were checked",
+        unknown.join(", ")
+    );
+    if !missing.is_empty() {
+        note.push_str("; missing files are written from the signer during apply");
+    }
+    Some(note)
 }
 
 fn pending_reason(key: &str, shown: &str, desired: &DesiredBundle) -> String {

@@ -179,22 +179,24 @@ fn read_archive(layout: &BundleLayout, obs: &mut ObservedBundle) -> Result<(), B
 
 /// Opens without following a symlink and without blocking on a FIFO
 /// swapped in since the directory was listed, then checks the opened file
-/// itself is regular.
-pub(crate) fn read_regular(path: &Path) -> Result<ObservedFile, BundleError> {
+/// itself is regular. `Ok(None)` when it does not exist.
+pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, fs::Metadata)>, BundleError> {
     let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-    let mut file = File::options()
+    let file = match File::options()
         .read(true)
         .custom_flags(flags.bits() as i32)
         .open(path)
-        .map_err(|e| match e.raw_os_error() {
-            Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => {
-                BundleError::NotRegular {
-                    path: path.to_path_buf(),
-                    kind: "symlink",
-                }
-            }
-            _ => BundleError::io("read", path, e),
-        })?;
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            return Err(BundleError::NotRegular {
+                path: path.to_path_buf(),
+                kind: "symlink",
+            });
+        }
+        Err(e) => return Err(BundleError::io("open", path, e)),
+    };
     let meta = file
         .metadata()
         .map_err(|e| BundleError::io("inspect", path, e))?;
@@ -204,6 +206,13 @@ pub(crate) fn read_regular(path: &Path) -> Result<ObservedFile, BundleError> {
             kind: kind_of(&meta.file_type()),
         });
     }
+    Ok(Some((file, meta)))
+}
+
+/// Reads a regular file (see [`open_regular`]) up to [`MAX_FILE_BYTES`].
+pub(crate) fn read_regular(path: &Path) -> Result<ObservedFile, BundleError> {
+    let (mut file, meta) = open_regular(path)?
+        .ok_or_else(|| BundleError::io("read", path, io::Error::from(io::ErrorKind::NotFound)))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(BundleError::TooLarge {
             path: path.to_path_buf(),

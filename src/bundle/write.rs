@@ -13,7 +13,7 @@
 //! `bundle::after_archive`, `bundle::after_remove` (after each stale file).
 
 use crate::bundle::contents::{Content, DesiredBundle};
-use crate::bundle::observe::{is_macaroon_name, kind_of, path_of};
+use crate::bundle::observe::{is_macaroon_name, kind_of, open_regular, path_of};
 use crate::bundle::{BUNDLE_JSON_FILE, BundleError, BundleLayout, DIR_MODE, FILE_MODE};
 use crate::fsutil::{self, Existing, TEMP_PREFIX, temp_prefix_for};
 use std::fs;
@@ -51,7 +51,11 @@ pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleErr
         let bytes = match content {
             Content::Known(b) => b.as_slice(),
             Content::Pending => return Err(incomplete(name, "it is still pending (bake first)")),
-            Content::Unknown => return Err(incomplete(name, "the signer's data is not known")),
+            Content::Unknown => {
+                // Planned offline for its mode alone: fix that, keep the bytes.
+                restrict_mode(&path_of(layout, name))?;
+                continue;
+            }
         };
         if *name == archive_key {
             archive = Some(bytes);
@@ -152,6 +156,23 @@ fn prepare_dir(dir: &Path) -> Result<(), BundleError> {
         Err(e) => return Err(BundleError::io("inspect", dir, e)),
     }
     fsutil::ensure_dir(dir, DIR_MODE).map_err(|e| BundleError::io("create", dir, e))
+}
+
+/// chmod 0600 on an existing regular file, through a descriptor opened
+/// without following symlinks. A missing file cannot be written without
+/// its content.
+fn restrict_mode(path: &Path) -> Result<(), BundleError> {
+    use std::os::unix::fs::PermissionsExt;
+    let (file, _) = open_regular(path)?.ok_or_else(|| {
+        incomplete(
+            &path.display().to_string(),
+            "it is missing and the signer's data is not known yet",
+        )
+    })?;
+    file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+        .map_err(|e| BundleError::io("chmod", path, e))?;
+    file.sync_all()
+        .map_err(|e| BundleError::io("sync", path, e))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
@@ -383,6 +404,32 @@ mod tests {
             Err(BundleError::NotADirectory { .. })
         ));
         assert!(names(&real).is_empty());
+    }
+
+    #[test]
+    fn offline_fixes_modes_but_cannot_invent_content() {
+        let _serial = serial();
+        let tmp = tempfile::tempdir().unwrap();
+        let intent = signer_only_intent();
+        apply(&desired(tmp.path(), &intent, true));
+        let cert = tmp.path().join("bundle/tls.cert");
+        let before = fs::read(&cert).unwrap();
+        fs::set_permissions(&cert, fs::Permissions::from_mode(0o644)).unwrap();
+        let offline = crate::bundle::PartialInputs {
+            accounts: crate::bundle::Part::Unknown,
+            tls_cert_pem: crate::bundle::Part::Unknown,
+            macaroon: crate::bundle::Part::Unknown,
+            ..inputs(&intent).into()
+        };
+        let layout = BundleLayout::new(tmp.path().join("bundle"), true).unwrap();
+        let d = DesiredBundle::partial(layout, offline).unwrap();
+        assert_eq!(apply(&d), 1);
+        assert_eq!(fsutil::mode_of(&cert), Some(0o600));
+        assert_eq!(fs::read(&cert).unwrap(), before);
+        assert_eq!(apply(&d), 0);
+        fs::remove_file(&cert).unwrap();
+        let err = export(&d, &["tls.cert".to_string()]).unwrap_err();
+        assert!(err.to_string().contains("missing"), "{err}");
     }
 
     /// With failpoints compiled in: stop after each step, run again, and
