@@ -56,6 +56,7 @@ fn export_action(
     let mut reasons = Vec::new();
     let mut details = Vec::new();
     let mut unknown_present = Vec::new();
+    let mut missing = Vec::new();
     let mut any_pending = false;
 
     if let Some(mode) = observed.dir_mode
@@ -85,7 +86,7 @@ fn export_action(
     for (key, shown, want, have) in pairs {
         let Some(have) = have else {
             files.push(key.to_string());
-            reasons.push(format!("{shown} missing"));
+            missing.push(shown.to_string());
             any_pending |= matches!(want, Content::Pending);
             continue;
         };
@@ -124,11 +125,16 @@ fn export_action(
     if let Some(note) = unknown_note(desired, &unknown_present) {
         notes.push(note);
     }
+    let nothing_there = observed.dir_mode.is_none()
+        || !desired.files.keys().any(|n| observed.files.contains_key(n));
+    if nothing_there {
+        reasons.insert(0, format!("no bundle yet: write {}", missing.join(", ")));
+    } else if !missing.is_empty() {
+        reasons.insert(0, format!("{} missing", missing.join(", ")));
+    }
     if reasons.is_empty() {
         return None;
     }
-    let nothing_there = observed.dir_mode.is_none()
-        || !desired.files.keys().any(|n| observed.files.contains_key(n));
     let kind = if nothing_there {
         ActionKind::Create
     } else {
@@ -353,7 +359,11 @@ mod tests {
         assert_eq!(a.kind, ActionKind::Create);
         assert_eq!(a.address.0, "bundle.files");
         assert_eq!(export_files(a), d.names());
-        assert!(a.reason.contains("accounts.json missing"), "{}", a.reason);
+        assert_eq!(
+            a.reason,
+            "no bundle yet: write accounts.json, bundle.json, signer-only.macaroon, tls.cert, \
+             bundle.tar.gz.b64"
+        );
     }
 
     #[test]
