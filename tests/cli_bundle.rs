@@ -342,3 +342,29 @@ fn bad_inputs_are_clear_errors() {
         run.stderr
     );
 }
+
+#[test]
+fn a_desired_bundle_is_checked_before_it_is_written() {
+    use lsm::bundle::verify::{VerifyOptions, verify_desired};
+    let tmp = tempfile::tempdir().unwrap();
+    let good = Spec::good(Network::Regtest).desired(tmp.path());
+    assert!(verify_desired(&good, &VerifyOptions::default()).ok);
+    let opts = VerifyOptions {
+        network: Some(Network::Mainnet),
+        ..VerifyOptions::default()
+    };
+    let report = verify_desired(&good, &opts);
+    assert!(!report.ok);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("bundle.json is for regtest, but --network says mainnet")),
+        "{:?}",
+        report.problems
+    );
+    assert!(
+        !tmp.path().join("bundle").exists(),
+        "checking writes nothing"
+    );
+}

@@ -192,15 +192,20 @@ pub async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
             birthday_unix: birthday,
         },
     )?;
+    let opts = VerifyOptions {
+        network: Some(network),
+        ..VerifyOptions::default()
+    };
+    // Never write a bundle that would fail over one that may be good.
+    let precheck = verify::verify_desired(&desired, &opts);
+    if !precheck.ok {
+        if !ctx.output.json && !ctx.output.quiet {
+            anstream::eprintln!("nothing was written to {}", args.out.display());
+        }
+        return crate::cli::bundle::report_outcome(&precheck, ctx);
+    }
     let (written, removed) = converge(&desired)?;
-
-    let report = verify::verify_dir(
-        &args.out,
-        &VerifyOptions {
-            network: Some(network),
-            ..VerifyOptions::default()
-        },
-    )?;
+    let report = verify::verify_dir(&args.out, &opts)?;
     let archive = layout
         .archive_enabled()
         .then(|| layout.archive_path().display().to_string());

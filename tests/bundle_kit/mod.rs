@@ -153,12 +153,10 @@ impl Spec {
         }
     }
 
-    /// Writes the bundle to `<root>/bundle` (and the archive beside it);
-    /// returns the directory.
-    pub fn write(&self, root: &Path) -> PathBuf {
-        let dir = root.join("bundle");
-        let layout = BundleLayout::new(&dir, true).unwrap();
-        let desired = DesiredBundle::build(
+    /// The desired bundle at `<root>/bundle` (archive on).
+    pub fn desired(&self, root: &Path) -> DesiredBundle {
+        let layout = BundleLayout::new(root.join("bundle"), true).unwrap();
+        DesiredBundle::build(
             layout,
             BundleInputs {
                 signer: "test-signer".into(),
@@ -171,8 +169,14 @@ impl Spec {
                 birthday_unix: self.birthday,
             },
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    /// Writes the bundle to `<root>/bundle` (and the archive beside it);
+    /// returns the directory.
+    pub fn write(&self, root: &Path) -> PathBuf {
+        let desired = self.desired(root);
         write::export(&desired, &desired.names()).unwrap();
-        dir
+        desired.layout.dir().to_path_buf()
     }
 }

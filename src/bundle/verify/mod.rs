@@ -13,6 +13,7 @@ mod files;
 pub(crate) use credentials::rpc_host;
 
 use crate::bundle::bundle_json::{BundleJson, FORMAT_VERSION};
+use crate::bundle::contents::DesiredBundle;
 use crate::bundle::network::Network;
 use crate::bundle::observe::{ObservedBundle, observe};
 use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, BundleLayout, TLS_CERT_FILE};
@@ -197,6 +198,25 @@ pub fn verify_archive(source: &str, text: &[u8], opts: &VerifyOptions) -> Verify
         }
     }
     check_contents(&mut c, &files, &unexpected, opts);
+    c.finish()
+}
+
+/// Verifies a bundle before it is written: the same content checks, run
+/// on the desired files in memory, so a bundle that would fail (another
+/// network, a cert that does not cover the endpoint) is never written
+/// over a good one. Content that is not known yet is reported as missing.
+pub fn verify_desired(desired: &DesiredBundle, opts: &VerifyOptions) -> VerifyReport {
+    let mut c = Checker::new(format!("the bundle for {}", desired.layout.dir().display()));
+    let files: Files = desired
+        .files
+        .iter()
+        .filter_map(|(n, content)| {
+            content
+                .known()
+                .map(|b| (n.clone(), Zeroizing::new(b.to_vec())))
+        })
+        .collect();
+    check_contents(&mut c, &files, &[], opts);
     c.finish()
 }
 
