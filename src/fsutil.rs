@@ -7,6 +7,17 @@ use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+/// Every temp file an atomic write creates starts with this, followed by the
+/// target's file name and a random suffix (`.lsm-tmp-tls.cert.AbC123`), so a
+/// crash leftover can be recognised — and attributed to its target even in
+/// a directory lsm shares with others (the bundle archive's parent).
+pub const TEMP_PREFIX: &str = ".lsm-tmp-";
+
+/// The temp-name prefix used for writes to a file named `file_name`.
+pub fn temp_prefix_for(file_name: &str) -> String {
+    format!("{TEMP_PREFIX}{file_name}.")
+}
+
 /// How an atomic write treats an existing target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Existing {
@@ -20,8 +31,12 @@ pub enum Existing {
 /// before any byte is written, so the content is never exposed wider).
 pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32, existing: Existing) -> io::Result<()> {
     let dir = parent_dir(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut tmp = tempfile::Builder::new()
-        .prefix(".lsm-tmp-")
+        .prefix(&temp_prefix_for(&name))
         .permissions(fs::Permissions::from_mode(mode))
         .tempfile_in(&dir)?;
     // Builder::permissions is subject to the umask on some paths; be explicit.

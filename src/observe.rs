@@ -53,8 +53,24 @@ impl<O: Observation> World<O> {
             "runtime": self.runtime.digest_input(),
             "signer": self.signer.digest_input(),
             "secrets": self.secrets,
-            "bundle": self.bundle.digest_input(),
+            "bundle": bundle_digest(&self.bundle),
         });
         crate::secrets::sha256_hex(doc.to_string().as_bytes())
     }
+}
+
+/// The bundle as hashes and modes (its files hold the macaroon).
+fn bundle_digest(b: &ObservedBundle) -> serde_json::Value {
+    let files: Vec<_> = b
+        .files
+        .iter()
+        .map(|(n, f)| json!([n, crate::secrets::sha256_hex(&f.bytes), f.mode]))
+        .collect();
+    json!({
+        "dir_mode": b.dir_mode,
+        "files": files,
+        "archive": b.archive.as_ref().map(|f| (crate::secrets::sha256_hex(&f.bytes), f.mode)),
+        "leftovers": [&b.temp_leftovers, &b.archive_temp_leftovers],
+        "unmanaged": b.unmanaged,
+    })
 }

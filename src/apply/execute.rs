@@ -291,7 +291,7 @@ async fn signer_step<O: Observation>(
                 desired,
                 &world.signer,
                 &world.bundle,
-                held.baked.as_deref(),
+                held.baked.as_ref().map(|b| b.as_slice()),
             )
             .await
         }

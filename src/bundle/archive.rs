@@ -85,6 +85,10 @@ pub fn extract(text: &[u8]) -> Result<Vec<Entry>, String> {
             .map_err(|e| format!("cannot read {name}: {e}"))?;
         out.push((name, buf));
     }
+    // tar stops at its end-of-archive blocks; read the rest of the gzip
+    // stream so a cut-off trailer (length, CRC) is caught, not ignored.
+    std::io::copy(&mut archive.into_inner(), &mut std::io::sink())
+        .map_err(|e| format!("corrupt tar.gz (truncated?): {e}"))?;
     Ok(out)
 }
 
@@ -107,6 +111,26 @@ mod tests {
         let names: Vec<_> = back.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["accounts.json", "tls.cert"]);
         assert_eq!(back[1].1.as_slice(), b"cert");
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        let files = vec![
+            ("a.json".to_string(), vec![b'x'; 3000]),
+            ("b.cert".to_string(), b"cert".to_vec()),
+        ];
+        let text = build(&files).unwrap();
+        let gz = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .unwrap();
+        for cut in 0..gz.len() {
+            let short = base64::engine::general_purpose::STANDARD.encode(&gz[..cut]);
+            assert!(
+                extract(short.as_bytes()).is_err(),
+                "cut at {cut} of {}",
+                gz.len()
+            );
+        }
     }
 
     #[test]

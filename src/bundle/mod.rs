@@ -1,6 +1,194 @@
 //! The credentials bundle a watch-only node imports: accounts.json (xpubs),
 //! tls.cert, the scoped macaroon, bundle.json (what, for whom, hashes) and
-//! optionally the same as one base64 tar.gz.
+//! optionally the same as one base64 tar.gz beside the directory.
+//!
+//! The bundle is a resource like any other: [`contents`] says what it should
+//! hold (possibly only partly, when the signer cannot be asked), [`observe`]
+//! reads what is on disk without following symlinks, [`diff`] turns the two
+//! into reasoned plan actions, [`write`] carries them out crash-safely, and
+//! [`verify`] checks a bundle offline, wherever it came from.
 
 pub mod accounts;
 pub mod archive;
+pub mod bundle_json;
+pub mod contents;
+pub mod diff;
+pub mod network;
+pub mod observe;
+pub mod plan;
+pub mod verify;
+pub mod write;
+
+pub use contents::{BundleInputs, Content, DesiredBundle, Part, PartialInputs};
+pub use diff::{BundleDiff, diff};
+pub use network::Network;
+pub use observe::{ObservedBundle, ObservedFile, observe};
+pub use verify::{Check, CheckStatus, VerifyOptions, VerifyReport};
+
+use crate::error::Failure;
+use std::path::{Path, PathBuf};
+
+/// accounts.json: the xpubs, as `lncli wallet accounts list` prints them.
+pub const ACCOUNTS_FILE: &str = "accounts.json";
+/// tls.cert: the signer's certificate, byte for byte.
+pub const TLS_CERT_FILE: &str = "tls.cert";
+/// bundle.json: what the bundle is for, and the sha256 of every other file.
+pub const BUNDLE_JSON_FILE: &str = "bundle.json";
+/// The archive beside the directory is `<directory name>` + this.
+pub const ARCHIVE_SUFFIX: &str = ".tar.gz.b64";
+/// Bundle files are secrets (the macaroon) or sit next to one.
+pub const FILE_MODE: u32 = crate::secrets::FILE_MODE;
+/// The bundle directory.
+pub const DIR_MODE: u32 = crate::secrets::DIR_MODE;
+
+/// Where a bundle lives: its directory and, when archiving is on, the
+/// `<name>.tar.gz.b64` beside it (where the old kit put
+/// `credentials-bundle.tar.gz.b64`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleLayout {
+    dir: PathBuf,
+    dir_name: String,
+    archive: bool,
+}
+
+impl BundleLayout {
+    /// `dir` must end in a plain directory name (not `/`, `.` or `..`),
+    /// because the archive is named after it.
+    pub fn new(dir: impl Into<PathBuf>, archive: bool) -> Result<BundleLayout, BundleError> {
+        let dir = dir.into();
+        let dir_name = match dir.components().next_back() {
+            Some(std::path::Component::Normal(n)) => n.to_str().map(str::to_string),
+            _ => None,
+        }
+        .ok_or_else(|| BundleError::BadPath {
+            path: dir.clone(),
+            why: "it must end in a directory name (e.g. ./credentials-bundle), because the \
+                  archive beside it is named after it"
+                .into(),
+        })?;
+        Ok(BundleLayout {
+            dir,
+            dir_name,
+            archive,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether the `.tar.gz.b64` archive is wanted.
+    pub fn archive_enabled(&self) -> bool {
+        self.archive
+    }
+
+    /// The archive's file name, `<directory name>.tar.gz.b64`.
+    pub fn archive_name(&self) -> String {
+        format!("{}{ARCHIVE_SUFFIX}", self.dir_name)
+    }
+
+    /// The directory that holds the bundle directory and the archive.
+    pub fn parent(&self) -> PathBuf {
+        match self.dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    pub fn archive_path(&self) -> PathBuf {
+        self.parent().join(self.archive_name())
+    }
+
+    /// How plan actions name a file: bare for files in the directory,
+    /// `../name` for the archive and its leftovers beside it.
+    pub fn beside(name: &str) -> String {
+        format!("../{name}")
+    }
+}
+
+/// What can go wrong reading or writing a bundle. Messages name the path
+/// and never include file contents.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("bundle path {}: {why}", path.display())]
+    BadPath { path: PathBuf, why: String },
+    #[error("{} is a {kind}, not a directory", path.display())]
+    NotADirectory { path: PathBuf, kind: &'static str },
+    #[error("{} is a {kind}; lsm only reads and replaces regular files there", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("{} is larger than {limit} bytes; it is not a bundle file", path.display())]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error("cannot {what} {}: {source}", path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {file}: {why}")]
+    Incomplete { file: String, why: String },
+    #[error("the plan names {name}, which is not {what}")]
+    NotInBundle { name: String, what: &'static str },
+    #[error("the macaroon to export does not decode: {0}")]
+    Macaroon(#[from] crate::lnd::macaroon::MacaroonError),
+    #[error("cannot build the archive: {0}")]
+    Archive(std::io::Error),
+    #[error("injected crash at {0}")]
+    Injected(&'static str),
+}
+
+impl BundleError {
+    pub(crate) fn io(what: &'static str, path: &Path, source: std::io::Error) -> Self {
+        BundleError::Io {
+            what,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl From<BundleError> for Failure {
+    fn from(e: BundleError) -> Self {
+        let hint = match &e {
+            BundleError::NotADirectory { .. } | BundleError::BadPath { .. } => {
+                Some("point [bundle] path (or --out) at a directory of its own; lsm creates it")
+            }
+            BundleError::NotRegular { .. } => Some(
+                "move it away; lsm never follows symlinks or writes through them in the bundle",
+            ),
+            BundleError::Incomplete { .. } => {
+                Some("the signer must be running and unlocked to export the bundle")
+            }
+            _ => None,
+        };
+        let f = Failure::error(e.to_string());
+        match hint {
+            Some(h) => f.hint(h),
+            None => f,
+        }
+    }
+}
+
+/// `entity:action` strings, the form bundle.json and plans use.
+pub(crate) fn permission_strings(perms: &[crate::lnd::permissions::Permission]) -> Vec<String> {
+    perms.iter().map(ToString::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_names_the_archive_after_the_directory() {
+        let l = BundleLayout::new("/srv/signer/credentials-bundle/", true).unwrap();
+        assert_eq!(l.archive_name(), "credentials-bundle.tar.gz.b64");
+        assert_eq!(
+            l.archive_path(),
+            PathBuf::from("/srv/signer/credentials-bundle.tar.gz.b64")
+        );
+        let rel = BundleLayout::new("bundle", false).unwrap();
+        assert_eq!(rel.archive_path(), PathBuf::from("./bundle.tar.gz.b64"));
+        for bad in ["/", ".", "..", "a/.."] {
+            assert!(BundleLayout::new(bad, true).is_err(), "{bad}");
+        }
+    }
+}

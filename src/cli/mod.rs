@@ -3,9 +3,11 @@
 //! an exit code in one place.
 
 pub mod apply;
+pub mod bundle;
 pub mod common;
 pub mod completions;
 pub mod destroy;
+pub mod export;
 pub mod init;
 pub mod macaroon;
 pub mod plan;
@@ -76,6 +78,19 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Inspect lnd macaroons offline (never prints the macaroon itself).
     Macaroon(macaroon::MacaroonArgs),
+    /// Check credentials bundles offline.
+    Bundle(bundle::BundleArgs),
+    /// Export a credentials bundle from a signer lsm does not manage.
+    ///
+    /// Connects with the pinned --tlscertpath (there is no accept-any
+    /// mode), reads the network (GetInfo) and the accounts (ListAccounts),
+    /// and bakes a scoped macaroon with the given one: signer-only under
+    /// root key id 1 by default — least privilege, all a watch-only node
+    /// needs. Writes accounts.json, tls.cert, the macaroon, bundle.json and
+    /// the .tar.gz.b64 beside the directory, then verifies the result
+    /// (exit 1 if a check fails). Prints where the bundle is, never its
+    /// secrets.
+    Export(export::ExportArgs),
 }
 
 /// What every command gets from `main`.
@@ -106,5 +121,7 @@ pub async fn run(cli: Cli, ctx: &Context) -> CmdResult {
         Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
         Command::Macaroon(args) => macaroon::run(args, ctx),
+        Command::Bundle(args) => bundle::run(args, ctx),
+        Command::Export(args) => export::run(args, ctx).await,
     }
 }

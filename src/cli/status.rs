@@ -22,7 +22,7 @@ use serde_json::json;
 )]
 pub struct StatusArgs {}
 
-fn first<'a>(p: &'a Plan, f: impl Fn(&Action) -> bool) -> Option<&'a Action> {
+fn first(p: &Plan, f: impl Fn(&Action) -> bool) -> Option<&Action> {
     p.actions.iter().find(|a| f(a))
 }
 

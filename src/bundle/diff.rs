@@ -1,0 +1,523 @@
+//! The bundle's part of a plan: which files to (re)write and which to
+//! remove, each with a reason an operator can check.
+//!
+//! Desired content may be partial. Unknown content (the signer is not
+//! reachable) is only checked offline — presence, modes, stale files — and
+//! a note says the full comparison waits for the signer. Pending content (a
+//! bake is planned) is always rewritten. Files lsm does not manage are
+//! never touched, only mentioned.
+
+use crate::bundle::accounts::AccountsJson;
+use crate::bundle::contents::{Content, DesiredBundle};
+use crate::bundle::observe::{ObservedBundle, ObservedFile, is_macaroon_name};
+use crate::bundle::{
+    ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleLayout, DIR_MODE, FILE_MODE, TLS_CERT_FILE,
+};
+use crate::lnd::fingerprint;
+use crate::plan::op::{BundleOp, Op};
+use crate::plan::{Action, ActionKind, Address, Detail};
+use std::collections::BTreeSet;
+
+/// The bundle's actions (export first, then stale removal) and notes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BundleDiff {
+    pub actions: Vec<Action>,
+    pub notes: Vec<String>,
+}
+
+/// Compares the desired bundle with what is on disk.
+pub fn diff(desired: &DesiredBundle, observed: &ObservedBundle) -> BundleDiff {
+    let mut out = BundleDiff::default();
+    if let Some(a) = export_action(desired, observed, &mut out.notes) {
+        out.actions.push(a);
+    }
+    if let Some(a) = stale_action(desired, observed) {
+        out.actions.push(a);
+    }
+    if !observed.unmanaged.is_empty() {
+        out.notes.push(format!(
+            "the bundle directory also holds {}, which lsm does not manage; left alone",
+            observed.unmanaged.join(", ")
+        ));
+    }
+    out
+}
+
+fn mode_text(mode: u32) -> String {
+    format!("{mode:04o}")
+}
+
+fn export_action(
+    desired: &DesiredBundle,
+    observed: &ObservedBundle,
+    notes: &mut Vec<String>,
+) -> Option<Action> {
+    let mut files = Vec::new();
+    let mut reasons = Vec::new();
+    let mut details = Vec::new();
+    let mut unknown_present = Vec::new();
+    let mut missing = Vec::new();
+    let mut any_pending = false;
+
+    if let Some(mode) = observed.dir_mode
+        && mode != DIR_MODE
+    {
+        reasons.push(format!(
+            "bundle directory mode {} → {}",
+            mode_text(mode),
+            mode_text(DIR_MODE)
+        ));
+    }
+
+    let archive_name = desired.layout.archive_name();
+    let archive_key = BundleLayout::beside(&archive_name);
+    let pairs = desired
+        .files
+        .iter()
+        .map(|(n, c)| (n.as_str(), n.as_str(), c, observed.files.get(n)))
+        .chain(desired.archive.iter().map(|c| {
+            (
+                archive_key.as_str(),
+                archive_name.as_str(),
+                c,
+                observed.archive.as_ref(),
+            )
+        }));
+    for (key, shown, want, have) in pairs {
+        let Some(have) = have else {
+            files.push(key.to_string());
+            missing.push(shown.to_string());
+            any_pending |= matches!(want, Content::Pending);
+            continue;
+        };
+        let mut changed = false;
+        match want {
+            Content::Known(bytes) if bytes.as_slice() != have.bytes.as_slice() => {
+                changed = true;
+                reasons.push(why_differs(key, shown, bytes, have));
+                details.push(Detail::Change {
+                    field: shown.to_string(),
+                    from: fingerprint::short(&have.bytes),
+                    to: fingerprint::short(bytes),
+                });
+            }
+            Content::Known(_) => {}
+            Content::Pending => {
+                any_pending = true;
+                changed = true;
+                reasons.push(pending_reason(key, shown, desired));
+            }
+            Content::Unknown => unknown_present.push(shown.to_string()),
+        }
+        if have.mode != FILE_MODE {
+            changed = true;
+            reasons.push(format!(
+                "{shown} mode {} → {}",
+                mode_text(have.mode),
+                mode_text(FILE_MODE)
+            ));
+        }
+        if changed {
+            files.push(key.to_string());
+        }
+    }
+
+    if let Some(note) = unknown_note(desired, &unknown_present) {
+        notes.push(note);
+    }
+    let nothing_there = observed.dir_mode.is_none()
+        || !desired.files.keys().any(|n| observed.files.contains_key(n));
+    if nothing_there {
+        reasons.insert(0, format!("no bundle yet: write {}", missing.join(", ")));
+    } else if !missing.is_empty() {
+        reasons.insert(0, format!("{} missing", missing.join(", ")));
+    }
+    if reasons.is_empty() {
+        return None;
+    }
+    let kind = if nothing_there {
+        ActionKind::Create
+    } else {
+        ActionKind::Update
+    };
+    let mut action = Action::new(
+        Address::new("bundle", "files"),
+        kind,
+        reasons.join("; "),
+        Op::Bundle(BundleOp::Export { files }),
+    );
+    action.details = details;
+    // An existing bundle that differs without lsm having planned a change
+    // (a rotated cert, a chmod, an edited file) was altered outside lsm.
+    action.drift = kind == ActionKind::Update && !any_pending;
+    Some(action)
+}
+
+/// When the signer cannot be asked: which files wait for it, and that
+/// only offline checks ran.
+fn unknown_note(desired: &DesiredBundle, present: &[String]) -> Option<String> {
+    let unknown: Vec<String> = desired
+        .names()
+        .into_iter()
+        .filter(|n| matches!(desired.content(n), Some(Content::Unknown)))
+        .map(|n| n.trim_start_matches("../").to_string())
+        .collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let missing: Vec<&String> = unknown.iter().filter(|n| !present.contains(n)).collect();
+    let mut note = format!(
+        "the signer cannot be asked now, so the bundle is compared with it once it runs          ({}); offline, only presence, modes and stale files were checked",
+        unknown.join(", ")
+    );
+    if !missing.is_empty() {
+        note.push_str("; missing files are written from the signer during apply");
+    }
+    Some(note)
+}
+
+fn pending_reason(key: &str, shown: &str, desired: &DesiredBundle) -> String {
+    if key == desired.macaroon_file {
+        format!(
+            "{shown} will hold the newly baked {} macaroon",
+            desired.scope
+        )
+    } else {
+        format!("{shown} changes with the new macaroon")
+    }
+}
+
+/// Says what differs in terms of the file, not just "bytes differ".
+fn why_differs(key: &str, shown: &str, want: &[u8], have: &ObservedFile) -> String {
+    match key {
+        TLS_CERT_FILE => "tls.cert differs from the signer's certificate".into(),
+        ACCOUNTS_FILE => accounts_reason(want, &have.bytes),
+        BUNDLE_JSON_FILE => bundle_json_reason(want, &have.bytes),
+        k if is_macaroon_name(k) => format!("{shown} differs from the macaroon to export"),
+        _ => format!("{shown} is out of date"),
+    }
+}
+
+fn accounts_reason(want: &[u8], have: &[u8]) -> String {
+    let (Ok(want), Ok(have)) = (AccountsJson::parse(want), AccountsJson::parse(have)) else {
+        return "accounts.json is not in lncli's format; rewritten from the signer's accounts"
+            .into();
+    };
+    let paths = |a: &AccountsJson| -> BTreeSet<String> {
+        a.accounts
+            .iter()
+            .map(|x| x.derivation_path.clone())
+            .collect()
+    };
+    let (w, h) = (paths(&want), paths(&have));
+    let missing = w.difference(&h).count();
+    let extra = h.difference(&w).count();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    match (missing, extra) {
+        (0, 0) => "accounts.json differs from the signer's accounts (keys or fields)".into(),
+        (m, 0) => format!("accounts.json missing {m} account{}", plural(m)),
+        (0, e) => format!(
+            "accounts.json has {e} account{} the signer does not",
+            plural(e)
+        ),
+        (m, e) => format!(
+            "accounts.json missing {m} account{} and has {e} the signer does not",
+            plural(m)
+        ),
+    }
+}
+
+fn bundle_json_reason(want: &[u8], have: &[u8]) -> String {
+    let parse = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).ok();
+    let (Some(serde_json::Value::Object(w)), Some(serde_json::Value::Object(h))) =
+        (parse(want), parse(have))
+    else {
+        return "bundle.json is not valid JSON; rewritten".into();
+    };
+    let keys: BTreeSet<&String> = w.keys().chain(h.keys()).collect();
+    let changed: Vec<&str> = keys
+        .into_iter()
+        .filter(|k| w.get(*k) != h.get(*k))
+        .map(String::as_str)
+        .collect();
+    if changed.is_empty() {
+        // Same values, different bytes (reformatted by hand).
+        "bundle.json is not in lsm's layout".into()
+    } else {
+        format!("bundle.json out of date ({})", changed.join(", "))
+    }
+}
+
+fn stale_action(desired: &DesiredBundle, observed: &ObservedBundle) -> Option<Action> {
+    let mut files = Vec::new();
+    let mut reasons = Vec::new();
+    for name in observed.files.keys() {
+        if is_macaroon_name(name) && *name != desired.macaroon_file {
+            files.push(name.clone());
+            reasons.push(if name == "admin.macaroon" {
+                format!(
+                    "admin.macaroon must not stay in a {} bundle: it grants everything",
+                    desired.scope
+                )
+            } else {
+                format!(
+                    "{name} no longer belongs (the bundle now carries {})",
+                    desired.macaroon_file
+                )
+            });
+        }
+    }
+    if desired.archive.is_none() && observed.archive.is_some() {
+        let name = desired.layout.archive_name();
+        files.push(BundleLayout::beside(&name));
+        reasons.push(format!("{name}: archive = false"));
+    }
+    let leftovers: Vec<String> = observed
+        .temp_leftovers
+        .iter()
+        .cloned()
+        .chain(
+            observed
+                .archive_temp_leftovers
+                .iter()
+                .map(|n| BundleLayout::beside(n)),
+        )
+        .collect();
+    if !leftovers.is_empty() {
+        reasons.push(format!(
+            "{} half-written temp file{} from an interrupted write",
+            leftovers.len(),
+            if leftovers.len() == 1 { "" } else { "s" }
+        ));
+        files.extend(leftovers);
+    }
+    if files.is_empty() {
+        return None;
+    }
+    Some(Action::new(
+        Address::new("bundle", "stale"),
+        ActionKind::Destroy,
+        reasons.join("; "),
+        Op::Bundle(BundleOp::RemoveStale { files }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::contents::tests::{admin_intent, inputs, layout, signer_only_intent};
+    use crate::bundle::contents::{Part, PartialInputs};
+    use crate::bundle::observe::ObservedFile;
+    use std::path::Path;
+    use zeroize::Zeroizing;
+
+    fn observed_from(d: &DesiredBundle) -> ObservedBundle {
+        let file = |c: &Content| ObservedFile {
+            bytes: Zeroizing::new(c.known().unwrap().to_vec()),
+            mode: 0o600,
+        };
+        ObservedBundle {
+            dir_mode: Some(0o700),
+            files: d.files.iter().map(|(n, c)| (n.clone(), file(c))).collect(),
+            archive: d.archive.as_ref().map(file),
+            ..Default::default()
+        }
+    }
+
+    fn export_files(a: &Action) -> &[String] {
+        match &a.op {
+            Op::Bundle(BundleOp::Export { files }) => files,
+            other => panic!("not an export: {other:?}"),
+        }
+    }
+
+    fn stale_files(a: &Action) -> &[String] {
+        match &a.op {
+            Op::Bundle(BundleOp::RemoveStale { files }) => files,
+            other => panic!("not a removal: {other:?}"),
+        }
+    }
+
+    fn full(archive: bool) -> DesiredBundle {
+        let intent = signer_only_intent();
+        DesiredBundle::build(layout(Path::new("/x"), archive), inputs(&intent)).unwrap()
+    }
+
+    #[test]
+    fn converged_bundle_needs_nothing() {
+        let d = full(true);
+        let out = diff(&d, &observed_from(&d));
+        assert!(out.actions.is_empty() && out.notes.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn empty_bundle_is_created_whole() {
+        let d = full(true);
+        let out = diff(&d, &ObservedBundle::default());
+        assert_eq!(out.actions.len(), 1);
+        let a = &out.actions[0];
+        assert_eq!(a.kind, ActionKind::Create);
+        assert_eq!(a.address.0, "bundle.files");
+        assert_eq!(export_files(a), d.names());
+        assert_eq!(
+            a.reason,
+            "no bundle yet: write accounts.json, bundle.json, signer-only.macaroon, tls.cert, \
+             bundle.tar.gz.b64"
+        );
+    }
+
+    #[test]
+    fn only_what_differs_is_rewritten_with_reasons() {
+        let d = full(true);
+        let mut obs = observed_from(&d);
+        obs.files.get_mut("tls.cert").unwrap().bytes = Zeroizing::new(b"old cert".to_vec());
+        obs.files.get_mut("bundle.json").unwrap().mode = 0o644;
+        let mut fewer = AccountsJson::parse(&obs.files["accounts.json"].bytes).unwrap();
+        fewer.accounts.truncate(fewer.accounts.len() - 3);
+        obs.files.get_mut("accounts.json").unwrap().bytes = Zeroizing::new(fewer.to_lncli_bytes());
+        let out = diff(&d, &obs);
+        let a = &out.actions[0];
+        assert_eq!(a.kind, ActionKind::Update);
+        assert!(a.drift);
+        assert_eq!(
+            export_files(a),
+            ["accounts.json", "bundle.json", "tls.cert"]
+        );
+        for want in [
+            "tls.cert differs from the signer's certificate",
+            "accounts.json missing 3 accounts",
+            "bundle.json mode 0644 → 0600",
+        ] {
+            assert!(a.reason.contains(want), "{want:?} not in {}", a.reason);
+        }
+        // Fingerprints, never content.
+        assert!(a.details.iter().any(|d| matches!(d,
+            Detail::Change { field, from, .. } if field == "tls.cert" && from.starts_with("sha256:"))));
+    }
+
+    #[test]
+    fn bundle_json_reason_names_the_changed_fields() {
+        let d = full(false);
+        let mut obs = observed_from(&d);
+        let text = String::from_utf8(obs.files["bundle.json"].bytes.to_vec()).unwrap();
+        let edited = text.replace("10.0.0.2:10012", "10.0.0.9:10012");
+        obs.files.get_mut("bundle.json").unwrap().bytes = Zeroizing::new(edited.into_bytes());
+        let a = &diff(&d, &obs).actions[0];
+        assert_eq!(a.reason, "bundle.json out of date (rpc_endpoint)");
+    }
+
+    #[test]
+    fn directory_mode_alone_is_an_update_without_files() {
+        let d = full(true);
+        let mut obs = observed_from(&d);
+        obs.dir_mode = Some(0o755);
+        let a = &diff(&d, &obs).actions[0];
+        assert!(export_files(a).is_empty());
+        assert_eq!(a.reason, "bundle directory mode 0755 → 0700");
+    }
+
+    #[test]
+    fn offline_checks_only_modes_and_stale_files_and_says_so() {
+        let intent = signer_only_intent();
+        let full = full(true);
+        let mut obs = observed_from(&full);
+        obs.files.get_mut("tls.cert").unwrap().bytes = Zeroizing::new(b"whatever".to_vec());
+        obs.files.get_mut("tls.cert").unwrap().mode = 0o640;
+        let offline = PartialInputs {
+            accounts: Part::Unknown,
+            tls_cert_pem: Part::Unknown,
+            macaroon: Part::Unknown,
+            ..inputs(&intent).into()
+        };
+        let d = DesiredBundle::partial(layout(Path::new("/x"), true), offline).unwrap();
+        let out = diff(&d, &obs);
+        assert_eq!(out.actions.len(), 1);
+        assert_eq!(export_files(&out.actions[0]), ["tls.cert"]);
+        assert_eq!(out.actions[0].reason, "tls.cert mode 0640 → 0600");
+        assert_eq!(out.notes.len(), 1);
+        assert!(
+            out.notes[0].contains("compared with it once it runs"),
+            "{out:?}"
+        );
+        // With everything in order offline, nothing to do but the note.
+        obs.files.get_mut("tls.cert").unwrap().mode = 0o600;
+        let out = diff(&d, &obs);
+        assert!(out.actions.is_empty());
+        assert_eq!(out.notes.len(), 1);
+    }
+
+    #[test]
+    fn planned_bake_rewrites_macaroon_bundle_json_and_archive() {
+        let intent = signer_only_intent();
+        let full = full(true);
+        let obs = observed_from(&full);
+        let pending = PartialInputs {
+            macaroon: Part::Pending,
+            ..inputs(&intent).into()
+        };
+        let d = DesiredBundle::partial(layout(Path::new("/x"), true), pending).unwrap();
+        let a = &diff(&d, &obs).actions[0];
+        assert_eq!(
+            export_files(a),
+            [
+                "bundle.json",
+                "signer-only.macaroon",
+                "../bundle.tar.gz.b64"
+            ]
+        );
+        assert!(!a.drift);
+        assert!(
+            a.reason.contains("newly baked signer-only macaroon"),
+            "{}",
+            a.reason
+        );
+    }
+
+    #[test]
+    fn admin_macaroon_is_removed_after_the_scope_moves_away() {
+        let admin = admin_intent();
+        let old = DesiredBundle::build(layout(Path::new("/x"), true), inputs(&admin)).unwrap();
+        let obs = observed_from(&old);
+        let d = full(true);
+        let out = diff(&d, &obs);
+        assert_eq!(out.actions.len(), 2);
+        assert_eq!(
+            export_files(&out.actions[0]),
+            [
+                "bundle.json",
+                "signer-only.macaroon",
+                "../bundle.tar.gz.b64"
+            ]
+        );
+        let stale = &out.actions[1];
+        assert_eq!(stale.kind, ActionKind::Destroy);
+        assert_eq!(stale.address.0, "bundle.stale");
+        assert_eq!(stale_files(stale), ["admin.macaroon"]);
+        assert!(
+            stale.reason.contains("admin.macaroon must not stay"),
+            "{}",
+            stale.reason
+        );
+    }
+
+    #[test]
+    fn archive_off_removes_the_archive_and_leftovers_are_stale() {
+        let with = full(true);
+        let mut obs = observed_from(&with);
+        obs.temp_leftovers = vec![".lsm-tmp-tls.cert.a1".into()];
+        obs.archive_temp_leftovers = vec![".lsm-tmp-bundle.tar.gz.b64.b2".into()];
+        obs.unmanaged = vec!["README".into()];
+        let d = full(false);
+        let out = diff(&d, &obs);
+        assert_eq!(out.actions.len(), 1, "{out:?}");
+        assert_eq!(
+            stale_files(&out.actions[0]),
+            [
+                "../bundle.tar.gz.b64",
+                ".lsm-tmp-tls.cert.a1",
+                "../.lsm-tmp-bundle.tar.gz.b64.b2"
+            ]
+        );
+        assert!(out.notes[0].contains("README, which lsm does not manage"));
+    }
+}

@@ -1,0 +1,348 @@
+//! What is on disk at the bundle path, read without changing anything and
+//! without ever following a symlink: the directory's mode, every regular
+//! file lsm manages there (bytes and mode), every other entry (so strays
+//! are seen and left alone), crash leftovers of atomic writes, and the
+//! archive beside the directory.
+
+use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, BundleLayout, TLS_CERT_FILE};
+use crate::fsutil::{TEMP_PREFIX, temp_prefix_for};
+use crate::lnd::macaroon::Macaroon;
+use crate::scope::MacaroonFile;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// Bundle files are a few KiB (accounts.json for 259 accounts ~100 KiB);
+/// anything far larger is not one of ours and is not read into memory.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A regular file as found. `Debug` shows its size, never its bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ObservedFile {
+    pub bytes: Zeroizing<Vec<u8>>,
+    pub mode: u32,
+}
+
+impl fmt::Debug for ObservedFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ObservedFile({} bytes, {:04o})",
+            self.bytes.len(),
+            self.mode
+        )
+    }
+}
+
+/// The bundle as found on disk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObservedBundle {
+    /// The directory's mode; `None` when it does not exist (an empty bundle).
+    pub dir_mode: Option<u32>,
+    /// Regular files lsm may manage: accounts.json, tls.cert, bundle.json
+    /// and every `*.macaroon`.
+    pub files: BTreeMap<String, ObservedFile>,
+    /// Crash leftovers of atomic writes in the directory (`.lsm-tmp-*`).
+    pub temp_leftovers: Vec<String>,
+    /// Everything else in the directory (other files, subdirectories,
+    /// symlinks), by name; lsm leaves these alone.
+    pub unmanaged: Vec<String>,
+    /// The `<dir>.tar.gz.b64` beside the directory, if present.
+    pub archive: Option<ObservedFile>,
+    /// Crash leftovers of archive writes beside the directory.
+    pub archive_temp_leftovers: Vec<String>,
+}
+
+impl ObservedBundle {
+    /// The macaroon files, decoded, for the scope diff.
+    pub fn macaroon_files(&self) -> Vec<MacaroonFile> {
+        self.files
+            .iter()
+            .filter(|(name, _)| is_macaroon_name(name))
+            .map(|(name, f)| decode_macaroon_file(name, &f.bytes))
+            .collect()
+    }
+}
+
+/// Decodes one macaroon file into what the scope diff compares.
+pub fn decode_macaroon_file(name: &str, bytes: &[u8]) -> MacaroonFile {
+    let decoded = Macaroon::decode(bytes).and_then(|m| Ok((m.permissions()?, m.root_key_id()?)));
+    match decoded {
+        Ok((permissions, root_key_id)) => MacaroonFile::Decoded {
+            name: name.to_string(),
+            permissions,
+            root_key_id,
+        },
+        Err(e) => MacaroonFile::Unreadable {
+            name: name.to_string(),
+            error: e.to_string(),
+        },
+    }
+}
+
+pub(crate) fn is_macaroon_name(name: &str) -> bool {
+    name.len() > ".macaroon".len() && name.ends_with(".macaroon") && !name.starts_with('.')
+}
+
+/// Names whose content lsm reads and may replace.
+fn is_managed_name(name: &str) -> bool {
+    matches!(name, ACCOUNTS_FILE | TLS_CERT_FILE | BUNDLE_JSON_FILE) || is_macaroon_name(name)
+}
+
+/// Reads the bundle at `layout`. A missing directory is an empty bundle;
+/// a path that is a file or a symlink is refused.
+pub fn observe(layout: &BundleLayout) -> Result<ObservedBundle, BundleError> {
+    let mut obs = ObservedBundle::default();
+    let dir = layout.dir();
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(BundleError::io("inspect", dir, e)),
+        Ok(meta) if meta.file_type().is_dir() => {
+            obs.dir_mode = Some(meta.mode() & 0o7777);
+            read_dir(dir, &mut obs)?;
+        }
+        Ok(meta) => {
+            return Err(BundleError::NotADirectory {
+                path: dir.to_path_buf(),
+                kind: kind_of(&meta.file_type()),
+            });
+        }
+    }
+    read_archive(layout, &mut obs)?;
+    Ok(obs)
+}
+
+fn read_dir(dir: &Path, obs: &mut ObservedBundle) -> Result<(), BundleError> {
+    let entries = fs::read_dir(dir).map_err(|e| BundleError::io("list", dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| BundleError::io("list", dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        // DirEntry::file_type does not follow symlinks.
+        let ft = entry
+            .file_type()
+            .map_err(|e| BundleError::io("inspect", &path, e))?;
+        if name.starts_with(TEMP_PREFIX) && ft.is_file() {
+            obs.temp_leftovers.push(name);
+        } else if is_managed_name(&name) {
+            if !ft.is_file() {
+                return Err(BundleError::NotRegular {
+                    path,
+                    kind: kind_of(&ft),
+                });
+            }
+            obs.files.insert(name, read_regular(&path)?);
+        } else {
+            obs.unmanaged.push(name);
+        }
+    }
+    obs.temp_leftovers.sort();
+    obs.unmanaged.sort();
+    Ok(())
+}
+
+fn read_archive(layout: &BundleLayout, obs: &mut ObservedBundle) -> Result<(), BundleError> {
+    let path = layout.archive_path();
+    match fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(BundleError::io("inspect", &path, e)),
+        Ok(meta) if meta.file_type().is_file() => obs.archive = Some(read_regular(&path)?),
+        Ok(meta) => {
+            return Err(BundleError::NotRegular {
+                path,
+                kind: kind_of(&meta.file_type()),
+            });
+        }
+    }
+    // Only leftovers of *this* archive: the parent may be shared.
+    let prefix = temp_prefix_for(&layout.archive_name());
+    let parent = layout.parent();
+    match fs::read_dir(&parent) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(BundleError::io("list", &parent, e)),
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(&prefix) && entry.file_type().is_ok_and(|t| t.is_file()) {
+                    obs.archive_temp_leftovers.push(name);
+                }
+            }
+        }
+    }
+    obs.archive_temp_leftovers.sort();
+    Ok(())
+}
+
+/// Opens without following a symlink and without blocking on a FIFO
+/// swapped in since the directory was listed, then checks the opened file
+/// itself is regular. `Ok(None)` when it does not exist.
+pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, fs::Metadata)>, BundleError> {
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let file = match File::options()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            return Err(BundleError::NotRegular {
+                path: path.to_path_buf(),
+                kind: "symlink",
+            });
+        }
+        Err(e) => return Err(BundleError::io("open", path, e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| BundleError::io("inspect", path, e))?;
+    if !meta.file_type().is_file() {
+        return Err(BundleError::NotRegular {
+            path: path.to_path_buf(),
+            kind: kind_of(&meta.file_type()),
+        });
+    }
+    Ok(Some((file, meta)))
+}
+
+/// Reads a regular file (see [`open_regular`]) up to [`MAX_FILE_BYTES`].
+pub(crate) fn read_regular(path: &Path) -> Result<ObservedFile, BundleError> {
+    let (mut file, meta) = open_regular(path)?
+        .ok_or_else(|| BundleError::io("read", path, io::Error::from(io::ErrorKind::NotFound)))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(BundleError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let mut bytes = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
+    file.by_ref()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| BundleError::io("read", path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(BundleError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    Ok(ObservedFile {
+        bytes,
+        mode: meta.mode() & 0o7777,
+    })
+}
+
+pub(crate) fn kind_of(ft: &fs::FileType) -> &'static str {
+    if ft.is_symlink() {
+        "symlink"
+    } else if ft.is_dir() {
+        "directory"
+    } else if ft.is_file() {
+        "regular file"
+    } else if ft.is_fifo() {
+        "named pipe"
+    } else if ft.is_socket() {
+        "socket"
+    } else {
+        "device"
+    }
+}
+
+/// The path of a name as plan actions spell it (`../x` is beside the dir).
+pub(crate) fn path_of(layout: &BundleLayout, name: &str) -> PathBuf {
+    match name.strip_prefix("../") {
+        Some(beside) => layout.parent().join(beside),
+        None => layout.dir().join(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    fn layout(tmp: &Path) -> BundleLayout {
+        BundleLayout::new(tmp.join("bundle"), true).unwrap()
+    }
+
+    #[test]
+    fn missing_directory_is_an_empty_bundle() {
+        let tmp = tempfile::tempdir().unwrap();
+        let obs = observe(&layout(tmp.path())).unwrap();
+        assert_eq!(obs, ObservedBundle::default());
+    }
+
+    #[test]
+    fn sees_files_modes_strays_leftovers_and_archive() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("bundle");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::write(dir.join("tls.cert"), b"cert").unwrap();
+        fs::set_permissions(dir.join("tls.cert"), fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(dir.join("admin.macaroon"), b"junk").unwrap();
+        fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        fs::write(dir.join(".lsm-tmp-tls.cert.x1"), b"half").unwrap();
+        fs::create_dir(dir.join("old")).unwrap();
+        symlink("/etc/passwd", dir.join("link")).unwrap();
+        fs::write(tmp.path().join("bundle.tar.gz.b64"), b"text").unwrap();
+        fs::write(tmp.path().join(".lsm-tmp-bundle.tar.gz.b64.y2"), b"half").unwrap();
+        fs::write(tmp.path().join(".lsm-tmp-other.tar.gz.b64.z3"), b"not ours").unwrap();
+
+        let obs = observe(&layout(tmp.path())).unwrap();
+        assert_eq!(obs.dir_mode, Some(0o755));
+        assert_eq!(obs.files["tls.cert"].mode, 0o644);
+        assert_eq!(obs.files["tls.cert"].bytes.as_slice(), b"cert");
+        assert_eq!(obs.temp_leftovers, [".lsm-tmp-tls.cert.x1"]);
+        assert_eq!(obs.unmanaged, ["link", "notes.txt", "old"]);
+        assert_eq!(obs.archive.as_ref().unwrap().bytes.as_slice(), b"text");
+        assert_eq!(
+            obs.archive_temp_leftovers,
+            [".lsm-tmp-bundle.tar.gz.b64.y2"]
+        );
+        assert!(matches!(
+            obs.macaroon_files()[0],
+            MacaroonFile::Unreadable { ref name, .. } if name == "admin.macaroon"
+        ));
+    }
+
+    #[test]
+    fn refuses_a_file_or_symlink_as_the_bundle_path_and_symlinked_bundle_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("bundle"), b"x").unwrap();
+        let err = observe(&layout(tmp.path())).unwrap_err().to_string();
+        assert!(err.contains("is a regular file, not a directory"), "{err}");
+
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir(tmp.path().join("real")).unwrap();
+        symlink(tmp.path().join("real"), tmp.path().join("bundle")).unwrap();
+        let err = observe(&layout(tmp.path())).unwrap_err().to_string();
+        assert!(err.contains("is a symlink, not a directory"), "{err}");
+
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("bundle");
+        fs::create_dir(&dir).unwrap();
+        fs::write(tmp.path().join("outside"), b"secret").unwrap();
+        symlink(tmp.path().join("outside"), dir.join("accounts.json")).unwrap();
+        let err = observe(&layout(tmp.path())).unwrap_err().to_string();
+        assert!(err.contains("accounts.json is a symlink"), "{err}");
+    }
+
+    #[test]
+    fn read_regular_never_follows_a_symlink() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("target"), b"x").unwrap();
+        symlink(tmp.path().join("target"), tmp.path().join("l")).unwrap();
+        assert!(matches!(
+            read_regular(&tmp.path().join("l")),
+            Err(BundleError::NotRegular {
+                kind: "symlink",
+                ..
+            })
+        ));
+    }
+}

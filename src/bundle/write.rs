@@ -1,0 +1,478 @@
+//! Carrying out the bundle's actions, crash-safely.
+//!
+//! Every file is written atomically (temp file, fsync, rename, fsync the
+//! directory) with mode 0600 in a 0700 directory. The order makes every
+//! crash recoverable by simply running again: the payload files first,
+//! then bundle.json (which hashes them), the archive last (which holds
+//! them all). A crash in between leaves old-or-new files and at worst a
+//! `.lsm-tmp-*` temp file; the next observe sees what still differs and the
+//! leftovers, and the next write removes them.
+//!
+//! Crash points (compiled in only with `--features failpoints`):
+//! `bundle::after_file` (after each payload file), `bundle::after_bundle_json`,
+//! `bundle::after_archive`, `bundle::after_remove` (after each stale file).
+
+use crate::bundle::contents::{Content, DesiredBundle};
+use crate::bundle::observe::{is_macaroon_name, kind_of, open_regular, path_of};
+use crate::bundle::{BUNDLE_JSON_FILE, BundleError, BundleLayout, DIR_MODE, FILE_MODE};
+use crate::fsutil::{self, Existing, TEMP_PREFIX, temp_prefix_for};
+use std::fs;
+use std::io;
+use std::path::Path;
+
+/// Stops here with an error when the named failpoint is configured
+/// (`FAILPOINTS=bundle::after_file=return`), as a crash would.
+macro_rules! crash_point {
+    ($name:literal) => {
+        fail::fail_point!($name, |_| Err(BundleError::Injected($name)))
+    };
+}
+
+/// Writes `files` (names as [`BundleOp::Export`] lists them) from the
+/// desired bundle, which must know their content. An empty list still
+/// creates the directory and forces its mode.
+///
+/// [`BundleOp::Export`]: crate::plan::op::BundleOp::Export
+pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleError> {
+    let layout = &desired.layout;
+    prepare_dir(layout.dir())?;
+    remove_temp_leftovers(layout)?;
+
+    let archive_key = BundleLayout::beside(&layout.archive_name());
+    let mut payload = Vec::new();
+    let (mut manifest, mut archive) = (None, None);
+    for name in files {
+        let content = desired
+            .content(name)
+            .ok_or_else(|| BundleError::NotInBundle {
+                name: name.clone(),
+                what: "a file of this bundle",
+            })?;
+        let bytes = match content {
+            Content::Known(b) => b.as_slice(),
+            Content::Pending => return Err(incomplete(name, "it is still pending (bake first)")),
+            Content::Unknown => {
+                // Planned offline for its mode alone: fix that, keep the bytes.
+                restrict_mode(&path_of(layout, name))?;
+                continue;
+            }
+        };
+        if *name == archive_key {
+            archive = Some(bytes);
+        } else if name == BUNDLE_JSON_FILE {
+            manifest = Some(bytes);
+        } else {
+            payload.push((name, bytes));
+        }
+    }
+
+    for (name, bytes) in payload {
+        write_file(&layout.dir().join(name), bytes)?;
+        crash_point!("bundle::after_file");
+    }
+    if let Some(bytes) = manifest {
+        write_file(&layout.dir().join(BUNDLE_JSON_FILE), bytes)?;
+        crash_point!("bundle::after_bundle_json");
+    }
+    if let Some(bytes) = archive {
+        write_file(&layout.archive_path(), bytes)?;
+        crash_point!("bundle::after_archive");
+    }
+    Ok(())
+}
+
+/// Removes files that no longer belong. Refuses anything lsm does not
+/// own or that the desired bundle still needs, so a hand-edited plan
+/// cannot make it delete arbitrary files. Already-gone files are fine.
+pub fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleError> {
+    let layout = &desired.layout;
+    for name in files {
+        if !is_removable(desired, name) {
+            return Err(BundleError::NotInBundle {
+                name: name.clone(),
+                what: "a stale file lsm manages",
+            });
+        }
+    }
+    let mut touched_dir = false;
+    let mut touched_parent = false;
+    for name in files {
+        let path = path_of(layout, name);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(BundleError::io("remove", &path, e)),
+        }
+        if name.starts_with("../") {
+            touched_parent = true;
+        } else {
+            touched_dir = true;
+        }
+        crash_point!("bundle::after_remove");
+    }
+    if touched_dir && layout.dir().is_dir() {
+        sync(layout.dir())?;
+    }
+    if touched_parent {
+        sync(&layout.parent())?;
+    }
+    Ok(())
+}
+
+fn is_removable(desired: &DesiredBundle, name: &str) -> bool {
+    let layout = &desired.layout;
+    match name.strip_prefix("../") {
+        Some(beside) => {
+            (beside == layout.archive_name() && desired.archive.is_none())
+                || beside.starts_with(&temp_prefix_for(&layout.archive_name()))
+        }
+        None => {
+            !name.contains('/')
+                && ((is_macaroon_name(name) && name != desired.macaroon_file)
+                    || name.starts_with(TEMP_PREFIX))
+        }
+    }
+}
+
+fn incomplete(name: &str, why: &str) -> BundleError {
+    BundleError::Incomplete {
+        file: name.to_string(),
+        why: why.to_string(),
+    }
+}
+
+/// Creates the directory (0700) or forces its mode — but never through a
+/// symlink: a bundle path that is not a real directory is refused.
+fn prepare_dir(dir: &Path) -> Result<(), BundleError> {
+    match fs::symlink_metadata(dir) {
+        Ok(m) if !m.file_type().is_dir() => {
+            return Err(BundleError::NotADirectory {
+                path: dir.to_path_buf(),
+                kind: kind_of(&m.file_type()),
+            });
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(BundleError::io("inspect", dir, e)),
+    }
+    fsutil::ensure_dir(dir, DIR_MODE).map_err(|e| BundleError::io("create", dir, e))
+}
+
+/// chmod 0600 on an existing regular file, through a descriptor opened
+/// without following symlinks. A missing file cannot be written without
+/// its content.
+fn restrict_mode(path: &Path) -> Result<(), BundleError> {
+    use std::os::unix::fs::PermissionsExt;
+    let (file, _) = open_regular(path)?.ok_or_else(|| {
+        incomplete(
+            &path.display().to_string(),
+            "it is missing and the signer's data is not known yet",
+        )
+    })?;
+    file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+        .map_err(|e| BundleError::io("chmod", path, e))?;
+    file.sync_all()
+        .map_err(|e| BundleError::io("sync", path, e))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
+    fsutil::atomic_write(path, bytes, FILE_MODE, Existing::Replace)
+        .map_err(|e| BundleError::io("write", path, e))
+}
+
+fn sync(dir: &Path) -> Result<(), BundleError> {
+    fsutil::sync_dir(dir).map_err(|e| BundleError::io("sync", dir, e))
+}
+
+/// Deletes crash leftovers: every `.lsm-tmp-*` in the bundle directory
+/// (lsm owns it), and beside it only this archive's own temp files.
+fn remove_temp_leftovers(layout: &BundleLayout) -> Result<(), BundleError> {
+    let archive_prefix = temp_prefix_for(&layout.archive_name());
+    for (dir, prefix) in [
+        (layout.dir().to_path_buf(), TEMP_PREFIX),
+        (layout.parent(), archive_prefix.as_str()),
+    ] {
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(BundleError::io("list", &dir, e)),
+        };
+        let mut removed = false;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let is_leftover = name.to_string_lossy().starts_with(prefix)
+                && entry.file_type().is_ok_and(|t| t.is_file());
+            if is_leftover {
+                let path = entry.path();
+                match fs::remove_file(&path) {
+                    Ok(()) => removed = true,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(BundleError::io("remove", &path, e)),
+                }
+            }
+        }
+        if removed {
+            sync(&dir)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::contents::tests::{admin_intent, inputs, signer_only_intent};
+    use crate::bundle::diff::diff;
+    use crate::bundle::observe::observe;
+    use crate::plan::op::{BundleOp, Op};
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::{Mutex, MutexGuard};
+
+    /// Failpoint settings are process-wide: every test here that writes
+    /// holds this, so a crash configured by one test never hits another.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    fn serial() -> MutexGuard<'static, ()> {
+        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn desired(tmp: &Path, intent: &crate::scope::ScopeIntent, archive: bool) -> DesiredBundle {
+        let layout = BundleLayout::new(tmp.join("bundle"), archive).unwrap();
+        DesiredBundle::build(layout, inputs(intent)).unwrap()
+    }
+
+    /// Runs what the plan says, like the executor does.
+    fn apply(d: &DesiredBundle) -> usize {
+        let obs = observe(&d.layout).unwrap();
+        let out = diff(d, &obs);
+        for a in &out.actions {
+            match &a.op {
+                Op::Bundle(BundleOp::Export { files }) => export(d, files).unwrap(),
+                Op::Bundle(BundleOp::RemoveStale { files }) => remove_stale(d, files).unwrap(),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        out.actions.len()
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_a_whole_bundle_then_nothing() {
+        let _serial = serial();
+        let tmp = tempfile::tempdir().unwrap();
+        let intent = signer_only_intent();
+        let d = desired(tmp.path(), &intent, true);
+        assert_eq!(apply(&d), 1);
+        let dir = tmp.path().join("bundle");
+        assert_eq!(fsutil::mode_of(&dir), Some(0o700));
+        assert_eq!(
+            names(&dir),
+            [
+                "accounts.json",
+                "bundle.json",
+                "signer-only.macaroon",
+                "tls.cert"
+            ]
+        );
+        for n in names(&dir) {
+            assert_eq!(fsutil::mode_of(&dir.join(&n)), Some(0o600), "{n}");
+            assert_eq!(
+                fs::read(dir.join(&n)).unwrap(),
+                d.files[&n].known().unwrap(),
+                "{n}"
+            );
+        }
+        assert_eq!(names(tmp.path()), ["bundle", "bundle.tar.gz.b64"]);
+        assert_eq!(
+            fsutil::mode_of(&tmp.path().join("bundle.tar.gz.b64")),
+            Some(0o600)
+        );
+        // Second run: converged, nothing rewritten (the inode stays).
+        let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
+        let before = ino(&dir.join("accounts.json"));
+        assert_eq!(apply(&d), 0);
+        assert_eq!(ino(&dir.join("accounts.json")), before);
+    }
+
+    #[test]
+    fn repairs_modes_and_removes_admin_macaroon_after_scope_change() {
+        let _serial = serial();
+        let tmp = tempfile::tempdir().unwrap();
+        let admin = admin_intent();
+        apply(&desired(tmp.path(), &admin, true));
+        let dir = tmp.path().join("bundle");
+        assert!(dir.join("admin.macaroon").exists());
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(dir.join("tls.cert"), fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(dir.join("notes.txt"), b"operator's").unwrap();
+
+        let intent = signer_only_intent();
+        let d = desired(tmp.path(), &intent, false);
+        assert_eq!(apply(&d), 2);
+        assert_eq!(
+            names(&dir),
+            [
+                "accounts.json",
+                "bundle.json",
+                "notes.txt",
+                "signer-only.macaroon",
+                "tls.cert"
+            ]
+        );
+        assert_eq!(fsutil::mode_of(&dir), Some(0o700));
+        assert_eq!(fsutil::mode_of(&dir.join("tls.cert")), Some(0o600));
+        assert_eq!(names(tmp.path()), ["bundle"], "archive removed");
+        assert_eq!(apply(&d), 0);
+    }
+
+    #[test]
+    fn crash_leftovers_are_cleaned_and_a_rerun_converges() {
+        let _serial = serial();
+        let tmp = tempfile::tempdir().unwrap();
+        let intent = signer_only_intent();
+        let d = desired(tmp.path(), &intent, true);
+        // As if a previous run died mid-write: one file written, one temp
+        // file never renamed in the dir and one beside it; a neighbour's
+        // temp file in the shared parent must survive.
+        let dir = tmp.path().join("bundle");
+        fsutil::ensure_dir(&dir, 0o700).unwrap();
+        fs::write(dir.join("tls.cert"), d.files["tls.cert"].known().unwrap()).unwrap();
+        fs::write(dir.join(".lsm-tmp-accounts.json.Ab12"), b"half").unwrap();
+        fs::write(tmp.path().join(".lsm-tmp-bundle.tar.gz.b64.Cd34"), b"half").unwrap();
+        fs::write(tmp.path().join(".lsm-tmp-other.tar.gz.b64.Ef56"), b"x").unwrap();
+        apply(&d);
+        assert!(!names(&dir).iter().any(|n| n.starts_with(".lsm-tmp-")));
+        assert_eq!(
+            names(tmp.path()),
+            [
+                ".lsm-tmp-other.tar.gz.b64.Ef56",
+                "bundle",
+                "bundle.tar.gz.b64"
+            ]
+        );
+        assert_eq!(apply(&d), 0);
+    }
+
+    #[test]
+    fn refuses_to_remove_what_it_does_not_own_or_still_needs() {
+        let _serial = serial();
+        let tmp = tempfile::tempdir().unwrap();
+        let intent = signer_only_intent();
+        let d = desired(tmp.path(), &intent, true);
+        for bad in [
+            "notes.txt",
+            "signer-only.macaroon",
+            "../bundle.tar.gz.b64",
+            "../other.macaroon",
+            "sub/x.macaroon",
+            "../.lsm-tmp-other.b64.x",
+        ] {
+            assert!(remove_stale(&d, &[bad.to_string()]).is_err(), "{bad}");
+        }
+        assert!(remove_stale(&d, &["gone.macaroon".to_string()]).is_ok());
+    }
+
+    #[test]
+    fn refuses_incomplete_content_and_symlinked_directories() {
+        let _serial = serial();
+        let tmp = tempfile::tempdir().unwrap();
+        let intent = signer_only_intent();
+        let layout = BundleLayout::new(tmp.path().join("bundle"), true).unwrap();
+        let partial = crate::bundle::PartialInputs {
+            macaroon: crate::bundle::Part::Pending,
+            ..inputs(&intent).into()
+        };
+        let d = DesiredBundle::partial(layout, partial).unwrap();
+        let err = export(&d, &["bundle.json".to_string()]).unwrap_err();
+        assert!(err.to_string().contains("pending"), "{err}");
+
+        let real = tmp.path().join("real");
+        fs::create_dir(&real).unwrap();
+        std::os::unix::fs::symlink(&real, tmp.path().join("linked")).unwrap();
+        let layout = BundleLayout::new(tmp.path().join("linked"), false).unwrap();
+        let d = DesiredBundle::build(layout, inputs(&intent)).unwrap();
+        assert!(matches!(
+            export(&d, &["tls.cert".to_string()]),
+            Err(BundleError::NotADirectory { .. })
+        ));
+        assert!(names(&real).is_empty());
+    }
+
+    #[test]
+    fn offline_fixes_modes_but_cannot_invent_content() {
+        let _serial = serial();
+        let tmp = tempfile::tempdir().unwrap();
+        let intent = signer_only_intent();
+        apply(&desired(tmp.path(), &intent, true));
+        let cert = tmp.path().join("bundle/tls.cert");
+        let before = fs::read(&cert).unwrap();
+        fs::set_permissions(&cert, fs::Permissions::from_mode(0o644)).unwrap();
+        let offline = crate::bundle::PartialInputs {
+            accounts: crate::bundle::Part::Unknown,
+            tls_cert_pem: crate::bundle::Part::Unknown,
+            macaroon: crate::bundle::Part::Unknown,
+            ..inputs(&intent).into()
+        };
+        let layout = BundleLayout::new(tmp.path().join("bundle"), true).unwrap();
+        let d = DesiredBundle::partial(layout, offline).unwrap();
+        assert_eq!(apply(&d), 1);
+        assert_eq!(fsutil::mode_of(&cert), Some(0o600));
+        assert_eq!(fs::read(&cert).unwrap(), before);
+        assert_eq!(apply(&d), 0);
+        fs::remove_file(&cert).unwrap();
+        let err = export(&d, &["tls.cert".to_string()]).unwrap_err();
+        assert!(err.to_string().contains("missing"), "{err}");
+    }
+
+    /// With failpoints compiled in: stop after each step, run again, and
+    /// the bundle converges with no temp file left.
+    #[cfg(feature = "failpoints")]
+    #[test]
+    fn crash_at_every_point_then_rerun_converges() {
+        let _serial = serial();
+        for point in [
+            "bundle::after_file",
+            "bundle::after_bundle_json",
+            "bundle::after_archive",
+            "bundle::after_remove",
+        ] {
+            let scenario = fail::FailScenario::setup();
+            let tmp = tempfile::tempdir().unwrap();
+            // Start from an admin bundle so the removal step runs too.
+            apply(&desired(tmp.path(), &admin_intent(), true));
+            let intent = signer_only_intent();
+            let d = desired(tmp.path(), &intent, true);
+            fail::cfg(point, "return").unwrap();
+            let obs = observe(&d.layout).unwrap();
+            let mut hit = false;
+            for a in &diff(&d, &obs).actions {
+                let r = match &a.op {
+                    Op::Bundle(BundleOp::Export { files }) => export(&d, files),
+                    Op::Bundle(BundleOp::RemoveStale { files }) => remove_stale(&d, files),
+                    _ => unreachable!(),
+                };
+                if let Err(BundleError::Injected(p)) = r {
+                    assert_eq!(p, point);
+                    hit = true;
+                    break;
+                }
+            }
+            assert!(hit, "{point} was never reached");
+            fail::remove(point);
+            apply(&d);
+            assert_eq!(apply(&d), 0, "{point}: not converged");
+            let dir = tmp.path().join("bundle");
+            assert!(!dir.join("admin.macaroon").exists());
+            assert!(!names(&dir).iter().any(|n| n.starts_with(".lsm-tmp-")));
+            scenario.teardown();
+        }
+    }
+}

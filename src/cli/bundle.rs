@@ -1,0 +1,152 @@
+//! `lsm bundle verify PATH|FILE.b64|-`: checks a credentials bundle offline
+//! and lists every problem at once. Never prints the macaroon, the keys or
+//! the archive text — only names, paths and fingerprints.
+
+use crate::bundle::network::Network;
+use crate::bundle::verify::{self, CheckStatus, VerifyOptions, VerifyReport};
+use crate::cli::Context;
+use crate::error::{CmdResult, Failure};
+use crate::exit::Exit;
+use crate::output::style;
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+#[derive(Debug, clap::Args)]
+pub struct BundleArgs {
+    #[command(subcommand)]
+    pub command: BundleCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BundleCommand {
+    /// Check a credentials bundle offline: files, hashes, certificate,
+    /// macaroon scope, accounts and network, modes.
+    ///
+    /// Exits 0 when every check passes, 1 listing every problem.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A bundle directory, its `.tar.gz.b64` archive, or `-` to read the
+    /// archive text from standard input.
+    #[arg(value_name = "PATH|FILE.b64|-")]
+    pub input: OsString,
+    /// Check against this network (mainnet, testnet, testnet4, signet,
+    /// regtest); a problem if bundle.json says otherwise.
+    #[arg(long, value_name = "NETWORK")]
+    pub network: Option<Network>,
+}
+
+impl clap::builder::ValueParserFactory for Network {
+    type Parser = clap::builder::ValueParser;
+    fn value_parser() -> Self::Parser {
+        clap::builder::ValueParser::new(|s: &str| s.parse::<Network>().map_err(|e| e.to_string()))
+    }
+}
+
+pub fn run(args: &BundleArgs, ctx: &Context) -> CmdResult {
+    match &args.command {
+        BundleCommand::Verify(a) => verify_cmd(a, ctx),
+    }
+}
+
+fn verify_cmd(args: &VerifyArgs, ctx: &Context) -> CmdResult {
+    let opts = VerifyOptions {
+        network: args.network,
+        ..VerifyOptions::default()
+    };
+    let report = load_and_verify(&args.input, &opts)?;
+    report_outcome(&report, ctx)
+}
+
+/// Verifies a directory, an archive file or stdin.
+fn load_and_verify(input: &OsString, opts: &VerifyOptions) -> Result<VerifyReport, Failure> {
+    if input == "-" {
+        let mut text = Zeroizing::new(Vec::new());
+        std::io::stdin()
+            .read_to_end(&mut text)
+            .map_err(|e| Failure::error(format!("cannot read standard input: {e}")))?;
+        return Ok(verify::verify_archive("standard input", &text, opts));
+    }
+    let path = Path::new(input);
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Failure::error(format!("cannot read {}: {e}", path.display()))
+            .hint("pass a bundle directory, its .tar.gz.b64 archive, or - for standard input")
+    })?;
+    if meta.is_dir() {
+        return Ok(verify::verify_dir(path, opts)?);
+    }
+    let limit = crate::bundle::observe::MAX_FILE_BYTES;
+    if meta.len() > limit {
+        return Err(Failure::error(format!(
+            "{} is {} bytes; a bundle archive is far smaller (limit {limit})",
+            path.display(),
+            meta.len()
+        )));
+    }
+    let text = Zeroizing::new(
+        std::fs::read(path)
+            .map_err(|e| Failure::error(format!("cannot read {}: {e}", path.display())))?,
+    );
+    Ok(verify::verify_archive(
+        &path.display().to_string(),
+        &text,
+        opts,
+    ))
+}
+
+/// Prints the report (JSON or a check list) and maps it to the exit code.
+/// Shared with `lsm export`, which verifies what it wrote.
+pub(crate) fn report_outcome(report: &VerifyReport, ctx: &Context) -> CmdResult {
+    if ctx.output.json {
+        ctx.output.print_json(report)?;
+        return Ok(if report.ok { Exit::Ok } else { Exit::Error });
+    }
+    if !ctx.output.quiet {
+        print_checks(report);
+    }
+    for w in &report.warnings {
+        anstream::eprintln!("{}warning{:#}: {w}", style::WARN, style::WARN);
+    }
+    if report.ok {
+        if !ctx.output.quiet {
+            anstream::println!(
+                "{}bundle OK{:#}: {}",
+                style::CREATE,
+                style::CREATE,
+                report.source
+            );
+        }
+        return Ok(Exit::Ok);
+    }
+    let n = report.problems.len();
+    let mut message = format!(
+        "{} failed verification with {n} problem{}:",
+        report.source,
+        if n == 1 { "" } else { "s" }
+    );
+    for p in &report.problems {
+        message.push_str("\n  - ");
+        message.push_str(p);
+    }
+    Err(Failure::error(message))
+}
+
+fn print_checks(report: &VerifyReport) {
+    for c in &report.checks {
+        let (mark, st) = match c.status {
+            CheckStatus::Pass => ("ok  ", style::CREATE),
+            CheckStatus::Warn => ("warn", style::WARN),
+            CheckStatus::Fail => ("FAIL", style::ERROR),
+            CheckStatus::Skipped => ("skip", style::DIM),
+        };
+        let detail = match c.status {
+            CheckStatus::Fail => "see below",
+            _ => c.detail.as_str(),
+        };
+        anstream::println!("{st}{mark}{st:#}  {:<12}{detail}", c.name);
+    }
+}
