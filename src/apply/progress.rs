@@ -68,14 +68,14 @@ impl Step {
         let secs = self.started.elapsed().as_secs_f64();
         match result {
             Ok(_) => anstream::eprintln!(
-                "  {}: {}{} done{:#} ({secs:.1}s)",
+                "  {} {}{} done{:#} ({secs:.1}s)",
                 self.label,
                 self.verb,
                 style::CREATE,
                 style::CREATE
             ),
             Err(_) => anstream::eprintln!(
-                "  {}: {}{} failed{:#} ({secs:.1}s)",
+                "  {} {}{} failed{:#} ({secs:.1}s)",
                 self.label,
                 self.verb,
                 style::ERROR,

@@ -117,7 +117,18 @@ impl Observer for DockerObserver {
             ))
             .hint("rename or remove that container yourself, or choose another [signer] name"));
         }
-        let dial = dial_address(t, &self.reader.endpoint().transport);
+        // Dial what the container publishes now, not what the manifest asks.
+        let bind = observed
+            .container
+            .as_ref()
+            .and_then(|c| {
+                c.ports
+                    .iter()
+                    .find(|p| p.container_port == target::RPC_PORT)
+            })
+            .map(|p| std::net::SocketAddr::new(p.host_ip, p.host_port))
+            .unwrap_or(t.rpc_bind);
+        let dial = dial_address(bind, &self.reader.endpoint().transport);
         Ok(DockerObservation::from_observed(
             self.reader.endpoint().url.clone(),
             dial,

@@ -43,9 +43,10 @@ pub struct DockerObservation {
     pub dial: String,
 }
 
-/// The host lsm dials to reach a port published on the engine's host.
-pub fn dial_address(target: &DockerTarget, transport: &Transport) -> String {
-    let bind = target.rpc_bind;
+/// The host lsm dials to reach lnd's gRPC port published at `bind` on the
+/// engine's host. `bind` is what the container publishes now (which may
+/// differ from the manifest while a change is pending).
+pub fn dial_address(bind: std::net::SocketAddr, transport: &Transport) -> String {
     let remote_host = match transport {
         Transport::Tcp { addr } | Transport::Tls { addr, .. } => Some(
             addr.rsplit_once(':')
