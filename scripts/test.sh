@@ -16,7 +16,10 @@ command -v cargo >/dev/null 2>&1 || die "cargo not found; install Rust from http
 # Docker image once for the whole run; the tests reuse both. The image
 # script installs what it needs (busybox-static) and skips the build when an
 # image of the same content exists.
-cargo build --workspace --bins || die "build failed (cargo build --workspace --bins)"
+# Test builds include lsm's crash points (tests/crash_safety.rs); release
+# builds never do.
+FEATURES=(--features lsm/failpoints)
+cargo build --workspace --bins "${FEATURES[@]}" || die "build failed (cargo build --workspace --bins)"
 if docker version >/dev/null 2>&1; then
     LND_DOUBLE_BIN="${CARGO_TARGET_DIR:-$(pwd)/target}/debug/lnd-double" scripts/build-test-image.sh \
         || die "building the test image failed (scripts/build-test-image.sh)"
@@ -27,13 +30,13 @@ else
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --workspace "$@" || die "tests failed (cargo nextest run --workspace)"
+    cargo nextest run --workspace "${FEATURES[@]}" "$@" || die "tests failed (cargo nextest run --workspace)"
     # nextest does not run doctests.
     if [ "$#" -eq 0 ]; then
         cargo test --workspace --doc || die "doctests failed (cargo test --workspace --doc)"
     fi
 else
     echo "scripts/test.sh: cargo-nextest not installed; using cargo test" >&2
-    cargo test --workspace "$@" || die "tests failed (cargo test --workspace)"
+    cargo test --workspace "${FEATURES[@]}" "$@" || die "tests failed (cargo test --workspace)"
 fi
 echo "scripts/test.sh: all tests passed" >&2

@@ -384,3 +384,55 @@ fn an_unreachable_engine_is_one_clear_line() {
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+#[test]
+fn no_command_prints_a_secret_even_at_trace_level() {
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    let trace = [("LSM_LOG", "trace")];
+    for args in [
+        &["plan", "-vv"][..],
+        &["plan", "--json"],
+        &["plan", "-o", "saved.json"],
+        &["apply", "--auto-approve", "-vv"],
+        &["apply", "saved.json"],
+        &["status", "--json"],
+        &["status", "-vv"],
+        &["validate", "--show"],
+        &["validate", "--json"],
+        &["bundle", "verify", "out/credentials-bundle", "--json"],
+        &["bundle", "verify", "out/credentials-bundle.tar.gz.b64"],
+        &[
+            "macaroon",
+            "inspect",
+            "out/credentials-bundle/signer-only.macaroon",
+        ],
+        &[
+            "macaroon",
+            "inspect",
+            "out/credentials-bundle/signer-only.macaroon",
+            "--json",
+        ],
+    ] {
+        let run = s.lsm_env(args, &trace);
+        assert!(
+            run.code == 0 || run.code == 2,
+            "lsm {args:?} failed: {}\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    // The saved plan file is output too.
+    let saved = std::fs::read_to_string(s.path("saved.json")).unwrap();
+    let mut outs = vec![saved];
+    // A stopped signer, observed and repaired, also stays quiet.
+    signer_kit::support::docker(&["stop", &s.name]);
+    outs.push(
+        s.lsm_env(&["apply", "--auto-approve", "-vv"], &trace)
+            .stdout,
+    );
+    assert!(outs.iter().all(|o| !o.is_empty()));
+    s.assert_no_secret_leaked();
+    let password = std::fs::read_to_string(s.secrets().join("wallet-password.txt")).unwrap();
+    assert!(!outs[0].contains(password.trim()));
+}

@@ -132,8 +132,6 @@ pub enum BundleError {
     Macaroon(#[from] crate::lnd::macaroon::MacaroonError),
     #[error("cannot build the archive: {0}")]
     Archive(std::io::Error),
-    #[error("injected crash at {0}")]
-    Injected(&'static str),
 }
 
 impl BundleError {

@@ -20,14 +20,6 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-/// Stops here with an error when the named failpoint is configured
-/// (`FAILPOINTS=bundle::after_file=return`), as a crash would.
-macro_rules! crash_point {
-    ($name:literal) => {
-        fail::fail_point!($name, |_| Err(BundleError::Injected($name)))
-    };
-}
-
 /// Writes `files` (names as [`BundleOp::Export`] lists them) from the
 /// desired bundle, which must know their content. An empty list still
 /// creates the directory and forces its mode.
@@ -68,15 +60,15 @@ pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleErr
 
     for (name, bytes) in payload {
         write_file(&layout.dir().join(name), bytes)?;
-        crash_point!("bundle::after_file");
+        crate::crashpoint!("bundle::after_file");
     }
     if let Some(bytes) = manifest {
         write_file(&layout.dir().join(BUNDLE_JSON_FILE), bytes)?;
-        crash_point!("bundle::after_bundle_json");
+        crate::crashpoint!("bundle::after_bundle_json");
     }
     if let Some(bytes) = archive {
         write_file(&layout.archive_path(), bytes)?;
-        crash_point!("bundle::after_archive");
+        crate::crashpoint!("bundle::after_archive");
     }
     Ok(())
 }
@@ -108,7 +100,7 @@ pub fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<(), Bun
         } else {
             touched_dir = true;
         }
-        crash_point!("bundle::after_remove");
+        crate::crashpoint!("bundle::after_remove");
     }
     if touched_dir && layout.dir().is_dir() {
         sync(layout.dir())?;
@@ -430,49 +422,5 @@ mod tests {
         fs::remove_file(&cert).unwrap();
         let err = export(&d, &["tls.cert".to_string()]).unwrap_err();
         assert!(err.to_string().contains("missing"), "{err}");
-    }
-
-    /// With failpoints compiled in: stop after each step, run again, and
-    /// the bundle converges with no temp file left.
-    #[cfg(feature = "failpoints")]
-    #[test]
-    fn crash_at_every_point_then_rerun_converges() {
-        let _serial = serial();
-        for point in [
-            "bundle::after_file",
-            "bundle::after_bundle_json",
-            "bundle::after_archive",
-            "bundle::after_remove",
-        ] {
-            let scenario = fail::FailScenario::setup();
-            let tmp = tempfile::tempdir().unwrap();
-            // Start from an admin bundle so the removal step runs too.
-            apply(&desired(tmp.path(), &admin_intent(), true));
-            let intent = signer_only_intent();
-            let d = desired(tmp.path(), &intent, true);
-            fail::cfg(point, "return").unwrap();
-            let obs = observe(&d.layout).unwrap();
-            let mut hit = false;
-            for a in &diff(&d, &obs).actions {
-                let r = match &a.op {
-                    Op::Bundle(BundleOp::Export { files }) => export(&d, files),
-                    Op::Bundle(BundleOp::RemoveStale { files }) => remove_stale(&d, files),
-                    _ => unreachable!(),
-                };
-                if let Err(BundleError::Injected(p)) = r {
-                    assert_eq!(p, point);
-                    hit = true;
-                    break;
-                }
-            }
-            assert!(hit, "{point} was never reached");
-            fail::remove(point);
-            apply(&d);
-            assert_eq!(apply(&d), 0, "{point}: not converged");
-            let dir = tmp.path().join("bundle");
-            assert!(!dir.join("admin.macaroon").exists());
-            assert!(!names(&dir).iter().any(|n| n.starts_with(".lsm-tmp-")));
-            scenario.teardown();
-        }
     }
 }
