@@ -7,6 +7,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`cli`] | clap definitions, one file per command |
+//! | [`docker`] | Docker engine: endpoint, read-only observer, mutating writer, specs, events |
 //! | [`lnd`] | protos, pinned-TLS client, typed errors, macaroon codec |
 //! | [`error`], [`exit`] | the failure type and exit codes every command shares |
 //! | [`output`] | JSON on stdout, humans and logs on stderr, colour rules |
@@ -14,7 +15,9 @@
 pub mod apply;
 pub mod bundle;
 pub mod cli;
+pub mod crashpoint;
 pub mod desired;
+pub mod docker;
 pub mod error;
 pub mod exit;
 pub mod fsutil;

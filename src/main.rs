@@ -10,6 +10,10 @@ fn main() -> ExitCode {
     // One crypto provider for tonic and bollard (crates.md pitfall 1).
     let _ = rustls::crypto::ring::default_provider().install_default();
 
+    // Crash injection for the crash-safety tests (test builds only).
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
+
     let cli = Cli::parse();
     let output = Output {
         json: cli.global.json,

@@ -1,5 +1,7 @@
 //! The wallet lifecycle around the seed: decide ([`diff`]) and carry out
-//! create, restore and unlock, with the seed durable on disk before lnd ever
-//! sees it.
+//! ([`execute`]) create, restore and unlock, with the seed durable on disk
+//! before lnd ever sees it; [`files`] knows the secrets directory's layout.
 
 pub mod diff;
+pub mod execute;
+pub mod files;

@@ -1,3 +1,305 @@
-fn main() {
-    let _ = lsm::lnd::proto::lnrpc::GetStateRequest {};
+//! lnd-double: a test fixture that behaves like lnd v0.20.0-beta for
+//! everything lsm touches (config, TLS, state machine, wallet, keys,
+//! macaroons, gRPC and REST), started exactly like lnd:
+//! `lnd-double --lnddir=/root/.lnd --configfile=/root/.lnd/lnd.conf ...`.
+//!
+//! Its own knobs are environment variables (lnd has none of these):
+//! - `LND_DOUBLE_STARTUP_DELAY_MS` (default 50): waited before the
+//!   listeners come up and between UNLOCKED → RPC_ACTIVE → SERVER_ACTIVE,
+//!   so tests can make lnd slow.
+//! - `LND_DOUBLE_WAITING_TO_START_MS` (default 0): time spent in
+//!   WAITING_TO_START after the listeners are up.
+
+mod config;
+mod error;
+mod fsutil;
+mod keys;
+mod logging;
+mod macaroons;
+mod method_perms;
+mod network;
+mod node;
+mod rest;
+mod rpc;
+mod server;
+mod state;
+mod tls;
+mod version;
+mod wallet;
+
+use config::{Config, Loaded};
+use lsm::lnd::proto::lnrpc::WalletState;
+use node::{Node, Timing};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use zeroize::Zeroizing;
+
+const STARTUP_DELAY_ENV: &str = "LND_DOUBLE_STARTUP_DELAY_MS";
+const WAITING_TO_START_ENV: &str = "LND_DOUBLE_WAITING_TO_START_MS";
+const DEFAULT_STARTUP_DELAY: Duration = Duration::from_millis(50);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let app = app_name(args.first().map(String::as_str).unwrap_or("lnd"));
+    let cfg = match config::load(args.get(1..).unwrap_or_default()) {
+        Ok(Loaded::Run(cfg)) => cfg,
+        Ok(Loaded::Version) => {
+            println!("{}", version::version_line(&app));
+            return ExitCode::SUCCESS;
+        }
+        Ok(Loaded::ShowSubsystems) => {
+            println!("Supported subsystems [{}]", config::SUBSYSTEMS.join(" "));
+            return ExitCode::SUCCESS;
+        }
+        Ok(Loaded::Help) => {
+            println!(
+                "Usage:\n  {app} [OPTIONS]\n\n{app} is lnd-double, a test double of lnd {}: it takes \
+                 lnd's options (see lnd's sample-lnd.conf), as flags or in lnd.conf.",
+                version::VERSION
+            );
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprint!("{}", e.render(&app));
+            return ExitCode::FAILURE;
+        }
+    };
+    let timing = match timing_from_env() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("unable to start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(Arc::new(*cfg), timing));
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            logging::error(
+                "LTND",
+                format!("Shutting down due to error in main method: {e}"),
+            );
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// lnd names itself after its executable (`filepath.Base(os.Args[0])`).
+fn app_name(argv0: &str) -> String {
+    let base = std::path::Path::new(argv0)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "lnd".into());
+    if base.is_empty() { "lnd".into() } else { base }
+}
+
+fn timing_from_env() -> Result<Timing, String> {
+    let ms =
+        |name: &str, default: Duration| -> Result<Duration, String> {
+            match std::env::var(name) {
+            Err(_) => Ok(default),
+            Ok(v) => v.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| {
+                format!("{name} must be a whole number of milliseconds (e.g. 0 or 250), got {v:?}")
+            }),
+        }
+        };
+    Ok(Timing {
+        startup_delay: ms(STARTUP_DELAY_ENV, DEFAULT_STARTUP_DELAY)?,
+        waiting_to_start: ms(WAITING_TO_START_ENV, Duration::ZERO)?,
+    })
+}
+
+/// `lnd.Main`: returns Ok on a signal-driven shutdown, Err with lnd's
+/// message when startup fails.
+async fn run(cfg: Arc<Config>, timing: Timing) -> Result<(), String> {
+    logging::init(
+        logging::Level::from_debuglevel(&cfg.debug_level),
+        Some(&cfg.log_dir),
+    );
+    logging::info(
+        "LTND",
+        format!(
+            "Version Info version={} commit={} debuglevel=production logging={}",
+            version::VERSION,
+            version::COMMIT,
+            cfg.debug_level
+        ),
+    );
+    logging::info(
+        "LTND",
+        format!(
+            "Network Info active_chain=Bitcoin network={}",
+            cfg.network.dir_name()
+        ),
+    );
+    logging::debug(
+        "LTND",
+        format!("Configuration file {}", cfg.config_file.display()),
+    );
+    for w in &cfg.warnings {
+        logging::warn("LTND", w);
+    }
+    if cfg.rest_listeners.is_empty() {
+        logging::info("LTND", "REST API is disabled!");
+    }
+    if cfg.external_ips.is_empty() {
+        logging::info("LTND", "Listening on the p2p interface is disabled!");
+    }
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (fatal_tx, mut fatal_rx) = mpsc::unbounded_channel::<String>();
+    let mut signals = Signals::new()?;
+
+    // Everything before serving can be interrupted by a signal.
+    let serving = async {
+        pause(timing.startup_delay).await;
+        let tls = tls::ensure(&cfg.tls).map_err(|e| {
+            format!(
+                "error setting cert before unlock: unable to generate or renew TLS certificate: {e}"
+            )
+        })?;
+        let node = Arc::new(Node::new(
+            cfg.clone(),
+            timing,
+            stop_rx.clone(),
+            fatal_tx.clone(),
+        ));
+        let grpc = server::bind(&cfg.rpc_listeners)
+            .await
+            .map_err(|(addr, e)| {
+                format!("unable to listen on grpc endpoint: {e} endpoint={addr}")
+            })?;
+        let mut handles = server::spawn_grpc(grpc, &tls, &node, &stop_rx)
+            .map_err(|e| format!("error setting cert before unlock: {e}"))?;
+        let rest = server::bind(&cfg.rest_listeners)
+            .await
+            .map_err(|(_, e)| format!("error starting REST proxy: {e}"))?;
+        handles.extend(
+            server::spawn_rest(rest, &tls, &cfg, &node, &stop_rx)
+                .map_err(|e| format!("error setting cert before unlock: {e}"))?,
+        );
+        pause(timing.waiting_to_start).await;
+        start_wallet(&cfg, &node).await?;
+        Ok::<_, String>(handles)
+    };
+    let handles = tokio::select! {
+        r = serving => r?,
+        _ = signals.recv() => {
+            logging::info("LTND", "Received shutdown request, shutting down");
+            return Ok(());
+        }
+    };
+
+    let outcome = tokio::select! {
+        _ = signals.recv() => {
+            logging::info("LTND", "Received shutdown request, shutting down");
+            Ok(())
+        }
+        Some(e) = fatal_rx.recv() => Err(e),
+    };
+    let _ = stop_tx.send(true);
+    let drain = futures_join(handles);
+    let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+    logging::info("LTND", "Shutdown complete");
+    outcome
+}
+
+async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
+    for h in handles {
+        let _ = h.await;
+    }
+}
+
+async fn pause(d: Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// The part of lnd's BuildWalletConfig before the wallet password: the
+/// NON_EXISTING/LOCKED state and the wallet-unlock-password-file rules.
+async fn start_wallet(cfg: &Config, node: &Arc<Node>) -> Result<(), String> {
+    let exists = node.wallet_exists();
+    node.state.set(if exists {
+        WalletState::Locked
+    } else {
+        WalletState::NonExisting
+    });
+    match &cfg.wallet_unlock_password_file {
+        Some(_) if !exists && !cfg.wallet_unlock_allow_create => Err(
+            "error creating wallet config: wallet unlock password file was specified but wallet \
+             does not exist; initialize the wallet before using auto unlocking"
+                .into(),
+        ),
+        Some(file) if exists => {
+            logging::info(
+                "LTND",
+                "Attempting automatic wallet unlock with password provided in file",
+            );
+            let raw = std::fs::read(file).map_err(|e| {
+                format!(
+                    "error creating wallet config: error reading password from file {}: open {}: {}",
+                    file.display(),
+                    file.display(),
+                    config::go_io_error(&e)
+                )
+            })?;
+            let mut pw = Zeroizing::new(raw);
+            while matches!(pw.last(), Some(b'\n' | b'\r')) {
+                pw.pop();
+            }
+            node.auto_unlock(pw)
+                .await
+                .map_err(|e| format!("error creating wallet config: {e}"))
+        }
+        _ => {
+            logging::info(
+                "LTND",
+                "Waiting for wallet encryption password. Use `lncli create` to create a wallet, \
+                 `lncli unlock` to unlock an existing wallet, or `lncli changepassword` to change \
+                 the password of an existing wallet and unlock it.",
+            );
+            Ok(())
+        }
+    }
+}
+
+/// SIGINT and SIGTERM (the double is PID 1 in its container).
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Signals, String> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let err = |e: std::io::Error| format!("unable to install signal handlers: {e}");
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).map_err(err)?,
+            int: signal(SignalKind::interrupt()).map_err(err)?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
 }

@@ -1,0 +1,59 @@
+//! lsm's Docker-engine layer: where the engine is, what exists on it, and the
+//! few mutations apply needs. It knows nothing of manifests; the desired
+//! state arrives as a runtime-neutral [`ContainerSpec`].
+//!
+//! # Read-only by construction
+//! Two client types split the Engine API:
+//! - [`DockerReader`] only inspects, lists, downloads, reads logs, the
+//!   version and events. Its bollard handle is private to `reader.rs`, it has
+//!   no method that mutates, and nothing converts it into a writer; on top of
+//!   that its transport refuses any POST/PUT/DELETE (`request_hooks.rs`). `plan` and
+//!   `status` take a `&DockerReader`, so they cannot change anything.
+//! - [`DockerWriter`] is created separately by [`DockerWriter::connect`], holds
+//!   a [`DockerReader`] on the same connection for re-observation
+//!   ([`DockerWriter::reader`]), and adds pull/volume/create/upload/start/
+//!   stop/restart/remove.
+//!
+//! # Modules
+//! | module | job |
+//! |---|---|
+//! | `endpoint` | resolve DOCKER_HOST / `[docker] host`, connect, negotiate, ping |
+//! | `reader`, `writer` | the two clients |
+//! | `spec` | [`ContainerSpec`] → create body, [`spec_hash`] |
+//! | `labels` | lsm's ownership labels |
+//! | `observe` | owned observation structs, [`DockerReader::observe_all`] |
+//! | `archive` | in-memory tar for uploads and downloads |
+//! | `image_ref` | `repo:tag@digest` parsing and digest checks |
+//! | `events` | [`EventRecorder`]: prove which calls changed engine state |
+//! | `request_hooks` | on every HTTP request: count it, pin the API version, refuse writes (reader) |
+//! | `error` | [`DockerError`], convertible into [`crate::error::Failure`] |
+
+mod archive;
+mod endpoint;
+mod error;
+mod events;
+mod image_ref;
+pub mod labels;
+mod observe;
+mod reader;
+mod request_hooks;
+mod spec;
+mod writer;
+
+pub use archive::{MAX_DOWNLOAD, UploadFile};
+pub use endpoint::{
+    CALL_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_SOCKET, DockerEnv, Endpoint, EndpointOrigin, Transport,
+};
+pub use error::DockerError;
+pub use events::{Event, EventFilter, EventRecorder};
+pub use image_ref::{ImageRef, check_digest, digests_contain};
+pub use observe::{
+    ContainerState, ContainerStatus, ManagedContainer, Observed, ObservedContainer, ObservedImage,
+    ObservedMount, ObservedVolume, VolumeFile,
+};
+pub use reader::{DockerReader, EngineVersion};
+pub use request_hooks::StatsSnapshot;
+pub use spec::{
+    ContainerSpec, PortBinding, RestartPolicy, VolumeMount, spec_hash, validate_object_name,
+};
+pub use writer::{DockerWriter, PULL_IDLE_TIMEOUT, PullProgress, VolumeOutcome};

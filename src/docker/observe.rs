@@ -1,0 +1,471 @@
+//! What the engine says exists, as plain owned structs (no bollard types leak
+//! out), and [`DockerReader::observe_all`], the one-shot observation plan and
+//! status are built on.
+//!
+//! Normalisation makes observed values comparable with a [`ContainerSpec`]:
+//! container names lose Docker's leading `/`, ports become sorted
+//! [`PortBinding`]s (an empty host IP is Docker's "all addresses", 0.0.0.0),
+//! the restart policy becomes [`RestartPolicy`], labels a `BTreeMap`.
+//! Container labels include those inherited from the image, so compare the
+//! spec's labels as a subset.
+
+use super::error::DockerError;
+use super::labels;
+use super::reader::DockerReader;
+use super::spec::{PortBinding, RestartPolicy};
+use bollard::models::{
+    ContainerInspectResponse, ContainerStateStatusEnum, ContainerSummary,
+    ContainerSummaryStateEnum, ImageInspect, PortMap, Volume,
+};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// A local image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedImage {
+    /// `sha256:…` image id.
+    pub id: String,
+    pub repo_tags: Vec<String>,
+    /// `repo@sha256:…`; empty for images built or loaded locally (never pulled).
+    pub repo_digests: Vec<String>,
+}
+
+impl ObservedImage {
+    /// True when the image carries the registry digest `digest` (`sha256:…`).
+    pub fn has_digest(&self, digest: &str) -> bool {
+        super::image_ref::digests_contain(&self.repo_digests, digest)
+    }
+}
+
+/// A named volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedVolume {
+    pub name: String,
+    pub driver: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl ObservedVolume {
+    /// True when the volume carries lsm's ownership label.
+    pub fn managed(&self) -> bool {
+        labels::is_managed(&self.labels)
+    }
+}
+
+/// Docker's container states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContainerStatus {
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Removing,
+    Exited,
+    Dead,
+}
+
+impl std::fmt::Display for ContainerStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ContainerStatus::Created => "created",
+            ContainerStatus::Running => "running",
+            ContainerStatus::Paused => "paused",
+            ContainerStatus::Restarting => "restarting",
+            ContainerStatus::Removing => "removing",
+            ContainerStatus::Exited => "exited",
+            ContainerStatus::Dead => "dead",
+        })
+    }
+}
+
+/// A container's runtime state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerState {
+    pub status: ContainerStatus,
+    /// The last exit code (0 while running or never started).
+    pub exit_code: Option<i64>,
+    /// RFC 3339; `None` when the container has never been started.
+    pub started_at: Option<String>,
+    /// RFC 3339; `None` while it has never stopped.
+    pub finished_at: Option<String>,
+    /// The engine's error for the last start attempt, if any.
+    pub error: Option<String>,
+    pub oom_killed: bool,
+    pub restart_count: i64,
+}
+
+/// A mount as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObservedMount {
+    /// `volume`, `bind`, `tmpfs`, …
+    pub kind: String,
+    /// The volume name (volumes only).
+    pub name: Option<String>,
+    /// Host path of the source (bind) or of the volume's data.
+    pub source: String,
+    pub destination: String,
+    pub read_only: bool,
+}
+
+/// A container, normalised for comparison with a [`super::ContainerSpec`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObservedContainer {
+    pub id: String,
+    /// Without Docker's leading `/`.
+    pub name: String,
+    /// Carries `io.lsm.managed=true`.
+    pub managed: bool,
+    /// The `io.lsm.signer` label.
+    pub signer: Option<String>,
+    /// The `io.lsm.spec-hash` label.
+    pub spec_hash: Option<String>,
+    pub state: ContainerState,
+    /// The image reference the container was created with.
+    pub image: String,
+    /// The id (`sha256:…`) of the image it actually runs.
+    pub image_id: String,
+    /// `Cmd` (the image's default when created without args).
+    pub args: Vec<String>,
+    pub entrypoint: Vec<String>,
+    /// `KEY=value`, including the image's own variables.
+    pub env: Vec<String>,
+    /// Configured TCP bindings (HostConfig), normalised and sorted.
+    pub ports: Vec<PortBinding>,
+    /// Configured non-TCP bindings, kept visible as drift (`53/udp -> 0.0.0.0:53`).
+    pub other_ports: Vec<String>,
+    /// Bindings the engine reports as live (NetworkSettings; only while running),
+    /// as reported: an all-addresses binding may appear as 0.0.0.0 and also as
+    /// `::` when the engine has IPv6 enabled.
+    pub published: Vec<PortBinding>,
+    pub restart: RestartPolicy,
+    /// HostConfig.NetworkMode as reported (`default` when none was asked for).
+    pub network_mode: String,
+    /// Networks the container is attached to, sorted.
+    pub networks: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub mounts: Vec<ObservedMount>,
+}
+
+impl ObservedContainer {
+    /// The user network, normalised like [`super::ContainerSpec::network`]:
+    /// `None` for the engine default (`default`/`bridge`).
+    pub fn user_network(&self) -> Option<&str> {
+        match self.network_mode.as_str() {
+            "" | "default" | "bridge" => None,
+            n => Some(n),
+        }
+    }
+
+    /// The volume mounted at `destination`, if a named volume is.
+    pub fn volume_at(&self, destination: &str) -> Option<&str> {
+        self.mounts
+            .iter()
+            .find(|m| m.kind == "volume" && m.destination == destination)
+            .and_then(|m| m.name.as_deref())
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.state.status == ContainerStatus::Running
+    }
+}
+
+/// A container carrying lsm's labels, from a list call (less detail than inspect).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedContainer {
+    pub id: String,
+    pub name: String,
+    pub signer: Option<String>,
+    pub image: String,
+    pub status: Option<ContainerStatus>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A file read from the volume through the container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VolumeFile {
+    Present(Vec<u8>),
+    /// The container exists and the file does not.
+    Absent,
+    /// There is no container to read through: files in a volume are only
+    /// reachable through a container that mounts it (lsm never bind-mounts
+    /// the host), so with no container the content is unknown, not absent.
+    Unknown,
+}
+
+/// Everything [`DockerReader::observe_all`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    pub container: Option<ObservedContainer>,
+    pub volume: Option<ObservedVolume>,
+    pub image: Option<ObservedImage>,
+    /// One entry per requested path, in request order.
+    pub files: Vec<(String, VolumeFile)>,
+}
+
+impl Observed {
+    /// The observation of `path`, if it was requested.
+    pub fn file(&self, path: &str) -> Option<&VolumeFile> {
+        self.files.iter().find(|(p, _)| p == path).map(|(_, f)| f)
+    }
+}
+
+impl DockerReader {
+    /// Observes the container `name`, the volume `volume`, the image `image`
+    /// and the files at `files_in_volume` (absolute paths inside the container,
+    /// under the volume's mount point), issuing every request concurrently.
+    ///
+    /// Requests: 3 + one per file (4 for the signer's lnd.conf), all in flight
+    /// at once; nothing sleeps. Files are read through the container with the
+    /// archive API even when it is stopped or only created. When there is no
+    /// container every file is [`VolumeFile::Unknown`]. The files are read
+    /// from whatever the container mounts, so compare its mounts with the
+    /// desired volume before trusting them.
+    pub async fn observe_all(
+        &self,
+        name: &str,
+        volume: &str,
+        image: &str,
+        files_in_volume: &[&str],
+    ) -> Result<Observed, DockerError> {
+        let image_lookup = super::image_ref::ImageRef::parse(image)?.lookup();
+        let downloads = futures_util::future::join_all(
+            files_in_volume.iter().map(|p| self.download_file(name, p)),
+        );
+        let (container, volume, image, downloads) = tokio::join!(
+            self.inspect_container(name),
+            self.inspect_volume(volume),
+            self.inspect_image(&image_lookup),
+            downloads
+        );
+        tracing::debug!(
+            container = name,
+            requests = 3 + files_in_volume.len(),
+            "docker: observed container, volume, image and files concurrently"
+        );
+        let container = container?;
+        let mut files = Vec::with_capacity(files_in_volume.len());
+        for (path, got) in files_in_volume.iter().zip(downloads) {
+            let state = match (&container, got) {
+                (None, _) => VolumeFile::Unknown,
+                (Some(_), Ok(Some(bytes))) => VolumeFile::Present(bytes),
+                (Some(_), Ok(None)) => VolumeFile::Absent,
+                (Some(_), Err(e)) => return Err(e),
+            };
+            files.push((path.to_string(), state));
+        }
+        Ok(Observed {
+            container,
+            volume: volume?,
+            image: image?,
+            files,
+        })
+    }
+}
+
+// ---- conversions from the Engine API's types --------------------------------
+
+fn labels_of(map: Option<std::collections::HashMap<String, String>>) -> BTreeMap<String, String> {
+    map.unwrap_or_default().into_iter().collect()
+}
+
+pub(super) fn image_from(i: ImageInspect) -> ObservedImage {
+    let mut repo_tags = i.repo_tags.unwrap_or_default();
+    repo_tags.sort();
+    let mut repo_digests = i.repo_digests.unwrap_or_default();
+    repo_digests.sort();
+    ObservedImage {
+        id: i.id.unwrap_or_default(),
+        repo_tags,
+        repo_digests,
+    }
+}
+
+pub(super) fn volume_from(v: Volume) -> ObservedVolume {
+    ObservedVolume {
+        name: v.name,
+        driver: v.driver,
+        labels: v.labels.into_iter().collect(),
+    }
+}
+
+fn status_from(s: Option<ContainerStateStatusEnum>) -> ContainerStatus {
+    match s {
+        // STOPPING is a newer engine's name for a running container being stopped.
+        Some(ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::STOPPING) => {
+            ContainerStatus::Running
+        }
+        Some(ContainerStateStatusEnum::PAUSED) => ContainerStatus::Paused,
+        Some(ContainerStateStatusEnum::RESTARTING) => ContainerStatus::Restarting,
+        Some(ContainerStateStatusEnum::REMOVING) => ContainerStatus::Removing,
+        Some(ContainerStateStatusEnum::EXITED) => ContainerStatus::Exited,
+        Some(ContainerStateStatusEnum::DEAD) => ContainerStatus::Dead,
+        Some(ContainerStateStatusEnum::CREATED | ContainerStateStatusEnum::EMPTY) | None => {
+            ContainerStatus::Created
+        }
+    }
+}
+
+fn summary_status(s: Option<ContainerSummaryStateEnum>) -> Option<ContainerStatus> {
+    Some(match s? {
+        ContainerSummaryStateEnum::CREATED => ContainerStatus::Created,
+        ContainerSummaryStateEnum::RUNNING | ContainerSummaryStateEnum::STOPPING => {
+            ContainerStatus::Running
+        }
+        ContainerSummaryStateEnum::PAUSED => ContainerStatus::Paused,
+        ContainerSummaryStateEnum::RESTARTING => ContainerStatus::Restarting,
+        ContainerSummaryStateEnum::EXITED => ContainerStatus::Exited,
+        ContainerSummaryStateEnum::REMOVING => ContainerStatus::Removing,
+        ContainerSummaryStateEnum::DEAD => ContainerStatus::Dead,
+        ContainerSummaryStateEnum::EMPTY => return None,
+    })
+}
+
+/// Docker reports "never" as the zero time.
+fn real_time(t: Option<String>) -> Option<String> {
+    t.filter(|t| !t.is_empty() && !t.starts_with("0001-01-01"))
+}
+
+/// Splits a port map into normalised TCP bindings and the rest.
+fn ports_from(map: Option<PortMap>) -> (Vec<PortBinding>, Vec<String>) {
+    let mut tcp = Vec::new();
+    let mut other = Vec::new();
+    for (key, bindings) in map.unwrap_or_default() {
+        let (port, proto) = key.split_once('/').unwrap_or((key.as_str(), "tcp"));
+        for b in bindings.unwrap_or_default() {
+            let ip_text = b.host_ip.unwrap_or_default();
+            let host_ip = if ip_text.is_empty() {
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            } else {
+                ip_text.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+            };
+            let host_port = b.host_port.as_deref().unwrap_or("").parse().unwrap_or(0);
+            match (proto, port.parse::<u16>()) {
+                ("tcp", Ok(container_port)) => tcp.push(PortBinding {
+                    host_ip,
+                    host_port,
+                    container_port,
+                }),
+                _ => other.push(format!("{key} -> {ip_text}:{host_port}")),
+            }
+        }
+    }
+    tcp.sort();
+    tcp.dedup();
+    other.sort();
+    (tcp, other)
+}
+
+pub(super) fn container_from(c: ContainerInspectResponse) -> ObservedContainer {
+    let config = c.config.unwrap_or_default();
+    let host = c.host_config.unwrap_or_default();
+    let state = c.state.unwrap_or_default();
+    let labels = labels_of(config.labels);
+    let (ports, other_ports) = ports_from(host.port_bindings);
+    let network_settings = c.network_settings.unwrap_or_default();
+    let (published, _) = ports_from(network_settings.ports);
+    let mut networks: Vec<String> = network_settings
+        .networks
+        .unwrap_or_default()
+        .into_keys()
+        .collect();
+    networks.sort();
+    let mut mounts: Vec<ObservedMount> = c
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| ObservedMount {
+            kind: m.typ.unwrap_or_default(),
+            name: m.name.filter(|n| !n.is_empty()),
+            source: m.source.unwrap_or_default(),
+            destination: m.destination.unwrap_or_default(),
+            read_only: !m.rw.unwrap_or(true),
+        })
+        .collect();
+    mounts.sort();
+    ObservedContainer {
+        id: c.id.unwrap_or_default(),
+        name: c
+            .name
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        managed: labels::is_managed(&labels),
+        signer: labels.get(labels::SIGNER).cloned(),
+        spec_hash: labels.get(labels::SPEC_HASH).cloned(),
+        state: ContainerState {
+            status: status_from(state.status),
+            exit_code: state.exit_code,
+            started_at: real_time(state.started_at),
+            finished_at: real_time(state.finished_at),
+            error: state.error.filter(|e| !e.is_empty()),
+            oom_killed: state.oom_killed.unwrap_or(false),
+            restart_count: c.restart_count.unwrap_or(0),
+        },
+        image: config.image.unwrap_or_default(),
+        image_id: c.image.unwrap_or_default(),
+        args: config.cmd.unwrap_or_default(),
+        entrypoint: config.entrypoint.unwrap_or_default(),
+        env: config.env.unwrap_or_default(),
+        ports,
+        other_ports,
+        published,
+        restart: RestartPolicy::from_bollard(host.restart_policy.as_ref()),
+        network_mode: host.network_mode.unwrap_or_default(),
+        networks,
+        labels,
+        mounts,
+    }
+}
+
+pub(super) fn managed_from(c: ContainerSummary) -> ManagedContainer {
+    let labels = labels_of(c.labels);
+    let name = c
+        .names
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('/')
+        .to_string();
+    ManagedContainer {
+        id: c.id.unwrap_or_default(),
+        name,
+        signer: labels.get(labels::SIGNER).cloned(),
+        image: c.image.unwrap_or_default(),
+        status: summary_status(c.state),
+        labels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn ports_normalise_empty_ip_and_keep_other_protocols_visible() {
+        let map: PortMap = HashMap::from([
+            (
+                "10012/tcp".to_string(),
+                Some(vec![
+                    bollard::models::PortBinding {
+                        host_ip: Some("".into()),
+                        host_port: Some("10012".into()),
+                    },
+                    bollard::models::PortBinding {
+                        host_ip: Some("::".into()),
+                        host_port: Some("10012".into()),
+                    },
+                ]),
+            ),
+            ("53/udp".to_string(), Some(vec![Default::default()])),
+            ("9735/tcp".to_string(), None),
+        ]);
+        let (tcp, other) = ports_from(Some(map));
+        assert_eq!(
+            tcp.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            vec!["0.0.0.0:10012->10012/tcp", "[::]:10012->10012/tcp"]
+        );
+        assert_eq!(other, vec!["53/udp -> :0"]);
+    }
+}

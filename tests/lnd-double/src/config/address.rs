@@ -1,0 +1,163 @@
+//! lnd's listen-address rules (lncfg/address.go): a bare port means
+//! `localhost:<port>`, a bare host gets the default port, `:port` means all
+//! interfaces, duplicates are dropped. "localhost" resolves to 127.0.0.1
+//! without asking the system resolver (Go reads /etc/hosts itself; a
+//! scratch container may have no resolver configuration at all).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+
+/// Normalises `addrs` like `lncfg.NormalizeAddresses`.
+pub fn normalize(addrs: &[String], default_port: u16) -> Result<Vec<SocketAddr>, String> {
+    let mut out: Vec<SocketAddr> = Vec::new();
+    for addr in addrs {
+        let parsed = parse_address(addr, default_port)
+            .map_err(|e| format!("parse address {addr} failed: {e}"))?;
+        if !out.contains(&parsed) {
+            out.push(parsed);
+        }
+    }
+    Ok(out)
+}
+
+/// `lncfg.ParseAddressString` for TCP addresses.
+pub fn parse_address(addr: &str, default_port: u16) -> Result<SocketAddr, String> {
+    let (network, rest) = if let Some((n, r)) = addr.split_once("://") {
+        (n, r)
+    } else if let Some((n, r)) = addr.split_once(':') {
+        (n, r)
+    } else {
+        ("", addr)
+    };
+    match network {
+        "unix" | "unixpacket" => Err(format!(
+            "lnd-double does not implement unix socket listeners ({addr}); use host:port"
+        )),
+        "tcp" | "tcp4" | "tcp6" => resolve(&verify_port(rest, default_port)),
+        "ip" | "ip4" | "ip6" | "udp" | "udp4" | "udp6" | "unixgram" => Err(format!(
+            "only TCP or unix socket addresses are supported: {rest}"
+        )),
+        _ => resolve(&verify_port(addr, default_port)),
+    }
+}
+
+/// `lncfg.verifyPort`: the bare-port and missing-port rules.
+pub fn verify_port(address: &str, default_port: u16) -> String {
+    match split_host_port(address) {
+        Some((host, port)) => {
+            if host.is_empty() && port.is_empty() {
+                format!(":{default_port}")
+            } else {
+                address.to_string()
+            }
+        }
+        None => {
+            if address.parse::<i64>().is_ok() {
+                return format!("localhost:{address}");
+            }
+            if address.starts_with('[') {
+                return format!("{address}:{default_port}");
+            }
+            join_host_port(address, &default_port.to_string())
+        }
+    }
+}
+
+/// Go's net.SplitHostPort (enough of it for listen addresses).
+fn split_host_port(s: &str) -> Option<(String, String)> {
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = after.strip_prefix(':')?;
+        return Some((host.to_string(), port.to_string()));
+    }
+    let (host, port) = s.rsplit_once(':')?;
+    if host.contains(':') {
+        return None;
+    }
+    Some((host.to_string(), port.to_string()))
+}
+
+fn join_host_port(host: &str, port: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+fn resolve(addr: &str) -> Result<SocketAddr, String> {
+    let (host, port) =
+        split_host_port(addr).ok_or_else(|| format!("address {addr}: missing port in address"))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("lookup tcp/{port}: unknown port"))?;
+    let ip = if host.is_empty() {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    } else if host == "localhost" {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else if let Ok(ip) = host.parse::<IpAddr>() {
+        ip
+    } else {
+        let addrs: Vec<SocketAddr> = (host.as_str(), port)
+            .to_socket_addrs()
+            .map_err(|_| format!("lookup {host}: no such host"))?
+            .collect();
+        // Go's resolver prefers IPv4 for "tcp".
+        addrs
+            .iter()
+            .find(|a| a.is_ipv4())
+            .or(addrs.first())
+            .map(|a| a.ip())
+            .ok_or_else(|| format!("lookup {host}: no such host"))?
+    };
+    Ok(SocketAddr::new(ip, port))
+}
+
+/// Where lnd's REST proxy dials its own gRPC server, and therefore the peer
+/// address its gRPC side sees for every REST call: the first rpclisten with
+/// a wildcard host replaced by loopback.
+pub fn rest_proxy_peer(rpc_listeners: &[SocketAddr]) -> IpAddr {
+    match rpc_listeners.first().map(|a| a.ip()) {
+        Some(IpAddr::V4(ip)) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        Some(IpAddr::V6(ip)) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        Some(ip) => ip,
+        None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(addrs: &[&str], port: u16) -> Vec<String> {
+        normalize(
+            &addrs.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            port,
+        )
+        .unwrap()
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+    }
+
+    #[test]
+    fn bare_port_means_localhost() {
+        assert_eq!(n(&["10019"], 10009), ["127.0.0.1:10019"]);
+        assert_eq!(n(&["localhost"], 10009), ["127.0.0.1:10009"]);
+        assert_eq!(n(&["0.0.0.0"], 10009), ["0.0.0.0:10009"]);
+        assert_eq!(n(&[":10009"], 10009), ["0.0.0.0:10009"]);
+        assert_eq!(n(&["0.0.0.0:10009", "0.0.0.0:10009"], 1), ["0.0.0.0:10009"]);
+        assert_eq!(n(&["[::1]"], 8080), ["[::1]:8080"]);
+        assert_eq!(n(&["tcp://127.0.0.1:9"], 8080), ["127.0.0.1:9"]);
+    }
+
+    #[test]
+    fn refuses_what_lnd_refuses() {
+        assert!(parse_address("udp://1.2.3.4:5", 1).is_err());
+    }
+
+    #[test]
+    fn rest_proxy_peer_is_loopback_for_wildcards() {
+        let l: Vec<SocketAddr> = vec!["0.0.0.0:10009".parse().unwrap()];
+        assert_eq!(rest_proxy_peer(&l), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+}

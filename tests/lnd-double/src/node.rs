@@ -1,0 +1,730 @@
+//! The double's lnd: one place holding the state machine, the wallet and
+//! the macaroon service, and implementing every RPC once. The gRPC services
+//! and the REST gateway are thin adapters over this, so both transports
+//! give the same answers, as lnd's REST proxy forwards to its own gRPC.
+
+use crate::config::Config;
+use crate::error::{RpcError, RpcResult};
+use crate::keys::{self, DerivedKeys};
+use crate::macaroons::{self, check, store::RootKeyStore};
+use crate::method_perms;
+use crate::state::StateMachine;
+use crate::wallet::seed::{self, CipherSeed};
+use crate::wallet::{Master, OpenError, WalletFile};
+use crate::{logging, version};
+use lsm::lnd::permissions::{self, Permission};
+use lsm::lnd::proto::lnrpc::{self, WalletState};
+use lsm::lnd::proto::walletrpc::{self, AddressType};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
+use tokio::sync::{mpsc, watch};
+use zeroize::Zeroizing;
+
+/// Test knobs, read from the double's own environment variables.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Before the listeners come up, and between UNLOCKED → RPC_ACTIVE →
+    /// SERVER_ACTIVE.
+    pub startup_delay: Duration,
+    /// How long the state stays WAITING_TO_START once listening.
+    pub waiting_to_start: Duration,
+}
+
+/// Who is calling: the `macaroon` metadata values and the peer address.
+#[derive(Debug, Clone, Default)]
+pub struct CallMeta {
+    pub macaroons: Vec<String>,
+    pub peer: Option<IpAddr>,
+}
+
+/// Which lnd service a method belongs to; decides the state rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    State,
+    WalletUnlocker,
+    Other,
+}
+
+/// What exists once the wallet is unlocked.
+struct Unlocked {
+    keys: DerivedKeys,
+    /// `None` with `no-macaroons`.
+    macaroons: Option<Mutex<RootKeyStore>>,
+}
+
+pub struct Node {
+    cfg: Arc<Config>,
+    pub state: StateMachine,
+    wallet: WalletFile,
+    timing: Timing,
+    unlocked: RwLock<Option<Arc<Unlocked>>>,
+    /// Serialises WalletUnlocker calls, as lnd's single unlock channel does.
+    unlock_lock: tokio::sync::Mutex<()>,
+    shutdown: watch::Receiver<bool>,
+    fatal: mpsc::UnboundedSender<String>,
+}
+
+const ERR_WAITING_TO_START: &str = "waiting to start, RPC services not available";
+const ERR_NO_WALLET: &str = "wallet not created, create one to enable full RPC access";
+const ERR_WALLET_LOCKED: &str = "wallet locked, unlock it to enable full RPC access";
+const ERR_WALLET_UNLOCKED: &str =
+    "wallet already unlocked, WalletUnlocker service is no longer available";
+const ERR_RPC_STARTING: &str =
+    "the RPC server is in the process of starting up, but not yet ready to accept calls";
+const ERR_MACAROONS_DISABLED: &str =
+    "macaroon authentication disabled, remove --no-macaroons flag to enable";
+/// No-chain-backend's best block: hash {0x01} (printed byte-reversed), height 1.
+const NO_CHAIN_BEST_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000001";
+
+impl Node {
+    pub fn new(
+        cfg: Arc<Config>,
+        timing: Timing,
+        shutdown: watch::Receiver<bool>,
+        fatal: mpsc::UnboundedSender<String>,
+    ) -> Node {
+        Node {
+            wallet: WalletFile::new(&cfg.network_dir, cfg.network),
+            cfg,
+            state: StateMachine::new(),
+            timing,
+            unlocked: RwLock::new(None),
+            unlock_lock: tokio::sync::Mutex::new(()),
+            shutdown,
+            fatal,
+        }
+    }
+
+    pub fn wallet_exists(&self) -> bool {
+        self.wallet.exists()
+    }
+
+    fn unlocked(&self) -> Option<Arc<Unlocked>> {
+        self.unlocked
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// lnd's interceptor chain for one call: the RPC state check, then the
+    /// macaroon check (WalletUnlocker and State need no macaroon).
+    pub fn authorize(&self, service: Service, method: &str, meta: &CallMeta) -> RpcResult<()> {
+        if service == Service::State {
+            return Ok(());
+        }
+        let unlocker = service == Service::WalletUnlocker;
+        match self.state.get() {
+            WalletState::WaitingToStart => return Err(RpcError::unknown(ERR_WAITING_TO_START)),
+            WalletState::NonExisting if !unlocker => return Err(RpcError::unknown(ERR_NO_WALLET)),
+            WalletState::Locked if !unlocker => return Err(RpcError::unknown(ERR_WALLET_LOCKED)),
+            WalletState::Unlocked if unlocker => {
+                return Err(RpcError::unknown(ERR_WALLET_UNLOCKED));
+            }
+            WalletState::Unlocked => return Err(RpcError::unknown(ERR_RPC_STARTING)),
+            WalletState::RpcActive | WalletState::ServerActive if unlocker => {
+                return Err(RpcError::unknown(ERR_WALLET_UNLOCKED));
+            }
+            _ => {}
+        }
+        if unlocker || self.cfg.no_macaroons {
+            return Ok(());
+        }
+        let unlocked = self
+            .unlocked()
+            .ok_or_else(|| RpcError::unknown("unable to determine macaroon permissions"))?;
+        let store = unlocked
+            .macaroons
+            .as_ref()
+            .ok_or_else(|| RpcError::unknown("unable to determine macaroon permissions"))?;
+        let required = method_perms::required(method).ok_or_else(|| {
+            RpcError::unknown(format!("{method}: unknown permissions required for method"))
+        })?;
+        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        check::check(
+            &store,
+            &meta.macaroons,
+            meta.peer,
+            required,
+            method,
+            SystemTime::now(),
+        )
+        .map_err(RpcError::unknown)
+    }
+
+    // ----- WalletUnlocker ---------------------------------------------------
+
+    pub async fn gen_seed(&self, req: lnrpc::GenSeedRequest) -> RpcResult<lnrpc::GenSeedResponse> {
+        if self.wallet.exists() {
+            return Err(RpcError::unknown("wallet already exists"));
+        }
+        let entropy: [u8; seed::ENTROPY_SIZE] = match req.seed_entropy.len() {
+            0 => crate::wallet::crypto::random_bytes(),
+            seed::ENTROPY_SIZE => req.seed_entropy[..]
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("length checked")),
+            n => {
+                return Err(RpcError::unknown(format!(
+                    "incorrect entropy length: expected 16 bytes, instead got {n} bytes"
+                )));
+            }
+        };
+        let passphrase = Zeroizing::new(req.aezeed_passphrase);
+        let (words, enciphered) = tokio::task::spawn_blocking(move || {
+            let seed = CipherSeed::new(entropy, unix_now());
+            (seed.to_mnemonic(&passphrase), seed.encipher(&passphrase))
+        })
+        .await
+        .map_err(|e| RpcError::unknown(e.to_string()))?;
+        Ok(lnrpc::GenSeedResponse {
+            cipher_seed_mnemonic: words.to_vec(),
+            enciphered_seed: enciphered.to_vec(),
+        })
+    }
+
+    pub async fn init_wallet(
+        self: &Arc<Self>,
+        req: lnrpc::InitWalletRequest,
+    ) -> RpcResult<lnrpc::InitWalletResponse> {
+        let _guard = self.unlock_lock.lock().await;
+        self.recheck_unlocker_state()?;
+        let password = Zeroizing::new(req.wallet_password.clone());
+        validate_password(&password)?;
+        if req.recovery_window < 0 {
+            return Err(RpcError::unknown(format!(
+                "recovery window {} must be non-negative",
+                req.recovery_window
+            )));
+        }
+        let mac_root_key: Option<[u8; 32]> = match req.macaroon_root_key.len() {
+            0 => None,
+            32 => req.macaroon_root_key[..].try_into().ok(),
+            n => {
+                return Err(RpcError::unknown(format!(
+                    "macaroon root key must be exactly 32 bytes, is instead {n}"
+                )));
+            }
+        };
+        if self.wallet.exists() {
+            return Err(RpcError::unknown("wallet already exists"));
+        }
+        let network = self.cfg.network;
+        let master = if !req.cipher_seed_mnemonic.is_empty() && !req.extended_master_key.is_empty()
+        {
+            return Err(RpcError::unknown(
+                "cannot specify both the cipher seed mnemonic and the extended master key",
+            ));
+        } else if !req.cipher_seed_mnemonic.is_empty() {
+            let words = Zeroizing::new(req.cipher_seed_mnemonic.clone());
+            let pass = Zeroizing::new(req.aezeed_passphrase.clone());
+            tokio::task::spawn_blocking(move || {
+                let seed = CipherSeed::from_mnemonic(&words, &pass)
+                    .map_err(|e| RpcError::unknown(e.to_string()))?;
+                Master::from_entropy(&seed.entropy[..], seed.birthday_unix())
+                    .map_err(RpcError::unknown)
+            })
+            .await
+            .map_err(|e| RpcError::unknown(e.to_string()))??
+        } else if !req.extended_master_key.is_empty() {
+            master_from_xprv(
+                &req.extended_master_key,
+                req.extended_master_key_birthday_timestamp,
+                network,
+            )?
+        } else if req
+            .watch_only
+            .as_ref()
+            .is_some_and(|w| !w.accounts.is_empty())
+        {
+            return Err(RpcError {
+                code: tonic::Code::Unimplemented,
+                message: "lnd-double does not implement watch-only wallets; it is a signer".into(),
+            });
+        } else {
+            return Err(RpcError::unknown(
+                "must either specify cipher seed mnemonic or the extended master key",
+            ));
+        };
+        let wallet = self.wallet.clone();
+        let pw = password.clone();
+        let master =
+            tokio::task::spawn_blocking(move || wallet.create(&pw, &master).map(|()| master))
+                .await
+                .map_err(|e| RpcError::unknown(e.to_string()))?
+                .map_err(RpcError::unknown)?;
+        logging::info("LTND", "Wallet created");
+        let admin_macaroon = self
+            .clone()
+            .complete_unlock(master, password, req.stateless_init, mac_root_key)
+            .await?;
+        Ok(lnrpc::InitWalletResponse { admin_macaroon })
+    }
+
+    pub async fn unlock_wallet(
+        self: &Arc<Self>,
+        req: lnrpc::UnlockWalletRequest,
+    ) -> RpcResult<lnrpc::UnlockWalletResponse> {
+        let _guard = self.unlock_lock.lock().await;
+        self.recheck_unlocker_state()?;
+        let password = Zeroizing::new(req.wallet_password.clone());
+        let master = self.open_wallet(&password).await?;
+        self.clone()
+            .complete_unlock(master, password, req.stateless_init, None)
+            .await?;
+        Ok(lnrpc::UnlockWalletResponse {})
+    }
+
+    pub async fn change_password(
+        self: &Arc<Self>,
+        req: lnrpc::ChangePasswordRequest,
+    ) -> RpcResult<lnrpc::ChangePasswordResponse> {
+        let _guard = self.unlock_lock.lock().await;
+        self.recheck_unlocker_state()?;
+        if !self.wallet.exists() {
+            return Err(RpcError::unknown("wallet not found"));
+        }
+        // An empty current password means lnd's noseedbackup defaults.
+        let current = Zeroizing::new(if req.current_password.is_empty() {
+            b"hello".to_vec()
+        } else {
+            req.current_password.clone()
+        });
+        let new = Zeroizing::new(req.new_password.clone());
+        validate_password(&new)?;
+        let master = self.open_wallet(&current).await?;
+        if req.new_macaroon_root_key || req.stateless_init {
+            for file in [
+                &self.cfg.admin_macaroon_path,
+                &self.cfg.readonly_macaroon_path,
+                &self.cfg.invoice_macaroon_path,
+            ] {
+                if let Err(e) = std::fs::remove_file(file)
+                    && !req.stateless_init
+                {
+                    return Err(RpcError::unknown(format!(
+                        "could not remove macaroon file: remove {}: {}. if the wallet was \
+                         initialized stateless please add the --stateless_init flag",
+                        file.display(),
+                        crate::config::go_io_error(&e)
+                    )));
+                }
+            }
+        }
+        let (wallet, network_dir) = (self.wallet.clone(), self.cfg.network_dir.clone());
+        let (cur, nw) = (current.clone(), new.clone());
+        let regenerate = req.new_macaroon_root_key;
+        let no_macaroons = self.cfg.no_macaroons;
+        tokio::task::spawn_blocking(move || -> Result<(), String> {
+            wallet
+                .change_password(&cur, &nw)
+                .map_err(|e| format!("unable to change wallet passphrase: {e}"))?;
+            if !no_macaroons {
+                let mut store = RootKeyStore::open_or_create(&network_dir, &cur)?;
+                store.change_password(&nw)?;
+                if regenerate {
+                    store.regenerate_all()?;
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| RpcError::unknown(e.to_string()))?
+        .map_err(RpcError::unknown)?;
+        let admin_macaroon = self
+            .clone()
+            .complete_unlock(master, new, req.stateless_init, None)
+            .await?;
+        Ok(lnrpc::ChangePasswordResponse { admin_macaroon })
+    }
+
+    /// Unlocks with the password from `wallet-unlock-password-file`
+    /// (lnd trims trailing CR/LF from the file).
+    pub async fn auto_unlock(self: &Arc<Self>, password: Zeroizing<Vec<u8>>) -> Result<(), String> {
+        let _guard = self.unlock_lock.lock().await;
+        let master = self.open_wallet(&password).await.map_err(|e| {
+            format!(
+                "error unlocking wallet with password from file: {}",
+                e.message
+            )
+        })?;
+        self.clone()
+            .complete_unlock(master, password, false, None)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.message)
+    }
+
+    /// A WalletUnlocker call that waited for the lock may find the wallet
+    /// already unlocked by the call before it.
+    fn recheck_unlocker_state(&self) -> RpcResult<()> {
+        match self.state.get() {
+            WalletState::NonExisting | WalletState::Locked => Ok(()),
+            WalletState::WaitingToStart => Err(RpcError::unknown(ERR_WAITING_TO_START)),
+            _ => Err(RpcError::unknown(ERR_WALLET_UNLOCKED)),
+        }
+    }
+
+    async fn open_wallet(&self, password: &Zeroizing<Vec<u8>>) -> RpcResult<Master> {
+        let wallet = self.wallet.clone();
+        let pw = password.clone();
+        tokio::task::spawn_blocking(move || wallet.open(&pw))
+            .await
+            .map_err(|e| RpcError::unknown(e.to_string()))?
+            .map_err(|e| match e {
+                OpenError::NotFound => RpcError::unknown("wallet not found"),
+                other => RpcError::unknown(other.to_string()),
+            })
+    }
+
+    /// What lnd does once it has the wallet password: derive the keys, open
+    /// the macaroon store, bake the admin macaroon for the caller, write the
+    /// default macaroon files, go UNLOCKED, and start the RPC and server
+    /// stages in the background.
+    async fn complete_unlock(
+        self: Arc<Self>,
+        master: Master,
+        password: Zeroizing<Vec<u8>>,
+        stateless_init: bool,
+        mac_root_key: Option<[u8; 32]>,
+    ) -> RpcResult<Vec<u8>> {
+        let cfg = self.cfg.clone();
+        let result = tokio::task::spawn_blocking(move || -> Result<(Unlocked, Vec<u8>), String> {
+            let xprv = master.xprv()?;
+            let keys = keys::derive(&xprv, cfg.network)?;
+            if cfg.no_macaroons {
+                return Ok((
+                    Unlocked {
+                        keys,
+                        macaroons: None,
+                    },
+                    Vec::new(),
+                ));
+            }
+            let mut store = RootKeyStore::open_or_create(&cfg.network_dir, &password)
+                .map_err(|e| format!("unable to unlock macaroons: {e}"))?;
+            if let Some(k) = mac_root_key {
+                store.set_default_root_key(&k)?;
+            }
+            let admin = macaroons::bake(&mut store, 0, &permissions::admin())?;
+            if !stateless_init {
+                macaroons::write_default_files(
+                    &mut store,
+                    &cfg.admin_macaroon_path,
+                    &cfg.readonly_macaroon_path,
+                    &cfg.invoice_macaroon_path,
+                )?;
+            }
+            Ok((
+                Unlocked {
+                    keys,
+                    macaroons: Some(Mutex::new(store)),
+                },
+                admin.encode().to_vec(),
+            ))
+        })
+        .await
+        .map_err(|e| RpcError::unknown(e.to_string()))?;
+        let (unlocked, admin) = match result {
+            Ok(v) => v,
+            Err(e) => {
+                // lnd shuts down when it cannot finish setting up after the
+                // password was accepted.
+                logging::error("LTND", &e);
+                let _ = self.fatal.send(e.clone());
+                return Err(RpcError::unknown(e));
+            }
+        };
+        *self.unlocked.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(unlocked));
+        self.state.set(WalletState::Unlocked);
+        logging::info("LNWL", "Opened wallet");
+        let node = self.clone();
+        tokio::spawn(async move { node.run_startup_stages().await });
+        Ok(admin)
+    }
+
+    async fn run_startup_stages(&self) {
+        let mut shutdown = self.shutdown.clone();
+        for (state, msg) in [
+            (WalletState::RpcActive, "RPC server started"),
+            (
+                WalletState::ServerActive,
+                "Server started, lnd is fully active",
+            ),
+        ] {
+            tokio::select! {
+                _ = tokio::time::sleep(self.timing.startup_delay) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+            self.state.set(state);
+            logging::info("LTND", msg);
+        }
+    }
+
+    // ----- Lightning -----------------------------------------------------------
+
+    fn require_unlocked(&self) -> RpcResult<Arc<Unlocked>> {
+        self.unlocked()
+            .ok_or_else(|| RpcError::unknown(ERR_RPC_STARTING))
+    }
+
+    // lnd still fills the deprecated `testnet` and `chains[].chain`.
+    #[allow(deprecated)]
+    pub fn get_info(&self) -> RpcResult<lnrpc::GetInfoResponse> {
+        let u = self.require_unlocked()?;
+        let pubkey = hex::encode(u.keys.identity_pubkey);
+        let alias = if self.cfg.alias.is_empty() {
+            hex::encode(&u.keys.identity_pubkey[..10])
+        } else {
+            self.cfg.alias.clone()
+        };
+        Ok(lnrpc::GetInfoResponse {
+            version: version::VERSION_WITH_COMMIT.into(),
+            commit_hash: version::COMMIT_HASH.into(),
+            identity_pubkey: pubkey.clone(),
+            alias,
+            color: self.cfg.color.clone(),
+            block_height: 1,
+            block_hash: NO_CHAIN_BEST_HASH.into(),
+            synced_to_chain: self.state.get() == WalletState::ServerActive,
+            testnet: self.cfg.network.is_testnet(),
+            chains: vec![lnrpc::Chain {
+                chain: "bitcoin".into(),
+                network: self.cfg.network.dir_name().into(),
+            }],
+            uris: self
+                .cfg
+                .external_ips
+                .iter()
+                .map(|a| format!("{pubkey}@{a}"))
+                .collect(),
+            ..Default::default()
+        })
+    }
+
+    /// Runs `f` on the unlocked macaroon store (lnd's macaroon service).
+    fn with_macaroon_store<T>(
+        &self,
+        f: impl FnOnce(&mut RootKeyStore) -> RpcResult<T>,
+    ) -> RpcResult<T> {
+        let u = self.require_unlocked()?;
+        let store = u
+            .macaroons
+            .as_ref()
+            .ok_or_else(|| RpcError::unknown(ERR_MACAROONS_DISABLED))?;
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut store)
+    }
+
+    pub fn bake_macaroon(
+        &self,
+        req: lnrpc::BakeMacaroonRequest,
+    ) -> RpcResult<lnrpc::BakeMacaroonResponse> {
+        self.with_macaroon_store(|store| {
+            let perms = requested_permissions(&req)?;
+            let mac = macaroons::bake(store, req.root_key_id, &perms).map_err(RpcError::unknown)?;
+            Ok(lnrpc::BakeMacaroonResponse {
+                macaroon: mac.to_hex().to_string(),
+            })
+        })
+    }
+
+    pub fn list_macaroon_ids(&self) -> RpcResult<lnrpc::ListMacaroonIDsResponse> {
+        self.with_macaroon_store(|store| {
+            let root_key_ids = store
+                .ids()
+                .iter()
+                .map(|id| {
+                    let s = String::from_utf8_lossy(id);
+                    s.parse::<u64>().map_err(|_| {
+                        RpcError::unknown(format!(
+                            "strconv.ParseUint: parsing {s:?}: invalid syntax"
+                        ))
+                    })
+                })
+                .collect::<RpcResult<Vec<u64>>>()?;
+            Ok(lnrpc::ListMacaroonIDsResponse { root_key_ids })
+        })
+    }
+
+    pub fn delete_macaroon_id(
+        &self,
+        req: lnrpc::DeleteMacaroonIdRequest,
+    ) -> RpcResult<lnrpc::DeleteMacaroonIdResponse> {
+        self.with_macaroon_store(|store| {
+            let deleted = store
+                .delete(req.root_key_id.to_string().as_bytes())
+                .map_err(RpcError::unknown)?;
+            Ok(lnrpc::DeleteMacaroonIdResponse { deleted })
+        })
+    }
+
+    pub fn list_permissions(&self) -> RpcResult<lnrpc::ListPermissionsResponse> {
+        let method_permissions = method_perms::all()
+            .iter()
+            .map(|(m, perms)| {
+                (
+                    m.to_string(),
+                    lnrpc::MacaroonPermissionList {
+                        permissions: perms
+                            .iter()
+                            .map(|p| lnrpc::MacaroonPermission {
+                                entity: p.entity.clone(),
+                                action: p.action.clone(),
+                            })
+                            .collect(),
+                    },
+                )
+            })
+            .collect();
+        Ok(lnrpc::ListPermissionsResponse { method_permissions })
+    }
+
+    // ----- WalletKit -----------------------------------------------------------
+
+    /// lnd's ListAccounts filters (walletkit_server.go + btcwallet): an
+    /// address type selects one default scope; a name alone searches the
+    /// default scopes (never lnd's internal 1017 scope).
+    pub fn list_accounts(
+        &self,
+        req: walletrpc::ListAccountsRequest,
+    ) -> RpcResult<walletrpc::ListAccountsResponse> {
+        let u = self.require_unlocked()?;
+        let scope_filter = match AddressType::try_from(req.address_type) {
+            Ok(AddressType::Unknown) => None,
+            Ok(AddressType::WitnessPubkeyHash) => Some("m/84'/"),
+            Ok(AddressType::NestedWitnessPubkeyHash)
+            | Ok(AddressType::HybridNestedWitnessPubkeyHash) => Some("m/49'/"),
+            Ok(AddressType::TaprootPubkey) => Some("m/86'/"),
+            Err(_) => {
+                return Err(RpcError::unknown(format!(
+                    "unhandled address type {}",
+                    req.address_type
+                )));
+            }
+        };
+        // Without an address type, a name is looked up in the default
+        // scopes only (btcwallet's DefaultKeyScopes), never in 1017.
+        let default_scopes = ["m/49'/", "m/84'/", "m/86'/"];
+        let in_scope = |a: &keys::Account| match scope_filter {
+            Some(scope) => a.derivation_path.starts_with(scope),
+            None if req.name.is_empty() => true,
+            None => default_scopes
+                .iter()
+                .any(|s| a.derivation_path.starts_with(s)),
+        };
+        let accounts: Vec<&keys::Account> = u
+            .keys
+            .accounts
+            .iter()
+            .filter(|a| in_scope(a) && (req.name.is_empty() || a.name == req.name))
+            .collect();
+        // The empty "imported" accounts exist but are never listed.
+        if !req.name.is_empty() && accounts.is_empty() && req.name != "imported" {
+            return Err(RpcError::unknown(format!(
+                "account name '{}' not found",
+                req.name
+            )));
+        }
+        Ok(walletrpc::ListAccountsResponse {
+            accounts: accounts
+                .into_iter()
+                .map(|a| walletrpc::Account {
+                    name: a.name.clone(),
+                    address_type: a.address_type as i32,
+                    extended_public_key: a.extended_public_key.clone(),
+                    master_key_fingerprint: Vec::new(),
+                    derivation_path: a.derivation_path.clone(),
+                    external_key_count: 0,
+                    internal_key_count: 0,
+                    watch_only: false,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// BakeMacaroon's validation of the requested permissions (rpcserver.go).
+fn requested_permissions(req: &lnrpc::BakeMacaroonRequest) -> RpcResult<Vec<Permission>> {
+    let help = format!(
+        "supported actions are [{}], supported entities are [{}]",
+        permissions::ACTIONS.join(" "),
+        permissions::ENTITIES.join(" ")
+    );
+    if req.permissions.is_empty() {
+        return Err(RpcError::unknown(format!(
+            "permission list cannot be empty. specify at least one action/entity pair. {help}"
+        )));
+    }
+    let mut perms = Vec::with_capacity(req.permissions.len());
+    for p in &req.permissions {
+        if !req.allow_external_permissions {
+            if !permissions::ENTITIES.contains(&p.entity.as_str()) {
+                return Err(RpcError::unknown(format!(
+                    "invalid permission entity. {help}"
+                )));
+            }
+            if p.entity == "uri" {
+                if method_perms::required(&p.action).is_none() {
+                    return Err(RpcError::unknown(
+                        "invalid permission action, must be an existing URI in the format \
+                         /package.Service/MethodName",
+                    ));
+                }
+            } else if !permissions::ACTIONS.contains(&p.action.as_str()) {
+                return Err(RpcError::unknown(format!(
+                    "invalid permission action. {help}"
+                )));
+            }
+        }
+        perms.push(Permission::new(p.entity.clone(), p.action.clone()));
+    }
+    Ok(perms)
+}
+
+/// lnd's `walletunlocker.ValidatePassword`.
+fn validate_password(password: &[u8]) -> RpcResult<()> {
+    if password.len() < 8 {
+        return Err(RpcError::unknown(
+            "password must have at least 8 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// InitWallet's `extended_master_key` path (hdkeychain checks).
+fn master_from_xprv(s: &str, birthday: u64, network: crate::network::Network) -> RpcResult<Master> {
+    let ext: bip32::ExtendedKey = s
+        .parse()
+        .map_err(|_| RpcError::unknown("the provided serialized extended key length is invalid"))?;
+    if ext.attrs.depth != 0 {
+        return Err(RpcError::unknown(
+            "extended master key must be at depth 0 not a child key",
+        ));
+    }
+    if !ext.prefix.is_private() {
+        return Err(RpcError::unknown(
+            "extended master key must contain private keys",
+        ));
+    }
+    if ext.prefix.version() != network.private_prefix().version() {
+        return Err(RpcError::unknown(format!(
+            "extended master key must be for network {}",
+            network.params_name()
+        )));
+    }
+    let xprv = bip32::XPrv::try_from(ext).map_err(|e| RpcError::unknown(e.to_string()))?;
+    // lnd's default birthday for imported keys: the first SegWit block.
+    let birthday = if birthday == 0 {
+        1_503_539_857
+    } else {
+        birthday
+    };
+    Ok(Master::from_xprv(&xprv, birthday))
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

@@ -1,0 +1,75 @@
+//! lnrpc.Lightning: the methods a signer's operator uses.
+
+use super::{meta, respond};
+use crate::node::{Node, Service};
+use lsm::lnd::proto::lnrpc::{self, lightning_server::Lightning};
+use std::sync::Arc;
+use tonic::{Request, Response, Status};
+
+pub struct LightningService(pub Arc<Node>);
+
+const GET_INFO: &str = "/lnrpc.Lightning/GetInfo";
+const BAKE_MACAROON: &str = "/lnrpc.Lightning/BakeMacaroon";
+const LIST_MACAROON_IDS: &str = "/lnrpc.Lightning/ListMacaroonIDs";
+const DELETE_MACAROON_ID: &str = "/lnrpc.Lightning/DeleteMacaroonID";
+const LIST_PERMISSIONS: &str = "/lnrpc.Lightning/ListPermissions";
+
+#[tonic::async_trait]
+impl Lightning for LightningService {
+    async fn get_info(
+        &self,
+        req: Request<lnrpc::GetInfoRequest>,
+    ) -> Result<Response<lnrpc::GetInfoResponse>, Status> {
+        let r = self
+            .0
+            .authorize(Service::Other, GET_INFO, &meta(&req))
+            .and_then(|()| self.0.get_info());
+        respond(GET_INFO, r)
+    }
+
+    async fn bake_macaroon(
+        &self,
+        req: Request<lnrpc::BakeMacaroonRequest>,
+    ) -> Result<Response<lnrpc::BakeMacaroonResponse>, Status> {
+        let m = meta(&req);
+        let r = self
+            .0
+            .authorize(Service::Other, BAKE_MACAROON, &m)
+            .and_then(|()| self.0.bake_macaroon(req.into_inner()));
+        respond(BAKE_MACAROON, r)
+    }
+
+    async fn list_macaroon_i_ds(
+        &self,
+        req: Request<lnrpc::ListMacaroonIDsRequest>,
+    ) -> Result<Response<lnrpc::ListMacaroonIDsResponse>, Status> {
+        let r = self
+            .0
+            .authorize(Service::Other, LIST_MACAROON_IDS, &meta(&req))
+            .and_then(|()| self.0.list_macaroon_ids());
+        respond(LIST_MACAROON_IDS, r)
+    }
+
+    async fn delete_macaroon_id(
+        &self,
+        req: Request<lnrpc::DeleteMacaroonIdRequest>,
+    ) -> Result<Response<lnrpc::DeleteMacaroonIdResponse>, Status> {
+        let m = meta(&req);
+        let r = self
+            .0
+            .authorize(Service::Other, DELETE_MACAROON_ID, &m)
+            .and_then(|()| self.0.delete_macaroon_id(req.into_inner()));
+        respond(DELETE_MACAROON_ID, r)
+    }
+
+    async fn list_permissions(
+        &self,
+        req: Request<lnrpc::ListPermissionsRequest>,
+    ) -> Result<Response<lnrpc::ListPermissionsResponse>, Status> {
+        let r = self
+            .0
+            .authorize(Service::Other, LIST_PERMISSIONS, &meta(&req))
+            .and_then(|()| self.0.list_permissions());
+        respond(LIST_PERMISSIONS, r)
+    }
+}

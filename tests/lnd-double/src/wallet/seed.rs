@@ -1,0 +1,315 @@
+//! The double's cipher seed: aezeed's layout and mnemonic (lnd-facts §9)
+//! with a different cipher. 33 bytes = outer version 0, a 23-byte
+//! ciphertext of {internal version, birthday (days since the genesis
+//! block, u16 BE), 16 bytes of entropy} plus a 4-byte tag, a 5-byte salt
+//! and a CRC-32C checksum; read MSB-first as 24 × 11-bit indices into the
+//! BIP39 English list. The cipher is PBKDF2-keyed HMAC-SHA256 (stream +
+//! tag) instead of scrypt + AEZ, so the words are not real aezeed words,
+//! but everything lnd checks is checked the same way and in the same order:
+//! unknown word, seed version, checksum, passphrase.
+//! The wallet's BIP32 root is the 16-byte entropy, as in lnd.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use std::num::NonZeroU32;
+use zeroize::Zeroizing;
+
+pub const ENTROPY_SIZE: usize = 16;
+pub const ENCIPHERED_SIZE: usize = 33;
+pub const NUM_WORDS: usize = 24;
+const CIPHER_SEED_VERSION: u8 = 0;
+/// lnd's `keychain.CurrentKeyDerivationVersion`.
+pub const INTERNAL_VERSION: u8 = 1;
+const SALT_SIZE: usize = 5;
+const PLAINTEXT_SIZE: usize = 19;
+const TAG_SIZE: usize = 4;
+const SALT_OFFSET: usize = 1 + PLAINTEXT_SIZE + TAG_SIZE;
+const CHECKSUM_OFFSET: usize = SALT_OFFSET + SALT_SIZE;
+/// Unix time of the bitcoin genesis block, aezeed's birthday epoch.
+pub const BITCOIN_GENESIS: u64 = 1_231_006_505;
+const DEFAULT_PASSPHRASE: &[u8] = b"aezeed";
+const KDF_ITERATIONS: u32 = 2048;
+
+/// The decoded seed.
+pub struct CipherSeed {
+    pub internal_version: u8,
+    /// Days since the genesis block.
+    pub birthday: u16,
+    pub entropy: Zeroizing<[u8; ENTROPY_SIZE]>,
+    salt: [u8; SALT_SIZE],
+}
+
+/// Why words are not a seed, in aezeed's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeedError {
+    UnknownWord { word: String, index: usize },
+    WrongVersion,
+    Checksum,
+    InvalidPass,
+}
+
+impl std::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // The word is what the caller typed wrong; lnd echoes it too.
+            SeedError::UnknownWord { word, index } => write!(
+                f,
+                "word {word} isn't a part of default word list (index={index})"
+            ),
+            SeedError::WrongVersion => f.write_str("wrong seed version"),
+            SeedError::Checksum => f.write_str("mnemonic phrase checksum doesn't match"),
+            SeedError::InvalidPass => f.write_str("invalid passphrase"),
+        }
+    }
+}
+
+impl std::fmt::Debug for CipherSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CipherSeed")
+            .field("internal_version", &self.internal_version)
+            .field("birthday", &self.birthday)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CipherSeed {
+    /// A fresh seed with the given entropy and a birthday of `now_unix`.
+    pub fn new(entropy: [u8; ENTROPY_SIZE], now_unix: u64) -> CipherSeed {
+        let days = now_unix.saturating_sub(BITCOIN_GENESIS) / 86_400;
+        CipherSeed {
+            internal_version: INTERNAL_VERSION,
+            birthday: u16::try_from(days).unwrap_or(u16::MAX),
+            entropy: Zeroizing::new(entropy),
+            salt: super::crypto::random_bytes::<SALT_SIZE>(),
+        }
+    }
+
+    /// The birthday as a Unix timestamp.
+    pub fn birthday_unix(&self) -> u64 {
+        BITCOIN_GENESIS + u64::from(self.birthday) * 86_400
+    }
+
+    /// The 33-byte enciphered seed (GenSeedResponse.enciphered_seed).
+    pub fn encipher(&self, passphrase: &[u8]) -> Zeroizing<[u8; ENCIPHERED_SIZE]> {
+        let mut plain = Zeroizing::new([0u8; PLAINTEXT_SIZE]);
+        plain[0] = self.internal_version;
+        plain[1..3].copy_from_slice(&self.birthday.to_be_bytes());
+        plain[3..].copy_from_slice(&self.entropy[..]);
+
+        let key = derive_key(passphrase, &self.salt);
+        let ad = associated_data(&self.salt);
+        let stream = keystream(&key, &ad);
+        let mut out = Zeroizing::new([0u8; ENCIPHERED_SIZE]);
+        out[0] = CIPHER_SEED_VERSION;
+        for i in 0..PLAINTEXT_SIZE {
+            out[1 + i] = plain[i] ^ stream[i];
+        }
+        let t = tag(&key, &ad, &out[1..1 + PLAINTEXT_SIZE]);
+        out[1 + PLAINTEXT_SIZE..SALT_OFFSET].copy_from_slice(&t);
+        out[SALT_OFFSET..CHECKSUM_OFFSET].copy_from_slice(&self.salt);
+        let crc = crc32c(&out[..CHECKSUM_OFFSET]);
+        out[CHECKSUM_OFFSET..].copy_from_slice(&crc.to_be_bytes());
+        out
+    }
+
+    /// The 24 words (GenSeedResponse.cipher_seed_mnemonic).
+    pub fn to_mnemonic(&self, passphrase: &[u8]) -> Zeroizing<Vec<String>> {
+        let bytes = self.encipher(passphrase);
+        let list = bip39::Language::English.word_list();
+        let mut words = Zeroizing::new(Vec::with_capacity(NUM_WORDS));
+        for i in 0..NUM_WORDS {
+            let mut index = 0usize;
+            for bit in i * 11..i * 11 + 11 {
+                let byte = bytes[bit / 8];
+                index = (index << 1) | usize::from((byte >> (7 - bit % 8)) & 1);
+            }
+            words.push(list[index].to_string());
+        }
+        words
+    }
+
+    /// lnd's `Mnemonic.ToCipherSeed`: as in InitWallet, the input is copied
+    /// into a 24-word array (missing words are empty, extra ones dropped).
+    pub fn from_mnemonic(words: &[String], passphrase: &[u8]) -> Result<CipherSeed, SeedError> {
+        let mut indices = [0u16; NUM_WORDS];
+        for (i, slot) in indices.iter_mut().enumerate() {
+            let word = words.get(i).map(String::as_str).unwrap_or("");
+            *slot =
+                bip39::Language::English
+                    .find_word(word)
+                    .ok_or_else(|| SeedError::UnknownWord {
+                        word: word.to_string(),
+                        index: i,
+                    })?;
+        }
+        let mut bytes = Zeroizing::new([0u8; ENCIPHERED_SIZE]);
+        for (i, idx) in indices.iter().enumerate() {
+            for b in 0..11 {
+                if (idx >> (10 - b)) & 1 == 1 {
+                    let bit = i * 11 + b;
+                    bytes[bit / 8] |= 1 << (7 - bit % 8);
+                }
+            }
+        }
+        Self::decipher(&bytes, passphrase)
+    }
+
+    fn decipher(bytes: &[u8; ENCIPHERED_SIZE], passphrase: &[u8]) -> Result<CipherSeed, SeedError> {
+        if bytes[0] != CIPHER_SEED_VERSION {
+            return Err(SeedError::WrongVersion);
+        }
+        let crc = u32::from_be_bytes(
+            bytes[CHECKSUM_OFFSET..]
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("4 checksum bytes")),
+        );
+        if crc32c(&bytes[..CHECKSUM_OFFSET]) != crc {
+            return Err(SeedError::Checksum);
+        }
+        let mut salt = [0u8; SALT_SIZE];
+        salt.copy_from_slice(&bytes[SALT_OFFSET..CHECKSUM_OFFSET]);
+        let key = derive_key(passphrase, &salt);
+        let ad = associated_data(&salt);
+        let ct = &bytes[1..1 + PLAINTEXT_SIZE];
+        let want = tag(&key, &ad, ct);
+        let got = &bytes[1 + PLAINTEXT_SIZE..SALT_OFFSET];
+        let diff = want.iter().zip(got).fold(0u8, |a, (x, y)| a | (x ^ y));
+        if diff != 0 {
+            return Err(SeedError::InvalidPass);
+        }
+        let stream = keystream(&key, &ad);
+        let mut plain = Zeroizing::new([0u8; PLAINTEXT_SIZE]);
+        for i in 0..PLAINTEXT_SIZE {
+            plain[i] = ct[i] ^ stream[i];
+        }
+        let mut entropy = Zeroizing::new([0u8; ENTROPY_SIZE]);
+        entropy.copy_from_slice(&plain[3..]);
+        Ok(CipherSeed {
+            internal_version: plain[0],
+            birthday: u16::from_be_bytes([plain[1], plain[2]]),
+            entropy,
+            salt,
+        })
+    }
+}
+
+fn derive_key(passphrase: &[u8], salt: &[u8]) -> Zeroizing<[u8; 32]> {
+    let pass = if passphrase.is_empty() {
+        DEFAULT_PASSPHRASE
+    } else {
+        passphrase
+    };
+    let mut key = Zeroizing::new([0u8; 32]);
+    ring::pbkdf2::derive(
+        ring::pbkdf2::PBKDF2_HMAC_SHA256,
+        NonZeroU32::new(KDF_ITERATIONS).unwrap_or(NonZeroU32::MIN),
+        salt,
+        pass,
+        &mut key[..],
+    );
+    key
+}
+
+fn associated_data(salt: &[u8; SALT_SIZE]) -> [u8; 1 + SALT_SIZE] {
+    let mut ad = [0u8; 1 + SALT_SIZE];
+    ad[0] = CIPHER_SEED_VERSION;
+    ad[1..].copy_from_slice(salt);
+    ad
+}
+
+fn hmac(key: &[u8], parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    for p in parts {
+        mac.update(p);
+    }
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&mac.finalize().into_bytes());
+    out
+}
+
+fn keystream(key: &[u8; 32], ad: &[u8]) -> Zeroizing<[u8; 32]> {
+    hmac(key, &[b"lnd-double cipher seed stream", ad])
+}
+
+fn tag(key: &[u8; 32], ad: &[u8], ct: &[u8]) -> [u8; TAG_SIZE] {
+    let full = hmac(key, &[b"lnd-double cipher seed tag", ad, ct]);
+    let mut t = [0u8; TAG_SIZE];
+    t.copy_from_slice(&full[..TAG_SIZE]);
+    t
+}
+
+/// CRC-32C (Castagnoli), as aezeed checksums its seeds.
+fn crc32c(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0x82F6_3B78 & mask);
+        }
+    }
+    !crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32c_check_value() {
+        assert_eq!(crc32c(b"123456789"), 0xE306_9283);
+    }
+
+    #[test]
+    fn round_trips_with_and_without_passphrase() {
+        let entropy = [7u8; ENTROPY_SIZE];
+        for pass in [&b""[..], b"hunter2"] {
+            let seed = CipherSeed::new(entropy, 1_700_000_000);
+            let words = seed.to_mnemonic(pass);
+            assert_eq!(words.len(), 24);
+            let back = CipherSeed::from_mnemonic(&words, pass).unwrap();
+            assert_eq!(*back.entropy, entropy);
+            assert_eq!(back.birthday, seed.birthday);
+            assert_eq!(back.internal_version, INTERNAL_VERSION);
+        }
+    }
+
+    #[test]
+    fn refuses_bad_words_in_lnd_order() {
+        let seed = CipherSeed::new([1u8; ENTROPY_SIZE], 1_700_000_000);
+        let words: Vec<String> = seed.to_mnemonic(b"").to_vec();
+
+        let mut bad = words.clone();
+        bad[3] = "notaword".into();
+        assert_eq!(
+            CipherSeed::from_mnemonic(&bad, b"")
+                .unwrap_err()
+                .to_string(),
+            "word notaword isn't a part of default word list (index=3)"
+        );
+        assert_eq!(
+            CipherSeed::from_mnemonic(&words[..23], b"")
+                .unwrap_err()
+                .to_string(),
+            "word  isn't a part of default word list (index=23)"
+        );
+
+        // A different valid word breaks the checksum (or the version).
+        let mut swapped = words.clone();
+        swapped[10] = if words[10] == "abandon" {
+            "ability".into()
+        } else {
+            "abandon".into()
+        };
+        assert!(matches!(
+            CipherSeed::from_mnemonic(&swapped, b""),
+            Err(SeedError::Checksum | SeedError::WrongVersion)
+        ));
+
+        assert_eq!(
+            CipherSeed::from_mnemonic(&words, b"wrong").unwrap_err(),
+            SeedError::InvalidPass
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! The double as a process: lnd's command line, version line, config
+//! errors on stderr with exit 1, listen-address rules, signals.
+
+mod common;
+
+use common::support::{self, DoubleOptions, NativeDouble};
+use std::process::Command;
+
+fn double() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lnd-double"));
+    c.env("LND_DOUBLE_STARTUP_DELAY_MS", "0");
+    c
+}
+
+fn fails_with(args: &[&str], conf: Option<&str>) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let lnd_dir = dir.path().join("lnd");
+    std::fs::create_dir_all(&lnd_dir).unwrap();
+    let mut cmd = double();
+    cmd.arg(format!("--lnddir={}", lnd_dir.display()));
+    if let Some(text) = conf {
+        let path = lnd_dir.join("lnd.conf");
+        std::fs::write(&path, text).unwrap();
+        cmd.arg(format!("--configfile={}", path.display()));
+    }
+    let out = cmd.args(args).env("HOME", dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn version_line_is_lnds() {
+    for flag in ["--version", "-V"] {
+        let out = double().arg(flag).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            "lnd-double version 0.20.0-beta commit=v0.20.0-beta\n"
+        );
+    }
+}
+
+#[test]
+fn config_errors_exit_1_with_lnds_words() {
+    assert_eq!(
+        fails_with(
+            &[],
+            Some("bitcoin.mainnet=1\nbitcoin.regtest=1\nbitcoin.node=nochainbackend\n")
+        ),
+        "failed to load config: ValidateConfig: The mainnet, testnet, testnet4, regtest, simnet and \
+         signet params can't be used together -- choose one of the five\n"
+    );
+    let err = fails_with(&[], Some("bitcoin.regtest=1\nrpclistne=1\n"));
+    assert!(err.starts_with("failed to load config: "), "{err}");
+    assert!(
+        err.ends_with("lnd.conf:2: unknown option: rpclistne\n"),
+        "{err}"
+    );
+    assert_eq!(
+        fails_with(&["--bogus"], None),
+        "unknown flag `bogus'\nfailed to load config: unknown flag `bogus'\n"
+    );
+    assert_eq!(
+        fails_with(
+            &[
+                "--bitcoin.regtest",
+                "--bitcoin.node=nochainbackend",
+                "--wallet-unlock-allow-create"
+            ],
+            None
+        ),
+        "failed to load config: ValidateConfig: cannot set wallet-unlock-allow-create without \
+         wallet-unlock-password-file\n"
+    );
+    let err = fails_with(&["--configfile=/nonexistent/lnd.conf"], None);
+    assert_eq!(
+        err,
+        "failed to load config: specified config file does not exist in /nonexistent/lnd.conf\n"
+    );
+}
+
+#[test]
+fn bare_port_rpclisten_means_localhost() {
+    let port = support::free_port();
+    let mut d = NativeDouble::start_with(DoubleOptions {
+        args: vec![format!("--rpclisten={port}")],
+        rest: false,
+        ..Default::default()
+    });
+    assert!(
+        d.logs()
+            .contains(&format!("RPC server listening on 127.0.0.1:{port}")),
+        "{}",
+        d.logs()
+    );
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    assert_eq!(d.stop().and_then(|s| s.code()), Some(0));
+}
+
+#[test]
+fn sigterm_and_sigint_exit_0() {
+    for sig in ["TERM", "INT"] {
+        let mut d = NativeDouble::start();
+        d.signal(sig);
+        let status = d.wait_exit(std::time::Duration::from_secs(10));
+        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", d.logs());
+        assert!(d.logs().contains("Shutdown complete"), "{}", d.logs());
+    }
+}
+
+#[test]
+fn busy_port_fails_like_lnd() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = double()
+        .args([
+            &format!("--lnddir={}", dir.path().display()),
+            "--bitcoin.regtest",
+            "--bitcoin.node=nochainbackend",
+            "--norest",
+            &format!("--rpclisten=127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "unable to listen on grpc endpoint: listen tcp 127.0.0.1:{port}: bind: address already \
+             in use endpoint=127.0.0.1:{port}\n"
+        )
+    );
+}
