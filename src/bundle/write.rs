@@ -11,6 +11,10 @@
 //! Crash points (compiled in only with `--features failpoints`):
 //! `bundle::after_file` (after each payload file), `bundle::after_bundle_json`,
 //! `bundle::after_archive`, `bundle::after_remove` (after each stale file).
+//! `FAILPOINTS="bundle::after_file=return"` exits the process there with
+//! [`CRASH_EXIT`](crate::crashpoint::CRASH_EXIT), like the wallet's
+//! [`crashpoint!`](crate::crashpoint); `return(error)` instead makes the
+//! call fail with [`BundleError::Injected`], for in-process tests.
 
 use crate::bundle::contents::{Content, DesiredBundle};
 use crate::bundle::observe::{is_macaroon_name, kind_of, open_regular, path_of};
@@ -20,11 +24,16 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-/// Stops here with an error when the named failpoint is configured
-/// (`FAILPOINTS=bundle::after_file=return`), as a crash would.
+/// A crash point: see the module doc for the two ways to trigger it.
 macro_rules! crash_point {
     ($name:literal) => {
-        fail::fail_point!($name, |_| Err(BundleError::Injected($name)))
+        fail::fail_point!($name, |arg: Option<String>| {
+            if arg.as_deref() == Some("error") {
+                Err(BundleError::Injected($name))
+            } else {
+                std::process::exit($crate::crashpoint::CRASH_EXIT)
+            }
+        })
     };
 }
 
@@ -450,7 +459,7 @@ mod tests {
             apply(&desired(tmp.path(), &admin_intent(), true));
             let intent = signer_only_intent();
             let d = desired(tmp.path(), &intent, true);
-            fail::cfg(point, "return").unwrap();
+            fail::cfg(point, "return(error)").unwrap();
             let obs = observe(&d.layout).unwrap();
             let mut hit = false;
             for a in &diff(&d, &obs).actions {
