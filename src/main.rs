@@ -14,7 +14,15 @@ fn main() -> ExitCode {
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
 
-    let cli = Cli::parse();
+    // Usage errors exit 1: exit 2 means "changes" to automation.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     let output = Output {
         json: cli.global.json,
         verbose: cli.global.verbose,

@@ -29,10 +29,16 @@ impl Output {
     }
 
     /// Prints a serialisable value as pretty JSON on stdout.
+    /// A reader that stops early (`| head`) is not an error.
     pub fn print_json<T: Serialize>(&self, value: &T) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, value)?;
-        writeln!(out)
+        let written = serde_json::to_writer_pretty(&mut out, value)
+            .map_err(std::io::Error::from)
+            .and_then(|_| writeln!(out));
+        match written {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
     }
 }
 

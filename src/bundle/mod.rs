@@ -15,6 +15,7 @@ pub mod contents;
 pub mod diff;
 pub mod network;
 pub mod observe;
+pub mod plan;
 pub mod verify;
 pub mod write;
 

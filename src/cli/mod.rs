@@ -2,10 +2,17 @@
 //! command is `run(&Args, &Context) -> CmdResult`; `main` maps the result to
 //! an exit code in one place.
 
+pub mod apply;
 pub mod bundle;
+pub mod common;
 pub mod completions;
+pub mod destroy;
 pub mod export;
+pub mod init;
 pub mod macaroon;
+pub mod plan;
+pub mod status;
+pub mod validate;
 
 use crate::error::CmdResult;
 use crate::output::Output;
@@ -53,6 +60,20 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show what apply would change and why (read-only).
+    Plan(plan::PlanArgs),
+    /// Converge the signer to signer.toml.
+    Apply(apply::ApplyArgs),
+    /// Stop and remove the signer, keeping its wallet and secrets.
+    Destroy(destroy::DestroyArgs),
+    /// Report the signer's health as conditions (read-only).
+    Status(status::StatusArgs),
+    /// Check signer.toml and report every problem at once.
+    #[command(long_about = validate::LONG_ABOUT, after_help = validate::AFTER_HELP)]
+    Validate(validate::ValidateArgs),
+    /// Write a commented starter signer.toml.
+    #[command(long_about = init::LONG_ABOUT, after_help = init::AFTER_HELP)]
+    Init(init::InitArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
     /// Inspect lnd macaroons offline (never prints the macaroon itself).
@@ -92,6 +113,12 @@ impl Context {
 /// Runs the parsed command.
 pub async fn run(cli: Cli, ctx: &Context) -> CmdResult {
     match &cli.command {
+        Command::Plan(args) => plan::run(args, ctx).await,
+        Command::Apply(args) => apply::run(args, ctx).await,
+        Command::Destroy(args) => destroy::run(args, ctx).await,
+        Command::Status(args) => status::run(args, ctx).await,
+        Command::Validate(args) => validate::run(args, ctx),
+        Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
         Command::Macaroon(args) => macaroon::run(args, ctx),
         Command::Bundle(args) => bundle::run(args, ctx),

@@ -7,6 +7,7 @@
 //! order the executor runs them in.
 
 pub mod action;
+pub mod build;
 pub mod document;
 pub mod op;
 pub mod render;
@@ -69,9 +70,16 @@ impl Plan {
 
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
+        // Starting a container this plan creates is part of creating it.
+        let made_here = |a: &Action| {
+            self.actions.iter().any(|b| {
+                b.address == a.address && matches!(b.kind, ActionKind::Create | ActionKind::Replace)
+            })
+        };
         for a in &self.actions {
             match a.kind {
                 ActionKind::Create => s.add += 1,
+                ActionKind::Start | ActionKind::Restart if made_here(a) => {}
                 ActionKind::Update | ActionKind::Start | ActionKind::Restart => s.change += 1,
                 ActionKind::Replace => s.replace += 1,
                 ActionKind::Destroy => s.destroy += 1,

@@ -122,7 +122,7 @@ fn render_action(s: &mut String, a: &Action, width: usize, opts: RenderOptions) 
     paint(s, st, &format!("{:>3}", a.kind.symbol()));
     s.push(' ');
     paint(s, style::BOLD, &format!("{:<width$}", a.address.0));
-    let _ = write!(s, "  {} — {}", a.kind.verb(), a.reason);
+    let _ = write!(s, "  {}", a.reason);
     if a.drift {
         s.push(' ');
         paint(s, style::WARN, "[changed outside lsm]");
@@ -250,8 +250,18 @@ mod tests {
             &plan(vec![conf, replace]),
             RenderOptions::default(),
         ));
-        assert!(out.contains("    ~ file.lnd_conf     update — lnd.conf in the volume was edited [changed outside lsm]"), "{out}");
-        assert!(out.contains("-/+ container.signer  replace — rpc port 10012 → 10022 forces replacement (disruptive)"), "{out}");
+        assert!(
+            out.contains(
+                "    ~ file.lnd_conf     lnd.conf in the volume was edited [changed outside lsm]"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "-/+ container.signer  rpc port 10012 → 10022 forces replacement (disruptive)"
+            ),
+            "{out}"
+        );
         assert!(out.contains("-debuglevel=debug"), "{out}");
         assert!(out.contains("+debuglevel=info"), "{out}");
         assert!(out.contains("Plan: 0 to add, 1 to change, 1 to replace, 0 to destroy. 1 action interrupts the watch-only node's signer."), "{out}");

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The one command that runs every test of the workspace (README quick start,
+# .ci/run). Extra arguments go to the test runner, e.g.
+#   scripts/test.sh manifest_errors
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() {
+    echo "scripts/test.sh: $*" >&2
+    exit 1
+}
+
+command -v cargo >/dev/null 2>&1 || die "cargo not found; install Rust from https://rustup.rs"
+
+# Build every binary once (lsm and the lnd double), then the lnd double's
+# Docker image once for the whole run; the tests reuse both. The image
+# script installs what it needs (busybox-static) and skips the build when an
+# image of the same content exists.
+cargo build --workspace --bins || die "build failed (cargo build --workspace --bins)"
+if docker version >/dev/null 2>&1; then
+    LND_DOUBLE_BIN="${CARGO_TARGET_DIR:-$(pwd)/target}/debug/lnd-double" scripts/build-test-image.sh \
+        || die "building the test image failed (scripts/build-test-image.sh)"
+elif [ "${LSM_SKIP_DOCKER_TESTS:-}" = "1" ]; then
+    echo "scripts/test.sh: Docker engine unreachable; LSM_SKIP_DOCKER_TESTS=1, Docker tests skip" >&2
+else
+    die "the Docker engine is unreachable; start dockerd (tests need a real engine) or set LSM_SKIP_DOCKER_TESTS=1 to skip Docker tests locally"
+fi
+
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace "$@" || die "tests failed (cargo nextest run --workspace)"
+    # nextest does not run doctests.
+    if [ "$#" -eq 0 ]; then
+        cargo test --workspace --doc || die "doctests failed (cargo test --workspace --doc)"
+    fi
+else
+    echo "scripts/test.sh: cargo-nextest not installed; using cargo test" >&2
+    cargo test --workspace "$@" || die "tests failed (cargo test --workspace)"
+fi
+echo "scripts/test.sh: all tests passed" >&2

@@ -1,0 +1,313 @@
+//! The executor. It runs a plan's runtime steps in order, then works
+//! level-triggered (like a kube-rs reconciler): wait for lnd, observe again,
+//! plan the wallet/macaroon/bundle steps from what is true *now*, run them,
+//! and repeat until nothing is left. Finally it observes once more and fails
+//! unless the signer converged. Every step re-checks its own preconditions,
+//! so a crash at any point is repaired by running apply again.
+
+use crate::apply::progress::Progress;
+use crate::crashpoint;
+use crate::desired::Desired;
+use crate::error::Failure;
+use crate::exit::Exit;
+use crate::lnd::client::LndClient;
+use crate::lnd::proto::lnrpc::WalletState;
+use crate::observe::{self, World};
+use crate::plan::build::{is_signer_level, plan};
+use crate::plan::op::{MacaroonOp, Op, WalletOp};
+use crate::plan::{Action, Plan};
+use crate::runtime::{Observation, Observer, Runtime, SignerAccess};
+use crate::signer;
+use std::time::Duration;
+use tokio::time::Instant;
+use zeroize::Zeroizing;
+
+/// How long apply waits for lnd to come up and become ready.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(180);
+/// Rounds of the signer phase before apply gives up (each round normally
+/// finishes everything; more means something keeps changing underneath).
+const MAX_ROUNDS: usize = 4;
+
+/// What apply did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Actions carried out, in order.
+    pub actions: Vec<Action>,
+    /// True when a seed was generated or restored in this run.
+    pub wallet_created: bool,
+}
+
+/// Secrets apply holds between steps, in memory only.
+#[derive(Default)]
+struct Held {
+    admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+    baked: Option<Zeroizing<Vec<u8>>>,
+}
+
+/// Applies `plan` and verifies convergence.
+pub async fn apply<R: Runtime>(
+    rt: &R,
+    desired: &Desired,
+    plan_to_apply: &Plan,
+    progress: &Progress,
+    ready_timeout: Duration,
+) -> Result<Applied, Failure> {
+    let mut applied = Applied::default();
+    let mut held = Held::default();
+    let deadline = Instant::now() + ready_timeout;
+
+    // Runtime and host-secret steps, exactly as planned.
+    for action in plan_to_apply.actions.iter().filter(|a| !is_signer_level(a)) {
+        let step = progress.start(action);
+        let result = match &action.op {
+            Op::Runtime(op) => rt.execute(op).await,
+            Op::Wallet(WalletOp::GeneratePassword) => {
+                crate::wallet::execute::generate_password(&desired.wallet_files)
+            }
+            Op::Wallet(WalletOp::FixPermissions) => {
+                crate::wallet::execute::fix_permissions(&desired.wallet_files)
+            }
+            _ => Ok(()),
+        };
+        step.finish(&result);
+        if let Err(f) = result {
+            return Err(with_logs(rt, f).await);
+        }
+        applied.actions.push(action.clone());
+    }
+
+    // The signer phase: level-triggered, from fresh observations.
+    let planned: Vec<&Action> = plan_to_apply
+        .actions
+        .iter()
+        .filter(|a| is_signer_level(a))
+        .collect();
+    'rounds: for _round in 0..MAX_ROUNDS {
+        let world = wait_for_signer(rt, desired, progress, deadline).await?;
+        let now = plan(rt.observer(), desired, &world);
+        if now.blocked() {
+            return Err(blocked(&now));
+        }
+        if let Some(a) = now.actions.iter().find(|a| !is_signer_level(a)) {
+            return Err(Failure::error(format!(
+                "{} changed while apply was running ({}); nothing more was done",
+                a.address, a.reason
+            ))
+            .hint("run `lsm plan` to see the current state, then apply again"));
+        }
+        if now.actions.is_empty() {
+            break;
+        }
+        for action in &now.actions {
+            if !planned
+                .iter()
+                .any(|p| p.address == action.address && p.kind == action.kind)
+            {
+                progress.note(&format!(
+                    "now that the signer runs, {} also needs: {}",
+                    action.address, action.reason
+                ));
+            }
+            let step = progress.start(action);
+            let result = signer_step(action, desired, &world, &mut held, deadline).await;
+            step.finish(&result);
+            if let Err(f) = result {
+                return Err(with_logs(rt, f).await);
+            }
+            applied.actions.push(action.clone());
+            if let Op::Wallet(op) = &action.op {
+                if matches!(op, WalletOp::CreateWallet | WalletOp::RestoreWallet) {
+                    applied.wallet_created = true;
+                }
+                // lnd now answers differently (accounts, macaroons exist):
+                // plan the rest from a fresh observation.
+                continue 'rounds;
+            }
+        }
+    }
+
+    // Converged? Observe once more: the plan must be empty.
+    let world = observe::observe(rt.observer(), desired).await?;
+    let remaining = plan(rt.observer(), desired, &world);
+    if remaining.changed() || remaining.blocked() {
+        let mut lines: Vec<String> = remaining
+            .actions
+            .iter()
+            .map(|a| format!("{} {}: {}", a.kind.symbol(), a.address, a.reason))
+            .collect();
+        lines.extend(
+            remaining
+                .blockers
+                .iter()
+                .map(|b| format!("! {}: {}", b.address, b.reason)),
+        );
+        return Err(Failure::error(format!(
+            "apply did not converge; still to do:\n  {}",
+            lines.join("\n  ")
+        ))
+        .hint("run `lsm plan` to see why; the steps already done are kept"));
+    }
+    Ok(applied)
+}
+
+fn blocked(p: &Plan) -> Failure {
+    let mut f = Failure::with_exit(
+        Exit::Blocked,
+        format!(
+            "blocked: {}",
+            p.blockers
+                .iter()
+                .map(|b| format!("{}: {}", b.address, b.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    );
+    for b in &p.blockers {
+        f = f.hint(b.fix.clone());
+    }
+    f
+}
+
+async fn with_logs<R: Runtime>(rt: &R, mut f: Failure) -> Failure {
+    if f.message.contains("last lnd log lines") {
+        return f;
+    }
+    let logs = rt.recent_logs(15).await;
+    if !logs.is_empty() {
+        f.message
+            .push_str(&format!("\nlast lnd log lines:\n  {}", logs.join("\n  ")));
+    }
+    f
+}
+
+/// Waits until lnd answers in a settled state (no wallet, locked, or
+/// active), then observes the whole signer.
+async fn wait_for_signer<R: Runtime>(
+    rt: &R,
+    desired: &Desired,
+    progress: &Progress,
+    deadline: Instant,
+) -> Result<World<<R::Observer as Observer>::Observation>, Failure> {
+    let spinner = progress.spinner("waiting for lnd");
+    let mut delay = Duration::from_millis(50);
+    // lnd writes tls.cert a moment after the container starts; poll the
+    // runtime with backoff (there is no event for a file appearing).
+    let access: SignerAccess = loop {
+        let observed = rt.observer().observe().await?;
+        match observed.access() {
+            Ok(a) => break a,
+            Err(reason) if Instant::now() >= deadline => {
+                spinner.finish();
+                return Err(Failure::error(format!(
+                    "lnd did not come up within {}s: {reason}",
+                    READY_TIMEOUT.as_secs()
+                )));
+            }
+            Err(reason) => {
+                spinner.set(&format!("waiting for lnd: {reason}"));
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(1));
+            }
+        }
+    };
+    let client = signer::client(&access, signer::observe_options("lnd's tls.cert"))?;
+    let settled = [
+        WalletState::NonExisting,
+        WalletState::Locked,
+        WalletState::ServerActive,
+    ];
+    spinner.set("waiting for lnd to be ready");
+    let state = client
+        .wait_for_state(&settled, deadline)
+        .await
+        .map_err(Failure::from);
+    spinner.finish();
+    state?;
+    observe::observe(rt.observer(), desired).await
+}
+
+fn access_of<O: Observation>(world: &World<O>) -> Result<SignerAccess, Failure> {
+    world.runtime.access().map_err(Failure::error)
+}
+
+async fn wait_active(client: &LndClient, deadline: Instant) -> Result<(), Failure> {
+    client
+        .wait_for_state(&[WalletState::ServerActive], deadline)
+        .await
+        .map(|_| ())
+        .map_err(Failure::from)
+}
+
+/// Carries out one wallet, macaroon or bundle step.
+async fn signer_step<O: Observation>(
+    action: &Action,
+    desired: &Desired,
+    world: &World<O>,
+    held: &mut Held,
+    deadline: Instant,
+) -> Result<(), Failure> {
+    let access = access_of(world)?;
+    let client = signer::client(&access, Default::default())?;
+    let files = &desired.wallet_files;
+    match &action.op {
+        Op::Wallet(WalletOp::CreateWallet) => {
+            held.admin_macaroon =
+                Some(crate::wallet::execute::create(files, &client, deadline).await?);
+            wait_active(&client, deadline).await
+        }
+        Op::Wallet(WalletOp::RestoreWallet) => {
+            held.admin_macaroon =
+                Some(crate::wallet::execute::restore(files, &client, deadline).await?);
+            wait_active(&client, deadline).await
+        }
+        Op::Wallet(WalletOp::UnlockWallet) => {
+            crate::wallet::execute::unlock(files, &client, deadline).await?;
+            wait_active(&client, deadline).await
+        }
+        Op::Wallet(WalletOp::GeneratePassword | WalletOp::FixPermissions) => Ok(()),
+        Op::Macaroon(MacaroonOp::Bake) => {
+            let admin = admin_macaroon(held, world)?;
+            let baked = client
+                .with_macaroon(&admin)
+                .bake_macaroon(&desired.scope.permissions, desired.scope.root_key_id)
+                .await
+                .map_err(Failure::from)?;
+            crashpoint!("macaroon::after_bake");
+            held.baked = Some(baked);
+            Ok(())
+        }
+        Op::Macaroon(MacaroonOp::Revoke { root_key_id }) => {
+            let admin = admin_macaroon(held, world)?;
+            client
+                .with_macaroon(&admin)
+                .delete_macaroon_id(*root_key_id)
+                .await
+                .map(|_| ())
+                .map_err(Failure::from)
+        }
+        Op::Bundle(op) => {
+            crate::bundle::plan::execute(
+                op,
+                desired,
+                &world.signer,
+                &world.bundle,
+                held.baked.as_ref().map(|b| b.as_slice()),
+            )
+            .await
+        }
+        Op::Runtime(_) => Ok(()),
+    }
+}
+
+fn admin_macaroon<O: Observation>(
+    held: &Held,
+    world: &World<O>,
+) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    held.admin_macaroon
+        .clone()
+        .or_else(|| world.signer.admin_macaroon.clone())
+        .ok_or_else(|| {
+            Failure::error("lnd's admin.macaroon is not available, so lsm cannot bake or revoke")
+                .hint("check that the wallet was created with macaroons (not stateless_init)")
+        })
+}

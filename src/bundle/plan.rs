@@ -1,0 +1,123 @@
+//! The bundle inside lsm's plan and apply: what the bundle should hold given
+//! what lnd reports right now, and carrying out its export and clean-up
+//! steps. (The bundle module itself knows nothing of lnd connections; this
+//! is the glue between it, the desired state and the signer view.)
+
+use crate::bundle::{
+    BundleDiff, BundleLayout, DesiredBundle, ObservedBundle, Part, PartialInputs, diff,
+};
+use crate::desired::Desired;
+use crate::error::Failure;
+use crate::plan::op::BundleOp;
+use crate::signer::SignerView;
+use zeroize::Zeroizing;
+
+fn layout(desired: &Desired) -> Result<BundleLayout, Failure> {
+    BundleLayout::new(&desired.bundle.dir, desired.bundle.archive.is_some()).map_err(Failure::from)
+}
+
+/// The macaroon the bundle should carry, as far as it is known.
+fn macaroon_part(
+    desired: &Desired,
+    signer: &SignerView,
+    observed: &ObservedBundle,
+    baked: Option<&[u8]>,
+    bake_planned: bool,
+) -> Part<Zeroizing<Vec<u8>>> {
+    if !desired.scope.bake {
+        // Scope admin: the signer's own admin.macaroon, byte for byte.
+        return match &signer.admin_macaroon {
+            Some(m) => Part::Known(m.clone()),
+            None => Part::Unknown,
+        };
+    }
+    if let Some(b) = baked {
+        return Part::Known(Zeroizing::new(b.to_vec()));
+    }
+    if bake_planned {
+        return Part::Pending;
+    }
+    match observed.files.get(&desired.scope.file_name()) {
+        Some(f) => Part::Known(f.bytes.clone()),
+        None => Part::Pending,
+    }
+}
+
+fn inputs<'a>(
+    desired: &'a Desired,
+    signer: &SignerView,
+    macaroon: Part<Zeroizing<Vec<u8>>>,
+) -> PartialInputs<'a> {
+    let known_when_active = |active: bool| active && signer.server_active();
+    PartialInputs {
+        signer: desired.resolved.signer.name.clone(),
+        network: desired.resolved.signer.network.to_string(),
+        rpc_endpoint: desired.bundle.rpc_endpoint.clone(),
+        scope: &desired.scope,
+        tls_cert_pem: match &signer.tls_cert_pem {
+            Some(c) if known_when_active(true) => Part::Known(c.clone()),
+            _ => Part::Unknown,
+        },
+        accounts: match &signer.accounts {
+            Some(a) => Part::Known(a.clone()),
+            None => Part::Unknown,
+        },
+        macaroon,
+        birthday_unix: desired.wallet_files.read_birthday(),
+    }
+}
+
+/// The bundle's plan actions given the live signer (`bake_planned`: the
+/// scope diff will bake a new macaroon in this plan).
+pub fn diff_for(
+    desired: &Desired,
+    signer: &SignerView,
+    observed: &ObservedBundle,
+    bake_planned: bool,
+) -> BundleDiff {
+    let layout = match layout(desired) {
+        Ok(l) => l,
+        Err(f) => {
+            return BundleDiff {
+                actions: Vec::new(),
+                notes: vec![f.message],
+            };
+        }
+    };
+    let mac = macaroon_part(desired, signer, observed, None, bake_planned);
+    match DesiredBundle::partial(layout, inputs(desired, signer, mac)) {
+        Ok(d) => diff(&d, observed),
+        Err(e) => BundleDiff {
+            actions: Vec::new(),
+            notes: vec![format!("the bundle cannot be computed: {e}")],
+        },
+    }
+}
+
+/// Carries out a bundle step with everything known now.
+pub async fn execute(
+    op: &BundleOp,
+    desired: &Desired,
+    signer: &SignerView,
+    observed: &ObservedBundle,
+    baked: Option<&[u8]>,
+) -> Result<(), Failure> {
+    let mac = macaroon_part(desired, signer, observed, baked, false);
+    let d = DesiredBundle::partial(layout(desired)?, inputs(desired, signer, mac))
+        .map_err(Failure::from)?;
+    match op {
+        BundleOp::Export { files } => {
+            if !d.is_complete() {
+                return Err(Failure::error(
+                    "the bundle cannot be written yet: lnd has not reported its certificate, \
+                     accounts or macaroon",
+                )
+                .hint("run `lsm apply` again once the signer is active"));
+            }
+            crate::bundle::write::export(&d, files).map_err(Failure::from)
+        }
+        BundleOp::RemoveStale { files } => {
+            crate::bundle::write::remove_stale(&d, files).map_err(Failure::from)
+        }
+    }
+}

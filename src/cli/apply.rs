@@ -1,0 +1,154 @@
+//! `lsm apply [PLAN]`: converge the signer. Shows the plan and asks for
+//! "yes" on a terminal (refuses without one unless --auto-approve); with a
+//! saved plan file it applies exactly that plan or refuses (exit 3) when it
+//! is stale. One writer per signer: the lock is taken before observing.
+
+use crate::apply::confirm::confirm;
+use crate::apply::execute::{self, Applied};
+use crate::apply::lock::SignerLock;
+use crate::apply::progress::Progress;
+use crate::cli::plan::show;
+use crate::cli::{Context, common};
+use crate::desired::{Desired, display_path};
+use crate::error::{CmdResult, Failure};
+use crate::exit::Exit;
+use crate::observe;
+use crate::plan::build::plan;
+use crate::plan::document::{ActionDoc, PlanDocument};
+use crate::plan::render::summary_line;
+use crate::plan::{ActionKind, Plan};
+use crate::runtime::Runtime;
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Converge the signer to signer.toml: pull, create, configure and start lnd, \
+                  create or restore the wallet, bake the watch-only macaroon and export the \
+                  credentials bundle. Idempotent: a second apply changes nothing.",
+    after_help = "Exit codes: 0 done (or nothing to do), 1 error or not converged, 2 changes made \
+                  (with --detailed-exitcode), 3 stale plan file, 4 lock held, 5 blocked by a \
+                  protection.\n\nExamples:\n  lsm apply\n  lsm apply --auto-approve \
+                  --detailed-exitcode\n  lsm plan -o plan.json && lsm apply plan.json"
+)]
+pub struct ApplyArgs {
+    /// A plan saved by `lsm plan -o FILE`: apply exactly it, without a prompt.
+    #[arg(value_name = "PLAN")]
+    pub plan_file: Option<PathBuf>,
+    /// Apply without asking. Required when stdin is not a terminal.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Exit 2 when something was changed, 0 when nothing was.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Seconds to wait for another lsm that holds this signer's lock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3)]
+    pub lock_timeout: u64,
+    /// Seconds to wait for lnd to come up and become ready.
+    #[arg(long, value_name = "SECONDS", default_value_t = 180)]
+    pub timeout: u64,
+}
+
+pub async fn run(args: &ApplyArgs, ctx: &Context) -> CmdResult {
+    let (_loaded, desired) = common::load(ctx)?;
+    let rt = common::docker_runtime(&desired).await?;
+    let _lock = SignerLock::acquire(
+        &desired.resolved.signer.name,
+        "lsm apply",
+        Duration::from_secs(args.lock_timeout),
+    )?;
+    let world = observe::observe(rt.observer(), &desired).await?;
+    let p = plan(rt.observer(), &desired, &world);
+
+    if let Some(file) = &args.plan_file {
+        let saved = crate::plan::saved::read(file)?;
+        crate::plan::saved::check_fresh(&saved, &PlanDocument::new(&p))?;
+    } else if !ctx.output.json {
+        show(&p, ctx)?;
+    }
+    if p.blocked() {
+        return Err(Failure::with_exit(
+            Exit::Blocked,
+            "apply refused: a protection blocks this plan (see above)",
+        )
+        .hint("fix what the blockers say, then run `lsm plan` again"));
+    }
+    if !p.changed() {
+        if ctx.output.json {
+            print_result(ctx, &desired, &p, &Applied::default())?;
+        }
+        return Ok(Exit::Ok);
+    }
+    if args.plan_file.is_none() && !args.auto_approve {
+        let question = format!(
+            "Do you want to perform these actions on signer \"{}\"?",
+            desired.resolved.signer.name
+        );
+        if !confirm(&question, "yes")? {
+            return Err(Failure::error("apply cancelled; nothing was changed"));
+        }
+    }
+
+    let progress = Progress::new(&ctx.output);
+    let applied = execute::apply(
+        &rt,
+        &desired,
+        &p,
+        &progress,
+        Duration::from_secs(args.timeout),
+    )
+    .await?;
+    print_result(ctx, &desired, &p, &applied)?;
+    Ok(if args.detailed_exitcode && !applied.actions.is_empty() {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    })
+}
+
+fn print_result(
+    ctx: &Context,
+    desired: &Desired,
+    p: &Plan,
+    applied: &Applied,
+) -> Result<(), Failure> {
+    let secrets = display_path(&desired.resolved.wallet.secrets_dir);
+    if ctx.output.json {
+        ctx.output.print_json(&json!({
+            "format_version": crate::plan::document::FORMAT_VERSION,
+            "signer": desired.resolved.signer.name,
+            "changed": !applied.actions.is_empty(),
+            "converged": true,
+            "applied": applied.actions.iter().map(ActionDoc::from).collect::<Vec<_>>(),
+            "secrets_dir": secrets,
+            "bundle": display_path(&desired.bundle.dir),
+        }))?;
+        return Ok(());
+    }
+    if ctx.output.quiet {
+        return Ok(());
+    }
+    if applied.actions.is_empty() {
+        anstream::println!("{}", summary_line(p));
+        return Ok(());
+    }
+    let count = |k: ActionKind| applied.actions.iter().filter(|a| a.kind == k).count();
+    anstream::println!(
+        "\nApply complete: {} added, {} changed, {} replaced, {} destroyed. The signer matches {}.",
+        count(ActionKind::Create),
+        count(ActionKind::Update) + count(ActionKind::Start) + count(ActionKind::Restart),
+        count(ActionKind::Replace),
+        count(ActionKind::Destroy),
+        desired.manifest_name
+    );
+    anstream::println!(
+        "Secrets live in {secrets} (wallet-password.txt, seed.txt; 0600). Back up seed.txt \
+         offline: it is the only way to restore this signer."
+    );
+    anstream::println!(
+        "The watch-only credentials bundle is in {}.",
+        display_path(&desired.bundle.dir)
+    );
+    Ok(())
+}

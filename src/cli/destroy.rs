@@ -1,0 +1,93 @@
+//! `lsm destroy`: stop and remove the signer, keeping its wallet volume and
+//! every secret. `--purge-volume` also removes the volume — only while
+//! seed.txt exists to restore it (else exit 5), and on a terminal only after
+//! the operator types the signer's name.
+
+use crate::apply::confirm::confirm;
+use crate::apply::lock::SignerLock;
+use crate::apply::progress::Progress;
+use crate::cli::plan::show;
+use crate::cli::{Context, common};
+use crate::error::{CmdResult, Failure};
+use crate::exit::Exit;
+use crate::observe;
+use crate::plan::build::destroy_plan;
+use crate::plan::op::Op;
+use crate::runtime::Runtime;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Stop and remove the signer. The wallet volume, secrets_dir (seed.txt, \
+                  wallet-password.txt) and the bundle are kept, so `lsm apply` brings the same \
+                  signer back.",
+    after_help = "Exit codes: 0 done or nothing to do, 1 error, 4 lock held, 5 blocked \
+                  (--purge-volume without seed.txt)."
+)]
+pub struct DestroyArgs {
+    /// Remove without asking. Required when stdin is not a terminal.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Also remove the wallet volume (refused unless seed.txt exists to restore it).
+    #[arg(long)]
+    pub purge_volume: bool,
+    /// Seconds to wait for another lsm that holds this signer's lock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3)]
+    pub lock_timeout: u64,
+}
+
+pub async fn run(args: &DestroyArgs, ctx: &Context) -> CmdResult {
+    let (_loaded, desired) = common::load(ctx)?;
+    let name = desired.resolved.signer.name.clone();
+    let rt = common::docker_runtime(&desired).await?;
+    let _lock = SignerLock::acquire(&name, "lsm destroy", Duration::from_secs(args.lock_timeout))?;
+    let world = observe::observe(rt.observer(), &desired).await?;
+    let p = destroy_plan(rt.observer(), &desired, &world, args.purge_volume);
+    show(&p, ctx)?;
+    if p.blocked() {
+        return Err(Failure::with_exit(
+            Exit::Blocked,
+            "destroy refused: removing the volume would lose a wallet lsm cannot restore",
+        ));
+    }
+    if !p.changed() {
+        return Ok(Exit::Ok);
+    }
+    let tty = std::io::stdin().is_terminal();
+    if args.purge_volume && tty {
+        let q = format!(
+            "This deletes the wallet volume of signer \"{name}\". Type the signer's name to confirm."
+        );
+        if !confirm(&q, &name)? {
+            return Err(Failure::error("destroy cancelled; nothing was removed"));
+        }
+    } else if !args.auto_approve {
+        let q = format!("Do you really want to destroy signer \"{name}\"?");
+        if !confirm(&q, "yes")? {
+            return Err(Failure::error("destroy cancelled; nothing was removed"));
+        }
+    }
+    let progress = Progress::new(&ctx.output);
+    for action in &p.actions {
+        let step = progress.start(action);
+        let result = match &action.op {
+            Op::Runtime(op) => rt.execute(op).await,
+            _ => Ok(()),
+        };
+        step.finish(&result);
+        result?;
+    }
+    if !ctx.output.quiet && !ctx.output.json {
+        anstream::println!(
+            "\nDestroy complete. Kept: {} and the credentials bundle{}.",
+            crate::desired::display_path(&desired.resolved.wallet.secrets_dir),
+            if args.purge_volume {
+                ""
+            } else {
+                ", and the wallet volume"
+            }
+        );
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,82 @@
+//! `lsm plan`: observe the signer and show what apply would change and why.
+//! Read-only by construction: it only ever holds an observer.
+
+use crate::cli::{Context, common, validate};
+use crate::error::{CmdResult, Failure};
+use crate::exit::Exit;
+use crate::observe;
+use crate::plan::Plan;
+use crate::plan::build::plan;
+use crate::plan::document::PlanDocument;
+use crate::plan::render::{RenderOptions, render};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Observe the real Docker or native state and the signer's wallet, and show \
+                  exactly what `lsm apply` would change and why. Changes nothing.",
+    after_help = "Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 error, \
+                  2 changes (with --detailed-exitcode), 5 blocked by a protection.\n\n\
+                  Examples:\n  lsm plan\n  lsm plan --detailed-exitcode -o plan.json\n  \
+                  lsm plan --json | jq .summary"
+)]
+pub struct PlanArgs {
+    /// Exit 2 when there are changes, 0 when there are none, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Save the plan; `lsm apply FILE` applies exactly it, or refuses (exit 3) if stale.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub async fn run(args: &PlanArgs, ctx: &Context) -> CmdResult {
+    let (loaded, desired) = common::load(ctx)?;
+    let observer = common::docker_observer(&desired).await?;
+    let world = observe::observe(&observer, &desired).await?;
+    let p = plan(&observer, &desired, &world);
+    if ctx.output.verbose > 0 && !ctx.output.json {
+        anstream::print!(
+            "Resolved values and their sources:\n{}\n",
+            validate::show(&loaded)
+        );
+    }
+    show(&p, ctx)?;
+    if let Some(out) = &args.out {
+        crate::plan::saved::write(out, &PlanDocument::new(&p))?;
+        if !ctx.output.quiet && !ctx.output.json {
+            anstream::eprintln!(
+                "Saved the plan to {}; apply it with `lsm apply {}`.",
+                out.display(),
+                out.display()
+            );
+        }
+    }
+    Ok(exit_for(&p, args.detailed_exitcode))
+}
+
+/// Prints a plan for humans or as JSON.
+pub fn show(p: &Plan, ctx: &Context) -> Result<(), Failure> {
+    if ctx.output.json {
+        ctx.output.print_json(&PlanDocument::new(p))?;
+    } else if !ctx.output.quiet || p.changed() || p.blocked() {
+        let text = render(
+            p,
+            RenderOptions {
+                verbose: ctx.output.verbose > 0,
+            },
+        );
+        anstream::print!("{text}");
+    }
+    Ok(())
+}
+
+/// 5 when blocked; with --detailed-exitcode 2 for changes, else 0.
+pub fn exit_for(p: &Plan, detailed: bool) -> Exit {
+    if p.blocked() {
+        Exit::Blocked
+    } else if detailed && p.changed() {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    }
+}

@@ -1,0 +1,161 @@
+//! `lsm status`: the signer's health as conditions (ContainerRunning or
+//! ProcessRunning, ConfigInSync, WalletState, SignerRpcReady, BundleInSync),
+//! each with a reason. Read-only; exit 0 when all hold, 2 when any does not.
+
+use crate::cli::{Context, common};
+use crate::error::CmdResult;
+use crate::exit::Exit;
+use crate::lnd::proto::lnrpc::WalletState;
+use crate::observe;
+use crate::plan::build::plan;
+use crate::plan::{Action, Plan};
+use crate::runtime::{Condition, Observation};
+use crate::signer::SignerView;
+use crate::wallet::diff::WalletView;
+use serde_json::json;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Report whether the signer is as declared: each condition with a reason. \
+                  Changes nothing.",
+    after_help = "Exit codes: 0 every condition holds, 1 error, 2 some condition does not hold."
+)]
+pub struct StatusArgs {}
+
+fn first(p: &Plan, f: impl Fn(&Action) -> bool) -> Option<&Action> {
+    p.actions.iter().find(|a| f(a))
+}
+
+/// Conditions derived from the plan and lnd's answers.
+pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) -> Vec<Condition> {
+    let mut out = runtime.conditions();
+    let config = first(p, |a| {
+        let addr = a.address.0.as_str();
+        addr.starts_with("file.")
+            || addr.starts_with("image.")
+            || addr.starts_with("volume.")
+            || (addr.starts_with("container.") || addr.starts_with("process."))
+                && a.kind == crate::plan::ActionKind::Replace
+    });
+    out.push(match config {
+        None => Condition::new(
+            "ConfigInSync",
+            true,
+            "InSync",
+            "the signer runs as signer.toml declares",
+        ),
+        Some(a) => Condition::new(
+            "ConfigInSync",
+            false,
+            "Drift",
+            format!("{}: {}", a.address, a.reason),
+        ),
+    });
+    out.push(match &signer.wallet {
+        WalletView::Unlocked { .. } => Condition::new(
+            "WalletState",
+            true,
+            "Unlocked",
+            "the wallet exists and is unlocked",
+        ),
+        WalletView::Locked => {
+            Condition::new("WalletState", false, "Locked", "the wallet is locked")
+        }
+        WalletView::NonExisting => Condition::new(
+            "WalletState",
+            false,
+            "NonExisting",
+            "the signer has no wallet",
+        ),
+        WalletView::Unreachable { reason, .. } => {
+            Condition::new("WalletState", false, "Unknown", reason.clone())
+        }
+    });
+    out.push(match signer.state {
+        Some(WalletState::ServerActive) => Condition::new(
+            "SignerRpcReady",
+            true,
+            "ServerActive",
+            format!(
+                "lnd {} answers on {}",
+                signer.version.as_deref().unwrap_or("(version unknown)"),
+                signer.addr.as_deref().unwrap_or("?")
+            ),
+        ),
+        Some(s) => Condition::new(
+            "SignerRpcReady",
+            false,
+            "NotReady",
+            format!("lnd is {}", s.as_str_name()),
+        ),
+        None => Condition::new(
+            "SignerRpcReady",
+            false,
+            "Unreachable",
+            "lnd does not answer",
+        ),
+    });
+    let bundle = first(p, |a| {
+        a.address.0.starts_with("bundle.") || a.address.0.starts_with("macaroon.")
+    });
+    out.push(match bundle {
+        None if signer.accounts.is_some() => Condition::new(
+            "BundleInSync",
+            true,
+            "InSync",
+            "the credentials bundle matches the live signer",
+        ),
+        None => Condition::new(
+            "BundleInSync",
+            false,
+            "Unknown",
+            "the bundle cannot be compared while lnd is not active",
+        ),
+        Some(a) => Condition::new(
+            "BundleInSync",
+            false,
+            "Drift",
+            format!("{}: {}", a.address, a.reason),
+        ),
+    });
+    out
+}
+
+pub async fn run(_args: &StatusArgs, ctx: &Context) -> CmdResult {
+    let (_loaded, desired) = common::load(ctx)?;
+    let observer = common::docker_observer(&desired).await?;
+    let world = observe::observe(&observer, &desired).await?;
+    let p = plan(&observer, &desired, &world);
+    let conds = conditions(&world.runtime, &world.signer, &p);
+    let ok = conds.iter().all(|c| c.status) && !p.blocked();
+    if ctx.output.json {
+        ctx.output.print_json(&json!({
+            "signer": desired.resolved.signer.name,
+            "ok": ok,
+            "conditions": conds,
+            "identity_pubkey": world.signer.identity_pubkey,
+            "lnd_version": world.signer.version,
+            "blockers": p.blockers,
+        }))?;
+    } else if !ctx.output.quiet {
+        anstream::println!("Signer \"{}\":", desired.resolved.signer.name);
+        let w = conds.iter().map(|c| c.kind.len()).max().unwrap_or(0);
+        for c in &conds {
+            let (mark, st) = if c.status {
+                ("✓", crate::output::style::CREATE)
+            } else {
+                ("✗", crate::output::style::ERROR)
+            };
+            anstream::println!(
+                "  {st}{mark}{st:#} {:<w$}  {:<12} {}",
+                c.kind,
+                c.reason,
+                c.message
+            );
+        }
+        for b in &p.blockers {
+            anstream::println!("  ! {}: {}", b.address, b.reason);
+        }
+    }
+    Ok(if ok { Exit::Ok } else { Exit::Changes })
+}

@@ -1,0 +1,518 @@
+//! rustc-style diagnostics for problems in files the operator wrote
+//! (signer.toml, versions.env, later saved plans): what is wrong, where
+//! (`file:line:col`, the source line underlined), which key, and how to fix it.
+//!
+//! Everything shown comes from untrusted files, so the renderer neutralises
+//! control and bidi characters (no terminal escape injection, no "trojan
+//! source" lines) and clips very long lines around the problem.
+
+use crate::output::style;
+use anstyle::Style;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// At most this many problems are rendered in full; the summary still counts all.
+pub const MAX_RENDERED: usize = 50;
+/// Source lines wider than this (in characters) are clipped around the span.
+const MAX_LINE_WIDTH: usize = 120;
+/// How much context to keep left of the span in a clipped line.
+const CLIP_LEFT_CONTEXT: usize = 40;
+const TAB_WIDTH: usize = 4;
+
+/// A file's name (as the operator gave it) and its text, with a line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    name: String,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+/// A 1-based position; `column` counts characters, not bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        let text = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Arc::new(SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The location of a byte offset (clamped into the text).
+    pub fn location(&self, offset: usize) -> Location {
+        let offset = floor_char_boundary(&self.text, offset);
+        let line_index = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line_index];
+        Location {
+            line: line_index + 1,
+            column: self.text[start..offset].chars().count() + 1,
+        }
+    }
+
+    /// The byte range of a 1-based line, without its line terminator.
+    fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self.line_starts[line - 1];
+        let mut end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// One problem in one file.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub file: Arc<SourceFile>,
+    /// Byte range in the file; `None` for problems with the file as a whole.
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    /// The dotted key the problem is about, if any.
+    pub key: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(file: &Arc<SourceFile>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: Arc::clone(file),
+            span: None,
+            message: message.into(),
+            key: None,
+            help: None,
+        }
+    }
+
+    pub fn at(mut self, span: Range<usize>) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn location(&self) -> Option<Location> {
+        self.span.as_ref().map(|s| self.file.location(s.start))
+    }
+
+    /// `file:line:col`, or just the file for whole-file problems.
+    pub fn position(&self) -> String {
+        match self.location() {
+            Some(l) => format!("{}:{}:{}", self.file.name, l.line, l.column),
+            None => self.file.name.clone(),
+        }
+    }
+}
+
+/// The machine form of a diagnostic (for `--json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonProblem {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl From<&Diagnostic> for JsonProblem {
+    fn from(d: &Diagnostic) -> Self {
+        let loc = d.location();
+        JsonProblem {
+            file: d.file.name.clone(),
+            line: loc.map(|l| l.line),
+            column: loc.map(|l| l.column),
+            key: d.key.clone(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+        }
+    }
+}
+
+/// Renders every diagnostic, then one summary line per file. `color` adds
+/// ANSI styles (anstream strips them again where colour is off).
+pub fn render(diagnostics: &[Diagnostic], color: bool) -> String {
+    let paint = |s: Style, text: &str| {
+        if color {
+            format!("{s}{text}{s:#}")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    for d in diagnostics.iter().take(MAX_RENDERED) {
+        render_one(&mut out, d, &paint);
+        out.push('\n');
+    }
+    if diagnostics.len() > MAX_RENDERED {
+        let _ = writeln!(
+            out,
+            "... and {} more problems not shown\n",
+            diagnostics.len() - MAX_RENDERED
+        );
+    }
+    let mut files: Vec<(&str, usize)> = Vec::new();
+    for d in diagnostics {
+        match files.iter_mut().find(|(n, _)| *n == d.file.name) {
+            Some((_, count)) => *count += 1,
+            None => files.push((&d.file.name, 1)),
+        }
+    }
+    for (name, count) in files {
+        let noun = if count == 1 { "problem" } else { "problems" };
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(style::BOLD, &format!("{}: {count} {noun}", clean(name)))
+        );
+    }
+    out
+}
+
+fn render_one(out: &mut String, d: &Diagnostic, paint: &dyn Fn(Style, &str) -> String) {
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        paint(style::ERROR, "error"),
+        paint(style::BOLD, &clean(&d.message))
+    );
+    let location = d.location();
+    let gutter = location.map_or(1, |l| l.line.to_string().len());
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(
+        out,
+        "{pad}{} {}",
+        paint(style::ACCENT, "-->"),
+        clean(&d.position())
+    );
+    if let (Some(span), Some(loc)) = (&d.span, location) {
+        let (text, marker_start, marker_len) = snippet(&d.file, loc.line, span);
+        let bar = paint(style::ACCENT, "|");
+        let _ = writeln!(out, "{pad} {bar}");
+        let _ = writeln!(
+            out,
+            "{} {bar} {text}",
+            paint(style::ACCENT, &loc.line.to_string())
+        );
+        let _ = writeln!(
+            out,
+            "{pad} {bar} {}{}",
+            " ".repeat(marker_start),
+            paint(style::ERROR, &"^".repeat(marker_len))
+        );
+    }
+    if let Some(key) = &d.key {
+        let _ = writeln!(
+            out,
+            "{pad} {} key: {}",
+            paint(style::ACCENT, "="),
+            clean(key)
+        );
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(
+            out,
+            "{pad} {} {}: {}",
+            paint(style::ACCENT, "="),
+            paint(style::BOLD, "help"),
+            clean(help)
+        );
+    }
+}
+
+/// The display text of the span's first line, and where (in display
+/// columns) the underline starts and how long it is.
+fn snippet(file: &SourceFile, line: usize, span: &Range<usize>) -> (String, usize, usize) {
+    let range = file.line_range(line);
+    let text = &file.text[range.clone()];
+    let start =
+        floor_char_boundary(&file.text, span.start.clamp(range.start, range.end)) - range.start;
+    let end = floor_char_boundary(&file.text, span.end.clamp(range.start, range.end)) - range.start;
+    // Display cells per character: tabs expand, everything else is one cell.
+    let cells: Vec<(usize, String)> = text
+        .char_indices()
+        .map(|(i, c)| {
+            let shown = match c {
+                '\t' => " ".repeat(TAB_WIDTH),
+                c if is_unsafe_char(c) => '\u{FFFD}'.to_string(),
+                c => c.to_string(),
+            };
+            (i, shown)
+        })
+        .collect();
+    let width = |shown: &String| shown.chars().count();
+    let col_of = |byte: usize| -> usize {
+        cells
+            .iter()
+            .take_while(|(i, _)| *i < byte)
+            .map(|(_, s)| width(s))
+            .sum()
+    };
+    let mut marker_start = col_of(start);
+    let mut marker_len = col_of(end).saturating_sub(marker_start).max(1);
+    let total: usize = cells.iter().map(|(_, s)| width(s)).sum();
+
+    let mut shown = String::new();
+    if total <= MAX_LINE_WIDTH {
+        for (_, s) in &cells {
+            shown.push_str(s);
+        }
+        return (shown, marker_start, marker_len);
+    }
+    // Clip: keep a window that starts a little left of the span.
+    let window_start = marker_start.saturating_sub(CLIP_LEFT_CONTEXT);
+    let window_end = window_start + MAX_LINE_WIDTH;
+    let mut col = 0;
+    if window_start > 0 {
+        shown.push('…');
+    }
+    for (_, s) in &cells {
+        let w = width(s);
+        if col >= window_start && col + w <= window_end {
+            shown.push_str(s);
+        }
+        col += w;
+    }
+    if window_end < total {
+        shown.push('…');
+    }
+    marker_start = marker_start - window_start + usize::from(window_start > 0);
+    marker_len = marker_len.min(window_end.saturating_sub(marker_start).max(1));
+    (shown, marker_start, marker_len)
+}
+
+/// Characters never echoed from an untrusted file: controls (terminal
+/// escapes) and bidi overrides (text that displays differently than it reads).
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Neutralises unsafe characters in a message line (newlines stay) and
+/// shortens absurdly long ones (a key can be as long as the file).
+fn clean(s: &str) -> String {
+    const MAX: usize = 400;
+    let mut out: String = s
+        .chars()
+        .take(MAX)
+        .map(|c| {
+            if c != '\n' && is_unsafe_char(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if s.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Quotes a value from an untrusted file for a message: escaped, and
+/// shortened when long, so a megabyte-long string cannot flood the terminal.
+pub fn quote(s: &str) -> String {
+    const MAX: usize = 60;
+    let escaped: String = s.chars().flat_map(char::escape_debug).collect();
+    if escaped.chars().count() > MAX {
+        let head: String = escaped.chars().take(MAX).collect();
+        format!("\"{head}…\"")
+    } else {
+        format!("\"{escaped}\"")
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough
+/// to be a plausible typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let word_lower = word.to_lowercase();
+    let len = word_lower.chars().count();
+    let limit = (len / 3).max(1);
+    candidates
+        .into_iter()
+        // The distance is at least the length difference: skip the work
+        // (a megabyte-long typo must not cost a quadratic table).
+        .filter(|c| c.chars().count().abs_diff(len) <= limit)
+        .map(|c| (edit_distance(&word_lower, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Edit distance over characters where swapping two neighbours counts as
+/// one edit (optimal string alignment): `nmae` is one typo from `name`.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str, span: Range<usize>) -> String {
+        let f = SourceFile::new("t.toml", text);
+        render(
+            &[Diagnostic::new(&f, "bad")
+                .at(span)
+                .key("a.b")
+                .help("fix it")],
+            false,
+        )
+    }
+
+    #[test]
+    fn renders_location_snippet_key_help_and_summary() {
+        let out = one("a = 1\nname = \"x\"\n", 6..10);
+        assert_eq!(
+            out,
+            "error: bad\n --> t.toml:2:1\n  |\n2 | name = \"x\"\n  | ^^^^\n  = key: a.b\n  = help: fix it\n\nt.toml: 1 problem\n"
+        );
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let f = SourceFile::new("t", "ä = \"é\" # x\nb");
+        assert_eq!(f.location(0), Location { line: 1, column: 1 });
+        // byte 2 is the space after the two-byte 'ä'
+        assert_eq!(f.location(2), Location { line: 1, column: 2 });
+        let b = f.text().find('b').unwrap();
+        assert_eq!(f.location(b), Location { line: 2, column: 1 });
+        // offsets inside a character or past the end are clamped
+        assert_eq!(f.location(1), Location { line: 1, column: 1 });
+        assert_eq!(f.location(999), Location { line: 2, column: 2 });
+    }
+
+    #[test]
+    fn tabs_expand_and_the_underline_follows() {
+        let out = one("\tkey = 1", 1..4);
+        assert!(out.contains("|     key = 1\n"), "{out}");
+        assert!(out.contains("|     ^^^\n"), "{out}");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_never_echoed() {
+        let out = one("a = \"\u{1b}[31mred\u{202e}\"", 0..1);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out:?}"
+        );
+        let f = SourceFile::new("t", "x");
+        let out = render(&[Diagnostic::new(&f, "bad \u{1b}[2J")], false);
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+    }
+
+    #[test]
+    fn long_lines_are_clipped_around_the_span() {
+        let text = format!("k = \"{}BAD{}\"", "x".repeat(500), "y".repeat(500));
+        let at = text.find("BAD").unwrap();
+        let out = one(&text, at..at + 3);
+        let line = out.lines().find(|l| l.starts_with("1 |")).unwrap();
+        assert!(line.chars().count() < MAX_LINE_WIDTH + 10, "{line}");
+        let marker = out.lines().find(|l| l.contains('^')).unwrap();
+        let caret = marker.chars().position(|c| c == '^').unwrap();
+        let line_chars: Vec<char> = line.chars().collect();
+        assert_eq!(
+            line_chars[caret..caret + 3].iter().collect::<String>(),
+            "BAD"
+        );
+    }
+
+    #[test]
+    fn empty_span_at_end_of_file_gets_one_caret() {
+        let out = one("a = ", 4..4);
+        assert!(out.contains("  | ^\n") || out.contains("    ^\n"), "{out}");
+        assert!(out.contains("t.toml:1:5"));
+    }
+
+    #[test]
+    fn summary_counts_per_file_and_caps_rendering() {
+        let f = SourceFile::new("a", "x");
+        let g = SourceFile::new("b", "y");
+        let mut ds: Vec<Diagnostic> = (0..MAX_RENDERED + 5)
+            .map(|_| Diagnostic::new(&f, "p"))
+            .collect();
+        ds.push(Diagnostic::new(&g, "q"));
+        let out = render(&ds, false);
+        assert!(out.contains("... and 6 more problems not shown"));
+        assert!(out.ends_with("a: 55 problems\nb: 1 problem\n"), "{out}");
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(did_you_mean("sigenr", ["signer", "docker"]), Some("signer"));
+        assert_eq!(did_you_mean("netwrk", ["network", "name"]), Some("network"));
+        assert_eq!(did_you_mean("zzzzzz", ["signer"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("nmae", "name"), 1);
+        assert_eq!(did_you_mean("nmae", ["name", "network"]), Some("name"));
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn quote_escapes_and_truncates() {
+        assert_eq!(quote("a\nb"), "\"a\\nb\"");
+        assert!(quote(&"x".repeat(1000)).chars().count() < 70);
+    }
+}

@@ -1,0 +1,40 @@
+//! Every default signer.toml relies on, in one place: resolution fills them
+//! in and the JSON Schema advertises them (`default` annotations), so an
+//! editor's hover text and lsm's behaviour cannot disagree.
+//!
+//! Image and version defaults are not here: they come from versions.env.
+
+use super::enums::{ChainBackend, DebugLevel, MacaroonScope, RestartPolicy, Runtime, Supervisor};
+
+pub const SIGNER_NAME: &str = "litd-signer";
+pub const RUNTIME: Runtime = Runtime::Docker;
+pub const ALIAS: &str = "lsm-signer";
+pub const DEBUG_LEVEL: DebugLevel = DebugLevel::Info;
+pub const CHAIN_BACKEND: ChainBackend = ChainBackend::Nochainbackend;
+
+/// The Docker volume is `<signer.name>` + this suffix.
+pub const VOLUME_SUFFIX: &str = "-data";
+pub const RESTART: RestartPolicy = RestartPolicy::UnlessStopped;
+
+pub const LND_PATH: &str = "lnd";
+pub const LND_DIR: &str = "~/.lnd-signer";
+pub const SUPERVISOR: Supervisor = Supervisor::Process;
+
+pub const RPC_LISTEN: &str = "0.0.0.0:10012";
+/// Always a TLS name besides `<signer.name>`: what a watch-only node in a
+/// shared Docker network (or an /etc/hosts entry) dials.
+pub const TLS_EXTRA_DOMAIN: &str = "signer";
+
+pub const REST_ENABLED: bool = true;
+pub const REST_LISTEN: &str = "127.0.0.1:10013";
+
+pub const SECRETS_DIR: &str = "~/.lnget/signer";
+pub const AUTO_UNLOCK: bool = true;
+
+pub const MACAROON_SCOPE: MacaroonScope = MacaroonScope::SignerOnly;
+/// Not 0: root key 0 is lnd's default key (admin.macaroon) and cannot be
+/// deleted, so a macaroon baked under it could never be revoked.
+pub const ROOT_KEY_ID: u64 = 1;
+
+pub const BUNDLE_PATH: &str = "~/.lnget/signer/credentials-bundle";
+pub const BUNDLE_ARCHIVE: bool = true;

@@ -1,0 +1,439 @@
+//! Resolution: raw manifest + versions.env layers + defaults → [`Resolved`],
+//! recording where each value came from. Every field is resolved even when
+//! another one fails, so all problems are reported together; the result is
+//! built only when every field resolved.
+//!
+//! This module holds the field machinery (defaults, parsing, provenance,
+//! reporting) and the order tables are resolved in; `sections` resolves each
+//! table, `extra_config` the operator's lnd.conf options.
+
+use super::defaults;
+use super::document::Document;
+use super::enums::Runtime;
+use super::fields::{self, FieldError, FieldResult, PathBase};
+use super::problem::{KeyPath, Problem};
+use super::provenance::{Provenance, Source};
+use super::raw;
+use super::resolved::{Resolved, Rest};
+use super::rules;
+use super::versions_env::{VersionKey, Versions, VersionsOrigin};
+
+mod extra_config;
+mod sections;
+
+/// Everything resolution needs besides the raw manifest.
+pub struct Context<'a> {
+    pub doc: &'a Document<'a>,
+    /// Entries the structural check rejected (and pruned): not defaulted,
+    /// and rules depending on them are skipped to avoid follow-on noise.
+    pub poisoned: &'a [KeyPath],
+    /// versions.env layers, lowest precedence first.
+    pub versions: &'a [Versions],
+    pub base: PathBase<'a>,
+}
+
+/// Resolves the manifest. `None` when any problem was found.
+pub fn resolve(
+    raw: &raw::Manifest,
+    cx: &Context<'_>,
+) -> (Option<Resolved>, Provenance, Vec<Problem>) {
+    let mut r = Resolver {
+        cx,
+        problems: Vec::new(),
+        provenance: Provenance::default(),
+    };
+    let resolved = r.manifest(raw);
+    let resolved = if r.problems.is_empty() {
+        resolved
+    } else {
+        None
+    };
+    (resolved, r.provenance, r.problems)
+}
+
+pub(super) struct Resolver<'a> {
+    cx: &'a Context<'a>,
+    pub(super) problems: Vec<Problem>,
+    provenance: Provenance,
+}
+
+fn p(keys: &[&str]) -> KeyPath {
+    KeyPath::of(keys)
+}
+
+impl<'a> Resolver<'a> {
+    /// True when the entry (or a table above it) had a structural problem.
+    pub(super) fn poisoned(&self, path: &KeyPath) -> bool {
+        self.cx.poisoned.iter().any(|bad| path.starts_with(bad))
+    }
+
+    /// Whether the manifest itself contains the key.
+    pub(super) fn written(&self, path: &KeyPath) -> bool {
+        self.cx.doc.contains(path)
+    }
+
+    /// Reports a problem at the key's value (or, for a whole table, its header).
+    pub(super) fn report(
+        &mut self,
+        path: &KeyPath,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let span = self.cx.doc.key_or_value_span(path);
+        self.problems
+            .push(Problem::new(path.clone(), span, message).help(help));
+    }
+
+    /// Reports a problem underlining the key name rather than its value.
+    pub(super) fn report_key(
+        &mut self,
+        path: &KeyPath,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let span = self
+            .cx
+            .doc
+            .key_span(path)
+            .unwrap_or_else(|| self.cx.doc.span(path));
+        self.problems
+            .push(Problem::new(path.clone(), span, message).help(help));
+    }
+
+    fn report_field(&mut self, path: &KeyPath, e: FieldError) {
+        let message = format!("`{path}`: {}", e.reason);
+        self.report(path, message, e.help);
+    }
+
+    fn source(&mut self, path: &KeyPath, written: bool) {
+        let source = match (written, self.cx.doc.location(path)) {
+            (true, Some(l)) => Source::Manifest {
+                line: l.line,
+                column: l.column,
+            },
+            _ => Source::Default,
+        };
+        self.provenance.insert(path.to_string(), source);
+    }
+
+    /// A typed value from the manifest, else the default.
+    fn value<T>(&mut self, path: KeyPath, raw: Option<T>, default: T) -> Option<T> {
+        match raw {
+            Some(v) => {
+                self.source(&path, true);
+                Some(v)
+            }
+            None if self.poisoned(&path) => None,
+            None => {
+                self.source(&path, false);
+                Some(default)
+            }
+        }
+    }
+
+    /// A string from the manifest, else the default text; both go through
+    /// `parse` (so a default path with `~` needs a home directory too).
+    fn parsed<T>(
+        &mut self,
+        path: KeyPath,
+        raw: Option<&str>,
+        default: &str,
+        parse: impl Fn(&str) -> FieldResult<T>,
+    ) -> Option<T> {
+        let (text, written) = match raw {
+            Some(t) => (t, true),
+            None if self.poisoned(&path) => return None,
+            None => (default, false),
+        };
+        match parse(text) {
+            Ok(v) => {
+                self.source(&path, written);
+                Some(v)
+            }
+            Err(mut e) => {
+                if !written {
+                    e.reason = format!(
+                        "the default {} for this key cannot be used: {}",
+                        quote_str(default),
+                        e.reason
+                    );
+                }
+                self.report_field(&path, e);
+                None
+            }
+        }
+    }
+
+    /// An optional string: parsed when written, `Some(None)` when absent.
+    fn optional<T>(
+        &mut self,
+        path: KeyPath,
+        raw: Option<&str>,
+        parse: impl Fn(&str) -> FieldResult<T>,
+    ) -> Option<Option<T>> {
+        match raw {
+            None if self.poisoned(&path) => None,
+            None => {
+                self.source(&path, false);
+                Some(None)
+            }
+            Some(text) => match parse(text) {
+                Ok(v) => {
+                    self.source(&path, true);
+                    Some(Some(v))
+                }
+                Err(e) => {
+                    self.report_field(&path, e);
+                    None
+                }
+            },
+        }
+    }
+
+    /// A list of strings, each parsed and reported at its own element.
+    fn list<T>(
+        &mut self,
+        path: &KeyPath,
+        raw: &[String],
+        parse: impl Fn(&str) -> FieldResult<T>,
+    ) -> Option<Vec<T>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, item) in raw.iter().enumerate() {
+            match parse(item) {
+                Ok(v) => out.push(v),
+                Err(e) => {
+                    self.report_field(&path.index(i), e);
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            self.source(path, true);
+            Some(out)
+        } else {
+            None
+        }
+    }
+
+    /// A required key: structural check already reported it when missing.
+    fn required<T>(&mut self, path: KeyPath, raw: Option<T>) -> Option<T> {
+        match raw {
+            Some(v) => {
+                self.source(&path, true);
+                Some(v)
+            }
+            None => {
+                if !self.poisoned(&path) {
+                    self.report(
+                        &path,
+                        format!("missing required key `{path}`"),
+                        format!("add `{path}` to the manifest"),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn manifest(&mut self, raw: &raw::Manifest) -> Option<Resolved> {
+        let version = self.required(p(&["version"]), raw.version.map(|_| raw::FORMAT_VERSION));
+        let signer = self.signer(raw.signer.as_ref());
+        let runtime = signer
+            .as_ref()
+            .map(|s| s.runtime)
+            .or_else(|| self.runtime_hint(raw));
+        let backend = signer.as_ref().map(|s| s.chain_backend);
+        let network = signer.as_ref().map(|s| s.network);
+
+        let docker = self.docker(raw, runtime, signer.as_ref().map(|s| s.name.as_str()));
+        let native = self.native(raw, runtime);
+        let neutrino = self.neutrino(raw, backend, network);
+        let bitcoind = self.bitcoind(raw, backend);
+        let rpc_listen = self.parsed(
+            p(&["rpc", "listen"]),
+            raw.rpc.as_ref().and_then(|r| r.listen.as_deref()),
+            defaults::RPC_LISTEN,
+            fields::bind,
+        );
+        let rpc = self.rpc(
+            raw.rpc.as_ref(),
+            signer.as_ref().map(|s| s.name.as_str()),
+            rpc_listen,
+        );
+        let rest = self.rest(raw.rest.as_ref());
+        let base = self.cx.base.clone();
+        let secrets_dir = self.parsed(
+            p(&["wallet", "secrets_dir"]),
+            raw.wallet.as_ref().and_then(|w| w.secrets_dir.as_deref()),
+            defaults::SECRETS_DIR,
+            |s| fields::path(s, &base),
+        );
+        let wallet = self.wallet(raw.wallet.as_ref(), secrets_dir.clone());
+        let macaroon = self.macaroon(raw.macaroon.as_ref());
+        let bundle = self.bundle(raw.bundle.as_ref());
+
+        if let (
+            Some(rpc_listen),
+            Some(Rest {
+                listen: Some(rest_listen),
+                ..
+            }),
+        ) = (rpc_listen, &rest)
+        {
+            rules::binds_do_not_clash(self, rpc_listen, *rest_listen);
+        }
+        if let Some(bundle) = &bundle {
+            let lnd_dir = native
+                .as_ref()
+                .and_then(|n| n.as_ref())
+                .map(|n| n.lnd_dir.as_path());
+            rules::bundle_never_holds_secrets(self, bundle, secrets_dir.as_deref(), lnd_dir);
+        }
+
+        Some(Resolved {
+            version: version?,
+            signer: signer?,
+            neutrino: neutrino?,
+            bitcoind: bitcoind?,
+            docker: docker?,
+            native: native?,
+            rpc: rpc?,
+            rest: rest?,
+            wallet: wallet?,
+            macaroon: macaroon?,
+            bundle: bundle?,
+        })
+    }
+
+    /// The runtime when `[signer]` as a whole failed but its runtime key is
+    /// fine, so the runtime tables are still checked.
+    fn runtime_hint(&self, raw: &raw::Manifest) -> Option<Runtime> {
+        let path = p(&["signer", "runtime"]);
+        if self.poisoned(&path) {
+            return None;
+        }
+        Some(
+            raw.signer
+                .as_ref()
+                .and_then(|s| s.runtime)
+                .unwrap_or(defaults::RUNTIME),
+        )
+    }
+    /// Provenance under one key for a value written at another path (a
+    /// flattened extra_config key written as a nested table).
+    fn source_at(&mut self, shown: &KeyPath, written_at: &KeyPath) {
+        let source = match self.cx.doc.location(written_at) {
+            Some(l) => Source::Manifest {
+                line: l.line,
+                column: l.column,
+            },
+            None => Source::Default,
+        };
+        self.provenance.insert(shown.to_string(), source);
+    }
+
+    /// Gates a runtime or backend table on its selector: `Some(true)` when
+    /// selected (resolve it), `Some(false)` when not (absent), `None` when
+    /// the selector is unknown or the table is set but not selected
+    /// (reported here).
+    fn section(
+        &mut self,
+        table: &str,
+        present: bool,
+        selected: Option<bool>,
+        selector: &str,
+        value: &str,
+    ) -> Option<bool> {
+        let selected = selected?;
+        if present && !selected {
+            self.report_key(
+                &p(&[table]),
+                format!("[{table}] is set but {selector} is not \"{value}\""),
+                format!("remove the [{table}] table, or set {selector} = \"{value}\""),
+            );
+            return None;
+        }
+        Some(selected)
+    }
+    /// A value the manifest may set, else the highest versions.env layer.
+    fn versioned(
+        &mut self,
+        path: KeyPath,
+        raw: Option<&str>,
+        key: VersionKey,
+        parse: fn(&str) -> FieldResult<String>,
+    ) -> Option<String> {
+        if let Some(text) = raw {
+            return match parse(text) {
+                Ok(v) => {
+                    self.source(&path, true);
+                    Some(v)
+                }
+                Err(e) => {
+                    self.report_field(&path, e);
+                    None
+                }
+            };
+        }
+        if self.poisoned(&path) {
+            return None;
+        }
+        let found = self
+            .cx
+            .versions
+            .iter()
+            .rev()
+            .find_map(|layer| layer.get(key).map(|v| (layer, v)));
+        match found {
+            Some((layer, v)) => {
+                let source = match &layer.origin {
+                    VersionsOrigin::Embedded => Source::EmbeddedVersions,
+                    VersionsOrigin::File(file) => Source::VersionsFile {
+                        path: file.clone(),
+                        line: v.line,
+                    },
+                };
+                self.provenance.insert(path.to_string(), source);
+                Some(v.value.clone())
+            }
+            None => {
+                self.report(
+                    &path,
+                    format!(
+                        "`{path}` is not set and no versions.env defines {}",
+                        key.name()
+                    ),
+                    format!(
+                        "set `{path}` in the manifest, or {}=... in a versions.env beside it",
+                        key.name()
+                    ),
+                );
+                None
+            }
+        }
+    }
+    /// Refuses a list that names the same thing twice (reported at the repeat).
+    fn unique<T: PartialEq + std::fmt::Display>(
+        &mut self,
+        path: &KeyPath,
+        items: Vec<T>,
+    ) -> Option<Vec<T>> {
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            if let Some(first) = items[..i].iter().position(|x| x == item) {
+                self.report(
+                    &path.index(i),
+                    format!("`{path}` lists {item} twice"),
+                    format!("remove the repeat (first at position {})", first + 1),
+                );
+                ok = false;
+            }
+        }
+        ok.then_some(items)
+    }
+}
+
+fn quote_str(s: &str) -> String {
+    crate::diagnostic::quote(s)
+}

@@ -1,0 +1,76 @@
+//! Observing the whole signer: the runtime's objects, lnd's own state, the
+//! secret files and the bundle. The runtime and the host files are read at
+//! the same time; lnd is asked once the runtime says how to reach it.
+//!
+//! Everything here is read-only; the digest of a world is what a saved plan
+//! is checked against.
+
+use crate::bundle::{BundleLayout, ObservedBundle};
+use crate::desired::Desired;
+use crate::error::Failure;
+use crate::runtime::{Observation, Observer};
+use crate::signer::{self, SignerView};
+use crate::wallet::diff::SecretsView;
+use serde_json::json;
+
+/// Everything observed about one signer.
+pub struct World<O> {
+    pub runtime: O,
+    pub signer: SignerView,
+    pub secrets: SecretsView,
+    pub bundle: ObservedBundle,
+}
+
+/// Observes the signer.
+pub async fn observe<Ob: Observer>(
+    observer: &Ob,
+    desired: &Desired,
+) -> Result<World<Ob::Observation>, Failure> {
+    let layout = BundleLayout::new(&desired.bundle.dir, desired.bundle.archive.is_some())
+        .map_err(Failure::from)?;
+    let host = async {
+        let secrets = desired.wallet_files.observe();
+        let bundle = crate::bundle::observe(&layout).map_err(Failure::from);
+        (secrets, bundle)
+    };
+    let (runtime, (secrets, bundle)) = tokio::join!(observer.observe(), host);
+    let runtime = runtime?;
+    let bundle = bundle?;
+    let signer = signer::observe(runtime.access(), runtime.wallet_exists()).await;
+    Ok(World {
+        runtime,
+        signer,
+        secrets,
+        bundle,
+    })
+}
+
+impl<O: Observation> World<O> {
+    /// sha256 over a canonical rendering of everything a plan depends on.
+    /// Secrets enter only as presence, modes and hashes.
+    pub fn digest(&self) -> String {
+        let doc = json!({
+            "runtime": self.runtime.digest_input(),
+            "signer": self.signer.digest_input(),
+            "secrets": self.secrets,
+            "bundle": bundle_digest(&self.bundle),
+        });
+        crate::secrets::sha256_hex(doc.to_string().as_bytes())
+    }
+}
+
+/// The bundle as hashes and modes (its files hold the macaroon).
+fn bundle_digest(b: &ObservedBundle) -> serde_json::Value {
+    let files: Vec<_> = b
+        .files
+        .iter()
+        .map(|(n, f)| json!([n, crate::secrets::sha256_hex(&f.bytes), f.mode]))
+        .collect();
+    json!({
+        "dir_mode": b.dir_mode,
+        "files": files,
+        "archive": b.archive.as_ref().map(|f| (crate::secrets::sha256_hex(&f.bytes), f.mode)),
+        "leftovers": [&b.temp_leftovers, &b.archive_temp_leftovers],
+        "unmanaged": b.unmanaged,
+    })
+}

@@ -1,0 +1,129 @@
+//! Diff → plan. Each resource decides its own actions (the runtime, the
+//! wallet, the macaroon scope, the bundle); this module only orders them
+//! along the dependency chain and collects blockers and notes:
+//!
+//! secrets → image → volume → container → lnd.conf → password copy →
+//! start → wallet → macaroon bake → bundle export → old root keys revoked →
+//! stale bundle files removed.
+//!
+//! Revocation comes after the new bundle is written, so the watch-only node
+//! is never left without a working macaroon on disk.
+
+use crate::desired::Desired;
+use crate::observe::World;
+use crate::plan::op::{BundleOp, MacaroonOp, Op, WalletOp};
+use crate::plan::{Action, Plan};
+use crate::runtime::{HostPassword, Observation, Observer};
+use crate::wallet::diff::FileView;
+
+/// Whether an action belongs to the signer phase (needs lnd running).
+pub fn is_signer_level(a: &Action) -> bool {
+    match &a.op {
+        Op::Runtime(_) => false,
+        Op::Wallet(WalletOp::GeneratePassword | WalletOp::FixPermissions) => false,
+        Op::Wallet(_) | Op::Macaroon(_) | Op::Bundle(_) => true,
+    }
+}
+
+/// The plan that converges the signer.
+pub fn plan<Ob: Observer>(
+    observer: &Ob,
+    desired: &Desired,
+    world: &World<Ob::Observation>,
+) -> Plan {
+    let wallet = crate::wallet::diff::diff(&desired.wallet, &world.secrets, &world.signer.wallet);
+    let password = if matches!(world.secrets.password, FileView::Present { .. }) {
+        HostPassword::Present
+    } else if wallet
+        .actions
+        .iter()
+        .any(|a| a.op == Op::Wallet(WalletOp::GeneratePassword))
+    {
+        HostPassword::Planned
+    } else {
+        HostPassword::Missing
+    };
+    let runtime = observer.diff(&world.runtime, password);
+    let scope = crate::scope::diff(
+        &desired.scope,
+        &world.bundle.macaroon_files(),
+        world.signer.root_key_ids.as_deref(),
+    );
+    let bake_planned = scope
+        .bake
+        .iter()
+        .any(|a| a.op == Op::Macaroon(MacaroonOp::Bake));
+    let bundle = crate::bundle::plan::diff_for(desired, &world.signer, &world.bundle, bake_planned);
+
+    let (secret_actions, wallet_actions): (Vec<Action>, Vec<Action>) = wallet
+        .actions
+        .into_iter()
+        .partition(|a| !is_signer_level(a));
+    let (bundle_export, bundle_remove): (Vec<Action>, Vec<Action>) = bundle
+        .actions
+        .into_iter()
+        .partition(|a| !matches!(a.op, Op::Bundle(BundleOp::RemoveStale { .. })));
+
+    let mut actions = secret_actions;
+    actions.extend(runtime.actions);
+    actions.extend(wallet_actions);
+    actions.extend(scope.bake);
+    actions.extend(bundle_export);
+    actions.extend(scope.revoke);
+    actions.extend(bundle_remove);
+
+    let mut blockers = wallet.blockers;
+    blockers.extend(runtime.blockers);
+
+    let mut notes = runtime.notes;
+    notes.extend(wallet.notes);
+    notes.extend(scope.notes);
+    notes.extend(bundle.notes);
+    notes.extend(world.signer.limits.iter().cloned());
+
+    Plan {
+        subject: observer.subject(),
+        manifest_hash: desired.manifest_hash.clone(),
+        observed_digest: world.digest(),
+        actions,
+        blockers,
+        notes,
+    }
+}
+
+/// The plan that removes the signer (`lsm destroy`). The wallet's data goes
+/// only with `purge`, and only while seed.txt exists to restore it.
+pub fn destroy_plan<Ob: Observer>(
+    observer: &Ob,
+    desired: &Desired,
+    world: &World<Ob::Observation>,
+    purge: bool,
+) -> Plan {
+    let runtime = observer.destroy_diff(&world.runtime, purge);
+    let mut blockers = runtime.blockers;
+    if purge && !matches!(world.secrets.seed, FileView::Present { .. }) {
+        blockers.push(crate::plan::Blocker {
+            address: crate::plan::Address::new("volume", "data"),
+            reason: format!(
+                "--purge-volume would delete the wallet, and {}/seed.txt does not exist to restore it",
+                desired.wallet.secrets_dir_display
+            ),
+            fix: "put the seed back into seed.txt (or keep the volume); lsm only deletes a wallet \
+                  it can restore"
+                .into(),
+        });
+    }
+    Plan {
+        subject: observer.subject(),
+        manifest_hash: desired.manifest_hash.clone(),
+        observed_digest: world.digest(),
+        actions: runtime.actions,
+        blockers,
+        notes: runtime.notes,
+    }
+}
+
+/// Whether the runtime's observation shows a signer that should answer.
+pub fn signer_expected<O: Observation>(o: &O) -> bool {
+    o.access().is_ok()
+}

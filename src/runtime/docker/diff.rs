@@ -1,0 +1,396 @@
+//! The Docker runtime's plan: image → volume → container → lnd.conf →
+//! password copy → start/restart, each with the reason an operator needs.
+//!
+//! The container is compared field by field with the desired spec so each
+//! replacement names what forces it ("rpc port 10012 → 10022"); the spec-hash
+//! label then catches what fields cannot show — the content of lnd.conf the
+//! container was created for.
+
+use super::observation::{DockerObservation, PasswordCopy};
+use super::target::{DockerTarget, LND_DIR, REST_PORT, RPC_PORT};
+use crate::docker::{ContainerStatus, ObservedContainer, PortBinding, VolumeFile};
+use crate::plan::op::{Op, RuntimeOp};
+use crate::plan::{Action, ActionKind, Address, Detail};
+use crate::runtime::{HostPassword, RuntimeDiff};
+
+fn addr(kind: &str, name: &str) -> Address {
+    Address::new(kind, name)
+}
+
+fn port_name(container_port: u16) -> &'static str {
+    match container_port {
+        RPC_PORT => "rpc",
+        REST_PORT => "rest",
+        _ => "port",
+    }
+}
+
+fn binding(ports: &[PortBinding], container_port: u16) -> Option<PortBinding> {
+    ports
+        .iter()
+        .find(|p| p.container_port == container_port)
+        .copied()
+}
+
+fn show(b: Option<PortBinding>) -> String {
+    match b {
+        Some(b) if b.host_ip.is_ipv6() => format!("[{}]:{}", b.host_ip, b.host_port),
+        Some(b) => format!("{}:{}", b.host_ip, b.host_port),
+        None => "not published".into(),
+    }
+}
+
+/// What differs between the running container and the desired spec:
+/// (replace path, human reason, from, to).
+fn spec_changes(t: &DockerTarget, c: &ObservedContainer) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let spec = &t.spec;
+    if c.image != spec.image {
+        out.push((
+            "image".to_string(),
+            format!("image {} → {} forces replacement", c.image, spec.image),
+        ));
+    }
+    for port in [RPC_PORT, REST_PORT] {
+        let want = binding(&spec.ports, port);
+        let have = binding(&c.ports, port);
+        if want != have {
+            let name = port_name(port);
+            let reason = match (have, want) {
+                (Some(h), Some(w)) if h.host_ip == w.host_ip => format!(
+                    "{name} port {} → {} forces replacement",
+                    h.host_port, w.host_port
+                ),
+                (h, w) => format!(
+                    "{name} address {} → {} forces replacement",
+                    show(h),
+                    show(w)
+                ),
+            };
+            out.push((format!("ports.{name}"), reason));
+        }
+    }
+    if c.ports
+        .iter()
+        .any(|p| ![RPC_PORT, REST_PORT].contains(&p.container_port))
+        || !c.other_ports.is_empty()
+    {
+        out.push((
+            "ports".to_string(),
+            "the container publishes ports lsm did not declare".to_string(),
+        ));
+    }
+    if c.args != spec.args {
+        out.push((
+            "args".to_string(),
+            format!(
+                "lnd arguments [{}] → [{}] force replacement",
+                c.args.join(" "),
+                spec.args.join(" ")
+            ),
+        ));
+    }
+    if c.restart != spec.restart {
+        out.push((
+            "restart".to_string(),
+            format!(
+                "restart policy {} → {} forces replacement",
+                c.restart, spec.restart
+            ),
+        ));
+    }
+    if c.user_network() != spec.network.as_deref() {
+        out.push((
+            "network".to_string(),
+            format!(
+                "network {} → {} forces replacement",
+                c.user_network().unwrap_or("default"),
+                spec.network.as_deref().unwrap_or("default")
+            ),
+        ));
+    }
+    if c.volume_at(LND_DIR) != Some(spec.volume.name.as_str()) {
+        out.push((
+            "volume".to_string(),
+            format!(
+                "volume at {LND_DIR} {} → {} forces replacement",
+                c.volume_at(LND_DIR).unwrap_or("none"),
+                spec.volume.name
+            ),
+        ));
+    }
+    if out.is_empty() && c.spec_hash.as_deref() != Some(t.spec_hash.as_str()) {
+        out.push((
+            "lnd.conf".to_string(),
+            match &c.spec_hash {
+                Some(_) => {
+                    "lnd.conf in signer.toml changed; the container is recreated for it".to_string()
+                }
+                None => "the container carries no spec hash; it is recreated from signer.toml"
+                    .to_string(),
+            },
+        ));
+    }
+    out
+}
+
+/// The Docker runtime's actions.
+pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> RuntimeDiff {
+    let mut d = RuntimeDiff::default();
+
+    // Image.
+    match &o.image {
+        None => d.actions.push(Action::new(
+            addr("image", "lnd"),
+            ActionKind::Create,
+            format!("pull {} (not on the engine)", t.reference),
+            Op::Runtime(RuntimeOp::PullImage),
+        )),
+        Some(img) => {
+            if let Some(digest) = &t.digest
+                && !img.has_digest(digest)
+            {
+                d.actions.push(Action::new(
+                    addr("image", "lnd"),
+                    ActionKind::Update,
+                    format!(
+                        "pull {}: the local image does not carry the pinned digest",
+                        t.reference
+                    ),
+                    Op::Runtime(RuntimeOp::PullImage),
+                ));
+            }
+        }
+    }
+
+    // Volume.
+    match &o.volume {
+        None => d.actions.push(Action::new(
+            addr("volume", "data"),
+            ActionKind::Create,
+            format!("create volume {} for lnd's data and wallet", t.volume),
+            Op::Runtime(RuntimeOp::CreateVolume),
+        )),
+        Some(v) if !v.managed() => d.notes.push(format!(
+            "volume {} was not created by lsm; it is used as is (it may hold an existing wallet)",
+            t.volume
+        )),
+        Some(_) => {}
+    }
+
+    // Container.
+    let mut new_container = false;
+    match &o.container {
+        None => {
+            new_container = true;
+            d.actions.push(
+                Action::new(
+                    addr("container", "signer"),
+                    ActionKind::Create,
+                    format!("create container {} from {}", t.signer, t.reference),
+                    Op::Runtime(RuntimeOp::CreateSigner),
+                )
+                .detail(Detail::Note {
+                    text: format!(
+                        "publishes {}",
+                        t.spec
+                            .ports
+                            .iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }),
+            );
+        }
+        Some(c) => {
+            let changes = spec_changes(t, c);
+            if !changes.is_empty() {
+                new_container = true;
+                let mut a = Action::new(
+                    addr("container", "signer"),
+                    ActionKind::Replace,
+                    changes
+                        .iter()
+                        .map(|(_, r)| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    Op::Runtime(RuntimeOp::ReplaceSigner),
+                )
+                .disruptive()
+                .note(format!("volume {} and the wallet in it are kept", t.volume));
+                for (path, _) in &changes {
+                    a = a.replace_path(path.clone());
+                }
+                d.actions.push(a);
+            }
+        }
+    }
+
+    // lnd.conf in the volume. With no container it cannot be read, so it is
+    // written (a fresh container needs it anyway).
+    let conf_ok = matches!(&o.conf, VolumeFile::Present(b) if b.as_slice() == t.conf.as_bytes());
+    let mut conf_written = false;
+    if !conf_ok {
+        let (old, reason, drift) = match &o.conf {
+            VolumeFile::Present(b) => {
+                let old = crate::desired::lnd_conf::redact(&String::from_utf8_lossy(b));
+                // Same spec hash on the container: the file was edited in place.
+                let edited = o
+                    .container
+                    .as_ref()
+                    .is_some_and(|c| c.spec_hash.as_deref() == Some(t.spec_hash.as_str()));
+                if edited {
+                    (
+                        Some(old),
+                        "lnd.conf in the volume was edited outside lsm",
+                        true,
+                    )
+                } else {
+                    (Some(old), "lnd.conf differs from signer.toml", false)
+                }
+            }
+            VolumeFile::Absent => (None, "lnd.conf is not in the volume yet", false),
+            VolumeFile::Unknown => (None, "write lnd.conf into the volume", false),
+        };
+        let mut a = Action::new(
+            addr("file", "lnd_conf"),
+            if old.is_some() {
+                ActionKind::Update
+            } else {
+                ActionKind::Create
+            },
+            reason,
+            Op::Runtime(RuntimeOp::WriteConfig),
+        )
+        .detail(Detail::FileDiff {
+            path: "lnd.conf".into(),
+            old,
+            new: t.conf_display.clone(),
+        });
+        a.drift = drift;
+        d.actions.push(a);
+        conf_written = true;
+    }
+
+    // The password copy lnd's auto-unlock reads.
+    if t.auto_unlock && password != HostPassword::Missing {
+        let reason = match (o.password, password) {
+            (_, HostPassword::Planned) => {
+                Some(("copy the new wallet password into the volume", false))
+            }
+            (PasswordCopy::Matches, _) => None,
+            (PasswordCopy::Differs, _) => Some((
+                "the wallet password copy in the volume differs from wallet-password.txt",
+                true,
+            )),
+            (PasswordCopy::Absent | PasswordCopy::Unknown, _) => Some((
+                "copy wallet-password.txt into the volume for wallet-unlock-password-file",
+                false,
+            )),
+            (PasswordCopy::NotNeeded, _) => None,
+        };
+        if let Some((reason, drift)) = reason {
+            let mut a = Action::new(
+                addr("file", "wallet_password"),
+                if o.password == PasswordCopy::Differs {
+                    ActionKind::Update
+                } else {
+                    ActionKind::Create
+                },
+                reason,
+                Op::Runtime(RuntimeOp::WritePasswordFile),
+            )
+            .note("0600 inside the volume; its content is never shown");
+            a.drift = drift;
+            d.actions.push(a);
+        }
+    }
+
+    // Start or restart.
+    let container = addr("container", "signer");
+    if new_container {
+        d.actions.push(Action::new(
+            container,
+            ActionKind::Start,
+            "start the new container",
+            Op::Runtime(RuntimeOp::StartSigner),
+        ));
+    } else if let Some(c) = &o.container {
+        if !c.is_running() {
+            let (reason, drift) = match c.state.status {
+                ContainerStatus::Exited => (
+                    format!(
+                        "container was stopped outside lsm (exit code {})",
+                        c.state.exit_code.unwrap_or(0)
+                    ),
+                    true,
+                ),
+                ContainerStatus::Created => {
+                    ("container was created but never started".into(), false)
+                }
+                ContainerStatus::Paused => ("container was paused outside lsm".into(), true),
+                other => (format!("container is {other}"), true),
+            };
+            let mut a = Action::new(
+                container,
+                ActionKind::Start,
+                reason,
+                Op::Runtime(RuntimeOp::StartSigner),
+            );
+            a.drift = drift;
+            d.actions.push(a);
+        } else if conf_written {
+            d.actions.push(
+                Action::new(
+                    container,
+                    ActionKind::Restart,
+                    "restart so lnd reads the new lnd.conf",
+                    Op::Runtime(RuntimeOp::RestartSigner),
+                )
+                .disruptive(),
+            );
+        }
+    }
+    if !t.auto_unlock && !matches!(o.password, PasswordCopy::NotNeeded) {
+        d.notes
+            .push("auto_unlock is off; lsm unlocks the wallet over gRPC".into());
+    }
+    d
+}
+
+/// `lsm destroy`: remove the container (and the volume with `purge`).
+pub fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> RuntimeDiff {
+    let mut d = RuntimeDiff::default();
+    if o.container.is_some() {
+        d.actions.push(
+            Action::new(
+                addr("container", "signer"),
+                ActionKind::Destroy,
+                format!("remove container {}", t.signer),
+                Op::Runtime(RuntimeOp::RemoveSigner),
+            )
+            .disruptive(),
+        );
+    }
+    match (&o.volume, purge) {
+        (Some(_), true) => d.actions.push(
+            Action::new(
+                addr("volume", "data"),
+                ActionKind::Destroy,
+                format!(
+                    "remove volume {} with lnd's wallet (the seed in seed.txt can restore it)",
+                    t.volume
+                ),
+                Op::Runtime(RuntimeOp::RemoveVolume),
+            )
+            .disruptive(),
+        ),
+        (Some(_), false) => d.notes.push(format!(
+            "volume {} (lnd's wallet) and every secret are kept; --purge-volume removes the volume",
+            t.volume
+        )),
+        (None, _) => {}
+    }
+    d
+}

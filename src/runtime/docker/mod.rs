@@ -1,0 +1,314 @@
+//! The Docker runtime: lnd in a container with a named volume.
+//!
+//! [`DockerObserver`] holds only a [`DockerReader`]; [`DockerRuntime`] holds
+//! a [`DockerWriter`]. `plan` gets the former and so cannot mutate anything.
+
+pub mod diff;
+pub mod observation;
+pub mod target;
+
+use crate::docker::{DockerReader, DockerWriter, UploadFile};
+use crate::error::Failure;
+use crate::plan::Subject;
+use crate::plan::op::RuntimeOp;
+use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
+use observation::{DockerObservation, dial_address};
+use std::time::Duration;
+use target::{CONF_PATH, DockerTarget, PASSWORD_PATH, TLS_CERT_PATH};
+
+/// How long lsm gives lnd to stop before the engine kills it.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a started container may take to report `running`.
+const RUNNING_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Read-only view of the signer's Docker objects.
+pub struct DockerObserver {
+    reader: DockerReader,
+    target: DockerTarget,
+    manifest_name: String,
+    network: String,
+}
+
+impl DockerObserver {
+    /// Connects read-only to the engine named by the manifest or DOCKER_HOST.
+    pub async fn connect(
+        target: DockerTarget,
+        manifest_name: &str,
+        network: &str,
+    ) -> Result<DockerObserver, Failure> {
+        let reader = DockerReader::connect(target.host.as_deref())
+            .await
+            .map_err(Failure::from)?;
+        Ok(DockerObserver::with_reader(
+            reader,
+            target,
+            manifest_name,
+            network,
+        ))
+    }
+
+    fn with_reader(
+        reader: DockerReader,
+        target: DockerTarget,
+        manifest_name: &str,
+        network: &str,
+    ) -> DockerObserver {
+        DockerObserver {
+            reader,
+            target,
+            manifest_name: manifest_name.to_string(),
+            network: network.to_string(),
+        }
+    }
+
+    pub fn target(&self) -> &DockerTarget {
+        &self.target
+    }
+
+    pub fn reader(&self) -> &DockerReader {
+        &self.reader
+    }
+}
+
+impl Observer for DockerObserver {
+    type Observation = DockerObservation;
+
+    fn subject(&self) -> Subject {
+        Subject {
+            signer: self.target.signer.clone(),
+            runtime: "docker".into(),
+            network: self.network.clone(),
+            target: self.target.reference.clone(),
+            manifest_name: self.manifest_name.clone(),
+        }
+    }
+
+    async fn observe(&self) -> Result<DockerObservation, Failure> {
+        let t = &self.target;
+        let mac = t.admin_macaroon_path();
+        let mut files = vec![CONF_PATH, TLS_CERT_PATH, mac.as_str()];
+        if t.auto_unlock {
+            files.push(PASSWORD_PATH);
+        }
+        let host_password = async {
+            if t.auto_unlock {
+                crate::secrets::read(&t.password_host_path)
+            } else {
+                Ok(None)
+            }
+        };
+        let (observed, host_password) = tokio::join!(
+            self.reader
+                .observe_all(&t.signer, &t.volume, &t.reference, &files),
+            host_password
+        );
+        let observed = observed.map_err(Failure::from)?;
+        let host_password = host_password?;
+        if let Some(c) = &observed.container
+            && (!c.managed || c.signer.as_deref() != Some(t.signer.as_str()))
+        {
+            let owner = match (&c.managed, &c.signer) {
+                (true, Some(other)) => format!("lsm's signer \"{other}\""),
+                _ => "something other than lsm".to_string(),
+            };
+            return Err(Failure::error(format!(
+                "a container named \"{}\" already exists and belongs to {owner}; lsm will not touch it",
+                t.signer
+            ))
+            .hint("rename or remove that container yourself, or choose another [signer] name"));
+        }
+        // Dial what the container publishes now, not what the manifest asks.
+        let bind = observed
+            .container
+            .as_ref()
+            .and_then(|c| {
+                c.ports
+                    .iter()
+                    .find(|p| p.container_port == target::RPC_PORT)
+            })
+            .map(|p| std::net::SocketAddr::new(p.host_ip, p.host_port))
+            .unwrap_or(t.rpc_bind);
+        let dial = dial_address(bind, &self.reader.endpoint().transport);
+        Ok(DockerObservation::from_observed(
+            self.reader.endpoint().url.clone(),
+            dial,
+            t,
+            observed,
+            host_password.as_deref().map(|p| p.as_slice()),
+        ))
+    }
+
+    fn diff(&self, observed: &DockerObservation, password: HostPassword) -> RuntimeDiff {
+        diff::diff(&self.target, observed, password)
+    }
+
+    fn destroy_diff(&self, observed: &DockerObservation, purge: bool) -> RuntimeDiff {
+        diff::destroy_diff(&self.target, observed, purge)
+    }
+}
+
+/// The Docker runtime that can change things; only apply and destroy make one.
+pub struct DockerRuntime {
+    writer: DockerWriter,
+    observer: DockerObserver,
+}
+
+impl DockerRuntime {
+    pub async fn connect(
+        target: DockerTarget,
+        manifest_name: &str,
+        network: &str,
+    ) -> Result<DockerRuntime, Failure> {
+        let writer = DockerWriter::connect(target.host.as_deref())
+            .await
+            .map_err(Failure::from)?;
+        let observer =
+            DockerObserver::with_reader(writer.reader().clone(), target, manifest_name, network);
+        Ok(DockerRuntime { writer, observer })
+    }
+
+    fn target(&self) -> &DockerTarget {
+        &self.observer.target
+    }
+
+    async fn wait_running(&self) -> Result<(), Failure> {
+        match self
+            .writer
+            .wait_until_running(&self.target().signer, RUNNING_DEADLINE)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let logs = self.recent_logs(20).await;
+                let mut f = Failure::from(e);
+                if !logs.is_empty() {
+                    f.message
+                        .push_str(&format!("\nlast lnd log lines:\n  {}", logs.join("\n  ")));
+                }
+                Err(f)
+            }
+        }
+    }
+}
+
+impl Runtime for DockerRuntime {
+    type Observer = DockerObserver;
+
+    fn observer(&self) -> &DockerObserver {
+        &self.observer
+    }
+
+    async fn execute(&self, op: &RuntimeOp) -> Result<(), Failure> {
+        let t = self.target().clone();
+        let w = &self.writer;
+        match op {
+            RuntimeOp::PullImage => {
+                let image = t.reference.clone();
+                let mut last = String::new();
+                w.pull_image(&image, t.digest.as_deref(), |p| {
+                    let line = format!("{p:?}");
+                    if line != last {
+                        tracing::info!("pull {image}: {line}");
+                        last = line;
+                    }
+                })
+                .await
+                .map_err(Failure::from)?;
+            }
+            RuntimeOp::CreateVolume => {
+                w.ensure_volume(&t.volume, &t.volume_labels)
+                    .await
+                    .map_err(Failure::from)?;
+            }
+            RuntimeOp::CreateSigner => {
+                w.create_container(&t.spec).await.map_err(Failure::from)?;
+            }
+            RuntimeOp::ReplaceSigner => {
+                w.stop(&t.signer, STOP_TIMEOUT)
+                    .await
+                    .map_err(Failure::from)?;
+                w.remove_container(&t.signer, true)
+                    .await
+                    .map_err(Failure::from)?;
+                w.create_container(&t.spec).await.map_err(Failure::from)?;
+            }
+            RuntimeOp::WriteConfig => {
+                w.upload_files(
+                    &t.signer,
+                    &[UploadFile {
+                        path: CONF_PATH,
+                        content: t.conf.as_bytes(),
+                        mode: 0o600,
+                    }],
+                )
+                .await
+                .map_err(Failure::from)?;
+            }
+            RuntimeOp::WritePasswordFile => {
+                let password = crate::secrets::read(&t.password_host_path)?.ok_or_else(|| {
+                    Failure::error(format!(
+                        "{} is missing; cannot copy it into the volume",
+                        t.password_host_path.display()
+                    ))
+                })?;
+                w.upload_files(
+                    &t.signer,
+                    &[UploadFile {
+                        path: PASSWORD_PATH,
+                        content: &password,
+                        mode: 0o600,
+                    }],
+                )
+                .await
+                .map_err(Failure::from)?;
+            }
+            RuntimeOp::StartSigner => {
+                w.start(&t.signer).await.map_err(Failure::from)?;
+                self.wait_running().await?;
+            }
+            RuntimeOp::RestartSigner => {
+                w.restart(&t.signer, STOP_TIMEOUT)
+                    .await
+                    .map_err(Failure::from)?;
+                self.wait_running().await?;
+            }
+            RuntimeOp::RemoveSigner => {
+                w.stop(&t.signer, STOP_TIMEOUT)
+                    .await
+                    .map_err(Failure::from)?;
+                w.remove_container(&t.signer, true)
+                    .await
+                    .map_err(Failure::from)?;
+            }
+            RuntimeOp::RemoveVolume => {
+                w.remove_volume(&t.volume).await.map_err(Failure::from)?;
+            }
+            RuntimeOp::InstallUnit => {
+                return Err(Failure::error(
+                    "internal: a systemd unit step reached the Docker runtime",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn recent_logs(&self, lines: usize) -> Vec<String> {
+        self.writer
+            .reader()
+            .logs_tail(&self.target().signer, lines)
+            .await
+            .unwrap_or_default()
+    }
+
+    fn mutations(&self) -> u64 {
+        self.writer.stats().mutations
+    }
+}
+
+/// Reads tls.cert from the volume (used after the signer starts).
+pub async fn read_tls_cert(reader: &DockerReader, container: &str) -> Option<Vec<u8>> {
+    match reader.download_file(container, TLS_CERT_PATH).await {
+        Ok(Some(b)) => Some(b),
+        _ => None,
+    }
+}

@@ -1,0 +1,246 @@
+//! What the Docker runtime sees: the container, volume and image, plus the
+//! files lsm and lnd keep in the volume, all read concurrently through a
+//! read-only client.
+
+use super::target::{CONF_PATH, DockerTarget, PASSWORD_PATH, TLS_CERT_PATH};
+use crate::docker::{
+    ContainerStatus, Observed, ObservedContainer, ObservedImage, ObservedVolume, Transport,
+    VolumeFile,
+};
+use crate::runtime::{Condition, Observation, SignerAccess};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+/// How the wallet password copy in the volume compares with the host's
+/// wallet-password.txt. Only the comparison is kept, never the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordCopy {
+    /// No container to read through.
+    Unknown,
+    Absent,
+    Matches,
+    Differs,
+    /// Not looked at: auto_unlock is off.
+    NotNeeded,
+}
+
+/// The Docker runtime's observation.
+#[derive(Debug, Clone)]
+pub struct DockerObservation {
+    pub endpoint: String,
+    pub container: Option<ObservedContainer>,
+    pub volume: Option<ObservedVolume>,
+    pub image: Option<ObservedImage>,
+    /// lnd.conf in the volume.
+    pub conf: VolumeFile,
+    pub password: PasswordCopy,
+    pub tls_cert: VolumeFile,
+    pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+    /// Whether admin.macaroon exists in the volume (a created wallet).
+    pub admin_macaroon_state: VolumeFile,
+    /// `host:port` lsm dials for gRPC.
+    pub dial: String,
+}
+
+/// The host lsm dials to reach lnd's gRPC port published at `bind` on the
+/// engine's host. `bind` is what the container publishes now (which may
+/// differ from the manifest while a change is pending).
+pub fn dial_address(bind: std::net::SocketAddr, transport: &Transport) -> String {
+    let remote_host = match transport {
+        Transport::Tcp { addr } | Transport::Tls { addr, .. } => Some(
+            addr.rsplit_once(':')
+                .map(|(h, _)| h)
+                .unwrap_or(addr)
+                .to_string(),
+        ),
+        Transport::Ssh { url } => {
+            let rest = url.trim_start_matches("ssh://");
+            let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+            Some(host.split(':').next().unwrap_or(host).to_string())
+        }
+        Transport::Unix { .. } => None,
+    };
+    let host = match (remote_host, bind.ip()) {
+        (Some(h), ip) if ip.is_unspecified() => h,
+        (_, ip) if ip.is_unspecified() && ip.is_ipv6() => "::1".to_string(),
+        (_, ip) if ip.is_unspecified() => "127.0.0.1".to_string(),
+        (_, ip) => ip.to_string(),
+    };
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{}", bind.port())
+    } else {
+        format!("{host}:{}", bind.port())
+    }
+}
+
+impl DockerObservation {
+    /// Builds the observation from the engine's answers and the host's
+    /// password file (compared, then wiped).
+    pub fn from_observed(
+        endpoint: String,
+        dial: String,
+        target: &DockerTarget,
+        mut observed: Observed,
+        host_password: Option<&[u8]>,
+    ) -> DockerObservation {
+        let mut take = |path: &str| -> VolumeFile {
+            observed
+                .files
+                .iter_mut()
+                .find(|(p, _)| p == path)
+                .map(|(_, f)| std::mem::replace(f, VolumeFile::Unknown))
+                .unwrap_or(VolumeFile::Unknown)
+        };
+        let conf = take(CONF_PATH);
+        let tls_cert = take(TLS_CERT_PATH);
+        let mac = take(&target.admin_macaroon_path());
+        let password = if !target.auto_unlock {
+            PasswordCopy::NotNeeded
+        } else {
+            match take(PASSWORD_PATH) {
+                VolumeFile::Unknown => PasswordCopy::Unknown,
+                VolumeFile::Absent => PasswordCopy::Absent,
+                VolumeFile::Present(bytes) => {
+                    let copy = Zeroizing::new(bytes);
+                    if host_password == Some(copy.as_slice()) {
+                        PasswordCopy::Matches
+                    } else {
+                        PasswordCopy::Differs
+                    }
+                }
+            }
+        };
+        let (admin_macaroon, admin_macaroon_state) = match mac {
+            VolumeFile::Present(bytes) => {
+                (Some(Zeroizing::new(bytes)), VolumeFile::Present(Vec::new()))
+            }
+            other => (None, other),
+        };
+        DockerObservation {
+            endpoint,
+            container: observed.container,
+            volume: observed.volume,
+            image: observed.image,
+            conf,
+            password,
+            tls_cert,
+            admin_macaroon,
+            admin_macaroon_state,
+            dial,
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        self.container.as_ref().is_some_and(|c| c.is_running())
+    }
+}
+
+fn file_digest(f: &VolumeFile) -> serde_json::Value {
+    match f {
+        VolumeFile::Present(b) => json!(crate::secrets::sha256_hex(b)),
+        VolumeFile::Absent => json!("absent"),
+        VolumeFile::Unknown => json!("unknown"),
+    }
+}
+
+impl Observation for DockerObservation {
+    fn digest_input(&self) -> serde_json::Value {
+        let container = self.container.as_ref().map(|c| {
+            json!({
+                "id": c.id,
+                "status": c.state.status.to_string(),
+                "spec_hash": c.spec_hash,
+                "image_id": c.image_id,
+                "restart": c.restart.to_string(),
+                "ports": c.ports.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                "network": c.user_network(),
+            })
+        });
+        json!({
+            "runtime": "docker",
+            "container": container,
+            "volume": self.volume.as_ref().map(|v| (&v.name, v.managed())),
+            "image": self.image.as_ref().map(|i| &i.id),
+            "conf": file_digest(&self.conf),
+            "password_copy": self.password,
+            "tls_cert": file_digest(&self.tls_cert),
+            "admin_macaroon": match &self.admin_macaroon {
+                Some(m) => json!(crate::secrets::sha256_hex(m)),
+                None => file_digest(&self.admin_macaroon_state),
+            },
+        })
+    }
+
+    fn access(&self) -> Result<SignerAccess, String> {
+        let Some(c) = &self.container else {
+            return Err("the container does not exist".into());
+        };
+        if !c.is_running() {
+            return Err(format!("the container is {}", c.state.status));
+        }
+        let VolumeFile::Present(cert) = &self.tls_cert else {
+            return Err("lnd has not written tls.cert yet".into());
+        };
+        Ok(SignerAccess {
+            addr: self.dial.clone(),
+            tls_cert_pem: cert.clone(),
+            admin_macaroon: self.admin_macaroon.clone(),
+        })
+    }
+
+    fn wallet_exists(&self) -> Option<bool> {
+        if self.volume.is_none() {
+            return Some(false);
+        }
+        // lnd writes admin.macaroon when the wallet is created; its absence
+        // alone proves nothing (stateless init, deleted files).
+        match (&self.admin_macaroon, &self.admin_macaroon_state) {
+            (Some(_), _) => Some(true),
+            _ => None,
+        }
+    }
+
+    fn conditions(&self) -> Vec<Condition> {
+        let running = match &self.container {
+            None => Condition::new(
+                "ContainerRunning",
+                false,
+                "NotFound",
+                "the signer container does not exist",
+            ),
+            Some(c) if c.is_running() => Condition::new(
+                "ContainerRunning",
+                true,
+                "Running",
+                format!("container {} is running", c.name),
+            ),
+            Some(c) => Condition::new(
+                "ContainerRunning",
+                false,
+                match c.state.status {
+                    ContainerStatus::Exited => "Exited",
+                    ContainerStatus::Created => "Created",
+                    ContainerStatus::Restarting => "Restarting",
+                    ContainerStatus::Paused => "Paused",
+                    _ => "NotRunning",
+                },
+                format!(
+                    "container {} is {}{}",
+                    c.name,
+                    c.state.status,
+                    c.state
+                        .exit_code
+                        .filter(|_| c.state.status == ContainerStatus::Exited)
+                        .map(|code| format!(" (exit code {code})"))
+                        .unwrap_or_default()
+                ),
+            ),
+        };
+        vec![running]
+    }
+
+    fn lnd_version_hint(&self) -> Option<String> {
+        self.container.as_ref().map(|c| c.image.clone())
+    }
+}

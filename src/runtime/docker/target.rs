@@ -1,0 +1,200 @@
+//! The container the manifest asks for: image, args, ports, volume, restart
+//! policy, labels with the spec hash, and the rendered lnd.conf that goes
+//! into the volume through the Docker API (never a host bind mount, so a
+//! remote DOCKER_HOST works the same).
+
+use crate::desired::lnd_conf::{self, ConfInputs};
+use crate::docker::{ContainerSpec, PortBinding, RestartPolicy, VolumeMount, labels};
+use crate::error::Failure;
+use crate::manifest::enums::{Network, RestartPolicy as ManifestRestart};
+use crate::manifest::resolved::Resolved;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// lnd's data directory inside the container (the image's VOLUME).
+pub const LND_DIR: &str = "/root/.lnd";
+/// lsm's own files inside the volume, kept apart from lnd's.
+pub const LSM_DIR: &str = "/root/.lnd/lsm";
+/// The rendered config lnd is started with.
+pub const CONF_PATH: &str = "/root/.lnd/lsm/lnd.conf";
+/// The wallet password copy for wallet-unlock-password-file.
+pub const PASSWORD_PATH: &str = "/root/.lnd/lsm/wallet-password.txt";
+/// lnd's certificate.
+pub const TLS_CERT_PATH: &str = "/root/.lnd/tls.cert";
+/// Ports lnd listens on inside the container.
+pub const RPC_PORT: u16 = 10012;
+pub const REST_PORT: u16 = 10013;
+
+/// lnd's admin.macaroon for `network` inside the container.
+pub fn admin_macaroon_path(network: Network) -> String {
+    format!("{LND_DIR}/data/chain/bitcoin/{network}/admin.macaroon")
+}
+
+/// Everything the Docker runtime converges to.
+#[derive(Debug, Clone)]
+pub struct DockerTarget {
+    pub signer: String,
+    /// `[docker] host`, else DOCKER_HOST, else the local socket.
+    pub host: Option<String>,
+    /// `image:version[@digest]`.
+    pub reference: String,
+    pub digest: Option<String>,
+    pub volume: String,
+    pub volume_labels: BTreeMap<String, String>,
+    /// The container spec, labels and spec hash included.
+    pub spec: ContainerSpec,
+    pub spec_hash: String,
+    /// The exact lnd.conf bytes.
+    pub conf: String,
+    /// The same with secret values replaced by fingerprints.
+    pub conf_display: String,
+    pub auto_unlock: bool,
+    pub network: Network,
+    pub rpc_bind: SocketAddr,
+    /// The host's wallet-password.txt, copied into the volume on auto_unlock.
+    pub password_host_path: PathBuf,
+}
+
+/// lnd.conf inputs common to both runtimes; `rpc`, `rest` and the password
+/// path are where lnd itself sees them.
+pub fn conf_inputs(
+    r: &Resolved,
+    rpc_listen: String,
+    rest_listen: Option<String>,
+    password_file: Option<String>,
+) -> Result<ConfInputs, Failure> {
+    use crate::desired::lnd_conf::ChainConf;
+    let chain = if let Some(n) = &r.neutrino {
+        ChainConf::Neutrino {
+            peers: n.peers.clone(),
+            fee_url: n.fee_url.clone(),
+        }
+    } else if let Some(b) = &r.bitcoind {
+        let pass = std::fs::read_to_string(&b.rpcpass_file).map_err(|e| {
+            Failure::error(format!(
+                "cannot read [bitcoind] rpcpass_file {}: {e}",
+                b.rpcpass_file.display()
+            ))
+            .hint("create the file with the bitcoind RPC password (mode 0600)")
+        })?;
+        ChainConf::Bitcoind {
+            rpchost: b.rpchost.clone(),
+            rpcuser: b.rpcuser.clone(),
+            rpcpass: pass.trim_end_matches(['\n', '\r']).to_string(),
+            zmqpubrawblock: b.zmqpubrawblock.clone(),
+            zmqpubrawtx: b.zmqpubrawtx.clone(),
+        }
+    } else {
+        ChainConf::NoChainBackend
+    };
+    // A specific rpc bind address is what a watch-only node dials, so the
+    // certificate must name it; unspecified binds add nothing.
+    let mut ips: Vec<String> = r.rpc.tls_extra_ips.iter().map(|i| i.to_string()).collect();
+    if !r.rpc.listen.ip().is_unspecified() && !r.rpc.listen.ip().is_loopback() {
+        let ip = r.rpc.listen.ip().to_string();
+        if !ips.contains(&ip) {
+            ips.push(ip);
+        }
+    }
+    Ok(ConfInputs {
+        signer_name: r.signer.name.clone(),
+        alias: r.signer.alias.clone(),
+        debug_level: r.signer.debug_level.to_string(),
+        network: r.signer.network.to_string(),
+        rpc_listen,
+        rest_listen,
+        tls_extra_ips: ips,
+        tls_extra_domains: r.rpc.tls_extra_domains.clone(),
+        chain,
+        password_file,
+        extra: r
+            .signer
+            .extra_config
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    })
+}
+
+fn restart_policy(p: ManifestRestart) -> RestartPolicy {
+    match p {
+        ManifestRestart::No => RestartPolicy::No,
+        ManifestRestart::Always => RestartPolicy::Always,
+        ManifestRestart::UnlessStopped => RestartPolicy::UnlessStopped,
+        ManifestRestart::OnFailure => RestartPolicy::OnFailure { max_retries: 0 },
+    }
+}
+
+impl DockerTarget {
+    /// The Docker target of a resolved manifest with `runtime = "docker"`.
+    pub fn from_resolved(r: &Resolved) -> Result<DockerTarget, Failure> {
+        let d = r.docker.as_ref().ok_or_else(|| {
+            Failure::error("internal: the Docker runtime was given a non-Docker manifest")
+        })?;
+        let inputs = conf_inputs(
+            r,
+            format!("0.0.0.0:{RPC_PORT}"),
+            r.rest.listen.map(|_| format!("0.0.0.0:{REST_PORT}")),
+            r.wallet.auto_unlock.then(|| PASSWORD_PATH.to_string()),
+        )?;
+        let conf = lnd_conf::render(&inputs);
+        let conf_display = lnd_conf::redact(&conf);
+        let mut ports = vec![PortBinding {
+            host_ip: r.rpc.listen.ip(),
+            host_port: r.rpc.listen.port(),
+            container_port: RPC_PORT,
+        }];
+        if let Some(rest) = r.rest.listen {
+            ports.push(PortBinding {
+                host_ip: rest.ip(),
+                host_port: rest.port(),
+                container_port: REST_PORT,
+            });
+        }
+        ports.sort();
+        let spec = ContainerSpec {
+            name: r.signer.name.clone(),
+            image: d.reference(),
+            args: vec![
+                format!("--lnddir={LND_DIR}"),
+                format!("--configfile={CONF_PATH}"),
+            ],
+            env: BTreeMap::new(),
+            volume: VolumeMount {
+                name: d.volume.clone(),
+                mount_path: LND_DIR.to_string(),
+            },
+            restart: restart_policy(d.restart),
+            network: d.network.clone(),
+            ports,
+            labels: BTreeMap::new(),
+        }
+        .with_lsm_labels(&r.signer.name, &[(CONF_PATH, conf.as_bytes())]);
+        let spec_hash = spec
+            .labels
+            .get(labels::SPEC_HASH)
+            .cloned()
+            .unwrap_or_default();
+        Ok(DockerTarget {
+            signer: r.signer.name.clone(),
+            host: d.host.clone(),
+            reference: d.reference(),
+            digest: d.digest.clone(),
+            volume: d.volume.clone(),
+            volume_labels: labels::ownership_labels(&r.signer.name),
+            spec,
+            spec_hash,
+            conf,
+            conf_display,
+            auto_unlock: r.wallet.auto_unlock,
+            network: r.signer.network,
+            rpc_bind: r.rpc.listen,
+            password_host_path: r.wallet.password_file(),
+        })
+    }
+
+    pub fn admin_macaroon_path(&self) -> String {
+        admin_macaroon_path(self.network)
+    }
+}

@@ -1,0 +1,121 @@
+//! Runtimes: where lnd runs (a Docker container, or a host process). Plan
+//! and apply never learn which one they face; they see only these traits.
+//!
+//! The split into [`Observer`] and [`Runtime`] is what makes `lsm plan`
+//! read-only by construction: `plan` is built from an observer, and an
+//! observer has no way to produce the runtime that executes actions.
+
+pub mod docker;
+
+use crate::error::Failure;
+use crate::plan::op::RuntimeOp;
+use crate::plan::{Action, Blocker, Subject};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+/// How lsm reaches the signer's gRPC from this host.
+#[derive(Clone)]
+pub struct SignerAccess {
+    /// `host:port` as dialled from this host.
+    pub addr: String,
+    /// lnd's tls.cert (PEM): the pin.
+    pub tls_cert_pem: Vec<u8>,
+    /// lnd's admin.macaroon, for authenticated observation and bakes.
+    pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for SignerAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignerAccess")
+            .field("addr", &self.addr)
+            .field("tls_cert", &crate::secrets::fingerprint(&self.tls_cert_pem))
+            .field("admin_macaroon", &self.admin_macaroon.is_some())
+            .finish()
+    }
+}
+
+/// One status condition (`lsm status`), Kubernetes-style.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    /// CamelCase, e.g. `ContainerRunning`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: bool,
+    /// CamelCase, e.g. `Exited`.
+    pub reason: String,
+    pub message: String,
+}
+
+impl Condition {
+    pub fn new(kind: &str, status: bool, reason: &str, message: impl Into<String>) -> Self {
+        Condition {
+            kind: kind.to_string(),
+            status,
+            reason: reason.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What a runtime saw of its own resources.
+pub trait Observation {
+    /// A canonical value of everything observed that a plan depends on; the
+    /// plan's observed digest hashes it. Nothing secret may be in it.
+    fn digest_input(&self) -> serde_json::Value;
+    /// How to reach lnd, or why it cannot be reached now.
+    fn access(&self) -> Result<SignerAccess, String>;
+    /// Whether lnd's wallet exists, when the runtime can tell without lnd.
+    fn wallet_exists(&self) -> Option<bool>;
+    /// Runtime conditions for `lsm status` (running, config in sync).
+    fn conditions(&self) -> Vec<Condition>;
+    /// The runtime's own version of lnd, if it knows it (image tag, binary).
+    fn lnd_version_hint(&self) -> Option<String>;
+}
+
+/// The runtime's part of a plan: its actions (image → volume → config →
+/// signer), protections and notes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RuntimeDiff {
+    pub actions: Vec<Action>,
+    pub blockers: Vec<Blocker>,
+    pub notes: Vec<String>,
+}
+
+/// What the runtime needs to know about the wallet password on the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostPassword {
+    /// wallet-password.txt exists (its content is compared by the runtime).
+    Present,
+    /// It will be generated earlier in this plan.
+    Planned,
+    /// It is missing and will not be generated (a blocker says why).
+    Missing,
+}
+
+/// Read-only access to a runtime. `plan` and `status` use only this.
+#[allow(async_fn_in_trait)]
+pub trait Observer {
+    type Observation: Observation;
+    /// Who and what: for plan headers and plan files.
+    fn subject(&self) -> Subject;
+    /// Observes everything the runtime owns, concurrently, without sleeping.
+    async fn observe(&self) -> Result<Self::Observation, Failure>;
+    /// The actions that converge the runtime.
+    fn diff(&self, observed: &Self::Observation, password: HostPassword) -> RuntimeDiff;
+    /// The actions that remove the signer (`destroy`); `purge` also removes
+    /// its data, where the runtime allows that.
+    fn destroy_diff(&self, observed: &Self::Observation, purge: bool) -> RuntimeDiff;
+}
+
+/// A runtime that can also change things. Only `apply` and `destroy` make one.
+#[allow(async_fn_in_trait)]
+pub trait Runtime {
+    type Observer: Observer;
+    fn observer(&self) -> &Self::Observer;
+    /// Carries out one planned runtime step.
+    async fn execute(&self, op: &RuntimeOp) -> Result<(), Failure>;
+    /// The last lines lnd wrote, for failure reports.
+    async fn recent_logs(&self, lines: usize) -> Vec<String>;
+    /// How many mutating calls this runtime has made (idempotency checks).
+    fn mutations(&self) -> u64;
+}

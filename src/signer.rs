@@ -1,0 +1,191 @@
+//! The signer as lnd itself reports it over gRPC: wallet state (State needs
+//! no macaroon), and once lnd is SERVER_ACTIVE and an admin macaroon is at
+//! hand, its identity, version, macaroon root keys and accounts — the live
+//! facts the wallet, macaroon and bundle plans compare against.
+//!
+//! Observation never waits for lnd: a signer that is not answering is
+//! reported as unreachable with the reason, and the plan says so.
+
+use crate::error::Failure;
+use crate::lnd::client::{ClientOptions, LndClient};
+use crate::lnd::proto::lnrpc::WalletState;
+use crate::lnd::proto::walletrpc::Account;
+use crate::runtime::SignerAccess;
+use crate::wallet::diff::WalletView;
+use serde_json::json;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// What lnd said.
+#[derive(Debug, Clone)]
+pub struct SignerView {
+    pub wallet: WalletView,
+    /// lnd's raw state, when it answered.
+    pub state: Option<WalletState>,
+    /// GetInfo.version, e.g. `0.20.0-beta commit=v0.20.0-beta`.
+    pub version: Option<String>,
+    pub identity_pubkey: Option<String>,
+    /// GetInfo's network, e.g. `testnet`.
+    pub network: Option<String>,
+    pub root_key_ids: Option<Vec<u64>>,
+    pub accounts: Option<Vec<Account>>,
+    /// The certificate lsm pinned to reach lnd.
+    pub tls_cert_pem: Option<Vec<u8>>,
+    /// The admin macaroon used (never shown; needed by apply).
+    pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+    /// Why facts are missing (lnd starting, no macaroon yet, ...).
+    pub limits: Vec<String>,
+    /// `host:port` lsm dialled.
+    pub addr: Option<String>,
+}
+
+impl SignerView {
+    fn unreachable(reason: String, wallet_exists: Option<bool>) -> SignerView {
+        SignerView {
+            wallet: WalletView::Unreachable {
+                reason,
+                wallet_exists,
+            },
+            state: None,
+            version: None,
+            identity_pubkey: None,
+            network: None,
+            root_key_ids: None,
+            accounts: None,
+            tls_cert_pem: None,
+            admin_macaroon: None,
+            limits: Vec::new(),
+            addr: None,
+        }
+    }
+
+    /// True once lnd serves authenticated calls.
+    pub fn server_active(&self) -> bool {
+        self.state == Some(WalletState::ServerActive)
+    }
+
+    /// Canonical facts for the plan's observed digest (nothing secret; the
+    /// accounts and cert enter as hashes). Transient start-up states collapse
+    /// so a plan made while lnd finished starting is not needlessly stale.
+    pub fn digest_input(&self) -> serde_json::Value {
+        let wallet = match &self.wallet {
+            WalletView::Unreachable { wallet_exists, .. } => json!({"unreachable": wallet_exists}),
+            WalletView::NonExisting => json!("non_existing"),
+            WalletView::Locked => json!("locked"),
+            WalletView::Unlocked { .. } => json!("unlocked"),
+        };
+        let accounts = self.accounts.as_ref().map(|a| {
+            let text: Vec<String> = a
+                .iter()
+                .map(|x| format!("{}|{}", x.derivation_path, x.extended_public_key))
+                .collect();
+            crate::secrets::sha256_hex(text.join("\n").as_bytes())
+        });
+        json!({
+            "wallet": wallet,
+            "identity": self.identity_pubkey,
+            "version": self.version,
+            "root_key_ids": self.root_key_ids,
+            "accounts": accounts,
+            "tls_cert": self.tls_cert_pem.as_ref().map(|c| crate::secrets::sha256_hex(c)),
+        })
+    }
+}
+
+/// Timeouts for observation: short, because a plan must not hang on a
+/// signer that is down.
+pub fn observe_options(cert_label: &str) -> ClientOptions {
+    ClientOptions {
+        connect_timeout: Duration::from_secs(3),
+        call_timeout: Duration::from_secs(10),
+        unlock_timeout: Duration::from_secs(120),
+        cert_label: cert_label.to_string(),
+    }
+}
+
+/// A client for `access` (no macaroon attached).
+pub fn client(access: &SignerAccess, opts: ClientOptions) -> Result<LndClient, Failure> {
+    LndClient::connect(&access.addr, &access.tls_cert_pem, opts).map_err(Failure::from)
+}
+
+/// Asks lnd what it is.
+pub async fn observe(
+    access: Result<SignerAccess, String>,
+    wallet_exists: Option<bool>,
+) -> SignerView {
+    let access = match access {
+        Ok(a) => a,
+        Err(reason) => return SignerView::unreachable(reason, wallet_exists),
+    };
+    let client = match client(&access, observe_options("lnd's tls.cert")) {
+        Ok(c) => c,
+        Err(f) => return SignerView::unreachable(f.message, wallet_exists),
+    };
+    let state = match client.get_state().await {
+        Ok(s) => s,
+        Err(e) => {
+            return SignerView::unreachable(
+                format!("lnd is not answering on {}: {e}", access.addr),
+                wallet_exists,
+            );
+        }
+    };
+    let mut view = SignerView::unreachable(String::new(), wallet_exists);
+    view.state = Some(state);
+    view.addr = Some(access.addr.clone());
+    view.tls_cert_pem = Some(access.tls_cert_pem.clone());
+    view.admin_macaroon = access.admin_macaroon.clone();
+    view.wallet = match state {
+        WalletState::NonExisting => WalletView::NonExisting,
+        WalletState::Locked => WalletView::Locked,
+        WalletState::Unlocked | WalletState::RpcActive | WalletState::ServerActive => {
+            WalletView::Unlocked {
+                identity_pubkey: None,
+            }
+        }
+        WalletState::WaitingToStart => WalletView::Unreachable {
+            reason: "lnd is waiting to start (cluster leader election)".into(),
+            wallet_exists,
+        },
+    };
+    if state != WalletState::ServerActive {
+        if matches!(state, WalletState::Unlocked | WalletState::RpcActive) {
+            view.limits.push(
+                "lnd is still starting; identity and accounts are read once it is active".into(),
+            );
+        }
+        return view;
+    }
+    let Some(mac) = access.admin_macaroon.as_ref() else {
+        view.limits.push(
+            "lnd's admin.macaroon is not available, so identity and accounts are unknown".into(),
+        );
+        return view;
+    };
+    let authed = client.with_macaroon(mac);
+    let (info, ids, accounts) = tokio::join!(
+        authed.get_info(),
+        authed.list_macaroon_ids(),
+        authed.list_accounts()
+    );
+    match info {
+        Ok(info) => {
+            view.identity_pubkey = Some(info.identity_pubkey.clone());
+            view.version = Some(info.version.clone());
+            view.network = info.chains.first().map(|c| c.network.clone());
+            view.wallet = WalletView::Unlocked {
+                identity_pubkey: Some(info.identity_pubkey),
+            };
+        }
+        Err(e) => view.limits.push(format!("GetInfo failed: {e}")),
+    }
+    match ids {
+        Ok(ids) => view.root_key_ids = Some(ids),
+        Err(e) => view.limits.push(format!("ListMacaroonIDs failed: {e}")),
+    }
+    match accounts {
+        Ok(a) => view.accounts = Some(a),
+        Err(e) => view.limits.push(format!("ListAccounts failed: {e}")),
+    }
+    view
+}

@@ -1,0 +1,277 @@
+//! A signer under test: a manifest with a unique name, free ports and its
+//! own secrets, bundle and state directories, the `lsm` binary run against
+//! it, and cleanup of its container and volume even when a test panics.
+//! Every command's output is kept so a test can prove no secret leaked.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+#[path = "../support/mod.rs"]
+pub mod support;
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// One command's result.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).to_string(),
+            stderr: String::from_utf8_lossy(&o.stderr).to_string(),
+        }
+    }
+
+    /// Asserts the exit code, showing both streams when it differs.
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}, got {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// A signer declared in a temp dir.
+pub struct Signer {
+    pub dir: tempfile::TempDir,
+    pub name: String,
+    pub rpc_port: u16,
+    pub rest_port: u16,
+    pub manifest: PathBuf,
+    extra: String,
+    outputs: Mutex<Vec<String>>,
+}
+
+impl Signer {
+    /// A regtest Docker signer on the test image. `extra` is appended to
+    /// the manifest (more tables or keys).
+    pub fn new(extra: &str) -> Option<Signer> {
+        if !support::require_docker() {
+            return None;
+        }
+        support::ensure_test_image();
+        let n = SEQ.fetch_add(1, Ordering::SeqCst);
+        let name = format!("lsm-e2e-{}-{n}-{:04x}", std::process::id(), rand_u16());
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = Signer {
+            manifest: dir.path().join("signer.toml"),
+            dir,
+            name,
+            rpc_port: support::free_port(),
+            rest_port: support::free_port(),
+            extra: extra.to_string(),
+            outputs: Mutex::new(Vec::new()),
+        };
+        s.write_manifest();
+        Some(s)
+    }
+
+    /// The manifest text for the current ports and extras.
+    pub fn manifest_text(&self) -> String {
+        format!(
+            "version = 1\n\n[signer]\nname = \"{name}\"\nnetwork = \"regtest\"\nruntime = \"docker\"\n\n\
+             [docker]\nimage = \"lsm-test/lnd\"\n\n[rpc]\nlisten = \"127.0.0.1:{rpc}\"\n\n\
+             [rest]\nlisten = \"127.0.0.1:{rest}\"\n\n[wallet]\nsecrets_dir = \"./secrets\"\n\n\
+             [bundle]\npath = \"./out/credentials-bundle\"\n{extra}",
+            name = self.name,
+            rpc = self.rpc_port,
+            rest = self.rest_port,
+            extra = self.extra
+        )
+    }
+
+    pub fn write_manifest(&self) {
+        std::fs::write(&self.manifest, self.manifest_text()).expect("write manifest");
+    }
+
+    /// Replaces the manifest with `text`.
+    pub fn set_manifest(&self, text: &str) {
+        std::fs::write(&self.manifest, text).expect("write manifest");
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn secrets(&self) -> PathBuf {
+        self.path("secrets")
+    }
+
+    pub fn bundle(&self) -> PathBuf {
+        self.path("out/credentials-bundle")
+    }
+
+    pub fn volume(&self) -> String {
+        format!("{}-data", self.name)
+    }
+
+    /// `lsm <args> -f signer.toml`, without a TTY, colour off.
+    pub fn lsm(&self, args: &[&str]) -> Run {
+        self.lsm_env(args, &[])
+    }
+
+    pub fn lsm_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::cargo_bin("lsm").expect("lsm binary");
+        cmd.current_dir(self.dir.path())
+            .env("LSM_STATE_DIR", self.path("state"))
+            .env("NO_COLOR", "1")
+            .env_remove("DOCKER_HOST")
+            .args(args)
+            .arg("-f")
+            .arg(&self.manifest)
+            .write_stdin("");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let run = Run::from(cmd.output().expect("run lsm"));
+        let mut outs = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
+        outs.push(run.stdout.clone());
+        outs.push(run.stderr.clone());
+        run
+    }
+
+    /// `lsm apply --auto-approve` that must succeed.
+    pub fn apply(&self) -> Run {
+        self.lsm(&["apply", "--auto-approve"]).expect(0)
+    }
+
+    /// `lsm status --json`.
+    pub fn status(&self) -> serde_json::Value {
+        self.lsm(&["status", "--json"]).json()
+    }
+
+    pub fn identity(&self) -> String {
+        self.status()["identity_pubkey"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Every stdout/stderr captured so far.
+    pub fn all_output(&self) -> String {
+        self.outputs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .join("\n")
+    }
+
+    /// Fails if any secret this signer holds appears in any output so far.
+    pub fn assert_no_secret_leaked(&self) {
+        let out = self.all_output();
+        let mut secrets: Vec<(String, String)> = Vec::new();
+        if let Ok(seed) = std::fs::read_to_string(self.secrets().join("seed.txt")) {
+            let words: Vec<&str> = seed.split_whitespace().collect();
+            assert_eq!(words.len(), 24, "seed.txt holds 24 words");
+            secrets.push(("the seed".into(), words.join(" ")));
+            for w in words.windows(3) {
+                secrets.push(("three seed words in a row".into(), w.join(" ")));
+            }
+        }
+        if let Ok(p) = std::fs::read_to_string(self.secrets().join("wallet-password.txt")) {
+            secrets.push(("the wallet password".into(), p.trim().to_string()));
+        }
+        if let Ok(entries) = std::fs::read_dir(self.bundle()) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.ends_with(".macaroon") {
+                    let bytes = std::fs::read(e.path()).unwrap_or_default();
+                    secrets.push((format!("{name} as hex"), hex::encode(&bytes)));
+                    secrets.push((
+                        format!("{name} as base64"),
+                        base64_of(&bytes)[..40].to_string(),
+                    ));
+                }
+            }
+        }
+        let archive = self.path("out/credentials-bundle.tar.gz.b64");
+        if let Ok(text) = std::fs::read_to_string(archive) {
+            secrets.push((
+                "the bundle base64".into(),
+                text[..60.min(text.len())].to_string(),
+            ));
+        }
+        for (what, value) in secrets {
+            assert!(
+                !value.is_empty() && !out.contains(&value),
+                "{what} appeared in lsm's output"
+            );
+        }
+    }
+
+    /// docker inspect -f FORMAT on this signer's container, or None.
+    pub fn inspect(&self, format: &str) -> Option<String> {
+        let out = std::process::Command::new("docker")
+            .args(["inspect", "-f", format, &self.name])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    pub fn volume_exists(&self) -> bool {
+        std::process::Command::new("docker")
+            .args(["volume", "inspect", &self.volume()])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+}
+
+impl Drop for Signer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker")
+            .args(["rm", "-f", "-v", &self.name])
+            .output();
+        let _ = std::process::Command::new("docker")
+            .args(["volume", "rm", "-f", &self.volume()])
+            .output();
+    }
+}
+
+fn rand_u16() -> u16 {
+    let mut b = [0u8; 2];
+    getrandom::fill(&mut b).expect("randomness");
+    u16::from_le_bytes(b)
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Validates a JSON value against a schema file of the repo.
+pub fn validate_against(schema_file: &str, value: &serde_json::Value) {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join(schema_file);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read schema"))
+            .expect("schema is JSON");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let url = format!("file://{}", path.display());
+    compiler
+        .add_resource(&url, schema)
+        .expect("add schema resource");
+    let idx = compiler
+        .compile(&url, &mut schemas)
+        .expect("compile schema");
+    if let Err(e) = schemas.validate(value, idx) {
+        panic!("{schema_file} rejects the document: {e:#}\n{value:#}");
+    }
+}
