@@ -6,9 +6,10 @@
 mod bundle_kit;
 
 use assert_cmd::Command;
-use bundle_kit::Spec;
+use bundle_kit::{Run, Spec, assert_no_macaroon, run_lsm};
 use lsm::bundle::network::Network;
 use lsm::lnd::permissions;
+use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -19,38 +20,22 @@ fn lsm() -> Command {
     c
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn verify(input: &Path, extra: &[&str]) -> Run {
-    let out = lsm()
-        .args(["bundle", "verify"])
-        .arg(input)
-        .args(extra)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut args: Vec<&OsStr> = vec!["bundle".as_ref(), "verify".as_ref(), input.as_os_str()];
+    args.extend(extra.iter().map(OsStr::new));
+    run_lsm(args)
 }
 
 /// Neither the macaroon (hex or its signature) nor the archive text may
 /// appear anywhere in the output.
 fn assert_no_secrets(run: &Run, dir: &Path) {
-    let all = format!("{}{}", run.stdout, run.stderr);
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "macaroon") {
-            let hex = hex::encode(fs::read(&path).unwrap());
-            assert!(!all.contains(&hex[hex.len() - 64..]), "signature leaked");
-            assert!(!all.contains(&hex[..60]), "macaroon leaked");
+            assert_no_macaroon(run, &[&fs::read(&path).unwrap()]);
         }
     }
+    let all = format!("{}{}", run.stdout, run.stderr);
     let archive = dir.with_extension("tar.gz.b64");
     if let Ok(text) = fs::read_to_string(archive) {
         assert!(!all.contains(&text.trim()[..60]), "archive text leaked");

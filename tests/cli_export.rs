@@ -4,8 +4,9 @@
 
 mod bundle_kit;
 
-use assert_cmd::Command;
+use bundle_kit::{assert_no_macaroon, run_lsm};
 use lsm::lnd::permissions;
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,7 @@ struct Inputs {
     root: PathBuf,
     cert: PathBuf,
     macaroon: PathBuf,
-    macaroon_hex: String,
+    macaroon_bytes: Vec<u8>,
 }
 
 fn inputs() -> Inputs {
@@ -30,7 +31,7 @@ fn inputs() -> Inputs {
         root,
         cert,
         macaroon,
-        macaroon_hex: hex::encode(&*mac),
+        macaroon_bytes: mac.to_vec(),
     }
 }
 
@@ -44,31 +45,22 @@ fn dead_port() -> u16 {
 }
 
 fn export(i: &Inputs, out: &Path, extra: &[&str]) -> (i32, String) {
-    let o = Command::cargo_bin("lsm")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .arg("export")
-        .args(["--rpcserver", &format!("127.0.0.1:{}", dead_port())])
-        .arg("--tlscertpath")
-        .arg(&i.cert)
-        .arg("--macaroonpath")
-        .arg(&i.macaroon)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(
-        !text.contains(&i.macaroon_hex[..60])
-            && !text.contains(&i.macaroon_hex[i.macaroon_hex.len() - 64..]),
-        "macaroon leaked:\n{text}"
-    );
-    (o.status.code().unwrap_or(-1), text)
+    let rpcserver = format!("127.0.0.1:{}", dead_port());
+    let mut args: Vec<&OsStr> = vec![
+        "export".as_ref(),
+        "--rpcserver".as_ref(),
+        rpcserver.as_ref(),
+        "--tlscertpath".as_ref(),
+        i.cert.as_os_str(),
+        "--macaroonpath".as_ref(),
+        i.macaroon.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    let run = run_lsm(args);
+    assert_no_macaroon(&run, &[&i.macaroon_bytes]);
+    (run.code, format!("{}{}", run.stdout, run.stderr))
 }
 
 #[test]

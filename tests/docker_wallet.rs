@@ -65,11 +65,17 @@ fn scope_changes_rebake_revoke_and_clean_the_bundle() {
         .map(|a| a["address"].as_str().unwrap())
         .collect();
     assert!(addrs.contains(&"macaroon.root_key_1"), "{plan:#}");
-    assert!(addrs.contains(&"bundle.stale") || addrs.iter().any(|a| a.starts_with("bundle.")), "{plan:#}");
+    assert!(
+        addrs.contains(&"bundle.stale") || addrs.iter().any(|a| a.starts_with("bundle.")),
+        "{plan:#}"
+    );
     s.apply();
     let files = bundle_files(&s);
     assert!(files.contains(&"admin.macaroon".to_string()), "{files:?}");
-    assert!(!files.contains(&"signer-only.macaroon".to_string()), "{files:?}");
+    assert!(
+        !files.contains(&"signer-only.macaroon".to_string()),
+        "{files:?}"
+    );
     assert_eq!(inspect_macaroon(&s, "admin.macaroon")["root_key_id"], "0");
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 
@@ -83,7 +89,11 @@ fn scope_changes_rebake_revoke_and_clean_the_bundle() {
     )
     .unwrap();
     let plan = s.lsm(&["plan"]).expect(0);
-    assert!(plan.stdout.contains("+ macaroon.watchonly"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("+ macaroon.watchonly"),
+        "{}",
+        plan.stdout
+    );
     s.apply();
     let files = bundle_files(&s);
     assert!(files.contains(&"custom.macaroon".to_string()), "{files:?}");
@@ -91,7 +101,8 @@ fn scope_changes_rebake_revoke_and_clean_the_bundle() {
     let mac = inspect_macaroon(&s, "custom.macaroon");
     assert_eq!(mac["root_key_id"], "2");
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
-    s.lsm(&["bundle", "verify", "out/credentials-bundle"]).expect(0);
+    s.lsm(&["bundle", "verify", "out/credentials-bundle"])
+        .expect(0);
     s.assert_no_secret_leaked();
 }
 
@@ -105,12 +116,7 @@ fn without_auto_unlock_a_locked_wallet_is_unlocked_over_grpc() {
     )
     .unwrap();
     s.apply();
-    let conf = signer_kit::support::docker(&[
-        "exec",
-        &s.name,
-        "cat",
-        "/root/.lnd/lsm/lnd.conf",
-    ]);
+    let conf = signer_kit::support::docker(&["exec", &s.name, "cat", "/root/.lnd/lsm/lnd.conf"]);
     assert!(!conf.contains("wallet-unlock-password-file"), "{conf}");
     // A restart brings lnd back LOCKED.
     signer_kit::support::docker(&["restart", &s.name]);
@@ -144,9 +150,17 @@ fn an_unexpected_identity_blocks_with_exit_5() {
     )
     .unwrap();
     let plan = s.lsm(&["plan"]).expect(5);
-    assert!(plan.stdout.contains("this is not the declared wallet"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("this is not the declared wallet"),
+        "{}",
+        plan.stdout
+    );
     let run = s.lsm(&["apply", "--auto-approve"]).expect(5);
-    assert!(run.stderr.contains("a protection blocks this plan"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a protection blocks this plan"),
+        "{}",
+        run.stderr
+    );
     // The right identity passes.
     let right = s.identity();
     std::fs::write(

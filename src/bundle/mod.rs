@@ -132,6 +132,9 @@ pub enum BundleError {
     Macaroon(#[from] crate::lnd::macaroon::MacaroonError),
     #[error("cannot build the archive: {0}")]
     Archive(std::io::Error),
+    /// A crash point fired in `return(error)` mode (in-process tests only).
+    #[error("injected crash at {0}")]
+    Injected(&'static str),
 }
 
 impl BundleError {

@@ -11,6 +11,10 @@
 //! Crash points (compiled in only with `--features failpoints`):
 //! `bundle::after_file` (after each payload file), `bundle::after_bundle_json`,
 //! `bundle::after_archive`, `bundle::after_remove` (after each stale file).
+//! `FAILPOINTS="bundle::after_file=return"` exits the process there with
+//! [`CRASH_EXIT`](crate::crashpoint::CRASH_EXIT), like the wallet's
+//! [`crashpoint!`](crate::crashpoint); `return(error)` instead makes the
+//! call fail with [`BundleError::Injected`], for in-process tests.
 
 use crate::bundle::contents::{Content, DesiredBundle};
 use crate::bundle::observe::{is_macaroon_name, kind_of, open_regular, path_of};
@@ -19,6 +23,19 @@ use crate::fsutil::{self, Existing, TEMP_PREFIX, temp_prefix_for};
 use std::fs;
 use std::io;
 use std::path::Path;
+
+/// A crash point: see the module doc for the two ways to trigger it.
+macro_rules! crash_point {
+    ($name:literal) => {
+        fail::fail_point!($name, |arg: Option<String>| {
+            if arg.as_deref() == Some("error") {
+                Err(BundleError::Injected($name))
+            } else {
+                std::process::exit($crate::crashpoint::CRASH_EXIT)
+            }
+        })
+    };
+}
 
 /// Writes `files` (names as [`BundleOp::Export`] lists them) from the
 /// desired bundle, which must know their content. An empty list still
@@ -60,15 +77,15 @@ pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleErr
 
     for (name, bytes) in payload {
         write_file(&layout.dir().join(name), bytes)?;
-        crate::crashpoint!("bundle::after_file");
+        crash_point!("bundle::after_file");
     }
     if let Some(bytes) = manifest {
         write_file(&layout.dir().join(BUNDLE_JSON_FILE), bytes)?;
-        crate::crashpoint!("bundle::after_bundle_json");
+        crash_point!("bundle::after_bundle_json");
     }
     if let Some(bytes) = archive {
         write_file(&layout.archive_path(), bytes)?;
-        crate::crashpoint!("bundle::after_archive");
+        crash_point!("bundle::after_archive");
     }
     Ok(())
 }
@@ -100,7 +117,7 @@ pub fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<(), Bun
         } else {
             touched_dir = true;
         }
-        crate::crashpoint!("bundle::after_remove");
+        crash_point!("bundle::after_remove");
     }
     if touched_dir && layout.dir().is_dir() {
         sync(layout.dir())?;
@@ -422,5 +439,49 @@ mod tests {
         fs::remove_file(&cert).unwrap();
         let err = export(&d, &["tls.cert".to_string()]).unwrap_err();
         assert!(err.to_string().contains("missing"), "{err}");
+    }
+
+    /// With failpoints compiled in: stop after each step, run again, and
+    /// the bundle converges with no temp file left.
+    #[cfg(feature = "failpoints")]
+    #[test]
+    fn crash_at_every_point_then_rerun_converges() {
+        let _serial = serial();
+        for point in [
+            "bundle::after_file",
+            "bundle::after_bundle_json",
+            "bundle::after_archive",
+            "bundle::after_remove",
+        ] {
+            let scenario = fail::FailScenario::setup();
+            let tmp = tempfile::tempdir().unwrap();
+            // Start from an admin bundle so the removal step runs too.
+            apply(&desired(tmp.path(), &admin_intent(), true));
+            let intent = signer_only_intent();
+            let d = desired(tmp.path(), &intent, true);
+            fail::cfg(point, "return(error)").unwrap();
+            let obs = observe(&d.layout).unwrap();
+            let mut hit = false;
+            for a in &diff(&d, &obs).actions {
+                let r = match &a.op {
+                    Op::Bundle(BundleOp::Export { files }) => export(&d, files),
+                    Op::Bundle(BundleOp::RemoveStale { files }) => remove_stale(&d, files),
+                    _ => unreachable!(),
+                };
+                if let Err(BundleError::Injected(p)) = r {
+                    assert_eq!(p, point);
+                    hit = true;
+                    break;
+                }
+            }
+            assert!(hit, "{point} was never reached");
+            fail::remove(point);
+            apply(&d);
+            assert_eq!(apply(&d), 0, "{point}: not converged");
+            let dir = tmp.path().join("bundle");
+            assert!(!dir.join("admin.macaroon").exists());
+            assert!(!names(&dir).iter().any(|n| n.starts_with(".lsm-tmp-")));
+            scenario.teardown();
+        }
     }
 }

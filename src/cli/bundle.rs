@@ -64,11 +64,18 @@ fn verify_cmd(args: &VerifyArgs, ctx: &Context) -> CmdResult {
 
 /// Verifies a directory, an archive file or stdin.
 fn load_and_verify(input: &OsString, opts: &VerifyOptions) -> Result<VerifyReport, Failure> {
+    let limit = crate::bundle::observe::MAX_FILE_BYTES;
     if input == "-" {
         let mut text = Zeroizing::new(Vec::new());
         std::io::stdin()
+            .take(limit + 1)
             .read_to_end(&mut text)
             .map_err(|e| Failure::error(format!("cannot read standard input: {e}")))?;
+        if text.len() as u64 > limit {
+            return Err(Failure::error(format!(
+                "standard input holds more than {limit} bytes; a bundle archive is far smaller"
+            )));
+        }
         return Ok(verify::verify_archive("standard input", &text, opts));
     }
     let path = Path::new(input);
@@ -79,7 +86,6 @@ fn load_and_verify(input: &OsString, opts: &VerifyOptions) -> Result<VerifyRepor
     if meta.is_dir() {
         return Ok(verify::verify_dir(path, opts)?);
     }
-    let limit = crate::bundle::observe::MAX_FILE_BYTES;
     if meta.len() > limit {
         return Err(Failure::error(format!(
             "{} is {} bytes; a bundle archive is far smaller (limit {limit})",

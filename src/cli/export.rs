@@ -109,7 +109,11 @@ pub async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
     let birthday = args.birthday.as_deref().map(parse_birthday).transpose()?;
     // Before touching the signer: a bake is wasted if we cannot write.
     let layout = BundleLayout::new(&args.out, !args.no_archive)?;
-    refuse_foreign_dir(&layout)?;
+    let macaroon_file = match &intent_kind {
+        Scoped::Admin => "admin.macaroon".to_string(),
+        Scoped::Bake { scope, .. } => format!("{scope}.macaroon"),
+    };
+    refuse_foreign_dir(&layout, &macaroon_file)?;
     let cert_pem = read_file(&args.tlscertpath, "TLS certificate")?;
     let given = read_macaroon(&args.macaroonpath)?;
 
@@ -236,6 +240,12 @@ pub async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
             anstream::println!("{b}archive{b:#}  {a}");
         }
         anstream::println!("{b}macaroon{b:#} {} ({fingerprint})", intent.file_name());
+        if birthday.is_none() {
+            anstream::println!(
+                "no --birthday given: bundle.json records none, so tell the watch-only \
+                 import when the wallet was created or it rescans from 2017"
+            );
+        }
         if written.is_empty() && removed.is_empty() {
             anstream::println!("the bundle was already up to date; nothing rewritten");
         }
@@ -357,17 +367,22 @@ fn converge(desired: &DesiredBundle) -> Result<(Vec<String>, Vec<String>), Failu
     Ok((written, removed))
 }
 
-/// Refuses to write into a non-empty directory that is not a bundle, so
-/// `--out ~` cannot make lsm replace or remove someone's macaroons.
-fn refuse_foreign_dir(layout: &BundleLayout) -> Result<(), Failure> {
+/// Refuses to write into a directory that is not (the start of) a bundle,
+/// so `--out ~` cannot make lsm replace or remove someone's macaroons. A
+/// directory counts as a bundle when it has bundle.json, or when it holds
+/// only what this export writes (a first export that was interrupted).
+fn refuse_foreign_dir(layout: &BundleLayout, macaroon_file: &str) -> Result<(), Failure> {
     let observed = observe(layout)?;
-    let is_bundle = observed.files.contains_key(crate::bundle::BUNDLE_JSON_FILE);
-    let empty = observed.files.is_empty()
-        && observed.unmanaged.is_empty()
-        && observed.temp_leftovers.is_empty();
-    if observed.dir_mode.is_some() && !is_bundle && !empty {
+    if observed.dir_mode.is_none() || observed.files.contains_key(crate::bundle::BUNDLE_JSON_FILE) {
+        return Ok(());
+    }
+    let foreign_macaroon = observed
+        .files
+        .keys()
+        .find(|n| n.ends_with(".macaroon") && *n != macaroon_file);
+    if let Some(name) = foreign_macaroon.or(observed.unmanaged.first()) {
         return Err(Failure::error(format!(
-            "{} exists and is not a credentials bundle (it has no bundle.json)",
+            "{} exists and is not a credentials bundle: it has no bundle.json and holds {name}",
             layout.dir().display()
         ))
         .hint("choose a new or empty directory with --out"));

@@ -12,6 +12,7 @@ use lsm::lnd::macaroon::Macaroon;
 use lsm::lnd::permissions::{self, Permission};
 use lsm::lnd::proto::walletrpc::{Account, AddressType};
 use lsm::scope::ScopeIntent;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
@@ -178,5 +179,44 @@ impl Spec {
         let desired = self.desired(root);
         write::export(&desired, &desired.names()).unwrap();
         desired.layout.dir().to_path_buf()
+    }
+}
+
+/// What one `lsm` run printed and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the lsm binary (no colour) and collects its output.
+pub fn run_lsm<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = assert_cmd::Command::cargo_bin("lsm")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// No macaroon (its hex, or its signature) appears in the output.
+pub fn assert_no_macaroon(run: &Run, macaroons: &[&[u8]]) {
+    let all = format!("{}{}", run.stdout, run.stderr);
+    for m in macaroons {
+        let hex = hex::encode(m);
+        assert!(!all.contains(&hex[..60]), "macaroon leaked:\n{all}");
+        assert!(
+            !all.contains(&hex[hex.len() - 64..]),
+            "signature leaked:\n{all}"
+        );
     }
 }
