@@ -106,14 +106,9 @@ pub async fn execute(
     let d = DesiredBundle::partial(layout(desired)?, inputs(desired, signer, mac))
         .map_err(Failure::from)?;
     match op {
+        // The writer refuses a file whose content is not known, and only
+        // repairs the mode of one that exists: offline mode fixes work.
         BundleOp::Export { files } => {
-            if !d.is_complete() {
-                return Err(Failure::error(
-                    "the bundle cannot be written yet: lnd has not reported its certificate, \
-                     accounts or macaroon",
-                )
-                .hint("run `lsm apply` again once the signer is active"));
-            }
             crate::bundle::write::export(&d, files).map_err(Failure::from)
         }
         BundleOp::RemoveStale { files } => {
