@@ -3,7 +3,7 @@
 //! [`Action::op`] exactly as planned.
 
 use crate::plan::op::Op;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A resource address, `<type>.<name>`: `container.signer`, `file.lnd_conf`.
@@ -26,7 +26,19 @@ impl fmt::Display for Address {
 
 /// What happens to a resource. The symbols follow Terraform's, which CI
 /// reviewers already read fluently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// `+` the resource does not exist and will be created.

@@ -70,7 +70,7 @@ pub struct ActionDoc {
     /// Stable resource address, e.g. `container.signer`.
     pub address: String,
     /// One of create, update, replace, destroy, start, restart.
-    pub action: ActionName,
+    pub action: ActionKind,
     /// Terraform-style list: `["delete","create"]` for a replacement.
     pub actions: Vec<String>,
     pub reason: String,
@@ -81,31 +81,6 @@ pub struct ActionDoc {
     /// True when the action repairs a change made outside lsm.
     pub drift: bool,
     pub details: Vec<DetailDoc>,
-}
-
-/// The action names of [`ActionKind`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionName {
-    Create,
-    Update,
-    Replace,
-    Destroy,
-    Start,
-    Restart,
-}
-
-impl From<ActionKind> for ActionName {
-    fn from(k: ActionKind) -> Self {
-        match k {
-            ActionKind::Create => ActionName::Create,
-            ActionKind::Update => ActionName::Update,
-            ActionKind::Replace => ActionName::Replace,
-            ActionKind::Destroy => ActionName::Destroy,
-            ActionKind::Start => ActionName::Start,
-            ActionKind::Restart => ActionName::Restart,
-        }
-    }
 }
 
 /// Reviewer context; never secret material.
@@ -158,7 +133,7 @@ impl From<&Action> for ActionDoc {
     fn from(a: &Action) -> Self {
         ActionDoc {
             address: a.address.0.clone(),
-            action: a.kind.into(),
+            action: a.kind,
             actions: a
                 .kind
                 .json_actions()
