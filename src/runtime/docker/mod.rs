@@ -204,16 +204,25 @@ impl Runtime for DockerRuntime {
         match op {
             RuntimeOp::PullImage => {
                 let image = t.reference.clone();
-                let mut last = String::new();
-                w.pull_image(&image, t.digest.as_deref(), |p| {
-                    let line = format!("{p:?}");
-                    if line != last {
-                        tracing::info!("pull {image}: {line}");
-                        last = line;
-                    }
-                })
-                .await
-                .map_err(Failure::from)?;
+                // A spinner on a terminal (hidden otherwise); the log keeps it all.
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.enable_steady_tick(Duration::from_millis(120));
+                let pulled = w
+                    .pull_image(&image, t.digest.as_deref(), |p| {
+                        let sizes = match (p.current, p.total) {
+                            (Some(c), Some(t)) if t > 0 => {
+                                format!(" {:.1}/{:.1} MB", c as f64 / 1e6, t as f64 / 1e6)
+                            }
+                            _ => String::new(),
+                        };
+                        let layer = p.layer.as_deref().unwrap_or("");
+                        let line = format!("pulling {image}: {layer} {}{sizes}", p.status);
+                        tracing::info!("{line}");
+                        bar.set_message(line);
+                    })
+                    .await;
+                bar.finish_and_clear();
+                pulled.map_err(Failure::from)?;
             }
             RuntimeOp::CreateVolume => {
                 w.ensure_volume(&t.volume, &t.volume_labels)
