@@ -61,16 +61,9 @@ pub fn dial_address(bind: std::net::SocketAddr, transport: &Transport) -> String
         }
         Transport::Unix { .. } => None,
     };
-    let host = match (remote_host, bind.ip()) {
-        (Some(h), ip) if ip.is_unspecified() => h,
-        (_, ip) if ip.is_unspecified() && ip.is_ipv6() => "::1".to_string(),
-        (_, ip) if ip.is_unspecified() => "127.0.0.1".to_string(),
-        (_, ip) => ip.to_string(),
-    };
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{}", bind.port())
-    } else {
-        format!("{host}:{}", bind.port())
+    match remote_host {
+        Some(h) if bind.ip().is_unspecified() => crate::runtime::host_port(&h, bind.port()),
+        _ => crate::runtime::local_dial(bind),
     }
 }
 
