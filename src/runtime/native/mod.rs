@@ -225,7 +225,7 @@ impl NativeRuntime {
             ))
         })?;
         pidfile::write(&t.pidfile, &Record::of(&info, &t.conf_sha256, &t.dial)?)?;
-        process::wait_started(&mut child, &t.dial, deadline).await
+        process::wait_started(&mut child, t.rpc_bind.port(), deadline).await
     }
 
     /// Stops the recorded lnd, if it still runs.

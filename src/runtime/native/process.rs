@@ -66,9 +66,9 @@ pub fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Failure> 
         .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))
 }
 
-/// Waits until lnd accepts connections on `dial`, or fails as soon as the
-/// process exits (with its status; the executor adds the log lines).
-pub async fn wait_started(child: &mut Child, dial: &str, deadline: Instant) -> Result<(), Failure> {
+/// Waits until lnd itself listens on its gRPC `port`, or fails as soon as
+/// the process exits (with its status; the executor adds the log lines).
+pub async fn wait_started(child: &mut Child, port: u16, deadline: Instant) -> Result<(), Failure> {
     let mut delay = Duration::from_millis(20);
     loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -76,15 +76,12 @@ pub async fn wait_started(child: &mut Child, dial: &str, deadline: Instant) -> R
                 "lnd exited during startup ({status})"
             )));
         }
-        let connect = tokio::net::TcpStream::connect(dial);
-        if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(1), connect).await
-            && let Ok(None) = child.try_wait()
-        {
+        if procfs::listens_on(child.id(), port) {
             return Ok(());
         }
         if Instant::now() >= deadline {
             return Err(Failure::error(format!(
-                "lnd (pid {}) did not open its gRPC port {dial} within {}s",
+                "lnd (pid {}) did not listen on its gRPC port {port} within {}s",
                 child.id(),
                 START_DEADLINE.as_secs()
             )));

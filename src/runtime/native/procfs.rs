@@ -86,6 +86,46 @@ fn split_cmdline(raw: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// Whether process `pid` itself holds a socket listening on TCP `port`
+/// (IPv4 or IPv6): proof that lnd is up, where a bare connect could reach
+/// whatever else holds the port.
+pub fn listens_on(pid: u32, port: u16) -> bool {
+    let dir = proc_dir(pid);
+    let mut inodes = Vec::new();
+    for table in ["net/tcp", "net/tcp6"] {
+        let text = std::fs::read_to_string(dir.join(table)).unwrap_or_default();
+        inodes.extend(listening_inodes(&text, port));
+    }
+    if inodes.is_empty() {
+        return false;
+    }
+    let Ok(fds) = std::fs::read_dir(dir.join("fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| {
+            let t = target.to_string_lossy();
+            inodes.iter().any(|i| t == format!("socket:[{i}]"))
+        })
+    })
+}
+
+/// Socket inodes in a /proc/net/tcp table listening on `port`.
+fn listening_inodes(table: &str, port: u16) -> Vec<String> {
+    const LISTEN: &str = "0A";
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let local_port = f.get(1)?.rsplit_once(':')?.1;
+            let listening = *f.get(3)? == LISTEN;
+            let ours = u16::from_str_radix(local_port, 16).ok()? == port;
+            (listening && ours).then(|| f.get(9).map(|i| i.to_string()))?
+        })
+        .collect()
+}
+
 /// This boot's id: a start time only identifies a process within one boot.
 pub fn boot_id() -> Option<String> {
     std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
@@ -106,6 +146,21 @@ mod tests {
         assert_eq!(state, 'S');
         assert_eq!(start, 987654);
         assert!(parse_stat("4242 (lnd) S 1 2").is_none());
+    }
+
+    #[test]
+    fn listening_sockets_are_found_by_port() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+           0: 0100007F:2724 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0 100 0 0 10 0\n\
+           1: 0100007F:2724 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0 20 4 30 10 -1\n";
+        assert_eq!(listening_inodes(table, 10020), vec!["4242".to_string()]);
+        assert!(listening_inodes(table, 10021).is_empty());
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert!(listens_on(std::process::id(), port));
+        drop(listener);
+        assert!(!listens_on(std::process::id(), port));
     }
 
     #[test]
