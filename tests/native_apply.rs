@@ -41,29 +41,26 @@ fn fresh_apply_converges_and_a_second_apply_changes_nothing() {
     let s = Signer::native("");
 
     let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
-    for line in [
-        "· native · regtest · lnd v0.20.0-beta",
-        "+ secret.wallet_password",
-        "+ directory.lnd_dir",
-        "+ file.lnd_conf",
-        &format!("+rpclisten=127.0.0.1:{}", s.rpc_port),
-        &format!(
-            "+wallet-unlock-password-file={}",
-            s.secrets().join("wallet-password.txt").display()
-        ),
-        "+ process.signer",
-        "start lnd v0.20.0-beta detached",
-        "+ wallet.signer",
-        "+ macaroon.watchonly",
-        "+ bundle.files",
-        "Plan: 7 to add, 0 to change, 0 to replace, 0 to destroy.",
-    ] {
-        assert!(
-            plan.stdout.contains(line),
-            "plan lacks {line:?}:\n{}",
-            plan.stdout
-        );
-    }
+    signer_kit::assert_contains_all(
+        &plan.stdout,
+        &[
+            "· native · regtest · lnd v0.20.0-beta",
+            "+ secret.wallet_password",
+            "+ directory.lnd_dir",
+            "+ file.lnd_conf",
+            &format!("+rpclisten=127.0.0.1:{}", s.rpc_port),
+            &format!(
+                "+wallet-unlock-password-file={}",
+                s.secrets().join("wallet-password.txt").display()
+            ),
+            "+ process.signer",
+            "start lnd v0.20.0-beta detached",
+            "+ wallet.signer",
+            "+ macaroon.watchonly",
+            "+ bundle.files",
+            "Plan: 7 to add, 0 to change, 0 to replace, 0 to destroy.",
+        ],
+    );
     let doc = s.lsm(&["plan", "--json"]).expect(0).json();
     validate_against("schemas/plan.schema.json", &doc);
     assert_eq!(doc["runtime"], "native");
@@ -182,18 +179,15 @@ fn a_config_change_restarts_lnd_with_a_new_pid() {
         "runtime = \"native\"\ndebug_level = \"debug\"",
     ));
     let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
-    for line in [
-        "~ file.lnd_conf",
-        "-debuglevel=info",
-        "+debuglevel=debug",
-        &format!("> process.signer  restart lnd (pid {pid}) so it reads the new config"),
-    ] {
-        assert!(
-            plan.stdout.contains(line),
-            "plan lacks {line:?}:\n{}",
-            plan.stdout
-        );
-    }
+    signer_kit::assert_contains_all(
+        &plan.stdout,
+        &[
+            "~ file.lnd_conf",
+            "-debuglevel=info",
+            "+debuglevel=debug",
+            &format!("> process.signer  restart lnd (pid {pid}) so it reads the new config"),
+        ],
+    );
     s.apply();
     let restarted = s.lnd_pid();
     assert_ne!(restarted, pid, "lnd was not restarted");
@@ -433,33 +427,30 @@ fn the_systemd_supervisor_plans_a_hardened_unit_and_never_pretends() {
     let unit = format!("lsm-{}.service", s.name);
     let lnd_dir = s.path("lnd");
     let secrets = s.secrets();
-    for line in [
-        "+ file.systemd_unit".to_string(),
-        format!("+++ /etc/systemd/system/{unit} (desired)"),
-        format!(
-            "+ExecStart=\"{}\" \"--lnddir={}\" \"--configfile={}\"",
-            support::double_binary().display(),
-            lnd_dir.display(),
-            secrets.join("signer-lnd.conf").display()
-        ),
-        format!(
-            "+ReadWritePaths=\"{}\" \"{}\"",
-            lnd_dir.display(),
-            secrets.display()
-        ),
-        "+NoNewPrivileges=true".into(),
-        "+ProtectSystem=strict".into(),
-        "+Restart=on-failure".into(),
-        "+WantedBy=multi-user.target".into(),
-        format!("enable and start {unit}"),
-        "+ file.lnd_conf".into(),
-    ] {
-        assert!(
-            plan.stdout.contains(&line),
-            "plan lacks {line:?}:\n{}",
-            plan.stdout
-        );
-    }
+    signer_kit::assert_contains_all(
+        &plan.stdout,
+        &[
+            "+ file.systemd_unit".to_string(),
+            format!("+++ /etc/systemd/system/{unit} (desired)"),
+            format!(
+                "+ExecStart=\"{}\" \"--lnddir={}\" \"--configfile={}\"",
+                support::double_binary().display(),
+                lnd_dir.display(),
+                secrets.join("signer-lnd.conf").display()
+            ),
+            format!(
+                "+ReadWritePaths=\"{}\" \"{}\"",
+                lnd_dir.display(),
+                secrets.display()
+            ),
+            "+NoNewPrivileges=true".into(),
+            "+ProtectSystem=strict".into(),
+            "+Restart=on-failure".into(),
+            "+WantedBy=multi-user.target".into(),
+            format!("enable and start {unit}"),
+            "+ file.lnd_conf".into(),
+        ],
+    );
     assert!(
         plan.stdout.contains("+ProtectHome=") && plan.stdout.contains("+PrivateTmp="),
         "{}",

@@ -12,7 +12,7 @@ pub mod native;
 use crate::error::Failure;
 use crate::manifest::enums::Network;
 use crate::plan::op::RuntimeOp;
-use crate::plan::{Action, Blocker, Subject};
+use crate::plan::{Action, ActionKind, Address, Blocker, Subject};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -25,6 +25,22 @@ pub struct SignerAccess {
     pub tls_cert_pem: Vec<u8>,
     /// lnd's admin.macaroon, for authenticated observation and bakes.
     pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl SignerAccess {
+    /// Access at `addr` once lnd has written its certificate.
+    pub fn once_certified(
+        addr: &str,
+        tls_cert_pem: Option<&[u8]>,
+        admin_macaroon: Option<&Zeroizing<Vec<u8>>>,
+    ) -> Result<SignerAccess, String> {
+        let cert = tls_cert_pem.ok_or("lnd has not written tls.cert yet")?;
+        Ok(SignerAccess {
+            addr: addr.to_string(),
+            tls_cert_pem: cert.to_vec(),
+            admin_macaroon: admin_macaroon.cloned(),
+        })
+    }
 }
 
 impl std::fmt::Debug for SignerAccess {
@@ -64,6 +80,28 @@ pub fn local_dial(bind: std::net::SocketAddr) -> String {
         ip.to_string()
     };
     host_port(&host, bind.port())
+}
+
+/// Replacing the signer (container or process) for the changes that force
+/// it, each `(replace path, reason)`; `kept` says what survives (the wallet).
+pub fn replace_signer(address: Address, changes: &[(String, String)], kept: String) -> Action {
+    let reason = changes
+        .iter()
+        .map(|(_, r)| r.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut a = Action::new(
+        address,
+        ActionKind::Replace,
+        reason,
+        crate::plan::Op::Runtime(RuntimeOp::ReplaceSigner),
+    )
+    .disruptive()
+    .note(kept);
+    for (path, _) in changes {
+        a = a.replace_path(path.clone());
+    }
+    a
 }
 
 /// One status condition (`lsm status`), Kubernetes-style.

@@ -388,6 +388,17 @@ fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// Fails unless `text` (a command's output) contains every one of `needles`.
+pub fn assert_contains_all<S: AsRef<str>>(text: &str, needles: &[S]) {
+    for n in needles {
+        assert!(
+            text.contains(n.as_ref()),
+            "output lacks {:?}:\n{text}",
+            n.as_ref()
+        );
+    }
+}
+
 /// Validates a JSON value against a schema file of the repo.
 pub fn validate_against(schema_file: &str, value: &serde_json::Value) {
     let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join(schema_file);

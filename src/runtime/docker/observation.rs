@@ -172,14 +172,11 @@ impl Observation for DockerObservation {
         if !c.is_running() {
             return Err(format!("the container is {}", c.state.status));
         }
-        let VolumeFile::Present(cert) = &self.tls_cert else {
-            return Err("lnd has not written tls.cert yet".into());
+        let cert = match &self.tls_cert {
+            VolumeFile::Present(cert) => Some(cert.as_slice()),
+            _ => None,
         };
-        Ok(SignerAccess {
-            addr: self.dial.clone(),
-            tls_cert_pem: cert.clone(),
-            admin_macaroon: self.admin_macaroon.clone(),
-        })
+        SignerAccess::once_certified(&self.dial, cert, self.admin_macaroon.as_ref())
     }
 
     fn wallet_exists(&self) -> Option<bool> {

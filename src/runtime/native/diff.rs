@@ -166,10 +166,10 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
             return Some(a);
         }
     };
-    let mut changes: Vec<(&str, String)> = Vec::new();
+    let mut changes: Vec<(String, String)> = Vec::new();
     match o.binary.canonical() {
         Some(want) if want != record.exe => changes.push((
-            "lnd_path",
+            "lnd_path".into(),
             format!(
                 "lnd binary {} → {} forces a restart",
                 record.exe.display(),
@@ -177,7 +177,7 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
             ),
         )),
         _ if exe_replaced => changes.push((
-            "lnd_path",
+            "lnd_path".into(),
             format!(
                 "{} was replaced on disk since lnd started; restart to run it",
                 record.exe.display()
@@ -188,7 +188,7 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
     let args = t.lnd_args();
     if record.argv.get(1..) != Some(args.as_slice()) {
         changes.push((
-            "args",
+            "args".into(),
             format!(
                 "lnd arguments [{}] → [{}] force a restart",
                 record.argv.get(1..).unwrap_or_default().join(" "),
@@ -197,25 +197,14 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
         ));
     }
     if !changes.is_empty() {
-        let mut a = Action::new(
+        return Some(crate::runtime::replace_signer(
             process_addr(),
-            ActionKind::Replace,
-            changes
-                .iter()
-                .map(|(_, r)| r.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-            Op::Runtime(RuntimeOp::ReplaceSigner),
-        )
-        .disruptive()
-        .note(format!(
-            "lnd_dir {} and the wallet in it are kept",
-            display_path(&t.lnd_dir)
+            &changes,
+            format!(
+                "lnd_dir {} and the wallet in it are kept",
+                display_path(&t.lnd_dir)
+            ),
         ));
-        for (path, _) in &changes {
-            a = a.replace_path(*path);
-        }
-        return Some(a);
     }
     restart_for_config(t, o, conf_written, record.pid)
 }

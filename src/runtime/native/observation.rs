@@ -123,14 +123,11 @@ impl Observation for NativeObservation {
 
     fn access(&self) -> Result<SignerAccess, String> {
         self.running()?;
-        let Some(cert) = &self.tls_cert else {
-            return Err("lnd has not written tls.cert yet".into());
-        };
-        Ok(SignerAccess {
-            addr: self.dial.clone(),
-            tls_cert_pem: cert.clone(),
-            admin_macaroon: self.admin_macaroon.clone(),
-        })
+        SignerAccess::once_certified(
+            &self.dial,
+            self.tls_cert.as_deref(),
+            self.admin_macaroon.as_ref(),
+        )
     }
 
     fn wallet_exists(&self) -> Option<bool> {
