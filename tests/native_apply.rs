@@ -159,10 +159,19 @@ fn lnd_killed_outside_lsm_is_drift_and_apply_starts_it_again() {
     assert_eq!(running["status"], false);
     assert_eq!(running["reason"], "Exited");
 
-    s.apply();
+    // A saved plan applies exactly.
+    s.lsm(&["plan", "-o", "restart.json"]).expect(0);
+    s.lsm(&["apply", "restart.json", "--detailed-exitcode"])
+        .expect(2);
     let new_pid = s.lnd_pid();
     assert_ne!(new_pid, pid);
     assert_eq!(s.identity(), identity, "the same wallet came back");
+    let stale = s.lsm(&["apply", "restart.json"]).expect(3);
+    assert!(
+        stale.stderr.contains("Saved plan is stale"),
+        "{}",
+        stale.stderr
+    );
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
     s.assert_no_secret_leaked();
 }
@@ -213,6 +222,65 @@ fn a_config_change_restarts_lnd_with_a_new_pid() {
     assert_ne!(s.lnd_pid(), restarted);
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
     s.assert_no_secret_leaked();
+}
+
+/// A copy of the double at `to` (a file of its own: a hard link to the
+/// same inode would make a rename over it a no-op).
+fn install_double(to: &std::path::Path) {
+    std::fs::copy(support::double_binary(), to).expect("copy the double");
+}
+
+#[test]
+fn a_new_lnd_binary_restarts_lnd() {
+    let mut s = Signer::native("");
+    std::fs::create_dir(s.path("bin")).unwrap();
+    let lnd = s.path("bin/lnd");
+    install_double(&lnd);
+    s.runtime_table = s
+        .runtime_table
+        .replace(&support::double_binary().display().to_string(), "./bin/lnd");
+    s.write_manifest();
+    s.apply();
+    let pid = s.lnd_pid();
+
+    // Upgraded in place (a new file renamed over the old one).
+    install_double(&s.path("bin/lnd.new"));
+    std::fs::rename(s.path("bin/lnd.new"), &lnd).unwrap();
+    let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
+    signer_kit::assert_contains_all(
+        &plan.stdout,
+        &[
+            "-/+ process.signer".to_string(),
+            format!("{} was replaced on disk since lnd started", lnd.display()),
+        ],
+    );
+    s.apply();
+    let upgraded = s.lnd_pid();
+    assert_ne!(upgraded, pid);
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+
+    // lnd_path points elsewhere.
+    let other = s.path("bin/lnd-other");
+    install_double(&other);
+    s.runtime_table = s.runtime_table.replace("./bin/lnd", "./bin/lnd-other");
+    s.write_manifest();
+    let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
+    signer_kit::assert_contains_all(
+        &plan.stdout,
+        &[format!(
+            "lnd binary {} → {} forces a restart",
+            lnd.display(),
+            other.display()
+        )],
+    );
+    s.apply();
+    let moved = s.lnd_pid();
+    assert_ne!(moved, upgraded);
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{moved}/exe")).unwrap(),
+        other
+    );
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }
 
 #[test]

@@ -216,30 +216,38 @@ fn restart_for_config(
     conf_written: bool,
     pid: u32,
 ) -> Option<Action> {
-    let reason = if conf_written {
-        format!("restart lnd (pid {pid}) so it reads the new config")
-    } else if o.record().map(|r| r.conf_sha256.as_str()) != Some(t.conf_sha256.as_str()) {
-        format!(
-            "lnd (pid {pid}) runs with an older config than {}: it was not restarted after the \
-             last change",
-            display_path(&t.conf_path)
-        )
-    } else {
-        return None;
+    let conf = display_path(&t.conf_path);
+    let reason = match o.record() {
+        _ if conf_written => format!("restart lnd (pid {pid}) so it reads the new config"),
+        None => format!(
+            "lsm has no record of the config lnd (pid {pid}) was started with; restart it on {conf}"
+        ),
+        Some(r) if r.conf_sha256 != t.conf_sha256 => format!(
+            "lnd (pid {pid}) runs with an older config than {conf}: it was not restarted after \
+             the last change"
+        ),
+        Some(_) => return None,
     };
-    Some(
-        Action::new(
-            process_addr(),
-            ActionKind::Restart,
-            reason,
-            Op::Runtime(RuntimeOp::RestartSigner),
-        )
-        .disruptive(),
+    Some(restart(reason))
+}
+
+fn restart(reason: String) -> Action {
+    Action::new(
+        process_addr(),
+        ActionKind::Restart,
+        reason,
+        Op::Runtime(RuntimeOp::RestartSigner),
     )
+    .disruptive()
 }
 
 /// What to do with the unit's service under supervisor = "systemd".
-fn service_action(o: &NativeObservation, changed: bool) -> Option<Action> {
+fn service_action(
+    t: &NativeTarget,
+    o: &NativeObservation,
+    conf_written: bool,
+    unit_changed: bool,
+) -> Option<Action> {
     let u = o.unit.as_ref()?;
     let start = |kind, reason: String| {
         Action::new(
@@ -250,19 +258,14 @@ fn service_action(o: &NativeObservation, changed: bool) -> Option<Action> {
         )
     };
     let s = match &u.service {
-        Err(_) => {
+        Ok(s) if u.file.is_some() && s.load != "not-found" => s,
+        // Not installed yet (or systemd unknown: the plan is blocked then).
+        _ => {
             return Some(start(
                 ActionKind::Create,
                 format!("enable and start {}", u.name),
             ));
         }
-        Ok(s) if u.file.is_none() || s.load == "not-found" => {
-            return Some(start(
-                ActionKind::Create,
-                format!("enable and start {}", u.name),
-            ));
-        }
-        Ok(s) => s,
     };
     if !s.is_active() && s.active != "activating" && s.active != "reloading" {
         let mut a = start(
@@ -276,19 +279,14 @@ fn service_action(o: &NativeObservation, changed: bool) -> Option<Action> {
         return Some(a);
     }
     let pid = s.main_pid;
-    if changed {
-        return Some(
-            Action::new(
-                process_addr(),
-                ActionKind::Restart,
-                format!(
-                    "restart {} (lnd pid {pid}) for the new unit or config",
-                    u.name
-                ),
-                Op::Runtime(RuntimeOp::RestartSigner),
-            )
-            .disruptive(),
-        );
+    if unit_changed {
+        return Some(restart(format!(
+            "restart {} (lnd pid {pid}) to run the new unit",
+            u.name
+        )));
+    }
+    if let Some(a) = restart_for_config(t, o, conf_written, pid) {
+        return Some(a);
     }
     if !s.is_enabled() {
         let mut a = start(
@@ -333,11 +331,9 @@ pub fn diff(t: &NativeTarget, o: &NativeObservation, _password: HostPassword) ->
         Supervisor::Process => process_action(t, o, conf_written),
         Supervisor::Systemd => {
             let unit = unit_action(o);
-            let changed = conf_written
-                || unit.is_some()
-                || o.record().map(|r| r.conf_sha256.as_str()) != Some(t.conf_sha256.as_str());
+            let unit_changed = unit.is_some();
             d.actions.extend(unit);
-            service_action(o, changed)
+            service_action(t, o, conf_written, unit_changed)
         }
     };
     d.actions.extend(process);
@@ -393,4 +389,339 @@ pub fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool) -> Run
          to delete"
     ));
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::native::observation::ObservedUnit;
+    use crate::runtime::native::pidfile::Record;
+    use crate::runtime::native::systemd::ServiceState;
+    use crate::runtime::native::target::test_target;
+    use std::path::PathBuf;
+
+    const LND: &str = "/usr/local/bin/lnd";
+
+    fn record(t: &NativeTarget) -> Record {
+        let mut argv = vec![LND.to_string()];
+        argv.extend(t.lnd_args());
+        Record {
+            pid: 4242,
+            start_time: 1,
+            boot_id: "boot".into(),
+            exe: PathBuf::from(LND),
+            argv,
+            conf_sha256: t.conf_sha256.clone(),
+            dial: t.dial.clone(),
+            started_at: 0,
+        }
+    }
+
+    /// A converged observation of `t`.
+    fn converged(t: &NativeTarget) -> NativeObservation {
+        let unit = (t.supervisor == Supervisor::Systemd).then(|| {
+            let text = "[Service]\nExecStart=lnd\n".to_string();
+            ObservedUnit {
+                name: "lsm-s1.service".into(),
+                file: Some(text.clone()),
+                desired: Some(text),
+                service: Ok(ServiceState {
+                    load: "loaded".into(),
+                    active: "active".into(),
+                    sub: "running".into(),
+                    unit_file: "enabled".into(),
+                    main_pid: 4242,
+                    need_reload: false,
+                }),
+            }
+        });
+        NativeObservation {
+            supervisor: t.supervisor,
+            binary: Binary::Found {
+                path: LND.into(),
+                canonical: LND.into(),
+                version_line: "lnd version 0.20.0-beta commit=v0.20.0-beta".into(),
+                version_ok: true,
+            },
+            lnd_dir_exists: true,
+            conf: Some(t.conf.clone().into_bytes()),
+            tls_cert: None,
+            admin_macaroon: None,
+            process: ProcessState::Running {
+                record: record(t),
+                exe_replaced: false,
+            },
+            unit,
+            dial: t.dial.clone(),
+        }
+    }
+
+    /// (address, kind, op, drift) of each action.
+    fn steps(d: &RuntimeDiff) -> Vec<(String, ActionKind, Op, bool)> {
+        d.actions
+            .iter()
+            .map(|a| (a.address.0.clone(), a.kind, a.op.clone(), a.drift))
+            .collect()
+    }
+
+    fn step(
+        addr: &str,
+        kind: ActionKind,
+        op: RuntimeOp,
+        drift: bool,
+    ) -> (String, ActionKind, Op, bool) {
+        (addr.to_string(), kind, Op::Runtime(op), drift)
+    }
+
+    fn process() -> NativeTarget {
+        test_target(
+            "lnd_path = \"/usr/local/bin/lnd\"\nlnd_dir = \"/srv/lnd\"",
+            "/srv/secrets",
+        )
+    }
+
+    fn systemd() -> NativeTarget {
+        test_target(
+            "lnd_path = \"/usr/local/bin/lnd\"\nlnd_dir = \"/srv/lnd\"\nsupervisor = \"systemd\"",
+            "/srv/secrets",
+        )
+    }
+
+    #[test]
+    fn a_converged_process_needs_nothing() {
+        let t = process();
+        let d = diff(&t, &converged(&t), HostPassword::Present);
+        assert_eq!(d, RuntimeDiff::default());
+    }
+
+    #[test]
+    fn the_process_is_started_restarted_or_replaced_for_a_reason() {
+        let t = process();
+        let run = |f: &dyn Fn(&mut NativeObservation)| {
+            let mut o = converged(&t);
+            f(&mut o);
+            diff(&t, &o, HostPassword::Present)
+        };
+        use ActionKind::*;
+        use RuntimeOp::*;
+
+        let fresh = run(&|o| {
+            o.process = ProcessState::NotStarted;
+            o.conf = None;
+            o.lnd_dir_exists = false;
+        });
+        assert_eq!(
+            steps(&fresh),
+            [
+                step("directory.lnd_dir", Create, CreateVolume, false),
+                step("file.lnd_conf", Create, WriteConfig, false),
+                step("process.signer", Create, StartSigner, false),
+            ]
+        );
+
+        let died = run(&|o| o.process = ProcessState::Exited { record: record(&t) });
+        assert_eq!(
+            steps(&died),
+            [step("process.signer", Start, StartSigner, true)]
+        );
+
+        let changed = run(&|o| {
+            o.conf = Some(b"old".to_vec());
+            if let ProcessState::Running { record, .. } = &mut o.process {
+                record.conf_sha256 = "older".into();
+            }
+        });
+        assert_eq!(
+            steps(&changed),
+            [
+                step("file.lnd_conf", Update, WriteConfig, false),
+                step("process.signer", Restart, RestartSigner, false),
+            ]
+        );
+        assert!(
+            changed.actions[0]
+                .reason
+                .contains("differs from signer.toml")
+        );
+
+        let edited = run(&|o| o.conf = Some(b"edited".to_vec()));
+        assert_eq!(
+            steps(&edited)[0],
+            step("file.lnd_conf", Update, WriteConfig, true)
+        );
+        assert!(edited.actions[0].reason.contains("edited outside lsm"));
+
+        let stale = run(&|o| {
+            if let ProcessState::Running { record, .. } = &mut o.process {
+                record.conf_sha256 = "older".into();
+            }
+        });
+        assert_eq!(
+            steps(&stale),
+            [step("process.signer", Restart, RestartSigner, false)]
+        );
+        assert!(
+            stale.actions[0]
+                .reason
+                .contains("runs with an older config")
+        );
+
+        let args = run(&|o| {
+            if let ProcessState::Running { record, .. } = &mut o.process {
+                record.argv.push("--debuglevel=trace".into());
+            }
+        });
+        assert_eq!(
+            steps(&args),
+            [step("process.signer", Replace, ReplaceSigner, false)]
+        );
+        assert_eq!(args.actions[0].replace_paths, ["args"]);
+
+        let moved = run(&|o| {
+            if let Binary::Found { canonical, .. } = &mut o.binary {
+                *canonical = "/opt/lnd-0.20/lnd".into();
+            }
+        });
+        assert_eq!(moved.actions[0].replace_paths, ["lnd_path"]);
+        assert!(
+            moved.actions[0]
+                .reason
+                .contains("lnd binary /usr/local/bin/lnd → /opt/lnd-0.20/lnd"),
+            "{}",
+            moved.actions[0].reason
+        );
+    }
+
+    #[test]
+    fn a_wrong_or_unusable_binary_is_a_blocker() {
+        let t = process();
+        let mut o = converged(&t);
+        o.binary = Binary::Found {
+            path: LND.into(),
+            canonical: LND.into(),
+            version_line: "lnd version 0.19.3-beta".into(),
+            version_ok: false,
+        };
+        let d = diff(&t, &o, HostPassword::Present);
+        assert_eq!(d.blockers.len(), 1);
+        assert_eq!(d.blockers[0].address.0, "binary.lnd");
+        assert!(d.blockers[0].reason.contains("pins lnd v0.20.0-beta"));
+        o.binary = Binary::Unusable {
+            reason: "no executable \"lnd\" in PATH".into(),
+        };
+        let d = diff(&t, &o, HostPassword::Present);
+        assert!(d.blockers[0].reason.contains("in PATH"), "{:?}", d.blockers);
+    }
+
+    #[test]
+    fn the_systemd_unit_is_installed_started_and_restarted_for_a_reason() {
+        let t = systemd();
+        let run = |f: &dyn Fn(&mut ObservedUnit, &mut NativeObservation)| {
+            let mut o = converged(&t);
+            let mut u = o.unit.take().unwrap();
+            f(&mut u, &mut o);
+            o.unit = Some(u);
+            diff(&t, &o, HostPassword::Present)
+        };
+        use ActionKind::*;
+        use RuntimeOp::*;
+        let blocked = !systemd::booted();
+
+        let d = run(&|_, _| {});
+        assert!(d.actions.is_empty(), "{:?}", d.actions);
+        assert_eq!(d.blockers.len(), usize::from(blocked));
+
+        let fresh = run(&|u, _| {
+            u.file = None;
+            if let Ok(s) = &mut u.service {
+                s.load = "not-found".into();
+                s.active = "inactive".into();
+            }
+        });
+        assert_eq!(
+            steps(&fresh),
+            [
+                step("file.systemd_unit", Create, InstallUnit, false),
+                step("process.signer", Create, StartSigner, false),
+            ]
+        );
+
+        let edited = run(&|u, _| u.file = Some("[Service]\nExecStart=other\n".into()));
+        assert_eq!(
+            steps(&edited),
+            [
+                step("file.systemd_unit", Update, InstallUnit, false),
+                step("process.signer", Restart, RestartSigner, false),
+            ]
+        );
+        assert!(edited.actions[1].reason.contains("to run the new unit"));
+
+        let failed = run(&|u, _| {
+            if let Ok(s) = &mut u.service {
+                s.active = "failed".into();
+            }
+        });
+        assert_eq!(
+            steps(&failed),
+            [step("process.signer", Start, StartSigner, true)]
+        );
+
+        let disabled = run(&|u, _| {
+            if let Ok(s) = &mut u.service {
+                s.unit_file = "disabled".into();
+            }
+        });
+        assert_eq!(
+            steps(&disabled),
+            [step("process.signer", Update, StartSigner, true)]
+        );
+
+        let unrecorded = run(&|_, o| o.process = ProcessState::NotStarted);
+        assert_eq!(
+            steps(&unrecorded),
+            [step("process.signer", Restart, RestartSigner, false)]
+        );
+        assert!(unrecorded.actions[0].reason.contains("no record"));
+    }
+
+    #[test]
+    fn destroy_stops_lnd_and_never_purges() {
+        let t = process();
+        let o = converged(&t);
+        let d = destroy_diff(&t, &o, false);
+        assert_eq!(
+            steps(&d),
+            [step(
+                "process.signer",
+                ActionKind::Destroy,
+                RuntimeOp::RemoveSigner,
+                false
+            )]
+        );
+        assert!(d.blockers.is_empty());
+        let purge = destroy_diff(&t, &o, true);
+        assert!(
+            purge.blockers[0]
+                .reason
+                .contains("--purge-volume does not apply")
+        );
+        assert!(
+            !purge
+                .actions
+                .iter()
+                .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        );
+
+        let mut gone = converged(&t);
+        gone.process = ProcessState::Exited { record: record(&t) };
+        assert!(destroy_diff(&t, &gone, false).actions.is_empty());
+
+        let t = systemd();
+        let d = destroy_diff(&t, &converged(&t), false);
+        assert!(
+            d.actions[0].reason.contains("disable lsm-s1.service"),
+            "{:?}",
+            d.actions
+        );
+    }
 }

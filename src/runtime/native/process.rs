@@ -24,9 +24,20 @@ pub const START_DEADLINE: Duration = Duration::from_secs(60);
 /// How long lnd gets to shut down after SIGTERM before SIGKILL.
 pub const STOP_DEADLINE: Duration = Duration::from_secs(30);
 
+/// A log this large is moved to `<log>.1` when lnd next starts (lnd keeps
+/// its own rotated logs in lnd_dir; this one is for startup failures).
+pub const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
+
 /// Starts `exe args` detached, output appended to `log`. Returns the child
 /// (the caller watches it through startup, then lets it go).
 pub fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Failure> {
+    if std::fs::metadata(log).is_ok_and(|m| m.len() > LOG_ROTATE_BYTES) {
+        let mut old = log.as_os_str().to_owned();
+        old.push(".1");
+        std::fs::rename(log, &old).map_err(|e| {
+            Failure::error(format!("cannot rotate lnd's log {}: {e}", log.display()))
+        })?;
+    }
     let mut out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

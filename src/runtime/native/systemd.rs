@@ -285,6 +285,7 @@ pub async fn journal(unit: &str, lines: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::native::target::test_target;
 
     #[test]
     fn words_are_quoted_for_systemd() {
@@ -303,28 +304,16 @@ mod tests {
         assert_eq!(ServiceState::parse("").main_pid, 0);
     }
 
-    fn target(native: &str, secrets: &str) -> NativeTarget {
-        let text = format!(
-            "version = 1\n[signer]\nname = \"s1\"\nnetwork = \"regtest\"\nruntime = \"native\"\n\
-             [native]\n{native}\nsupervisor = \"systemd\"\n[wallet]\nsecrets_dir = \"{secrets}\"\n\
-             [bundle]\npath = \"/srv/bundle\"\n"
-        );
-        let loaded = crate::manifest::load_text(
-            Path::new("/etc/lsm/signer.toml"),
-            text,
-            Some(Path::new("/home/op")),
-        )
-        .unwrap();
-        NativeTarget::from_resolved(&loaded.resolved, Path::new("/var/lib/lsm")).unwrap()
-    }
-
     #[test]
     fn the_unit_is_hardened_and_names_exactly_lnds_paths() {
         let run_as = RunAs {
             user: "lnd".into(),
             group: "lnd".into(),
         };
-        let t = target("lnd_dir = \"/srv/lnd\"", "/srv/secrets");
+        let t = test_target(
+            "lnd_dir = \"/srv/lnd\"\nsupervisor = \"systemd\"",
+            "/srv/secrets",
+        );
         let unit = render(&t, Path::new("/usr/local/bin/lnd"), &run_as);
         for line in [
             "ExecStart=\"/usr/local/bin/lnd\" \"--lnddir=/srv/lnd\" \
@@ -343,7 +332,7 @@ mod tests {
         assert_eq!(unit, render(&t, Path::new("/usr/local/bin/lnd"), &run_as));
 
         // lnd's files under a home directory: home stays visible, read-only.
-        let t = target("lnd_dir = \"~/.lnd-signer\"", "/srv/secrets");
+        let t = test_target("lnd_dir = \"~/.lnd-signer\"", "/srv/secrets");
         let unit = render(&t, Path::new("/usr/local/bin/lnd"), &run_as);
         assert!(unit.contains("\nProtectHome=read-only\n"), "{unit}");
         assert!(
@@ -352,7 +341,7 @@ mod tests {
         );
 
         // ... and under /tmp, a private /tmp would hide them.
-        let t = target("lnd_dir = \"/tmp/lnd\"", "/srv/secrets");
+        let t = test_target("lnd_dir = \"/tmp/lnd\"", "/srv/secrets");
         let unit = render(&t, Path::new("/usr/local/bin/lnd"), &run_as);
         assert!(unit.contains("\nPrivateTmp=false\n"), "{unit}");
     }

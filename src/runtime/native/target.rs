@@ -128,3 +128,69 @@ impl NativeTarget {
             .unwrap_or(&self.lnd_version)
     }
 }
+
+/// A target for unit tests: `[native]` keys, a secrets dir, a home of
+/// `/home/op`, the manifest at `/etc/lsm/signer.toml`, state in /var/lib/lsm.
+#[cfg(test)]
+pub fn test_target(native: &str, secrets: &str) -> NativeTarget {
+    let text = format!(
+        "version = 1\n[signer]\nname = \"s1\"\nnetwork = \"regtest\"\nruntime = \"native\"\n\
+         [native]\n{native}\n[rpc]\nlisten = \"0.0.0.0:10012\"\n[wallet]\nsecrets_dir = \"{secrets}\"\n\
+         [bundle]\npath = \"/srv/bundle\"\n"
+    );
+    let loaded = crate::manifest::load_text(
+        Path::new("/etc/lsm/signer.toml"),
+        text,
+        Some(Path::new("/home/op")),
+    )
+    .expect("a valid test manifest");
+    NativeTarget::from_resolved(&loaded.resolved, Path::new("/var/lib/lsm"))
+        .expect("a native target")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binds_paths_and_version_come_from_the_manifest() {
+        let t = test_target("lnd_dir = \"/srv/lnd\"", "/srv/secrets");
+        assert_eq!(t.conf_path, Path::new("/srv/secrets/signer-lnd.conf"));
+        assert_eq!(t.pidfile, Path::new("/var/lib/lsm/native/s1.pid"));
+        assert_eq!(t.dial, "127.0.0.1:10012");
+        assert_eq!(t.expected_version(), "0.20.0-beta");
+        assert_eq!(
+            t.admin_macaroon_path(),
+            Path::new("/srv/lnd/data/chain/bitcoin/regtest/admin.macaroon")
+        );
+        for line in [
+            "rpclisten=0.0.0.0:10012",
+            "restlisten=127.0.0.1:10013",
+            "wallet-unlock-password-file=/srv/secrets/wallet-password.txt",
+        ] {
+            assert!(t.conf.lines().any(|l| l == line), "{line}:\n{}", t.conf);
+        }
+        assert_eq!(
+            t.lnd_args(),
+            [
+                "--lnddir=/srv/lnd",
+                "--configfile=/srv/secrets/signer-lnd.conf"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_path_with_a_line_break_is_refused() {
+        let text = "version = 1\n[signer]\nname = \"s1\"\nnetwork = \"regtest\"\n\
+                    runtime = \"native\"\n[native]\nlnd_dir = \"/srv/a\\nrpclisten=1.2.3.4:1\"\n";
+        let loaded = crate::manifest::load_text(
+            Path::new("/etc/lsm/signer.toml"),
+            text.into(),
+            Some(Path::new("/home/op")),
+        )
+        .map_err(|e| e.render(false))
+        .unwrap();
+        let err = NativeTarget::from_resolved(&loaded.resolved, Path::new("/s")).unwrap_err();
+        assert!(err.message.contains("native.lnd_dir"), "{}", err.message);
+    }
+}
