@@ -116,7 +116,15 @@ impl Observer for NativeObserver {
         let (conf, tls_cert, admin_macaroon, process) = files?;
         let unit = match t.supervisor {
             Supervisor::Process => None,
-            Supervisor::Systemd => Some(self.observe_unit(binary.path()).await?),
+            Supervisor::Systemd => {
+                // A path as written still shows the unit while the binary
+                // is missing (the plan is blocked on it anyway).
+                let exe = binary.path().or(match &t.lnd_path {
+                    crate::manifest::LndBinary::Path(p) => Some(p.as_path()),
+                    crate::manifest::LndBinary::Search(_) => None,
+                });
+                Some(self.observe_unit(exe).await?)
+            }
         };
         let mut o = NativeObservation {
             supervisor: t.supervisor,
