@@ -12,7 +12,7 @@
 //! | layer | modules |
 //! |---|---|
 //! | 1. manifest → desired state | [`manifest`], [`diagnostic`], [`desired`] |
-//! | 2. runtime observers → observed state | [`runtime`] (trait; [`runtime::docker`]), [`docker`] (engine client), [`signer`] (lnd over gRPC), [`observe`] |
+//! | 2. runtime observers → observed state | [`runtime`] (trait; [`runtime::docker`], [`runtime::native`]), [`docker`] (engine client), [`signer`] (lnd over gRPC), [`observe`] |
 //! | 3. diff → plan of reasoned actions | [`plan`] (model, build, render, JSON, saved plans) with each resource's own diff: [`wallet::diff`], [`scope`], `bundle` |
 //! | 4. executor → apply | [`apply`] (executor, lock, approval, progress), [`crashpoint`] |
 //! | 5. lnd, wallet, bundle, secrets | [`lnd`] (protos, pinned TLS client, macaroon codec), [`wallet`], [`bundle`], [`secrets`], [`fsutil`] |

@@ -12,23 +12,20 @@ fn fresh_apply_converges_and_a_second_apply_changes_nothing() {
     let Some(s) = Signer::new("") else { return };
 
     let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
-    for line in [
-        "+ secret.wallet_password",
-        "+ volume.data",
-        "+ container.signer",
-        "+ file.lnd_conf",
-        "> container.signer",
-        "+ wallet.signer",
-        "+ macaroon.watchonly",
-        "+ bundle.files",
-        "Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy.",
-    ] {
-        assert!(
-            plan.stdout.contains(line),
-            "plan lacks {line:?}:\n{}",
-            plan.stdout
-        );
-    }
+    signer_kit::assert_contains_all(
+        &plan.stdout,
+        &[
+            "+ secret.wallet_password",
+            "+ volume.data",
+            "+ container.signer",
+            "+ file.lnd_conf",
+            "> container.signer",
+            "+ wallet.signer",
+            "+ macaroon.watchonly",
+            "+ bundle.files",
+            "Plan: 8 to add, 0 to change, 0 to replace, 0 to destroy.",
+        ],
+    );
     let doc = s.lsm(&["plan", "--json"]).expect(0).json();
     validate_against("schemas/plan.schema.json", &doc);
     assert_eq!(doc["changed"], true);

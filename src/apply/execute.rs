@@ -83,7 +83,10 @@ pub async fn apply<R: Runtime>(
         .filter(|a| is_signer_level(a))
         .collect();
     'rounds: for _round in 0..MAX_ROUNDS {
-        let world = wait_for_signer(rt, desired, progress, deadline).await?;
+        let world = match wait_for_signer(rt, desired, progress, deadline).await {
+            Ok(w) => w,
+            Err(f) => return Err(with_logs(rt, f).await),
+        };
         let now = plan(rt.observer(), desired, &world);
         if now.blocked() {
             return Err(blocked(&now));
@@ -196,6 +199,11 @@ async fn wait_for_signer<R: Runtime>(
         let observed = rt.observer().observe().await?;
         match observed.access() {
             Ok(a) => break a,
+            Err(reason) if observed.stopped().is_some() => {
+                spinner.finish();
+                let why = observed.stopped().unwrap_or(reason);
+                return Err(Failure::error(format!("lnd is not running: {why}")));
+            }
             Err(reason) if Instant::now() >= deadline => {
                 spinner.finish();
                 return Err(Failure::error(format!(

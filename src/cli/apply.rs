@@ -7,8 +7,9 @@ use crate::apply::confirm::confirm;
 use crate::apply::execute::{self, Applied};
 use crate::apply::lock::SignerLock;
 use crate::apply::progress::Progress;
+use crate::cli::Context;
+use crate::cli::common::{self, RuntimeCommand};
 use crate::cli::plan::show;
-use crate::cli::{Context, common};
 use crate::desired::{Desired, display_path};
 use crate::error::{CmdResult, Failure};
 use crate::exit::Exit;
@@ -52,59 +53,76 @@ pub struct ApplyArgs {
 
 pub async fn run(args: &ApplyArgs, ctx: &Context) -> CmdResult {
     let (_loaded, desired) = common::load(ctx)?;
-    let rt = common::docker_runtime(&desired).await?;
-    let _lock = SignerLock::acquire(
-        &desired.resolved.signer.name,
-        "lsm apply",
-        Duration::from_secs(args.lock_timeout),
-    )?;
-    let world = observe::observe(rt.observer(), &desired).await?;
-    let p = plan(rt.observer(), &desired, &world);
+    let cmd = ApplyCommand {
+        args,
+        ctx,
+        desired: &desired,
+    };
+    common::with_runtime(&desired, cmd).await
+}
 
-    if let Some(file) = &args.plan_file {
-        let saved = crate::plan::saved::read(file)?;
-        crate::plan::saved::check_fresh(&saved, &PlanDocument::new(&p))?;
-    } else if !ctx.output.json {
-        show(&p, ctx)?;
-    }
-    if p.blocked() {
-        return Err(Failure::with_exit(
-            Exit::Blocked,
-            "apply refused: a protection blocks this plan (see above)",
+struct ApplyCommand<'a> {
+    args: &'a ApplyArgs,
+    ctx: &'a Context,
+    desired: &'a Desired,
+}
+
+impl RuntimeCommand for ApplyCommand<'_> {
+    async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
+        let ApplyCommand { args, ctx, desired } = self;
+        let _lock = SignerLock::acquire(
+            &desired.resolved.signer.name,
+            "lsm apply",
+            Duration::from_secs(args.lock_timeout),
+        )?;
+        let world = observe::observe(rt.observer(), desired).await?;
+        let p = plan(rt.observer(), desired, &world);
+
+        if let Some(file) = &args.plan_file {
+            let saved = crate::plan::saved::read(file)?;
+            crate::plan::saved::check_fresh(&saved, &PlanDocument::new(&p))?;
+        } else if !ctx.output.json {
+            show(&p, ctx)?;
+        }
+        if p.blocked() {
+            return Err(Failure::with_exit(
+                Exit::Blocked,
+                "apply refused: a protection blocks this plan (see above)",
+            )
+            .hint("fix what the blockers say, then run `lsm plan` again"));
+        }
+        if !p.changed() {
+            if ctx.output.json {
+                print_result(ctx, desired, &p, &Applied::default())?;
+            }
+            return Ok(Exit::Ok);
+        }
+        if args.plan_file.is_none() && !args.auto_approve {
+            let question = format!(
+                "Do you want to perform these actions on signer \"{}\"?",
+                desired.resolved.signer.name
+            );
+            if !confirm(&question, "yes")? {
+                return Err(Failure::error("apply cancelled; nothing was changed"));
+            }
+        }
+
+        let progress = Progress::new(&ctx.output);
+        let applied = execute::apply(
+            rt,
+            desired,
+            &p,
+            &progress,
+            Duration::from_secs(args.timeout),
         )
-        .hint("fix what the blockers say, then run `lsm plan` again"));
+        .await?;
+        print_result(ctx, desired, &p, &applied)?;
+        Ok(if args.detailed_exitcode && !applied.actions.is_empty() {
+            Exit::Changes
+        } else {
+            Exit::Ok
+        })
     }
-    if !p.changed() {
-        if ctx.output.json {
-            print_result(ctx, &desired, &p, &Applied::default())?;
-        }
-        return Ok(Exit::Ok);
-    }
-    if args.plan_file.is_none() && !args.auto_approve {
-        let question = format!(
-            "Do you want to perform these actions on signer \"{}\"?",
-            desired.resolved.signer.name
-        );
-        if !confirm(&question, "yes")? {
-            return Err(Failure::error("apply cancelled; nothing was changed"));
-        }
-    }
-
-    let progress = Progress::new(&ctx.output);
-    let applied = execute::apply(
-        &rt,
-        &desired,
-        &p,
-        &progress,
-        Duration::from_secs(args.timeout),
-    )
-    .await?;
-    print_result(ctx, &desired, &p, &applied)?;
-    Ok(if args.detailed_exitcode && !applied.actions.is_empty() {
-        Exit::Changes
-    } else {
-        Exit::Ok
-    })
 }
 
 fn print_result(

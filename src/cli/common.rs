@@ -1,13 +1,23 @@
 //! What the signer commands share: loading the manifest into the desired
-//! state, and choosing the runtime. Plan and status get an observer only;
-//! apply and destroy get a runtime.
+//! state, and choosing the runtime.
+//!
+//! The runtime is chosen here and nowhere else. A command body is written
+//! once, generically, as a [`ObserverCommand`] (plan, status: read-only) or
+//! a [`RuntimeCommand`] (apply, destroy), and [`with_observer`] /
+//! [`with_runtime`] run it on the Docker or native runtime the manifest
+//! names. Plan, apply and the wallet, macaroon and bundle code never learn
+//! which one they face.
 
+use crate::apply::lock::state_dir;
 use crate::cli::Context;
 use crate::desired::Desired;
-use crate::error::Failure;
+use crate::error::{CmdResult, Failure};
 use crate::manifest::{self, Loaded, Runtime as RuntimeKind};
 use crate::runtime::docker::target::DockerTarget;
 use crate::runtime::docker::{DockerObserver, DockerRuntime};
+use crate::runtime::native::target::NativeTarget;
+use crate::runtime::native::{NativeObserver, NativeRuntime};
+use crate::runtime::{Observer, Runtime};
 
 /// Loads signer.toml (every problem rendered at once) and derives the
 /// desired state.
@@ -18,39 +28,52 @@ pub fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     Ok((loaded, desired))
 }
 
-fn native_unsupported() -> Failure {
-    Failure::error("runtime = \"native\" is not supported by this lsm yet")
-        .hint("use runtime = \"docker\" for now")
+/// A command body that needs only to observe (it gets no way to mutate).
+#[allow(async_fn_in_trait)]
+pub trait ObserverCommand {
+    async fn run<Ob: Observer>(self, observer: &Ob) -> CmdResult;
 }
 
-/// The read-only observer for the manifest's runtime.
-pub async fn docker_observer(desired: &Desired) -> Result<DockerObserver, Failure> {
+/// A command body that changes the signer.
+#[allow(async_fn_in_trait)]
+pub trait RuntimeCommand {
+    async fn run<R: Runtime>(self, runtime: &R) -> CmdResult;
+}
+
+fn native_target(desired: &Desired) -> Result<NativeTarget, Failure> {
+    NativeTarget::from_resolved(&desired.resolved, &state_dir()?)
+}
+
+/// Runs `cmd` on the read-only observer of the manifest's runtime.
+pub async fn with_observer(desired: &Desired, cmd: impl ObserverCommand) -> CmdResult {
+    let name = &desired.manifest_name;
+    let network = desired.resolved.signer.network.as_str();
     match desired.resolved.signer.runtime {
         RuntimeKind::Docker => {
             let target = DockerTarget::from_resolved(&desired.resolved)?;
-            DockerObserver::connect(
-                target,
-                &desired.manifest_name,
-                desired.resolved.signer.network.as_str(),
-            )
-            .await
+            let observer = DockerObserver::connect(target, name, network).await?;
+            cmd.run(&observer).await
         }
-        RuntimeKind::Native => Err(native_unsupported()),
+        RuntimeKind::Native => {
+            cmd.run(&NativeObserver::new(native_target(desired)?, name, network))
+                .await
+        }
     }
 }
 
-/// The runtime that can change things, for apply and destroy.
-pub async fn docker_runtime(desired: &Desired) -> Result<DockerRuntime, Failure> {
+/// Runs `cmd` on the mutating runtime of the manifest's runtime.
+pub async fn with_runtime(desired: &Desired, cmd: impl RuntimeCommand) -> CmdResult {
+    let name = &desired.manifest_name;
+    let network = desired.resolved.signer.network.as_str();
     match desired.resolved.signer.runtime {
         RuntimeKind::Docker => {
             let target = DockerTarget::from_resolved(&desired.resolved)?;
-            DockerRuntime::connect(
-                target,
-                &desired.manifest_name,
-                desired.resolved.signer.network.as_str(),
-            )
-            .await
+            let runtime = DockerRuntime::connect(target, name, network).await?;
+            cmd.run(&runtime).await
         }
-        RuntimeKind::Native => Err(native_unsupported()),
+        RuntimeKind::Native => {
+            cmd.run(&NativeRuntime::new(native_target(desired)?, name, network))
+                .await
+        }
     }
 }

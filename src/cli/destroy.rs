@@ -6,8 +6,10 @@
 use crate::apply::confirm::confirm;
 use crate::apply::lock::SignerLock;
 use crate::apply::progress::Progress;
+use crate::cli::Context;
+use crate::cli::common::{self, RuntimeCommand};
 use crate::cli::plan::show;
-use crate::cli::{Context, common};
+use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
 use crate::exit::Exit;
 use crate::observe;
@@ -19,9 +21,9 @@ use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    long_about = "Stop and remove the signer. The wallet volume, secrets_dir (seed.txt, \
-                  wallet-password.txt) and the bundle are kept, so `lsm apply` brings the same \
-                  signer back.",
+    long_about = "Stop and remove the signer. lnd's data (the Docker volume or [native] \
+                  lnd_dir), secrets_dir (seed.txt, wallet-password.txt) and the bundle are kept, \
+                  so `lsm apply` brings the same signer back.",
     after_help = "Exit codes: 0 done or nothing to do, 1 error, 4 lock held, 5 blocked \
                   (--purge-volume without seed.txt)."
 )]
@@ -29,7 +31,7 @@ pub struct DestroyArgs {
     /// Remove without asking. Required when stdin is not a terminal.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Also remove the wallet volume (refused unless seed.txt exists to restore it).
+    /// Docker only: also remove the wallet volume (refused unless seed.txt exists to restore it).
     #[arg(long)]
     pub purge_volume: bool,
     /// Seconds to wait for another lsm that holds this signer's lock.
@@ -39,55 +41,74 @@ pub struct DestroyArgs {
 
 pub async fn run(args: &DestroyArgs, ctx: &Context) -> CmdResult {
     let (_loaded, desired) = common::load(ctx)?;
-    let name = desired.resolved.signer.name.clone();
-    let rt = common::docker_runtime(&desired).await?;
-    let _lock = SignerLock::acquire(&name, "lsm destroy", Duration::from_secs(args.lock_timeout))?;
-    let world = observe::observe(rt.observer(), &desired).await?;
-    let p = destroy_plan(rt.observer(), &desired, &world, args.purge_volume);
-    show(&p, ctx)?;
-    if p.blocked() {
-        return Err(Failure::with_exit(
-            Exit::Blocked,
-            "destroy refused: removing the volume would lose a wallet lsm cannot restore",
-        ));
-    }
-    if !p.changed() {
-        return Ok(Exit::Ok);
-    }
-    let tty = std::io::stdin().is_terminal();
-    if args.purge_volume && tty {
-        let q = format!(
-            "This deletes the wallet volume of signer \"{name}\". Type the signer's name to confirm."
-        );
-        if !confirm(&q, &name)? {
-            return Err(Failure::error("destroy cancelled; nothing was removed"));
+    let cmd = DestroyCommand {
+        args,
+        ctx,
+        desired: &desired,
+    };
+    common::with_runtime(&desired, cmd).await
+}
+
+struct DestroyCommand<'a> {
+    args: &'a DestroyArgs,
+    ctx: &'a Context,
+    desired: &'a Desired,
+}
+
+impl RuntimeCommand for DestroyCommand<'_> {
+    async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
+        let DestroyCommand { args, ctx, desired } = self;
+        let name = desired.resolved.signer.name.clone();
+        let _lock =
+            SignerLock::acquire(&name, "lsm destroy", Duration::from_secs(args.lock_timeout))?;
+        let world = observe::observe(rt.observer(), desired).await?;
+        let p = destroy_plan(rt.observer(), desired, &world, args.purge_volume);
+        show(&p, ctx)?;
+        if p.blocked() {
+            return Err(Failure::with_exit(
+                Exit::Blocked,
+                "destroy refused: a protection blocks this plan (see above)",
+            )
+            .hint("fix what the blockers say, then run `lsm destroy` again"));
         }
-    } else if !args.auto_approve {
-        let q = format!("Do you really want to destroy signer \"{name}\"?");
-        if !confirm(&q, "yes")? {
-            return Err(Failure::error("destroy cancelled; nothing was removed"));
+        if !p.changed() {
+            return Ok(Exit::Ok);
         }
-    }
-    let progress = Progress::new(&ctx.output);
-    for action in &p.actions {
-        let step = progress.start(action);
-        let result = match &action.op {
-            Op::Runtime(op) => rt.execute(op).await,
-            _ => Ok(()),
-        };
-        step.finish(&result);
-        result?;
-    }
-    if !ctx.output.quiet && !ctx.output.json {
-        anstream::println!(
-            "\nDestroy complete. Kept: {} and the credentials bundle{}.",
-            crate::desired::display_path(&desired.resolved.wallet.secrets_dir),
-            if args.purge_volume {
-                ""
-            } else {
-                ", and the wallet volume"
+        let tty = std::io::stdin().is_terminal();
+        if args.purge_volume && tty {
+            let q = format!(
+                "This deletes the wallet volume of signer \"{name}\". Type the signer's name to confirm."
+            );
+            if !confirm(&q, &name)? {
+                return Err(Failure::error("destroy cancelled; nothing was removed"));
             }
-        );
+        } else if !args.auto_approve {
+            let q = format!("Do you really want to destroy signer \"{name}\"?");
+            if !confirm(&q, "yes")? {
+                return Err(Failure::error("destroy cancelled; nothing was removed"));
+            }
+        }
+        let progress = Progress::new(&ctx.output);
+        for action in &p.actions {
+            let step = progress.start(action);
+            let result = match &action.op {
+                Op::Runtime(op) => rt.execute(op).await,
+                _ => Ok(()),
+            };
+            step.finish(&result);
+            result?;
+        }
+        if !ctx.output.quiet && !ctx.output.json {
+            anstream::println!(
+                "\nDestroy complete. Kept: {} and the credentials bundle{}.",
+                crate::desired::display_path(&desired.resolved.wallet.secrets_dir),
+                if args.purge_volume {
+                    ""
+                } else {
+                    ", and lnd's data (the wallet)"
+                }
+            );
+        }
+        Ok(Exit::Ok)
     }
-    Ok(Exit::Ok)
 }

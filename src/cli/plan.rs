@@ -1,14 +1,18 @@
 //! `lsm plan`: observe the signer and show what apply would change and why.
 //! Read-only by construction: it only ever holds an observer.
 
-use crate::cli::{Context, common, validate};
+use crate::cli::common::{self, ObserverCommand};
+use crate::cli::{Context, validate};
+use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
 use crate::exit::Exit;
+use crate::manifest::Loaded;
 use crate::observe;
 use crate::plan::Plan;
 use crate::plan::build::plan;
 use crate::plan::document::PlanDocument;
 use crate::plan::render::{RenderOptions, render};
+use crate::runtime::Observer;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -31,27 +35,51 @@ pub struct PlanArgs {
 
 pub async fn run(args: &PlanArgs, ctx: &Context) -> CmdResult {
     let (loaded, desired) = common::load(ctx)?;
-    let observer = common::docker_observer(&desired).await?;
-    let world = observe::observe(&observer, &desired).await?;
-    let p = plan(&observer, &desired, &world);
-    if ctx.output.verbose > 0 && !ctx.output.json {
-        anstream::print!(
-            "Resolved values and their sources:\n{}\n",
-            validate::show(&loaded)
-        );
-    }
-    show(&p, ctx)?;
-    if let Some(out) = &args.out {
-        crate::plan::saved::write(out, &PlanDocument::new(&p))?;
-        if !ctx.output.quiet && !ctx.output.json {
-            anstream::eprintln!(
-                "Saved the plan to {}; apply it with `lsm apply {}`.",
-                out.display(),
-                out.display()
+    let cmd = PlanCommand {
+        args,
+        ctx,
+        loaded: &loaded,
+        desired: &desired,
+    };
+    common::with_observer(&desired, cmd).await
+}
+
+struct PlanCommand<'a> {
+    args: &'a PlanArgs,
+    ctx: &'a Context,
+    loaded: &'a Loaded,
+    desired: &'a Desired,
+}
+
+impl ObserverCommand for PlanCommand<'_> {
+    async fn run<Ob: Observer>(self, observer: &Ob) -> CmdResult {
+        let PlanCommand {
+            args,
+            ctx,
+            loaded,
+            desired,
+        } = self;
+        let world = observe::observe(observer, desired).await?;
+        let p = plan(observer, desired, &world);
+        if ctx.output.verbose > 0 && !ctx.output.json {
+            anstream::print!(
+                "Resolved values and their sources:\n{}\n",
+                validate::show(loaded)
             );
         }
+        show(&p, ctx)?;
+        if let Some(out) = &args.out {
+            crate::plan::saved::write(out, &PlanDocument::new(&p))?;
+            if !ctx.output.quiet && !ctx.output.json {
+                anstream::eprintln!(
+                    "Saved the plan to {}; apply it with `lsm apply {}`.",
+                    out.display(),
+                    out.display()
+                );
+            }
+        }
+        Ok(exit_for(&p, args.detailed_exitcode))
     }
-    Ok(exit_for(&p, args.detailed_exitcode))
 }
 
 /// Prints a plan for humans or as JSON.

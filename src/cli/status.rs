@@ -2,14 +2,16 @@
 //! ProcessRunning, ConfigInSync, WalletState, SignerRpcReady, BundleInSync),
 //! each with a reason. Read-only; exit 0 when all hold, 2 when any does not.
 
-use crate::cli::{Context, common};
+use crate::cli::Context;
+use crate::cli::common::{self, ObserverCommand};
+use crate::desired::Desired;
 use crate::error::CmdResult;
 use crate::exit::Exit;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::observe;
 use crate::plan::build::plan;
 use crate::plan::{Action, Plan};
-use crate::runtime::{Condition, Observation};
+use crate::runtime::{Condition, Observation, Observer};
 use crate::signer::SignerView;
 use crate::wallet::diff::WalletView;
 use serde_json::json;
@@ -35,7 +37,10 @@ pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) ->
             || addr.starts_with("image.")
             || addr.starts_with("volume.")
             || (addr.starts_with("container.") || addr.starts_with("process."))
-                && a.kind == crate::plan::ActionKind::Replace
+                && matches!(
+                    a.kind,
+                    crate::plan::ActionKind::Replace | crate::plan::ActionKind::Restart
+                )
     });
     out.push(match config {
         None => Condition::new(
@@ -123,24 +128,52 @@ pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) ->
 
 pub async fn run(_args: &StatusArgs, ctx: &Context) -> CmdResult {
     let (_loaded, desired) = common::load(ctx)?;
-    let observer = common::docker_observer(&desired).await?;
-    let world = observe::observe(&observer, &desired).await?;
-    let p = plan(&observer, &desired, &world);
-    let conds = conditions(&world.runtime, &world.signer, &p);
+    common::with_observer(
+        &desired,
+        StatusCommand {
+            ctx,
+            desired: &desired,
+        },
+    )
+    .await
+}
+
+struct StatusCommand<'a> {
+    ctx: &'a Context,
+    desired: &'a Desired,
+}
+
+impl ObserverCommand for StatusCommand<'_> {
+    async fn run<Ob: Observer>(self, observer: &Ob) -> CmdResult {
+        let StatusCommand { ctx, desired } = self;
+        let world = observe::observe(observer, desired).await?;
+        let p = plan(observer, desired, &world);
+        let conds = conditions(&world.runtime, &world.signer, &p);
+        report(ctx, desired, &world.signer, &p, &conds)
+    }
+}
+
+fn report(
+    ctx: &Context,
+    desired: &Desired,
+    signer: &SignerView,
+    p: &Plan,
+    conds: &[Condition],
+) -> CmdResult {
     let ok = conds.iter().all(|c| c.status) && !p.blocked();
     if ctx.output.json {
         ctx.output.print_json(&json!({
             "signer": desired.resolved.signer.name,
             "ok": ok,
             "conditions": conds,
-            "identity_pubkey": world.signer.identity_pubkey,
-            "lnd_version": world.signer.version,
+            "identity_pubkey": signer.identity_pubkey,
+            "lnd_version": signer.version,
             "blockers": p.blockers,
         }))?;
     } else if !ctx.output.quiet {
         anstream::println!("Signer \"{}\":", desired.resolved.signer.name);
         let w = conds.iter().map(|c| c.kind.len()).max().unwrap_or(0);
-        for c in &conds {
+        for c in conds {
             let (mark, st) = if c.status {
                 ("✓", crate::output::style::CREATE)
             } else {

@@ -94,6 +94,9 @@ pub struct Native {
     pub lnd_path: LndBinary,
     pub lnd_dir: PathBuf,
     pub supervisor: Supervisor,
+    /// The lnd version the binary must report: `LND_VERSION` from
+    /// versions.env (there is no manifest key for it), e.g. `v0.20.0-beta`.
+    pub lnd_version: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -174,7 +177,7 @@ impl Resolved {
     pub fn summary(&self) -> String {
         let runtime = match (&self.docker, &self.native) {
             (Some(d), _) => format!("docker {}", d.reference()),
-            (None, Some(n)) => format!("native {}", n.lnd_path),
+            (None, Some(n)) => format!("native {} ({})", n.lnd_path, n.lnd_version),
             (None, None) => self.signer.runtime.to_string(),
         };
         format!(

@@ -11,7 +11,7 @@
 
 use crate::desired::Desired;
 use crate::observe::World;
-use crate::plan::op::{BundleOp, MacaroonOp, Op, WalletOp};
+use crate::plan::op::{BundleOp, MacaroonOp, Op, RuntimeOp, WalletOp};
 use crate::plan::{Action, Plan};
 use crate::runtime::{HostPassword, Observation, Observer};
 use crate::wallet::diff::FileView;
@@ -101,7 +101,11 @@ pub fn destroy_plan<Ob: Observer>(
 ) -> Plan {
     let runtime = observer.destroy_diff(&world.runtime, purge);
     let mut blockers = runtime.blockers;
-    if purge && !matches!(world.secrets.seed, FileView::Present { .. }) {
+    let removes_data = runtime
+        .actions
+        .iter()
+        .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume));
+    if removes_data && !matches!(world.secrets.seed, FileView::Present { .. }) {
         blockers.push(crate::plan::Blocker {
             address: crate::plan::Address::new("volume", "data"),
             reason: format!(

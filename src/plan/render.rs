@@ -62,7 +62,7 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         paint(
             &mut s,
             style::ERROR,
-            "Blocked: applying this plan would put the wallet or its seed at risk.",
+            "Blocked: lsm will not apply this plan until these are fixed.",
         );
         s.push('\n');
         for b in &plan.blockers {

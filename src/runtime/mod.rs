@@ -5,11 +5,14 @@
 //! read-only by construction: `plan` is built from an observer, and an
 //! observer has no way to produce the runtime that executes actions.
 
+pub mod conf;
 pub mod docker;
+pub mod native;
 
 use crate::error::Failure;
+use crate::manifest::enums::Network;
 use crate::plan::op::RuntimeOp;
-use crate::plan::{Action, Blocker, Subject};
+use crate::plan::{Action, ActionKind, Address, Blocker, Subject};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -24,6 +27,22 @@ pub struct SignerAccess {
     pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
 }
 
+impl SignerAccess {
+    /// Access at `addr` once lnd has written its certificate.
+    pub fn once_certified(
+        addr: &str,
+        tls_cert_pem: Option<&[u8]>,
+        admin_macaroon: Option<&Zeroizing<Vec<u8>>>,
+    ) -> Result<SignerAccess, String> {
+        let cert = tls_cert_pem.ok_or("lnd has not written tls.cert yet")?;
+        Ok(SignerAccess {
+            addr: addr.to_string(),
+            tls_cert_pem: cert.to_vec(),
+            admin_macaroon: admin_macaroon.cloned(),
+        })
+    }
+}
+
 impl std::fmt::Debug for SignerAccess {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignerAccess")
@@ -32,6 +51,57 @@ impl std::fmt::Debug for SignerAccess {
             .field("admin_macaroon", &self.admin_macaroon.is_some())
             .finish()
     }
+}
+
+/// lnd's admin.macaroon relative to its lnddir (lnd-facts §4): written
+/// there when the wallet is created.
+pub fn admin_macaroon_rel(network: Network) -> String {
+    format!("data/chain/bitcoin/{network}/admin.macaroon")
+}
+
+/// `host:port`, bracketing an IPv6 host.
+pub fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// The address lsm dials for a gRPC bind on this host: an unspecified bind
+/// (`0.0.0.0`, `[::]`) is reached over loopback.
+pub fn local_dial(bind: std::net::SocketAddr) -> String {
+    let ip = bind.ip();
+    let host = if ip.is_unspecified() && ip.is_ipv6() {
+        "::1".to_string()
+    } else if ip.is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        ip.to_string()
+    };
+    host_port(&host, bind.port())
+}
+
+/// Replacing the signer (container or process) for the changes that force
+/// it, each `(replace path, reason)`; `kept` says what survives (the wallet).
+pub fn replace_signer(address: Address, changes: &[(String, String)], kept: String) -> Action {
+    let reason = changes
+        .iter()
+        .map(|(_, r)| r.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut a = Action::new(
+        address,
+        ActionKind::Replace,
+        reason,
+        crate::plan::Op::Runtime(RuntimeOp::ReplaceSigner),
+    )
+    .disruptive()
+    .note(kept);
+    for (path, _) in changes {
+        a = a.replace_path(path.clone());
+    }
+    a
 }
 
 /// One status condition (`lsm status`), Kubernetes-style.
@@ -70,6 +140,12 @@ pub trait Observation {
     fn conditions(&self) -> Vec<Condition>;
     /// The runtime's own version of lnd, if it knows it (image tag, binary).
     fn lnd_version_hint(&self) -> Option<String>;
+    /// Why lnd will not come up without another apply step (the process lsm
+    /// started has exited), so apply fails at once with lnd's last log lines
+    /// instead of waiting for its deadline. `None` while lnd may still come up.
+    fn stopped(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The runtime's part of a plan: its actions (image → volume → config →

@@ -1,7 +1,9 @@
 //! A signer under test: a manifest with a unique name, free ports and its
 //! own secrets, bundle and state directories, the `lsm` binary run against
-//! it, and cleanup of its container and volume even when a test panics.
-//! Every command's output is kept so a test can prove no secret leaked.
+//! it, and cleanup even when a test panics — its container and volume
+//! (Docker), or every process started for it (native: the lnd double as
+//! lnd_path). Every command's output is kept so a test can prove no secret
+//! leaked.
 #![allow(dead_code)]
 
 use assert_cmd::Command;
@@ -48,13 +50,25 @@ impl Run {
     }
 }
 
+/// Which runtime a test signer uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The test image on the machine's engine.
+    Docker,
+    /// The lnd double as a host process.
+    Native,
+}
+
 /// A signer declared in a temp dir.
 pub struct Signer {
     pub dir: tempfile::TempDir,
     pub name: String,
+    pub kind: Kind,
     pub rpc_port: u16,
     pub rest_port: u16,
     pub manifest: PathBuf,
+    /// The runtime's table: `[docker]` or `[native]` with its keys.
+    pub runtime_table: String,
     extra: String,
     outputs: Mutex<Vec<String>>,
 }
@@ -67,6 +81,24 @@ impl Signer {
             return None;
         }
         support::ensure_test_image();
+        Some(Signer::declare(
+            Kind::Docker,
+            "[docker]\nimage = \"lsm-test/lnd\"\n".to_string(),
+            extra,
+        ))
+    }
+
+    /// A regtest native signer (supervisor = "process") whose lnd is the
+    /// double's binary.
+    pub fn native(extra: &str) -> Signer {
+        let table = format!(
+            "[native]\nlnd_path = \"{}\"\nlnd_dir = \"./lnd\"\nsupervisor = \"process\"\n",
+            support::double_binary().display()
+        );
+        Signer::declare(Kind::Native, table, extra)
+    }
+
+    fn declare(kind: Kind, runtime_table: String, extra: &str) -> Signer {
         let n = SEQ.fetch_add(1, Ordering::SeqCst);
         let name = format!("lsm-e2e-{}-{n}-{:04x}", std::process::id(), rand_u16());
         let dir = tempfile::tempdir().expect("temp dir");
@@ -74,23 +106,30 @@ impl Signer {
             manifest: dir.path().join("signer.toml"),
             dir,
             name,
+            kind,
             rpc_port: support::free_port(),
             rest_port: support::free_port(),
+            runtime_table,
             extra: extra.to_string(),
             outputs: Mutex::new(Vec::new()),
         };
         s.write_manifest();
-        Some(s)
+        s
     }
 
     /// The manifest text for the current ports and extras.
     pub fn manifest_text(&self) -> String {
+        let runtime = match self.kind {
+            Kind::Docker => "docker",
+            Kind::Native => "native",
+        };
         format!(
-            "version = 1\n\n[signer]\nname = \"{name}\"\nnetwork = \"regtest\"\nruntime = \"docker\"\n\n\
-             [docker]\nimage = \"lsm-test/lnd\"\n\n[rpc]\nlisten = \"127.0.0.1:{rpc}\"\n\n\
+            "version = 1\n\n[signer]\nname = \"{name}\"\nnetwork = \"regtest\"\nruntime = \"{runtime}\"\n\n\
+             {table}\n[rpc]\nlisten = \"127.0.0.1:{rpc}\"\n\n\
              [rest]\nlisten = \"127.0.0.1:{rest}\"\n\n[wallet]\nsecrets_dir = \"./secrets\"\n\n\
              [bundle]\npath = \"./out/credentials-bundle\"\n{extra}",
             name = self.name,
+            table = self.runtime_table,
             rpc = self.rpc_port,
             rest = self.rest_port,
             extra = self.extra
@@ -132,6 +171,8 @@ impl Signer {
         cmd.current_dir(self.dir.path())
             .env("LSM_STATE_DIR", self.path("state"))
             .env("NO_COLOR", "1")
+            // A native signer's lnd (the double) inherits lsm's environment.
+            .env("LND_DOUBLE_STARTUP_DELAY_MS", "10")
             .env_remove("DOCKER_HOST")
             .args(args)
             .arg("-f")
@@ -232,16 +273,107 @@ impl Signer {
             .output()
             .is_ok_and(|o| o.status.success())
     }
+
+    /// Native: lsm's record of the lnd it started.
+    pub fn pidfile(&self) -> PathBuf {
+        self.path("state/native").join(format!("{}.pid", self.name))
+    }
+
+    /// Native: the pid lsm recorded, if any.
+    pub fn recorded_pid(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.pidfile()).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v["pid"].as_u64().map(|p| p as u32)
+    }
+
+    /// Native: the pid of the running lnd, checked against /proc.
+    pub fn lnd_pid(&self) -> u32 {
+        let pid = self
+            .recorded_pid()
+            .unwrap_or_else(|| panic!("no pidfile at {}", self.pidfile().display()));
+        assert!(
+            process_alive(pid),
+            "lnd (pid {pid}) is not running:\n{}",
+            std::fs::read_to_string(self.secrets().join("signer-lnd.log")).unwrap_or_default()
+        );
+        pid
+    }
+}
+
+/// Whether `pid` runs (a zombie, exited but unreaped, does not).
+pub fn process_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .unwrap_or("X");
+            !matches!(state, "Z" | "X")
+        }
+        Err(_) => false,
+    }
+}
+
+/// SIGKILLs `pid` and waits (with a deadline) until it no longer runs.
+pub fn kill_9(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -9 {pid} failed");
+    wait_until_gone(pid);
+}
+
+/// Waits until `pid` no longer runs; fails after 10 s.
+pub fn wait_until_gone(pid: u32) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while process_alive(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pid {pid} still runs after 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 impl Drop for Signer {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("docker")
-            .args(["rm", "-f", "-v", &self.name])
-            .output();
-        let _ = std::process::Command::new("docker")
-            .args(["volume", "rm", "-f", &self.volume()])
-            .output();
+        match self.kind {
+            Kind::Docker => {
+                let _ = std::process::Command::new("docker")
+                    .args(["rm", "-f", "-v", &self.name])
+                    .output();
+                let _ = std::process::Command::new("docker")
+                    .args(["volume", "rm", "-f", &self.volume()])
+                    .output();
+            }
+            // Every lnd started for this signer names its temp dir on its
+            // command line (--lnddir, --configfile); the pidfile alone would
+            // miss one a test replaced it for.
+            Kind::Native => kill_processes_naming(self.dir.path()),
+        }
+    }
+}
+
+/// SIGKILLs every process whose command line mentions `dir`.
+pub fn kill_processes_naming(dir: &Path) {
+    let needle = dir.display().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(&needle) {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        }
     }
 }
 
@@ -254,6 +386,17 @@ fn rand_u16() -> u16 {
 fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Fails unless `text` (a command's output) contains every one of `needles`.
+pub fn assert_contains_all<S: AsRef<str>>(text: &str, needles: &[S]) {
+    for n in needles {
+        assert!(
+            text.contains(n.as_ref()),
+            "output lacks {:?}:\n{text}",
+            n.as_ref()
+        );
+    }
 }
 
 /// Validates a JSON value against a schema file of the repo.

@@ -156,10 +156,18 @@ impl Resolver<'_> {
             n.and_then(|n| n.supervisor),
             defaults::SUPERVISOR,
         );
+        // Only versions.env pins it: the manifest format has no key for it.
+        let lnd_version = self.versioned(
+            p(&["native", "lnd_version"]),
+            None,
+            VersionKey::LndVersion,
+            fields::tag,
+        );
         Some(Some(Native {
             lnd_path: lnd_path?,
             lnd_dir: lnd_dir?,
             supervisor: supervisor?,
+            lnd_version: lnd_version?,
         }))
     }
 

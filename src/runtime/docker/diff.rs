@@ -207,22 +207,11 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
             let changes = spec_changes(t, c);
             if !changes.is_empty() {
                 new_container = true;
-                let mut a = Action::new(
+                d.actions.push(crate::runtime::replace_signer(
                     addr("container", "signer"),
-                    ActionKind::Replace,
-                    changes
-                        .iter()
-                        .map(|(_, r)| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    Op::Runtime(RuntimeOp::ReplaceSigner),
-                )
-                .disruptive()
-                .note(format!("volume {} and the wallet in it are kept", t.volume));
-                for (path, _) in &changes {
-                    a = a.replace_path(path.clone());
-                }
-                d.actions.push(a);
+                    &changes,
+                    format!("volume {} and the wallet in it are kept", t.volume),
+                ));
             }
         }
     }

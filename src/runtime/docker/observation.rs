@@ -61,16 +61,9 @@ pub fn dial_address(bind: std::net::SocketAddr, transport: &Transport) -> String
         }
         Transport::Unix { .. } => None,
     };
-    let host = match (remote_host, bind.ip()) {
-        (Some(h), ip) if ip.is_unspecified() => h,
-        (_, ip) if ip.is_unspecified() && ip.is_ipv6() => "::1".to_string(),
-        (_, ip) if ip.is_unspecified() => "127.0.0.1".to_string(),
-        (_, ip) => ip.to_string(),
-    };
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{}", bind.port())
-    } else {
-        format!("{host}:{}", bind.port())
+    match remote_host {
+        Some(h) if bind.ip().is_unspecified() => crate::runtime::host_port(&h, bind.port()),
+        _ => crate::runtime::local_dial(bind),
     }
 }
 
@@ -179,14 +172,11 @@ impl Observation for DockerObservation {
         if !c.is_running() {
             return Err(format!("the container is {}", c.state.status));
         }
-        let VolumeFile::Present(cert) = &self.tls_cert else {
-            return Err("lnd has not written tls.cert yet".into());
+        let cert = match &self.tls_cert {
+            VolumeFile::Present(cert) => Some(cert.as_slice()),
+            _ => None,
         };
-        Ok(SignerAccess {
-            addr: self.dial.clone(),
-            tls_cert_pem: cert.clone(),
-            admin_macaroon: self.admin_macaroon.clone(),
-        })
+        SignerAccess::once_certified(&self.dial, cert, self.admin_macaroon.as_ref())
     }
 
     fn wallet_exists(&self) -> Option<bool> {

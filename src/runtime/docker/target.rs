@@ -3,7 +3,7 @@
 //! into the volume through the Docker API (never a host bind mount, so a
 //! remote DOCKER_HOST works the same).
 
-use crate::desired::lnd_conf::{self, ConfInputs};
+use crate::desired::lnd_conf;
 use crate::docker::{ContainerSpec, PortBinding, RestartPolicy, VolumeMount, labels};
 use crate::error::Failure;
 use crate::manifest::enums::{Network, RestartPolicy as ManifestRestart};
@@ -28,7 +28,7 @@ pub const REST_PORT: u16 = 10013;
 
 /// lnd's admin.macaroon for `network` inside the container.
 pub fn admin_macaroon_path(network: Network) -> String {
-    format!("{LND_DIR}/data/chain/bitcoin/{network}/admin.macaroon")
+    format!("{LND_DIR}/{}", crate::runtime::admin_macaroon_rel(network))
 }
 
 /// Everything the Docker runtime converges to.
@@ -56,67 +56,6 @@ pub struct DockerTarget {
     pub password_host_path: PathBuf,
 }
 
-/// lnd.conf inputs common to both runtimes; `rpc`, `rest` and the password
-/// path are where lnd itself sees them.
-pub fn conf_inputs(
-    r: &Resolved,
-    rpc_listen: String,
-    rest_listen: Option<String>,
-    password_file: Option<String>,
-) -> Result<ConfInputs, Failure> {
-    use crate::desired::lnd_conf::ChainConf;
-    let chain = if let Some(n) = &r.neutrino {
-        ChainConf::Neutrino {
-            peers: n.peers.clone(),
-            fee_url: n.fee_url.clone(),
-        }
-    } else if let Some(b) = &r.bitcoind {
-        let pass = std::fs::read_to_string(&b.rpcpass_file).map_err(|e| {
-            Failure::error(format!(
-                "cannot read [bitcoind] rpcpass_file {}: {e}",
-                b.rpcpass_file.display()
-            ))
-            .hint("create the file with the bitcoind RPC password (mode 0600)")
-        })?;
-        ChainConf::Bitcoind {
-            rpchost: b.rpchost.clone(),
-            rpcuser: b.rpcuser.clone(),
-            rpcpass: pass.trim_end_matches(['\n', '\r']).to_string(),
-            zmqpubrawblock: b.zmqpubrawblock.clone(),
-            zmqpubrawtx: b.zmqpubrawtx.clone(),
-        }
-    } else {
-        ChainConf::NoChainBackend
-    };
-    // A specific rpc bind address is what a watch-only node dials, so the
-    // certificate must name it; unspecified binds add nothing.
-    let mut ips: Vec<String> = r.rpc.tls_extra_ips.iter().map(|i| i.to_string()).collect();
-    if !r.rpc.listen.ip().is_unspecified() && !r.rpc.listen.ip().is_loopback() {
-        let ip = r.rpc.listen.ip().to_string();
-        if !ips.contains(&ip) {
-            ips.push(ip);
-        }
-    }
-    Ok(ConfInputs {
-        signer_name: r.signer.name.clone(),
-        alias: r.signer.alias.clone(),
-        debug_level: r.signer.debug_level.to_string(),
-        network: r.signer.network.to_string(),
-        rpc_listen,
-        rest_listen,
-        tls_extra_ips: ips,
-        tls_extra_domains: r.rpc.tls_extra_domains.clone(),
-        chain,
-        password_file,
-        extra: r
-            .signer
-            .extra_config
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    })
-}
-
 fn restart_policy(p: ManifestRestart) -> RestartPolicy {
     match p {
         ManifestRestart::No => RestartPolicy::No,
@@ -132,7 +71,7 @@ impl DockerTarget {
         let d = r.docker.as_ref().ok_or_else(|| {
             Failure::error("internal: the Docker runtime was given a non-Docker manifest")
         })?;
-        let inputs = conf_inputs(
+        let inputs = crate::runtime::conf::conf_inputs(
             r,
             format!("0.0.0.0:{RPC_PORT}"),
             r.rest.listen.map(|_| format!("0.0.0.0:{REST_PORT}")),

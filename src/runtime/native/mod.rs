@@ -1,0 +1,415 @@
+//! The native runtime: lnd as a host process, started and tracked by lsm
+//! (supervisor = "process") or by a systemd unit lsm manages (supervisor =
+//! "systemd").
+//!
+//! [`NativeObserver`] only reads (files, /proc, `lnd --version`,
+//! `systemctl show`); [`NativeRuntime`] is the only type that writes files,
+//! starts or signals processes and drives systemctl, and only apply and
+//! destroy make one.
+
+pub mod binary;
+pub mod diff;
+pub mod observation;
+pub mod pidfile;
+pub mod process;
+pub mod procfs;
+pub mod systemd;
+pub mod target;
+
+use crate::error::Failure;
+use crate::manifest::enums::Supervisor;
+use crate::plan::Subject;
+use crate::plan::op::RuntimeOp;
+use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
+use observation::{NativeObservation, ObservedUnit};
+use pidfile::Record;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use target::NativeTarget;
+
+/// How long systemd may take to report the unit active.
+const ACTIVE_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Read-only view of the native signer.
+pub struct NativeObserver {
+    target: NativeTarget,
+    run_as: systemd::RunAs,
+    manifest_name: String,
+    network: String,
+}
+
+/// A file's bytes, `None` when absent; other errors are reported.
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Failure> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Failure::error(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+impl NativeObserver {
+    pub fn new(target: NativeTarget, manifest_name: &str, network: &str) -> NativeObserver {
+        NativeObserver {
+            target,
+            run_as: systemd::RunAs::current(),
+            manifest_name: manifest_name.to_string(),
+            network: network.to_string(),
+        }
+    }
+
+    pub fn target(&self) -> &NativeTarget {
+        &self.target
+    }
+
+    fn unit_name(&self) -> String {
+        systemd::unit_name(&self.target.signer)
+    }
+
+    async fn observe_unit(&self, exe: Option<&Path>) -> Result<ObservedUnit, Failure> {
+        let name = self.unit_name();
+        let file = read_optional(&systemd::unit_path(&name))?
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        let service = if systemd::booted() {
+            systemd::show(&name).await.map_err(|f| f.message)
+        } else {
+            Err(systemd::NOT_BOOTED.to_string())
+        };
+        Ok(ObservedUnit {
+            desired: exe.map(|exe| systemd::render(&self.target, exe, &self.run_as)),
+            name,
+            file,
+            service,
+        })
+    }
+}
+
+impl Observer for NativeObserver {
+    type Observation = NativeObservation;
+
+    fn subject(&self) -> Subject {
+        let t = &self.target;
+        Subject {
+            signer: t.signer.clone(),
+            runtime: "native".into(),
+            network: self.network.clone(),
+            target: format!("lnd {} ({}, {})", t.lnd_version, t.lnd_path, t.supervisor),
+            manifest_name: self.manifest_name.clone(),
+        }
+    }
+
+    async fn observe(&self) -> Result<NativeObservation, Failure> {
+        let t = &self.target;
+        // `lnd --version` runs while the files and /proc are read.
+        let files = async {
+            let conf = read_optional(&t.conf_path)?;
+            let tls_cert = read_optional(&t.tls_cert_path())?;
+            let admin_macaroon = crate::secrets::read(&t.admin_macaroon_path())?;
+            let process = pidfile::observe(&t.pidfile);
+            Ok::<_, Failure>((conf, tls_cert, admin_macaroon, process))
+        };
+        let (binary, files) = tokio::join!(binary::check(&t.lnd_path, t.expected_version()), files);
+        let (conf, tls_cert, admin_macaroon, process) = files?;
+        let unit = match t.supervisor {
+            Supervisor::Process => None,
+            Supervisor::Systemd => {
+                // A path as written still shows the unit while the binary
+                // is missing (the plan is blocked on it anyway).
+                let exe = binary.path().or(match &t.lnd_path {
+                    crate::manifest::LndBinary::Path(p) => Some(p.as_path()),
+                    crate::manifest::LndBinary::Search(_) => None,
+                });
+                Some(self.observe_unit(exe).await?)
+            }
+        };
+        let mut o = NativeObservation {
+            supervisor: t.supervisor,
+            binary,
+            lnd_dir_exists: t.lnd_dir.is_dir(),
+            conf,
+            tls_cert,
+            admin_macaroon,
+            process,
+            unit,
+            dial: t.dial.clone(),
+        };
+        // Dial what the running lnd was started with, not what the manifest
+        // asks now (they differ while a change is pending).
+        if o.running().is_ok()
+            && let Some(r) = o.record()
+        {
+            o.dial = r.dial.clone();
+        }
+        Ok(o)
+    }
+
+    fn diff(&self, observed: &NativeObservation, password: HostPassword) -> RuntimeDiff {
+        diff::diff(&self.target, observed, password)
+    }
+
+    fn destroy_diff(&self, observed: &NativeObservation, purge: bool) -> RuntimeDiff {
+        diff::destroy_diff(&self.target, observed, purge)
+    }
+}
+
+/// The native runtime that can change things; only apply and destroy make one.
+pub struct NativeRuntime {
+    observer: NativeObserver,
+    mutations: AtomicU64,
+}
+
+impl NativeRuntime {
+    pub fn new(target: NativeTarget, manifest_name: &str, network: &str) -> NativeRuntime {
+        NativeRuntime {
+            observer: NativeObserver::new(target, manifest_name, network),
+            mutations: AtomicU64::new(0),
+        }
+    }
+
+    fn target(&self) -> &NativeTarget {
+        &self.observer.target
+    }
+
+    fn mutated(&self) {
+        self.mutations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The binary to start, checked again right before it is started:
+    /// never a silent start of a missing or wrongly versioned lnd.
+    async fn checked_binary(&self) -> Result<PathBuf, Failure> {
+        let t = self.target();
+        match binary::check(&t.lnd_path, t.expected_version()).await {
+            binary::Binary::Found {
+                path,
+                version_ok: true,
+                ..
+            } => Ok(path),
+            binary::Binary::Found {
+                path, version_line, ..
+            } => Err(Failure::with_exit(
+                crate::exit::Exit::Blocked,
+                format!(
+                    "{} reports \"{version_line}\", not lnd {}; lsm did not start it",
+                    path.display(),
+                    t.lnd_version
+                ),
+            )),
+            binary::Binary::Unusable { reason } => {
+                Err(Failure::error(format!("cannot start lnd: {reason}")))
+            }
+        }
+    }
+
+    fn write_config(&self) -> Result<(), Failure> {
+        let t = self.target();
+        crate::fsutil::ensure_dir(&t.secrets_dir, crate::secrets::DIR_MODE).map_err(|e| {
+            Failure::error(format!("cannot create {}: {e}", t.secrets_dir.display()))
+        })?;
+        crate::fsutil::atomic_write(
+            &t.conf_path,
+            t.conf.as_bytes(),
+            crate::secrets::FILE_MODE,
+            crate::fsutil::Existing::Replace,
+        )
+        .map_err(|e| Failure::error(format!("cannot write {}: {e}", t.conf_path.display())))
+    }
+
+    /// Starts lnd detached, records it, and waits for its gRPC port.
+    async fn start_process(&self) -> Result<(), Failure> {
+        let t = self.target();
+        let exe = self.checked_binary().await?;
+        let deadline = tokio::time::Instant::now() + process::START_DEADLINE;
+        let mut child = process::spawn(&exe, &t.lnd_args(), &t.log_path)?;
+        self.mutated();
+        // Record it at once: if lsm dies now, the next plan still knows it.
+        let info = procfs::read(child.id()).ok_or_else(|| {
+            Failure::error(format!(
+                "lnd (pid {}) vanished right after start",
+                child.id()
+            ))
+        })?;
+        pidfile::write(&t.pidfile, &Record::of(&info, &t.conf_sha256, &t.dial)?)?;
+        process::wait_started(&mut child, t.rpc_bind.port(), deadline).await
+    }
+
+    /// Stops the recorded lnd, if it still runs.
+    async fn stop_process(&self) -> Result<(), Failure> {
+        if let Some(record) = pidfile::read(&self.target().pidfile).map_err(Failure::error)?
+            && process::stop(&record, process::STOP_DEADLINE).await?
+        {
+            self.mutated();
+        }
+        Ok(())
+    }
+
+    async fn install_unit(&self) -> Result<(), Failure> {
+        let t = self.target();
+        // Refuse before writing anything.
+        systemd::require_booted()?;
+        let exe = self.checked_binary().await?;
+        let unit = systemd::render(t, &exe, &self.observer.run_as);
+        let path = systemd::unit_path(&self.observer.unit_name());
+        crate::fsutil::atomic_write(
+            &path,
+            unit.as_bytes(),
+            0o644,
+            crate::fsutil::Existing::Replace,
+        )
+        .map_err(|e| {
+            Failure::error(format!("cannot write {}: {e}", path.display()))
+                .hint("installing a systemd unit needs root: run lsm apply with sudo")
+        })?;
+        self.mutated();
+        systemd::systemctl(&["daemon-reload"]).await?;
+        Ok(())
+    }
+
+    /// `systemctl <verb>` on the unit, then waits for it to be active and
+    /// records the config lnd now runs with.
+    async fn drive_unit(&self, verbs: &[&[&str]]) -> Result<(), Failure> {
+        let t = self.target();
+        let name = self.observer.unit_name();
+        self.checked_binary().await?;
+        for verb in verbs {
+            let mut args = verb.to_vec();
+            args.push(&name);
+            systemd::systemctl(&args).await?;
+            self.mutated();
+        }
+        let deadline = tokio::time::Instant::now() + ACTIVE_DEADLINE;
+        let mut delay = Duration::from_millis(50);
+        let state = loop {
+            let s = systemd::show(&name).await?;
+            match s.active.as_str() {
+                "active" if s.main_pid != 0 => break s,
+                "failed" | "inactive" => {
+                    return Err(Failure::error(format!(
+                        "{name} is {} ({}) after starting it",
+                        s.active, s.sub
+                    )));
+                }
+                _ if tokio::time::Instant::now() >= deadline => {
+                    return Err(Failure::error(format!(
+                        "{name} did not become active within {}s (it is {})",
+                        ACTIVE_DEADLINE.as_secs(),
+                        s.active
+                    )));
+                }
+                // systemd has no cheap event for this from outside D-Bus.
+                _ => tokio::time::sleep(delay).await,
+            }
+            delay = (delay * 2).min(Duration::from_millis(500));
+        };
+        if let Some(info) = procfs::read(state.main_pid) {
+            pidfile::write(&t.pidfile, &Record::of(&info, &t.conf_sha256, &t.dial)?)?;
+        }
+        Ok(())
+    }
+
+    async fn remove_unit(&self) -> Result<(), Failure> {
+        let name = self.observer.unit_name();
+        let path = systemd::unit_path(&name);
+        systemd::systemctl(&["disable", "--now", &name]).await?;
+        self.mutated();
+        match std::fs::remove_file(&path) {
+            Ok(()) => self.mutated(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Failure::error(format!(
+                    "cannot remove {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        systemd::systemctl(&["daemon-reload"]).await?;
+        pidfile::remove(&self.target().pidfile)
+    }
+
+    fn create_lnd_dir(&self) -> Result<(), Failure> {
+        let dir = &self.target().lnd_dir;
+        crate::fsutil::ensure_dir(dir, 0o700)
+            .map_err(|e| Failure::error(format!("cannot create {}: {e}", dir.display())))?;
+        self.mutated();
+        Ok(())
+    }
+}
+
+impl Runtime for NativeRuntime {
+    type Observer = NativeObserver;
+
+    fn observer(&self) -> &NativeObserver {
+        &self.observer
+    }
+
+    async fn execute(&self, op: &RuntimeOp) -> Result<(), Failure> {
+        let systemd = self.target().supervisor == Supervisor::Systemd;
+        match op {
+            RuntimeOp::CreateVolume => self.create_lnd_dir(),
+            RuntimeOp::WriteConfig => {
+                self.write_config()?;
+                self.mutated();
+                Ok(())
+            }
+            RuntimeOp::InstallUnit if systemd => self.install_unit().await,
+            RuntimeOp::CreateSigner | RuntimeOp::StartSigner if systemd => {
+                self.drive_unit(&[&["enable", "--now"]]).await
+            }
+            RuntimeOp::RestartSigner | RuntimeOp::ReplaceSigner if systemd => {
+                self.drive_unit(&[&["enable"], &["restart"]]).await
+            }
+            RuntimeOp::RemoveSigner if systemd => self.remove_unit().await,
+            RuntimeOp::CreateSigner | RuntimeOp::StartSigner => self.start_process().await,
+            RuntimeOp::RestartSigner | RuntimeOp::ReplaceSigner => {
+                self.stop_process().await?;
+                self.start_process().await
+            }
+            RuntimeOp::RemoveSigner => {
+                self.stop_process().await?;
+                pidfile::remove(&self.target().pidfile)
+            }
+            RuntimeOp::PullImage
+            | RuntimeOp::WritePasswordFile
+            | RuntimeOp::RemoveVolume
+            | RuntimeOp::InstallUnit => Err(Failure::error(format!(
+                "internal: the native runtime ({} supervisor) has no step {op:?}",
+                self.target().supervisor
+            ))),
+        }
+    }
+
+    async fn recent_logs(&self, lines: usize) -> Vec<String> {
+        let t = self.target();
+        match t.supervisor {
+            Supervisor::Systemd => systemd::journal(&self.observer.unit_name(), lines).await,
+            Supervisor::Process => tail(&t.log_path, lines),
+        }
+    }
+
+    fn mutations(&self) -> u64 {
+        self.mutations.load(Ordering::Relaxed)
+    }
+}
+
+/// The last `lines` lines of a log file (reading at most its last 64 KiB).
+fn tail(path: &Path, lines: usize) -> Vec<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(64 * 1024)));
+    let mut buf = Vec::new();
+    if f.read_to_end(&mut buf).is_err() {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    all[all.len().saturating_sub(lines)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
+}

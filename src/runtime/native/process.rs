@@ -1,0 +1,175 @@
+//! supervisor = "process": lsm starts lnd itself, detached (its own
+//! session, stdin from /dev/null, stdout and stderr appended to
+//! signer-lnd.log), so lnd outlives the lsm that started it; and stops it
+//! with SIGTERM, then SIGKILL after a deadline.
+//!
+//! Signals go through a pidfd opened *before* the identity check, so the
+//! signal reaches exactly the process that was checked, even if it exits
+//! and its pid is reused in between.
+
+use super::pidfile::Record;
+use super::procfs;
+use crate::error::Failure;
+use std::io::Write;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How long lnd may take to open its gRPC port after it was started.
+pub const START_DEADLINE: Duration = Duration::from_secs(60);
+/// How long lnd gets to shut down after SIGTERM before SIGKILL.
+pub const STOP_DEADLINE: Duration = Duration::from_secs(30);
+
+/// A log this large is moved to `<log>.1` when lnd next starts (lnd keeps
+/// its own rotated logs in lnd_dir; this one is for startup failures).
+pub const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Starts `exe args` detached, output appended to `log`. Returns the child
+/// (the caller watches it through startup, then lets it go).
+pub fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Failure> {
+    if std::fs::metadata(log).is_ok_and(|m| m.len() > LOG_ROTATE_BYTES) {
+        let mut old = log.as_os_str().to_owned();
+        old.push(".1");
+        std::fs::rename(log, &old).map_err(|e| {
+            Failure::error(format!("cannot rotate lnd's log {}: {e}", log.display()))
+        })?;
+    }
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(log)
+        .map_err(|e| Failure::error(format!("cannot open lnd's log {}: {e}", log.display())))?;
+    // A marker, so the log shows where each start begins.
+    let _ = writeln!(
+        out,
+        "lsm: starting {} {} (unix time {})",
+        exe.display(),
+        args.join(" "),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    );
+    let err = out
+        .try_clone()
+        .map_err(|e| Failure::error(format!("cannot open lnd's log {}: {e}", log.display())))?;
+    let mut cmd = Command::new(exe);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .current_dir("/");
+    // SAFETY: the closure runs in the child between fork and exec and only
+    // calls setsid(2), which is async-signal-safe and touches no memory
+    // shared with the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            rustix::process::setsid().map_err(std::io::Error::from)?;
+            Ok(())
+        });
+    }
+    cmd.spawn()
+        .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))
+}
+
+/// Waits until lnd itself listens on its gRPC `port`, or fails as soon as
+/// the process exits (with its status; the executor adds the log lines).
+pub async fn wait_started(child: &mut Child, port: u16, deadline: Instant) -> Result<(), Failure> {
+    let mut delay = Duration::from_millis(20);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(Failure::error(format!(
+                "lnd exited during startup ({status})"
+            )));
+        }
+        if procfs::listens_on(child.id(), port) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::error(format!(
+                "lnd (pid {}) did not listen on its gRPC port {port} within {}s",
+                child.id(),
+                START_DEADLINE.as_secs()
+            )));
+        }
+        // No event tells when a port opens: poll with backoff.
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(250));
+    }
+}
+
+/// Opens a pidfd on the recorded process if /proc still shows exactly it.
+fn open_verified(record: &Record) -> Result<Option<OwnedFd>, Failure> {
+    let Some(pid) = rustix::process::Pid::from_raw(record.pid as i32) else {
+        return Ok(None);
+    };
+    let fd = match rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::SRCH) => return Ok(None),
+        Err(e) => {
+            return Err(Failure::error(format!(
+                "cannot open a pidfd on lnd (pid {}): {e}",
+                record.pid
+            ))
+            .hint("lsm needs Linux 5.3 or newer to stop lnd safely"));
+        }
+    };
+    let boot = procfs::boot_id();
+    match procfs::read(record.pid) {
+        Some(info) if record.describes(&info, boot.as_deref()) && !info.is_zombie() => Ok(Some(fd)),
+        _ => Ok(None),
+    }
+}
+
+/// Waits until the process behind `fd` exits (a pidfd becomes readable).
+async fn exited(fd: &tokio::io::unix::AsyncFd<OwnedFd>, within: Duration) -> bool {
+    tokio::time::timeout(within, fd.readable()).await.is_ok()
+}
+
+/// Stops the recorded lnd: SIGTERM, up to `grace` for it to exit, then
+/// SIGKILL. A process that is not the recorded one is never signalled.
+/// Returns false when there was nothing to stop.
+pub async fn stop(record: &Record, grace: Duration) -> Result<bool, Failure> {
+    let Some(fd) = open_verified(record)? else {
+        return Ok(false);
+    };
+    let signal =
+        |fd: &OwnedFd, sig: rustix::process::Signal| match rustix::process::pidfd_send_signal(
+            fd, sig,
+        ) {
+            Ok(()) | Err(rustix::io::Errno::SRCH) => Ok(()),
+            Err(e) => Err(Failure::error(format!(
+                "cannot signal lnd (pid {}): {e}",
+                record.pid
+            ))),
+        };
+    signal(&fd, rustix::process::Signal::TERM)?;
+    // SAFETY: `fd` is an OwnedFd, valid and open for as long as the AsyncFd
+    // that takes ownership of it lives.
+    let fd = unsafe {
+        tokio::io::unix::AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE)
+    }
+    .map_err(|e| Failure::error(format!("cannot watch lnd (pid {}): {e}", record.pid)))?;
+    if exited(&fd, grace).await {
+        return Ok(true);
+    }
+    tracing::warn!(
+        "lnd (pid {}) did not stop within {}s of SIGTERM; sending SIGKILL",
+        record.pid,
+        grace.as_secs()
+    );
+    signal(fd.get_ref(), rustix::process::Signal::KILL)?;
+    if exited(&fd, Duration::from_secs(10)).await {
+        Ok(true)
+    } else {
+        Err(Failure::error(format!(
+            "lnd (pid {}) is still running after SIGKILL",
+            record.pid
+        )))
+    }
+}

@@ -1,0 +1,196 @@
+//! What the native runtime converges to: lnd from `[native] lnd_path` at the
+//! pinned version, its data in `lnd_dir`, and lsm's rendered config beside
+//! the wallet secrets. Unlike Docker, lnd binds the manifest's addresses
+//! directly and reads wallet-password.txt where lsm keeps it, so no copy of
+//! the password is ever made.
+
+use crate::desired::lnd_conf;
+use crate::error::Failure;
+use crate::manifest::enums::{Network, Supervisor};
+use crate::manifest::fields::LndBinary;
+use crate::manifest::resolved::Resolved;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The rendered lnd.conf, in `[wallet] secrets_dir` (0600).
+pub const CONF_FILE: &str = "signer-lnd.conf";
+/// lnd's stdout and stderr under the process supervisor, appended.
+pub const LOG_FILE: &str = "signer-lnd.log";
+
+/// Everything the native runtime converges to.
+#[derive(Debug, Clone)]
+pub struct NativeTarget {
+    pub signer: String,
+    pub network: Network,
+    pub supervisor: Supervisor,
+    /// `[native] lnd_path`: a name looked up in PATH, or a path.
+    pub lnd_path: LndBinary,
+    /// `LND_VERSION` from versions.env, e.g. `v0.20.0-beta`.
+    pub lnd_version: String,
+    pub lnd_dir: PathBuf,
+    pub secrets_dir: PathBuf,
+    /// `<secrets_dir>/signer-lnd.conf`.
+    pub conf_path: PathBuf,
+    /// `<secrets_dir>/signer-lnd.log`.
+    pub log_path: PathBuf,
+    /// The exact lnd.conf bytes.
+    pub conf: String,
+    /// The same with secret values replaced by fingerprints.
+    pub conf_display: String,
+    /// sha256 of `conf`, recorded when lnd starts so a stale config shows.
+    pub conf_sha256: String,
+    pub rpc_bind: SocketAddr,
+    /// `host:port` lsm dials for gRPC.
+    pub dial: String,
+    /// lsm's record of the lnd it started (`<state dir>/native/<name>.pid`).
+    pub pidfile: PathBuf,
+}
+
+/// Paths go into lnd.conf and the systemd unit, one per line: a line break
+/// in one would smuggle in another option.
+fn single_line(key: &str, path: &Path) -> Result<(), Failure> {
+    if path.to_string_lossy().chars().any(char::is_control) {
+        return Err(Failure::error(format!(
+            "`{key}` ({}) contains a line break or control character",
+            path.display()
+        ))
+        .hint("native mode writes this path into lnd.conf; choose a path without one"));
+    }
+    Ok(())
+}
+
+impl NativeTarget {
+    /// The native target of a resolved manifest with `runtime = "native"`;
+    /// `state_dir` is lsm's state directory (it holds the pidfile).
+    pub fn from_resolved(r: &Resolved, state_dir: &Path) -> Result<NativeTarget, Failure> {
+        let n = r.native.as_ref().ok_or_else(|| {
+            Failure::error("internal: the native runtime was given a non-native manifest")
+        })?;
+        let secrets_dir = r.wallet.secrets_dir.clone();
+        single_line("native.lnd_dir", &n.lnd_dir)?;
+        single_line("wallet.secrets_dir", &secrets_dir)?;
+        if let LndBinary::Path(p) = &n.lnd_path {
+            single_line("native.lnd_path", p)?;
+        }
+        let inputs = crate::runtime::conf::conf_inputs(
+            r,
+            r.rpc.listen.to_string(),
+            r.rest.listen.map(|l| l.to_string()),
+            r.wallet
+                .auto_unlock
+                .then(|| r.wallet.password_file().display().to_string()),
+        )?;
+        let conf = lnd_conf::render(&inputs);
+        Ok(NativeTarget {
+            signer: r.signer.name.clone(),
+            network: r.signer.network,
+            supervisor: n.supervisor,
+            lnd_path: n.lnd_path.clone(),
+            lnd_version: n.lnd_version.clone(),
+            lnd_dir: n.lnd_dir.clone(),
+            conf_path: secrets_dir.join(CONF_FILE),
+            log_path: secrets_dir.join(LOG_FILE),
+            conf_display: lnd_conf::redact(&conf),
+            conf_sha256: crate::secrets::sha256_hex(conf.as_bytes()),
+            conf,
+            secrets_dir,
+            rpc_bind: r.rpc.listen,
+            dial: crate::runtime::local_dial(r.rpc.listen),
+            pidfile: state_dir
+                .join("native")
+                .join(format!("{}.pid", r.signer.name)),
+        })
+    }
+
+    /// lnd's certificate (lnd-facts §3.3).
+    pub fn tls_cert_path(&self) -> PathBuf {
+        self.lnd_dir.join("tls.cert")
+    }
+
+    /// lnd's admin.macaroon for the network.
+    pub fn admin_macaroon_path(&self) -> PathBuf {
+        self.lnd_dir
+            .join(crate::runtime::admin_macaroon_rel(self.network))
+    }
+
+    /// The arguments lnd is started with (after the program).
+    pub fn lnd_args(&self) -> Vec<String> {
+        vec![
+            format!("--lnddir={}", self.lnd_dir.display()),
+            format!("--configfile={}", self.conf_path.display()),
+        ]
+    }
+
+    /// The pinned version as lnd prints it (`0.20.0-beta`).
+    pub fn expected_version(&self) -> &str {
+        self.lnd_version
+            .strip_prefix('v')
+            .unwrap_or(&self.lnd_version)
+    }
+}
+
+/// A target for unit tests: `[native]` keys, a secrets dir, a home of
+/// `/home/op`, the manifest at `/etc/lsm/signer.toml`, state in /var/lib/lsm.
+#[cfg(test)]
+pub fn test_target(native: &str, secrets: &str) -> NativeTarget {
+    let text = format!(
+        "version = 1\n[signer]\nname = \"s1\"\nnetwork = \"regtest\"\nruntime = \"native\"\n\
+         [native]\n{native}\n[rpc]\nlisten = \"0.0.0.0:10012\"\n[wallet]\nsecrets_dir = \"{secrets}\"\n\
+         [bundle]\npath = \"/srv/bundle\"\n"
+    );
+    let loaded = crate::manifest::load_text(
+        Path::new("/etc/lsm/signer.toml"),
+        text,
+        Some(Path::new("/home/op")),
+    )
+    .expect("a valid test manifest");
+    NativeTarget::from_resolved(&loaded.resolved, Path::new("/var/lib/lsm"))
+        .expect("a native target")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binds_paths_and_version_come_from_the_manifest() {
+        let t = test_target("lnd_dir = \"/srv/lnd\"", "/srv/secrets");
+        assert_eq!(t.conf_path, Path::new("/srv/secrets/signer-lnd.conf"));
+        assert_eq!(t.pidfile, Path::new("/var/lib/lsm/native/s1.pid"));
+        assert_eq!(t.dial, "127.0.0.1:10012");
+        assert_eq!(t.expected_version(), "0.20.0-beta");
+        assert_eq!(
+            t.admin_macaroon_path(),
+            Path::new("/srv/lnd/data/chain/bitcoin/regtest/admin.macaroon")
+        );
+        for line in [
+            "rpclisten=0.0.0.0:10012",
+            "restlisten=127.0.0.1:10013",
+            "wallet-unlock-password-file=/srv/secrets/wallet-password.txt",
+        ] {
+            assert!(t.conf.lines().any(|l| l == line), "{line}:\n{}", t.conf);
+        }
+        assert_eq!(
+            t.lnd_args(),
+            [
+                "--lnddir=/srv/lnd",
+                "--configfile=/srv/secrets/signer-lnd.conf"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_path_with_a_line_break_is_refused() {
+        let text = "version = 1\n[signer]\nname = \"s1\"\nnetwork = \"regtest\"\n\
+                    runtime = \"native\"\n[native]\nlnd_dir = \"/srv/a\\nrpclisten=1.2.3.4:1\"\n";
+        let loaded = crate::manifest::load_text(
+            Path::new("/etc/lsm/signer.toml"),
+            text.into(),
+            Some(Path::new("/home/op")),
+        )
+        .map_err(|e| e.render(false))
+        .unwrap();
+        let err = NativeTarget::from_resolved(&loaded.resolved, Path::new("/s")).unwrap_err();
+        assert!(err.message.contains("native.lnd_dir"), "{}", err.message);
+    }
+}
