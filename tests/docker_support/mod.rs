@@ -18,14 +18,15 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The test image; bump the tag whenever [`DOCKERFILE`] changes.
-pub const TEST_IMAGE: &str = "lsm-test/busybox:v1";
+pub const TEST_IMAGE: &str = "lsm-test/busybox:v2";
 
-/// Prints its arguments, then idles until SIGTERM and exits 0 (so `stop` is fast and clean).
+/// Traps SIGTERM first (as PID 1, sh would otherwise ignore it), prints its
+/// arguments, then idles until SIGTERM and exits 0 (so `stop` is fast and clean).
 const DOCKERFILE: &str = r#"FROM scratch
 COPY busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 LABEL io.lsm.test.image="busybox"
-ENTRYPOINT ["/bin/sh", "-c", "echo \"lsm-test image up: $*\"; trap 'exit 0' TERM INT; sleep 2147483647 & wait", "lsm-test"]
+ENTRYPOINT ["/bin/sh", "-c", "trap 'exit 0' TERM INT; echo \"lsm-test image up: $*\"; sleep 2147483647 & wait", "lsm-test"]
 "#;
 
 const BUSYBOX: &str = "/bin/busybox";
