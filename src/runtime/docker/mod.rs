@@ -14,7 +14,7 @@ use crate::plan::op::RuntimeOp;
 use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
 use observation::{DockerObservation, dial_address};
 use std::time::Duration;
-use target::{CONF_PATH, DockerTarget, PASSWORD_PATH, TLS_CERT_PATH};
+use target::{CONF_PATH, DockerTarget, LSM_DIR, PASSWORD_PATH, TLS_CERT_PATH};
 
 /// How long lsm gives lnd to stop before the engine kills it.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -99,7 +99,7 @@ impl Observer for DockerObserver {
         };
         let (observed, host_password) = tokio::join!(
             self.reader
-                .observe_all(&t.signer, &t.volume, &t.reference, &files),
+                .observe_all(&t.signer, &t.volume, &t.reference, &files, &[LSM_DIR]),
             host_password
         );
         let observed = observed.map_err(Failure::from)?;
