@@ -211,14 +211,22 @@ async fn wait_for_signer<R: Runtime>(
         }
     };
     let client = signer::client(&access, signer::observe_options("lnd's tls.cert"))?;
-    let settled = [
-        WalletState::NonExisting,
-        WalletState::Locked,
-        WalletState::ServerActive,
-    ];
+    // With auto_unlock, LOCKED is lnd on its way to unlocking itself from
+    // wallet-unlock-password-file (seconds on real lnd): planning from it
+    // would see no identity or accounts and take the empty plan for
+    // convergence. Only without auto_unlock is LOCKED where lnd stays.
+    let settled: &[WalletState] = if desired.wallet.auto_unlock {
+        &[WalletState::NonExisting, WalletState::ServerActive]
+    } else {
+        &[
+            WalletState::NonExisting,
+            WalletState::Locked,
+            WalletState::ServerActive,
+        ]
+    };
     spinner.set("waiting for lnd to be ready");
     let state = client
-        .wait_for_state(&settled, deadline)
+        .wait_for_state(settled, deadline)
         .await
         .map_err(Failure::from);
     spinner.finish();
