@@ -86,7 +86,7 @@ impl DockerReader {
         DockerReader::connect_to(endpoint).await
     }
 
-    /// Connects to a resolved endpoint: ping, API version negotiation.
+    /// Connects to a resolved endpoint: API version negotiation (one request).
     pub async fn connect_to(endpoint: Endpoint) -> Result<DockerReader, DockerError> {
         let docker = endpoint.connect().await?;
         Ok(DockerReader::wrap(
