@@ -5,9 +5,10 @@
 
 pub mod diff;
 pub mod observation;
+mod served_cert;
 pub mod target;
 
-use crate::docker::{DockerReader, DockerWriter, UploadFile};
+use crate::docker::{DockerReader, DockerWriter, Observed, UploadFile, VolumeFile};
 use crate::error::Failure;
 use crate::plan::Subject;
 use crate::plan::op::RuntimeOp;
@@ -70,6 +71,31 @@ impl DockerObserver {
     }
 }
 
+impl DockerObserver {
+    /// lnd's tls.cert: the bundle's copy when lnd proves it serves it, else
+    /// read from the volume (one more archive request).
+    async fn tls_cert(
+        &self,
+        observed: &Observed,
+        dial: &str,
+        bundle_copy: Vec<u8>,
+    ) -> Result<VolumeFile, Failure> {
+        let Some(c) = &observed.container else {
+            return Ok(VolumeFile::Unknown);
+        };
+        if c.is_running() && served_cert::lnd_serves(dial, &bundle_copy).await {
+            tracing::debug!("lnd serves the bundle's tls.cert; not read from the volume");
+            return Ok(VolumeFile::Present(bundle_copy));
+        }
+        let read = self
+            .reader
+            .download_file(&self.target.signer, TLS_CERT_PATH)
+            .await
+            .map_err(Failure::from)?;
+        Ok(read.map_or(VolumeFile::Absent, VolumeFile::Present))
+    }
+}
+
 impl Observer for DockerObserver {
     type Observation = DockerObservation;
 
@@ -86,7 +112,13 @@ impl Observer for DockerObserver {
     async fn observe(&self) -> Result<DockerObservation, Failure> {
         let t = &self.target;
         let mac = t.admin_macaroon_path();
-        let mut files = vec![CONF_PATH, TLS_CERT_PATH, mac.as_str()];
+        // With a usable copy in the bundle, tls.cert is read from the volume
+        // only if lnd does not prove it serves that copy (served_cert.rs).
+        let bundle_cert = served_cert::bundle_copy(&t.bundle_tls_cert);
+        let mut files = vec![CONF_PATH, mac.as_str()];
+        if bundle_cert.is_none() {
+            files.push(TLS_CERT_PATH);
+        }
         if t.auto_unlock {
             files.push(PASSWORD_PATH);
         }
@@ -102,7 +134,7 @@ impl Observer for DockerObserver {
                 .observe_all(&t.signer, &t.volume, &t.reference, &files, &[LSM_DIR]),
             host_password
         );
-        let observed = observed.map_err(Failure::from)?;
+        let mut observed = observed.map_err(Failure::from)?;
         let host_password = host_password?;
         if let Some(c) = &observed.container
             && (!c.managed || c.signer.as_deref() != Some(t.signer.as_str()))
@@ -129,6 +161,10 @@ impl Observer for DockerObserver {
             .map(|p| std::net::SocketAddr::new(p.host_ip, p.host_port))
             .unwrap_or(t.rpc_bind);
         let dial = dial_address(bind, &self.reader.endpoint().transport);
+        if let Some(cert) = bundle_cert {
+            let state = self.tls_cert(&observed, &dial, cert).await?;
+            observed.files.push((TLS_CERT_PATH.to_string(), state));
+        }
         Ok(DockerObservation::from_observed(
             self.reader.endpoint().url.clone(),
             dial,
