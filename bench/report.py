@@ -138,6 +138,21 @@ def main(results, md_path):
     for k, label in (("status", "`lsm status --json`"), ("apply_noop", "`lsm apply` no-op")):
         if req_logs[k] is not None:
             lines.append(f"| Docker API requests, {label} | {len(req_logs[k])} | 1 run | | |")
+    floor = load(results, "engine_floor.json")
+    if floor:
+        for key, label in (
+            ("version", "engine alone: `GET /version`"),
+            ("archive", "engine alone: one archive read of `/root/.lnd/lsm`"),
+            ("archive_x2", "engine alone: two archive reads at once"),
+            ("start", "engine alone: `POST /containers/…/start` of a like container"),
+        ):
+            lines.append(row(label, floor.get(key), ms))
+    doc = load(results, "hf_plan.json")
+    if doc:
+        r = doc["results"][0]
+        lines.append(
+            f"| `lsm plan` no-op, lsm's CPU time (user + system, mean) | {ms((r['user'] + r['system']) * 1000)} | | | |"
+        )
     lines.append("")
     if req_logs["plan"]:
         lines.append("The requests of one no-op `lsm plan`, as the counting proxy saw them:")
@@ -220,6 +235,12 @@ METHOD = """
 - **Peak RSS.** GNU time's `%M` (maximum resident set size) over
   {rss_runs} runs of each command; apply from nothing is reset before each run.
   The table gives median and min – max; the target is checked against the max.
+- **Engine floor.** `bench/engine_floor.py` times, over a raw HTTP client
+  on the engine's socket (no docker CLI, no lsm), the requests lsm's time is
+  made of: `GET /version`, an archive read of the signer's `/root/.lnd/lsm`
+  (the engine runs a helper process, `docker-tar`, for every archive read),
+  two at once, and the start of a container like the signer's (same image,
+  a volume, two published ports). These rows are the engine's share, not lsm's.
 - **Docker requests.** `bench/docker_count_proxy.py` listens on a unix
   socket, passes every byte to the engine's socket and logs each HTTP request
   it parses; lsm reaches it through `DOCKER_HOST=unix://…`. That counts

@@ -222,6 +222,12 @@ else
     PROXY_PID=""
 fi
 
+# --- the engine's own share ----------------------------------------------------------------
+say "engine floor: /version, archive reads, container start (raw API, no lsm)"
+ENGINE_SOCK="${UPSTREAM:-/var/run/docker.sock}"
+python3 "$BENCH/engine_floor.py" "$ENGINE_SOCK" "$NAME" "$IMAGE" "$RUNS" "$RESULTS/engine_floor.json" \
+    || fail "engine floor measurement"
+
 # --- 5. peak RSS ------------------------------------------------------------------------------
 say "5. peak RSS (GNU time, $RSS_RUNS runs each)"
 rss plan "" "$LSM" plan --detailed-exitcode "${M[@]}" || fail "peak RSS of lsm plan"
