@@ -28,6 +28,9 @@ pub struct DockerObserver {
     target: DockerTarget,
     manifest_name: String,
     network: String,
+    /// The tls.cert this observer last saw (apply observes many times in one
+    /// run): the first candidate lnd is asked to prove it serves.
+    known_cert: std::sync::Mutex<Option<Vec<u8>>>,
 }
 
 impl DockerObserver {
@@ -59,6 +62,7 @@ impl DockerObserver {
             target,
             manifest_name: manifest_name.to_string(),
             network: network.to_string(),
+            known_cert: std::sync::Mutex::new(None),
         }
     }
 
@@ -72,20 +76,44 @@ impl DockerObserver {
 }
 
 impl DockerObserver {
-    /// lnd's tls.cert: the bundle's copy when lnd proves it serves it, else
-    /// read from the volume (one more archive request).
+    /// A copy of lnd's tls.cert lsm already holds: the one this observer saw
+    /// last, else the bundle's (see served_cert.rs).
+    fn cert_candidate(&self) -> Option<(Vec<u8>, &'static str)> {
+        let known = self
+            .known_cert
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match known {
+            Some(c) => Some((c, "the tls.cert observed before")),
+            None => served_cert::bundle_copy(&self.target.bundle_tls_cert)
+                .map(|c| (c, "the bundle's tls.cert")),
+        }
+    }
+
+    /// Remembers a tls.cert in lnd's exact form for the next observation.
+    fn remember_cert(&self, cert: &VolumeFile) {
+        if let VolumeFile::Present(bytes) = cert
+            && crate::lnd::tls::is_canonical_cert_pem(bytes)
+        {
+            *self.known_cert.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes.clone());
+        }
+    }
+
+    /// lnd's tls.cert: `candidate` when lnd proves it serves it, else read
+    /// from the volume (one more archive request).
     async fn tls_cert(
         &self,
         observed: &Observed,
         dial: &str,
-        bundle_copy: Vec<u8>,
+        (candidate, what): (Vec<u8>, &'static str),
     ) -> Result<VolumeFile, Failure> {
         let Some(c) = &observed.container else {
             return Ok(VolumeFile::Unknown);
         };
-        if c.is_running() && served_cert::lnd_serves(dial, &bundle_copy).await {
-            tracing::debug!("lnd serves the bundle's tls.cert; not read from the volume");
-            return Ok(VolumeFile::Present(bundle_copy));
+        if c.is_running() && served_cert::lnd_serves(dial, &candidate).await {
+            tracing::debug!("lnd serves {what}; tls.cert not read from the volume");
+            return Ok(VolumeFile::Present(candidate));
         }
         let read = self
             .reader
@@ -112,11 +140,11 @@ impl Observer for DockerObserver {
     async fn observe(&self) -> Result<DockerObservation, Failure> {
         let t = &self.target;
         let mac = t.admin_macaroon_path();
-        // With a usable copy in the bundle, tls.cert is read from the volume
-        // only if lnd does not prove it serves that copy (served_cert.rs).
-        let bundle_cert = served_cert::bundle_copy(&t.bundle_tls_cert);
+        // With a usable copy at hand, tls.cert is read from the volume only
+        // if lnd does not prove it serves that copy (served_cert.rs).
+        let candidate = self.cert_candidate();
         let mut files = vec![CONF_PATH, mac.as_str()];
-        if bundle_cert.is_none() {
+        if candidate.is_none() {
             files.push(TLS_CERT_PATH);
         }
         if t.auto_unlock {
@@ -161,17 +189,19 @@ impl Observer for DockerObserver {
             .map(|p| std::net::SocketAddr::new(p.host_ip, p.host_port))
             .unwrap_or(t.rpc_bind);
         let dial = dial_address(bind, &self.reader.endpoint().transport);
-        if let Some(cert) = bundle_cert {
-            let state = self.tls_cert(&observed, &dial, cert).await?;
+        if let Some(candidate) = candidate {
+            let state = self.tls_cert(&observed, &dial, candidate).await?;
             observed.files.push((TLS_CERT_PATH.to_string(), state));
         }
-        Ok(DockerObservation::from_observed(
+        let observation = DockerObservation::from_observed(
             self.reader.endpoint().url.clone(),
             dial,
             t,
             observed,
             host_password.as_deref().map(|p| p.as_slice()),
-        ))
+        );
+        self.remember_cert(&observation.tls_cert);
+        Ok(observation)
     }
 
     fn diff(&self, observed: &DockerObservation, password: HostPassword) -> RuntimeDiff {

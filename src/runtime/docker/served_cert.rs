@@ -1,7 +1,8 @@
 //! lnd's certificate without reading tls.cert out of the volume when lnd
 //! itself can prove it. Every archive read costs the engine a helper process
-//! of its own (tens of milliseconds), and the bundle on this host already
-//! holds lsm's copy of tls.cert. When that copy is one certificate in exactly
+//! of its own (tens of milliseconds), and lsm usually holds a copy of
+//! tls.cert already: the one it read earlier in this run (apply observes many
+//! times), else the bundle's. When that copy is one certificate in exactly
 //! the form lnd writes (Go's PEM layout) and lnd completes a TLS handshake
 //! pinned to it, lnd serves that certificate, so the copy is byte for byte
 //! the tls.cert lnd runs with. Anything else (no or another copy, lnd not
