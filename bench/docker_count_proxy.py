@@ -36,10 +36,15 @@ async def pump(reader, writer):
     except (ConnectionError, asyncio.IncompleteReadError):
         pass
     finally:
-        try:
-            writer.write_eof()
-        except (OSError, RuntimeError):
-            pass
+        close_write(writer)
+
+
+def close_write(writer):
+    """Half-closes the copy's destination so the other side sees EOF."""
+    try:
+        writer.write_eof()
+    except (OSError, RuntimeError):
+        pass
 
 
 async def copy_exact(reader, writer, n):
@@ -97,10 +102,7 @@ async def requests(reader, writer, log):
     except (ConnectionError, asyncio.IncompleteReadError, ValueError):
         pass
     finally:
-        try:
-            writer.write_eof()
-        except (OSError, RuntimeError):
-            pass
+        close_write(writer)
 
 
 async def main(listen, upstream, log_path):

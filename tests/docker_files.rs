@@ -5,7 +5,7 @@
 mod docker_support;
 
 use docker_support::{basic_spec, conf_file, engine, guard, provision, running, unique};
-use lsm::docker::{UploadFile, VolumeFile};
+use lsm::docker::{ContainerSpec, DockerReader, Observed, StatsSnapshot, UploadFile, VolumeFile};
 use std::process::Command;
 
 const CONF_PATH: &str = "/root/.lnd/lnd.conf";
@@ -31,6 +31,22 @@ fn stat_in_container(container: &str, path: &str) -> (u32, u64, u64) {
         h.uid().unwrap(),
         h.gid().unwrap(),
     )
+}
+
+/// One observation of `spec`'s objects and `files`, and the requests it made.
+async fn counted(
+    r: &DockerReader,
+    spec: &ContainerSpec,
+    files: &[&str],
+    dirs: &[&str],
+) -> (Observed, StatsSnapshot) {
+    let before = r.stats();
+    r.reset_max_in_flight();
+    let o = r
+        .observe_all(&spec.name, &spec.volume.name, &spec.image, files, dirs)
+        .await
+        .unwrap();
+    (o, r.stats().since(&before))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,23 +159,10 @@ async fn a_noop_observation_is_four_concurrent_reads() {
     let Some(r) = docker_support::reader().await else {
         return;
     };
-    let measure = |files: &'static [&'static str]| {
-        let r = r.clone();
-        let (name, volume, image) = (
-            spec.name.clone(),
-            spec.volume.name.clone(),
-            spec.image.clone(),
-        );
-        async move {
-            let before = r.stats();
-            r.reset_max_in_flight();
-            let o = r
-                .observe_all(&name, &volume, &image, files, &[])
-                .await
-                .unwrap();
-            assert!(o.container.unwrap().is_running());
-            r.stats().since(&before)
-        }
+    let measure = |files: &'static [&'static str]| async {
+        let (o, d) = counted(&r, &spec, files, &[]).await;
+        assert!(o.container.unwrap().is_running());
+        d
     };
     let d = measure(&[CONF_PATH]).await;
     assert_eq!(d.requests, 4, "container + volume + image + one file");
@@ -186,23 +189,7 @@ async fn files_of_one_directory_are_one_read() {
     let Some(r) = docker_support::reader().await else {
         return;
     };
-    let observe = |files: &'static [&'static str]| {
-        let r = r.clone();
-        let (name, volume, image) = (
-            spec.name.clone(),
-            spec.volume.name.clone(),
-            spec.image.clone(),
-        );
-        async move {
-            let before = r.stats();
-            r.reset_max_in_flight();
-            let o = r
-                .observe_all(&name, &volume, &image, files, &[DIR])
-                .await
-                .unwrap();
-            (o, r.stats().since(&before))
-        }
-    };
+    let observe = |files: &'static [&'static str]| counted(&r, &spec, files, &[DIR]);
 
     // No container: Unknown, whatever the grouping.
     let (o, _) = observe(&[A, OUTSIDE]).await;

@@ -89,27 +89,10 @@ pub(crate) fn read_single_file(tar_bytes: &[u8], path: &str) -> Result<Vec<u8>, 
     let entries = archive.entries().map_err(|e| bad(e.to_string()))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| bad(e.to_string()))?;
-        match entry.header().entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                if entry.size() > MAX_DOWNLOAD {
-                    return Err(bad(format!(
-                        "the file is {} bytes, more than lsm reads ({MAX_DOWNLOAD})",
-                        entry.size()
-                    )));
-                }
-                let mut content = Vec::with_capacity(entry.size() as usize);
-                entry
-                    .read_to_end(&mut content)
-                    .map_err(|e| bad(e.to_string()))?;
-                return Ok(content);
-            }
-            tar::EntryType::Directory => {
-                return Err(bad("it is a directory, not a file".into()));
-            }
-            tar::EntryType::Symlink => {
-                return Err(bad("it is a symbolic link, not a file".into()));
-            }
-            _ => continue,
+        match read_entry(&mut entry, "the file").map_err(bad)? {
+            Some(DirEntry::File(content)) => return Ok(content),
+            Some(DirEntry::NotAFile(why)) => return Err(bad(why.into())),
+            None => continue,
         }
     }
     Err(bad("the engine returned an empty archive".into()))
@@ -153,30 +136,40 @@ pub(crate) fn read_dir_files(
         else {
             continue;
         };
-        let found = match kind {
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                if entry.size() > MAX_DOWNLOAD {
-                    return Err(bad(format!(
-                        "{name} is {} bytes, more than lsm reads ({MAX_DOWNLOAD})",
-                        entry.size()
-                    )));
-                }
-                let mut content = Vec::with_capacity(entry.size() as usize);
-                entry
-                    .read_to_end(&mut content)
-                    .map_err(|e| bad(e.to_string()))?;
-                DirEntry::File(content)
-            }
-            tar::EntryType::Directory => DirEntry::NotAFile("it is a directory, not a file"),
-            tar::EntryType::Symlink => DirEntry::NotAFile("it is a symbolic link, not a file"),
-            _ => continue,
-        };
-        out.insert(name.to_string(), found);
+        let name = name.to_string();
+        if let Some(found) = read_entry(&mut entry, &name).map_err(bad)? {
+            out.insert(name, found);
+        }
     }
     if root.is_none() {
         return Err(bad("the engine returned an empty archive".into()));
     }
     Ok(Some(out))
+}
+
+/// A regular file's content (at most [`MAX_DOWNLOAD`] bytes), why another
+/// kind of entry is not read as a file, or `None` for entries lsm skips
+/// (extended headers and the like). `what` names the entry in errors.
+fn read_entry<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    what: &str,
+) -> Result<Option<DirEntry>, String> {
+    Ok(Some(match entry.header().entry_type() {
+        tar::EntryType::Regular | tar::EntryType::Continuous => {
+            if entry.size() > MAX_DOWNLOAD {
+                return Err(format!(
+                    "{what} is {} bytes, more than lsm reads ({MAX_DOWNLOAD})",
+                    entry.size()
+                ));
+            }
+            let mut content = Vec::with_capacity(entry.size() as usize);
+            entry.read_to_end(&mut content).map_err(|e| e.to_string())?;
+            DirEntry::File(content)
+        }
+        tar::EntryType::Directory => DirEntry::NotAFile("it is a directory, not a file"),
+        tar::EntryType::Symlink => DirEntry::NotAFile("it is a symbolic link, not a file"),
+        _ => return Ok(None),
+    }))
 }
 
 /// One entry of a directory read with [`read_dir_files`].
