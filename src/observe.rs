@@ -26,16 +26,42 @@ pub async fn observe<Ob: Observer>(
     observer: &Ob,
     desired: &Desired,
 ) -> Result<World<Ob::Observation>, Failure> {
-    let layout = BundleLayout::new(&desired.bundle.dir, desired.bundle.archive.is_some())
-        .map_err(Failure::from)?;
-    let host = async {
-        let secrets = desired.wallet_files.observe();
-        let bundle = crate::bundle::observe(&layout).map_err(Failure::from);
-        (secrets, bundle)
-    };
-    let (runtime, (secrets, bundle)) = tokio::join!(observer.observe(), host);
-    let runtime = runtime?;
-    let bundle = bundle?;
+    let layout = bundle_layout(desired)?;
+    let (runtime, host) = tokio::join!(observer.observe(), observe_host(desired, &layout));
+    complete(runtime?, host?).await
+}
+
+/// Observes the signer around a runtime observation just made (apply has
+/// one in hand after waiting for lnd): the host files and lnd itself are
+/// read now, the runtime is not read again.
+pub async fn observe_with<O: Observation>(
+    runtime: O,
+    desired: &Desired,
+) -> Result<World<O>, Failure> {
+    let layout = bundle_layout(desired)?;
+    let host = observe_host(desired, &layout).await?;
+    complete(runtime, host).await
+}
+
+fn bundle_layout(desired: &Desired) -> Result<BundleLayout, Failure> {
+    BundleLayout::new(&desired.bundle.dir, desired.bundle.archive.is_some()).map_err(Failure::from)
+}
+
+/// The secret files and the bundle on this host.
+async fn observe_host(
+    desired: &Desired,
+    layout: &BundleLayout,
+) -> Result<(SecretsView, ObservedBundle), Failure> {
+    let secrets = desired.wallet_files.observe();
+    let bundle = crate::bundle::observe(layout).map_err(Failure::from)?;
+    Ok((secrets, bundle))
+}
+
+/// Asks lnd, once the runtime says how to reach it.
+async fn complete<O: Observation>(
+    runtime: O,
+    (secrets, bundle): (SecretsView, ObservedBundle),
+) -> Result<World<O>, Failure> {
     let signer = signer::observe(runtime.access(), runtime.wallet_exists()).await;
     Ok(World {
         runtime,

@@ -56,6 +56,7 @@ async fn recorder_sees_apply_mutations_and_nothing_during_observation() {
         &spec.volume.name,
         &spec.image,
         &["/root/.lnd/lnd.conf"],
+        &[],
     )
     .await
     .unwrap();

@@ -5,7 +5,7 @@
 mod docker_support;
 
 use docker_support::{basic_spec, conf_file, engine, guard, provision, running, unique};
-use lsm::docker::{UploadFile, VolumeFile};
+use lsm::docker::{ContainerSpec, DockerReader, Observed, StatsSnapshot, UploadFile, VolumeFile};
 use std::process::Command;
 
 const CONF_PATH: &str = "/root/.lnd/lnd.conf";
@@ -31,6 +31,22 @@ fn stat_in_container(container: &str, path: &str) -> (u32, u64, u64) {
         h.uid().unwrap(),
         h.gid().unwrap(),
     )
+}
+
+/// One observation of `spec`'s objects and `files`, and the requests it made.
+async fn counted(
+    r: &DockerReader,
+    spec: &ContainerSpec,
+    files: &[&str],
+    dirs: &[&str],
+) -> (Observed, StatsSnapshot) {
+    let before = r.stats();
+    r.reset_max_in_flight();
+    let o = r
+        .observe_all(&spec.name, &spec.volume.name, &spec.image, files, dirs)
+        .await
+        .unwrap();
+    (o, r.stats().since(&before))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,7 +104,11 @@ async fn observe_all_reports_each_object_and_file() {
     let missing = "/root/.lnd/missing.conf";
     let observe = |image: String, files: &'static [&'static str]| {
         let (name, volume) = (spec.name.clone(), spec.volume.name.clone());
-        async move { r.observe_all(&name, &volume, &image, files).await.unwrap() }
+        async move {
+            r.observe_all(&name, &volume, &image, files, &[])
+                .await
+                .unwrap()
+        }
     };
 
     // Nothing exists yet: the image does, the rest is absent, files are Unknown.
@@ -139,20 +159,10 @@ async fn a_noop_observation_is_four_concurrent_reads() {
     let Some(r) = docker_support::reader().await else {
         return;
     };
-    let measure = |files: &'static [&'static str]| {
-        let r = r.clone();
-        let (name, volume, image) = (
-            spec.name.clone(),
-            spec.volume.name.clone(),
-            spec.image.clone(),
-        );
-        async move {
-            let before = r.stats();
-            r.reset_max_in_flight();
-            let o = r.observe_all(&name, &volume, &image, files).await.unwrap();
-            assert!(o.container.unwrap().is_running());
-            r.stats().since(&before)
-        }
+    let measure = |files: &'static [&'static str]| async {
+        let (o, d) = counted(&r, &spec, files, &[]).await;
+        assert!(o.container.unwrap().is_running());
+        d
     };
     let d = measure(&[CONF_PATH]).await;
     assert_eq!(d.requests, 4, "container + volume + image + one file");
@@ -164,4 +174,61 @@ async fn a_noop_observation_is_four_concurrent_reads() {
     // One more file is one more concurrent request.
     let d = measure(&[CONF_PATH, "/root/.lnd/other"]).await;
     assert_eq!((d.requests, d.max_in_flight), (5, 5), "{d:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_of_one_directory_are_one_read() {
+    let Some(w) = engine().await else { return };
+    let spec = basic_spec("dir").with_lsm_labels("dir-signer", &[]);
+    let _cleanup = guard(&spec);
+    const DIR: &str = "/root/.lnd/lsm";
+    const A: &str = "/root/.lnd/lsm/lnd.conf";
+    const B: &str = "/root/.lnd/lsm/wallet-password.txt";
+    const GONE: &str = "/root/.lnd/lsm/missing";
+    const OUTSIDE: &str = "/root/.lnd/lnd.conf";
+    let Some(r) = docker_support::reader().await else {
+        return;
+    };
+    let observe = |files: &'static [&'static str]| counted(&r, &spec, files, &[DIR]);
+
+    // No container: Unknown, whatever the grouping.
+    let (o, _) = observe(&[A, OUTSIDE]).await;
+    assert_eq!(o.file(A), Some(&VolumeFile::Unknown));
+
+    // A container whose volume lacks the directory: every file in it is absent.
+    provision(&w, &spec, "dir-signer", &[conf_file(OUTSIDE, CONF)], false).await;
+    let (o, d) = observe(&[A, OUTSIDE, B]).await;
+    assert_eq!(o.file(A), Some(&VolumeFile::Absent));
+    assert_eq!(o.file(B), Some(&VolumeFile::Absent));
+    assert_eq!(o.file(OUTSIDE), Some(&VolumeFile::Present(CONF.to_vec())));
+    assert_eq!(
+        d.requests, 5,
+        "3 inspections + the directory + the other file"
+    );
+
+    // Present, absent and outside files: one read for the directory, the
+    // results in request order.
+    w.upload_files(
+        &spec.name,
+        &[
+            conf_file(A, b"a\n"),
+            UploadFile {
+                path: B,
+                content: b"secret",
+                mode: 0o600,
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    let (o, d) = observe(&[A, OUTSIDE, GONE, B]).await;
+    assert_eq!(
+        o.files.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
+        [A, OUTSIDE, GONE, B]
+    );
+    assert_eq!(o.file(A), Some(&VolumeFile::Present(b"a\n".to_vec())));
+    assert_eq!(o.file(B), Some(&VolumeFile::Present(b"secret".to_vec())));
+    assert_eq!(o.file(GONE), Some(&VolumeFile::Absent));
+    assert_eq!((d.requests, d.max_in_flight), (5, 5), "{d:?}");
+    assert_eq!(d.mutations, 0);
 }

@@ -1,9 +1,11 @@
 //! The executor. It runs a plan's runtime steps in order, then works
 //! level-triggered (like a kube-rs reconciler): wait for lnd, observe again,
 //! plan the wallet/macaroon/bundle steps from what is true *now*, run them,
-//! and repeat until nothing is left. Finally it observes once more and fails
-//! unless the signer converged. Every step re-checks its own preconditions,
-//! so a crash at any point is repaired by running apply again.
+//! and repeat until nothing is left: the round whose fresh observation (made
+//! after the last step) plans nothing is the proof of convergence; when the
+//! rounds run out, one more observation must plan nothing, else apply fails.
+//! Every step re-checks its own preconditions, so a crash at any point is
+//! repaired by running apply again.
 
 use crate::apply::progress::Progress;
 use crate::crashpoint;
@@ -82,6 +84,9 @@ pub async fn apply<R: Runtime>(
         .iter()
         .filter(|a| is_signer_level(a))
         .collect();
+    // Set when a round's fresh observation, made after the last step, plans
+    // nothing: that observation is the convergence check.
+    let mut converged = false;
     'rounds: for _round in 0..MAX_ROUNDS {
         let world = match wait_for_signer(rt, desired, progress, deadline).await {
             Ok(w) => w,
@@ -99,6 +104,7 @@ pub async fn apply<R: Runtime>(
             .hint("run `lsm plan` to see the current state, then apply again"));
         }
         if now.actions.is_empty() {
+            converged = true;
             break;
         }
         for action in &now.actions {
@@ -129,7 +135,10 @@ pub async fn apply<R: Runtime>(
         }
     }
 
-    // Converged? Observe once more: the plan must be empty.
+    if converged {
+        return Ok(applied);
+    }
+    // Out of rounds: observe once more; the plan must be empty.
     let world = observe::observe(rt.observer(), desired).await?;
     let remaining = plan(rt.observer(), desired, &world);
     if remaining.changed() || remaining.blocked() {
@@ -195,10 +204,10 @@ async fn wait_for_signer<R: Runtime>(
     let mut delay = Duration::from_millis(50);
     // lnd writes tls.cert a moment after the container starts; poll the
     // runtime with backoff (there is no event for a file appearing).
-    let access: SignerAccess = loop {
+    let (observed, access): (_, SignerAccess) = loop {
         let observed = rt.observer().observe().await?;
         match observed.access() {
-            Ok(a) => break a,
+            Ok(a) => break (observed, a),
             Err(reason) if observed.stopped().is_some() => {
                 spinner.finish();
                 let why = observed.stopped().unwrap_or(reason);
@@ -219,14 +228,29 @@ async fn wait_for_signer<R: Runtime>(
         }
     };
     let client = signer::client(&access, signer::observe_options("lnd's tls.cert"))?;
-    let settled = [
-        WalletState::NonExisting,
-        WalletState::Locked,
-        WalletState::ServerActive,
-    ];
+    // With auto_unlock, LOCKED is lnd on its way to unlocking itself from
+    // wallet-unlock-password-file (seconds on real lnd): planning from it
+    // would see no identity or accounts and take the empty plan for
+    // convergence. Only without auto_unlock is LOCKED where lnd stays.
+    let settled: &[WalletState] = if desired.wallet.auto_unlock {
+        &[WalletState::NonExisting, WalletState::ServerActive]
+    } else {
+        &[
+            WalletState::NonExisting,
+            WalletState::Locked,
+            WalletState::ServerActive,
+        ]
+    };
+    // Settled at the first answer: nothing waited, so the runtime just
+    // observed is current; observe the rest around it instead of reading
+    // the runtime again.
+    if client.get_state().await.is_ok_and(|s| settled.contains(&s)) {
+        spinner.finish();
+        return observe::observe_with(observed, desired).await;
+    }
     spinner.set("waiting for lnd to be ready");
     let state = client
-        .wait_for_state(&settled, deadline)
+        .wait_for_state(settled, deadline)
         .await
         .map_err(Failure::from);
     spinner.finish();

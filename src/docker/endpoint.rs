@@ -8,9 +8,9 @@
 //! inputs ([`DockerEnv`]), so it is unit-tested without touching the process
 //! environment.
 //!
-//! Connecting pings the engine with a short deadline and negotiates the API
-//! version (bollard defaults to a newer API than many engines speak), so an
-//! unreachable engine fails fast with one line naming the endpoint.
+//! Connecting negotiates the API version with a short deadline (bollard
+//! defaults to a newer API than many engines speak), so an unreachable engine
+//! fails fast with one line naming the endpoint.
 
 use super::error::{DockerError, from_bollard};
 use bollard::{API_DEFAULT_VERSION, Docker};
@@ -20,7 +20,7 @@ use std::time::Duration;
 /// The local engine when nothing else is configured.
 pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 
-/// Deadline for the connect-time ping and version negotiation.
+/// Deadline for the connect-time version negotiation.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Deadline for one ordinary API call (until the response headers arrive;
@@ -157,11 +157,12 @@ impl Endpoint {
         })
     }
 
-    /// Builds the bollard client, pings the engine and negotiates the API
-    /// version. Returns the client with [`CALL_TIMEOUT`] as its per-call deadline.
+    /// Builds the bollard client and negotiates the API version with one
+    /// `/version` request, which also proves the engine answers. Returns the
+    /// client with [`CALL_TIMEOUT`] as its per-call deadline.
     pub(crate) async fn connect(&self) -> Result<Docker, DockerError> {
         let docker = self.client()?.with_timeout(CONNECT_TIMEOUT);
-        let unreachable = |e| match from_bollard(&self.url, CONNECT_TIMEOUT, "ping", e) {
+        let unreachable = |e| match from_bollard(&self.url, CONNECT_TIMEOUT, "version", e) {
             DockerError::Timeout { endpoint, .. } => DockerError::Unreachable {
                 endpoint,
                 cause: format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()),
@@ -174,7 +175,9 @@ impl Endpoint {
             },
             other => other,
         };
-        docker.ping().await.map_err(unreachable)?;
+        // One request: `/version` both proves an engine answers and names
+        // its API version (a separate `/_ping` first would only add a round
+        // trip to every command).
         let docker = docker.negotiate_version().await.map_err(unreachable)?;
         if let Transport::Tcp { .. } = self.transport {
             tracing::warn!(

@@ -17,7 +17,7 @@
 //! # Modules
 //! | module | job |
 //! |---|---|
-//! | `endpoint` | resolve DOCKER_HOST / `[docker] host`, connect, negotiate, ping |
+//! | `endpoint` | resolve DOCKER_HOST / `[docker] host`, connect, negotiate the API version |
 //! | `reader`, `writer` | the two clients |
 //! | `spec` | [`ContainerSpec`] → create body, [`spec_hash`] |
 //! | `labels` | lsm's ownership labels |

@@ -4,7 +4,7 @@
 //! any mutating request (see `request_hooks.rs`). There is no conversion from a
 //! reader to a [`super::DockerWriter`]: a writer needs its own `connect`.
 
-use super::archive;
+use super::archive::{self, DirEntry};
 use super::endpoint::{CALL_TIMEOUT, DockerEnv, Endpoint};
 use super::error::{DockerError, from_bollard, is_not_found};
 use super::events::{self, Event};
@@ -16,8 +16,9 @@ use bollard::query_parameters::{
     LogsOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt, TryStreamExt};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// The engine's identity, from `/version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,35 @@ pub struct EngineVersion {
     pub api_version: String,
     pub os: String,
     pub arch: String,
+}
+
+/// What one archive request brought back.
+enum Fetched {
+    /// 404: no such path (or container).
+    Missing,
+    /// More than lsm reads in one go.
+    TooLarge,
+    Tar(Zeroizing<Vec<u8>>),
+}
+
+fn too_large(op: String) -> DockerError {
+    DockerError::Archive {
+        op,
+        detail: format!("larger than {} bytes", archive::MAX_DOWNLOAD),
+    }
+}
+
+/// A directory read with [`DockerReader::download_dir`].
+#[derive(Debug)]
+pub(crate) enum DirRead {
+    /// The directory (or the container) does not exist.
+    Missing,
+    /// Its regular files by name; anything else under it as
+    /// [`DirEntry::NotAFile`].
+    Files(BTreeMap<String, DirEntry>),
+    /// Not read in one piece (not a plain directory, or too large): read
+    /// the files one by one.
+    FileByFile,
 }
 
 /// A read-only connection to one Docker engine.
@@ -56,7 +86,7 @@ impl DockerReader {
         DockerReader::connect_to(endpoint).await
     }
 
-    /// Connects to a resolved endpoint: ping, API version negotiation.
+    /// Connects to a resolved endpoint: API version negotiation (one request).
     pub async fn connect_to(endpoint: Endpoint) -> Result<DockerReader, DockerError> {
         let docker = endpoint.connect().await?;
         Ok(DockerReader::wrap(
@@ -200,39 +230,82 @@ impl DockerReader {
         container: &str,
         path: &str,
     ) -> Result<Option<Vec<u8>>, DockerError> {
-        let _g = self.stats.begin().await;
         let op = format!("read {path} from container {container}");
+        match self.fetch_archive(container, path, &op).await? {
+            Fetched::Missing => Ok(None),
+            Fetched::TooLarge => Err(too_large(op)),
+            Fetched::Tar(tar_bytes) => archive::read_single_file(&tar_bytes, path).map(Some),
+        }
+    }
+
+    /// The regular files directly inside the directory `dir` of `container`,
+    /// by name, in ONE archive request (each archive request costs the
+    /// engine a process of its own, tens of milliseconds). When `dir` is not
+    /// a plain directory or is larger than lsm reads in one go, the answer is
+    /// [`DirRead::FileByFile`] and the caller reads each file on its own, so
+    /// such volumes are observed exactly as file-by-file reads see them.
+    pub(crate) async fn download_dir(
+        &self,
+        container: &str,
+        dir: &str,
+    ) -> Result<DirRead, DockerError> {
+        let op = format!("read {dir} from container {container}");
+        match self.fetch_archive(container, dir, &op).await? {
+            Fetched::Missing => Ok(DirRead::Missing),
+            Fetched::TooLarge => Ok(DirRead::FileByFile),
+            Fetched::Tar(tar_bytes) => Ok(match archive::read_dir_files(&tar_bytes, dir)? {
+                Some(files) => DirRead::Files(files),
+                None => DirRead::FileByFile,
+            }),
+        }
+    }
+
+    /// The archive of `path` as the engine streams it, in a zeroizing buffer
+    /// (it may hold the wallet password copy), cut off past
+    /// [`archive::MAX_DOWNLOAD`].
+    async fn fetch_archive(
+        &self,
+        container: &str,
+        path: &str,
+        op: &str,
+    ) -> Result<Fetched, DockerError> {
+        let _g = self.stats.begin().await;
         let opts = DownloadFromContainerOptionsBuilder::default()
             .path(path)
             .build();
         let stream = self.docker.download_from_container(container, Some(opts));
         let mut stream = std::pin::pin!(stream);
-        let mut tar_bytes = Vec::new();
+        let mut tar_bytes = Zeroizing::new(Vec::new());
         loop {
             let next = tokio::time::timeout(CALL_TIMEOUT, stream.next())
                 .await
                 .map_err(|_| DockerError::Timeout {
                     endpoint: self.endpoint.url.clone(),
-                    op: op.clone(),
+                    op: op.to_string(),
                     after: CALL_TIMEOUT,
                 })?;
             match next {
                 None => break,
                 Some(Ok(chunk)) => {
+                    // Grow by hand so no reallocation leaves a copy behind.
+                    if tar_bytes.len() + chunk.len() > tar_bytes.capacity() {
+                        let mut bigger = Zeroizing::new(Vec::with_capacity(
+                            (tar_bytes.len() + chunk.len()).max(2 * tar_bytes.capacity()),
+                        ));
+                        bigger.extend_from_slice(&tar_bytes);
+                        tar_bytes = bigger;
+                    }
                     tar_bytes.extend_from_slice(&chunk);
                     // A tar of one file is its size plus headers and padding.
                     if tar_bytes.len() as u64 > archive::MAX_DOWNLOAD + 64 * 1024 {
-                        return Err(DockerError::Archive {
-                            op,
-                            detail: format!("larger than {} bytes", archive::MAX_DOWNLOAD),
-                        });
+                        return Ok(Fetched::TooLarge);
                     }
                 }
-                Some(Err(e)) if is_not_found(&e) => return Ok(None),
-                Some(Err(e)) => return Err(self.err(&op, e)),
+                Some(Err(e)) if is_not_found(&e) => return Ok(Fetched::Missing),
+                Some(Err(e)) => return Err(self.err(op, e)),
             }
         }
-        archive::read_single_file(&tar_bytes, path).map(Some)
+        Ok(Fetched::Tar(tar_bytes))
     }
 
     /// The last `n` lines of the container's stdout and stderr (for failure

@@ -25,8 +25,8 @@ pub(crate) struct RequestStats {
 /// A point-in-time copy of the counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatsSnapshot {
-    /// HTTP requests sent since connecting (the connect-time ping and version
-    /// negotiation are not counted).
+    /// HTTP requests sent since connecting (the connect-time version
+    /// negotiation is not counted).
     pub requests: u64,
     /// Requests that could change engine state (POST/PUT/DELETE).
     pub mutations: u64,

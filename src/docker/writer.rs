@@ -70,7 +70,7 @@ impl DockerWriter {
         DockerWriter::connect_to(endpoint).await
     }
 
-    /// Connects to a resolved endpoint: ping, API version negotiation.
+    /// Connects to a resolved endpoint: API version negotiation (one request).
     pub async fn connect_to(endpoint: Endpoint) -> Result<DockerWriter, DockerError> {
         let docker = endpoint.connect().await?;
         let stats = Arc::new(RequestStats::default());

@@ -39,6 +39,28 @@ pub fn cert_der_from_pem(pem: &[u8]) -> Result<CertificateDer<'static>, CertErro
     })
 }
 
+/// `der` as Go's `pem.Encode` writes a certificate, which is how lnd writes
+/// tls.cert: the BEGIN line, the base64 in lines of 64 characters, the END
+/// line, each ending in a newline.
+pub fn canonical_pem(der: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = b"-----BEGIN CERTIFICATE-----\n".to_vec();
+    for line in b64.as_bytes().chunks(64) {
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b"-----END CERTIFICATE-----\n");
+    out
+}
+
+/// True when `pem` is exactly [`canonical_pem`] of the one certificate it
+/// holds: then the DER a handshake presents determines the file byte for
+/// byte.
+pub fn is_canonical_cert_pem(pem: &[u8]) -> bool {
+    cert_der_from_pem(pem).is_ok_and(|der| canonical_pem(&der) == pem)
+}
+
 /// The handshake presented a certificate other than the pinned one. Carried
 /// inside rustls's error so the client can name it precisely.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -224,5 +246,54 @@ fn unix_seconds(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn der() -> Vec<u8> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let params = rcgen::CertificateParams::new(vec!["signer".to_string()]).unwrap();
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn canonical_pem_round_trips_in_go_layout() {
+        let der = der();
+        let pem = canonical_pem(&der);
+        let text = String::from_utf8(pem.clone()).unwrap();
+        assert!(text.starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert!(text.ends_with("\n-----END CERTIFICATE-----\n"));
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1..lines.len() - 2].iter().all(|l| l.len() == 64));
+        assert!(lines[lines.len() - 2].len() <= 64);
+        assert_eq!(cert_der_from_pem(&pem).unwrap().as_ref(), &der[..]);
+        assert!(is_canonical_cert_pem(&pem));
+    }
+
+    #[test]
+    fn other_encodings_of_the_same_certificate_are_not_canonical() {
+        let pem = canonical_pem(&der());
+        let text = String::from_utf8(pem.clone()).unwrap();
+        let crlf = text.replace('\n', "\r\n");
+        let mut two = pem.clone();
+        two.extend_from_slice(&pem);
+        let mut trailing = pem.clone();
+        trailing.push(b'\n');
+        for bad in [
+            crlf.as_bytes(),
+            &two[..],
+            &trailing[..],
+            &pem[..pem.len() - 1],
+            b"junk",
+        ] {
+            assert!(
+                !is_canonical_cert_pem(bad),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

@@ -5,16 +5,17 @@
 
 pub mod diff;
 pub mod observation;
+mod served_cert;
 pub mod target;
 
-use crate::docker::{DockerReader, DockerWriter, UploadFile};
+use crate::docker::{DockerReader, DockerWriter, Observed, UploadFile, VolumeFile};
 use crate::error::Failure;
 use crate::plan::Subject;
 use crate::plan::op::RuntimeOp;
 use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
 use observation::{DockerObservation, dial_address};
 use std::time::Duration;
-use target::{CONF_PATH, DockerTarget, PASSWORD_PATH, TLS_CERT_PATH};
+use target::{CONF_PATH, DockerTarget, LSM_DIR, PASSWORD_PATH, TLS_CERT_PATH};
 
 /// How long lsm gives lnd to stop before the engine kills it.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -27,6 +28,9 @@ pub struct DockerObserver {
     target: DockerTarget,
     manifest_name: String,
     network: String,
+    /// The tls.cert this observer last saw (apply observes many times in one
+    /// run): the first candidate lnd is asked to prove it serves.
+    known_cert: std::sync::Mutex<Option<Vec<u8>>>,
 }
 
 impl DockerObserver {
@@ -58,6 +62,7 @@ impl DockerObserver {
             target,
             manifest_name: manifest_name.to_string(),
             network: network.to_string(),
+            known_cert: std::sync::Mutex::new(None),
         }
     }
 
@@ -67,6 +72,55 @@ impl DockerObserver {
 
     pub fn reader(&self) -> &DockerReader {
         &self.reader
+    }
+}
+
+impl DockerObserver {
+    /// A copy of lnd's tls.cert lsm already holds: the one this observer saw
+    /// last, else the bundle's (see served_cert.rs).
+    fn cert_candidate(&self) -> Option<(Vec<u8>, &'static str)> {
+        let known = self
+            .known_cert
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match known {
+            Some(c) => Some((c, "the tls.cert observed before")),
+            None => served_cert::bundle_copy(&self.target.bundle_tls_cert)
+                .map(|c| (c, "the bundle's tls.cert")),
+        }
+    }
+
+    /// Remembers a tls.cert in lnd's exact form for the next observation.
+    fn remember_cert(&self, cert: &VolumeFile) {
+        if let VolumeFile::Present(bytes) = cert
+            && crate::lnd::tls::is_canonical_cert_pem(bytes)
+        {
+            *self.known_cert.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes.clone());
+        }
+    }
+
+    /// lnd's tls.cert: `candidate` when lnd proves it serves it, else read
+    /// from the volume (one more archive request).
+    async fn tls_cert(
+        &self,
+        observed: &Observed,
+        dial: &str,
+        (candidate, what): (Vec<u8>, &'static str),
+    ) -> Result<VolumeFile, Failure> {
+        let Some(c) = &observed.container else {
+            return Ok(VolumeFile::Unknown);
+        };
+        if c.is_running() && served_cert::lnd_serves(dial, &candidate).await {
+            tracing::debug!("lnd serves {what}; tls.cert not read from the volume");
+            return Ok(VolumeFile::Present(candidate));
+        }
+        let read = self
+            .reader
+            .download_file(&self.target.signer, TLS_CERT_PATH)
+            .await
+            .map_err(Failure::from)?;
+        Ok(read.map_or(VolumeFile::Absent, VolumeFile::Present))
     }
 }
 
@@ -86,7 +140,13 @@ impl Observer for DockerObserver {
     async fn observe(&self) -> Result<DockerObservation, Failure> {
         let t = &self.target;
         let mac = t.admin_macaroon_path();
-        let mut files = vec![CONF_PATH, TLS_CERT_PATH, mac.as_str()];
+        // With a usable copy at hand, tls.cert is read from the volume only
+        // if lnd does not prove it serves that copy (served_cert.rs).
+        let candidate = self.cert_candidate();
+        let mut files = vec![CONF_PATH, mac.as_str()];
+        if candidate.is_none() {
+            files.push(TLS_CERT_PATH);
+        }
         if t.auto_unlock {
             files.push(PASSWORD_PATH);
         }
@@ -99,10 +159,10 @@ impl Observer for DockerObserver {
         };
         let (observed, host_password) = tokio::join!(
             self.reader
-                .observe_all(&t.signer, &t.volume, &t.reference, &files),
+                .observe_all(&t.signer, &t.volume, &t.reference, &files, &[LSM_DIR]),
             host_password
         );
-        let observed = observed.map_err(Failure::from)?;
+        let mut observed = observed.map_err(Failure::from)?;
         let host_password = host_password?;
         if let Some(c) = &observed.container
             && (!c.managed || c.signer.as_deref() != Some(t.signer.as_str()))
@@ -129,13 +189,19 @@ impl Observer for DockerObserver {
             .map(|p| std::net::SocketAddr::new(p.host_ip, p.host_port))
             .unwrap_or(t.rpc_bind);
         let dial = dial_address(bind, &self.reader.endpoint().transport);
-        Ok(DockerObservation::from_observed(
+        if let Some(candidate) = candidate {
+            let state = self.tls_cert(&observed, &dial, candidate).await?;
+            observed.files.push((TLS_CERT_PATH.to_string(), state));
+        }
+        let observation = DockerObservation::from_observed(
             self.reader.endpoint().url.clone(),
             dial,
             t,
             observed,
             host_password.as_deref().map(|p| p.as_slice()),
-        ))
+        );
+        self.remember_cert(&observation.tls_cert);
+        Ok(observation)
     }
 
     fn diff(&self, observed: &DockerObservation, password: HostPassword) -> RuntimeDiff {

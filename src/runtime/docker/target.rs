@@ -54,6 +54,9 @@ pub struct DockerTarget {
     pub rpc_bind: SocketAddr,
     /// The host's wallet-password.txt, copied into the volume on auto_unlock.
     pub password_host_path: PathBuf,
+    /// The bundle's copy of lnd's certificate; when lnd proves it serves
+    /// exactly this, observation need not read tls.cert out of the volume.
+    pub bundle_tls_cert: PathBuf,
 }
 
 fn restart_policy(p: ManifestRestart) -> RestartPolicy {
@@ -130,6 +133,7 @@ impl DockerTarget {
             network: r.signer.network,
             rpc_bind: r.rpc.listen,
             password_host_path: r.wallet.password_file(),
+            bundle_tls_cert: r.bundle.path.join(crate::bundle::TLS_CERT_FILE),
         })
     }
 

@@ -61,7 +61,17 @@ pub fn spawn_grpc(
             .add_service(LightningServer::new(LightningService(node.clone())))
             .add_service(WalletKitServer::new(WalletKitService(node.clone())));
         let mut stop = shutdown.clone();
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        // Go (so lnd) sets TCP_NODELAY on every connection; without it a
+        // small response can sit behind the client's delayed ACK (~40 ms).
+        let incoming = tokio_stream::StreamExt::map(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            |conn| {
+                if let Ok(c) = &conn {
+                    let _ = c.set_nodelay(true);
+                }
+                conn
+            },
+        );
         logging::info("RPCS", format!("RPC server listening on {addr}"));
         handles.push(tokio::spawn(async move {
             let signal = async move {

@@ -49,6 +49,8 @@ pub async fn serve(
             },
             _ = shutdown.wait_for(|s| *s) => return,
         };
+        // As Go does for every TCP connection (see server.rs).
+        let _ = tcp.set_nodelay(true);
         let (node, tls) = (node.clone(), tls.clone());
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| {

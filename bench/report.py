@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Turns the results scripts/bench.sh collected into BENCHMARKS.md's table.
+
+Only the part between the markers <!-- bench:begin --> and
+<!-- bench:end --> is replaced; anything written around it (notes, the
+history of optimisations) is kept. A file without the markers gets them
+appended.
+
+Usage: report.py RESULTS_DIR BENCHMARKS_MD
+"""
+
+import json
+import os
+import statistics
+import sys
+
+BEGIN = "<!-- bench:begin -->"
+END = "<!-- bench:end -->"
+
+
+def load(results, name):
+    path = os.path.join(results, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f) if name.endswith(".json") else f.read()
+
+
+def numbers(text):
+    return [float(x) for x in (text or "").split()]
+
+
+def hf_times(results, key):
+    """Per-run wall times in ms of a hyperfine export, or None."""
+    doc = load(results, f"hf_{key}.json")
+    if not doc:
+        return None
+    return [t * 1000 for t in doc["results"][0]["times"]]
+
+
+def spread(values):
+    """(median, min, max) of a non-empty list."""
+    return statistics.median(values), min(values), max(values)
+
+
+def ms(v):
+    return f"{v:.0f} ms" if v >= 100 else f"{v:.1f} ms"
+
+
+def row(figure, values, fmt, target="", met="", runs=True):
+    if not values:
+        return f"| {figure} | FAILED | | {target} | no |"
+    med, lo, hi = spread(values)
+    n = f" ({len(values)} runs)" if runs else ""
+    return f"| {figure} | **{fmt(med)}** | {fmt(lo)} – {fmt(hi)}{n} | {target} | {met} |"
+
+
+def verdict(ok):
+    return "yes" if ok else "**no**"
+
+
+def main(results, md_path):
+    m = load(results, "machine.json") or {}
+    failures = [l for l in (load(results, "failures.txt") or "").splitlines() if l.strip()]
+    plan = hf_times(results, "plan")
+    compose = hf_times(results, "compose")
+    status = hf_times(results, "status")
+    fresh = hf_times(results, "apply_fresh")
+    noop = hf_times(results, "apply_noop")
+    ready_all = numbers(load(results, "readiness.txt"))
+    warm = int(m.get("apply_warmup", 0))
+    ready = ready_all[warm:] if ready_all else []
+    overhead = None
+    if fresh and len(ready) == len(fresh):
+        overhead = [t - r for t, r in zip(fresh, ready)]
+    elif fresh:
+        failures.append(
+            f"apply overhead: {len(ready_all)} readiness samples for "
+            f"{warm} warm-up + {len(fresh)} timed runs"
+        )
+    mb = lambda kb: f"{kb / 1024:.1f} MB"
+    rss = {k: numbers(load(results, f"rss_{k}.txt")) for k in ("plan", "apply_fresh", "apply_noop", "status")}
+    req_logs = {}
+    for k in ("plan", "status", "apply_noop"):
+        text = load(results, f"requests_{k}.log")
+        req_logs[k] = text.splitlines() if text is not None else None
+    req_counts = numbers(load(results, "requests_plan_counts.txt"))
+
+    lines = [BEGIN, ""]
+    lines.append(
+        f"Measured {m.get('date', '?')} by `scripts/bench.sh` at lsm commit "
+        f"`{m.get('commit', '?')}` (release build)."
+    )
+    lines.append("")
+    lines.append(
+        f"Machine: {m.get('cores', '?')} cores ({m.get('cpu', '?')}), kernel "
+        f"{m.get('kernel', '?')}, Docker Engine {m.get('docker', '?')} (API "
+        f"{m.get('api', '?')}), docker-compose {m.get('compose', '?')}, "
+        f"hyperfine {m.get('hyperfine', '?')}. The machine is shared: other "
+        "work may run on the same cores."
+    )
+    lines.append("")
+    lines.append("| figure | median | min – max | target | met |")
+    lines.append("|---|---|---|---|---|")
+    plan_ok = bool(plan) and spread(plan)[0] <= 50
+    lines.append(row("`lsm plan --detailed-exitcode`, no-op", plan, ms, "≤ 50 ms", verdict(plan_ok) if plan else "no"))
+    lines.append(row("`docker-compose up -d`, no-op, equivalent container", compose, ms, "", ""))
+    if plan and compose:
+        ratio = spread(compose)[0] / spread(plan)[0]
+        lines.append(
+            f"| compose no-op ÷ lsm no-op plan (medians) | **{ratio:.1f}×** | | ≥ 5× | {verdict(ratio >= 5)} |"
+        )
+    else:
+        lines.append("| compose no-op ÷ lsm no-op plan (medians) | FAILED | | ≥ 5× | no |")
+    lines.append(row("`lsm status --json`", status, ms))
+    lines.append(row("`lsm apply` from nothing, total wall time", fresh, ms))
+    lines.append(row("… of which lnd: container start → SERVER_ACTIVE", ready if fresh else None, ms))
+    ov_ok = bool(overhead) and spread(overhead)[0] <= 300
+    lines.append(row("… lsm's overhead (total − lnd's part)", overhead, ms, "≤ 300 ms", verdict(ov_ok) if overhead else "no"))
+    lines.append(row("`lsm apply` no-op (converged)", noop, ms))
+    for key, label in (
+        ("plan", "peak RSS, `lsm plan` no-op"),
+        ("apply_fresh", "peak RSS, `lsm apply` from nothing"),
+        ("apply_noop", "peak RSS, `lsm apply` no-op"),
+        ("status", "peak RSS, `lsm status --json`"),
+    ):
+        vals = rss[key]
+        ok = bool(vals) and max(vals) <= 30 * 1024
+        lines.append(row(label, vals, mb, "≤ 30 MB", verdict(ok) if vals else "no"))
+    if req_counts:
+        med, lo, hi = spread(req_counts)
+        same = "" if lo == hi else f" (varied {lo:.0f}–{hi:.0f})"
+        lines.append(
+            f"| Docker API requests, `lsm plan` no-op | **{med:.0f}**{same} | {len(req_counts)} runs | ≤ 5 | {verdict(hi <= 5)} |"
+        )
+    else:
+        lines.append("| Docker API requests, `lsm plan` no-op | FAILED | | ≤ 5 | no |")
+    for k, label in (("status", "`lsm status --json`"), ("apply_noop", "`lsm apply` no-op")):
+        if req_logs[k] is not None:
+            lines.append(f"| Docker API requests, {label} | {len(req_logs[k])} | 1 run | | |")
+    floor = load(results, "engine_floor.json")
+    if floor:
+        for key, label in (
+            ("version", "engine alone: `GET /version`"),
+            ("archive", "engine alone: one archive read of `/root/.lnd/lsm`"),
+            ("archive_x2", "engine alone: two archive reads at once"),
+            ("start", "engine alone: `POST /containers/…/start` of a like container"),
+        ):
+            lines.append(row(label, floor.get(key), ms))
+    doc = load(results, "hf_plan.json")
+    if doc:
+        r = doc["results"][0]
+        lines.append(
+            f"| `lsm plan` no-op, lsm's CPU time (user + system, mean) | {ms((r['user'] + r['system']) * 1000)} | | | |"
+        )
+    lines.append("")
+    if req_logs["plan"]:
+        lines.append("The requests of one no-op `lsm plan`, as the counting proxy saw them:")
+        lines.append("")
+        lines.append("```")
+        lines.extend(req_logs["plan"])
+        lines.append("```")
+        lines.append("")
+    if failures:
+        lines.append("**Failed steps** (the script exited non-zero):")
+        lines.append("")
+        lines.extend(f"- {f}" for f in failures)
+        lines.append("")
+    lines.append(METHOD.format(**{
+        "runs": m.get("runs", "?"),
+        "warmup": m.get("warmup", "?"),
+        "apply_runs": m.get("apply_runs", "?"),
+        "apply_warmup": m.get("apply_warmup", "?"),
+        "rss_runs": m.get("rss_runs", "?"),
+    }).strip())
+    lines.append("")
+    lines.append(END)
+    block = "\n".join(lines)
+
+    old = open(md_path).read() if os.path.exists(md_path) else HEADER
+    if BEGIN in old and END in old:
+        pre, _, rest = old.partition(BEGIN)
+        _, _, post = rest.partition(END)
+        new = pre + block + post
+    else:
+        new = old.rstrip("\n") + "\n\n" + block + "\n"
+    with open(md_path, "w") as f:
+        f.write(new)
+
+
+HEADER = """# Benchmarks
+
+What lsm costs, measured by one command, `scripts/bench.sh` (see the
+README's "Benchmarks" section). The table below is rewritten by every run.
+"""
+
+METHOD = """
+### Method
+
+- **Signer.** A regtest Docker signer from a fresh manifest (unique name,
+  free loopback ports, its own secrets, bundle and lock directories) on the
+  image `lsm-bench/lnd:v0.20.0-beta`: the lnd double built with
+  `cargo build --release`, packaged by `scripts/build-test-image.sh`, plus
+  `LND_DOUBLE_STARTUP_DELAY_MS=0` (`bench/image/Dockerfile`). lsm is the
+  release build. Every lsm command runs with `-f signer.toml`, `NO_COLOR=1`,
+  stdin from /dev/null (no terminal).
+- **Timing.** hyperfine, without an intermediate shell (`-N`): {warmup}
+  warm-up runs, then {runs} timed runs for plan, status, apply no-op and
+  compose; {apply_warmup} warm-up and {apply_runs} timed runs for apply from
+  nothing. Median and min – max of the timed runs. A run that exits
+  non-zero fails the benchmark: `plan --detailed-exitcode` and
+  `apply --detailed-exitcode` exit 2 if anything was (or would be) changed,
+  so every timed no-op really was one.
+- **compose.** `bench/compose/docker-compose.yml` declares the same
+  container lsm runs (image, arguments, restart policy, ports published on
+  127.0.0.1 — other port numbers, so both run side by side) on a volume
+  holding a copy of the signer's volume (lnd.conf, the wallet-password copy
+  and the wallet, so its lnd auto-unlocks like lsm's). The first `up -d`
+  creates and starts it; the script checks that a second `up -d` reports
+  "up-to-date" and that the container's id and start time are the same after
+  all timed runs (no recreate, no restart).
+- **apply from nothing.** Before each run (hyperfine `--prepare`,
+  `bench/apply_cycle.sh`) the container, the volume, the secrets, the bundle
+  and the lock directory are removed. lnd's part of each run is measured
+  on the engine's clock by `bench/readiness.py`: from the container's
+  `State.StartedAt` to the engine's timestamp on the log line the double
+  prints when it enters SERVER_ACTIVE ("Server started, lnd is fully
+  active", `docker logs --timestamps`). That window also contains what lsm
+  does while lnd runs — GenSeed, writing seed.txt, InitWallet — and lnd's
+  own wallet creation. lsm's overhead is, run by run, the wall time minus
+  that window: everything before the container starts (observation, image
+  check, volume, container creation, lnd.conf and password upload) and
+  everything after lnd is active (re-observation, baking the macaroon,
+  writing the bundle, the final convergence check).
+- **Peak RSS.** GNU time's `%M` (maximum resident set size) over
+  {rss_runs} runs of each command; apply from nothing is reset before each run.
+  The table gives median and min – max; the target is checked against the max.
+- **Engine floor.** `bench/engine_floor.py` times, over a raw HTTP client
+  on the engine's socket (no docker CLI, no lsm), the requests lsm's time is
+  made of: `GET /version`, an archive read of the signer's `/root/.lnd/lsm`
+  (the engine runs a helper process, `docker-tar`, for every archive read),
+  two at once, and the start of a container like the signer's (same image,
+  a volume, two published ports). These rows are the engine's share, not lsm's.
+- **Docker requests.** `bench/docker_count_proxy.py` listens on a unix
+  socket, passes every byte to the engine's socket and logs each HTTP request
+  it parses; lsm reaches it through `DOCKER_HOST=unix://…`. That counts
+  every request, the connect-time handshake included, from outside lsm.
+"""
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: report.py RESULTS_DIR BENCHMARKS_MD")
+    main(*sys.argv[1:])

@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# The benchmark of issue 7: what lsm costs, side by side with docker-compose,
+# measured on this machine in one run. It builds lsm and the lnd double
+# (cargo build --release), packages the double as lsm-bench/lnd:v0.20.0-beta
+# with LND_DOUBLE_STARTUP_DELAY_MS=0, and measures with hyperfine:
+#   1. lsm plan --detailed-exitcode, no-op, against docker-compose up -d,
+#      no-op, on an equivalent container (bench/compose/docker-compose.yml)
+#   2. lsm status --json
+#   3. lsm apply from nothing to converged: wall time, and lsm's overhead
+#      (wall time minus lnd's container start → SERVER_ACTIVE)
+#   4. lsm apply, no-op
+#   5. peak RSS (GNU time %M) and the Docker API requests of a no-op plan
+#      (through bench/docker_count_proxy.py)
+# and rewrites the table in BENCHMARKS.md. Exits non-zero if any step failed
+# (the table then lists the failed steps).
+#
+# Usage: scripts/bench.sh
+# Environment:
+#   BENCH_RUNS (15), BENCH_WARMUP (3)           plan, status, apply no-op, compose
+#   BENCH_APPLY_RUNS (10), BENCH_APPLY_WARMUP (2)  apply from nothing
+#   BENCH_RSS_RUNS (10)                         GNU time runs per command
+#   BENCH_OUT (BENCHMARKS.md)                   the file whose table is rewritten
+#   BENCH_KEEP=1                                keep the work directory (results, logs)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/bench"
+RUNS="${BENCH_RUNS:-15}"
+WARMUP="${BENCH_WARMUP:-3}"
+APPLY_RUNS="${BENCH_APPLY_RUNS:-10}"
+APPLY_WARMUP="${BENCH_APPLY_WARMUP:-2}"
+RSS_RUNS="${BENCH_RSS_RUNS:-10}"
+OUT="${BENCH_OUT:-$ROOT/BENCHMARKS.md}"
+BASE_IMAGE=lsm-bench/lnd-double:v0.20.0-beta
+IMAGE_REPO=lsm-bench/lnd
+IMAGE="$IMAGE_REPO:v0.20.0-beta"
+
+say() { printf '\nbench: %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+# --- tools --------------------------------------------------------------------
+need_pkg() { # command package
+    command -v "$1" >/dev/null 2>&1 && return 0
+    say "installing Debian's $2 (for $1)"
+    if command -v apt-get >/dev/null && [[ "$(id -u)" = 0 ]]; then
+        { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" \
+            || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"; }; } >&2 \
+            || die "apt-get install $2 failed"
+    else
+        die "$1 is missing: install Debian's $2 (apt-get install $2, as root)"
+    fi
+}
+command -v cargo >/dev/null || die "cargo not found; install Rust from https://rustup.rs"
+command -v docker >/dev/null || die "the docker CLI is not installed"
+command -v python3 >/dev/null || die "python3 is needed (results, the counting proxy)"
+docker version >/dev/null 2>&1 || die "the Docker engine is unreachable; start dockerd and retry"
+need_pkg hyperfine hyperfine
+need_pkg docker-compose docker-compose
+[[ -x /usr/bin/time ]] || need_pkg /usr/bin/time time
+
+# --- build ----------------------------------------------------------------------
+say "building lsm and the lnd double (cargo build --release)"
+(cd "$ROOT" && cargo build --release --workspace --bins >&2) || die "cargo build --release failed"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+[[ "$TARGET" = /* ]] || TARGET="$ROOT/$TARGET"
+LSM="$TARGET/release/lsm"
+LND_DOUBLE_BIN="$TARGET/release/lnd-double" "$ROOT/scripts/build-test-image.sh" "$BASE_IMAGE" >/dev/null \
+    || die "building the double's image failed (scripts/build-test-image.sh)"
+DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=$BASE_IMAGE" -t "$IMAGE" "$BENCH/image" >/dev/null \
+    || die "building $IMAGE failed"
+
+# --- the signer's world -----------------------------------------------------------
+WORK="$(mktemp -d /tmp/lsm-bench.XXXXXX)"
+RESULTS="$WORK/results"
+mkdir -p "$RESULTS"
+NAME="lsm-bench-$$"
+COMPOSE_PROJECT="lsmbench$$"
+COMPOSE_FILE="$BENCH/compose/docker-compose.yml"
+export BENCH_IMAGE="$IMAGE"
+export BENCH_COMPOSE_NAME="lsm-bench-compose-$$"
+export BENCH_COMPOSE_VOLUME="lsm-bench-compose-$$-data"
+read -r RPC_PORT REST_PORT BENCH_COMPOSE_RPC_PORT BENCH_COMPOSE_REST_PORT < <(python3 - <<'EOF'
+import socket
+socks = [socket.socket() for _ in range(4)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])
+EOF
+)
+export BENCH_COMPOSE_RPC_PORT BENCH_COMPOSE_REST_PORT
+PROXY_PID=""
+
+cleanup() {
+    [[ -n "$PROXY_PID" ]] && kill "$PROXY_PID" 2>/dev/null || true
+    docker-compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE" down >/dev/null 2>&1 || true
+    docker rm -f -v "$NAME" "$BENCH_COMPOSE_NAME" >/dev/null 2>&1 || true
+    docker volume rm -f "$NAME-data" "$BENCH_COMPOSE_VOLUME" >/dev/null 2>&1 || true
+    if [[ "${BENCH_KEEP:-}" = 1 ]]; then
+        say "kept $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+
+cat >"$WORK/signer.toml" <<EOF
+version = 1
+
+[signer]
+name = "$NAME"
+network = "regtest"
+runtime = "docker"
+
+[docker]
+image = "$IMAGE_REPO"
+
+[rpc]
+listen = "127.0.0.1:$RPC_PORT"
+
+[rest]
+listen = "127.0.0.1:$REST_PORT"
+
+[wallet]
+secrets_dir = "./secrets"
+
+[bundle]
+path = "./out/credentials-bundle"
+EOF
+export LSM_STATE_DIR="$WORK/state" NO_COLOR=1
+unset LSM_LOG
+cd "$WORK"
+M=(-f "$WORK/signer.toml")
+
+FAILED=()
+fail() { FAILED+=("$1"); printf '%s\n' "$1" >>"$RESULTS/failures.txt"; say "FAILED: $1"; }
+
+# hyperfine KEY WARMUP RUNS [hyperfine options...] COMMAND
+bench() {
+    local key="$1" warmup="$2" runs="$3"
+    shift 3
+    hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
+        --export-json "$RESULTS/hf_$key.json" "$@" >&2
+}
+
+# peak RSS (KB) of COMMAND, RSS_RUNS times; PREPARE runs before each.
+rss() { # key prepare command...
+    local key="$1" prepare="$2"
+    shift 2
+    local i
+    for ((i = 0; i < RSS_RUNS; i++)); do
+        [[ -z "$prepare" ]] || bash -c "$prepare"
+        /usr/bin/time -o "$WORK/time.out" -f '%M' "$@" </dev/null >/dev/null 2>"$WORK/rss.err" \
+            || { cat "$WORK/rss.err" >&2; return 1; }
+        tail -n 1 "$WORK/time.out" >>"$RESULTS/rss_$key.txt"
+    done
+}
+
+# --- 3. apply from nothing (it also prepares the converged signer) -----------------
+say "3. lsm apply from nothing ($APPLY_WARMUP warm-up + $APPLY_RUNS runs)"
+CYCLE="$BENCH/apply_cycle.sh $NAME $WORK $RESULTS/readiness.txt"
+if bench apply_fresh "$APPLY_WARMUP" "$APPLY_RUNS" --prepare "bash $CYCLE" \
+    "$LSM apply --auto-approve ${M[*]}"; then
+    "$BENCH/readiness.py" "$NAME" >>"$RESULTS/readiness.txt" || fail "readiness of the last apply"
+else
+    fail "lsm apply from nothing"
+fi
+
+# The signer must now be converged: a plan with nothing to do.
+if ! "$LSM" plan --detailed-exitcode "${M[@]}" </dev/null >"$WORK/plan.txt" 2>&1; then
+    cat "$WORK/plan.txt" >&2
+    die "the signer is not converged after apply; nothing else can be measured"
+fi
+
+# --- 1. no-op plan ---------------------------------------------------------------
+say "1. lsm plan --detailed-exitcode, no-op"
+bench plan "$WARMUP" "$RUNS" "$LSM plan --detailed-exitcode ${M[*]}" || fail "lsm plan no-op"
+
+# --- 2. status ---------------------------------------------------------------------
+say "2. lsm status --json"
+bench status "$WARMUP" "$RUNS" "$LSM status --json ${M[*]}" || fail "lsm status --json"
+
+# --- 4. apply no-op -------------------------------------------------------------------
+say "4. lsm apply, no-op"
+bench apply_noop "$WARMUP" "$RUNS" "$LSM apply --auto-approve --detailed-exitcode ${M[*]}" \
+    || fail "lsm apply no-op"
+
+# --- 5. Docker requests through the counting proxy ----------------------------------------
+say "5. Docker API requests (counting proxy)"
+case "${DOCKER_HOST:-unix:///var/run/docker.sock}" in
+    unix://*) UPSTREAM="${DOCKER_HOST:-unix:///var/run/docker.sock}"; UPSTREAM="${UPSTREAM#unix://}" ;;
+    *) UPSTREAM="" ;;
+esac
+if [[ -z "$UPSTREAM" ]]; then
+    fail "request count: DOCKER_HOST=$DOCKER_HOST is not a unix socket the proxy can front"
+else
+    PROXY_SOCK="$WORK/docker-proxy.sock"
+    python3 "$BENCH/docker_count_proxy.py" "$PROXY_SOCK" "$UPSTREAM" "$WORK/proxy.log" >"$WORK/proxy.out" 2>&1 &
+    PROXY_PID=$!
+    for _ in $(seq 100); do grep -q ready "$WORK/proxy.out" 2>/dev/null && break; sleep 0.05; done
+    counted() { # key command...
+        local key="$1"
+        shift
+        : >"$WORK/proxy.log"
+        DOCKER_HOST="unix://$PROXY_SOCK" "$@" </dev/null >/dev/null 2>"$WORK/counted.err" \
+            || { cat "$WORK/counted.err" >&2; return 1; }
+        cp "$WORK/proxy.log" "$RESULTS/requests_$key.log"
+    }
+    if grep -q ready "$WORK/proxy.out" 2>/dev/null; then
+        ok=1
+        for ((i = 0; i < 5; i++)); do
+            counted plan "$LSM" plan --detailed-exitcode "${M[@]}" || { ok=0; break; }
+            wc -l <"$RESULTS/requests_plan.log" >>"$RESULTS/requests_plan_counts.txt"
+        done
+        [[ $ok = 1 ]] || fail "request count of lsm plan"
+        counted status "$LSM" status --json "${M[@]}" || fail "request count of lsm status"
+        counted apply_noop "$LSM" apply --auto-approve --detailed-exitcode "${M[@]}" \
+            || fail "request count of lsm apply no-op"
+    else
+        fail "the counting proxy did not start: $(cat "$WORK/proxy.out")"
+    fi
+    kill "$PROXY_PID" 2>/dev/null || true
+    PROXY_PID=""
+fi
+
+# --- the engine's own share ----------------------------------------------------------------
+say "engine floor: /version, archive reads, container start (raw API, no lsm)"
+ENGINE_SOCK="${UPSTREAM:-/var/run/docker.sock}"
+python3 "$BENCH/engine_floor.py" "$ENGINE_SOCK" "$NAME" "$IMAGE" "$RUNS" "$RESULTS/engine_floor.json" \
+    || fail "engine floor measurement"
+
+# --- 5. peak RSS ------------------------------------------------------------------------------
+say "5. peak RSS (GNU time, $RSS_RUNS runs each)"
+rss plan "" "$LSM" plan --detailed-exitcode "${M[@]}" || fail "peak RSS of lsm plan"
+rss status "" "$LSM" status --json "${M[@]}" || fail "peak RSS of lsm status"
+rss apply_noop "" "$LSM" apply --auto-approve --detailed-exitcode "${M[@]}" || fail "peak RSS of lsm apply no-op"
+rss apply_fresh "$BENCH/apply_cycle.sh $NAME $WORK /dev/null" "$LSM" apply --auto-approve "${M[@]}" || fail "peak RSS of lsm apply from nothing"
+
+# --- 1. docker-compose no-op up -d on an equivalent container ---------------------------------
+say "1. docker-compose up -d, no-op, on an equivalent container"
+compose() { docker-compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE" "$@"; }
+compose_setup() {
+    docker volume create "$BENCH_COMPOSE_VOLUME" >/dev/null || return 1
+    docker run --rm --entrypoint /bin/sh -v "$NAME-data:/from:ro" -v "$BENCH_COMPOSE_VOLUME:/to" \
+        "$IMAGE" -c 'cp -a /from/. /to/' || return 1
+    compose up -d >&2 || return 1
+    # Wait (with a deadline) for its lnd to auto-unlock and become active,
+    # so the container is as settled as lsm's.
+    local deadline=$((SECONDS + 60))
+    until docker logs "$BENCH_COMPOSE_NAME" 2>&1 | grep -q "Server started, lnd is fully active"; do
+        ((SECONDS < deadline)) || { docker logs "$BENCH_COMPOSE_NAME" >&2; return 1; }
+        sleep 0.1
+    done
+    compose up -d 2>"$WORK/compose-second.txt" >&2 || return 1
+    grep -q "up-to-date" "$WORK/compose-second.txt" \
+        || { cat "$WORK/compose-second.txt" >&2; echo "the second up -d was not a no-op" >&2; return 1; }
+}
+if compose_setup; then
+    before="$(docker inspect -f '{{.Id}} {{.State.StartedAt}}' "$BENCH_COMPOSE_NAME")"
+    bench compose "$WARMUP" "$RUNS" \
+        "docker-compose -p $COMPOSE_PROJECT -f $COMPOSE_FILE up -d" || fail "docker-compose up -d no-op"
+    after="$(docker inspect -f '{{.Id}} {{.State.StartedAt}}' "$BENCH_COMPOSE_NAME")"
+    [[ "$before" == "$after" ]] || fail "docker-compose recreated or restarted its container ($before → $after)"
+else
+    fail "setting up the docker-compose container"
+fi
+compose down >/dev/null 2>&1 || true
+
+# --- report -------------------------------------------------------------------------------------
+python3 - "$RESULTS/machine.json" <<EOF
+import json, os, subprocess, sys, time
+def out(*cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+    except Exception:
+        return "?"
+cpu = "?"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+except OSError:
+    pass
+commit = out("git", "-C", "$ROOT", "rev-parse", "--short", "HEAD")
+# BENCHMARKS.md itself is what this run rewrites; it does not change what was measured.
+if out("git", "-C", "$ROOT", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)BENCHMARKS.md"):
+    commit += " + uncommitted changes"
+json.dump({
+    "date": time.strftime("%Y-%m-%d"),
+    "commit": commit,
+    "cores": os.cpu_count(),
+    "cpu": cpu,
+    "kernel": out("uname", "-r"),
+    "docker": out("docker", "version", "--format", "{{.Server.Version}}"),
+    "api": out("docker", "version", "--format", "{{.Server.APIVersion}}"),
+    "compose": out("docker-compose", "version", "--short"),
+    "hyperfine": out("hyperfine", "--version").replace("hyperfine ", ""),
+    "runs": $RUNS, "warmup": $WARMUP,
+    "apply_runs": $APPLY_RUNS, "apply_warmup": $APPLY_WARMUP,
+    "rss_runs": $RSS_RUNS,
+}, open(sys.argv[1], "w"))
+EOF
+python3 "$BENCH/report.py" "$RESULTS" "$OUT" || fail "writing $OUT"
+say "wrote $OUT"
+sed -n '/<!-- bench:begin -->/,/^### Method/p' "$OUT" | sed '$d' >&2
+
+if ((${#FAILED[@]})); then
+    say "${#FAILED[@]} step(s) failed: ${FAILED[*]}"
+    exit 1
+fi
