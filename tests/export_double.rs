@@ -9,14 +9,12 @@ mod support;
 use bundle_kit::{Run, assert_no_macaroon, run_lsm};
 use lsm::bundle::accounts::AccountsJson;
 use lsm::bundle::bundle_json::BundleJson;
-use lsm::lnd::client::{InitWalletParams, LndClient};
+use lsm::lnd::client::LndClient;
 use lsm::lnd::macaroon::Macaroon;
 use lsm::lnd::permissions::{self, Permission};
-use lsm::lnd::proto::lnrpc::WalletState;
 use lsm::lnd::proto::walletrpc::ListAccountsResponse;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use support::NativeDouble;
 use zeroize::Zeroizing;
 
@@ -24,22 +22,8 @@ use zeroize::Zeroizing;
 /// client carrying it.
 async fn signer() -> (NativeDouble, Zeroizing<Vec<u8>>, LndClient) {
     let d = NativeDouble::start();
-    let client = d.client();
-    let words = client.gen_seed(None).await.unwrap();
-    let admin = client
-        .init_wallet(&InitWalletParams {
-            wallet_password: b"export test password",
-            mnemonic: &words,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    client
-        .wait_for_state(&[WalletState::ServerActive], deadline)
-        .await
-        .unwrap();
-    let admin_client = client.with_macaroon(&admin);
+    let admin = d.create_wallet(b"export test password").await;
+    let admin_client = d.client().with_macaroon(&admin);
     (d, admin, admin_client)
 }
 

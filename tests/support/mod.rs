@@ -538,6 +538,28 @@ impl NativeDouble {
         )
         .expect("LndClient")
     }
+
+    /// GenSeed + InitWallet with `password`, then waits for SERVER_ACTIVE.
+    /// Returns the admin macaroon lnd issued.
+    pub async fn create_wallet(&self, password: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
+        use lsm::lnd::proto::lnrpc::WalletState;
+        let client = self.client();
+        let words = client.gen_seed(None).await.expect("GenSeed");
+        let admin = client
+            .init_wallet(&lsm::lnd::client::InitWalletParams {
+                wallet_password: password,
+                mnemonic: &words,
+                ..Default::default()
+            })
+            .await
+            .expect("InitWallet");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        client
+            .wait_for_state(&[WalletState::ServerActive], deadline)
+            .await
+            .expect("SERVER_ACTIVE");
+        admin
+    }
 }
 
 impl Drop for NativeDouble {
