@@ -21,7 +21,10 @@ command -v cargo >/dev/null 2>&1 || die "cargo not found; install Rust from http
 FEATURES=(--features lsm/failpoints)
 cargo build --workspace --bins "${FEATURES[@]}" || die "build failed (cargo build --workspace --bins)"
 if docker version >/dev/null 2>&1; then
-    LND_DOUBLE_BIN="${CARGO_TARGET_DIR:-$(pwd)/target}/debug/lnd-double" scripts/build-test-image.sh \
+    # LSM_TEST_IMAGE_REPO (default lsm-test/lnd) keeps checkouts that test
+    # different doubles on one engine from replacing each other's image.
+    LND_DOUBLE_BIN="${CARGO_TARGET_DIR:-$(pwd)/target}/debug/lnd-double" \
+        scripts/build-test-image.sh "${LSM_TEST_IMAGE_REPO:-lsm-test/lnd}:v0.20.0-beta" \
         || die "building the test image failed (scripts/build-test-image.sh)"
 elif [ "${LSM_SKIP_DOCKER_TESTS:-}" = "1" ]; then
     echo "scripts/test.sh: Docker engine unreachable; LSM_SKIP_DOCKER_TESTS=1, Docker tests skip" >&2

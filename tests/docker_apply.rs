@@ -349,10 +349,10 @@ fn destroy_keeps_the_wallet_and_purge_needs_the_seed() {
 #[test]
 fn a_missing_image_fails_clearly_naming_it() {
     let Some(s) = Signer::new("") else { return };
-    s.set_manifest(
-        &s.manifest_text()
-            .replace("image = \"lsm-test/lnd\"", "image = \"lsm-test/absent\""),
-    );
+    s.set_manifest(&s.manifest_text().replace(
+        &format!("image = \"{}\"", signer_kit::support::test_image_repo()),
+        "image = \"lsm-test/absent\"",
+    ));
     let plan = s.lsm(&["plan"]).expect(0);
     assert!(plan.stdout.contains("+ image.lnd"), "{}", plan.stdout);
     let run = s.lsm(&["apply", "--auto-approve"]).expect(1);

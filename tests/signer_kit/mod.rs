@@ -83,7 +83,7 @@ impl Signer {
         support::ensure_test_image();
         Some(Signer::declare(
             Kind::Docker,
-            "[docker]\nimage = \"lsm-test/lnd\"\n".to_string(),
+            format!("[docker]\nimage = \"{}\"\n", support::test_image_repo()),
             extra,
         ))
     }

@@ -21,8 +21,21 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The default tag of the test image (lightninglabs/lnd's name for it).
-pub const TEST_IMAGE_TAG: &str = "lsm-test/lnd:v0.20.0-beta";
+/// The test image's repository: `lsm-test/lnd`, or `LSM_TEST_IMAGE_REPO`
+/// so that two checkouts testing different doubles on one engine do not
+/// replace each other's image.
+pub fn test_image_repo() -> String {
+    std::env::var("LSM_TEST_IMAGE_REPO")
+        .ok()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "lsm-test/lnd".to_string())
+}
+
+/// The test image's tag: the repository plus the pinned version
+/// (lightninglabs/lnd's name for it).
+pub fn test_image_tag() -> String {
+    format!("{}:v0.20.0-beta", test_image_repo())
+}
 
 /// The workspace root (the directory whose Cargo.toml has `[workspace]`).
 pub fn workspace_root() -> PathBuf {
@@ -266,7 +279,7 @@ pub fn ensure_test_image() -> String {
         lock.lock().expect("lock the test image lock file");
         let script = workspace_root().join("scripts").join("build-test-image.sh");
         let out = Command::new(&script)
-            .arg(TEST_IMAGE_TAG)
+            .arg(test_image_tag())
             .env("LND_DOUBLE_BIN", &bin)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
@@ -279,7 +292,7 @@ pub fn ensure_test_image() -> String {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        TEST_IMAGE_TAG.to_string()
+        test_image_tag()
     })
     .clone()
 }
