@@ -16,7 +16,7 @@
 //! | 3. diff → plan of reasoned actions | [`plan`] (model, build, render, JSON, saved plans) with each resource's own diff: [`wallet::diff`], [`scope`], `bundle` |
 //! | 4. executor → apply | [`apply`] (executor, lock, approval, progress), [`crashpoint`] |
 //! | 5. lnd, wallet, bundle, secrets | [`lnd`] (protos, pinned TLS client, macaroon codec), [`wallet`], [`bundle`], [`secrets`], [`fsutil`] |
-//! | commands | [`cli`] (one file per command), [`error`], [`exit`], [`output`] |
+//! | commands | [`cli`] (one file per command), [`error`], [`exit`], [`output`], [`logging`] |
 
 pub mod apply;
 pub mod bundle;
@@ -29,6 +29,7 @@ pub mod error;
 pub mod exit;
 pub mod fsutil;
 pub mod lnd;
+pub mod logging;
 pub mod manifest;
 pub mod observe;
 pub mod output;

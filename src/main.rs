@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         color: !cli.global.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     output.install();
-    init_logging(&output);
+    lsm::logging::init(output.quiet, output.verbose, output.color);
     let ctx = Context {
         global: cli.global.clone(),
         output,
@@ -67,22 +67,4 @@ fn main() -> ExitCode {
             failure.exit.into()
         }
     }
-}
-
-/// Logs go to stderr only; `-vv` turns on debug, RUST_LOG overrides.
-fn init_logging(output: &Output) {
-    let default = match (output.quiet, output.verbose) {
-        (true, _) => "error",
-        (_, 0 | 1) => "warn",
-        (_, 2) => "lsm=debug,warn",
-        _ => "lsm=trace,debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LSM_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(output.color)
-        .without_time()
-        .try_init();
 }

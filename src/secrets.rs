@@ -20,11 +20,15 @@ pub use crate::lnd::fingerprint::sha256_hex;
 /// What plans show instead of a secret (`sha256:` + 16 hex digits).
 pub use crate::lnd::fingerprint::short as fingerprint;
 
+/// Larger than any secret lsm reads (a password, 24 words, a macaroon).
+const MAX_SECRET_BYTES: u64 = 64 * 1024;
+
 /// Reads a secret file into a zeroizing buffer. `Ok(None)` when absent.
+/// Only a regular file is read: a symlink, FIFO or directory in its place
+/// is an error, never followed or waited on.
 pub fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(Zeroizing::new(b))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+    match fsutil::read_regular(path, MAX_SECRET_BYTES) {
+        Ok(file) => Ok(file.map(|f| f.bytes)),
         Err(e) => Err(Failure::error(format!(
             "cannot read {}: {e}",
             path.display()
@@ -34,7 +38,13 @@ pub fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
 
 /// Writes a new secret file (0600) in `dir` (made 0700). Refuses with exit 5
 /// if the file exists: a seed or password file is never overwritten.
-pub fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Failure> {
+/// `before_rename` runs when the content is durable under its temp name.
+pub fn write_new(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    before_rename: impl FnOnce(),
+) -> Result<(), Failure> {
     fsutil::ensure_dir(dir, DIR_MODE).map_err(|e| {
         Failure::error(format!(
             "cannot create secrets directory {}: {e}",
@@ -42,7 +52,7 @@ pub fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Failure> {
         ))
     })?;
     let path = dir.join(name);
-    fsutil::atomic_write(&path, bytes, FILE_MODE, Existing::Refuse).map_err(|e| {
+    fsutil::atomic_write_with(&path, bytes, FILE_MODE, Existing::Refuse, before_rename).map_err(|e| {
         if e.kind() == io::ErrorKind::AlreadyExists {
             Failure::with_exit(
                 Exit::Blocked,
@@ -75,10 +85,10 @@ mod tests {
     fn write_new_never_overwrites() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("secrets");
-        write_new(&dir, "seed.txt", b"words").unwrap();
+        write_new(&dir, "seed.txt", b"words", || ()).unwrap();
         assert_eq!(fsutil::mode_of(&dir), Some(0o700));
         assert_eq!(fsutil::mode_of(&dir.join("seed.txt")), Some(0o600));
-        let err = write_new(&dir, "seed.txt", b"other").unwrap_err();
+        let err = write_new(&dir, "seed.txt", b"other", || ()).unwrap_err();
         assert_eq!(err.exit, Exit::Blocked);
         assert_eq!(std::fs::read(dir.join("seed.txt")).unwrap(), b"words");
     }

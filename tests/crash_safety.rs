@@ -73,8 +73,8 @@ fn crash_then_converge(point: &str) -> Option<(Signer, Option<String>)> {
             leftovers(&dir)
         );
     }
-    let words = seed_of(&s).expect("seed.txt exists after convergence");
-    assert_eq!(words.split_whitespace().count(), 24);
+    let words = s.seed_words().expect("seed.txt exists after convergence");
+    assert_eq!(words.len(), 24);
     s.lsm(&["bundle", "verify", "out/credentials-bundle"])
         .expect(0);
     s.assert_no_secret_leaked();
@@ -88,6 +88,50 @@ fn crash_after_the_password_write() {
     };
     assert!(seed.is_none(), "no seed may exist before GenSeed ran");
     assert!(s.secrets().join("wallet-password.txt").exists());
+}
+
+#[test]
+fn crash_in_the_middle_of_the_password_write() {
+    // The password's temp file is durable but was never renamed, so never
+    // used: the next run removes it and generates the password again.
+    let Some((s, seed)) = crash_then_converge("wallet::password_before_rename") else {
+        return;
+    };
+    assert!(seed.is_none());
+    assert!(s.secrets().join("wallet-password.txt").exists());
+}
+
+#[test]
+fn crash_in_the_middle_of_the_seed_write() {
+    // The words never reached seed.txt nor lnd: their temp file is removed
+    // and a fresh seed is generated, which is then the only one.
+    let Some(s) = Signer::new("") else { return };
+    let crash = s.lsm_env(
+        &["apply", "--auto-approve"],
+        &[("FAILPOINTS", "wallet::seed_before_rename=return")],
+    );
+    assert_eq!(crash.code, CRASHED, "{}", crash.stderr);
+    assert!(seed_of(&s).is_none());
+    assert_eq!(
+        leftovers(&s.secrets()).len(),
+        1,
+        "the crash left the temp file"
+    );
+    let plan = s.lsm(&["plan"]).expect(0);
+    assert!(
+        plan.stdout.contains("- secret.leftovers"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("GenSeed"), "{}", plan.stdout);
+    s.apply();
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    assert!(
+        leftovers(&s.secrets()).is_empty(),
+        "{:?}",
+        leftovers(&s.secrets())
+    );
+    assert_eq!(s.seed_words().map(|w| w.len()), Some(24));
 }
 
 #[test]

@@ -385,8 +385,10 @@ fn an_unreachable_engine_is_one_clear_line() {
 #[test]
 fn no_command_prints_a_secret_even_at_trace_level() {
     let Some(s) = Signer::new("") else { return };
-    s.apply();
     let trace = [("LSM_LOG", "trace")];
+    // The fresh apply uploads the password copy and creates the wallet.
+    s.lsm_env(&["apply", "--auto-approve", "-vv"], &trace)
+        .expect(0);
     for args in [
         &["plan", "-vv"][..],
         &["plan", "--json"],
@@ -428,6 +430,11 @@ fn no_command_prints_a_secret_even_at_trace_level() {
         s.lsm_env(&["apply", "--auto-approve", "-vv"], &trace)
             .stdout,
     );
+    // A restore from seed.txt after the volume is gone sends the words.
+    s.lsm_env(&["destroy", "--purge-volume", "--auto-approve"], &trace)
+        .expect(0);
+    s.lsm_env(&["apply", "--auto-approve", "-vv"], &trace)
+        .expect(0);
     assert!(outs.iter().all(|o| !o.is_empty()));
     s.assert_no_secret_leaked();
     let password = std::fs::read_to_string(s.secrets().join("wallet-password.txt")).unwrap();

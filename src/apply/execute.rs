@@ -69,6 +69,7 @@ pub async fn apply<R: Runtime>(
             Op::Wallet(WalletOp::FixPermissions) => {
                 crate::wallet::execute::fix_permissions(&desired.wallet_files)
             }
+            Op::Wallet(WalletOp::RemoveLeftovers) => desired.wallet_files.remove_temp_leftovers(),
             _ => Ok(()),
         };
         step.finish(&result);
@@ -296,7 +297,9 @@ async fn signer_step<O: Observation>(
             crate::wallet::execute::unlock(files, &client, deadline).await?;
             wait_active(&client, deadline).await
         }
-        Op::Wallet(WalletOp::GeneratePassword | WalletOp::FixPermissions) => Ok(()),
+        Op::Wallet(
+            WalletOp::GeneratePassword | WalletOp::FixPermissions | WalletOp::RemoveLeftovers,
+        ) => Ok(()),
         Op::Macaroon(MacaroonOp::Bake) => {
             let admin = admin_macaroon(held, world)?;
             let baked = client

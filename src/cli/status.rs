@@ -160,7 +160,9 @@ fn report(
     p: &Plan,
     conds: &[Condition],
 ) -> CmdResult {
-    let ok = conds.iter().all(|c| c.status) && !p.blocked();
+    // A warning (a seed file that could not restore the wallet) is something
+    // monitoring must catch, though no condition names it.
+    let ok = conds.iter().all(|c| c.status) && !p.blocked() && p.warnings.is_empty();
     if ctx.output.json {
         ctx.output.print_json(&json!({
             "signer": desired.resolved.signer.name,
@@ -169,6 +171,7 @@ fn report(
             "identity_pubkey": signer.identity_pubkey,
             "lnd_version": signer.version,
             "blockers": p.blockers,
+            "warnings": p.warnings,
         }))?;
     } else if !ctx.output.quiet {
         anstream::println!("Signer \"{}\":", desired.resolved.signer.name);
@@ -188,6 +191,10 @@ fn report(
         }
         for b in &p.blockers {
             anstream::println!("  ! {}: {}", b.address, b.reason);
+        }
+        for w in &p.warnings {
+            let st = crate::output::style::WARN;
+            anstream::println!("  {st}warning{st:#}: {w}");
         }
     }
     Ok(if ok { Exit::Ok } else { Exit::Changes })

@@ -20,7 +20,9 @@ use crate::wallet::diff::FileView;
 pub fn is_signer_level(a: &Action) -> bool {
     match &a.op {
         Op::Runtime(_) => false,
-        Op::Wallet(WalletOp::GeneratePassword | WalletOp::FixPermissions) => false,
+        Op::Wallet(
+            WalletOp::GeneratePassword | WalletOp::FixPermissions | WalletOp::RemoveLeftovers,
+        ) => false,
         Op::Wallet(_) | Op::Macaroon(_) | Op::Bundle(_) => true,
     }
 }
@@ -33,7 +35,11 @@ pub fn plan<Ob: Observer>(
 ) -> Plan {
     let wallet = crate::wallet::diff::diff(&desired.wallet, &world.secrets, &world.signer.wallet);
     let password = if matches!(world.secrets.password, FileView::Present { .. }) {
-        HostPassword::Present
+        if world.signer.wallet.exists() == Some(false) {
+            HostPassword::PresentNoWallet
+        } else {
+            HostPassword::Present
+        }
     } else if wallet
         .actions
         .iter()
@@ -88,6 +94,7 @@ pub fn plan<Ob: Observer>(
         actions,
         blockers,
         notes,
+        warnings: wallet.warnings,
     }
 }
 
@@ -105,11 +112,16 @@ pub fn destroy_plan<Ob: Observer>(
         .actions
         .iter()
         .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume));
-    if removes_data && !matches!(world.secrets.seed, FileView::Present { .. }) {
+    if removes_data && !world.secrets.seed_usable() {
+        let why = match (&world.secrets.seed, &world.secrets.seed_problem) {
+            (FileView::Present { .. }, Some(problem)) => format!("could not restore it: {problem}"),
+            (FileView::NotRegular { kind }, _) => format!("is a {kind}, not a seed file"),
+            _ => "does not exist to restore it".to_string(),
+        };
         blockers.push(crate::plan::Blocker {
             address: crate::plan::Address::new("volume", "data"),
             reason: format!(
-                "--purge-volume would delete the wallet, and {}/seed.txt does not exist to restore it",
+                "--purge-volume would delete the wallet, and {}/seed.txt {why}",
                 desired.wallet.secrets_dir_display
             ),
             fix: "put the seed back into seed.txt (or keep the volume); lsm only deletes a wallet \
@@ -124,6 +136,7 @@ pub fn destroy_plan<Ob: Observer>(
         actions: runtime.actions,
         blockers,
         notes: runtime.notes,
+        warnings: Vec::new(),
     }
 }
 

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The current document format.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// The JSON plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -40,6 +40,10 @@ pub struct PlanDocument {
     pub actions: Vec<ActionDoc>,
     pub blockers: Vec<BlockerDoc>,
     pub notes: Vec<String>,
+    /// Problems apply cannot repair (e.g. a seed file that could not restore
+    /// the wallet). Added in format 1.1.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// Counts of the summary line.
@@ -183,6 +187,7 @@ impl PlanDocument {
                 })
                 .collect(),
             notes: plan.notes.clone(),
+            warnings: plan.warnings.clone(),
         }
     }
 }

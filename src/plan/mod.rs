@@ -46,6 +46,9 @@ pub struct Plan {
     /// Things worth knowing that change nothing (e.g. "wallet state is known
     /// only once the signer runs").
     pub notes: Vec<String>,
+    /// Problems apply cannot repair and the operator must not miss (a seed
+    /// file that could not restore the wallet); always shown.
+    pub warnings: Vec<String>,
 }
 
 /// Counts for the summary line, Terraform-style.

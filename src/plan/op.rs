@@ -30,8 +30,13 @@ pub enum RuntimeOp {
     CreateVolume,
     /// Write the rendered lnd.conf where lnd reads it.
     WriteConfig,
-    /// Place the wallet password where lnd's wallet-unlock-password-file points.
+    /// Place the wallet password where lnd's wallet-unlock-password-file
+    /// points. Refuses (exit 5) to replace a copy that differs: that copy
+    /// may be the only one that opens the wallet.
     WritePasswordFile,
+    /// Replace a differing copy: planned only when lnd proved there is no
+    /// wallet it could open.
+    ReplacePasswordFile,
     /// Create (and start) the signer.
     CreateSigner,
     /// Remove and create the signer again; its data is kept.
@@ -62,6 +67,8 @@ pub enum WalletOp {
     UnlockWallet,
     /// chmod the secrets directory to 0700 and its files to 0600.
     FixPermissions,
+    /// Remove temp files an interrupted seed or password write left behind.
+    RemoveLeftovers,
 }
 
 /// Macaroon steps.

@@ -71,6 +71,14 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         }
     }
 
+    if !plan.warnings.is_empty() {
+        s.push('\n');
+        for w in &plan.warnings {
+            paint(&mut s, style::WARN, "Warning:");
+            let _ = writeln!(s, " {w}");
+        }
+    }
+
     if opts.verbose && !plan.notes.is_empty() {
         s.push('\n');
         for n in &plan.notes {
@@ -212,6 +220,7 @@ mod tests {
             actions,
             blockers: vec![],
             notes: vec![],
+            warnings: vec![],
         }
     }
 

@@ -25,17 +25,27 @@ pub fn write(path: &Path, doc: &PlanDocument) -> Result<(), Failure> {
 /// Reads and checks a saved plan file.
 pub fn read(path: &Path) -> Result<PlanDocument, Failure> {
     let shown = path.display();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Failure::error(format!("cannot read the plan file {shown}: {e}")))?;
-    if meta.len() > MAX_PLAN_BYTES {
-        return Err(Failure::error(format!(
-            "{shown} is {} bytes; that is not an lsm plan file",
-            meta.len()
-        ))
-        .hint("make a plan with `lsm plan -o plan.json`"));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::error(format!("cannot read the plan file {shown}: {e}")))?;
+    // Only a regular file: a FIFO would block the read forever.
+    let bytes = match crate::fsutil::read_regular(path, MAX_PLAN_BYTES) {
+        Ok(Some(f)) => f.bytes,
+        Ok(None) => {
+            return Err(
+                Failure::error(format!("cannot read the plan file {shown}: no such file"))
+                    .hint("make a plan with `lsm plan -o plan.json`"),
+            );
+        }
+        Err(crate::fsutil::ReadRegularError::TooLarge { .. }) => {
+            return Err(Failure::error(format!(
+                "{shown} is larger than {MAX_PLAN_BYTES} bytes; that is not an lsm plan file"
+            ))
+            .hint("make a plan with `lsm plan -o plan.json`"));
+        }
+        Err(e) => {
+            return Err(Failure::error(format!(
+                "cannot read the plan file {shown}: {e}"
+            )));
+        }
+    };
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         Failure::error(format!(
             "{shown}:{}:{}: not a JSON plan file: {e}",
@@ -111,4 +121,27 @@ pub fn check_fresh(saved: &PlanDocument, current: &PlanDocument) -> Result<(), F
 
 fn short(d: &str) -> &str {
     d.get(..12).unwrap_or(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_path_that_is_not_a_regular_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("plan.json");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        let err = read(&fifo).unwrap_err();
+        assert!(err.message.contains("named pipe"), "{}", err.message);
+        let err = read(dir.path()).unwrap_err();
+        assert!(err.message.contains("directory"), "{}", err.message);
+        let err = read(&dir.path().join("absent.json")).unwrap_err();
+        assert!(err.message.contains("no such file"), "{}", err.message);
+    }
 }

@@ -161,7 +161,12 @@ pub struct RuntimeDiff {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostPassword {
     /// wallet-password.txt exists (its content is compared by the runtime).
+    /// A copy of another password may be the only one that opens the
+    /// wallet, so it is never replaced.
     Present,
+    /// It exists, and lnd reported there is no wallet: a copy of another
+    /// password guards nothing and may be replaced.
+    PresentNoWallet,
     /// It will be generated earlier in this plan.
     Planned,
     /// It is missing and will not be generated (a blocker says why).

@@ -5,10 +5,16 @@
 //! The rules, in the order an operator guarding money cares about them:
 //! 1. A seed file is never overwritten, and no second seed is generated
 //!    while one exists: an existing seed.txt means *restore*, never *create*.
-//! 2. A wallet that exists is never re-initialised.
-//! 3. When the files and the wallet disagree (the wallet exists but its
-//!    password is gone, or its identity is not the declared one) the plan is
+//! 2. A wallet that exists is never re-initialised, and a password is
+//!    generated only when lnd or the runtime has *proven* there is no wallet
+//!    (a wallet that may exist has a password somewhere, and a new one would
+//!    only lock it out).
+//! 3. When the files and the wallet disagree (the wallet may exist but its
+//!    password is gone, its identity is not the declared one, the seed file
+//!    cannot restore it) or a secret file is not a plain file, the plan is
 //!    blocked (exit 5) with an explanation, instead of guessing.
+//! 4. A seed file that could not restore the wallet is reported even while
+//!    the wallet is fine: it is the only backup.
 
 use crate::plan::op::{Op, WalletOp};
 use crate::plan::{Action, ActionKind, Address, Blocker};
@@ -33,7 +39,13 @@ pub struct WalletIntent {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum FileView {
     Missing,
-    Present { mode: u32 },
+    Present {
+        mode: u32,
+    },
+    /// A symlink, FIFO, directory, ...: lsm neither reads nor replaces it.
+    NotRegular {
+        kind: &'static str,
+    },
 }
 
 /// The secrets directory as observed.
@@ -42,7 +54,23 @@ pub struct SecretsView {
     /// None when the directory does not exist.
     pub dir_mode: Option<u32>,
     pub password: FileView,
+    /// Why the present password file cannot be the wallet's (too short,
+    /// unreadable). Never its content.
+    pub password_problem: Option<String>,
     pub seed: FileView,
+    /// Why the present seed file could not restore a wallet (not 24 words,
+    /// a word outside the list, a bad aezeed checksum). Never a word.
+    pub seed_problem: Option<String>,
+    /// Temp files of an interrupted seed or password write.
+    pub temp_leftovers: Vec<String>,
+}
+
+impl SecretsView {
+    /// seed.txt exists and would restore a wallet (as far as lsm can check
+    /// without the passphrase).
+    pub fn seed_usable(&self) -> bool {
+        matches!(self.seed, FileView::Present { .. }) && self.seed_problem.is_none()
+    }
 }
 
 /// The wallet as lnd reports it, or why it cannot be seen.
@@ -81,6 +109,9 @@ pub struct WalletDiff {
     pub actions: Vec<Action>,
     pub blockers: Vec<Blocker>,
     pub notes: Vec<String>,
+    /// Shown with every plan and in status: something is wrong that apply
+    /// cannot repair (a seed backup that could not restore the wallet).
+    pub warnings: Vec<String>,
 }
 
 fn secret_addr(name: &str) -> Address {
@@ -96,8 +127,43 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
     let mut d = WalletDiff::default();
     let dir = &intent.secrets_dir_display;
     let exists = wallet.exists();
-    let seed_present = matches!(secrets.seed, FileView::Present { .. });
-    let password_present = matches!(secrets.password, FileView::Present { .. });
+    let seed_present = !matches!(secrets.seed, FileView::Missing);
+    let password_present = !matches!(secrets.password, FileView::Missing);
+
+    // Something other than a plain file where a secret belongs: lsm neither
+    // reads through it nor writes over it.
+    for (name, view) in [(PASSWORD_FILE, secrets.password), (SEED_FILE, secrets.seed)] {
+        if let FileView::NotRegular { kind } = view {
+            d.blockers.push(Blocker {
+                address: secret_addr(if name == SEED_FILE {
+                    "seed"
+                } else {
+                    "wallet_password"
+                }),
+                reason: format!(
+                    "{dir}/{name} is a {kind}, not a regular file; lsm neither follows nor \
+                     replaces it"
+                ),
+                fix: format!(
+                    "put the real {name} there as a plain file (from your backup), mode 0600"
+                ),
+            });
+        }
+    }
+
+    // Leftovers of a write that was interrupted before its rename: their
+    // content never reached lnd.
+    if !secrets.temp_leftovers.is_empty() {
+        d.actions.push(Action::new(
+            secret_addr("leftovers"),
+            ActionKind::Destroy,
+            format!(
+                "remove {} left in {dir} by an interrupted write (never used)",
+                secrets.temp_leftovers.join(", ")
+            ),
+            Op::Wallet(WalletOp::RemoveLeftovers),
+        ));
+    }
 
     // Loose permissions on secrets are drift worth repairing first.
     let mut loose = Vec::new();
@@ -126,8 +192,14 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
     // The password comes before the wallet: the seed is useless without it
     // once the wallet exists, and lnd's auto-unlock reads it.
     if !password_present {
-        if exists == Some(true) {
-            d.blockers.push(Blocker {
+        match exists {
+            Some(false) => d.actions.push(Action::new(
+                secret_addr("wallet_password"),
+                ActionKind::Create,
+                format!("generate a random wallet password into {dir}/{PASSWORD_FILE} (0600)"),
+                Op::Wallet(WalletOp::GeneratePassword),
+            )),
+            Some(true) => d.blockers.push(Blocker {
                 address: secret_addr("wallet_password"),
                 reason: format!(
                     "the wallet exists but {dir}/{PASSWORD_FILE} is missing, so lsm cannot unlock it"
@@ -136,15 +208,37 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
                     "restore {PASSWORD_FILE} from your backup into {dir}; lsm never invents a \
                      password for an existing wallet"
                 ),
-            });
-        } else {
-            d.actions.push(Action::new(
-                secret_addr("wallet_password"),
-                ActionKind::Create,
-                format!("generate a random wallet password into {dir}/{PASSWORD_FILE} (0600)"),
-                Op::Wallet(WalletOp::GeneratePassword),
-            ));
+            }),
+            None => d.blockers.push(Blocker {
+                address: secret_addr("wallet_password"),
+                reason: format!(
+                    "{dir}/{PASSWORD_FILE} is missing and lsm cannot tell whether the signer \
+                     already has a wallet ({}); a new password would lock such a wallet out",
+                    unreachable_reason(wallet)
+                ),
+                fix: format!(
+                    "restore {PASSWORD_FILE} from your backup into {dir}. If the signer's data \
+                     (its Docker volume or lnd_dir) really holds no wallet, remove that data and \
+                     lsm will generate a password for a new one"
+                ),
+            }),
         }
+    } else if let Some(why) = &secrets.password_problem {
+        d.blockers.push(Blocker {
+            address: secret_addr("wallet_password"),
+            reason: format!("{dir}/{PASSWORD_FILE} {why}"),
+            fix: format!("restore {PASSWORD_FILE} from your backup; lsm never edits it"),
+        });
+    }
+
+    // With no wallet, a bad seed file blocks the restore below instead.
+    if let (Some(why), FileView::Present { .. }) = (&secrets.seed_problem, secrets.seed)
+        && exists != Some(false)
+    {
+        d.warnings.push(format!(
+            "{dir}/{SEED_FILE} could not restore a wallet: {why}. It is the signer's only seed \
+             backup lsm knows of: replace it with the words of your offline backup"
+        ));
     }
 
     match wallet {
@@ -153,16 +247,45 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
             wallet_exists: Some(false),
             ..
         } => {
-            if seed_present {
-                d.actions.push(
-                    Action::new(
-                        wallet_addr(),
-                        ActionKind::Create,
-                        format!("restore wallet from {dir}/{SEED_FILE} (the signer has no wallet)"),
-                        Op::Wallet(WalletOp::RestoreWallet),
-                    )
-                    .note("the existing seed.txt is used as is; no new seed is generated"),
-                );
+            if let FileView::NotRegular { .. } = secrets.seed {
+                // Blocked above; nothing is created or restored past it.
+            } else if seed_present {
+                if let Some(why) = &secrets.seed_problem {
+                    d.blockers.push(Blocker {
+                        address: wallet_addr(),
+                        reason: format!(
+                            "the signer has no wallet and {dir}/{SEED_FILE} cannot restore one: {why}"
+                        ),
+                        fix: format!(
+                            "put the words of your offline backup into {dir}/{SEED_FILE}; lsm \
+                             never generates a second seed while one exists"
+                        ),
+                    });
+                } else {
+                    d.actions.push(
+                        Action::new(
+                            wallet_addr(),
+                            ActionKind::Create,
+                            format!(
+                                "restore wallet from {dir}/{SEED_FILE} (the signer has no wallet)"
+                            ),
+                            Op::Wallet(WalletOp::RestoreWallet),
+                        )
+                        .note("the existing seed.txt is used as is; no new seed is generated"),
+                    );
+                }
+            } else if let Some(want) = &intent.expected_identity_pubkey {
+                d.blockers.push(Blocker {
+                    address: wallet_addr(),
+                    reason: format!(
+                        "signer.toml expects identity {want}, but the signer has no wallet and \
+                         {dir}/{SEED_FILE} does not exist: a new seed would have another identity"
+                    ),
+                    fix: format!(
+                        "put that wallet's seed words into {dir}/{SEED_FILE} to restore it, or \
+                         remove [wallet] expected_identity_pubkey to create a new wallet"
+                    ),
+                });
             } else {
                 d.actions.push(
                     Action::new(
@@ -238,6 +361,14 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
     d
 }
 
+/// Why lnd could not be asked (for a blocker's reason).
+fn unreachable_reason(wallet: &WalletView) -> String {
+    match wallet {
+        WalletView::Unreachable { reason, .. } => reason.clone(),
+        _ => "lnd did not say".into(),
+    }
+}
+
 fn seed_absent_note(dir: &str) -> String {
     format!(
         "{dir}/{SEED_FILE} is not present; lsm never recreates it. Make sure the seed is backed up \
@@ -268,7 +399,10 @@ mod tests {
         SecretsView {
             dir_mode: Some(0o700),
             password: f(password),
+            password_problem: None,
             seed: f(seed),
+            seed_problem: None,
+            temp_leftovers: Vec::new(),
         }
     }
 
@@ -365,5 +499,105 @@ mod tests {
         let d = diff(&intent(), &secrets(true, true), &view);
         assert!(d.actions.is_empty());
         assert_eq!(d.notes.len(), 1);
+    }
+
+    fn unknown(reason: &str) -> WalletView {
+        WalletView::Unreachable {
+            reason: reason.into(),
+            wallet_exists: None,
+        }
+    }
+
+    #[test]
+    fn no_password_is_invented_unless_the_wallet_is_proven_absent() {
+        // The container is gone but the volume (and maybe a wallet) is not.
+        let d = diff(
+            &intent(),
+            &secrets(false, false),
+            &unknown("the container does not exist"),
+        );
+        assert!(ops(&d).is_empty(), "{d:?}");
+        assert_eq!(d.blockers.len(), 1);
+        assert!(d.blockers[0].reason.contains("cannot tell"), "{d:?}");
+        // No data at all: the runtime proves there is no wallet.
+        let absent = WalletView::Unreachable {
+            reason: "the container does not exist".into(),
+            wallet_exists: Some(false),
+        };
+        let d = diff(&intent(), &secrets(false, false), &absent);
+        assert_eq!(
+            ops(&d),
+            [
+                Op::Wallet(WalletOp::GeneratePassword),
+                Op::Wallet(WalletOp::CreateWallet)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_expected_identity_is_never_met_with_a_new_seed() {
+        let mut i = intent();
+        i.expected_identity_pubkey = Some(format!("02{}", "a".repeat(64)));
+        let d = diff(&i, &secrets(true, false), &WalletView::NonExisting);
+        assert!(ops(&d).is_empty(), "{d:?}");
+        assert!(d.blockers[0].reason.contains("another identity"));
+        // With the seed there, it is restored (and the identity checked after).
+        let d = diff(&i, &secrets(true, true), &WalletView::NonExisting);
+        assert_eq!(ops(&d), [Op::Wallet(WalletOp::RestoreWallet)]);
+    }
+
+    #[test]
+    fn a_seed_file_that_cannot_restore_blocks_a_restore_and_warns_otherwise() {
+        let mut s = secrets(true, true);
+        s.seed_problem = Some("its checksum does not match".into());
+        let d = diff(&intent(), &s, &WalletView::NonExisting);
+        assert!(ops(&d).is_empty(), "no restore, and no second seed: {d:?}");
+        assert!(d.blockers[0].reason.contains("checksum"));
+        assert!(d.warnings.is_empty());
+        let d = diff(
+            &intent(),
+            &s,
+            &WalletView::Unlocked {
+                identity_pubkey: None,
+            },
+        );
+        assert!(d.blockers.is_empty() && ops(&d).is_empty());
+        assert_eq!(d.warnings.len(), 1);
+        assert!(d.warnings[0].contains("only seed"));
+    }
+
+    #[test]
+    fn secret_paths_that_are_not_plain_files_block() {
+        let mut s = secrets(true, false);
+        s.seed = FileView::NotRegular { kind: "symlink" };
+        let d = diff(&intent(), &s, &WalletView::NonExisting);
+        assert!(ops(&d).is_empty(), "neither create nor restore: {d:?}");
+        assert!(d.blockers[0].reason.contains("symlink"));
+        let mut s = secrets(true, true);
+        s.password = FileView::NotRegular { kind: "named pipe" };
+        let d = diff(&intent(), &s, &WalletView::Locked);
+        assert!(d.blockers[0].reason.contains("named pipe"));
+    }
+
+    #[test]
+    fn a_short_password_file_blocks() {
+        let mut s = secrets(true, true);
+        s.password_problem = Some("holds fewer than 8 bytes".into());
+        let d = diff(&intent(), &s, &WalletView::Locked);
+        assert_eq!(d.blockers.len(), 1);
+    }
+
+    #[test]
+    fn leftovers_of_interrupted_writes_are_removed() {
+        let mut s = secrets(true, true);
+        s.temp_leftovers = vec![".lsm-tmp-seed.txt.Ab12".into()];
+        let d = diff(
+            &intent(),
+            &s,
+            &WalletView::Unlocked {
+                identity_pubkey: None,
+            },
+        );
+        assert_eq!(ops(&d), [Op::Wallet(WalletOp::RemoveLeftovers)]);
     }
 }

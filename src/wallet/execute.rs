@@ -2,23 +2,24 @@
 //! what it depends on right before acting (the plan may be minutes old), and
 //! the order makes every crash recoverable:
 //!
-//! - create: GenSeed → wallet-birthday.txt → seed.txt (fsynced, never
-//!   overwritten) → InitWallet. A crash before seed.txt is durable leaves no
-//!   wallet, so the next run generates a seed that was never used; a crash
-//!   after it leaves seed.txt, so the next run restores from it.
+//! - create: GenSeed → seed.txt with its birthday line (one atomic write,
+//!   fsynced, never overwritten) → InitWallet. A crash before seed.txt is
+//!   durable leaves no wallet, so the next run generates a seed that was
+//!   never used; a crash after it leaves seed.txt, so the next run restores
+//!   from it.
 //! - restore: InitWallet with the words already in seed.txt.
 //! - unlock: UnlockWallet with wallet-password.txt.
 
 use crate::crashpoint;
 use crate::error::Failure;
 use crate::exit::Exit;
-use crate::fsutil::{self, Existing};
 use crate::lnd::client::{InitWalletParams, LndClient};
 use crate::lnd::error::LndError;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::secrets::{self, DIR_MODE, FILE_MODE};
 use crate::wallet::diff::{PASSWORD_FILE, SEED_FILE};
-use crate::wallet::files::{BIRTHDAY_FILE, WalletFiles, format_seed};
+use crate::wallet::files::WalletFiles;
+use crate::wallet::seed;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
@@ -29,7 +30,9 @@ pub fn generate_password(files: &WalletFiles) -> Result<(), Failure> {
     let password = secrets::generate_password()?;
     let mut bytes = Zeroizing::new(password.as_bytes().to_vec());
     bytes.push(b'\n');
-    secrets::write_new(&files.dir, PASSWORD_FILE, &bytes)?;
+    secrets::write_new(&files.dir, PASSWORD_FILE, &bytes, || {
+        crashpoint!("wallet::password_before_rename");
+    })?;
     crashpoint!("wallet::after_password");
     Ok(())
 }
@@ -62,7 +65,8 @@ pub async fn create(
     client: &LndClient,
     deadline: Instant,
 ) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    if files.seed_path().exists() {
+    // symlink_metadata: a dangling symlink is something there too.
+    if std::fs::symlink_metadata(files.seed_path()).is_ok() {
         return Err(Failure::with_exit(
             Exit::Blocked,
             format!(
@@ -79,26 +83,20 @@ pub async fn create(
     let words = client.gen_seed(None).await.map_err(Failure::from)?;
     crashpoint!("wallet::after_genseed");
 
-    // The birthday first: if we crash before seed.txt exists, this seed was
-    // never used and the next run replaces the birthday with its own.
+    // Durable before lnd ever sees the words, with the birthday in the same
+    // file so a crash can never separate them.
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let birthday = format!(
-        "{now}\n# unix time lsm generated seed.txt; a watch-only import rescans from here\n"
-    );
-    fsutil::ensure_dir(&files.dir, DIR_MODE)
-        .map_err(|e| Failure::error(format!("cannot create {}: {e}", files.dir.display())))?;
-    fsutil::atomic_write(
-        &files.birthday_path(),
-        birthday.as_bytes(),
-        FILE_MODE,
-        Existing::Replace,
-    )
-    .map_err(|e| Failure::error(format!("cannot write {BIRTHDAY_FILE}: {e}")))?;
-    // Durable before lnd ever sees the words.
-    secrets::write_new(&files.dir, SEED_FILE, &format_seed(&words))?;
+    secrets::write_new(
+        &files.dir,
+        SEED_FILE,
+        &seed::format(&words, Some(now)),
+        || {
+            crashpoint!("wallet::seed_before_rename");
+        },
+    )?;
     crashpoint!("wallet::after_seed_write");
 
     let admin = init(client, &password, &words).await?;
@@ -112,13 +110,22 @@ pub async fn restore(
     client: &LndClient,
     deadline: Instant,
 ) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    let words = files.read_seed()?;
+    let seed = files.read_seed()?;
     if current_state(client, deadline).await? != WalletState::NonExisting {
         return Err(wallet_exists_now());
     }
     let password = files.read_password()?;
-    let admin = init(client, &password, &words).await.map_err(|f| {
-        if f.message.contains("mnemonic") || f.message.contains("checksum") {
+    let admin = init(client, &password, &seed.words).await.map_err(|f| {
+        // aezeed's refusals: a word outside the list, the seed version, the
+        // checksum, or a passphrase that does not decipher it.
+        let rejected = [
+            "mnemonic",
+            "checksum",
+            "seed version",
+            "word list",
+            "passphrase",
+        ];
+        if rejected.iter().any(|r| f.message.contains(r)) {
             Failure::with_exit(
                 Exit::Blocked,
                 format!(
@@ -196,6 +203,5 @@ pub fn fix_permissions(files: &WalletFiles) -> Result<(), Failure> {
     };
     set(&files.dir, DIR_MODE)?;
     set(&files.password_path(), FILE_MODE)?;
-    set(&files.seed_path(), FILE_MODE)?;
-    set(&files.birthday_path(), FILE_MODE)
+    set(&files.seed_path(), FILE_MODE)
 }

@@ -1,17 +1,25 @@
-//! The wallet's files in `[wallet] secrets_dir`: wallet-password.txt,
-//! seed.txt (the 24 words on one line) and wallet-birthday.txt (when lsm
-//! generated the seed; the watch-only import rescans from there). Reading
-//! them, observing them, and checking a seed file before lnd sees it.
+//! The wallet's files in `[wallet] secrets_dir`: wallet-password.txt and
+//! seed.txt (see [`seed`](super::seed) for its format). Observing them
+//! (presence, modes, whether they are usable — never their content in a
+//! plan), reading them for lnd, and spotting leftovers of an interrupted
+//! write.
+//!
+//! Every read opens the file without following a symlink and without
+//! blocking on a FIFO: lsm writes plain files here, and anything else in
+//! their place is reported, never used.
 
 use crate::error::Failure;
 use crate::exit::Exit;
-use crate::fsutil::mode_of;
+use crate::fsutil::{self, ReadRegularError, mode_of, temp_prefix_for};
 use crate::wallet::diff::{FileView, PASSWORD_FILE, SEED_FILE, SecretsView};
+use crate::wallet::seed::{self, SeedFile};
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
-/// Not secret, but kept beside the seed it describes.
-pub const BIRTHDAY_FILE: &str = "wallet-birthday.txt";
+/// Far more than 24 words or a password need; a larger file is not one.
+const MAX_SECRET_FILE: u64 = 64 * 1024;
+/// lnd's minimum wallet password length.
+const MIN_PASSWORD_BYTES: usize = 8;
 
 /// The secrets directory and its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,52 +40,39 @@ impl WalletFiles {
         self.dir.join(SEED_FILE)
     }
 
-    pub fn birthday_path(&self) -> PathBuf {
-        self.dir.join(BIRTHDAY_FILE)
-    }
-
-    /// Presence and modes only; content is never read for a plan.
+    /// Presence, modes and usability. The contents are read and checked in
+    /// memory (zeroized after), never kept or shown.
     pub fn observe(&self) -> SecretsView {
-        let view = |p: &Path| match mode_of(p) {
-            Some(mode) => FileView::Present { mode },
-            None => FileView::Missing,
-        };
+        let (password, password_problem) =
+            observe_file(&self.password_path(), |b| password_of(b).map(|_| ()));
+        let (seed, seed_problem) =
+            observe_file(&self.seed_path(), |b| seed::parse_and_check(b).map(|_| ()));
         SecretsView {
             dir_mode: mode_of(&self.dir),
-            password: view(&self.password_path()),
-            seed: view(&self.seed_path()),
+            password,
+            password_problem,
+            seed,
+            seed_problem,
+            temp_leftovers: self.temp_leftovers(),
         }
     }
 
     /// The wallet password, without a trailing newline.
     pub fn read_password(&self) -> Result<Zeroizing<Vec<u8>>, Failure> {
         let path = self.password_path();
-        let mut bytes = crate::secrets::read(&path)?.ok_or_else(|| {
-            Failure::with_exit(Exit::Blocked, format!("{} is missing", path.display()))
-        })?;
-        while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-            bytes.pop();
-        }
-        if bytes.len() < 8 {
-            return Err(Failure::with_exit(
-                Exit::Blocked,
-                format!(
-                    "{} holds fewer than 8 bytes; lnd refuses such a wallet password",
-                    path.display()
-                ),
-            ));
-        }
-        Ok(bytes)
+        let bytes = read(&path)?;
+        password_of(&bytes).map_err(|why| {
+            Failure::with_exit(Exit::Blocked, format!("{} {why}", path.display()))
+                .hint("restore wallet-password.txt from your backup; lsm never edits it")
+        })
     }
 
-    /// The 24 seed words, checked against the BIP39 English list that aezeed
-    /// uses. Errors name the file and the word's position, never the word.
-    pub fn read_seed(&self) -> Result<Zeroizing<Vec<String>>, Failure> {
+    /// seed.txt's words (checked as lnd would check them) and birthday.
+    /// Errors name the file and a word's position, never a word.
+    pub fn read_seed(&self) -> Result<SeedFile, Failure> {
         let path = self.seed_path();
-        let bytes = crate::secrets::read(&path)?.ok_or_else(|| {
-            Failure::with_exit(Exit::Blocked, format!("{} is missing", path.display()))
-        })?;
-        parse_seed(&bytes).map_err(|why| {
+        let bytes = read(&path)?;
+        seed::parse_and_check(&bytes).map_err(|why| {
             Failure::with_exit(
                 Exit::Blocked,
                 format!("{} is not a usable seed: {why}", path.display()),
@@ -86,83 +81,158 @@ impl WalletFiles {
         })
     }
 
-    /// When lsm generated the seed, if recorded.
+    /// When lsm generated the seed, if seed.txt records it.
     pub fn read_birthday(&self) -> Option<u64> {
-        let text = std::fs::read_to_string(self.birthday_path()).ok()?;
-        text.lines().next()?.trim().parse().ok()
+        let bytes = fsutil::read_regular(&self.seed_path(), MAX_SECRET_FILE)
+            .ok()
+            .flatten()?;
+        seed::parse(&bytes.bytes).ok()?.birthday
+    }
+
+    /// Temp files of an interrupted write of seed.txt or
+    /// wallet-password.txt. Their content was never used: a seed or
+    /// password reaches lnd only after its rename made it durable.
+    pub fn temp_leftovers(&self) -> Vec<String> {
+        let prefixes = [temp_prefix_for(SEED_FILE), temp_prefix_for(PASSWORD_FILE)];
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| prefixes.iter().any(|p| n.starts_with(p.as_str())))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Removes what [`temp_leftovers`](Self::temp_leftovers) lists now.
+    pub fn remove_temp_leftovers(&self) -> Result<(), Failure> {
+        let names = self.temp_leftovers();
+        for name in &names {
+            let path = self.dir.join(name);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(Failure::error(format!(
+                        "cannot remove {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        if !names.is_empty() {
+            fsutil::sync_dir(&self.dir)
+                .map_err(|e| Failure::error(format!("cannot sync {}: {e}", self.dir.display())))?;
+        }
+        Ok(())
     }
 }
 
-/// Seed file format: the words separated by white space (one line as lsm
-/// writes it, but any layout an operator restored is accepted); `#` starts a
-/// comment line.
-pub fn parse_seed(bytes: &[u8]) -> Result<Zeroizing<Vec<String>>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
-    let mut words = Zeroizing::new(Vec::new());
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') {
-            continue;
-        }
-        for w in line.split_whitespace() {
-            words.push(w.to_ascii_lowercase());
-        }
+/// A file's view and, when present, why its content is unusable.
+fn observe_file(
+    path: &Path,
+    check: impl Fn(&[u8]) -> Result<(), String>,
+) -> (FileView, Option<String>) {
+    match fsutil::read_regular(path, MAX_SECRET_FILE) {
+        Ok(None) => (FileView::Missing, None),
+        Ok(Some(f)) => (FileView::Present { mode: f.mode }, check(&f.bytes).err()),
+        Err(ReadRegularError::NotRegular { kind }) => (FileView::NotRegular { kind }, None),
+        // Present but unreadable (permissions, I/O): say so, never guess.
+        Err(e) => (
+            FileView::Present {
+                mode: mode_of(path).unwrap_or(0),
+            },
+            Some(format!("it cannot be read: {e}")),
+        ),
     }
-    if words.len() != 24 {
-        return Err(format!("it holds {} words, not 24", words.len()));
-    }
-    for (i, w) in words.iter().enumerate() {
-        if bip39::Language::English.find_word(w).is_none() {
-            return Err(format!(
-                "word {} is not in the BIP39 English word list",
-                i + 1
-            ));
-        }
-    }
-    Ok(words)
 }
 
-/// The seed file's bytes: the words on one line.
-pub fn format_seed(words: &[String]) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(24 * 9));
-    for (i, w) in words.iter().enumerate() {
-        if i > 0 {
-            out.push(b' ');
-        }
-        out.extend_from_slice(w.as_bytes());
+/// Reads a secret file that must exist and be a regular file.
+fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    match fsutil::read_regular(path, MAX_SECRET_FILE) {
+        Ok(Some(f)) => Ok(f.bytes),
+        Ok(None) => Err(Failure::with_exit(
+            Exit::Blocked,
+            format!("{} is missing", path.display()),
+        )),
+        Err(e) => Err(Failure::with_exit(
+            Exit::Blocked,
+            format!("cannot use {}: {e}", path.display()),
+        )),
     }
-    out.push(b'\n');
-    out
+}
+
+/// The password in wallet-password.txt's bytes (trailing newlines dropped),
+/// or why lnd would refuse it.
+fn password_of(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
+    let mut password = Zeroizing::new(bytes.to_vec());
+    while password.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        password.pop();
+    }
+    if password.len() < MIN_PASSWORD_BYTES {
+        return Err(format!(
+            "holds fewer than {MIN_PASSWORD_BYTES} bytes; lnd refuses such a wallet password"
+        ));
+    }
+    Ok(password)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn words() -> Vec<String> {
-        bip39::Language::English.word_list()[..24]
-            .iter()
-            .map(|w| w.to_string())
-            .collect()
+    #[test]
+    fn observe_reports_unusable_files_without_reading_through_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files = WalletFiles::new(tmp.path());
+        let empty = files.observe();
+        assert_eq!(empty.seed, FileView::Missing);
+        assert_eq!(empty.password, FileView::Missing);
+
+        std::fs::write(files.seed_path(), b"").unwrap();
+        std::fs::write(files.password_path(), b"short\n").unwrap();
+        let v = files.observe();
+        assert!(matches!(v.seed, FileView::Present { .. }));
+        assert!(v.seed_problem.unwrap().contains("0 words"));
+        assert!(v.password_problem.unwrap().contains("fewer than 8"));
+
+        std::fs::remove_file(files.seed_path()).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("gone"), files.seed_path()).unwrap();
+        std::fs::remove_file(files.password_path()).unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            files.password_path(),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        let v = files.observe();
+        assert_eq!(v.seed, FileView::NotRegular { kind: "symlink" });
+        assert_eq!(v.password, FileView::NotRegular { kind: "named pipe" });
+        assert!(files.read_password().is_err(), "a FIFO is never read");
     }
 
     #[test]
-    fn seed_round_trips_and_rejects_bad_files() {
-        let w = words();
-        let bytes = format_seed(&w);
-        assert_eq!(*parse_seed(&bytes).unwrap(), w);
-        let mut commented = b"# backup of signer\n".to_vec();
-        commented.extend_from_slice(&bytes);
-        assert_eq!(*parse_seed(&commented).unwrap(), w);
-        assert!(
-            parse_seed(b"abandon ability")
-                .unwrap_err()
-                .contains("2 words")
+    fn only_leftovers_of_seed_and_password_writes_are_listed_and_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files = WalletFiles::new(tmp.path());
+        for name in [
+            ".lsm-tmp-seed.txt.Ab12",
+            ".lsm-tmp-wallet-password.txt.Zz9",
+            ".lsm-tmp-other.txt.x",
+            "notes.txt",
+        ] {
+            std::fs::write(tmp.path().join(name), b"x").unwrap();
+        }
+        assert_eq!(
+            files.temp_leftovers(),
+            [".lsm-tmp-seed.txt.Ab12", ".lsm-tmp-wallet-password.txt.Zz9"]
         );
-        let mut bad = w.clone();
-        bad[4] = "notaword".into();
-        let err = parse_seed(&format_seed(&bad)).unwrap_err();
-        assert!(err.contains("word 5") && !err.contains("notaword"), "{err}");
-        assert!(parse_seed(&[0xff, 0xfe]).is_err());
+        files.remove_temp_leftovers().unwrap();
+        assert!(files.temp_leftovers().is_empty());
+        assert!(tmp.path().join(".lsm-tmp-other.txt.x").exists());
+        assert!(tmp.path().join("notes.txt").exists());
     }
 }

@@ -5,3 +5,4 @@
 pub mod diff;
 pub mod execute;
 pub mod files;
+pub mod seed;

@@ -213,12 +213,36 @@ impl Signer {
             .join("\n")
     }
 
+    /// The words of seed.txt (its `#` lines, such as the birthday, skipped).
+    pub fn seed_words(&self) -> Option<Vec<String>> {
+        let text = std::fs::read_to_string(self.secrets().join("seed.txt")).ok()?;
+        Some(
+            text.lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .flat_map(|l| l.split_whitespace())
+                .map(str::to_string)
+                .collect(),
+        )
+    }
+
+    /// A file in the signer's volume, read through a throwaway container of
+    /// the test image (works with the signer's container gone).
+    pub fn volume_file(&self, path_in_volume: &str) -> Option<Vec<u8>> {
+        let out = std::process::Command::new("docker")
+            .args(["run", "--rm", "--entrypoint", "/bin/cat", "-v"])
+            .arg(format!("{}:/v:ro", self.volume()))
+            .arg(support::test_image_tag())
+            .arg(format!("/v/{path_in_volume}"))
+            .output()
+            .expect("run docker");
+        out.status.success().then_some(out.stdout)
+    }
+
     /// Fails if any secret this signer holds appears in any output so far.
     pub fn assert_no_secret_leaked(&self) {
         let out = self.all_output();
         let mut secrets: Vec<(String, String)> = Vec::new();
-        if let Ok(seed) = std::fs::read_to_string(self.secrets().join("seed.txt")) {
-            let words: Vec<&str> = seed.split_whitespace().collect();
+        if let Some(words) = self.seed_words() {
             assert_eq!(words.len(), 24, "seed.txt holds 24 words");
             secrets.push(("the seed".into(), words.join(" ")));
             for w in words.windows(3) {

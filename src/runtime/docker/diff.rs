@@ -7,10 +7,10 @@
 //! container was created for.
 
 use super::observation::{DockerObservation, PasswordCopy};
-use super::target::{DockerTarget, LND_DIR, REST_PORT, RPC_PORT};
+use super::target::{DockerTarget, LND_DIR, PASSWORD_PATH, REST_PORT, RPC_PORT};
 use crate::docker::{ContainerStatus, ObservedContainer, PortBinding, VolumeFile};
 use crate::plan::op::{Op, RuntimeOp};
-use crate::plan::{Action, ActionKind, Address, Detail};
+use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
 use crate::runtime::{HostPassword, RuntimeDiff};
 
 fn addr(kind: &str, name: &str) -> Address {
@@ -262,38 +262,11 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
         conf_written = true;
     }
 
-    // The password copy lnd's auto-unlock reads.
+    // The password copy lnd's auto-unlock reads. A copy that differs from
+    // the host's is replaced only when lnd proved there is no wallet: while
+    // one may exist, that copy may be the only password that opens it.
     if t.auto_unlock && password != HostPassword::Missing {
-        let reason = match (o.password, password) {
-            (_, HostPassword::Planned) => {
-                Some(("copy the new wallet password into the volume", false))
-            }
-            (PasswordCopy::Matches, _) => None,
-            (PasswordCopy::Differs, _) => Some((
-                "the wallet password copy in the volume differs from wallet-password.txt",
-                true,
-            )),
-            (PasswordCopy::Absent | PasswordCopy::Unknown, _) => Some((
-                "copy wallet-password.txt into the volume for wallet-unlock-password-file",
-                false,
-            )),
-            (PasswordCopy::NotNeeded, _) => None,
-        };
-        if let Some((reason, drift)) = reason {
-            let mut a = Action::new(
-                addr("file", "wallet_password"),
-                if o.password == PasswordCopy::Differs {
-                    ActionKind::Update
-                } else {
-                    ActionKind::Create
-                },
-                reason,
-                Op::Runtime(RuntimeOp::WritePasswordFile),
-            )
-            .note("0600 inside the volume; its content is never shown");
-            a.drift = drift;
-            d.actions.push(a);
-        }
+        password_copy(&mut d, o.password, password, &t.volume);
     }
 
     // Start or restart.
@@ -382,4 +355,96 @@ pub fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> Run
         (None, _) => {}
     }
     d
+}
+
+/// The password copy's action, or the blocker when replacing it could lock
+/// the wallet out.
+fn password_copy(d: &mut RuntimeDiff, copy: PasswordCopy, host: HostPassword, volume: &str) {
+    let addr = || addr("file", "wallet_password");
+    let note = "0600 inside the volume; its content is never shown";
+    match (copy, host) {
+        (PasswordCopy::Matches | PasswordCopy::NotNeeded, _) => {}
+        (PasswordCopy::Absent | PasswordCopy::Unknown, _) => {
+            let reason = if host == HostPassword::Planned {
+                "copy the new wallet password into the volume"
+            } else {
+                "copy wallet-password.txt into the volume for wallet-unlock-password-file"
+            };
+            d.actions.push(
+                Action::new(
+                    addr(),
+                    ActionKind::Create,
+                    reason,
+                    Op::Runtime(RuntimeOp::WritePasswordFile),
+                )
+                .note(note),
+            );
+        }
+        (PasswordCopy::Differs, HostPassword::Planned | HostPassword::PresentNoWallet) => {
+            d.actions.push(
+                Action::new(
+                    addr(),
+                    ActionKind::Update,
+                    "the wallet password copy in the volume differs from wallet-password.txt; the \
+                 signer has no wallet, so the copy guards nothing",
+                    Op::Runtime(RuntimeOp::ReplacePasswordFile),
+                )
+                .note(note),
+            )
+        }
+        (PasswordCopy::Differs, _) => d.blockers.push(Blocker {
+            address: addr(),
+            reason: format!(
+                "the wallet password copy in volume {volume} ({PASSWORD_PATH}, what lnd's \
+                 auto-unlock reads) differs from wallet-password.txt; one of them does not open \
+                 the wallet, and lsm cannot tell which, so it overwrites neither"
+            ),
+            fix: "make them the same with the one that opens the wallet (if lnd is running \
+                  unlocked, it started with the volume's copy): `docker cp <signer>:/root/.lnd/lsm/\
+                  wallet-password.txt <secrets_dir>/` or the other way round"
+                .into(),
+        }),
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decide(copy: PasswordCopy, host: HostPassword) -> RuntimeDiff {
+        let mut d = RuntimeDiff::default();
+        password_copy(&mut d, copy, host, "signer-data");
+        d
+    }
+
+    fn steps(d: &RuntimeDiff) -> Vec<Op> {
+        d.actions.iter().map(|a| a.op.clone()).collect()
+    }
+
+    #[test]
+    fn a_differing_copy_is_never_overwritten_while_a_wallet_may_exist() {
+        let d = decide(PasswordCopy::Differs, HostPassword::Present);
+        assert!(d.actions.is_empty(), "{:?}", d.actions);
+        assert_eq!(d.blockers.len(), 1);
+        assert!(d.blockers[0].reason.contains("overwrites neither"));
+    }
+
+    #[test]
+    fn a_differing_copy_is_replaced_once_lnd_proved_there_is_no_wallet() {
+        for host in [HostPassword::PresentNoWallet, HostPassword::Planned] {
+            let d = decide(PasswordCopy::Differs, host);
+            assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::ReplacePasswordFile)]);
+            assert!(d.blockers.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_missing_or_unseen_copy_is_written_with_a_check_at_apply() {
+        for copy in [PasswordCopy::Absent, PasswordCopy::Unknown] {
+            let d = decide(copy, HostPassword::Present);
+            assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::WritePasswordFile)]);
+        }
+        for copy in [PasswordCopy::Matches, PasswordCopy::NotNeeded] {
+            assert!(decide(copy, HostPassword::Present).actions.is_empty());
+        }
+    }
 }

@@ -10,12 +10,14 @@ pub mod target;
 
 use crate::docker::{DockerReader, DockerWriter, Observed, UploadFile, VolumeFile};
 use crate::error::Failure;
+use crate::exit::Exit;
 use crate::plan::Subject;
 use crate::plan::op::RuntimeOp;
 use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
 use observation::{DockerObservation, dial_address};
 use std::time::Duration;
 use target::{CONF_PATH, DockerTarget, LSM_DIR, PASSWORD_PATH, TLS_CERT_PATH};
+use zeroize::Zeroizing;
 
 /// How long lsm gives lnd to stop before the engine kills it.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -150,9 +152,16 @@ impl Observer for DockerObserver {
         if t.auto_unlock {
             files.push(PASSWORD_PATH);
         }
+        // Unreadable (a FIFO, no permission) counts as absent here: the
+        // wallet's own diff turns that into a blocker that says why.
         let host_password = async {
             if t.auto_unlock {
-                crate::secrets::read(&t.password_host_path)
+                Ok::<_, Failure>(
+                    crate::secrets::read(&t.password_host_path).unwrap_or_else(|f| {
+                        tracing::debug!("{}", f.message);
+                        None
+                    }),
+                )
             } else {
                 Ok(None)
             }
@@ -319,13 +328,40 @@ impl Runtime for DockerRuntime {
                 .await
                 .map_err(Failure::from)?;
             }
-            RuntimeOp::WritePasswordFile => {
+            RuntimeOp::WritePasswordFile | RuntimeOp::ReplacePasswordFile => {
                 let password = crate::secrets::read(&t.password_host_path)?.ok_or_else(|| {
                     Failure::error(format!(
                         "{} is missing; cannot copy it into the volume",
                         t.password_host_path.display()
                     ))
                 })?;
+                // The plan may be minutes old, or could not see into the
+                // volume (no container then): look again before writing.
+                if *op == RuntimeOp::WritePasswordFile {
+                    let copy = w
+                        .reader()
+                        .download_file(&t.signer, PASSWORD_PATH)
+                        .await
+                        .map_err(Failure::from)?
+                        .map(Zeroizing::new);
+                    match copy {
+                        Some(c) if c.as_slice() == password.as_slice() => return Ok(()),
+                        Some(_) => {
+                            return Err(Failure::with_exit(
+                                Exit::Blocked,
+                                format!(
+                                    "volume {} already holds a wallet password copy that differs \
+                                 from {}; it may be the only one that opens the wallet, so lsm \
+                                 does not overwrite it",
+                                    t.volume,
+                                    t.password_host_path.display()
+                                ),
+                            )
+                            .hint("run `lsm plan` to see the blocker and how to resolve it"));
+                        }
+                        None => {}
+                    }
+                }
                 w.upload_files(
                     &t.signer,
                     &[UploadFile {

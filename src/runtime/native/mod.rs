@@ -373,6 +373,7 @@ impl Runtime for NativeRuntime {
             }
             RuntimeOp::PullImage
             | RuntimeOp::WritePasswordFile
+            | RuntimeOp::ReplacePasswordFile
             | RuntimeOp::RemoveVolume
             | RuntimeOp::InstallUnit => Err(Failure::error(format!(
                 "internal: the native runtime ({} supervisor) has no step {op:?}",

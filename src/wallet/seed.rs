@@ -1,0 +1,240 @@
+//! seed.txt: the 24 words lnd's GenSeed returned and, when lsm generated
+//! them, a `# birthday` comment line written in the same atomic write, so
+//! the seed and its birthday can never be separated by a crash.
+//!
+//! The words are an aezeed cipher seed (lnd-facts §9): 24 × 11-bit indices
+//! into the BIP39 English list give 33 bytes — version 0, ciphertext, salt
+//! and a CRC-32C over the first 29 bytes. The checksum needs no passphrase,
+//! so lsm checks a seed file offline, long before it is needed for a
+//! restore: a backup that cannot restore anything is worth knowing about
+//! while the wallet still exists.
+
+use zeroize::Zeroizing;
+
+/// Words in an aezeed mnemonic.
+pub const WORDS: usize = 24;
+/// The only aezeed cipher seed version lnd writes and accepts.
+const CIPHER_SEED_VERSION: u8 = 0;
+const ENCODED_LEN: usize = 33;
+const CHECKSUM_OFFSET: usize = 29;
+
+/// What seed.txt holds.
+pub struct SeedFile {
+    pub words: Zeroizing<Vec<String>>,
+    /// Unix time lsm generated the seed, when it recorded it.
+    pub birthday: Option<u64>,
+}
+
+impl std::fmt::Debug for SeedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeedFile")
+            .field("words", &format_args!("<{} words>", self.words.len()))
+            .field("birthday", &self.birthday)
+            .finish()
+    }
+}
+
+/// Parses seed.txt: the words separated by white space (one line as lsm
+/// writes it, but any layout an operator restored is accepted); `#` starts
+/// a comment line, and `# birthday <unix time>` records the birthday.
+/// Errors name positions, never words.
+pub fn parse(bytes: &[u8]) -> Result<SeedFile, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let mut words = Zeroizing::new(Vec::new());
+    let mut birthday = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(comment) = line.strip_prefix('#') {
+            let mut parts = comment.split_whitespace();
+            if parts.next() == Some("birthday") {
+                birthday = parts.next().and_then(|t| t.parse().ok());
+            }
+            continue;
+        }
+        for w in line.split_whitespace() {
+            words.push(w.to_ascii_lowercase());
+        }
+    }
+    if words.len() != WORDS {
+        return Err(format!("it holds {} words, not {WORDS}", words.len()));
+    }
+    for (i, w) in words.iter().enumerate() {
+        if bip39::Language::English.find_word(w).is_none() {
+            return Err(format!(
+                "word {} is not in the BIP39 English word list",
+                i + 1
+            ));
+        }
+    }
+    Ok(SeedFile { words, birthday })
+}
+
+/// Parses seed.txt and checks the words form an aezeed seed lnd accepts.
+pub fn parse_and_check(bytes: &[u8]) -> Result<SeedFile, String> {
+    let seed = parse(bytes)?;
+    check_cipher_seed(&seed.words)?;
+    Ok(seed)
+}
+
+/// The aezeed outer checks lnd makes before it asks for the passphrase:
+/// the version byte and the CRC-32C checksum.
+pub fn check_cipher_seed(words: &[String]) -> Result<(), String> {
+    let mut encoded = Zeroizing::new([0u8; ENCODED_LEN]);
+    let mut bit = 0usize;
+    for (i, w) in words.iter().enumerate() {
+        let index = bip39::Language::English
+            .find_word(w)
+            .ok_or_else(|| format!("word {} is not in the BIP39 English word list", i + 1))?;
+        for b in (0..11).rev() {
+            if index >> b & 1 == 1 {
+                encoded[bit / 8] |= 0x80 >> (bit % 8);
+            }
+            bit += 1;
+        }
+    }
+    if encoded[0] != CIPHER_SEED_VERSION {
+        return Err(format!(
+            "it is not an aezeed seed lnd accepts (cipher seed version {}, not {CIPHER_SEED_VERSION})",
+            encoded[0]
+        ));
+    }
+    let want = u32::from_be_bytes(
+        encoded[CHECKSUM_OFFSET..]
+            .try_into()
+            .expect("four checksum bytes"),
+    );
+    if crc32c(&encoded[..CHECKSUM_OFFSET]) != want {
+        return Err(
+            "its checksum does not match: a word is wrong, missing or out of order".to_string(),
+        );
+    }
+    Ok(())
+}
+
+/// seed.txt's bytes: the birthday comment (when known), then the words on
+/// one line.
+pub fn format(words: &[String], birthday: Option<u64>) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(WORDS * 9 + 128));
+    if let Some(t) = birthday {
+        out.extend_from_slice(
+            format!(
+                "# birthday {t} (unix time lsm generated this seed; a watch-only import rescans from here)\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        out.extend_from_slice(w.as_bytes());
+    }
+    out.push(b'\n');
+    out
+}
+
+/// CRC-32C (Castagnoli), as aezeed uses.
+fn crc32c(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 24 words encoding `encoded` (33 bytes) MSB-first.
+    fn words_of(encoded: &[u8; ENCODED_LEN]) -> Vec<String> {
+        let list = bip39::Language::English.word_list();
+        (0..WORDS)
+            .map(|i| {
+                let mut index = 0usize;
+                for b in 0..11 {
+                    let bit = i * 11 + b;
+                    index = index << 1 | usize::from(encoded[bit / 8] >> (7 - bit % 8) & 1);
+                }
+                list[index].to_string()
+            })
+            .collect()
+    }
+
+    /// A well-formed cipher seed: version 0, arbitrary body, valid CRC.
+    fn valid_encoded() -> [u8; ENCODED_LEN] {
+        let mut e = [0u8; ENCODED_LEN];
+        for (i, b) in e.iter_mut().enumerate().take(CHECKSUM_OFFSET).skip(1) {
+            *b = (i as u8).wrapping_mul(37);
+        }
+        let crc = crc32c(&e[..CHECKSUM_OFFSET]);
+        e[CHECKSUM_OFFSET..].copy_from_slice(&crc.to_be_bytes());
+        e
+    }
+
+    #[test]
+    fn crc32c_matches_the_standard_check_value() {
+        assert_eq!(crc32c(b"123456789"), 0xE306_9283);
+    }
+
+    #[test]
+    fn a_valid_seed_passes_and_round_trips_with_its_birthday() {
+        let words = words_of(&valid_encoded());
+        check_cipher_seed(&words).unwrap();
+        let bytes = format(&words, Some(1_764_460_000));
+        let parsed = parse_and_check(&bytes).unwrap();
+        assert_eq!(*parsed.words, words);
+        assert_eq!(parsed.birthday, Some(1_764_460_000));
+        let without = parse_and_check(&format(&words, None)).unwrap();
+        assert_eq!(without.birthday, None);
+    }
+
+    #[test]
+    fn damaged_seeds_are_refused_without_naming_a_word() {
+        let good = words_of(&valid_encoded());
+        // Two words swapped: every word is valid, the checksum is not.
+        let mut swapped = good.clone();
+        swapped.swap(3, 4);
+        let err = check_cipher_seed(&swapped).unwrap_err();
+        assert!(err.contains("checksum"), "{err}");
+        // Another version byte.
+        let mut e = valid_encoded();
+        e[0] = 1;
+        assert!(
+            check_cipher_seed(&words_of(&e))
+                .unwrap_err()
+                .contains("version")
+        );
+        // Too few words, a word outside the list, empty, not UTF-8.
+        assert!(parse(b"abandon ability").unwrap_err().contains("2 words"));
+        let mut bad = good.clone();
+        bad[4] = "notaword".into();
+        let err = parse(&format(&bad, None)).unwrap_err();
+        assert!(err.contains("word 5") && !err.contains("notaword"), "{err}");
+        assert!(parse(b"").unwrap_err().contains("0 words"));
+        assert!(parse(&[0xff, 0xfe]).is_err());
+        for w in good.iter() {
+            assert!(!err.contains(w.as_str()));
+        }
+    }
+
+    #[test]
+    fn operator_comments_and_layouts_are_accepted() {
+        let words = words_of(&valid_encoded());
+        let mut text = String::from("# backup of signer, 2026-11-29\n\n");
+        for chunk in words.chunks(6) {
+            text.push_str(&chunk.join("  ").to_uppercase());
+            text.push('\n');
+        }
+        let parsed = parse_and_check(text.as_bytes()).unwrap();
+        assert_eq!(*parsed.words, words);
+        assert_eq!(parsed.birthday, None);
+    }
+}
