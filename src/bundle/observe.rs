@@ -4,6 +4,7 @@
 //! are seen and left alone), crash leftovers of atomic writes, and the
 //! archive beside the directory.
 
+use crate::bundle::bundle_json::BundleJson;
 use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, BundleLayout, TLS_CERT_FILE};
 use crate::fsutil::{TEMP_PREFIX, temp_prefix_for};
 use crate::lnd::macaroon::Macaroon;
@@ -65,6 +66,16 @@ impl ObservedBundle {
             .filter(|(name, _)| is_macaroon_name(name))
             .map(|(name, f)| decode_macaroon_file(name, &f.bytes))
             .collect()
+    }
+
+    /// bundle.json as found, when it parses.
+    pub fn bundle_json(&self) -> Option<BundleJson> {
+        BundleJson::parse(&self.files.get(BUNDLE_JSON_FILE)?.bytes).ok()
+    }
+
+    /// The macaroon file bundle.json says the bundle hands out.
+    pub fn described_macaroon_file(&self) -> Option<String> {
+        self.bundle_json().map(|j| j.macaroon_file)
     }
 }
 
