@@ -30,6 +30,20 @@ pub enum Existing {
 /// Writes `bytes` to `path` atomically with `mode` (set on the temp file
 /// before any byte is written, so the content is never exposed wider).
 pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32, existing: Existing) -> io::Result<()> {
+    atomic_write_with(path, bytes, mode, existing, || Ok(()))
+}
+
+/// [`atomic_write`] with `before_rename` run once the temp file is complete
+/// and synced but not yet renamed over `path`: the one moment a crash
+/// leaves a temp file behind, where crash tests stop a writer. If it fails,
+/// the write is abandoned and the temp file stays, as a crash would leave it.
+pub fn atomic_write_with(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    existing: Existing,
+    before_rename: impl FnOnce() -> io::Result<()>,
+) -> io::Result<()> {
     let dir = parent_dir(path);
     let name = path
         .file_name()
@@ -44,6 +58,10 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32, existing: Existing) ->
         .set_permissions(fs::Permissions::from_mode(mode))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
+    if let Err(e) = before_rename() {
+        tmp.keep().map_err(|k| k.error)?;
+        return Err(e);
+    }
     match existing {
         Existing::Replace => {
             tmp.persist(path).map_err(|e| e.error)?;
@@ -106,5 +124,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn a_failing_hook_leaves_the_temp_file_and_the_old_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("tls.cert");
+        fs::write(&p, b"old").unwrap();
+        let err = atomic_write_with(&p, b"new", 0o600, Existing::Replace, || {
+            Err(io::Error::other("stop"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "stop");
+        assert_eq!(fs::read(&p).unwrap(), b"old");
+        let temps: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&temp_prefix_for("tls.cert")))
+            .collect();
+        assert_eq!(temps.len(), 1, "{temps:?}");
+        assert_eq!(fs::read(dir.path().join(&temps[0])).unwrap(), b"new");
     }
 }

@@ -47,7 +47,8 @@ pub struct ObservedBundle {
     /// Regular files lsm may manage: accounts.json, tls.cert, bundle.json
     /// and every `*.macaroon`.
     pub files: BTreeMap<String, ObservedFile>,
-    /// Crash leftovers of atomic writes in the directory (`.lsm-tmp-*`).
+    /// Crash leftovers of lsm's atomic writes in the directory
+    /// (`.lsm-tmp-<managed file>.*`).
     pub temp_leftovers: Vec<String>,
     /// Everything else in the directory (other files, subdirectories,
     /// symlinks), by name; lsm leaves these alone.
@@ -99,6 +100,15 @@ pub(crate) fn is_macaroon_name(name: &str) -> bool {
     name.len() > ".macaroon".len() && name.ends_with(".macaroon") && !name.starts_with('.')
 }
 
+/// A crash leftover of lsm's own atomic write of a bundle file,
+/// `.lsm-tmp-<a file lsm manages>.<random>`. Anything else, even with lsm's
+/// prefix, is not lsm's to delete.
+pub(crate) fn is_own_temp(name: &str) -> bool {
+    name.strip_prefix(TEMP_PREFIX)
+        .and_then(|rest| rest.rsplit_once('.'))
+        .is_some_and(|(target, random)| is_managed_name(target) && !random.is_empty())
+}
+
 /// Names whose content lsm reads and may replace.
 fn is_managed_name(name: &str) -> bool {
     matches!(name, ACCOUNTS_FILE | TLS_CERT_FILE | BUNDLE_JSON_FILE) || is_macaroon_name(name)
@@ -137,7 +147,7 @@ fn read_dir(dir: &Path, obs: &mut ObservedBundle) -> Result<(), BundleError> {
         let ft = entry
             .file_type()
             .map_err(|e| BundleError::io("inspect", &path, e))?;
-        if name.starts_with(TEMP_PREFIX) && ft.is_file() {
+        if is_own_temp(&name) && ft.is_file() {
             obs.temp_leftovers.push(name);
         } else if is_managed_name(&name) {
             if !ft.is_file() {

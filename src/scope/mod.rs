@@ -56,6 +56,12 @@ fn file_name_of(scope: &str) -> String {
 /// The file names lsm gives the bundle's macaroon, one per scope.
 const SCOPE_FILES: &[&str] = &["admin.macaroon", "signer-only.macaroon", "custom.macaroon"];
 
+/// Whether lsm would give a bundle macaroon this name (any other
+/// `*.macaroon` in the bundle was put there by someone else).
+pub fn is_scope_file_name(name: &str) -> bool {
+    SCOPE_FILES.contains(&name)
+}
+
 /// A macaroon file found in the bundle directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MacaroonFile {
