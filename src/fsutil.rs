@@ -73,6 +73,34 @@ pub fn atomic_write_with(
     sync_dir(&dir)
 }
 
+/// Removes the regular files in `dir` whose names `ours` accepts — crash
+/// leftovers of a writer's own atomic writes — and fsyncs `dir` if any
+/// went. A missing `dir` has none. Symlinks and directories are never
+/// touched.
+pub fn remove_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut removed = false;
+    for entry in entries.flatten() {
+        let leftover = ours(&entry.file_name().to_string_lossy())
+            && entry.file_type().is_ok_and(|t| t.is_file());
+        if leftover {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed = true,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    if removed {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
 /// fsyncs a directory so a rename or unlink in it is durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()

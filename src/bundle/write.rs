@@ -27,7 +27,7 @@ use crate::bundle::{BUNDLE_JSON_FILE, BundleError, BundleLayout, DIR_MODE, FILE_
 use crate::fsutil::{self, Existing, temp_prefix_for};
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A crash point: see the module doc for the two ways to trigger it.
 macro_rules! crash_point {
@@ -226,38 +226,12 @@ fn sync(dir: &Path) -> Result<(), BundleError> {
 /// Deletes crash leftovers of lsm's own writes: in the bundle directory the
 /// temp files of the files it manages, and beside it only this archive's.
 fn remove_temp_leftovers(layout: &BundleLayout) -> Result<(), BundleError> {
+    let dir = layout.dir();
+    fsutil::remove_temp_files(dir, is_own_temp).map_err(|e| BundleError::io("clean up", dir, e))?;
+    let parent = layout.parent();
     let archive_prefix = temp_prefix_for(&layout.archive_name());
-    let in_dir = |n: &str| is_own_temp(n);
-    let beside = |n: &str| n.starts_with(&archive_prefix);
-    let places: [(PathBuf, &dyn Fn(&str) -> bool); 2] = [
-        (layout.dir().to_path_buf(), &in_dir),
-        (layout.parent(), &beside),
-    ];
-    for (dir, ours) in places {
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(BundleError::io("list", &dir, e)),
-        };
-        let mut removed = false;
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let is_leftover =
-                ours(&name.to_string_lossy()) && entry.file_type().is_ok_and(|t| t.is_file());
-            if is_leftover {
-                let path = entry.path();
-                match fs::remove_file(&path) {
-                    Ok(()) => removed = true,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(BundleError::io("remove", &path, e)),
-                }
-            }
-        }
-        if removed {
-            sync(&dir)?;
-        }
-    }
-    Ok(())
+    fsutil::remove_temp_files(&parent, |n| n.starts_with(&archive_prefix))
+        .map_err(|e| BundleError::io("clean up", &parent, e))
 }
 
 #[cfg(test)]

@@ -188,7 +188,8 @@ pub fn save(secrets_dir: &Path, ledger: &Ledger) -> Result<(), String> {
     let path = path_in(secrets_dir);
     fsutil::ensure_dir(secrets_dir, crate::secrets::DIR_MODE)
         .map_err(|e| format!("cannot create {}: {e}", secrets_dir.display()))?;
-    remove_own_temp_files(secrets_dir)
+    let prefix = temp_prefix_for(LEDGER_FILE);
+    fsutil::remove_temp_files(secrets_dir, |n| n.starts_with(&prefix))
         .map_err(|e| format!("cannot clean up in {}: {e}", secrets_dir.display()))?;
     let file = LedgerFile {
         format_version: FORMAT_VERSION,
@@ -199,26 +200,6 @@ pub fn save(secrets_dir: &Path, ledger: &Ledger) -> Result<(), String> {
     bytes.push(b'\n');
     fsutil::atomic_write(&path, &bytes, crate::secrets::FILE_MODE, Existing::Replace)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-fn remove_own_temp_files(dir: &Path) -> io::Result<()> {
-    let prefix = temp_prefix_for(LEDGER_FILE);
-    let mut removed = false;
-    for entry in std::fs::read_dir(dir)?.flatten() {
-        let ours = entry.file_name().to_string_lossy().starts_with(&prefix)
-            && entry.file_type().is_ok_and(|t| t.is_file());
-        if ours {
-            match std::fs::remove_file(entry.path()) {
-                Ok(()) => removed = true,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    if removed {
-        fsutil::sync_dir(dir)?;
-    }
-    Ok(())
 }
 
 /// Load, change, save: the executor's read-modify-write of one step.

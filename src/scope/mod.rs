@@ -632,7 +632,7 @@ mod tests {
         // Even if the record (edited by hand) claims it.
         let l = ledger(&[(0, permissions::admin())]);
         let f = decoded("admin.macaroon", permissions::admin(), 0);
-        let d = run(&admin(), &[f.clone()], None, &[0], &l);
+        let d = run(&admin(), std::slice::from_ref(&f), None, &[0], &l);
         assert_eq!(d, ScopeDiff::default());
         let d = run(&signer_only(1), &[f], None, &[0], &l);
         assert!(revoked(&d.bake).is_empty() && revoked(&d.revoke).is_empty());
