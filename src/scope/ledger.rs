@@ -186,8 +186,12 @@ pub fn load(secrets_dir: &Path) -> Result<Ledger, String> {
 /// left from an earlier write of it — only those, never a neighbour's.
 pub fn save(secrets_dir: &Path, ledger: &Ledger) -> Result<(), String> {
     let path = path_in(secrets_dir);
-    fsutil::ensure_dir(secrets_dir, crate::secrets::DIR_MODE)
-        .map_err(|e| format!("cannot create {}: {e}", secrets_dir.display()))?;
+    // Created 0700 if missing; an existing directory's mode is the wallet
+    // plan's to repair (a planned, visible step), not changed here.
+    if !secrets_dir.is_dir() {
+        fsutil::ensure_dir(secrets_dir, crate::secrets::DIR_MODE)
+            .map_err(|e| format!("cannot create {}: {e}", secrets_dir.display()))?;
+    }
     let prefix = temp_prefix_for(LEDGER_FILE);
     fsutil::remove_temp_files(secrets_dir, |n| n.starts_with(&prefix))
         .map_err(|e| format!("cannot clean up in {}: {e}", secrets_dir.display()))?;
