@@ -31,18 +31,19 @@ pub enum Existing {
 /// Writes `bytes` to `path` atomically with `mode` (set on the temp file
 /// before any byte is written, so the content is never exposed wider).
 pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32, existing: Existing) -> io::Result<()> {
-    atomic_write_with(path, bytes, mode, existing, || ())
+    atomic_write_with(path, bytes, mode, existing, || Ok(()))
 }
 
-/// [`atomic_write`], calling `before_rename` once the temp file is durable
-/// and before it takes the target's name: where the crash tests stop a
-/// write to prove its leftover is recognised and cleaned up.
+/// [`atomic_write`] with `before_rename` run once the temp file is complete
+/// and synced but not yet renamed over `path`: the one moment a crash
+/// leaves a temp file behind, where crash tests stop a writer. If it fails,
+/// the write is abandoned and the temp file stays, as a crash would leave it.
 pub fn atomic_write_with(
     path: &Path,
     bytes: &[u8],
     mode: u32,
     existing: Existing,
-    before_rename: impl FnOnce(),
+    before_rename: impl FnOnce() -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = parent_dir(path);
     let name = path
@@ -58,7 +59,10 @@ pub fn atomic_write_with(
         .set_permissions(fs::Permissions::from_mode(mode))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    before_rename();
+    if let Err(e) = before_rename() {
+        tmp.keep().map_err(|k| k.error)?;
+        return Err(e);
+    }
     match existing {
         Existing::Replace => {
             tmp.persist(path).map_err(|e| e.error)?;
@@ -68,6 +72,34 @@ pub fn atomic_write_with(
         }
     }
     sync_dir(&dir)
+}
+
+/// Removes the regular files in `dir` whose names `ours` accepts — crash
+/// leftovers of a writer's own atomic writes — and fsyncs `dir` if any
+/// went. A missing `dir` has none. Symlinks and directories are never
+/// touched.
+pub fn remove_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut removed = false;
+    for entry in entries.flatten() {
+        let leftover = ours(&entry.file_name().to_string_lossy())
+            && entry.file_type().is_ok_and(|t| t.is_file());
+        if leftover {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed = true,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    if removed {
+        sync_dir(dir)?;
+    }
+    Ok(())
 }
 
 /// fsyncs a directory so a rename or unlink in it is durable.
@@ -253,5 +285,25 @@ mod tests {
                 Ok(_) => panic!("{path:?} was read"),
             }
         }
+    }
+
+    #[test]
+    fn a_failing_hook_leaves_the_temp_file_and_the_old_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("tls.cert");
+        fs::write(&p, b"old").unwrap();
+        let err = atomic_write_with(&p, b"new", 0o600, Existing::Replace, || {
+            Err(io::Error::other("stop"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "stop");
+        assert_eq!(fs::read(&p).unwrap(), b"old");
+        let temps: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&temp_prefix_for("tls.cert")))
+            .collect();
+        assert_eq!(temps.len(), 1, "{temps:?}");
+        assert_eq!(fs::read(dir.path().join(&temps[0])).unwrap(), b"new");
     }
 }

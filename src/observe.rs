@@ -9,6 +9,7 @@ use crate::bundle::{BundleLayout, ObservedBundle};
 use crate::desired::Desired;
 use crate::error::Failure;
 use crate::runtime::{Observation, Observer};
+use crate::scope::ledger::{self, LedgerView};
 use crate::signer::{self, SignerView};
 use crate::wallet::diff::SecretsView;
 use serde_json::json;
@@ -19,6 +20,8 @@ pub struct World<O> {
     pub signer: SignerView,
     pub secrets: SecretsView,
     pub bundle: ObservedBundle,
+    /// lsm's record of the macaroon root keys it baked (in secrets_dir).
+    pub macaroon_ledger: LedgerView,
 }
 
 /// Observes the signer.
@@ -47,27 +50,31 @@ fn bundle_layout(desired: &Desired) -> Result<BundleLayout, Failure> {
     BundleLayout::new(&desired.bundle.dir, desired.bundle.archive.is_some()).map_err(Failure::from)
 }
 
-/// The secret files and the bundle on this host.
-async fn observe_host(
-    desired: &Desired,
-    layout: &BundleLayout,
-) -> Result<(SecretsView, ObservedBundle), Failure> {
-    let secrets = desired.wallet_files.observe();
-    let bundle = crate::bundle::observe(layout).map_err(Failure::from)?;
-    Ok((secrets, bundle))
+/// What lives on this host: the secret files, lsm's root key record and
+/// the bundle.
+struct Host {
+    secrets: SecretsView,
+    macaroon_ledger: LedgerView,
+    bundle: ObservedBundle,
+}
+
+async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, Failure> {
+    Ok(Host {
+        secrets: desired.wallet_files.observe(),
+        macaroon_ledger: ledger::observe(&desired.wallet_files.dir),
+        bundle: crate::bundle::observe(layout).map_err(Failure::from)?,
+    })
 }
 
 /// Asks lnd, once the runtime says how to reach it.
-async fn complete<O: Observation>(
-    runtime: O,
-    (secrets, bundle): (SecretsView, ObservedBundle),
-) -> Result<World<O>, Failure> {
+async fn complete<O: Observation>(runtime: O, host: Host) -> Result<World<O>, Failure> {
     let signer = signer::observe(runtime.access(), runtime.wallet_exists()).await;
     Ok(World {
         runtime,
         signer,
-        secrets,
-        bundle,
+        secrets: host.secrets,
+        bundle: host.bundle,
+        macaroon_ledger: host.macaroon_ledger,
     })
 }
 
@@ -80,6 +87,7 @@ impl<O: Observation> World<O> {
             "signer": self.signer.digest_input(),
             "secrets": self.secrets,
             "bundle": bundle_digest(&self.bundle),
+            "macaroon_root_keys": self.macaroon_ledger.digest_input(),
         });
         crate::secrets::sha256_hex(doc.to_string().as_bytes())
     }

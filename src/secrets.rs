@@ -43,7 +43,7 @@ pub fn write_new(
     dir: &Path,
     name: &str,
     bytes: &[u8],
-    before_rename: impl FnOnce(),
+    before_rename: impl FnOnce() -> io::Result<()>,
 ) -> Result<(), Failure> {
     fsutil::ensure_dir(dir, DIR_MODE).map_err(|e| {
         Failure::error(format!(
@@ -85,10 +85,10 @@ mod tests {
     fn write_new_never_overwrites() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("secrets");
-        write_new(&dir, "seed.txt", b"words", || ()).unwrap();
+        write_new(&dir, "seed.txt", b"words", || Ok(())).unwrap();
         assert_eq!(fsutil::mode_of(&dir), Some(0o700));
         assert_eq!(fsutil::mode_of(&dir.join("seed.txt")), Some(0o600));
-        let err = write_new(&dir, "seed.txt", b"other", || ()).unwrap_err();
+        let err = write_new(&dir, "seed.txt", b"other", || Ok(())).unwrap_err();
         assert_eq!(err.exit, Exit::Blocked);
         assert_eq!(std::fs::read(dir.join("seed.txt")).unwrap(), b"words");
     }

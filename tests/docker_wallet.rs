@@ -1,6 +1,7 @@
 //! The wallet and the watch-only macaroon through real applies: scope
-//! changes re-bake and revoke, a locked wallet without auto-unlock is
-//! unlocked over gRPC, and a wrong expected identity blocks (exit 5).
+//! changes re-bake and revoke (only root keys lsm baked), the bundle's
+//! endpoint is dialable, a locked wallet without auto-unlock is unlocked
+//! over gRPC, and a wrong expected identity blocks (exit 5).
 
 mod signer_kit;
 
@@ -50,13 +51,37 @@ fn scope_changes_rebake_revoke_and_clean_the_bundle() {
         ]
     );
 
+    // The endpoint is the loopback address and host port the signer is
+    // published on, named by its certificate: a watch-only node on this
+    // host dials it with the bundle's tls.cert.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.bundle().join("bundle.json")).unwrap()).unwrap();
+    let endpoint = format!("127.0.0.1:{}", s.rpc_port);
+    assert_eq!(json["rpc_endpoint"], endpoint.as_str());
+    let cert = std::fs::read(s.bundle().join("tls.cert")).unwrap();
+    let state = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            lsm::lnd::client::LndClient::connect(&endpoint, &cert, Default::default())
+                .unwrap()
+                .get_state()
+                .await
+        });
+    assert!(state.is_ok(), "{state:?}");
+    assert_eq!(s.root_key_ids(), [0, 1]);
+
     // signer-only → admin: the bundle gets the signer's admin.macaroon, the
-    // scoped file goes, and root key 1 is revoked.
+    // scoped file goes, and root key 1 is revoked. A manifest change, not
+    // drift.
     std::fs::write(
         &s.manifest,
         format!("{}\n[macaroon]\nscope = \"admin\"\n", s.manifest_text()),
     )
     .unwrap();
+    let text = s.lsm(&["plan"]).expect(0).stdout;
+    assert!(!text.contains("[changed outside lsm]"), "{text}");
     let plan = s.lsm(&["plan", "--json"]).expect(0).json();
     let addrs: Vec<&str> = plan["actions"]
         .as_array()
@@ -88,11 +113,18 @@ fn scope_changes_rebake_revoke_and_clean_the_bundle() {
         ),
     )
     .unwrap();
-    let plan = s.lsm(&["plan"]).expect(0);
-    assert!(
-        plan.stdout.contains("+ macaroon.watchonly"),
-        "{}",
-        plan.stdout
+    // The plan shows old → new, and warns that exported admin.macaroon
+    // copies stay valid (root key 0 cannot be deleted).
+    let plan = s.lsm(&["plan", "-v"]).expect(0);
+    signer_kit::assert_contains_all(
+        &plan.stdout,
+        &[
+            "~ macaroon.watchonly",
+            "scope: admin → custom",
+            "root key id: 0 → 2",
+            "copies of admin.macaroon exported earlier stay valid",
+            "new_macaroon_root_key",
+        ],
     );
     s.apply();
     let files = bundle_files(&s);
@@ -100,10 +132,86 @@ fn scope_changes_rebake_revoke_and_clean_the_bundle() {
     assert!(!files.contains(&"admin.macaroon".to_string()), "{files:?}");
     let mac = inspect_macaroon(&s, "custom.macaroon");
     assert_eq!(mac["root_key_id"], "2");
+    assert_eq!(s.root_key_ids(), [0, 2]);
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
     s.lsm(&["bundle", "verify", "out/credentials-bundle"])
         .expect(0);
     s.assert_no_secret_leaked();
+}
+
+/// New permissions under the same root key id: the plan revokes that key
+/// before baking (a bake under a live key is signed by it, so the old
+/// macaroon would stay valid) and shows old → new; afterwards the old,
+/// wider macaroon is rejected by the signer.
+#[test]
+fn a_scope_change_under_the_same_root_key_id_revokes_the_old_macaroon() {
+    let wide = "[macaroon]\nscope = \"custom\"\npermissions = [\"info:read\", \"signer:generate\"]\nroot_key_id = 1\n";
+    let Some(s) = Signer::new(wide) else { return };
+    s.apply();
+    let old = std::fs::read(s.bundle().join("custom.macaroon")).unwrap();
+    let info = |mac: &[u8]| s.with_client(mac, async |c| c.get_info().await.map(|_| ()));
+    assert!(info(&old).is_ok(), "the custom macaroon grants info:read");
+
+    // custom → signer-only, root key id 1 kept.
+    std::fs::write(
+        &s.manifest,
+        s.manifest_text()
+            .replace(wide, "[macaroon]\nroot_key_id = 1\n"),
+    )
+    .unwrap();
+    let plan = s.lsm(&["plan"]).expect(0).stdout;
+    signer_kit::assert_contains_all(
+        &plan,
+        &[
+            "- macaroon.root_key_1",
+            "~ macaroon.watchonly",
+            "scope: custom → signer-only",
+            "permissions: info:read signer:generate → address:read",
+        ],
+    );
+    let revoke = plan.find("- macaroon.root_key_1").unwrap();
+    let bake = plan.find("~ macaroon.watchonly").unwrap();
+    assert!(revoke < bake, "revoke first:\n{plan}");
+    s.apply();
+    assert!(
+        info(&old).is_err(),
+        "the old macaroon still works after the scope change"
+    );
+    assert_eq!(
+        inspect_macaroon(&s, "signer-only.macaroon")["root_key_id"],
+        "1"
+    );
+    assert!(!bundle_files(&s).contains(&"custom.macaroon".to_string()));
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+/// A macaroon someone baked by hand and dropped into the bundle is not
+/// lsm's: it is removed from the bundle, its root key is never revoked.
+#[test]
+fn a_hand_baked_macaroon_in_the_bundle_keeps_its_root_key() {
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    let info_read: Vec<lsm::lnd::permissions::Permission> = vec!["info:read".parse().unwrap()];
+    let monitor = s.with_client(&s.admin_macaroon(), async |c| {
+        c.bake_macaroon(&info_read, 42).await.unwrap()
+    });
+    std::fs::write(s.bundle().join("monitor.macaroon"), &*monitor).unwrap();
+    let plan = s.lsm(&["plan", "-v"]).expect(0).stdout;
+    assert!(!plan.contains("root_key_42"), "{plan}");
+    signer_kit::assert_contains_all(
+        &plan,
+        &[
+            "- bundle.stale",
+            "monitor.macaroon is not part of this bundle",
+            "deletemacaroonid 42",
+        ],
+    );
+    s.apply();
+    assert!(!bundle_files(&s).contains(&"monitor.macaroon".to_string()));
+    assert_eq!(s.root_key_ids(), [0, 1, 42]);
+    let still = s.with_client(&monitor, async |c| c.get_info().await.map(|_| ()));
+    assert!(still.is_ok(), "{still:?}");
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }
 
 #[test]

@@ -302,9 +302,17 @@ async fn signer_step<O: Observation>(
         ) => Ok(()),
         Op::Macaroon(MacaroonOp::Bake) => {
             let admin = admin_macaroon(held, world)?;
+            let (id, perms) = (desired.scope.root_key_id, &desired.scope.permissions);
+            // Recorded before lnd mints it: a crash right after the bake
+            // must not leave a root key lsm forgets it owns.
+            let live = world.signer.root_key_ids.as_deref();
+            update_ledger(desired, |l| {
+                l.prune(live, Some(id));
+                l.record_bake(id, perms, live);
+            })?;
             let baked = client
                 .with_macaroon(&admin)
-                .bake_macaroon(&desired.scope.permissions, desired.scope.root_key_id)
+                .bake_macaroon(perms, id)
                 .await
                 .map_err(Failure::from)?;
             crashpoint!("macaroon::after_bake");
@@ -317,8 +325,11 @@ async fn signer_step<O: Observation>(
                 .with_macaroon(&admin)
                 .delete_macaroon_id(*root_key_id)
                 .await
-                .map(|_| ())
-                .map_err(Failure::from)
+                .map_err(Failure::from)?;
+            crashpoint!("macaroon::after_revoke");
+            // Forgotten only once lnd deleted it; a crash before this line
+            // leaves a record of a key lnd no longer has, which plans skip.
+            update_ledger(desired, |l| l.forget(*root_key_id))
         }
         Op::Bundle(op) => {
             crate::bundle::plan::execute(
@@ -332,6 +343,17 @@ async fn signer_step<O: Observation>(
         }
         Op::Runtime(_) => Ok(()),
     }
+}
+
+/// Read-modify-write of lsm's root key record in the secrets directory.
+fn update_ledger(
+    desired: &Desired,
+    change: impl FnOnce(&mut crate::scope::ledger::Ledger),
+) -> Result<(), Failure> {
+    crate::scope::ledger::update(&desired.wallet_files.dir, change).map_err(|e| {
+        Failure::error(e)
+            .hint("lsm records the macaroon root keys it bakes there, so it can revoke them later")
+    })
 }
 
 fn admin_macaroon<O: Observation>(

@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use zeroize::Zeroizing;
 
+/// The lsm version bundle.json records.
+const LSM_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Everything a complete bundle is made from. Used by `lsm export` and by
 /// apply once the signer is up (and any bake is done).
 pub struct BundleInputs<'a> {
@@ -131,11 +134,44 @@ pub struct DesiredBundle {
     pub scope: String,
     /// `<scope>.macaroon`.
     pub macaroon_file: String,
+    /// What bundle.json records from signer.toml rather than from the
+    /// signer: when these differ from the bundle on disk, the manifest
+    /// changed (not the bundle behind lsm's back).
+    pub described: Described,
     /// Files in the directory by name: accounts.json, tls.cert, the
     /// macaroon and bundle.json.
     pub files: BTreeMap<String, Content>,
     /// The archive's text when archiving is on; `None` when it is off.
     pub archive: Option<Content>,
+}
+
+/// bundle.json's fields that come from the manifest (and lsm itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub signer: String,
+    pub network: String,
+    pub rpc_endpoint: String,
+    pub scope: String,
+    pub macaroon_file: String,
+    pub lsm_version: String,
+}
+
+impl Described {
+    /// The fields `json` records differently (empty when all agree).
+    pub fn changed_fields(&self, json: &BundleJson) -> Vec<&'static str> {
+        [
+            ("signer", self.signer == json.signer),
+            ("network", self.network == json.network),
+            ("rpc_endpoint", self.rpc_endpoint == json.rpc_endpoint),
+            ("scope", self.scope == json.scope),
+            ("macaroon_file", self.macaroon_file == json.macaroon_file),
+            ("lsm_version", self.lsm_version == json.lsm_version),
+        ]
+        .into_iter()
+        .filter(|(_, same)| !same)
+        .map(|(name, _)| name)
+        .collect()
+    }
 }
 
 impl DesiredBundle {
@@ -171,7 +207,7 @@ impl DesiredBundle {
                 let mac = Macaroon::decode(macaroon.known().unwrap_or_default())?;
                 let json = BundleJson {
                     format_version: FORMAT_VERSION,
-                    lsm_version: env!("CARGO_PKG_VERSION").to_string(),
+                    lsm_version: LSM_VERSION.to_string(),
                     macaroon_file: macaroon_file.clone(),
                     network: i.network.clone(),
                     // What the file grants, which is what a reader checks
@@ -223,6 +259,14 @@ impl DesiredBundle {
         Ok(DesiredBundle {
             layout,
             scope: i.scope.scope.clone(),
+            described: Described {
+                signer: i.signer.clone(),
+                network: i.network.clone(),
+                rpc_endpoint: i.rpc_endpoint.clone(),
+                scope: i.scope.scope.clone(),
+                macaroon_file: macaroon_file.clone(),
+                lsm_version: LSM_VERSION.to_string(),
+            },
             macaroon_file,
             files,
             archive,

@@ -16,6 +16,7 @@ use crate::bundle::{
 use crate::lnd::fingerprint;
 use crate::plan::op::{BundleOp, Op};
 use crate::plan::{Action, ActionKind, Address, Detail};
+use crate::scope::is_scope_file_name;
 use std::collections::BTreeSet;
 
 /// The bundle's actions (export first, then stale removal) and notes.
@@ -148,8 +149,13 @@ fn export_action(
     );
     action.details = details;
     // An existing bundle that differs without lsm having planned a change
-    // (a rotated cert, a chmod, an edited file) was altered outside lsm.
-    action.drift = kind == ActionKind::Update && !any_pending;
+    // (a rotated cert, a chmod, an edited file) was altered outside lsm —
+    // unless bundle.json shows it was made for another signer.toml (a new
+    // scope, endpoint, ...): then the manifest changed, not the bundle.
+    let manifest_changed = observed
+        .bundle_json()
+        .is_some_and(|j| !desired.described.changed_fields(&j).is_empty());
+    action.drift = kind == ActionKind::Update && !any_pending && !manifest_changed;
     Some(action)
 }
 
@@ -259,10 +265,15 @@ fn stale_action(desired: &DesiredBundle, observed: &ObservedBundle) -> Option<Ac
                     "admin.macaroon must not stay in a {} bundle: it grants everything",
                     desired.scope
                 )
-            } else {
+            } else if is_scope_file_name(name) {
                 format!(
                     "{name} no longer belongs (the bundle now carries {})",
                     desired.macaroon_file
+                )
+            } else {
+                format!(
+                    "{name} is not part of this bundle (lsm did not write it): removed so it is \
+                     not shipped with it; its root key is left alone"
                 )
             });
         }
@@ -489,6 +500,10 @@ mod tests {
                 "../bundle.tar.gz.b64"
             ]
         );
+        assert!(
+            !out.actions[0].drift,
+            "a scope change in signer.toml is not drift"
+        );
         let stale = &out.actions[1];
         assert_eq!(stale.kind, ActionKind::Destroy);
         assert_eq!(stale.address.0, "bundle.stale");
@@ -497,6 +512,51 @@ mod tests {
             stale.reason.contains("admin.macaroon must not stay"),
             "{}",
             stale.reason
+        );
+    }
+
+    /// custom → admin changes bundle.json's scope: the manifest changed,
+    /// so the rewrite is not flagged as drift; the same bundle with an
+    /// edited tls.cert is.
+    #[test]
+    fn a_scope_change_is_not_drift_but_an_edited_file_is() {
+        let mut custom = signer_only_intent();
+        custom.scope = "custom".into();
+        custom.permissions = vec!["signer:generate".parse().unwrap()];
+        let old = DesiredBundle::build(layout(Path::new("/x"), true), inputs(&custom)).unwrap();
+        let admin = admin_intent();
+        let d = DesiredBundle::build(layout(Path::new("/x"), true), inputs(&admin)).unwrap();
+        let out = diff(&d, &observed_from(&old));
+        let export = &out.actions[0];
+        assert_eq!(export.kind, ActionKind::Update);
+        assert!(!export.drift, "{export:?}");
+        assert_eq!(stale_files(&out.actions[1]), ["custom.macaroon"]);
+
+        let mut edited = observed_from(&d);
+        edited.files.get_mut("tls.cert").unwrap().bytes = Zeroizing::new(b"other".to_vec());
+        assert!(diff(&d, &edited).actions[0].drift);
+    }
+
+    #[test]
+    fn a_foreign_macaroon_is_removed_as_not_part_of_the_bundle() {
+        let d = full(false);
+        let mut obs = observed_from(&d);
+        obs.files.insert(
+            "monitor.macaroon".into(),
+            ObservedFile {
+                bytes: Zeroizing::new(b"x".to_vec()),
+                mode: 0o600,
+            },
+        );
+        let out = diff(&d, &obs);
+        assert_eq!(out.actions.len(), 1, "{out:?}");
+        assert_eq!(stale_files(&out.actions[0]), ["monitor.macaroon"]);
+        assert!(
+            out.actions[0]
+                .reason
+                .contains("lsm did not write it): removed so it is not shipped"),
+            "{}",
+            out.actions[0].reason
         );
     }
 

@@ -4,6 +4,7 @@
 //! are seen and left alone), crash leftovers of atomic writes, and the
 //! archive beside the directory.
 
+use crate::bundle::bundle_json::BundleJson;
 use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, BundleLayout, TLS_CERT_FILE};
 use crate::fsutil::{TEMP_PREFIX, temp_prefix_for};
 use crate::lnd::macaroon::Macaroon;
@@ -46,7 +47,8 @@ pub struct ObservedBundle {
     /// Regular files lsm may manage: accounts.json, tls.cert, bundle.json
     /// and every `*.macaroon`.
     pub files: BTreeMap<String, ObservedFile>,
-    /// Crash leftovers of atomic writes in the directory (`.lsm-tmp-*`).
+    /// Crash leftovers of lsm's atomic writes in the directory
+    /// (`.lsm-tmp-<managed file>.*`).
     pub temp_leftovers: Vec<String>,
     /// Everything else in the directory (other files, subdirectories,
     /// symlinks), by name; lsm leaves these alone.
@@ -65,6 +67,16 @@ impl ObservedBundle {
             .filter(|(name, _)| is_macaroon_name(name))
             .map(|(name, f)| decode_macaroon_file(name, &f.bytes))
             .collect()
+    }
+
+    /// bundle.json as found, when it parses.
+    pub fn bundle_json(&self) -> Option<BundleJson> {
+        BundleJson::parse(&self.files.get(BUNDLE_JSON_FILE)?.bytes).ok()
+    }
+
+    /// The macaroon file bundle.json says the bundle hands out.
+    pub fn described_macaroon_file(&self) -> Option<String> {
+        self.bundle_json().map(|j| j.macaroon_file)
     }
 }
 
@@ -86,6 +98,15 @@ pub fn decode_macaroon_file(name: &str, bytes: &[u8]) -> MacaroonFile {
 
 pub(crate) fn is_macaroon_name(name: &str) -> bool {
     name.len() > ".macaroon".len() && name.ends_with(".macaroon") && !name.starts_with('.')
+}
+
+/// A crash leftover of lsm's own atomic write of a bundle file,
+/// `.lsm-tmp-<a file lsm manages>.<random>`. Anything else, even with lsm's
+/// prefix, is not lsm's to delete.
+pub(crate) fn is_own_temp(name: &str) -> bool {
+    name.strip_prefix(TEMP_PREFIX)
+        .and_then(|rest| rest.rsplit_once('.'))
+        .is_some_and(|(target, random)| is_managed_name(target) && !random.is_empty())
 }
 
 /// Names whose content lsm reads and may replace.
@@ -126,7 +147,7 @@ fn read_dir(dir: &Path, obs: &mut ObservedBundle) -> Result<(), BundleError> {
         let ft = entry
             .file_type()
             .map_err(|e| BundleError::io("inspect", &path, e))?;
-        if name.starts_with(TEMP_PREFIX) && ft.is_file() {
+        if is_own_temp(&name) && ft.is_file() {
             obs.temp_leftovers.push(name);
         } else if is_managed_name(&name) {
             if !ft.is_file() {

@@ -85,13 +85,31 @@ pub fn diff_for(
         }
     };
     let mac = macaroon_part(desired, signer, observed, None, bake_planned);
-    match DesiredBundle::partial(layout, inputs(desired, signer, mac)) {
+    let mut out = match DesiredBundle::partial(layout, inputs(desired, signer, mac)) {
         Ok(d) => diff(&d, observed),
         Err(e) => BundleDiff {
             actions: Vec::new(),
             notes: vec![format!("the bundle cannot be computed: {e}")],
         },
-    }
+    };
+    out.notes.extend(uncovered_endpoint(
+        &desired.bundle.rpc_endpoint,
+        signer.tls_cert_pem.as_deref(),
+    ));
+    out
+}
+
+/// Says so when the signer's certificate does not name the endpoint
+/// bundle.json records: the watch-only node's TLS check would fail, and
+/// lnd does not renew its certificate for new tlsextra names by itself.
+fn uncovered_endpoint(endpoint: &str, cert_pem: Option<&[u8]>) -> Option<String> {
+    let info = crate::lnd::tls::CertInfo::from_pem(cert_pem?).ok()?;
+    let host = crate::bundle::verify::rpc_host(endpoint);
+    (!info.covers_host(host)).then(|| {
+        format!(
+            "the signer's certificate does not name {host}, the host of the bundle's endpoint              {endpoint}, so the watch-only node's TLS check will fail: add it to [rpc]              tls_extra_ips or tls_extra_domains, then let lnd make a new certificate (lnd only              does when tls.cert and tls.key are removed)"
+        )
+    })
 }
 
 /// Carries out a bundle step with everything known now.
@@ -114,5 +132,27 @@ pub async fn execute(
         BundleOp::RemoveStale { files } => {
             crate::bundle::write::remove_stale(&d, files).map_err(Failure::from)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_the_certificate_does_not_name_is_noted() {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".into(), "signer".into()]).unwrap();
+        params
+            .subject_alt_names
+            .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
+        let pem = params.self_signed(&key).unwrap().pem();
+        let pem = Some(pem.as_bytes());
+        assert_eq!(uncovered_endpoint("127.0.0.1:31012", pem), None);
+        assert_eq!(uncovered_endpoint("signer:10012", pem), None);
+        let note = uncovered_endpoint("10.0.0.5:10012", pem).unwrap();
+        assert!(note.contains("does not name 10.0.0.5"), "{note}");
+        assert_eq!(uncovered_endpoint("10.0.0.5:10012", None), None);
     }
 }

@@ -9,17 +9,22 @@
 //! leftovers, and the next write removes them.
 //!
 //! Crash points (compiled in only with `--features failpoints`):
-//! `bundle::after_file` (after each payload file), `bundle::after_bundle_json`,
-//! `bundle::after_archive`, `bundle::after_remove` (after each stale file).
+//! `bundle::before_rename` (a file's temp copy complete in the directory,
+//! not yet renamed), `bundle::after_file` (after each payload file),
+//! `bundle::after_bundle_json`, `bundle::archive_before_rename` (the
+//! archive's temp copy beside the directory), `bundle::after_archive`,
+//! `bundle::after_remove` (after each stale file). The next export removes
+//! the temp files of lsm's own writes — only those: another `.lsm-tmp-*`
+//! name in the directory, or another archive's beside it, is left alone.
 //! `FAILPOINTS="bundle::after_file=return"` exits the process there with
 //! [`CRASH_EXIT`](crate::crashpoint::CRASH_EXIT), like the wallet's
 //! [`crashpoint!`](crate::crashpoint); `return(error)` instead makes the
 //! call fail with [`BundleError::Injected`], for in-process tests.
 
 use crate::bundle::contents::{Content, DesiredBundle};
-use crate::bundle::observe::{is_macaroon_name, kind_of, open_regular, path_of};
+use crate::bundle::observe::{is_macaroon_name, is_own_temp, kind_of, open_regular, path_of};
 use crate::bundle::{BUNDLE_JSON_FILE, BundleError, BundleLayout, DIR_MODE, FILE_MODE};
-use crate::fsutil::{self, Existing, TEMP_PREFIX, temp_prefix_for};
+use crate::fsutil::{self, Existing, temp_prefix_for};
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -76,15 +81,23 @@ pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleErr
     }
 
     for (name, bytes) in payload {
-        write_file(&layout.dir().join(name), bytes)?;
+        write_file(&layout.dir().join(name), bytes, "bundle::before_rename")?;
         crash_point!("bundle::after_file");
     }
     if let Some(bytes) = manifest {
-        write_file(&layout.dir().join(BUNDLE_JSON_FILE), bytes)?;
+        write_file(
+            &layout.dir().join(BUNDLE_JSON_FILE),
+            bytes,
+            "bundle::before_rename",
+        )?;
         crash_point!("bundle::after_bundle_json");
     }
     if let Some(bytes) = archive {
-        write_file(&layout.archive_path(), bytes)?;
+        write_file(
+            &layout.archive_path(),
+            bytes,
+            "bundle::archive_before_rename",
+        )?;
         crash_point!("bundle::after_archive");
     }
     Ok(())
@@ -137,8 +150,7 @@ fn is_removable(desired: &DesiredBundle, name: &str) -> bool {
         }
         None => {
             !name.contains('/')
-                && ((is_macaroon_name(name) && name != desired.macaroon_file)
-                    || name.starts_with(TEMP_PREFIX))
+                && ((is_macaroon_name(name) && name != desired.macaroon_file) || is_own_temp(name))
         }
     }
 }
@@ -184,47 +196,42 @@ fn restrict_mode(path: &Path) -> Result<(), BundleError> {
         .map_err(|e| BundleError::io("sync", path, e))
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BundleError> {
-    fsutil::atomic_write(path, bytes, FILE_MODE, Existing::Replace)
-        .map_err(|e| BundleError::io("write", path, e))
+/// An atomic write with crash point `point` between the complete temp file
+/// and its rename (the only place a crash leaves a temp file behind).
+fn write_file(path: &Path, bytes: &[u8], point: &'static str) -> Result<(), BundleError> {
+    let injected = std::cell::Cell::new(false);
+    let result = fsutil::atomic_write_with(path, bytes, FILE_MODE, Existing::Replace, || {
+        // Both are used only when failpoints are compiled in.
+        let _ = (point, &injected);
+        fail::fail_point!(point, |arg: Option<String>| {
+            if arg.as_deref() == Some("error") {
+                injected.set(true);
+                Err(io::Error::other("injected crash"))
+            } else {
+                std::process::exit(crate::crashpoint::CRASH_EXIT)
+            }
+        });
+        Ok(())
+    });
+    match result {
+        Err(_) if injected.get() => Err(BundleError::Injected(point)),
+        r => r.map_err(|e| BundleError::io("write", path, e)),
+    }
 }
 
 fn sync(dir: &Path) -> Result<(), BundleError> {
     fsutil::sync_dir(dir).map_err(|e| BundleError::io("sync", dir, e))
 }
 
-/// Deletes crash leftovers: every `.lsm-tmp-*` in the bundle directory
-/// (lsm owns it), and beside it only this archive's own temp files.
+/// Deletes crash leftovers of lsm's own writes: in the bundle directory the
+/// temp files of the files it manages, and beside it only this archive's.
 fn remove_temp_leftovers(layout: &BundleLayout) -> Result<(), BundleError> {
+    let dir = layout.dir();
+    fsutil::remove_temp_files(dir, is_own_temp).map_err(|e| BundleError::io("clean up", dir, e))?;
+    let parent = layout.parent();
     let archive_prefix = temp_prefix_for(&layout.archive_name());
-    for (dir, prefix) in [
-        (layout.dir().to_path_buf(), TEMP_PREFIX),
-        (layout.parent(), archive_prefix.as_str()),
-    ] {
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(BundleError::io("list", &dir, e)),
-        };
-        let mut removed = false;
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let is_leftover = name.to_string_lossy().starts_with(prefix)
-                && entry.file_type().is_ok_and(|t| t.is_file());
-            if is_leftover {
-                let path = entry.path();
-                match fs::remove_file(&path) {
-                    Ok(()) => removed = true,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(BundleError::io("remove", &path, e)),
-                }
-            }
-        }
-        if removed {
-            sync(&dir)?;
-        }
-    }
-    Ok(())
+    fsutil::remove_temp_files(&parent, |n| n.starts_with(&archive_prefix))
+        .map_err(|e| BundleError::io("clean up", &parent, e))
 }
 
 #[cfg(test)]
@@ -355,10 +362,19 @@ mod tests {
         fsutil::ensure_dir(&dir, 0o700).unwrap();
         fs::write(dir.join("tls.cert"), d.files["tls.cert"].known().unwrap()).unwrap();
         fs::write(dir.join(".lsm-tmp-accounts.json.Ab12"), b"half").unwrap();
+        fs::write(dir.join(".lsm-tmp-signer-only.macaroon.Xy90"), b"half").unwrap();
         fs::write(tmp.path().join(".lsm-tmp-bundle.tar.gz.b64.Cd34"), b"half").unwrap();
         fs::write(tmp.path().join(".lsm-tmp-other.tar.gz.b64.Ef56"), b"x").unwrap();
+        // Not a temp file of a bundle file: someone else's, left alone.
+        fs::write(dir.join(".lsm-tmp-notes.txt.Gh78"), b"x").unwrap();
         apply(&d);
-        assert!(!names(&dir).iter().any(|n| n.starts_with(".lsm-tmp-")));
+        assert_eq!(
+            names(&dir)
+                .into_iter()
+                .filter(|n| n.starts_with(".lsm-tmp-"))
+                .collect::<Vec<_>>(),
+            [".lsm-tmp-notes.txt.Gh78"]
+        );
         assert_eq!(
             names(tmp.path()),
             [
@@ -383,6 +399,7 @@ mod tests {
             "../other.macaroon",
             "sub/x.macaroon",
             "../.lsm-tmp-other.b64.x",
+            ".lsm-tmp-notes.txt.x",
         ] {
             assert!(remove_stale(&d, &[bad.to_string()]).is_err(), "{bad}");
         }
@@ -448,8 +465,10 @@ mod tests {
     fn crash_at_every_point_then_rerun_converges() {
         let _serial = serial();
         for point in [
+            "bundle::before_rename",
             "bundle::after_file",
             "bundle::after_bundle_json",
+            "bundle::archive_before_rename",
             "bundle::after_archive",
             "bundle::after_remove",
         ] {
@@ -475,12 +494,25 @@ mod tests {
                 }
             }
             assert!(hit, "{point} was never reached");
+            // Stopped between a temp file and its rename: the temp file
+            // is there, so the clean-up below is really tested.
+            let dir = tmp.path().join("bundle");
+            let temps = |p: &Path| names(p).into_iter().filter(|n| n.starts_with(".lsm-tmp-"));
+            let left = temps(&dir).count() + temps(tmp.path()).count();
+            assert_eq!(
+                left,
+                usize::from(point.ends_with("before_rename")),
+                "{point}"
+            );
             fail::remove(point);
             apply(&d);
             assert_eq!(apply(&d), 0, "{point}: not converged");
-            let dir = tmp.path().join("bundle");
             assert!(!dir.join("admin.macaroon").exists());
-            assert!(!names(&dir).iter().any(|n| n.starts_with(".lsm-tmp-")));
+            assert_eq!(
+                temps(&dir).count() + temps(tmp.path()).count(),
+                0,
+                "{point}"
+            );
             scenario.teardown();
         }
     }

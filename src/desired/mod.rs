@@ -38,17 +38,31 @@ pub struct Desired {
     pub bundle: BundleTarget,
 }
 
-/// The host a watch-only node should dial: an explicit certificate IP, else
-/// a specific rpc bind address, else the first certificate domain (by
-/// default "signer"), else localhost. It is always a name the signer's
-/// certificate covers.
+/// The `host:port` a watch-only node should dial, recorded in bundle.json.
+/// It must be both reachable and named by the signer's certificate:
+///
+/// - A specific `[rpc] listen` address (loopback or not) is the only
+///   address lnd — or Docker's port published on the host — answers on, so
+///   it is the endpoint, whatever extra names the certificate carries.
+///   lnd's certificate always names 127.0.0.1 and ::1, and lsm adds any
+///   other specific bind as a tlsextraip.
+/// - An unspecified bind (0.0.0.0, ::) answers on every interface, so the
+///   certificate decides: the first `tls_extra_ips` entry, else the first
+///   `tls_extra_domains` entry (by default "signer", the name the old kit's
+///   watch-only hosts resolve), else localhost.
+///
+/// The port is always the listen port: with Docker the host-published one,
+/// which is what a watch-only node outside the container dials. (A name
+/// only a Docker network resolves would need the container's own port;
+/// that, like NAT or a DNS name lsm cannot guess, needs an explicit
+/// endpoint in the manifest.)
 pub fn watch_only_endpoint(r: &Resolved) -> String {
     let port = r.rpc.listen.port();
     let bind = r.rpc.listen.ip();
-    let host = if let Some(ip) = r.rpc.tls_extra_ips.first() {
-        ip.to_string()
-    } else if !bind.is_unspecified() && !bind.is_loopback() {
+    let host = if !bind.is_unspecified() {
         bind.to_string()
+    } else if let Some(ip) = r.rpc.tls_extra_ips.first() {
+        ip.to_string()
     } else if let Some(d) = r.rpc.tls_extra_domains.first() {
         d.clone()
     } else {
@@ -109,5 +123,60 @@ impl Desired {
             scope,
             bundle,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn endpoint(rpc: &str) -> String {
+        let text = format!(
+            "version = 1\n[signer]\nname = \"s1\"\nnetwork = \"regtest\"\n[rpc]\n{rpc}\n\
+             [bundle]\npath = \"/srv/bundle\"\n"
+        );
+        let loaded = crate::manifest::load_text(
+            Path::new("/etc/lsm/signer.toml"),
+            text,
+            Some(Path::new("/home/op")),
+        )
+        .map_err(|e| e.render(false))
+        .unwrap();
+        watch_only_endpoint(&loaded.resolved)
+    }
+
+    /// A loopback bind publishes only on this host's loopback: the
+    /// endpoint is that address and port (which lnd's certificate always
+    /// names), never a certificate domain such as "signer" with that port.
+    #[test]
+    fn a_loopback_bind_is_dialled_on_loopback() {
+        assert_eq!(endpoint("listen = \"127.0.0.1:31012\""), "127.0.0.1:31012");
+        assert_eq!(
+            endpoint("listen = \"127.0.0.1:31012\"\ntls_extra_ips = [\"10.0.0.5\"]"),
+            "127.0.0.1:31012"
+        );
+        assert_eq!(endpoint("listen = \"[::1]:31012\""), "[::1]:31012");
+    }
+
+    #[test]
+    fn a_specific_bind_wins_over_certificate_names() {
+        assert_eq!(
+            endpoint("listen = \"10.0.0.5:10012\"\ntls_extra_ips = [\"192.168.1.9\"]"),
+            "10.0.0.5:10012"
+        );
+    }
+
+    #[test]
+    fn an_unspecified_bind_uses_the_certificate_names() {
+        assert_eq!(
+            endpoint("listen = \"0.0.0.0:10012\"\ntls_extra_ips = [\"192.168.1.9\"]"),
+            "192.168.1.9:10012"
+        );
+        assert_eq!(endpoint("listen = \"0.0.0.0:10012\""), "signer:10012");
+        assert_eq!(
+            endpoint("listen = \"0.0.0.0:10012\"\ntls_extra_domains = []"),
+            "localhost:10012"
+        );
     }
 }

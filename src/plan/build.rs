@@ -6,8 +6,10 @@
 //! start → wallet → macaroon bake → bundle export → old root keys revoked →
 //! stale bundle files removed.
 //!
-//! Revocation comes after the new bundle is written, so the watch-only node
-//! is never left without a working macaroon on disk.
+//! Revocation of an old root key comes after the new bundle is written, so
+//! the watch-only node is never left without a working macaroon on disk;
+//! only renewing the declared root key itself (new permissions under the
+//! same id) must revoke before its bake (see [`crate::scope`]).
 
 use crate::desired::Desired;
 use crate::observe::World;
@@ -50,10 +52,16 @@ pub fn plan<Ob: Observer>(
         HostPassword::Missing
     };
     let runtime = observer.diff(&world.runtime, password);
+    let macaroon_files = world.bundle.macaroon_files();
+    let described = world.bundle.described_macaroon_file();
     let scope = crate::scope::diff(
         &desired.scope,
-        &world.bundle.macaroon_files(),
-        world.signer.root_key_ids.as_deref(),
+        &crate::scope::ScopeInputs {
+            files: &macaroon_files,
+            described: described.as_deref(),
+            live: world.signer.root_key_ids.as_deref(),
+            ledger: &world.macaroon_ledger,
+        },
     );
     let bake_planned = scope
         .bake
@@ -80,6 +88,7 @@ pub fn plan<Ob: Observer>(
 
     let mut blockers = wallet.blockers;
     blockers.extend(runtime.blockers);
+    blockers.extend(scope.blockers);
 
     let mut notes = runtime.notes;
     notes.extend(wallet.notes);

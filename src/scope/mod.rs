@@ -2,16 +2,32 @@
 //! carry, decided offline by decoding the bundle's macaroon file, and the
 //! bake/revoke actions that get it there.
 //!
-//! A macaroon stays valid as long as its root key exists, so narrowing a
-//! scope is only real once the old root key is deleted. Re-baking under the
-//! same root key id therefore revokes first (DeleteMacaroonID, then a
-//! BakeMacaroon that mints a fresh root key); moving to another id bakes the
-//! new one and then revokes the old. Root key id 0 also signs lnd's
-//! admin.macaroon and can never be deleted, so it is never revoked.
+//! A macaroon stays valid as long as its root key exists, so a narrower
+//! scope is only real once every root key that signed a different macaroon
+//! is deleted (DeleteMacaroonID). The rules:
+//!
+//! - lsm revokes only root keys it recorded baking under ([`ledger`]). A
+//!   macaroon file it did not bake — one dropped into the bundle by hand —
+//!   is never grounds for revoking its key; the plan mentions it instead.
+//! - Root key id 0 also signs lnd's admin.macaroon and cannot be deleted,
+//!   so it is never revoked; moving away from `admin` says so.
+//! - Moving to another root key id (or to `admin`): bake the new macaroon,
+//!   write the bundle, and only then revoke the old key, so the bundle
+//!   always holds a working macaroon.
+//! - Changing permissions under the same root key id: revoke that key,
+//!   bake, write the bundle — in that order, back to back. No other order
+//!   works: a bake under a live key is signed by that same key, so revoking
+//!   after the bake would kill the new macaroon too. The bundle on disk
+//!   holds a dead macaroon only for one BakeMacaroon call and one bundle
+//!   write; a crash in between is repaired by the next apply, which sees
+//!   the old permissions in the bundle and bakes.
+
+pub mod ledger;
 
 use crate::lnd::permissions::Permission;
 use crate::plan::op::{MacaroonOp, Op};
-use crate::plan::{Action, ActionKind, Address, Detail};
+use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
+use ledger::{Ledger, LedgerView};
 
 /// What the manifest's `[macaroon]` asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +45,21 @@ pub struct ScopeIntent {
 impl ScopeIntent {
     /// The bundle file name for this scope: admin.macaroon, signer-only.macaroon, custom.macaroon.
     pub fn file_name(&self) -> String {
-        format!("{}.macaroon", self.scope)
+        file_name_of(&self.scope)
     }
+}
+
+fn file_name_of(scope: &str) -> String {
+    format!("{scope}.macaroon")
+}
+
+/// The file names lsm gives the bundle's macaroon, one per scope.
+const SCOPE_FILES: &[&str] = &["admin.macaroon", "signer-only.macaroon", "custom.macaroon"];
+
+/// Whether lsm would give a bundle macaroon this name (any other
+/// `*.macaroon` in the bundle was put there by someone else).
+pub fn is_scope_file_name(name: &str) -> bool {
+    SCOPE_FILES.contains(&name)
 }
 
 /// A macaroon file found in the bundle directory.
@@ -54,14 +83,30 @@ impl MacaroonFile {
     }
 }
 
+/// What the scope diff is decided from.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeInputs<'a> {
+    /// The macaroon files in the bundle.
+    pub files: &'a [MacaroonFile],
+    /// The macaroon file bundle.json says the bundle hands out, if readable:
+    /// the previous macaroon when the scope (and so the file name) changes.
+    pub described: Option<&'a str>,
+    /// The signer's root key ids when it could be asked (None when not).
+    pub live: Option<&'a [u64]>,
+    /// lsm's record of the root keys it baked under.
+    pub ledger: &'a LedgerView,
+}
+
 /// The macaroon's part of a plan.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ScopeDiff {
-    /// Bake actions (run before the bundle is exported).
+    /// Bake actions (run before the bundle is exported), preceded by the
+    /// revocation of the declared root key when it must be renewed.
     pub bake: Vec<Action>,
     /// Revoke actions (run after the bundle is exported).
     pub revoke: Vec<Action>,
     pub notes: Vec<String>,
+    pub blockers: Vec<Blocker>,
 }
 
 fn joined(perms: &[Permission]) -> String {
@@ -76,158 +121,261 @@ fn macaroon_addr() -> Address {
     Address::new("macaroon", "watchonly")
 }
 
-/// Decides bake and revoke actions.
-///
-/// `files` are the macaroon files in the bundle; `live_root_key_ids` are the
-/// signer's root key ids when it could be asked (None when it is not
-/// reachable).
-pub fn diff(
-    intent: &ScopeIntent,
-    files: &[MacaroonFile],
-    live_root_key_ids: Option<&[u64]>,
-) -> ScopeDiff {
-    let mut d = ScopeDiff::default();
-    let want_file = intent.file_name();
-    let current = files.iter().find(|f| f.name() == want_file);
-    let mut revoke_first: Option<u64> = None;
+fn revoke_action(id: u64, reason: String) -> Action {
+    Action::new(
+        Address(format!("macaroon.root_key_{id}")),
+        ActionKind::Destroy,
+        reason,
+        Op::Macaroon(MacaroonOp::Revoke { root_key_id: id }),
+    )
+    .disruptive()
+}
 
-    if intent.bake {
-        let reason = match current {
-            None => Some((
-                format!(
-                    "bake a {} macaroon (root key id {}): {}",
-                    intent.scope,
-                    intent.root_key_id,
-                    joined(&intent.permissions)
+/// The macaroon the bundle hands out now: the declared scope's file, else
+/// the one bundle.json names, else any file lsm would have named.
+fn current<'a>(intent: &ScopeIntent, obs: &ScopeInputs<'a>) -> Option<&'a MacaroonFile> {
+    let find = |name: &str| obs.files.iter().find(|f| f.name() == name);
+    find(&intent.file_name())
+        .or_else(|| obs.described.and_then(find))
+        .or_else(|| SCOPE_FILES.iter().find_map(|n| find(n)))
+}
+
+/// Decides bake and revoke actions.
+pub fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
+    let mut d = ScopeDiff::default();
+    let ledger = match obs.ledger {
+        LedgerView::Readable(l) => l,
+        LedgerView::Unreadable { error } => {
+            d.blockers.push(Blocker {
+                address: Address::new("macaroon", "root_keys"),
+                reason: format!(
+                    "{error}; without it lsm cannot tell which macaroon root keys it baked, so \
+                     it neither bakes nor revokes"
                 ),
-                false,
-                Vec::new(),
-            )),
-            Some(MacaroonFile::Unreadable { error, .. }) => Some((
-                format!(
-                    "{want_file} in the bundle is not a valid macaroon ({error}); bake it again"
-                ),
-                true,
-                Vec::new(),
-            )),
-            Some(MacaroonFile::Decoded {
-                permissions,
-                root_key_id,
-                ..
-            }) => {
-                let mut details = Vec::new();
-                if *permissions != intent.permissions {
-                    details.push(Detail::Change {
-                        field: "permissions".into(),
-                        from: joined(permissions),
-                        to: joined(&intent.permissions),
-                    });
-                }
-                if *root_key_id != intent.root_key_id {
-                    details.push(Detail::Change {
-                        field: "root key id".into(),
-                        from: root_key_id.to_string(),
-                        to: intent.root_key_id.to_string(),
-                    });
-                }
-                let revoked_outside = live_root_key_ids
-                    .is_some_and(|ids| !ids.contains(root_key_id) && *root_key_id != 0);
-                if !details.is_empty() {
-                    if *root_key_id == intent.root_key_id {
-                        revoke_first = Some(*root_key_id);
-                    }
-                    Some((
-                        format!(
-                            "the bundle's {} macaroon differs from signer.toml",
-                            intent.scope
-                        ),
-                        false,
-                        details,
-                    ))
-                } else if revoked_outside {
-                    Some((
-                        format!(
-                            "root key id {root_key_id} no longer exists on the signer, so the \
-                             bundle's macaroon is dead; bake it again"
-                        ),
-                        true,
-                        Vec::new(),
-                    ))
-                } else {
-                    None
-                }
+                fix: "restore the file from your backup of the secrets directory, or delete it: \
+                      lsm then owns no root key and leaves old ones live (revoke those with \
+                      `lncli deletemacaroonid ID`)"
+                    .into(),
+            });
+            return d;
+        }
+    };
+    let live = |id: u64| obs.live.is_none_or(|l| l.contains(&id));
+    let current = current(intent, obs);
+
+    // Root keys lsm baked that must go: every one but the declared id, and
+    // the declared id too when a different macaroon was baked under it.
+    let mut revoke_first = None;
+    let mut revoke_after = Vec::new();
+    for id in ledger.ids().filter(|id| *id != 0 && live(*id)) {
+        if intent.bake && id == intent.root_key_id {
+            if !ledger.only_baked(id, &intent.permissions) {
+                revoke_first = Some(id);
             }
-        };
-        if let Some((reason, drift, details)) = reason {
-            if let Some(id) = revoke_first {
-                if id == 0 {
-                    d.notes.push(
-                        "root key id 0 cannot be revoked (it also signs admin.macaroon), so the \
-                         old macaroon stays valid; use a non-zero [macaroon] root_key_id"
-                            .into(),
-                    );
-                } else {
-                    d.bake.push(
-                        Action::new(
-                            Address(format!("macaroon.root_key_{id}")),
-                            ActionKind::Destroy,
-                            format!(
-                                "revoke root key id {id} first, so the old, different macaroon \
-                                 stops working"
-                            ),
-                            Op::Macaroon(MacaroonOp::Revoke { root_key_id: id }),
-                        )
-                        .disruptive(),
-                    );
-                }
-            }
-            let mut a = Action::new(
-                macaroon_addr(),
-                if current.is_some() {
-                    ActionKind::Update
-                } else {
-                    ActionKind::Create
-                },
-                reason,
-                Op::Macaroon(MacaroonOp::Bake),
-            );
-            a.details = details;
-            a.drift = drift;
-            if current.is_some() {
-                a.disruptive = true;
-            }
-            d.bake.push(a);
+        } else {
+            revoke_after.push(id);
         }
     }
 
-    // Old root keys that the bundle no longer uses are revoked after the new
-    // bundle is written, so the watch-only node is never left without one.
-    let mut old_ids: Vec<u64> = files
-        .iter()
-        .filter_map(|f| match f {
-            MacaroonFile::Decoded { root_key_id, .. } => Some(*root_key_id),
-            MacaroonFile::Unreadable { .. } => None,
-        })
-        .filter(|id| *id != intent.root_key_id && *id != 0)
-        .filter(|id| live_root_key_ids.is_none_or(|live| live.contains(id)))
-        .collect();
-    old_ids.sort_unstable();
-    old_ids.dedup();
-    for id in old_ids {
-        d.revoke.push(
-            Action::new(
-                Address(format!("macaroon.root_key_{id}")),
-                ActionKind::Destroy,
-                format!(
-                    "revoke root key id {id}: the bundle no longer uses it (now {})",
-                    intent.root_key_id
-                ),
-                Op::Macaroon(MacaroonOp::Revoke { root_key_id: id }),
+    if intent.bake {
+        bake_actions(intent, current, ledger, revoke_first, &live, &mut d);
+    }
+    for id in revoke_after {
+        let now = if intent.bake {
+            format!(
+                "{} under root key id {}",
+                intent.file_name(),
+                intent.root_key_id
             )
-            .disruptive(),
-        );
+        } else {
+            "admin.macaroon (root key id 0)".to_string()
+        };
+        d.revoke.push(revoke_action(
+            id,
+            format!(
+                "revoke root key id {id}: lsm baked the bundle's earlier macaroon under it, and \
+                 the bundle now carries {now}"
+            ),
+        ));
+    }
+    foreign_notes(intent, obs.files, ledger, &live, &mut d.notes);
+    if intent.bake && current.is_some_and(|c| c.name() == "admin.macaroon") {
+        d.notes.push(ADMIN_STAYS_VALID.into());
     }
     d
+}
+
+/// Said when the bundle moves away from admin.macaroon.
+pub const ADMIN_STAYS_VALID: &str = "any copy of admin.macaroon exported earlier (to the \
+     watch-only node or elsewhere) stays valid for good: it is signed by root key 0, which lnd \
+     cannot delete, so removing it from the bundle does not revoke it. To invalidate such copies, \
+     rotate the signer's macaroon root keys with lnd's ChangePassword and new_macaroon_root_key \
+     set (`lncli changepassword --new_mac_root_key`, on the locked wallet); that invalidates \
+     every macaroon the signer ever issued, the bundle's included, so delete the bundle's \
+     macaroon file afterwards and apply again. lsm does not do this for you";
+
+/// The bake (and, first, the revocation of the declared root key when a
+/// different macaroon was baked under it).
+fn bake_actions(
+    intent: &ScopeIntent,
+    current: Option<&MacaroonFile>,
+    ledger: &Ledger,
+    revoke_first: Option<u64>,
+    live: &dyn Fn(u64) -> bool,
+    d: &mut ScopeDiff,
+) {
+    let want_file = intent.file_name();
+    let id = intent.root_key_id;
+    let mut details = Vec::new();
+    let mut drift = false;
+    let mut reason = None;
+    match current {
+        None => {}
+        Some(MacaroonFile::Unreadable { name, error }) => {
+            drift = *name == want_file;
+            reason = Some(format!(
+                "{name} in the bundle is not a valid macaroon ({error}); bake it again"
+            ));
+        }
+        Some(MacaroonFile::Decoded {
+            name,
+            permissions,
+            root_key_id,
+        }) => {
+            if *name != want_file {
+                let old = name.strip_suffix(".macaroon").unwrap_or(name);
+                details.push(Detail::Change {
+                    field: "scope".into(),
+                    from: old.to_string(),
+                    to: intent.scope.clone(),
+                });
+            }
+            if *permissions != intent.permissions {
+                details.push(Detail::Change {
+                    field: "permissions".into(),
+                    from: joined(permissions),
+                    to: joined(&intent.permissions),
+                });
+            }
+            if *root_key_id != id {
+                details.push(Detail::Change {
+                    field: "root key id".into(),
+                    from: root_key_id.to_string(),
+                    to: id.to_string(),
+                });
+            }
+            if !details.is_empty() {
+                reason = Some(if *name == "admin.macaroon" {
+                    format!(
+                        "the scope changed in signer.toml: bake a {} macaroon (root key id \
+                         {id}); copies of admin.macaroon exported earlier stay valid (root key \
+                         0 cannot be revoked; see the notes, `lsm plan -v`)",
+                        intent.scope
+                    )
+                } else if *name != want_file {
+                    format!(
+                        "the scope changed in signer.toml: bake a {} macaroon (root key id {id})",
+                        intent.scope
+                    )
+                } else {
+                    format!(
+                        "the bundle's {} macaroon differs from signer.toml",
+                        intent.scope
+                    )
+                });
+            } else if *root_key_id != 0 && !live(*root_key_id) {
+                drift = true;
+                reason = Some(format!(
+                    "root key id {root_key_id} no longer exists on the signer, so the bundle's \
+                     macaroon is dead; bake it again"
+                ));
+            }
+            if *root_key_id == id && *permissions != intent.permissions && !ledger.owns(id) {
+                d.notes.push(format!(
+                    "root key id {id} also signs the bundle's previous macaroon ({}), which lsm \
+                     has no record of baking, so it does not revoke it and that macaroon stays \
+                     valid: revoke it by hand (`lncli deletemacaroonid {id}`) and apply again, \
+                     or declare an unused [macaroon] root_key_id",
+                    joined(permissions)
+                ));
+            }
+        }
+    }
+    if let Some(first) = revoke_first {
+        let others = ledger.other_sets(first, &intent.permissions).join("; ");
+        d.bake.push(revoke_action(
+            first,
+            format!(
+                "revoke root key id {first} first: lsm baked a macaroon granting {others} under \
+                 it, which must stop working; the bake that follows gets a fresh root key"
+            ),
+        ));
+        reason.get_or_insert_with(|| {
+            format!(
+                "bake the {} macaroon again under the renewed root key id {id}",
+                intent.scope
+            )
+        });
+    }
+    let reason = match reason {
+        Some(r) => r,
+        None if current.is_none() => format!(
+            "bake a {} macaroon (root key id {id}): {}",
+            intent.scope,
+            joined(&intent.permissions)
+        ),
+        None => return,
+    };
+    if live(id) && id != 0 && !ledger.owns(id) && revoke_first.is_none() {
+        d.notes.push(format!(
+            "root key id {id} already exists on the signer and lsm did not create it: macaroons \
+             baked under it elsewhere stay valid, and lsm will treat it as its own (revoking it, \
+             and them, when the scope changes again); declare an unused root_key_id to keep \
+             them apart"
+        ));
+    }
+    let mut a = Action::new(
+        macaroon_addr(),
+        if current.is_some() {
+            ActionKind::Update
+        } else {
+            ActionKind::Create
+        },
+        reason,
+        Op::Macaroon(MacaroonOp::Bake),
+    );
+    a.details = details;
+    a.drift = drift;
+    a.disruptive = current.is_some();
+    d.bake.push(a);
+}
+
+/// Macaroon files whose root key lsm did not bake under: mentioned, never
+/// revoked.
+fn foreign_notes(
+    intent: &ScopeIntent,
+    files: &[MacaroonFile],
+    ledger: &Ledger,
+    live: &dyn Fn(u64) -> bool,
+    notes: &mut Vec<String>,
+) {
+    for f in files {
+        let MacaroonFile::Decoded {
+            name, root_key_id, ..
+        } = f
+        else {
+            continue;
+        };
+        let id = *root_key_id;
+        let declared = intent.bake && id == intent.root_key_id;
+        if id != 0 && !declared && !ledger.owns(id) && live(id) {
+            notes.push(format!(
+                "{name} in the bundle is signed by root key id {id}, which lsm did not bake \
+                 under, so lsm does not revoke it; if it should stop working, revoke it by hand \
+                 (`lncli deletemacaroonid {id}`)"
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -244,6 +392,24 @@ mod tests {
         }
     }
 
+    fn custom(id: u64, perms: &[&str]) -> ScopeIntent {
+        ScopeIntent {
+            scope: "custom".into(),
+            permissions: perms.iter().map(|p| p.parse().unwrap()).collect(),
+            root_key_id: id,
+            bake: true,
+        }
+    }
+
+    fn admin() -> ScopeIntent {
+        ScopeIntent {
+            scope: "admin".into(),
+            permissions: permissions::admin(),
+            root_key_id: 0,
+            bake: false,
+        }
+    }
+
     fn decoded(name: &str, perms: Vec<Permission>, id: u64) -> MacaroonFile {
         MacaroonFile::Decoded {
             name: name.into(),
@@ -252,85 +418,244 @@ mod tests {
         }
     }
 
+    /// A ledger with `perms` baked under each of `ids`.
+    fn ledger(bakes: &[(u64, Vec<Permission>)]) -> LedgerView {
+        let mut l = Ledger::default();
+        for (id, perms) in bakes {
+            l.record_bake(*id, perms, None);
+        }
+        LedgerView::Readable(l)
+    }
+
+    fn run(
+        intent: &ScopeIntent,
+        files: &[MacaroonFile],
+        described: Option<&str>,
+        live: &[u64],
+        ledger: &LedgerView,
+    ) -> ScopeDiff {
+        diff(
+            intent,
+            &ScopeInputs {
+                files,
+                described,
+                live: Some(live),
+                ledger,
+            },
+        )
+    }
+
+    fn revoked(actions: &[Action]) -> Vec<u64> {
+        actions
+            .iter()
+            .filter_map(|a| match a.op {
+                Op::Macaroon(MacaroonOp::Revoke { root_key_id }) => Some(root_key_id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn changes(a: &Action) -> Vec<(String, String, String)> {
+        a.details
+            .iter()
+            .filter_map(|d| match d {
+                Detail::Change { field, from, to } => {
+                    Some((field.clone(), from.clone(), to.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn missing_macaroon_is_baked() {
-        let d = diff(&signer_only(1), &[], Some(&[0]));
+        let d = run(&signer_only(1), &[], None, &[0], &ledger(&[]));
         assert_eq!(d.bake.len(), 1);
         assert_eq!(d.bake[0].kind, ActionKind::Create);
-        assert!(d.revoke.is_empty());
+        assert!(d.revoke.is_empty() && d.notes.is_empty(), "{d:?}");
     }
 
     #[test]
     fn matching_macaroon_needs_nothing() {
-        let f = decoded("signer-only.macaroon", permissions::signer_only(), 1);
-        let d = diff(&signer_only(1), &[f], Some(&[0, 1]));
-        assert!(d.bake.is_empty() && d.revoke.is_empty(), "{d:?}");
+        let so = permissions::signer_only();
+        let f = decoded("signer-only.macaroon", so.clone(), 1);
+        let d = run(&signer_only(1), &[f], None, &[0, 1], &ledger(&[(1, so)]));
+        assert_eq!(d, ScopeDiff::default());
     }
 
     #[test]
     fn root_key_change_bakes_then_revokes_old() {
-        let f = decoded("signer-only.macaroon", permissions::signer_only(), 1);
-        let d = diff(&signer_only(2), &[f], Some(&[0, 1]));
+        let so = permissions::signer_only();
+        let f = decoded("signer-only.macaroon", so.clone(), 1);
+        let d = run(&signer_only(2), &[f], None, &[0, 1], &ledger(&[(1, so)]));
         assert_eq!(d.bake.len(), 1);
-        assert!(matches!(
-            d.bake[0].details[0],
-            Detail::Change { ref field, .. } if field == "root key id"
-        ));
         assert_eq!(
-            d.revoke[0].op,
-            Op::Macaroon(MacaroonOp::Revoke { root_key_id: 1 })
+            changes(&d.bake[0]),
+            [("root key id".into(), "1".into(), "2".into())]
         );
+        assert_eq!(revoked(&d.revoke), [1]);
+    }
+
+    /// The bundle already holds the new macaroon (apply died after writing
+    /// it): the old key is still revoked, because the ledger remembers it.
+    #[test]
+    fn a_crash_after_the_bundle_write_still_revokes_the_old_key() {
+        let so = permissions::signer_only();
+        let f = decoded("signer-only.macaroon", so.clone(), 2);
+        let l = ledger(&[(1, so.clone()), (2, so)]);
+        let d = run(&signer_only(2), &[f], None, &[0, 1, 2], &l);
+        assert!(d.bake.is_empty(), "{d:?}");
+        assert_eq!(revoked(&d.revoke), [1]);
+        // Once lnd no longer has it, there is nothing left to do.
+        let f = decoded("signer-only.macaroon", permissions::signer_only(), 2);
+        let d = run(&signer_only(2), &[f], None, &[0, 2], &l);
+        assert_eq!(d, ScopeDiff::default());
+    }
+
+    #[test]
+    fn a_scope_change_under_the_same_id_revokes_first_and_shows_old_and_new() {
+        let so = permissions::signer_only();
+        let f = decoded("signer-only.macaroon", so.clone(), 1);
+        let intent = custom(1, &["signer:generate"]);
+        let d = run(
+            &intent,
+            &[f],
+            Some("signer-only.macaroon"),
+            &[0, 1],
+            &ledger(&[(1, so.clone())]),
+        );
+        assert_eq!(revoked(&d.bake), [1], "{d:?}");
+        assert_eq!(d.bake[0].kind, ActionKind::Destroy);
+        let bake = &d.bake[1];
+        assert_eq!(bake.op, Op::Macaroon(MacaroonOp::Bake));
+        assert_eq!(bake.kind, ActionKind::Update);
+        assert!(!bake.drift, "a manifest change is not drift");
+        assert_eq!(
+            changes(bake),
+            [
+                ("scope".into(), "signer-only".into(), "custom".into()),
+                ("permissions".into(), joined(&so), "signer:generate".into()),
+            ]
+        );
+        assert!(d.revoke.is_empty());
     }
 
     #[test]
     fn narrowing_under_same_id_revokes_first() {
         let f = decoded("signer-only.macaroon", permissions::admin(), 1);
-        let d = diff(&signer_only(1), &[f], Some(&[0, 1]));
-        assert_eq!(
-            d.bake[0].op,
-            Op::Macaroon(MacaroonOp::Revoke { root_key_id: 1 })
-        );
+        let l = ledger(&[(1, permissions::admin())]);
+        let d = run(&signer_only(1), &[f], None, &[0, 1], &l);
+        assert_eq!(revoked(&d.bake), [1]);
         assert_eq!(d.bake[1].op, Op::Macaroon(MacaroonOp::Bake));
+    }
+
+    /// Crash after the revoke-and-bake of a narrowing, before the bundle
+    /// was written: the ledger holds only the new set, so bake, no revoke.
+    #[test]
+    fn after_a_renewed_key_only_the_bake_is_redone() {
+        let f = decoded("signer-only.macaroon", permissions::admin(), 1);
+        let l = ledger(&[(1, permissions::signer_only())]);
+        let d = run(&signer_only(1), &[f], None, &[0, 1], &l);
+        assert_eq!(d.bake.len(), 1);
+        assert_eq!(d.bake[0].op, Op::Macaroon(MacaroonOp::Bake));
+        assert!(d.revoke.is_empty());
+    }
+
+    #[test]
+    fn a_foreign_macaroon_never_gets_its_key_revoked() {
+        let so = permissions::signer_only();
+        let files = [
+            decoded("monitor.macaroon", permissions::readonly(), 42),
+            decoded("signer-only.macaroon", so.clone(), 1),
+        ];
+        let d = run(
+            &signer_only(1),
+            &files,
+            None,
+            &[0, 1, 42],
+            &ledger(&[(1, so)]),
+        );
+        assert!(d.bake.is_empty() && d.revoke.is_empty(), "{d:?}");
+        assert_eq!(d.notes.len(), 1);
+        assert!(d.notes[0].contains("monitor.macaroon"), "{:?}", d.notes);
+        assert!(d.notes[0].contains("deletemacaroonid 42"), "{:?}", d.notes);
+    }
+
+    #[test]
+    fn a_same_id_change_lsm_has_no_record_of_is_noted_not_revoked() {
+        let f = decoded("signer-only.macaroon", permissions::admin(), 1);
+        let d = run(&signer_only(1), &[f], None, &[0, 1], &ledger(&[]));
+        assert!(revoked(&d.bake).is_empty() && d.revoke.is_empty(), "{d:?}");
+        assert_eq!(d.bake.len(), 1);
+        assert!(
+            d.notes.iter().any(|n| n.contains("stays valid")),
+            "{:?}",
+            d.notes
+        );
     }
 
     #[test]
     fn moving_to_admin_revokes_the_scoped_root_key() {
-        let intent = ScopeIntent {
-            scope: "admin".into(),
-            permissions: permissions::admin(),
-            root_key_id: 0,
-            bake: false,
-        };
-        let f = decoded("signer-only.macaroon", permissions::signer_only(), 1);
-        let d = diff(&intent, &[f], Some(&[0, 1]));
+        let so = permissions::signer_only();
+        let f = decoded("signer-only.macaroon", so.clone(), 1);
+        let d = run(&admin(), &[f], None, &[0, 1], &ledger(&[(1, so)]));
         assert!(d.bake.is_empty());
-        assert_eq!(
-            d.revoke[0].op,
-            Op::Macaroon(MacaroonOp::Revoke { root_key_id: 1 })
+        assert_eq!(revoked(&d.revoke), [1]);
+        assert!(d.notes.is_empty(), "{:?}", d.notes);
+    }
+
+    #[test]
+    fn moving_away_from_admin_warns_that_exported_copies_stay_valid() {
+        let f = decoded("admin.macaroon", permissions::admin(), 0);
+        let d = run(
+            &signer_only(1),
+            &[f],
+            Some("admin.macaroon"),
+            &[0],
+            &ledger(&[]),
         );
+        assert!(d.revoke.is_empty() && revoked(&d.bake).is_empty());
+        let bake = &d.bake[0];
+        assert_eq!(bake.kind, ActionKind::Update);
+        assert!(!bake.drift);
+        assert!(bake.reason.contains("stay valid"), "{}", bake.reason);
+        assert!(
+            changes(bake).contains(&("scope".into(), "admin".into(), "signer-only".into())),
+            "{bake:?}"
+        );
+        assert_eq!(d.notes, [ADMIN_STAYS_VALID]);
+        assert!(ADMIN_STAYS_VALID.contains("new_macaroon_root_key"));
     }
 
     #[test]
     fn root_key_zero_is_never_revoked() {
-        let f = decoded("custom.macaroon", permissions::admin(), 0);
-        let mut intent = signer_only(0);
-        intent.scope = "custom".into();
-        let d = diff(&intent, &[f], Some(&[0]));
-        assert!(
-            d.bake
-                .iter()
-                .chain(&d.revoke)
-                .all(|a| !matches!(a.op, Op::Macaroon(MacaroonOp::Revoke { .. }))),
-            "{d:?}"
-        );
-        assert_eq!(d.notes.len(), 1);
+        // Even if the record (edited by hand) claims it.
+        let l = ledger(&[(0, permissions::admin())]);
+        let f = decoded("admin.macaroon", permissions::admin(), 0);
+        let d = run(&admin(), std::slice::from_ref(&f), None, &[0], &l);
+        assert_eq!(d, ScopeDiff::default());
+        let d = run(&signer_only(1), &[f], None, &[0], &l);
+        assert!(revoked(&d.bake).is_empty() && revoked(&d.revoke).is_empty());
     }
 
     #[test]
     fn deleted_root_key_means_rebake() {
-        let f = decoded("signer-only.macaroon", permissions::signer_only(), 1);
-        let d = diff(&signer_only(1), &[f], Some(&[0]));
+        let so = permissions::signer_only();
+        let f = decoded("signer-only.macaroon", so.clone(), 1);
+        let d = run(&signer_only(1), &[f], None, &[0], &ledger(&[(1, so)]));
         assert_eq!(d.bake.len(), 1);
         assert!(d.bake[0].drift);
+        assert!(d.revoke.is_empty(), "a deleted key is not revoked again");
+    }
+
+    #[test]
+    fn an_unreadable_ledger_blocks_baking_and_revoking() {
+        let bad = LedgerView::Unreadable {
+            error: "secrets/macaroon-root-keys.json is not lsm's root key record".into(),
+        };
+        let d = run(&signer_only(2), &[], None, &[0, 1], &bad);
+        assert!(d.bake.is_empty() && d.revoke.is_empty());
+        assert_eq!(d.blockers.len(), 1);
+        assert!(d.blockers[0].reason.contains("macaroon-root-keys.json"));
     }
 }

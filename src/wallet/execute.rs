@@ -32,6 +32,7 @@ pub fn generate_password(files: &WalletFiles) -> Result<(), Failure> {
     bytes.push(b'\n');
     secrets::write_new(&files.dir, PASSWORD_FILE, &bytes, || {
         crashpoint!("wallet::password_before_rename");
+        Ok(())
     })?;
     crashpoint!("wallet::after_password");
     Ok(())
@@ -95,6 +96,7 @@ pub async fn create(
         &seed::format(&words, Some(now)),
         || {
             crashpoint!("wallet::seed_before_rename");
+            Ok(())
         },
     )?;
     crashpoint!("wallet::after_seed_write");

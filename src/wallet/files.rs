@@ -93,7 +93,6 @@ impl WalletFiles {
     /// wallet-password.txt. Their content was never used: a seed or
     /// password reaches lnd only after its rename made it durable.
     pub fn temp_leftovers(&self) -> Vec<String> {
-        let prefixes = [temp_prefix_for(SEED_FILE), temp_prefix_for(PASSWORD_FILE)];
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return Vec::new();
         };
@@ -101,7 +100,7 @@ impl WalletFiles {
             .flatten()
             .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| prefixes.iter().any(|p| n.starts_with(p.as_str())))
+            .filter(|n| is_leftover(n))
             .collect();
         names.sort();
         names
@@ -109,26 +108,20 @@ impl WalletFiles {
 
     /// Removes what [`temp_leftovers`](Self::temp_leftovers) lists now.
     pub fn remove_temp_leftovers(&self) -> Result<(), Failure> {
-        let names = self.temp_leftovers();
-        for name in &names {
-            let path = self.dir.join(name);
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(Failure::error(format!(
-                        "cannot remove {}: {e}",
-                        path.display()
-                    )));
-                }
-            }
-        }
-        if !names.is_empty() {
-            fsutil::sync_dir(&self.dir)
-                .map_err(|e| Failure::error(format!("cannot sync {}: {e}", self.dir.display())))?;
-        }
-        Ok(())
+        fsutil::remove_temp_files(&self.dir, is_leftover).map_err(|e| {
+            Failure::error(format!(
+                "cannot remove leftovers in {}: {e}",
+                self.dir.display()
+            ))
+        })
     }
+}
+
+/// A temp name of lsm's own seed or password writes.
+fn is_leftover(name: &str) -> bool {
+    [SEED_FILE, PASSWORD_FILE]
+        .iter()
+        .any(|f| name.starts_with(&temp_prefix_for(f)))
 }
 
 /// A file's view and, when present, why its content is unusable.

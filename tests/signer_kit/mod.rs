@@ -324,6 +324,85 @@ impl Signer {
     }
 }
 
+/// Asking lnd directly, as an operator with lncli would: the admin
+/// macaroon and tls.cert lnd wrote, read from the volume (Docker) or
+/// lnd_dir (native).
+impl Signer {
+    /// A file under lnd's data directory, e.g. `tls.cert`.
+    pub fn lnd_file(&self, rel: &str) -> Vec<u8> {
+        match self.kind {
+            Kind::Docker => {
+                let out = std::process::Command::new("docker")
+                    .args(["exec", &self.name, "cat", &format!("/root/.lnd/{rel}")])
+                    .output()
+                    .expect("docker exec");
+                assert!(
+                    out.status.success(),
+                    "cannot read {rel} in {}: {}",
+                    self.name,
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                out.stdout
+            }
+            Kind::Native => std::fs::read(self.path("lnd").join(rel))
+                .unwrap_or_else(|e| panic!("cannot read lnd/{rel}: {e}")),
+        }
+    }
+
+    /// lnd's admin.macaroon.
+    pub fn admin_macaroon(&self) -> Vec<u8> {
+        self.lnd_file("data/chain/bitcoin/regtest/admin.macaroon")
+    }
+
+    /// Runs `f` with a client for this signer carrying `macaroon`.
+    pub fn with_client<T>(
+        &self,
+        macaroon: &[u8],
+        f: impl AsyncFnOnce(lsm::lnd::client::LndClient) -> T,
+    ) -> T {
+        let cert = self.lnd_file("tls.cert");
+        let addr = format!("127.0.0.1:{}", self.rpc_port);
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(async {
+                let client = lsm::lnd::client::LndClient::connect(
+                    &addr,
+                    &cert,
+                    lsm::lnd::client::ClientOptions::default(),
+                )
+                .expect("LndClient")
+                .with_macaroon(macaroon);
+                f(client).await
+            })
+    }
+
+    /// ListMacaroonIDs: the root keys lnd has, ascending.
+    pub fn root_key_ids(&self) -> Vec<u64> {
+        let mut ids = self.with_client(&self.admin_macaroon(), async |c| {
+            c.list_macaroon_ids().await.expect("ListMacaroonIDs")
+        });
+        ids.sort_unstable();
+        ids
+    }
+
+    /// lsm's record of the root keys it baked, as ids.
+    pub fn recorded_root_keys(&self) -> Vec<u64> {
+        let Ok(text) = std::fs::read_to_string(self.secrets().join("macaroon-root-keys.json"))
+        else {
+            return Vec::new();
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).expect("the record is JSON");
+        v["root_keys"]
+            .as_object()
+            .expect("root_keys")
+            .keys()
+            .map(|k| k.parse().expect("a decimal id"))
+            .collect()
+    }
+}
+
 /// Whether `pid` runs (a zombie, exited but unreaped, does not).
 pub fn process_alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {

@@ -52,7 +52,7 @@ pub(super) fn check_present(
         None => {}
     }
     for s in strays {
-        if s.starts_with(crate::fsutil::TEMP_PREFIX) {
+        if crate::bundle::observe::is_own_temp(s) {
             f.warn(format!(
                 "{s} is a temp file left by an interrupted write; run lsm apply again to clean it up"
             ));
