@@ -75,6 +75,7 @@ pub fn plan<Ob: Observer>(
     let mut blockers = wallet.blockers;
     blockers.extend(runtime.blockers);
 
+    let warnings = runtime.warnings;
     let mut notes = runtime.notes;
     notes.extend(wallet.notes);
     notes.extend(scope.notes);
@@ -87,6 +88,7 @@ pub fn plan<Ob: Observer>(
         observed_digest: world.digest(),
         actions,
         blockers,
+        warnings,
         notes,
     }
 }
@@ -123,6 +125,7 @@ pub fn destroy_plan<Ob: Observer>(
         observed_digest: world.digest(),
         actions: runtime.actions,
         blockers,
+        warnings: runtime.warnings,
         notes: runtime.notes,
     }
 }

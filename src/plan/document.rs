@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The current document format.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 /// The JSON plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -28,6 +28,9 @@ pub struct PlanDocument {
     pub target: String,
     /// The manifest file the plan was made from.
     pub manifest: String,
+    /// Its absolute path (format 1.1): `lsm apply PLAN` without `-f` uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_path: Option<String>,
     /// sha256 of the resolved manifest; apply refuses a plan whose manifest changed.
     pub manifest_hash: String,
     /// sha256 of the observed state; apply refuses (exit 3) when it changed.
@@ -39,6 +42,9 @@ pub struct PlanDocument {
     pub summary: SummaryDoc,
     pub actions: Vec<ActionDoc>,
     pub blockers: Vec<BlockerDoc>,
+    /// Always worth reading, even when nothing changes (format 1.1).
+    #[serde(default)]
+    pub warnings: Vec<String>,
     pub notes: Vec<String>,
 }
 
@@ -97,6 +103,12 @@ pub enum DetailDoc {
         old: Option<String>,
         new: String,
     },
+    /// The current content cannot be read (`why`); `new` is what is written.
+    FileUnread {
+        path: String,
+        why: String,
+        new: String,
+    },
     Note {
         text: String,
     },
@@ -113,6 +125,11 @@ impl From<&Detail> for DetailDoc {
             Detail::FileDiff { path, old, new } => DetailDoc::FileDiff {
                 path: path.clone(),
                 old: old.clone(),
+                new: new.clone(),
+            },
+            Detail::FileUnread { path, why, new } => DetailDoc::FileUnread {
+                path: path.clone(),
+                why: why.clone(),
                 new: new.clone(),
             },
             Detail::Note { text } => DetailDoc::Note { text: text.clone() },
@@ -167,6 +184,7 @@ impl PlanDocument {
             network,
             target,
             manifest: manifest_name,
+            manifest_path: None,
             manifest_hash: plan.manifest_hash.clone(),
             observed_digest: plan.observed_digest.clone(),
             changed: plan.changed(),
@@ -182,6 +200,7 @@ impl PlanDocument {
                     fix: b.fix.clone(),
                 })
                 .collect(),
+            warnings: plan.warnings.clone(),
             notes: plan.notes.clone(),
         }
     }
