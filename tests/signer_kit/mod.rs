@@ -167,20 +167,35 @@ impl Signer {
     }
 
     pub fn lsm_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(self.dir.path(), args);
+        cmd.arg("-f").arg(&self.manifest);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        self.run(cmd)
+    }
+
+    /// `lsm <args>` run in `cwd` WITHOUT `-f` (so lsm finds the manifest
+    /// on its own), without a TTY, colour off.
+    pub fn lsm_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let cmd = self.command(cwd, args);
+        self.run(cmd)
+    }
+
+    fn command(&self, cwd: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("lsm").expect("lsm binary");
-        cmd.current_dir(self.dir.path())
+        cmd.current_dir(cwd)
             .env("LSM_STATE_DIR", self.path("state"))
             .env("NO_COLOR", "1")
             // A native signer's lnd (the double) inherits lsm's environment.
             .env("LND_DOUBLE_STARTUP_DELAY_MS", "10")
             .env_remove("DOCKER_HOST")
             .args(args)
-            .arg("-f")
-            .arg(&self.manifest)
             .write_stdin("");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
+        cmd
+    }
+
+    fn run(&self, mut cmd: Command) -> Run {
         let run = Run::from(cmd.output().expect("run lsm"));
         let mut outs = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
         outs.push(run.stdout.clone());
