@@ -170,6 +170,17 @@ fn lnd_that_exits_fails_apply_at_once_with_its_own_words() {
     assert!(seen, "no plan named the restart loop");
     let status = s.status();
     assert_eq!(status["ok"], false, "{status:#}");
+    // Applying again restarts it, and fails as fast, with lnd's words.
+    let run = s.lsm(&["apply", "--auto-approve"]).expect(1);
+    assert!(
+        run.stderr.contains("unknown option: frobnicate") && !run.stderr.contains("within"),
+        "{}",
+        run.stderr
+    );
+    // Fixed in signer.toml, the signer converges.
+    s.set_manifest(&s.manifest_text().replace("frobnicate = true", ""));
+    s.apply();
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }
 
 #[test]
