@@ -203,6 +203,36 @@ impl Signer {
         run
     }
 
+    /// Runs `lsm <args>`, which must exit 0, while recording the engine's
+    /// events for this signer's container and volume, and fails if any of
+    /// them changed engine state: the proof that a converged apply makes
+    /// zero mutating calls. Also fails if the recorder saw nothing at all
+    /// (lsm's reads show up too), so the check cannot pass vacuously.
+    pub fn assert_no_engine_mutation(&self, args: &[&str]) {
+        use lsm::docker::{DockerReader, EventFilter, EventRecorder};
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let events = rt.block_on(async {
+            let reader = DockerReader::connect(None).await.expect("engine");
+            let rec = EventRecorder::start(
+                &reader,
+                vec![
+                    EventFilter::container(&self.name),
+                    EventFilter::volume(&self.volume()),
+                ],
+            )
+            .await
+            .expect("recorder");
+            self.lsm(args).expect(0);
+            rec.stop().await.expect("events")
+        });
+        let mutating: Vec<_> = events.iter().filter(|e| e.is_mutating()).collect();
+        assert!(
+            mutating.is_empty(),
+            "lsm {args:?} changed engine state: {mutating:?}"
+        );
+        assert!(!events.is_empty(), "the recorder saw no event at all");
+    }
+
     /// `lsm apply --auto-approve` that must succeed.
     pub fn apply(&self) -> Run {
         self.lsm(&["apply", "--auto-approve"]).expect(0)
