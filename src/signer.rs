@@ -4,12 +4,15 @@
 //! facts the wallet, macaroon and bundle plans compare against.
 //!
 //! Observation never waits for lnd: a signer that is not answering is
-//! reported as unreachable with the reason, and the plan says so.
+//! reported as unreachable with the reason, and the plan says so. It speaks
+//! to lnd only through an [`LndReader`], which cannot change lnd: `plan` and
+//! `status` are read-only towards lnd as they are towards Docker.
 
 use crate::error::Failure;
-use crate::lnd::client::{ClientOptions, LndClient};
+use crate::lnd::client::ClientOptions;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::lnd::proto::walletrpc::Account;
+use crate::lnd::reader::LndReader;
 use crate::runtime::SignerAccess;
 use crate::wallet::diff::WalletView;
 use serde_json::json;
@@ -103,9 +106,9 @@ pub fn observe_options(cert_label: &str) -> ClientOptions {
     }
 }
 
-/// A client for `access` (no macaroon attached).
-pub fn client(access: &SignerAccess, opts: ClientOptions) -> Result<LndClient, Failure> {
-    LndClient::connect(&access.addr, &access.tls_cert_pem, opts).map_err(Failure::from)
+/// A read-only connection for `access` (no macaroon attached).
+pub fn reader(access: &SignerAccess, opts: ClientOptions) -> Result<LndReader, Failure> {
+    LndReader::connect(&access.addr, &access.tls_cert_pem, opts).map_err(Failure::from)
 }
 
 /// Asks lnd what it is.
@@ -117,7 +120,7 @@ pub async fn observe(
         Ok(a) => a,
         Err(reason) => return SignerView::unreachable(reason, wallet_exists),
     };
-    let client = match client(&access, observe_options("lnd's tls.cert")) {
+    let client = match reader(&access, observe_options("lnd's tls.cert")) {
         Ok(c) => c,
         Err(f) => return SignerView::unreachable(f.message, wallet_exists),
     };

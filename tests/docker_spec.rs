@@ -7,7 +7,7 @@ use docker_support::{
 };
 use lsm::docker::{
     ContainerSpec, ContainerStatus, DockerError, PortBinding, RestartPolicy, VolumeMount, labels,
-    spec_hash,
+    legacy_spec_hash, spec_hash,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -51,12 +51,34 @@ fn files() -> Vec<(&'static str, &'static [u8])> {
 
 #[test]
 fn spec_hash_is_stable_across_runs() {
-    // A fixed value: any change to the canonical form shows up here, and must
-    // be deliberate (it recreates every managed container on upgrade).
+    // Fixed values: any change to the canonical form shows up here, and must
+    // be deliberate. Format 2 (no restart policy) is what lsm writes now;
+    // format 1 is what earlier lsm wrote, and is still recognised so that an
+    // upgrade recreates no container.
     assert_eq!(
         spec_hash(&fixed_spec(), &files()),
+        "e715cb174cd6c8682c2c15c15348c09dd8f1eb6bd433374638c256e65e67913a"
+    );
+    assert_eq!(
+        legacy_spec_hash(&fixed_spec(), &files()),
         "3346cec34f2cafe3463a1cd2c3bc8d2b38bd9ca59c021ae9f643f4c2d6a39cb2"
     );
+}
+
+#[test]
+fn the_restart_policy_is_not_hashed_but_labelled() {
+    // The engine updates the policy in place and labels never change, so a
+    // hash over it would go stale at the first update (see lsm::docker::spec).
+    let base = spec_hash(&fixed_spec(), &files());
+    let mut s = fixed_spec();
+    s.restart = RestartPolicy::Always;
+    assert_eq!(spec_hash(&s, &files()), base);
+    assert_ne!(
+        legacy_spec_hash(&s, &files()),
+        legacy_spec_hash(&fixed_spec(), &files())
+    );
+    let labelled = s.with_lsm_labels("alice", &files());
+    assert_eq!(labelled.labels[labels::RESTART_POLICY], "always");
 }
 
 #[test]
@@ -111,10 +133,6 @@ fn spec_hash_changes_with_every_covered_field() {
         }),
         ("volume name", |s| s.volume.name = "other-data".into()),
         ("mount path", |s| s.volume.mount_path = "/data".into()),
-        ("restart", |s| s.restart = RestartPolicy::Always),
-        ("restart retries", |s| {
-            s.restart = RestartPolicy::OnFailure { max_retries: 3 }
-        }),
         ("network", |s| s.network = Some("signer-net".into())),
     ];
     let base = spec_hash(&fixed_spec(), &files());

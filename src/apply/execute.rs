@@ -16,7 +16,7 @@ use crate::lnd::client::LndClient;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::observe::{self, World};
 use crate::plan::build::{is_signer_level, plan};
-use crate::plan::op::{MacaroonOp, Op, WalletOp};
+use crate::plan::op::{MacaroonOp, Op, RuntimeOp, WalletOp};
 use crate::plan::{Action, Plan};
 use crate::runtime::{Observation, Observer, Runtime, SignerAccess};
 use crate::signer;
@@ -74,7 +74,11 @@ pub async fn apply<R: Runtime>(
         };
         step.finish(&result);
         if let Err(f) = result {
-            return Err(with_logs(rt, f).await);
+            return Err(if starts_lnd(&action.op) {
+                with_logs(rt, f).await
+            } else {
+                f
+            });
         }
         applied.actions.push(action.clone());
     }
@@ -181,6 +185,21 @@ fn blocked(p: &Plan) -> Failure {
     f
 }
 
+/// Whether lnd's own log can explain a failure of `op`: the steps that start
+/// or restart lnd. A failed pull, volume or file step has nothing to do with
+/// what lnd last printed, so its message carries no log lines.
+fn starts_lnd(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Runtime(
+            RuntimeOp::CreateSigner
+                | RuntimeOp::StartSigner
+                | RuntimeOp::RestartSigner
+                | RuntimeOp::ReplaceSigner
+        )
+    )
+}
+
 async fn with_logs<R: Runtime>(rt: &R, mut f: Failure) -> Failure {
     if f.message.contains("last lnd log lines") {
         return f;
@@ -194,7 +213,9 @@ async fn with_logs<R: Runtime>(rt: &R, mut f: Failure) -> Failure {
 }
 
 /// Waits until lnd answers in a settled state (no wallet, locked, or
-/// active), then observes the whole signer.
+/// active), then observes the whole signer. Fails at once, instead of at
+/// the deadline, when the runtime reports that lnd stopped or keeps
+/// exiting ([`Observation::stopped`]).
 async fn wait_for_signer<R: Runtime>(
     rt: &R,
     desired: &Desired,
@@ -207,13 +228,12 @@ async fn wait_for_signer<R: Runtime>(
     // runtime with backoff (there is no event for a file appearing).
     let (observed, access): (_, SignerAccess) = loop {
         let observed = rt.observer().observe().await?;
+        if let Some(why) = observed.stopped() {
+            spinner.finish();
+            return Err(not_running(&why));
+        }
         match observed.access() {
             Ok(a) => break (observed, a),
-            Err(reason) if observed.stopped().is_some() => {
-                spinner.finish();
-                let why = observed.stopped().unwrap_or(reason);
-                return Err(Failure::error(format!("lnd is not running: {why}")));
-            }
             Err(reason) if Instant::now() >= deadline => {
                 spinner.finish();
                 return Err(Failure::error(format!(
@@ -228,7 +248,7 @@ async fn wait_for_signer<R: Runtime>(
             }
         }
     };
-    let client = signer::client(&access, signer::observe_options("lnd's tls.cert"))?;
+    let lnd = signer::reader(&access, signer::observe_options("lnd's tls.cert"))?;
     // With auto_unlock, LOCKED is lnd on its way to unlocking itself from
     // wallet-unlock-password-file (seconds on real lnd): planning from it
     // would see no identity or accounts and take the empty plan for
@@ -245,22 +265,51 @@ async fn wait_for_signer<R: Runtime>(
     // Settled at the first answer: nothing waited, so the runtime just
     // observed is current; observe the rest around it instead of reading
     // the runtime again.
-    if client.get_state().await.is_ok_and(|s| settled.contains(&s)) {
+    if lnd.get_state().await.is_ok_and(|s| settled.contains(&s)) {
         spinner.finish();
         return observe::observe_with(observed, desired).await;
     }
     spinner.set("waiting for lnd to be ready");
-    let state = client
-        .wait_for_state(settled, deadline)
-        .await
-        .map_err(Failure::from);
+    // lnd may die while it starts: watch the runtime alongside.
+    let state = tokio::select! {
+        s = lnd.wait_for_state(settled, deadline) => s.map(|_| ()).map_err(Failure::from),
+        why = until_stopped(rt, deadline) => Err(not_running(&why)),
+    };
     spinner.finish();
     state?;
     observe::observe(rt.observer(), desired).await
 }
 
+fn not_running(why: &str) -> Failure {
+    Failure::error(format!("lnd is not running: {why}"))
+}
+
+/// Re-observes the runtime with backoff (250 ms doubling to 2 s) until it
+/// reports that lnd stopped; never returns before that or the deadline
+/// (past which it waits forever: the other branch times out).
+async fn until_stopped<R: Runtime>(rt: &R, deadline: Instant) -> String {
+    let mut delay = Duration::from_millis(250);
+    while Instant::now() < deadline {
+        tokio::time::sleep_until((Instant::now() + delay).min(deadline)).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+        if let Ok(o) = rt.observer().observe().await
+            && let Some(why) = o.stopped()
+        {
+            return why;
+        }
+    }
+    std::future::pending().await
+}
+
 fn access_of<O: Observation>(world: &World<O>) -> Result<SignerAccess, Failure> {
     world.runtime.access().map_err(Failure::error)
+}
+
+/// The writing client for `access` (no macaroon attached): only apply's
+/// signer steps make one; observation gets an [`crate::lnd::reader::LndReader`].
+fn client(access: &SignerAccess) -> Result<LndClient, Failure> {
+    LndClient::connect(&access.addr, &access.tls_cert_pem, Default::default())
+        .map_err(Failure::from)
 }
 
 async fn wait_active(client: &LndClient, deadline: Instant) -> Result<(), Failure> {
@@ -280,7 +329,7 @@ async fn signer_step<O: Observation>(
     deadline: Instant,
 ) -> Result<(), Failure> {
     let access = access_of(world)?;
-    let client = signer::client(&access, Default::default())?;
+    let client = client(&access)?;
     let files = &desired.wallet_files;
     match &action.op {
         Op::Wallet(WalletOp::CreateWallet) => {

@@ -58,11 +58,14 @@ fn export_action(
     let mut details = Vec::new();
     let mut unknown_present = Vec::new();
     let mut missing = Vec::new();
-    let mut any_pending = false;
+    // Drift is decided per difference (see `drift_of`), not for the action.
+    let mut drift = false;
+    let (mut content_changed, mut archive_changed) = (false, false);
 
     if let Some(mode) = observed.dir_mode
         && mode != DIR_MODE
     {
+        drift = true;
         reasons.push(format!(
             "bundle directory mode {} → {}",
             mode_text(mode),
@@ -88,13 +91,19 @@ fn export_action(
         let Some(have) = have else {
             files.push(key.to_string());
             missing.push(shown.to_string());
-            any_pending |= matches!(want, Content::Pending);
+            drift |= !matches!(want, Content::Pending);
             continue;
         };
         let mut changed = false;
         match want {
             Content::Known(bytes) if bytes.as_slice() != have.bytes.as_slice() => {
                 changed = true;
+                if key == archive_key {
+                    archive_changed = true;
+                } else {
+                    content_changed = true;
+                    drift |= !(key == BUNDLE_JSON_FILE && manifest_fields_only(bytes, &have.bytes));
+                }
                 reasons.push(why_differs(key, shown, bytes, have));
                 details.push(Detail::Change {
                     field: shown.to_string(),
@@ -104,7 +113,6 @@ fn export_action(
             }
             Content::Known(_) => {}
             Content::Pending => {
-                any_pending = true;
                 changed = true;
                 reasons.push(pending_reason(key, shown, desired));
             }
@@ -112,6 +120,7 @@ fn export_action(
         }
         if have.mode != FILE_MODE {
             changed = true;
+            drift = true;
             reasons.push(format!(
                 "{shown} mode {} → {}",
                 mode_text(have.mode),
@@ -148,15 +157,53 @@ fn export_action(
         Op::Bundle(BundleOp::Export { files }),
     );
     action.details = details;
-    // An existing bundle that differs without lsm having planned a change
-    // (a rotated cert, a chmod, an edited file) was altered outside lsm —
-    // unless bundle.json shows it was made for another signer.toml (a new
-    // scope, endpoint, ...): then the manifest changed, not the bundle.
+    // An existing bundle that differs where lsm did not plan a change (a
+    // rotated cert, a chmod, an edited or deleted file) was altered outside
+    // lsm. Not drift: content a planned bake changes, bundle.json fields
+    // that follow signer.toml (a new port, scope or name), the archive when
+    // it only follows the files in it, and anything at all when bundle.json
+    // shows the bundle was made for another signer.toml (a new scope moves
+    // files too).
     let manifest_changed = observed
         .bundle_json()
         .is_some_and(|j| !desired.described.changed_fields(&j).is_empty());
-    action.drift = kind == ActionKind::Update && !any_pending && !manifest_changed;
+    action.drift = kind == ActionKind::Update
+        && !manifest_changed
+        && (drift || (archive_changed && !content_changed));
     Some(action)
+}
+
+/// bundle.json fields that come from signer.toml (or lsm's version), so a
+/// difference in them follows a manifest change, not an edit of the bundle.
+const MANIFEST_FIELDS: &[&str] = &[
+    "lsm_version",
+    "macaroon_file",
+    "network",
+    "permissions",
+    "root_key_id",
+    "rpc_endpoint",
+    "scope",
+    "signer",
+];
+
+/// True when the two bundle.json documents differ only in fields that
+/// follow signer.toml (and both are lsm's JSON objects).
+fn manifest_fields_only(want: &[u8], have: &[u8]) -> bool {
+    let parse = |b: &[u8]| match serde_json::from_slice::<serde_json::Value>(b) {
+        Ok(serde_json::Value::Object(m)) => Some(m),
+        _ => None,
+    };
+    let (Some(w), Some(h)) = (parse(want), parse(have)) else {
+        return false;
+    };
+    w.keys()
+        .chain(h.keys())
+        .filter(|k| w.get(*k) != h.get(*k))
+        .all(|k| MANIFEST_FIELDS.contains(&k.as_str()))
+        && serde_json::to_vec_pretty(&h).is_ok_and(|mut b| {
+            b.push(b'\n');
+            b == have
+        })
 }
 
 /// When the signer cannot be asked: which files wait for it, and that

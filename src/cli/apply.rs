@@ -17,7 +17,7 @@ use crate::observe;
 use crate::plan::build::plan;
 use crate::plan::document::{ActionDoc, PlanDocument};
 use crate::plan::render::summary_line;
-use crate::plan::{ActionKind, Plan};
+use crate::plan::{Plan, Summary};
 use crate::runtime::Runtime;
 use serde_json::json;
 use std::path::PathBuf;
@@ -52,11 +52,24 @@ pub struct ApplyArgs {
 }
 
 pub async fn run(args: &ApplyArgs, ctx: &Context) -> CmdResult {
-    let (_loaded, desired) = common::load(ctx)?;
+    let saved = match &args.plan_file {
+        Some(file) => Some(crate::plan::saved::read(file)?),
+        None => None,
+    };
+    // A saved plan names the manifest it was made from: without -f, that
+    // one is loaded (and still checked against the plan's manifest hash).
+    let mut ctx = ctx.clone();
+    if ctx.global.file.is_none()
+        && let Some(path) = saved.as_ref().and_then(|d| d.manifest_path.as_ref())
+    {
+        ctx.global.file = Some(PathBuf::from(path));
+    }
+    let (_loaded, desired) = common::load(&ctx)?;
     let cmd = ApplyCommand {
         args,
-        ctx,
+        ctx: &ctx,
         desired: &desired,
+        saved,
     };
     common::with_runtime(&desired, cmd).await
 }
@@ -65,11 +78,18 @@ struct ApplyCommand<'a> {
     args: &'a ApplyArgs,
     ctx: &'a Context,
     desired: &'a Desired,
+    /// The saved plan to apply exactly, if one was given.
+    saved: Option<PlanDocument>,
 }
 
 impl RuntimeCommand for ApplyCommand<'_> {
     async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
-        let ApplyCommand { args, ctx, desired } = self;
+        let ApplyCommand {
+            args,
+            ctx,
+            desired,
+            saved,
+        } = self;
         let _lock = SignerLock::acquire(
             &desired.resolved.signer.name,
             "lsm apply",
@@ -78,11 +98,10 @@ impl RuntimeCommand for ApplyCommand<'_> {
         let world = observe::observe(rt.observer(), desired).await?;
         let p = plan(rt.observer(), desired, &world);
 
-        if let Some(file) = &args.plan_file {
-            let saved = crate::plan::saved::read(file)?;
-            crate::plan::saved::check_fresh(&saved, &PlanDocument::new(&p))?;
+        if let Some(saved) = &saved {
+            crate::plan::saved::check_fresh(saved, &PlanDocument::new(&p))?;
         } else if !ctx.output.json {
-            show(&p, ctx)?;
+            show(&p, desired, ctx)?;
         }
         if p.blocked() {
             return Err(Failure::with_exit(
@@ -151,13 +170,14 @@ fn print_result(
         anstream::println!("{}", summary_line(p));
         return Ok(());
     }
-    let count = |k: ActionKind| applied.actions.iter().filter(|a| a.kind == k).count();
+    // Counted as the plan counts, so the two summaries agree.
+    let done = Summary::of(&applied.actions);
     anstream::println!(
         "\nApply complete: {} added, {} changed, {} replaced, {} destroyed. The signer matches {}.",
-        count(ActionKind::Create),
-        count(ActionKind::Update) + count(ActionKind::Start) + count(ActionKind::Restart),
-        count(ActionKind::Replace),
-        count(ActionKind::Destroy),
+        done.add,
+        done.change,
+        done.replace,
+        done.destroy,
         desired.manifest_name
     );
     anstream::println!(

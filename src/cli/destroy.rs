@@ -63,7 +63,7 @@ impl RuntimeCommand for DestroyCommand<'_> {
             SignerLock::acquire(&name, "lsm destroy", Duration::from_secs(args.lock_timeout))?;
         let world = observe::observe(rt.observer(), desired).await?;
         let p = destroy_plan(rt.observer(), desired, &world, args.purge_volume);
-        show(&p, ctx)?;
+        show(&p, desired, ctx)?;
         if p.blocked() {
             return Err(Failure::with_exit(
                 Exit::Blocked,

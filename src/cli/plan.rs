@@ -67,9 +67,9 @@ impl ObserverCommand for PlanCommand<'_> {
                 validate::show(loaded)
             );
         }
-        show(&p, ctx)?;
+        show(&p, desired, ctx)?;
         if let Some(out) = &args.out {
-            crate::plan::saved::write(out, &PlanDocument::new(&p))?;
+            crate::plan::saved::write(out, &document(&p, desired))?;
             if !ctx.output.quiet && !ctx.output.json {
                 anstream::eprintln!(
                     "Saved the plan to {}; apply it with `lsm apply {}`.",
@@ -82,10 +82,22 @@ impl ObserverCommand for PlanCommand<'_> {
     }
 }
 
+/// The plan's document, naming the manifest's absolute path so that
+/// `lsm apply FILE` finds the manifest without `-f`.
+pub fn document(p: &Plan, desired: &Desired) -> PlanDocument {
+    let mut doc = PlanDocument::new(p);
+    let path = &desired.manifest_path;
+    doc.manifest_path = std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .ok()
+        .map(|p| p.display().to_string());
+    doc
+}
+
 /// Prints a plan for humans or as JSON.
-pub fn show(p: &Plan, ctx: &Context) -> Result<(), Failure> {
+pub fn show(p: &Plan, desired: &Desired, ctx: &Context) -> Result<(), Failure> {
     if ctx.output.json {
-        ctx.output.print_json(&PlanDocument::new(p))?;
+        ctx.output.print_json(&document(p, desired))?;
     } else if !ctx.output.quiet || p.changed() || p.blocked() {
         let text = render(
             p,

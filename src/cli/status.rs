@@ -10,7 +10,7 @@ use crate::exit::Exit;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::observe;
 use crate::plan::build::plan;
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, ActionKind, Plan};
 use crate::runtime::{Condition, Observation, Observer};
 use crate::signer::SignerView;
 use crate::wallet::diff::WalletView;
@@ -28,35 +28,13 @@ fn first(p: &Plan, f: impl Fn(&Action) -> bool) -> Option<&Action> {
     p.actions.iter().find(|a| f(a))
 }
 
-/// Conditions derived from the plan and lnd's answers.
+/// Conditions derived from the plan and lnd's answers. They agree with the
+/// plan: every action it lists makes some condition false, so status is ok
+/// exactly when the plan has nothing to do (and nothing blocks it).
 pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) -> Vec<Condition> {
     let mut out = runtime.conditions();
-    let config = first(p, |a| {
-        let addr = a.address.0.as_str();
-        addr.starts_with("file.")
-            || addr.starts_with("image.")
-            || addr.starts_with("volume.")
-            || (addr.starts_with("container.") || addr.starts_with("process."))
-                && matches!(
-                    a.kind,
-                    crate::plan::ActionKind::Replace | crate::plan::ActionKind::Restart
-                )
-    });
-    out.push(match config {
-        None => Condition::new(
-            "ConfigInSync",
-            true,
-            "InSync",
-            "the signer runs as signer.toml declares",
-        ),
-        Some(a) => Condition::new(
-            "ConfigInSync",
-            false,
-            "Drift",
-            format!("{}: {}", a.address, a.reason),
-        ),
-    });
-    out.push(match &signer.wallet {
+    let running = out.iter().all(|c| c.status);
+    let wallet = match &signer.wallet {
         WalletView::Unlocked { .. } => Condition::new(
             "WalletState",
             true,
@@ -75,8 +53,8 @@ pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) ->
         WalletView::Unreachable { reason, .. } => {
             Condition::new("WalletState", false, "Unknown", reason.clone())
         }
-    });
-    out.push(match signer.state {
+    };
+    let ready = match signer.state {
         Some(WalletState::ServerActive) => Condition::new(
             "SignerRpcReady",
             true,
@@ -99,10 +77,34 @@ pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) ->
             "Unreachable",
             "lnd does not answer",
         ),
+    };
+    let is_bundle =
+        |a: &Action| a.address.0.starts_with("bundle.") || a.address.0.starts_with("macaroon.");
+    // Everything the other conditions do not already report is config:
+    // lnd.conf, image, volume, container settings, secret files and modes.
+    let explained = |a: &Action| {
+        let addr = a.address.0.as_str();
+        is_bundle(a)
+            || (addr.starts_with("wallet.") && !wallet.status)
+            || (matches!(a.kind, ActionKind::Start | ActionKind::Restart) && !running)
+    };
+    out.push(match first(p, |a| !explained(a)) {
+        None => Condition::new(
+            "ConfigInSync",
+            true,
+            "InSync",
+            "the signer runs as signer.toml declares",
+        ),
+        Some(a) => Condition::new(
+            "ConfigInSync",
+            false,
+            "Drift",
+            format!("{}: {}", a.address, a.reason),
+        ),
     });
-    let bundle = first(p, |a| {
-        a.address.0.starts_with("bundle.") || a.address.0.starts_with("macaroon.")
-    });
+    out.push(wallet);
+    out.push(ready);
+    let bundle = first(p, is_bundle);
     out.push(match bundle {
         None if signer.accounts.is_some() => Condition::new(
             "BundleInSync",
@@ -160,9 +162,10 @@ fn report(
     p: &Plan,
     conds: &[Condition],
 ) -> CmdResult {
-    // A warning (a seed file that could not restore the wallet) is something
-    // monitoring must catch, though no condition names it.
-    let ok = conds.iter().all(|c| c.status) && !p.blocked() && p.warnings.is_empty();
+    // A warning (a seed file that could not restore the wallet, a volume
+    // lsm did not create) is something monitoring must catch too.
+    let ok =
+        conds.iter().all(|c| c.status) && !p.blocked() && !p.changed() && p.warnings.is_empty();
     if ctx.output.json {
         ctx.output.print_json(&json!({
             "signer": desired.resolved.signer.name,

@@ -32,11 +32,26 @@ impl std::fmt::Debug for UploadFile<'_> {
     }
 }
 
+/// A directory to create (or re-mode) with an upload: lsm's own directory in
+/// the volume, kept 0700 because it holds the wallet password copy.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadDir<'a> {
+    /// Absolute path inside the container.
+    pub path: &'a str,
+    /// Unix permission bits, e.g. `0o700`.
+    pub mode: u32,
+}
+
 /// Builds a tar to extract at `/`: entries are the paths without their leading
-/// `/`, owned by uid/gid 0 with the given modes. Missing parent directories
-/// are created by the engine; existing ones keep their owner and mode because
-/// the archive holds no directory entries.
-pub(crate) fn build_upload(files: &[UploadFile<'_>]) -> Result<Zeroizing<Vec<u8>>, DockerError> {
+/// `/`, owned by uid/gid 0 with the given modes. Each of `dirs` gets a
+/// directory entry first, so the engine creates it with (or sets it to) that
+/// mode; other missing parents are created by the engine with its default
+/// (0755), and existing ones keep their owner and mode because the archive
+/// holds no entries for them.
+pub(crate) fn build_upload(
+    dirs: &[UploadDir<'_>],
+    files: &[UploadFile<'_>],
+) -> Result<Zeroizing<Vec<u8>>, DockerError> {
     let bad = |detail: String| DockerError::Archive {
         op: "preparing the upload".into(),
         detail,
@@ -48,18 +63,21 @@ pub(crate) fn build_upload(files: &[UploadFile<'_>]) -> Result<Zeroizing<Vec<u8>
     let mut out = Zeroizing::new(Vec::new());
     {
         let mut builder = tar::Builder::new(&mut *out);
+        for d in dirs {
+            let rel = relative(d.path).map_err(bad)?;
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(tar::EntryType::Directory);
+            header.set_size(0);
+            header.set_mode(d.mode);
+            header.set_uid(0);
+            header.set_gid(0);
+            header.set_mtime(mtime);
+            builder
+                .append_data(&mut header, format!("{rel}/"), std::io::empty())
+                .map_err(|e| bad(format!("{}: {e}", d.path)))?;
+        }
         for f in files {
-            let rel = f
-                .path
-                .strip_prefix('/')
-                .filter(|r| !r.is_empty() && !r.ends_with('/'))
-                .ok_or_else(|| bad(format!("{:?} is not an absolute file path", f.path)))?;
-            if rel
-                .split('/')
-                .any(|c| c.is_empty() || c == "." || c == "..")
-            {
-                return Err(bad(format!("{:?} is not a normalised path", f.path)));
-            }
+            let rel = relative(f.path).map_err(bad)?;
             let mut header = tar::Header::new_gnu();
             header.set_entry_type(tar::EntryType::Regular);
             header.set_size(f.content.len() as u64);
@@ -78,9 +96,32 @@ pub(crate) fn build_upload(files: &[UploadFile<'_>]) -> Result<Zeroizing<Vec<u8>
     Ok(out)
 }
 
+/// `path` without its leading `/`, refused unless absolute and normalised.
+fn relative(path: &str) -> Result<&str, String> {
+    let rel = path
+        .strip_prefix('/')
+        .filter(|r| !r.is_empty() && !r.ends_with('/'))
+        .ok_or_else(|| format!("{path:?} is not an absolute file path"))?;
+    if rel
+        .split('/')
+        .any(|c| c.is_empty() || c == "." || c == "..")
+    {
+        return Err(format!("{path:?} is not a normalised path"));
+    }
+    Ok(rel)
+}
+
+/// A regular file read out of a container: its content and permission bits
+/// (from the archive header, so a chmod inside the volume is visible).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFile {
+    pub content: Vec<u8>,
+    pub mode: u32,
+}
+
 /// The content of the single regular file in a download archive. The engine
 /// names the entry after the file's basename; a directory is an error.
-pub(crate) fn read_single_file(tar_bytes: &[u8], path: &str) -> Result<Vec<u8>, DockerError> {
+pub(crate) fn read_single_file(tar_bytes: &[u8], path: &str) -> Result<ReadFile, DockerError> {
     let bad = |detail: String| DockerError::Archive {
         op: format!("reading {path} from the container"),
         detail,
@@ -90,7 +131,7 @@ pub(crate) fn read_single_file(tar_bytes: &[u8], path: &str) -> Result<Vec<u8>, 
     for entry in entries {
         let mut entry = entry.map_err(|e| bad(e.to_string()))?;
         match read_entry(&mut entry, "the file").map_err(bad)? {
-            Some(DirEntry::File(content)) => return Ok(content),
+            Some(DirEntry::File(file)) => return Ok(file),
             Some(DirEntry::NotAFile(why)) => return Err(bad(why.into())),
             None => continue,
         }
@@ -98,9 +139,16 @@ pub(crate) fn read_single_file(tar_bytes: &[u8], path: &str) -> Result<Vec<u8>, 
     Err(bad("the engine returned an empty archive".into()))
 }
 
+/// A directory read in one archive: its own mode and its entries by name.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct DirListing {
+    pub mode: u32,
+    pub entries: std::collections::BTreeMap<String, DirEntry>,
+}
+
 /// The regular files directly inside the directory a download archive
-/// holds, by name. The engine names the root entry after the directory's
-/// basename (`lsm/`, then `lsm/lnd.conf`, ...). `None` when the root entry
+/// holds, by name, and the directory's mode. The engine names the root entry
+/// after the directory's basename (`lsm/`, then `lsm/lnd.conf`, ...). `None` when the root entry
 /// is not a directory (the path is a symbolic link, say): the caller then
 /// reads file by file, which resolves such paths the way the engine does.
 /// Entries that are not regular files (symbolic links, subdirectories) are
@@ -108,7 +156,7 @@ pub(crate) fn read_single_file(tar_bytes: &[u8], path: &str) -> Result<Vec<u8>, 
 pub(crate) fn read_dir_files(
     tar_bytes: &[u8],
     dir: &str,
-) -> Result<Option<std::collections::BTreeMap<String, DirEntry>>, DockerError> {
+) -> Result<Option<DirListing>, DockerError> {
     let bad = |detail: String| DockerError::Archive {
         op: format!("reading {dir} from the container"),
         detail,
@@ -116,17 +164,17 @@ pub(crate) fn read_dir_files(
     let mut archive = tar::Archive::new(tar_bytes);
     let entries = archive.entries().map_err(|e| bad(e.to_string()))?;
     let mut out = std::collections::BTreeMap::new();
-    let mut root: Option<String> = None;
+    let mut root: Option<(String, u32)> = None;
     for entry in entries {
         let mut entry = entry.map_err(|e| bad(e.to_string()))?;
         let path = entry.path().map_err(|e| bad(e.to_string()))?;
         let path = path.to_string_lossy().trim_end_matches('/').to_string();
         let kind = entry.header().entry_type();
-        let Some(root) = root.as_deref() else {
+        let Some((root, _)) = root.as_ref() else {
             if kind != tar::EntryType::Directory || path.contains('/') {
                 return Ok(None);
             }
-            root = Some(path);
+            root = Some((path, mode_of(entry.header())));
             continue;
         };
         let Some(name) = path
@@ -141,10 +189,15 @@ pub(crate) fn read_dir_files(
             out.insert(name, found);
         }
     }
-    if root.is_none() {
+    let Some((_, mode)) = root else {
         return Err(bad("the engine returned an empty archive".into()));
-    }
-    Ok(Some(out))
+    };
+    Ok(Some(DirListing { mode, entries: out }))
+}
+
+/// The permission bits of an archive entry (0 when the header has none).
+fn mode_of(h: &tar::Header) -> u32 {
+    h.mode().unwrap_or(0) & 0o7777
 }
 
 /// A regular file's content (at most [`MAX_DOWNLOAD`] bytes), why another
@@ -162,9 +215,10 @@ fn read_entry<R: Read>(
                     entry.size()
                 ));
             }
+            let mode = mode_of(entry.header());
             let mut content = Vec::with_capacity(entry.size() as usize);
             entry.read_to_end(&mut content).map_err(|e| e.to_string())?;
-            DirEntry::File(content)
+            DirEntry::File(ReadFile { content, mode })
         }
         tar::EntryType::Directory => DirEntry::NotAFile("it is a directory, not a file"),
         tar::EntryType::Symlink => DirEntry::NotAFile("it is a symbolic link, not a file"),
@@ -175,7 +229,7 @@ fn read_entry<R: Read>(
 /// One entry of a directory read with [`read_dir_files`].
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum DirEntry {
-    File(Vec<u8>),
+    File(ReadFile),
     /// Something lsm does not read as a file, and why.
     NotAFile(&'static str),
 }
@@ -186,6 +240,10 @@ mod tests {
 
     #[test]
     fn upload_round_trips_with_modes_and_root_owner() {
+        let dirs = [UploadDir {
+            path: "/root/.lnd/lsm",
+            mode: 0o700,
+        }];
         let files = [
             UploadFile {
                 path: "/root/.lnd/lnd.conf",
@@ -198,7 +256,7 @@ mod tests {
                 mode: 0o600,
             },
         ];
-        let tar_bytes = build_upload(&files).unwrap();
+        let tar_bytes = build_upload(&dirs, &files).unwrap();
         let mut archive = tar::Archive::new(&tar_bytes[..]);
         let got: Vec<(String, u32, u64, u64)> = archive
             .entries()
@@ -217,14 +275,19 @@ mod tests {
         assert_eq!(
             got,
             vec![
+                ("root/.lnd/lsm/".to_string(), 0o700, 0, 0),
                 ("root/.lnd/lnd.conf".to_string(), 0o644, 0, 0),
                 ("root/.lnd/pw".to_string(), 0o600, 0, 0)
             ]
         );
-        // The download reader takes the first regular file.
+        // The download reader takes the first regular file, with its mode.
+        let files_only = build_upload(&[], &files).unwrap();
         assert_eq!(
-            read_single_file(&tar_bytes, "/root/.lnd/lnd.conf").unwrap(),
-            b"[Application Options]\n"
+            read_single_file(&files_only, "/root/.lnd/lnd.conf").unwrap(),
+            ReadFile {
+                content: b"[Application Options]\n".to_vec(),
+                mode: 0o644
+            }
         );
     }
 
@@ -238,7 +301,11 @@ mod tests {
                 let mut h = tar::Header::new_gnu();
                 h.set_entry_type(*kind);
                 h.set_size(content.len() as u64);
-                h.set_mode(0o600);
+                h.set_mode(if *kind == tar::EntryType::Directory {
+                    0o755
+                } else {
+                    0o600
+                });
                 if *kind == tar::EntryType::Symlink {
                     h.set_size(0);
                     b.append_link(&mut h, path, "elsewhere").unwrap();
@@ -265,8 +332,16 @@ mod tests {
         let got = read_dir_files(&tar_bytes, "/root/.lnd/lsm")
             .unwrap()
             .unwrap();
-        assert_eq!(got["lnd.conf"], DirEntry::File(b"conf".to_vec()));
-        assert_eq!(got["wallet-password.txt"], DirEntry::File(b"pw".to_vec()));
+        assert_eq!(got.mode, 0o755, "the directory's own mode");
+        let got = got.entries;
+        let file = |content: &[u8]| {
+            DirEntry::File(ReadFile {
+                content: content.to_vec(),
+                mode: 0o600,
+            })
+        };
+        assert_eq!(got["lnd.conf"], file(b"conf"));
+        assert_eq!(got["wallet-password.txt"], file(b"pw"));
         assert!(matches!(got["link"], DirEntry::NotAFile(_)));
         assert!(matches!(got["sub"], DirEntry::NotAFile(_)));
         assert!(!got.contains_key("deep.txt") && !got.contains_key("sub/deep.txt"));
@@ -292,7 +367,12 @@ mod tests {
                 content: b"x",
                 mode: 0o600,
             }];
-            assert!(build_upload(&f).is_err(), "{p}");
+            assert!(build_upload(&[], &f).is_err(), "{p}");
+            let d = [UploadDir {
+                path: p,
+                mode: 0o700,
+            }];
+            assert!(build_upload(&d, &[]).is_err(), "{p}");
         }
     }
 

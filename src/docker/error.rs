@@ -82,6 +82,10 @@ pub enum DockerError {
         exit_code: Option<i64>,
     },
 
+    /// A container that keeps exiting while lsm waits for it to run.
+    #[error("container {name} does not stay up: {why}")]
+    Crashing { name: String, why: String },
+
     /// A container did not reach `running` before the deadline.
     #[error("container {name} did not reach running within {}s (last state: {state})", .after.as_secs())]
     WaitTimeout {

@@ -11,6 +11,11 @@ pub const MANAGED: &str = "io.lsm.managed";
 pub const SIGNER: &str = "io.lsm.signer";
 /// [`super::spec_hash`] of the spec the container was created from.
 pub const SPEC_HASH: &str = "io.lsm.spec-hash";
+/// The restart policy the container was created with. The policy itself
+/// can change in place (`docker update`), this label cannot: it is what lsm
+/// set, so a differing policy with this label unchanged was altered outside
+/// lsm (see [`super::spec_hash`] for why the policy is not hashed).
+pub const RESTART_POLICY: &str = "io.lsm.restart-policy";
 /// The lsm version that created the object (informational, never compared).
 pub const VERSION: &str = "io.lsm.version";
 

@@ -40,7 +40,7 @@ mod request_hooks;
 mod spec;
 mod writer;
 
-pub use archive::{MAX_DOWNLOAD, UploadFile};
+pub use archive::{MAX_DOWNLOAD, UploadDir, UploadFile};
 pub use endpoint::{
     CALL_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_SOCKET, DockerEnv, Endpoint, EndpointOrigin, Transport,
 };
@@ -49,11 +49,12 @@ pub use events::{Event, EventFilter, EventRecorder};
 pub use image_ref::{ImageRef, check_digest, digests_contain};
 pub use observe::{
     ContainerState, ContainerStatus, ManagedContainer, Observed, ObservedContainer, ObservedImage,
-    ObservedMount, ObservedVolume, VolumeFile,
+    ObservedMount, ObservedVolume, RunMark, VolumeFile,
 };
 pub use reader::{DockerReader, EngineVersion};
 pub use request_hooks::StatsSnapshot;
 pub use spec::{
-    ContainerSpec, PortBinding, RestartPolicy, VolumeMount, spec_hash, validate_object_name,
+    ContainerSpec, PortBinding, RestartPolicy, VolumeMount, legacy_spec_hash, spec_hash,
+    validate_object_name,
 };
 pub use writer::{DockerWriter, PULL_IDLE_TIMEOUT, PullProgress, VolumeOutcome};

@@ -9,7 +9,7 @@
 //! Container labels include those inherited from the image, so compare the
 //! spec's labels as a subset.
 
-use super::archive::DirEntry;
+use super::archive::{DirEntry, ReadFile};
 use super::error::DockerError;
 use super::labels;
 use super::reader::{DirRead, DockerReader};
@@ -50,6 +50,16 @@ impl ObservedVolume {
     /// True when the volume carries lsm's ownership label.
     pub fn managed(&self) -> bool {
         labels::is_managed(&self.labels)
+    }
+
+    /// The lsm signer the volume belongs to, by its labels (`""` when it
+    /// carries lsm's ownership label without naming a signer).
+    pub fn lsm_signer(&self) -> Option<&str> {
+        match self.labels.get(labels::SIGNER) {
+            Some(s) => Some(s),
+            None if self.managed() => Some(""),
+            None => None,
+        }
     }
 }
 
@@ -168,6 +178,75 @@ impl ObservedContainer {
     pub fn is_running(&self) -> bool {
         self.state.status == ContainerStatus::Running
     }
+
+    /// Why lnd in this container will not come up by itself: it exited or
+    /// died, or (measured from `mark`) it exited again since then, so the
+    /// engine is restarting it in a loop. `None` while it may still come up.
+    pub fn down_since(&self, mark: Option<&RunMark>) -> Option<String> {
+        let code = self
+            .state
+            .exit_code
+            .map(|c| format!(" (exit code {c})"))
+            .unwrap_or_default();
+        if matches!(
+            self.state.status,
+            ContainerStatus::Exited | ContainerStatus::Dead
+        ) {
+            return Some(format!("the container {}{code}", self.state.status));
+        }
+        mark.and_then(|m| m.exits_since(self))
+    }
+}
+
+/// Where a container's run stood when lsm started it (or first saw it), so
+/// that later exits show even while the engine keeps restarting lnd: the
+/// engine resets RestartCount on every explicit start and restart, raises
+/// it on each automatic restart, and moves FinishedAt on every exit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunMark {
+    pub id: String,
+    pub restart_count: i64,
+    /// The last exit before the mark, if any.
+    pub finished_at: Option<String>,
+}
+
+impl RunMark {
+    pub fn of(c: &ObservedContainer) -> RunMark {
+        RunMark {
+            id: c.id.clone(),
+            restart_count: c.state.restart_count,
+            finished_at: c.state.finished_at.clone(),
+        }
+    }
+
+    /// How the container `c` (the same one) exited since this mark, if it did.
+    pub fn exits_since(&self, c: &ObservedContainer) -> Option<String> {
+        if c.id != self.id {
+            return None;
+        }
+        let code = c
+            .state
+            .exit_code
+            .map(|x| format!(", last exit code {x}"))
+            .unwrap_or_default();
+        let restarts = c.state.restart_count - self.restart_count;
+        if restarts > 0 {
+            return Some(format!(
+                "lnd exited {restarts} time{} since it was started{code}, and the engine keeps \
+                 restarting it",
+                if restarts == 1 { "" } else { "s" }
+            ));
+        }
+        let nanos = |t: &Option<String>| t.as_deref().and_then(super::events::parse_rfc3339_nanos);
+        // Compared as instants: RFC 3339 with trimmed fractions does not
+        // sort as text (".5Z" after ".75Z").
+        match (nanos(&c.state.finished_at), nanos(&self.finished_at)) {
+            (Some(now), before) if before.is_none_or(|b| now > b) => {
+                Some(format!("lnd exited since it was started{code}"))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A container carrying lsm's labels, from a list call (less detail than inspect).
@@ -201,6 +280,9 @@ pub struct Observed {
     pub image: Option<ObservedImage>,
     /// One entry per requested path, in request order.
     pub files: Vec<(String, VolumeFile)>,
+    /// Permission bits, from the archive headers, of every requested file
+    /// that exists and of every directory of `whole_dirs` read in one piece.
+    pub modes: BTreeMap<String, u32>,
 }
 
 impl Observed {
@@ -210,8 +292,8 @@ impl Observed {
     }
 }
 
-/// One file's read: its bytes, `None` when it does not exist, or the error.
-type FileRead = Result<Option<Vec<u8>>, DockerError>;
+/// One file's read: its bytes and mode, `None` when it does not exist, or the error.
+type FileRead = Result<Option<ReadFile>, DockerError>;
 
 impl DockerReader {
     /// Observes the container `name`, the volume `volume`, the image `image`
@@ -272,12 +354,16 @@ impl DockerReader {
                         .iter()
                         .map(|(d, files)| self.read_files_in_dir(name, d, files))
                 ),
-                futures_util::future::join_all(singles.iter().map(|p| self.download_file(name, p))),
+                futures_util::future::join_all(singles.iter().map(|p| self.read_file(name, p))),
             );
             let mut by_path: Vec<(&str, FileRead)> = singles.iter().copied().zip(single).collect();
-            for ((_, files), got) in groups.iter().zip(grouped) {
+            let mut dir_modes = BTreeMap::new();
+            for ((dir, files), got) in groups.iter().zip(grouped) {
                 match got {
-                    Ok(contents) => {
+                    Ok((mode, contents)) => {
+                        if let Some(mode) = mode {
+                            dir_modes.insert(dir.to_string(), mode);
+                        }
                         by_path.extend(files.iter().copied().zip(contents.into_iter().map(Ok)))
                     }
                     // The group's first file (first in request order) carries
@@ -285,9 +371,9 @@ impl DockerReader {
                     Err(e) => by_path.push((files[0], Err(e))),
                 }
             }
-            by_path
+            (by_path, dir_modes)
         };
-        let (container, volume, image, mut reads) = tokio::join!(
+        let (container, volume, image, (mut reads, mut modes)) = tokio::join!(
             self.inspect_container(name),
             self.inspect_volume(volume),
             self.inspect_image(&image_lookup),
@@ -308,53 +394,62 @@ impl DockerReader {
                 .unwrap_or(Ok(None));
             let state = match (&container, got) {
                 (None, _) => VolumeFile::Unknown,
-                (Some(_), Ok(Some(bytes))) => VolumeFile::Present(bytes),
+                (Some(_), Ok(Some(file))) => {
+                    modes.insert(path.to_string(), file.mode);
+                    VolumeFile::Present(file.content)
+                }
                 (Some(_), Ok(None)) => VolumeFile::Absent,
                 (Some(_), Err(e)) => return Err(e),
             };
             files.push((path.to_string(), state));
+        }
+        if container.is_none() {
+            modes.clear();
         }
         Ok(Observed {
             container,
             volume: volume?,
             image: image?,
             files,
+            modes,
         })
     }
 
     /// `files` (all directly inside `dir`) with one archive request for
     /// `dir`, in the order given; `None` for a file that does not exist.
+    /// Also the directory's mode, when it was read in one piece.
     async fn read_files_in_dir(
         &self,
         container: &str,
         dir: &str,
         files: &[&str],
-    ) -> Result<Vec<Option<Vec<u8>>>, DockerError> {
+    ) -> Result<(Option<u32>, Vec<Option<ReadFile>>), DockerError> {
         let mut listing = match self.download_dir(container, dir).await? {
-            DirRead::Missing => return Ok(vec![None; files.len()]),
+            DirRead::Missing => return Ok((None, vec![None; files.len()])),
             DirRead::Files(listing) => listing,
             DirRead::FileByFile => {
                 let each = futures_util::future::join_all(
-                    files.iter().map(|f| self.download_file(container, f)),
+                    files.iter().map(|f| self.read_file(container, f)),
                 )
                 .await;
-                return each.into_iter().collect();
+                return Ok((None, each.into_iter().collect::<Result<_, _>>()?));
             }
         };
-        files
+        let read = files
             .iter()
             .map(|path| {
                 let name = path.rsplit_once('/').map_or(*path, |(_, n)| n);
-                match listing.remove(name) {
+                match listing.entries.remove(name) {
                     None => Ok(None),
-                    Some(DirEntry::File(bytes)) => Ok(Some(bytes)),
+                    Some(DirEntry::File(file)) => Ok(Some(file)),
                     Some(DirEntry::NotAFile(why)) => Err(DockerError::Archive {
                         op: format!("reading {path} from the container"),
                         detail: why.to_string(),
                     }),
                 }
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok((Some(listing.mode), read))
     }
 }
 
@@ -537,6 +632,92 @@ pub(super) fn managed_from(c: ContainerSummary) -> ManagedContainer {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    fn container(
+        status: ContainerStatus,
+        restarts: i64,
+        started: &str,
+        finished: &str,
+    ) -> ObservedContainer {
+        let time = |t: &str| (!t.is_empty()).then(|| t.to_string());
+        ObservedContainer {
+            id: "c1".into(),
+            name: "signer".into(),
+            managed: true,
+            signer: Some("signer".into()),
+            spec_hash: None,
+            state: ContainerState {
+                status,
+                exit_code: Some(1),
+                started_at: time(started),
+                finished_at: time(finished),
+                error: None,
+                oom_killed: false,
+                restart_count: restarts,
+            },
+            image: String::new(),
+            image_id: String::new(),
+            args: vec![],
+            entrypoint: vec![],
+            env: vec![],
+            ports: vec![],
+            other_ports: vec![],
+            published: vec![],
+            restart: RestartPolicy::UnlessStopped,
+            network_mode: String::new(),
+            networks: vec![],
+            labels: BTreeMap::new(),
+            mounts: vec![],
+        }
+    }
+
+    #[test]
+    fn exits_after_the_mark_say_lnd_does_not_stay_up() {
+        use ContainerStatus::{Exited, Restarting, Running};
+        let t0 = "2026-01-01T00:00:00.5Z";
+        // Started after an earlier exit at .5 s.
+        let started = container(Running, 0, "2026-01-01T00:00:00.6Z", t0);
+        let mark = RunMark::of(&started);
+        assert_eq!(started.down_since(Some(&mark)), None);
+        // The engine restarted it twice since: a restart loop.
+        let looping = container(
+            Restarting,
+            2,
+            "2026-01-01T00:00:01Z",
+            "2026-01-01T00:00:00.9Z",
+        );
+        let why = looping.down_since(Some(&mark)).unwrap();
+        assert!(
+            why.contains("exited 2 times") && why.contains("keeps restarting"),
+            "{why}"
+        );
+        // Exited after the mark, not yet counted as a restart (instants, not
+        // text: ".75Z" sorts before ".5Z").
+        let exited = container(Restarting, 0, t0, "2026-01-01T00:00:00.75Z");
+        assert!(
+            exited
+                .down_since(Some(&mark))
+                .unwrap()
+                .contains("exited since")
+        );
+        // An exit from before the mark is not one since.
+        let before = container(Running, 0, t0, "2026-01-01T00:00:00.123Z");
+        assert_eq!(before.down_since(Some(&mark)), None);
+        // A first exit after a mark taken before any exit.
+        let fresh = RunMark::of(&container(Running, 0, t0, ""));
+        assert!(exited.down_since(Some(&fresh)).is_some());
+        // Exited or dead is down whatever the mark.
+        assert!(
+            container(Exited, 0, t0, "")
+                .down_since(None)
+                .unwrap()
+                .contains("exited")
+        );
+        // Another container (replaced since) is not judged by this mark.
+        let mut other = looping.clone();
+        other.id = "c2".into();
+        assert_eq!(other.down_since(Some(&mark)), None);
+    }
 
     #[test]
     fn ports_normalise_empty_ip_and_keep_other_protocols_visible() {

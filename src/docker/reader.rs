@@ -4,7 +4,7 @@
 //! any mutating request (see `request_hooks.rs`). There is no conversion from a
 //! reader to a [`super::DockerWriter`]: a writer needs its own `connect`.
 
-use super::archive::{self, DirEntry};
+use super::archive::{self, DirListing, ReadFile};
 use super::endpoint::{CALL_TIMEOUT, DockerEnv, Endpoint};
 use super::error::{DockerError, from_bollard, is_not_found};
 use super::events::{self, Event};
@@ -16,7 +16,7 @@ use bollard::query_parameters::{
     LogsOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt, TryStreamExt};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -52,9 +52,9 @@ fn too_large(op: String) -> DockerError {
 pub(crate) enum DirRead {
     /// The directory (or the container) does not exist.
     Missing,
-    /// Its regular files by name; anything else under it as
-    /// [`DirEntry::NotAFile`].
-    Files(BTreeMap<String, DirEntry>),
+    /// Its mode and regular files by name; anything else under it as
+    /// [`archive::DirEntry::NotAFile`].
+    Files(DirListing),
     /// Not read in one piece (not a plain directory, or too large): read
     /// the files one by one.
     FileByFile,
@@ -230,6 +230,15 @@ impl DockerReader {
         container: &str,
         path: &str,
     ) -> Result<Option<Vec<u8>>, DockerError> {
+        Ok(self.read_file(container, path).await?.map(|f| f.content))
+    }
+
+    /// [`Self::download_file`] with the file's mode from the archive header.
+    pub(crate) async fn read_file(
+        &self,
+        container: &str,
+        path: &str,
+    ) -> Result<Option<ReadFile>, DockerError> {
         let op = format!("read {path} from container {container}");
         match self.fetch_archive(container, path, &op).await? {
             Fetched::Missing => Ok(None),
@@ -254,7 +263,7 @@ impl DockerReader {
             Fetched::Missing => Ok(DirRead::Missing),
             Fetched::TooLarge => Ok(DirRead::FileByFile),
             Fetched::Tar(tar_bytes) => Ok(match archive::read_dir_files(&tar_bytes, dir)? {
-                Some(files) => DirRead::Files(files),
+                Some(listing) => DirRead::Files(listing),
                 None => DirRead::FileByFile,
             }),
         }

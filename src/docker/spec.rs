@@ -8,6 +8,16 @@
 //! document (fixed field order, ports sorted, env and files keyed by name), so
 //! it is stable across runs, HashMap orderings and label order, and labels are
 //! not part of it (they carry the hash).
+//!
+//! The restart policy is *not* in the hash (format 2). The engine changes it
+//! in place (`POST /containers/{id}/update`) while labels can never change,
+//! so a hash covering it would go stale at the first in-place update and
+//! force a replacement forever after. lsm compares the policy field by field
+//! instead, and records the policy it set in the `io.lsm.restart-policy`
+//! label at creation (and, after an in-place update, in the volume; see the
+//! Docker runtime), which is what tells `docker update --restart` apart from
+//! a manifest change. Containers made by an lsm that hashed format 1 (with
+//! the policy) still match: see [`legacy_spec_hash`].
 
 use super::labels;
 use bollard::models::{
@@ -156,12 +166,15 @@ pub(crate) fn port_key(container_port: u16) -> String {
 }
 
 impl ContainerSpec {
-    /// Adds the ownership labels and `io.lsm.spec-hash` computed over this
-    /// spec and `files` (the files lsm will upload into the volume).
+    /// Adds the ownership labels, `io.lsm.spec-hash` computed over this
+    /// spec and `files` (the files lsm will upload into the volume), and
+    /// `io.lsm.restart-policy` (the policy the container is created with).
     pub fn with_lsm_labels(mut self, signer: &str, files: &[(&str, &[u8])]) -> Self {
         let hash = spec_hash(&self, files);
         self.labels.extend(labels::ownership_labels(signer));
         self.labels.insert(labels::SPEC_HASH.to_string(), hash);
+        self.labels
+            .insert(labels::RESTART_POLICY.to_string(), self.restart.to_string());
         self
     }
 
@@ -223,27 +236,41 @@ struct Canonical<'a> {
     env: &'a BTreeMap<String, String>,
     ports: Vec<String>,
     mounts: Vec<&'a VolumeMount>,
-    restart: String,
+    /// Format 1 only (see the module doc).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    restart: Option<String>,
     network: Option<&'a str>,
     /// path → sha256 of the content, one entry per file (sorted by path).
     files: BTreeMap<&'a str, String>,
 }
 
 /// sha256 (hex) over the canonical form of everything that forces a new
-/// container: image, args, env, ports, mounts, restart policy, network and the
-/// content of the files lsm places in the volume. Not covered: name and labels.
+/// container: image, args, env, ports, mounts, network and the content of the
+/// files lsm places in the volume. Not covered: name, labels and the restart
+/// policy (updated in place; see the module doc).
 pub fn spec_hash(spec: &ContainerSpec, files: &[(&str, &[u8])]) -> String {
+    hash_format(spec, files, None)
+}
+
+/// The hash an earlier lsm (format 1) put on its containers, which also
+/// covered the restart policy: a container carrying it for `spec` with
+/// `spec.restart` matches `spec` in everything but possibly the policy.
+pub fn legacy_spec_hash(spec: &ContainerSpec, files: &[(&str, &[u8])]) -> String {
+    hash_format(spec, files, Some(spec.restart.to_string()))
+}
+
+fn hash_format(spec: &ContainerSpec, files: &[(&str, &[u8])], restart: Option<String>) -> String {
     let mut ports = spec.ports.clone();
     ports.sort();
     ports.dedup();
     let doc = Canonical {
-        format: 1,
+        format: if restart.is_some() { 1 } else { 2 },
         image: &spec.image,
         args: &spec.args,
         env: &spec.env,
         ports: ports.iter().map(ToString::to_string).collect(),
         mounts: vec![&spec.volume],
-        restart: spec.restart.to_string(),
+        restart,
         network: spec.network.as_deref(),
         files: files
             .iter()

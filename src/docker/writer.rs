@@ -4,16 +4,16 @@
 //! request is counted and every mutating one is also counted as a mutation
 //! (see `request_hooks.rs`), so tests can assert that a converged apply made none.
 
-use super::archive::{self, UploadFile};
+use super::archive::{self, UploadDir, UploadFile};
 use super::endpoint::{CALL_TIMEOUT, DockerEnv, Endpoint};
 use super::error::{DockerError, from_bollard, is_not_found};
 use super::image_ref::ImageRef;
-use super::observe::{ContainerStatus, ObservedContainer, ObservedImage};
+use super::observe::{ContainerStatus, ObservedContainer, ObservedImage, RunMark};
 use super::reader::DockerReader;
 use super::request_hooks::{self, RequestStats, StatsSnapshot};
 use super::spec::{ContainerSpec, RestartPolicy};
 use bollard::Docker;
-use bollard::models::VolumeCreateRequest;
+use bollard::models::{ContainerUpdateBody, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, CreateImageOptionsBuilder, RemoveContainerOptionsBuilder,
     RemoveVolumeOptionsBuilder, RestartContainerOptionsBuilder, StopContainerOptionsBuilder,
@@ -227,9 +227,20 @@ impl DockerWriter {
         container: &str,
         files: &[UploadFile<'_>],
     ) -> Result<(), DockerError> {
+        self.upload(container, &[], files).await
+    }
+
+    /// [`Self::upload_files`], also creating each of `dirs` (or setting its
+    /// mode when it exists) before the files are written.
+    pub async fn upload(
+        &self,
+        container: &str,
+        dirs: &[UploadDir<'_>],
+        files: &[UploadFile<'_>],
+    ) -> Result<(), DockerError> {
         let _g = self.stats.enter();
-        tracing::debug!(container, files = ?files, "docker: upload files");
-        let tar = archive::build_upload(files)?;
+        tracing::debug!(container, dirs = ?dirs, files = ?files, "docker: upload files");
+        let tar = archive::build_upload(dirs, files)?;
         let opts = UploadToContainerOptionsBuilder::default().path("/").build();
         // The body owns the zeroizing buffer, so the tar (which may hold a
         // secret) is wiped when the request is done with it.
@@ -238,6 +249,25 @@ impl DockerWriter {
             .upload_to_container(container, Some(opts), body)
             .await
             .map_err(|e| self.err(&format!("upload files into container {container}"), e))
+    }
+
+    /// Changes the container's restart policy in place (the engine's
+    /// `update`); the container keeps running and keeps its id.
+    pub async fn update_restart_policy(
+        &self,
+        container: &str,
+        policy: RestartPolicy,
+    ) -> Result<(), DockerError> {
+        let _g = self.stats.enter();
+        tracing::debug!(container, %policy, "docker: update restart policy");
+        let body = ContainerUpdateBody {
+            restart_policy: Some(policy.to_bollard()),
+            ..Default::default()
+        };
+        self.docker
+            .update_container(container, body)
+            .await
+            .map_err(|e| self.err(&format!("update container {container}"), e))
     }
 
     /// Starts the container (a no-op on the engine if it already runs).
@@ -312,7 +342,9 @@ impl DockerWriter {
 
     /// Polls the container until it runs, with a short exponential backoff
     /// (25 ms doubling to 500 ms) and a deadline. Fails fast when it exited
-    /// and its restart policy will not bring it back.
+    /// and its restart policy will not bring it back, and when it exits
+    /// again after the first poll (a restart loop: the engine restarts it,
+    /// but it will not stay up).
     pub async fn wait_until_running(
         &self,
         container: &str,
@@ -320,6 +352,7 @@ impl DockerWriter {
     ) -> Result<ObservedContainer, DockerError> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(25);
+        let mut mark: Option<RunMark> = None;
         loop {
             let Some(c) = self.reader.inspect_container(container).await? else {
                 return Err(DockerError::NotRunning {
@@ -333,6 +366,13 @@ impl DockerWriter {
                 RestartPolicy::OnFailure { .. } => c.state.exit_code == Some(0),
                 RestartPolicy::Always | RestartPolicy::UnlessStopped => false,
             };
+            let first = mark.get_or_insert_with(|| RunMark::of(&c));
+            if let Some(why) = first.exits_since(&c) {
+                return Err(DockerError::Crashing {
+                    name: container.to_string(),
+                    why,
+                });
+            }
             match c.state.status {
                 ContainerStatus::Running => return Ok(c),
                 ContainerStatus::Exited | ContainerStatus::Dead if stays_down => {

@@ -1,5 +1,6 @@
 //! Everything lsm needs to speak to lnd: the generated protos, the
-//! pinned-TLS gRPC client, typed errors and the offline macaroon codec.
+//! pinned-TLS gRPC client (and its read-only face for observation, the
+//! reader), typed errors and the offline macaroon codec.
 
 pub mod client;
 pub mod error;
@@ -7,4 +8,5 @@ pub mod fingerprint;
 pub mod macaroon;
 pub mod permissions;
 pub mod proto;
+pub mod reader;
 pub mod tls;

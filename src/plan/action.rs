@@ -109,6 +109,14 @@ pub enum Detail {
         old: Option<String>,
         new: String,
     },
+    /// A text file whose current content cannot be read now (`why`), so
+    /// only the content to be written is shown. Not the same as a new file:
+    /// one may already exist.
+    FileUnread {
+        path: String,
+        why: String,
+        new: String,
+    },
     /// A free-form remark ("the volume and its wallet are kept").
     Note { text: String },
 }

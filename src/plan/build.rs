@@ -90,6 +90,8 @@ pub fn plan<Ob: Observer>(
     blockers.extend(runtime.blockers);
     blockers.extend(scope.blockers);
 
+    let mut warnings = runtime.warnings;
+    warnings.extend(wallet.warnings);
     let mut notes = runtime.notes;
     notes.extend(wallet.notes);
     notes.extend(scope.notes);
@@ -102,8 +104,8 @@ pub fn plan<Ob: Observer>(
         observed_digest: world.digest(),
         actions,
         blockers,
+        warnings,
         notes,
-        warnings: wallet.warnings,
     }
 }
 
@@ -144,8 +146,8 @@ pub fn destroy_plan<Ob: Observer>(
         observed_digest: world.digest(),
         actions: runtime.actions,
         blockers,
+        warnings: runtime.warnings,
         notes: runtime.notes,
-        warnings: Vec::new(),
     }
 }
 

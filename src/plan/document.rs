@@ -28,6 +28,9 @@ pub struct PlanDocument {
     pub target: String,
     /// The manifest file the plan was made from.
     pub manifest: String,
+    /// Its absolute path (format 1.1): `lsm apply PLAN` without `-f` uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_path: Option<String>,
     /// sha256 of the resolved manifest; apply refuses a plan whose manifest changed.
     pub manifest_hash: String,
     /// sha256 of the observed state; apply refuses (exit 3) when it changed.
@@ -39,11 +42,10 @@ pub struct PlanDocument {
     pub summary: SummaryDoc,
     pub actions: Vec<ActionDoc>,
     pub blockers: Vec<BlockerDoc>,
-    pub notes: Vec<String>,
-    /// Problems apply cannot repair (e.g. a seed file that could not restore
-    /// the wallet). Added in format 1.1.
+    /// Always worth reading, even when nothing changes (format 1.1).
     #[serde(default)]
     pub warnings: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 /// Counts of the summary line.
@@ -101,6 +103,12 @@ pub enum DetailDoc {
         old: Option<String>,
         new: String,
     },
+    /// The current content cannot be read (`why`); `new` is what is written.
+    FileUnread {
+        path: String,
+        why: String,
+        new: String,
+    },
     Note {
         text: String,
     },
@@ -117,6 +125,11 @@ impl From<&Detail> for DetailDoc {
             Detail::FileDiff { path, old, new } => DetailDoc::FileDiff {
                 path: path.clone(),
                 old: old.clone(),
+                new: new.clone(),
+            },
+            Detail::FileUnread { path, why, new } => DetailDoc::FileUnread {
+                path: path.clone(),
+                why: why.clone(),
                 new: new.clone(),
             },
             Detail::Note { text } => DetailDoc::Note { text: text.clone() },
@@ -171,6 +184,7 @@ impl PlanDocument {
             network,
             target,
             manifest: manifest_name,
+            manifest_path: None,
             manifest_hash: plan.manifest_hash.clone(),
             observed_digest: plan.observed_digest.clone(),
             changed: plan.changed(),
@@ -186,8 +200,8 @@ impl PlanDocument {
                     fix: b.fix.clone(),
                 })
                 .collect(),
-            notes: plan.notes.clone(),
             warnings: plan.warnings.clone(),
+            notes: plan.notes.clone(),
         }
     }
 }

@@ -43,12 +43,13 @@ pub struct Plan {
     pub observed_digest: String,
     pub actions: Vec<Action>,
     pub blockers: Vec<Blocker>,
-    /// Things worth knowing that change nothing (e.g. "wallet state is known
-    /// only once the signer runs").
-    pub notes: Vec<String>,
-    /// Problems apply cannot repair and the operator must not miss (a seed
-    /// file that could not restore the wallet); always shown.
+    /// Things an operator must see that change nothing and block nothing (a
+    /// volume lsm did not create, a seed file that could not restore the
+    /// wallet): always shown.
     pub warnings: Vec<String>,
+    /// Things worth knowing that change nothing (e.g. "wallet state is known
+    /// only once the signer runs"); shown with `-v`.
+    pub notes: Vec<String>,
 }
 
 /// Counts for the summary line, Terraform-style.
@@ -58,6 +59,30 @@ pub struct Summary {
     pub change: usize,
     pub replace: usize,
     pub destroy: usize,
+}
+
+impl Summary {
+    /// Counts `actions` (a plan's, or those apply carried out, so the two
+    /// summaries agree). Starting a container created or replaced among the
+    /// same actions is part of creating it, not a change of its own.
+    pub fn of(actions: &[Action]) -> Summary {
+        let mut s = Summary::default();
+        let made_here = |a: &Action| {
+            actions.iter().any(|b| {
+                b.address == a.address && matches!(b.kind, ActionKind::Create | ActionKind::Replace)
+            })
+        };
+        for a in actions {
+            match a.kind {
+                ActionKind::Create => s.add += 1,
+                ActionKind::Start | ActionKind::Restart if made_here(a) => {}
+                ActionKind::Update | ActionKind::Start | ActionKind::Restart => s.change += 1,
+                ActionKind::Replace => s.replace += 1,
+                ActionKind::Destroy => s.destroy += 1,
+            }
+        }
+        s
+    }
 }
 
 impl Plan {
@@ -72,23 +97,7 @@ impl Plan {
     }
 
     pub fn summary(&self) -> Summary {
-        let mut s = Summary::default();
-        // Starting a container this plan creates is part of creating it.
-        let made_here = |a: &Action| {
-            self.actions.iter().any(|b| {
-                b.address == a.address && matches!(b.kind, ActionKind::Create | ActionKind::Replace)
-            })
-        };
-        for a in &self.actions {
-            match a.kind {
-                ActionKind::Create => s.add += 1,
-                ActionKind::Start | ActionKind::Restart if made_here(a) => {}
-                ActionKind::Update | ActionKind::Start | ActionKind::Restart => s.change += 1,
-                ActionKind::Replace => s.replace += 1,
-                ActionKind::Destroy => s.destroy += 1,
-            }
-        }
-        s
+        Summary::of(&self.actions)
     }
 
     /// Actions that interrupt the watch-only node's access to its signer.

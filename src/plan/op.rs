@@ -41,6 +41,9 @@ pub enum RuntimeOp {
     CreateSigner,
     /// Remove and create the signer again; its data is kept.
     ReplaceSigner,
+    /// Change the signer's settings in place, without stopping it (Docker:
+    /// the restart policy).
+    UpdateSigner,
     /// Start a stopped signer.
     StartSigner,
     /// Restart a running signer so it reads a changed config.

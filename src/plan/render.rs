@@ -57,6 +57,14 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         }
     }
 
+    if !plan.warnings.is_empty() {
+        s.push('\n');
+        for w in &plan.warnings {
+            paint(&mut s, style::WARN, "Warning:");
+            let _ = writeln!(s, " {w}");
+        }
+    }
+
     if plan.blocked() {
         s.push('\n');
         paint(
@@ -68,14 +76,6 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         for b in &plan.blockers {
             let _ = writeln!(s, "  ! {}  {}", b.address, b.reason);
             let _ = writeln!(s, "      fix: {}", b.fix);
-        }
-    }
-
-    if !plan.warnings.is_empty() {
-        s.push('\n');
-        for w in &plan.warnings {
-            paint(&mut s, style::WARN, "Warning:");
-            let _ = writeln!(s, " {w}");
         }
     }
 
@@ -147,7 +147,15 @@ fn render_action(s: &mut String, a: &Action, width: usize, opts: RenderOptions) 
                 let _ = writeln!(s, "{indent}{field}: {from} → {to}");
             }
             Detail::FileDiff { path, old, new } => {
-                render_file_diff(s, &indent, path, old.as_deref(), new);
+                let old_header = match old {
+                    Some(_) => format!("{path} (observed)"),
+                    None => "/dev/null".to_string(),
+                };
+                render_file_diff(s, &indent, path, &old_header, old.as_deref(), new);
+            }
+            Detail::FileUnread { path, why, new } => {
+                let old_header = format!("{path} (current content unknown: {why})");
+                render_file_diff(s, &indent, path, &old_header, None, new);
             }
             Detail::Note { text } => {
                 if opts.verbose {
@@ -159,20 +167,22 @@ fn render_action(s: &mut String, a: &Action, width: usize, opts: RenderOptions) 
 }
 
 /// A unified diff (3 lines of context) of a text file, indented under its
-/// action. A new file is shown in full as additions.
-fn render_file_diff(s: &mut String, indent: &str, path: &str, old: Option<&str>, new: &str) {
+/// action. Without old content the new file is shown in full as additions.
+fn render_file_diff(
+    s: &mut String,
+    indent: &str,
+    path: &str,
+    old_header: &str,
+    old: Option<&str>,
+    new: &str,
+) {
     let old_text = old.unwrap_or("");
-    let old_header = if old.is_some() {
-        format!("{path} (observed)")
-    } else {
-        "/dev/null".to_string()
-    };
     let new_header = format!("{path} (desired)");
     let diff = TextDiff::from_lines(old_text, new);
     let text = diff
         .unified_diff()
         .context_radius(3)
-        .header(&old_header, &new_header)
+        .header(old_header, &new_header)
         .to_string();
     for line in text.lines() {
         let st = if line.starts_with("+++") || line.starts_with("---") {
@@ -219,8 +229,8 @@ mod tests {
             observed_digest: "o".into(),
             actions,
             blockers: vec![],
-            notes: vec![],
             warnings: vec![],
+            notes: vec![],
         }
     }
 

@@ -149,11 +149,13 @@ pub trait Observation {
 }
 
 /// The runtime's part of a plan: its actions (image → volume → config →
-/// signer), protections and notes.
+/// signer), protections, warnings and notes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RuntimeDiff {
     pub actions: Vec<Action>,
     pub blockers: Vec<Blocker>,
+    /// What an operator must see even when nothing changes (always shown).
+    pub warnings: Vec<String>,
     pub notes: Vec<String>,
 }
 

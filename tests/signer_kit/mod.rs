@@ -167,25 +167,70 @@ impl Signer {
     }
 
     pub fn lsm_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(self.dir.path(), args);
+        cmd.arg("-f").arg(&self.manifest);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        self.run(cmd)
+    }
+
+    /// `lsm <args>` run in `cwd` WITHOUT `-f` (so lsm finds the manifest
+    /// on its own), without a TTY, colour off.
+    pub fn lsm_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let cmd = self.command(cwd, args);
+        self.run(cmd)
+    }
+
+    fn command(&self, cwd: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("lsm").expect("lsm binary");
-        cmd.current_dir(self.dir.path())
+        cmd.current_dir(cwd)
             .env("LSM_STATE_DIR", self.path("state"))
             .env("NO_COLOR", "1")
             // A native signer's lnd (the double) inherits lsm's environment.
             .env("LND_DOUBLE_STARTUP_DELAY_MS", "10")
             .env_remove("DOCKER_HOST")
             .args(args)
-            .arg("-f")
-            .arg(&self.manifest)
             .write_stdin("");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
+        cmd
+    }
+
+    fn run(&self, mut cmd: Command) -> Run {
         let run = Run::from(cmd.output().expect("run lsm"));
         let mut outs = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
         outs.push(run.stdout.clone());
         outs.push(run.stderr.clone());
         run
+    }
+
+    /// Runs `lsm <args>`, which must exit 0, while recording the engine's
+    /// events for this signer's container and volume, and fails if any of
+    /// them changed engine state: the proof that a converged apply makes
+    /// zero mutating calls. Also fails if the recorder saw nothing at all
+    /// (lsm's reads show up too), so the check cannot pass vacuously.
+    pub fn assert_no_engine_mutation(&self, args: &[&str]) {
+        use lsm::docker::{DockerReader, EventFilter, EventRecorder};
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let events = rt.block_on(async {
+            let reader = DockerReader::connect(None).await.expect("engine");
+            let rec = EventRecorder::start(
+                &reader,
+                vec![
+                    EventFilter::container(&self.name),
+                    EventFilter::volume(&self.volume()),
+                ],
+            )
+            .await
+            .expect("recorder");
+            self.lsm(args).expect(0);
+            rec.stop().await.expect("events")
+        });
+        let mutating: Vec<_> = events.iter().filter(|e| e.is_mutating()).collect();
+        assert!(
+            mutating.is_empty(),
+            "lsm {args:?} changed engine state: {mutating:?}"
+        );
+        assert!(!events.is_empty(), "the recorder saw no event at all");
     }
 
     /// `lsm apply --auto-approve` that must succeed.

@@ -4,11 +4,20 @@
 //! The container is compared field by field with the desired spec so each
 //! replacement names what forces it ("rpc port 10012 → 10022"); the spec-hash
 //! label then catches what fields cannot show — the content of lnd.conf the
-//! container was created for.
+//! container was created for. The restart policy is the one field the engine
+//! changes in place, so it is an update, not a replacement.
+//!
+//! Drift (`[changed outside lsm]`) is decided by the cause, never by the
+//! mere difference: a difference is drift when the object no longer is what
+//! lsm last made it (the spec-hash label still names this manifest, the
+//! restart policy is not the one lsm recorded, a mode lsm set was changed),
+//! and not drift when the manifest changed or lnd itself failed.
 
 use super::observation::{DockerObservation, PasswordCopy};
-use super::target::{DockerTarget, LND_DIR, PASSWORD_PATH, REST_PORT, RPC_PORT};
-use crate::docker::{ContainerStatus, ObservedContainer, PortBinding, VolumeFile};
+use super::target::{
+    DockerTarget, LND_DIR, LSM_DIR, LSM_DIR_MODE, LSM_FILE_MODE, PASSWORD_PATH, REST_PORT, RPC_PORT,
+};
+use crate::docker::{ContainerStatus, ObservedContainer, PortBinding, RestartPolicy, VolumeFile};
 use crate::plan::op::{Op, RuntimeOp};
 use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
 use crate::runtime::{HostPassword, RuntimeDiff};
@@ -40,8 +49,9 @@ fn show(b: Option<PortBinding>) -> String {
     }
 }
 
-/// What differs between the running container and the desired spec:
-/// (replace path, human reason, from, to).
+/// What differs between the container and the desired spec in fields the
+/// engine cannot change in place: (replace path, human reason). The restart
+/// policy is not among them (see [`restart_update`]).
 fn spec_changes(t: &DockerTarget, c: &ObservedContainer) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let spec = &t.spec;
@@ -90,15 +100,6 @@ fn spec_changes(t: &DockerTarget, c: &ObservedContainer) -> Vec<(String, String)
             ),
         ));
     }
-    if c.restart != spec.restart {
-        out.push((
-            "restart".to_string(),
-            format!(
-                "restart policy {} → {} forces replacement",
-                c.restart, spec.restart
-            ),
-        ));
-    }
     if c.user_network() != spec.network.as_deref() {
         out.push((
             "network".to_string(),
@@ -119,7 +120,7 @@ fn spec_changes(t: &DockerTarget, c: &ObservedContainer) -> Vec<(String, String)
             ),
         ));
     }
-    if out.is_empty() && c.spec_hash.as_deref() != Some(t.spec_hash.as_str()) {
+    if out.is_empty() && t.made_from_this(c.spec_hash.as_deref()).is_none() {
         out.push((
             "lnd.conf".to_string(),
             match &c.spec_hash {
@@ -129,6 +130,109 @@ fn spec_changes(t: &DockerTarget, c: &ObservedContainer) -> Vec<(String, String)
                 None => "the container carries no spec hash; it is recreated from signer.toml"
                     .to_string(),
             },
+        ));
+    }
+    out
+}
+
+/// Whether a replacement repairs a change made outside lsm: the container
+/// claims (by its spec hash) to be made from this very manifest, yet its
+/// fixed fields differ, or it carries lsm's labels without a spec hash. A
+/// container made from an older manifest is replaced because the manifest
+/// changed, which is not drift.
+fn replaced_for_drift(t: &DockerTarget, c: &ObservedContainer) -> bool {
+    c.spec_hash.is_none() || t.made_from_this(c.spec_hash.as_deref()).is_some()
+}
+
+/// The restart policy lsm last set on `c`: its record in the volume (an
+/// in-place update), else the container's label (its creation), else the
+/// policy an earlier lsm's spec hash was made with. `None`: unknown.
+fn restart_set_by_lsm(
+    t: &DockerTarget,
+    o: &DockerObservation,
+    c: &ObservedContainer,
+) -> Option<String> {
+    o.restart_record
+        .clone()
+        .or_else(|| c.labels.get(crate::docker::labels::RESTART_POLICY).cloned())
+        .or_else(|| {
+            t.made_from_this(c.spec_hash.as_deref())
+                .flatten()
+                .map(|p: RestartPolicy| p.to_string())
+        })
+}
+
+/// The in-place restart-policy update, when the policy differs: drift when
+/// the container's policy is not what lsm last set (`docker update
+/// --restart`), a manifest change otherwise.
+fn restart_update(
+    t: &DockerTarget,
+    o: &DockerObservation,
+    c: &ObservedContainer,
+) -> Option<Action> {
+    if c.restart == t.spec.restart {
+        return None;
+    }
+    let mut a = Action::new(
+        addr("container", "signer"),
+        ActionKind::Update,
+        format!(
+            "restart policy {} → {} (updated in place)",
+            c.restart, t.spec.restart
+        ),
+        Op::Runtime(RuntimeOp::UpdateSigner),
+    );
+    a.drift = restart_set_by_lsm(t, o, c).is_some_and(|set| set != c.restart.to_string());
+    Some(a)
+}
+
+/// Why a stopped container is not running, and whether that was done
+/// outside lsm. A container whose restart policy would have brought lnd
+/// back after a crash, or that ended as `docker stop` leaves it (exit code
+/// 0, 137 or 143), was stopped; otherwise lnd itself exited.
+fn exit_reason(c: &ObservedContainer) -> (String, bool) {
+    let code = c.state.exit_code.unwrap_or(0);
+    if c.state.oom_killed {
+        return (
+            format!("lnd was killed for lack of memory (exit code {code})"),
+            false,
+        );
+    }
+    let restarts_on_crash = matches!(
+        c.restart,
+        RestartPolicy::Always | RestartPolicy::UnlessStopped
+    );
+    if restarts_on_crash || matches!(code, 0 | 137 | 143) {
+        (
+            format!("container was stopped outside lsm (exit code {code})"),
+            true,
+        )
+    } else {
+        (
+            format!(
+                "lnd exited with code {code} (`docker logs {}` shows why)",
+                c.name
+            ),
+            false,
+        )
+    }
+}
+
+/// Mode problems of lsm's directory and lnd.conf in the volume, each with
+/// whether it is drift. lsm before 0700 left its directory at the engine's
+/// 0755; that is lsm's own old default, not a change outside lsm.
+fn loose_modes(o: &DockerObservation) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    if let Some(m) = o.modes.dir.filter(|m| *m != LSM_DIR_MODE) {
+        out.push((
+            format!("{LSM_DIR} in the volume is {m:04o}, not {LSM_DIR_MODE:04o}"),
+            m != 0o755,
+        ));
+    }
+    if let Some(m) = o.modes.conf.filter(|m| *m != LSM_FILE_MODE) {
+        out.push((
+            format!("lnd.conf in the volume is {m:04o}, not {LSM_FILE_MODE:04o}"),
+            true,
         ));
     }
     out
@@ -171,8 +275,9 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
             format!("create volume {} for lnd's data and wallet", t.volume),
             Op::Runtime(RuntimeOp::CreateVolume),
         )),
-        Some(v) if !v.managed() => d.notes.push(format!(
-            "volume {} was not created by lsm; it is used as is (it may hold an existing wallet)",
+        Some(v) if !v.managed() => d.warnings.push(format!(
+            "volume {} was not created by lsm: it is used as is (it may hold an existing \
+             wallet), and `lsm destroy --purge-volume` will never remove it",
             t.volume
         )),
         Some(_) => {}
@@ -207,11 +312,22 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
             let changes = spec_changes(t, c);
             if !changes.is_empty() {
                 new_container = true;
-                d.actions.push(crate::runtime::replace_signer(
+                let mut a = crate::runtime::replace_signer(
                     addr("container", "signer"),
                     &changes,
                     format!("volume {} and the wallet in it are kept", t.volume),
-                ));
+                );
+                if c.restart != t.spec.restart {
+                    a = a.detail(Detail::Change {
+                        field: "restart policy".into(),
+                        from: c.restart.to_string(),
+                        to: t.spec.restart.to_string(),
+                    });
+                }
+                a.drift = replaced_for_drift(t, c);
+                d.actions.push(a);
+            } else if let Some(a) = restart_update(t, o, c) {
+                d.actions.push(a);
             }
         }
     }
@@ -220,6 +336,23 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
     // written (a fresh container needs it anyway).
     let conf_ok = matches!(&o.conf, VolumeFile::Present(b) if b.as_slice() == t.conf.as_bytes());
     let mut conf_written = false;
+    let loose = loose_modes(o);
+    if conf_ok && !loose.is_empty() {
+        // Same content, loose modes: rewriting restores 0600 in a 0700
+        // directory; lnd need not restart for it.
+        let mut a = Action::new(
+            addr("file", "lnd_conf"),
+            ActionKind::Update,
+            loose
+                .iter()
+                .map(|(r, _)| r.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            Op::Runtime(RuntimeOp::WriteConfig),
+        );
+        a.drift = loose.iter().any(|(_, drift)| *drift);
+        d.actions.push(a);
+    }
     if !conf_ok {
         let (old, reason, drift) = match &o.conf {
             VolumeFile::Present(b) => {
@@ -240,7 +373,25 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
                 }
             }
             VolumeFile::Absent => (None, "lnd.conf is not in the volume yet", false),
-            VolumeFile::Unknown => (None, "write lnd.conf into the volume", false),
+            VolumeFile::Unknown => (
+                None,
+                "write lnd.conf into the volume (what the volume holds now cannot be read \
+                 without a container)",
+                false,
+            ),
+        };
+        let detail = match &o.conf {
+            // Unknown is not absent: a volume kept from before may hold a file.
+            VolumeFile::Unknown => Detail::FileUnread {
+                path: "lnd.conf".into(),
+                why: "no container mounts the volume to read it through".into(),
+                new: t.conf_display.clone(),
+            },
+            _ => Detail::FileDiff {
+                path: "lnd.conf".into(),
+                old: old.clone(),
+                new: t.conf_display.clone(),
+            },
         };
         let mut a = Action::new(
             addr("file", "lnd_conf"),
@@ -252,11 +403,7 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
             reason,
             Op::Runtime(RuntimeOp::WriteConfig),
         )
-        .detail(Detail::FileDiff {
-            path: "lnd.conf".into(),
-            old,
-            new: t.conf_display.clone(),
-        });
+        .detail(detail);
         a.drift = drift;
         d.actions.push(a);
         conf_written = true;
@@ -266,7 +413,7 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
     // the host's is replaced only when lnd proved there is no wallet: while
     // one may exist, that copy may be the only password that opens it.
     if t.auto_unlock && password != HostPassword::Missing {
-        password_copy(&mut d, o.password, password, &t.volume);
+        password_copy(&mut d, o.password, o.modes.password, password, &t.volume);
     }
 
     // Start or restart.
@@ -279,20 +426,33 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
             Op::Runtime(RuntimeOp::StartSigner),
         ));
     } else if let Some(c) = &o.container {
-        if !c.is_running() {
-            let (reason, drift) = match c.state.status {
-                ContainerStatus::Exited => (
-                    format!(
-                        "container was stopped outside lsm (exit code {})",
-                        c.state.exit_code.unwrap_or(0)
-                    ),
-                    true,
+        if c.state.status == ContainerStatus::Restarting {
+            // lnd crashes and the engine restarts it: not a change outside
+            // lsm. A restart (start would be a no-op on a restarting
+            // container) lets apply see whether it now stays up.
+            d.actions.push(Action::new(
+                container,
+                ActionKind::Restart,
+                format!(
+                    "lnd keeps exiting (exit code {}, restarted {} times); restart it{}",
+                    c.state.exit_code.unwrap_or(0),
+                    c.state.restart_count,
+                    if conf_written {
+                        " with the new lnd.conf"
+                    } else {
+                        ""
+                    }
                 ),
+                Op::Runtime(RuntimeOp::RestartSigner),
+            ));
+        } else if !c.is_running() {
+            let (reason, drift) = match c.state.status {
+                ContainerStatus::Exited => exit_reason(c),
                 ContainerStatus::Created => {
                     ("container was created but never started".into(), false)
                 }
                 ContainerStatus::Paused => ("container was paused outside lsm".into(), true),
-                other => (format!("container is {other}"), true),
+                other => (format!("container is {other}"), false),
             };
             let mut a = Action::new(
                 container,
@@ -336,6 +496,19 @@ pub fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> Run
         );
     }
     match (&o.volume, purge) {
+        (Some(v), true) if !v.managed() => d.blockers.push(crate::plan::Blocker {
+            address: addr("volume", "data"),
+            reason: format!(
+                "--purge-volume removes only a volume lsm created, and {} was not (it carries \
+                 no io.lsm labels; it may hold a wallet lsm did not make)",
+                t.volume
+            ),
+            fix: format!(
+                "run `lsm destroy` without --purge-volume, and remove the volume yourself \
+                 (`docker volume rm {}`) only if you are sure",
+                t.volume
+            ),
+        }),
         (Some(_), true) => d.actions.push(
             Action::new(
                 addr("volume", "data"),
@@ -358,11 +531,30 @@ pub fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> Run
 }
 
 /// The password copy's action, or the blocker when replacing it could lock
-/// the wallet out.
-fn password_copy(d: &mut RuntimeDiff, copy: PasswordCopy, host: HostPassword, volume: &str) {
+/// the wallet out. `mode` is the copy's mode in the volume, when seen.
+fn password_copy(
+    d: &mut RuntimeDiff,
+    copy: PasswordCopy,
+    mode: Option<u32>,
+    host: HostPassword,
+    volume: &str,
+) {
     let addr = || addr("file", "wallet_password");
     let note = "0600 inside the volume; its content is never shown";
     match (copy, host) {
+        (PasswordCopy::Matches, _) if mode.is_some_and(|m| m != LSM_FILE_MODE) => {
+            // Same bytes, rewritten with lsm's mode: nothing is lost.
+            d.actions.push(
+                Action::new(
+                    addr(),
+                    ActionKind::Update,
+                    "the wallet password copy in the volume is readable by others (not 0600)",
+                    Op::Runtime(RuntimeOp::WritePasswordFile),
+                )
+                .note(note)
+                .drift(),
+            );
+        }
         (PasswordCopy::Matches | PasswordCopy::NotNeeded, _) => {}
         (PasswordCopy::Absent | PasswordCopy::Unknown, _) => {
             let reason = if host == HostPassword::Planned {
@@ -412,7 +604,7 @@ mod tests {
 
     fn decide(copy: PasswordCopy, host: HostPassword) -> RuntimeDiff {
         let mut d = RuntimeDiff::default();
-        password_copy(&mut d, copy, host, "signer-data");
+        password_copy(&mut d, copy, None, host, "signer-data");
         d
     }
 
@@ -446,5 +638,19 @@ mod tests {
         for copy in [PasswordCopy::Matches, PasswordCopy::NotNeeded] {
             assert!(decide(copy, HostPassword::Present).actions.is_empty());
         }
+    }
+
+    #[test]
+    fn a_loose_copy_with_the_right_bytes_is_rewritten_as_drift() {
+        let mut d = RuntimeDiff::default();
+        password_copy(
+            &mut d,
+            PasswordCopy::Matches,
+            Some(0o644),
+            HostPassword::Present,
+            "signer-data",
+        );
+        assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::WritePasswordFile)]);
+        assert!(d.actions[0].drift);
     }
 }

@@ -8,7 +8,9 @@ pub mod observation;
 mod served_cert;
 pub mod target;
 
-use crate::docker::{DockerReader, DockerWriter, Observed, UploadFile, VolumeFile};
+use crate::docker::{
+    DockerReader, DockerWriter, Observed, RunMark, UploadDir, UploadFile, VolumeFile,
+};
 use crate::error::Failure;
 use crate::exit::Exit;
 use crate::plan::Subject;
@@ -16,7 +18,10 @@ use crate::plan::op::RuntimeOp;
 use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
 use observation::{DockerObservation, dial_address};
 use std::time::Duration;
-use target::{CONF_PATH, DockerTarget, LSM_DIR, PASSWORD_PATH, TLS_CERT_PATH};
+use target::{
+    CONF_PATH, DockerTarget, LSM_DIR, LSM_DIR_MODE, LSM_FILE_MODE, PASSWORD_PATH,
+    RESTART_RECORD_PATH, TLS_CERT_PATH,
+};
 use zeroize::Zeroizing;
 
 /// How long lsm gives lnd to stop before the engine kills it.
@@ -33,6 +38,10 @@ pub struct DockerObserver {
     /// The tls.cert this observer last saw (apply observes many times in one
     /// run): the first candidate lnd is asked to prove it serves.
     known_cert: std::sync::Mutex<Option<Vec<u8>>>,
+    /// Where the container's run stood when lsm started it in this run, or
+    /// else when this observer first saw it: exits after it mean lnd does
+    /// not stay up (see [`RunMark`]).
+    mark: std::sync::Mutex<Option<RunMark>>,
 }
 
 impl DockerObserver {
@@ -65,6 +74,7 @@ impl DockerObserver {
             manifest_name: manifest_name.to_string(),
             network: network.to_string(),
             known_cert: std::sync::Mutex::new(None),
+            mark: std::sync::Mutex::new(None),
         }
     }
 
@@ -91,6 +101,20 @@ impl DockerObserver {
             None => served_cert::bundle_copy(&self.target.bundle_tls_cert)
                 .map(|c| (c, "the bundle's tls.cert")),
         }
+    }
+
+    /// The run mark for `c`: the one recorded for it, else `c` as seen now.
+    fn mark_for(&self, c: &crate::docker::ObservedContainer) -> RunMark {
+        let mut mark = self.mark.lock().unwrap_or_else(|e| e.into_inner());
+        match &*mark {
+            Some(m) if m.id == c.id => m.clone(),
+            _ => mark.insert(RunMark::of(c)).clone(),
+        }
+    }
+
+    /// Records that lsm (re)started the container and found it as `c`.
+    fn started(&self, c: &crate::docker::ObservedContainer) {
+        *self.mark.lock().unwrap_or_else(|e| e.into_inner()) = Some(RunMark::of(c));
     }
 
     /// Remembers a tls.cert in lnd's exact form for the next observation.
@@ -145,7 +169,7 @@ impl Observer for DockerObserver {
         // With a usable copy at hand, tls.cert is read from the volume only
         // if lnd does not prove it serves that copy (served_cert.rs).
         let candidate = self.cert_candidate();
-        let mut files = vec![CONF_PATH, mac.as_str()];
+        let mut files = vec![CONF_PATH, RESTART_RECORD_PATH, mac.as_str()];
         if candidate.is_none() {
             files.push(TLS_CERT_PATH);
         }
@@ -186,6 +210,18 @@ impl Observer for DockerObserver {
             ))
             .hint("rename or remove that container yourself, or choose another [signer] name"));
         }
+        if let Some(v) = &observed.volume
+            && let Some(owner) = v.lsm_signer()
+            && owner != t.signer
+        {
+            return Err(Failure::error(format!(
+                "the volume \"{}\" belongs to lsm's signer \"{owner}\" (its io.lsm.signer \
+                 label); lsm will not use, change or remove it for signer \"{}\"",
+                t.volume, t.signer
+            ))
+            .hint("give this signer its own [docker] volume (the default is \"<name>-data\")"));
+        }
+        let mark = observed.container.as_ref().map(|c| self.mark_for(c));
         // Dial what the container publishes now, not what the manifest asks.
         let bind = observed
             .container
@@ -208,6 +244,7 @@ impl Observer for DockerObserver {
             t,
             observed,
             host_password.as_deref().map(|p| p.as_slice()),
+            mark.as_ref(),
         );
         self.remember_cert(&observation.tls_cert);
         Ok(observation)
@@ -246,13 +283,54 @@ impl DockerRuntime {
         &self.observer.target
     }
 
+    /// Writes lsm's files into the volume, with lsm's directory at 0700.
+    async fn upload(&self, files: &[UploadFile<'_>]) -> Result<(), Failure> {
+        let dir = UploadDir {
+            path: LSM_DIR,
+            mode: LSM_DIR_MODE,
+        };
+        self.writer
+            .upload(&self.target().signer, &[dir], files)
+            .await
+            .map_err(Failure::from)
+    }
+
+    /// Sets the restart policy in place, then records it in the volume for
+    /// this container (the label keeps the policy it was created with).
+    async fn update_restart_policy(&self) -> Result<(), Failure> {
+        let t = self.target();
+        let policy = t.spec.restart;
+        self.writer
+            .update_restart_policy(&t.signer, policy)
+            .await
+            .map_err(Failure::from)?;
+        let c = self
+            .writer
+            .reader()
+            .inspect_container(&t.signer)
+            .await
+            .map_err(Failure::from)?
+            .ok_or_else(|| Failure::error(format!("container {} vanished", t.signer)))?;
+        let record = format!("{} {policy}\n", c.id);
+        self.upload(&[UploadFile {
+            path: RESTART_RECORD_PATH,
+            content: record.as_bytes(),
+            mode: LSM_FILE_MODE,
+        }])
+        .await
+    }
+
+    /// Waits until the container lsm just (re)started runs, and marks the run.
     async fn wait_running(&self) -> Result<(), Failure> {
         match self
             .writer
             .wait_until_running(&self.target().signer, RUNNING_DEADLINE)
             .await
         {
-            Ok(_) => Ok(()),
+            Ok(c) => {
+                self.observer.started(&c);
+                Ok(())
+            }
             Err(e) => {
                 let logs = self.recent_logs(20).await;
                 let mut f = Failure::from(e);
@@ -317,16 +395,12 @@ impl Runtime for DockerRuntime {
                 w.create_container(&t.spec).await.map_err(Failure::from)?;
             }
             RuntimeOp::WriteConfig => {
-                w.upload_files(
-                    &t.signer,
-                    &[UploadFile {
-                        path: CONF_PATH,
-                        content: t.conf.as_bytes(),
-                        mode: 0o600,
-                    }],
-                )
-                .await
-                .map_err(Failure::from)?;
+                self.upload(&[UploadFile {
+                    path: CONF_PATH,
+                    content: t.conf.as_bytes(),
+                    mode: LSM_FILE_MODE,
+                }])
+                .await?;
             }
             RuntimeOp::WritePasswordFile | RuntimeOp::ReplacePasswordFile => {
                 let password = crate::secrets::read(&t.password_host_path)?.ok_or_else(|| {
@@ -344,35 +418,31 @@ impl Runtime for DockerRuntime {
                         .await
                         .map_err(Failure::from)?
                         .map(Zeroizing::new);
-                    match copy {
-                        Some(c) if c.as_slice() == password.as_slice() => return Ok(()),
-                        Some(_) => {
-                            return Err(Failure::with_exit(
-                                Exit::Blocked,
-                                format!(
-                                    "volume {} already holds a wallet password copy that differs \
+                    if copy
+                        .as_ref()
+                        .is_some_and(|c| c.as_slice() != password.as_slice())
+                    {
+                        return Err(Failure::with_exit(
+                            Exit::Blocked,
+                            format!(
+                                "volume {} already holds a wallet password copy that differs \
                                  from {}; it may be the only one that opens the wallet, so lsm \
                                  does not overwrite it",
-                                    t.volume,
-                                    t.password_host_path.display()
-                                ),
-                            )
-                            .hint("run `lsm plan` to see the blocker and how to resolve it"));
-                        }
-                        None => {}
+                                t.volume,
+                                t.password_host_path.display()
+                            ),
+                        )
+                        .hint("run `lsm plan` to see the blocker and how to resolve it"));
                     }
                 }
-                w.upload_files(
-                    &t.signer,
-                    &[UploadFile {
-                        path: PASSWORD_PATH,
-                        content: &password,
-                        mode: 0o600,
-                    }],
-                )
-                .await
-                .map_err(Failure::from)?;
+                self.upload(&[UploadFile {
+                    path: PASSWORD_PATH,
+                    content: &password,
+                    mode: LSM_FILE_MODE,
+                }])
+                .await?;
             }
+            RuntimeOp::UpdateSigner => self.update_restart_policy().await?,
             RuntimeOp::StartSigner => {
                 w.start(&t.signer).await.map_err(Failure::from)?;
                 self.wait_running().await?;

@@ -2,10 +2,12 @@
 //! files lsm and lnd keep in the volume, all read concurrently through a
 //! read-only client.
 
-use super::target::{CONF_PATH, DockerTarget, PASSWORD_PATH, TLS_CERT_PATH};
+use super::target::{
+    CONF_PATH, DockerTarget, LSM_DIR, PASSWORD_PATH, RESTART_RECORD_PATH, TLS_CERT_PATH,
+};
 use crate::docker::{
-    ContainerStatus, Observed, ObservedContainer, ObservedImage, ObservedVolume, Transport,
-    VolumeFile,
+    ContainerStatus, Observed, ObservedContainer, ObservedImage, ObservedVolume, RunMark,
+    Transport, VolumeFile,
 };
 use crate::runtime::{Condition, Observation, SignerAccess};
 use serde_json::json;
@@ -41,6 +43,21 @@ pub struct DockerObservation {
     pub admin_macaroon_state: VolumeFile,
     /// `host:port` lsm dials for gRPC.
     pub dial: String,
+    /// Permission bits of lsm's files and directory in the volume, where seen.
+    pub modes: LsmModes,
+    /// The restart policy lsm last set in place, when the record in the
+    /// volume is for this very container.
+    pub restart_record: Option<String>,
+    /// Why lnd will not come up by itself (see [`Observation::stopped`]).
+    pub down: Option<String>,
+}
+
+/// Modes of what lsm keeps in the volume (`None`: absent or not read).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LsmModes {
+    pub dir: Option<u32>,
+    pub conf: Option<u32>,
+    pub password: Option<u32>,
 }
 
 /// The host lsm dials to reach lnd's gRPC port published at `bind` on the
@@ -69,14 +86,21 @@ pub fn dial_address(bind: std::net::SocketAddr, transport: &Transport) -> String
 
 impl DockerObservation {
     /// Builds the observation from the engine's answers and the host's
-    /// password file (compared, then wiped).
+    /// password file (compared, then wiped). `mark` is where the container's
+    /// run stood when lsm started it or first saw it in this run.
     pub fn from_observed(
         endpoint: String,
         dial: String,
         target: &DockerTarget,
         mut observed: Observed,
         host_password: Option<&[u8]>,
+        mark: Option<&RunMark>,
     ) -> DockerObservation {
+        let modes = LsmModes {
+            dir: observed.modes.get(LSM_DIR).copied(),
+            conf: observed.modes.get(CONF_PATH).copied(),
+            password: observed.modes.get(PASSWORD_PATH).copied(),
+        };
         let mut take = |path: &str| -> VolumeFile {
             observed
                 .files
@@ -87,6 +111,7 @@ impl DockerObservation {
         };
         let conf = take(CONF_PATH);
         let tls_cert = take(TLS_CERT_PATH);
+        let record = take(RESTART_RECORD_PATH);
         let mac = take(&target.admin_macaroon_path());
         let password = if !target.auto_unlock {
             PasswordCopy::NotNeeded
@@ -110,6 +135,15 @@ impl DockerObservation {
             }
             other => (None, other),
         };
+        let restart_record = match (&record, &observed.container) {
+            (VolumeFile::Present(text), Some(c)) => String::from_utf8_lossy(text)
+                .trim()
+                .split_once(' ')
+                .filter(|(id, _)| *id == c.id)
+                .map(|(_, policy)| policy.to_string()),
+            _ => None,
+        };
+        let down = observed.container.as_ref().and_then(|c| c.down_since(mark));
         DockerObservation {
             endpoint,
             container: observed.container,
@@ -121,6 +155,9 @@ impl DockerObservation {
             admin_macaroon,
             admin_macaroon_state,
             dial,
+            modes,
+            restart_record,
+            down,
         }
     }
 
@@ -148,6 +185,7 @@ impl Observation for DockerObservation {
                 "restart": c.restart.to_string(),
                 "ports": c.ports.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
                 "network": c.user_network(),
+                "restart_policy_label": c.labels.get(crate::docker::labels::RESTART_POLICY),
             })
         });
         json!({
@@ -157,6 +195,8 @@ impl Observation for DockerObservation {
             "image": self.image.as_ref().map(|i| &i.id),
             "conf": file_digest(&self.conf),
             "password_copy": self.password,
+            "modes": [self.modes.dir, self.modes.conf, self.modes.password],
+            "restart_record": self.restart_record,
             "tls_cert": file_digest(&self.tls_cert),
             "admin_macaroon": match &self.admin_macaroon {
                 Some(m) => json!(crate::secrets::sha256_hex(m)),
@@ -219,11 +259,15 @@ impl Observation for DockerObservation {
                     "container {} is {}{}",
                     c.name,
                     c.state.status,
-                    c.state
-                        .exit_code
-                        .filter(|_| c.state.status == ContainerStatus::Exited)
-                        .map(|code| format!(" (exit code {code})"))
-                        .unwrap_or_default()
+                    match (c.state.status, c.state.exit_code) {
+                        (ContainerStatus::Exited, Some(code)) => format!(" (exit code {code})"),
+                        (ContainerStatus::Restarting, code) => format!(
+                            ": lnd keeps exiting (exit code {}, restarted {} times)",
+                            code.unwrap_or(0),
+                            c.state.restart_count
+                        ),
+                        _ => String::new(),
+                    }
                 ),
             ),
         };
@@ -232,5 +276,9 @@ impl Observation for DockerObservation {
 
     fn lnd_version_hint(&self) -> Option<String> {
         self.container.as_ref().map(|c| c.image.clone())
+    }
+
+    fn stopped(&self) -> Option<String> {
+        self.down.clone()
     }
 }

@@ -9,7 +9,7 @@
 //! answering, a handshake presenting another certificate) falls back to
 //! reading tls.cert from the volume, as observation always did.
 
-use crate::lnd::client::LndClient;
+use crate::lnd::reader::LndReader;
 use crate::lnd::tls::is_canonical_cert_pem;
 use std::path::Path;
 
@@ -24,7 +24,7 @@ pub fn bundle_copy(path: &Path) -> Option<Vec<u8>> {
 /// `cert_pem` and answers GetState (which needs no macaroon).
 pub async fn lnd_serves(dial: &str, cert_pem: &[u8]) -> bool {
     let opts = crate::signer::observe_options("the bundle's tls.cert");
-    match LndClient::connect(dial, cert_pem, opts) {
+    match LndReader::connect(dial, cert_pem, opts) {
         Ok(client) => client.get_state().await.is_ok(),
         Err(_) => false,
     }

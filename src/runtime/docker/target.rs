@@ -20,6 +20,14 @@ pub const LSM_DIR: &str = "/root/.lnd/lsm";
 pub const CONF_PATH: &str = "/root/.lnd/lsm/lnd.conf";
 /// The wallet password copy for wallet-unlock-password-file.
 pub const PASSWORD_PATH: &str = "/root/.lnd/lsm/wallet-password.txt";
+/// What lsm last set the container's restart policy to in place:
+/// `<container id> <policy>`. Labels cannot change, so after an in-place
+/// update this file, not the `io.lsm.restart-policy` label, says what lsm set.
+pub const RESTART_RECORD_PATH: &str = "/root/.lnd/lsm/restart-policy";
+/// lsm's directory's mode: it holds the wallet password copy.
+pub const LSM_DIR_MODE: u32 = 0o700;
+/// The mode of lsm's files in the volume.
+pub const LSM_FILE_MODE: u32 = 0o600;
 /// lnd's certificate.
 pub const TLS_CERT_PATH: &str = "/root/.lnd/tls.cert";
 /// Ports lnd listens on inside the container.
@@ -45,6 +53,10 @@ pub struct DockerTarget {
     /// The container spec, labels and spec hash included.
     pub spec: ContainerSpec,
     pub spec_hash: String,
+    /// Format-1 spec hashes (which covered the restart policy) of this spec
+    /// under each policy a manifest can name, with that policy: a container
+    /// an earlier lsm made from this manifest carries one of them.
+    pub legacy_hashes: Vec<(String, RestartPolicy)>,
     /// The exact lnd.conf bytes.
     pub conf: String,
     /// The same with secret values replaced by fingerprints.
@@ -118,6 +130,20 @@ impl DockerTarget {
             .get(labels::SPEC_HASH)
             .cloned()
             .unwrap_or_default();
+        let legacy_hashes = [
+            ManifestRestart::No,
+            ManifestRestart::Always,
+            ManifestRestart::UnlessStopped,
+            ManifestRestart::OnFailure,
+        ]
+        .into_iter()
+        .map(|p| {
+            let mut s = spec.clone();
+            s.restart = restart_policy(p);
+            let h = crate::docker::legacy_spec_hash(&s, &[(CONF_PATH, conf.as_bytes())]);
+            (h, s.restart)
+        })
+        .collect();
         Ok(DockerTarget {
             signer: r.signer.name.clone(),
             host: d.host.clone(),
@@ -127,6 +153,7 @@ impl DockerTarget {
             volume_labels: labels::ownership_labels(&r.signer.name),
             spec,
             spec_hash,
+            legacy_hashes,
             conf,
             conf_display,
             auto_unlock: r.wallet.auto_unlock,
@@ -139,5 +166,19 @@ impl DockerTarget {
 
     pub fn admin_macaroon_path(&self) -> String {
         admin_macaroon_path(self.network)
+    }
+
+    /// Whether a container labelled with spec hash `hash` was made from
+    /// this manifest (restart policy aside), and if by an earlier lsm, the
+    /// policy it was made with.
+    pub fn made_from_this(&self, hash: Option<&str>) -> Option<Option<RestartPolicy>> {
+        let hash = hash?;
+        if hash == self.spec_hash {
+            return Some(None);
+        }
+        self.legacy_hashes
+            .iter()
+            .find(|(h, _)| h == hash)
+            .map(|(_, p)| Some(*p))
     }
 }

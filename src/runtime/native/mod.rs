@@ -372,6 +372,7 @@ impl Runtime for NativeRuntime {
                 pidfile::remove(&self.target().pidfile)
             }
             RuntimeOp::PullImage
+            | RuntimeOp::UpdateSigner
             | RuntimeOp::WritePasswordFile
             | RuntimeOp::ReplacePasswordFile
             | RuntimeOp::RemoveVolume
