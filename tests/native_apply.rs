@@ -159,6 +159,15 @@ fn lnd_killed_outside_lsm_is_drift_and_apply_starts_it_again() {
     let running = condition(&status, "ProcessRunning");
     assert_eq!(running["status"], false);
     assert_eq!(running["reason"], "Exited");
+    // The config is in sync, but the signer does not "run as declared".
+    let config = condition(&status, "ConfigInSync");
+    assert!(
+        config["message"]
+            .as_str()
+            .unwrap()
+            .contains("but the signer is not running"),
+        "{config}"
+    );
 
     // A saved plan applies exactly.
     s.lsm(&["plan", "-o", "restart.json"]).expect(0);

@@ -42,7 +42,24 @@ pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) ->
                     crate::plan::ActionKind::Replace | crate::plan::ActionKind::Restart
                 )
     });
+    // The config can match while lnd does not run at all: say so rather
+    // than claim the signer runs as declared (ContainerRunning or
+    // ProcessRunning carries the why).
+    let not_running = first(p, |a| {
+        let addr = a.address.0.as_str();
+        (addr.starts_with("container.") || addr.starts_with("process."))
+            && matches!(
+                a.kind,
+                crate::plan::ActionKind::Create | crate::plan::ActionKind::Start
+            )
+    });
     out.push(match config {
+        None if not_running.is_some() => Condition::new(
+            "ConfigInSync",
+            true,
+            "InSync",
+            "the configuration matches signer.toml, but the signer is not running",
+        ),
         None => Condition::new(
             "ConfigInSync",
             true,
