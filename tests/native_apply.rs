@@ -4,6 +4,7 @@
 //! does nothing, drift (kill -9, edits), config changes, a stale pidfile
 //! naming a stranger, version and binary protections, startup failures,
 //! and the systemd unit (planned; refused where systemd does not run).
+//! What lsm guarantees about the process itself: tests/native_process.rs.
 
 mod signer_kit;
 
@@ -158,6 +159,15 @@ fn lnd_killed_outside_lsm_is_drift_and_apply_starts_it_again() {
     let running = condition(&status, "ProcessRunning");
     assert_eq!(running["status"], false);
     assert_eq!(running["reason"], "Exited");
+    // The config is in sync, but the signer does not "run as declared".
+    let config = condition(&status, "ConfigInSync");
+    assert!(
+        config["message"]
+            .as_str()
+            .unwrap()
+            .contains("but the signer is not running"),
+        "{config}"
+    );
 
     // A saved plan applies exactly.
     s.lsm(&["plan", "-o", "restart.json"]).expect(0);
@@ -276,10 +286,7 @@ fn a_new_lnd_binary_restarts_lnd() {
     s.apply();
     let moved = s.lnd_pid();
     assert_ne!(moved, upgraded);
-    assert_eq!(
-        std::fs::read_link(format!("/proc/{moved}/exe")).unwrap(),
-        other
-    );
+    assert_eq!(signer_kit::exe_of(moved), other);
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }
 
@@ -307,7 +314,7 @@ fn a_stale_pidfile_naming_another_live_process_is_never_touched() {
     let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(
         plan.stdout.contains(&format!(
-            "lnd (pid {stranger_pid}) is gone; that pid now belongs to another program"
+            "lnd (pid {stranger_pid}) is gone; that pid now belongs to another process"
         )) && plan.stdout.contains("> process.signer"),
         "{}",
         plan.stdout
@@ -463,21 +470,33 @@ fn a_wrong_or_missing_lnd_is_blocked_and_never_started() {
 }
 
 #[test]
-fn a_startup_failure_shows_lnds_last_log_lines() {
+fn a_startup_failure_shows_only_this_starts_log_lines() {
     let s = Signer::native("");
-    // Something else holds lnd's gRPC port.
-    let squatter = std::net::TcpListener::bind(("127.0.0.1", s.rpc_port)).expect("bind");
+    s.apply();
+    s.lsm(&["destroy", "--auto-approve"]).expect(0);
+    // lnd's certificate is damaged: lnd exits during startup.
+    let cert = s.path("lnd/tls.cert");
+    let good = std::fs::read(&cert).unwrap();
+    std::fs::write(&cert, "not a certificate\n").unwrap();
     let run = s.lsm(&["apply", "--auto-approve"]).expect(1);
     assert!(
         run.stderr.contains("lnd exited during startup")
             && run.stderr.contains("last lnd log lines")
-            && run.stderr.contains("unable to listen on grpc endpoint"),
+            && run.stderr.contains("unable to parse TLS certificate"),
         "{}",
+        run.stderr
+    );
+    // The previous run's last lines are in the log, not in this failure.
+    let log = std::fs::read_to_string(s.secrets().join("signer-lnd.log")).unwrap();
+    assert!(log.contains("Shutdown complete"), "{log}");
+    assert!(
+        !run.stderr.contains("Shutdown complete"),
+        "the previous run's lines were shown:\n{}",
         run.stderr
     );
     let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
     assert!(plan.stdout.contains("> process.signer"), "{}", plan.stdout);
-    drop(squatter);
+    std::fs::write(&cert, good).unwrap();
     s.apply();
     s.lnd_pid();
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
@@ -500,9 +519,13 @@ fn the_systemd_supervisor_plans_a_hardened_unit_and_never_pretends() {
         &[
             "+ file.systemd_unit".to_string(),
             format!("+++ /etc/systemd/system/{unit} (desired)"),
+            // The binary with symlinks resolved: the file whose version
+            // lsm checked.
             format!(
                 "+ExecStart=\"{}\" \"--lnddir={}\" \"--configfile={}\"",
-                support::double_binary().display(),
+                std::fs::canonicalize(support::double_binary())
+                    .unwrap()
+                    .display(),
                 lnd_dir.display(),
                 secrets.join("signer-lnd.conf").display()
             ),

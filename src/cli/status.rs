@@ -89,6 +89,15 @@ pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) ->
             || (matches!(a.kind, ActionKind::Start | ActionKind::Restart) && !running)
     };
     out.push(match first(p, |a| !explained(a)) {
+        // The config can match while lnd does not run at all: say so rather
+        // than claim the signer runs as declared (ContainerRunning or
+        // ProcessRunning carries the why).
+        None if !running => Condition::new(
+            "ConfigInSync",
+            true,
+            "InSync",
+            "the configuration matches signer.toml, but the signer is not running",
+        ),
         None => Condition::new(
             "ConfigInSync",
             true,

@@ -187,8 +187,9 @@ impl Signer {
         cmd.current_dir(cwd)
             .env("LSM_STATE_DIR", self.path("state"))
             .env("NO_COLOR", "1")
-            // A native signer's lnd (the double) inherits lsm's environment.
-            .env("LND_DOUBLE_STARTUP_DELAY_MS", "10")
+            // (A native signer's lnd gets only lsm's basic environment, so
+            // the double's knobs cannot be passed through lsm; a wrapper
+            // script as lnd_path sets them, see tests/native_process.rs.)
             .env_remove("DOCKER_HOST")
             .args(args)
             .write_stdin("");
@@ -446,6 +447,36 @@ impl Signer {
             .map(|k| k.parse().expect("a decimal id"))
             .collect()
     }
+}
+
+/// Pids of the running processes (zombies aside) whose command line has
+/// the argument `arg`, e.g. a signer's `--lnddir=...`.
+pub fn processes_with_arg(arg: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            cmdline.split(|b| *b == 0).any(|a| a == arg.as_bytes()) && process_alive(*pid)
+        })
+        .collect()
+}
+
+impl Signer {
+    /// Native: every running lnd of this signer (by its `--lnddir`),
+    /// whoever started it.
+    pub fn lnd_processes(&self) -> Vec<u32> {
+        processes_with_arg(&format!("--lnddir={}", self.path("lnd").display()))
+    }
+}
+
+/// The executable process `pid` runs, as /proc shows it.
+pub fn exe_of(pid: u32) -> PathBuf {
+    std::fs::read_link(format!("/proc/{pid}/exe"))
+        .unwrap_or_else(|e| panic!("/proc/{pid}/exe: {e}"))
 }
 
 /// Whether `pid` runs (a zombie, exited but unreaped, does not).

@@ -498,6 +498,11 @@ impl NativeDouble {
         }
     }
 
+    /// The running double's pid.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Sends a signal (`"TERM"`, `"INT"`, ...) to the running double.
     pub fn signal(&self, sig: &str) {
         if let Some(child) = &self.child {

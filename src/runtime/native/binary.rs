@@ -26,6 +26,12 @@ pub enum Binary {
         /// The first line `--version` printed.
         version_line: String,
         version_ok: bool,
+        /// [`stamp`] of `canonical`: a file replaced or rewritten in place
+        /// gets another one.
+        stamp: Option<String>,
+        /// A script (`#!`), e.g. a wrapper that execs lnd: what runs is
+        /// then another executable than `canonical`.
+        script: bool,
     },
     /// Not found, not executable, or `--version` failed.
     Unusable { reason: String },
@@ -45,6 +51,38 @@ impl Binary {
             Binary::Unusable { .. } => None,
         }
     }
+
+    pub fn stamp(&self) -> Option<&str> {
+        match self {
+            Binary::Found { stamp, .. } => stamp.as_deref(),
+            Binary::Unusable { .. } => None,
+        }
+    }
+}
+
+/// Device, inode, size and modification time of `path`: what changes when
+/// the file is replaced (a new inode) or rewritten in place (a wrapper
+/// script edited to exec another lnd).
+pub fn stamp(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(format!(
+        "{}:{}:{}:{}.{:09}",
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec()
+    ))
+}
+
+/// Whether `path` starts with `#!`.
+fn is_script(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"#!")
 }
 
 /// Whether `output` of `lnd --version` names exactly `expected` (`0.20.0-beta`).
@@ -138,6 +176,8 @@ pub async fn check(bin: &LndBinary, expected: &str) -> Binary {
     Binary::Found {
         version_ok: reports_version(&text, expected),
         version_line: first_line(&out.stdout),
+        stamp: stamp(&canonical),
+        script: is_script(&canonical),
         path,
         canonical,
     }
@@ -174,5 +214,25 @@ mod tests {
         assert!(locate(&name, Some(&path)).is_err());
         let err = locate(&LndBinary::Path(exe.clone()), None).unwrap_err();
         assert!(err.contains("not an executable"), "{err}");
+    }
+
+    #[test]
+    fn a_stamp_changes_when_the_file_is_replaced_or_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("lnd");
+        std::fs::write(&f, "#!/bin/sh\nexec /a/lnd \"$@\"\n").unwrap();
+        assert!(is_script(&f));
+        let first = stamp(&f).unwrap();
+        assert_eq!(stamp(&f).as_deref(), Some(first.as_str()));
+        // Another size: mtime alone may not tick between two quick writes.
+        std::fs::write(&f, "#!/bin/sh\nexec /b/lnd-0.21 \"$@\"\n").unwrap();
+        let rewritten = stamp(&f).unwrap();
+        assert_ne!(rewritten, first);
+        let new = dir.path().join("lnd.new");
+        std::fs::write(&new, "\x7fELF").unwrap();
+        std::fs::rename(&new, &f).unwrap();
+        assert_ne!(stamp(&f).unwrap(), rewritten);
+        assert!(!is_script(&f));
+        assert_eq!(stamp(&dir.path().join("none")), None);
     }
 }

@@ -3,13 +3,17 @@
 //! for what must never happen silently: starting a missing or wrongly
 //! versioned lnd, or driving a systemd that is not there.
 //!
-//! A running lnd is compared with lsm's record of how it was started (the
-//! binary /proc showed, its arguments, the config's hash), so a change made
-//! while lnd ran — or a restart lsm never got to — is still seen.
+//! A running lnd is compared with lsm's record of how it was started (what
+//! lsm executed and its file stamp, the arguments, the config's hash) and
+//! with what /proc shows runs, so a change made while lnd ran — or a
+//! restart lsm never got to — is still seen. A process in the signer's
+//! place that lsm did not start, or a pidfile lsm cannot read, blocks the
+//! plan: lsm never signals what it cannot prove is its own.
 
 use super::binary::Binary;
 use super::observation::NativeObservation;
-use super::pidfile::ProcessState;
+use super::pidfile::{ProcessState, Record};
+use super::procfs::ProcInfo;
 use super::systemd;
 use super::target::NativeTarget;
 use crate::desired::display_path;
@@ -53,6 +57,43 @@ fn binary_blocker(t: &NativeTarget, b: &Binary) -> Option<Blocker> {
             ),
         }),
     }
+}
+
+/// Blockers for what lsm cannot prove is its own: a pidfile it cannot read
+/// (an lnd it started may still run) and processes in the signer's place.
+fn not_lsms(t: &NativeTarget, o: &NativeObservation) -> Vec<Blocker> {
+    let mut out = Vec::new();
+    let pidfile = display_path(&t.pidfile);
+    if let ProcessState::Unreadable { reason } = &o.process {
+        out.push(Blocker {
+            address: process_addr(),
+            reason: format!("{reason}: lsm cannot tell which lnd, if any, it started"),
+            fix: "if an lnd of this signer still runs, stop it yourself; then move aside the \
+                  file named above and run lsm again"
+                .into(),
+        });
+    }
+    for f in &o.foreign {
+        let stop = match f.pid {
+            Some(pid) => {
+                format!("stop it yourself (`kill {pid}`, with sudo if another user runs it)")
+            }
+            None => "find and stop it (`sudo ss -ltnp`)".to_string(),
+        };
+        out.push(Blocker {
+            address: process_addr(),
+            reason: format!(
+                "{}, but lsm did not start it (it is not the lnd recorded in {pidfile}); lsm \
+                 never signals a process it cannot prove is its own",
+                f.describe()
+            ),
+            fix: format!(
+                "{stop}, or, if another lsm started it (another LSM_STATE_DIR or user), run \
+                 `lsm destroy` there; or give this signer other ports and another lnd_dir"
+            ),
+        });
+    }
+    out
 }
 
 /// The config file action, if the file differs from the rendering.
@@ -133,11 +174,8 @@ fn unit_action(o: &NativeObservation) -> Option<Action> {
 
 /// What to do with lnd under supervisor = "process".
 fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -> Option<Action> {
-    let (record, exe_replaced) = match &o.process {
-        ProcessState::Running {
-            record,
-            exe_replaced,
-        } => (record, *exe_replaced),
+    let (record, now) = match &o.process {
+        ProcessState::Running { record, now } => (record, now),
         ProcessState::NotStarted => {
             return Some(Action::new(
                 process_addr(),
@@ -166,47 +204,96 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
             return Some(a);
         }
     };
-    let mut changes: Vec<(String, String)> = Vec::new();
-    match o.binary.canonical() {
-        Some(want) if want != record.exe => changes.push((
-            "lnd_path".into(),
-            format!(
-                "lnd binary {} → {} forces a restart",
-                record.exe.display(),
-                want.display()
-            ),
-        )),
-        _ if exe_replaced => changes.push((
-            "lnd_path".into(),
-            format!(
-                "{} was replaced on disk since lnd started; restart to run it",
-                record.exe.display()
-            ),
-        )),
-        _ => {}
-    }
+    let mut changes: Vec<(String, String)> =
+        binary_change(o, Some(record), now).into_iter().collect();
     let args = t.lnd_args();
-    if record.argv.get(1..) != Some(args.as_slice()) {
+    if record.args() != args.as_slice() {
         changes.push((
             "args".into(),
             format!(
                 "lnd arguments [{}] → [{}] force a restart",
-                record.argv.get(1..).unwrap_or_default().join(" "),
+                record.args().join(" "),
                 args.join(" ")
             ),
         ));
     }
     if !changes.is_empty() {
-        return Some(crate::runtime::replace_signer(
-            process_addr(),
-            &changes,
-            format!(
-                "lnd_dir {} and the wallet in it are kept",
-                display_path(&t.lnd_dir)
-            ),
-        ));
+        return Some(replace(t, &changes));
     }
     restart_for_config(t, o, conf_written, record.pid)
+}
+
+fn replace(t: &NativeTarget, changes: &[(String, String)]) -> Action {
+    crate::runtime::replace_signer(
+        process_addr(),
+        changes,
+        format!(
+            "lnd_dir {} and the wallet in it are kept",
+            display_path(&t.lnd_dir)
+        ),
+    )
+}
+
+/// Why the running lnd (`now`) must restart to run what lnd_path names
+/// now. `record`: lsm's record of how it started this very process (none
+/// when systemd restarted lnd on its own).
+fn binary_change(
+    o: &NativeObservation,
+    record: Option<&Record>,
+    now: &ProcInfo,
+) -> Option<(String, String)> {
+    let Binary::Found {
+        canonical: want,
+        stamp,
+        script,
+        ..
+    } = &o.binary
+    else {
+        return None; // a blocker says why
+    };
+    let change = |reason: String| Some(("lnd_path".to_string(), reason));
+    let moved = |from: &std::path::Path| {
+        change(format!(
+            "lnd binary {} → {} forces a restart",
+            from.display(),
+            want.display()
+        ))
+    };
+    let replaced = |p: &std::path::Path| {
+        change(format!(
+            "{} was replaced on disk since lnd started; restart to run it",
+            p.display()
+        ))
+    };
+    match record.and_then(|r| r.launcher().map(|l| (r, l))) {
+        // What lsm executed (lnd, or a wrapper that execs it) is no longer
+        // what lnd_path names, or that file changed since.
+        Some((_, launcher)) if launcher != want => return moved(launcher),
+        Some((r, launcher))
+            if r.launcher_stamp.is_some() && stamp.is_some() && r.launcher_stamp != *stamp =>
+        {
+            return replaced(launcher);
+        }
+        Some(_) => {}
+        // Started without lsm (systemd's own restart, a boot): lnd_path,
+        // unless it is a wrapper script, is exactly what must run.
+        None if !script => {
+            if let Some(exe) = &now.exe
+                && exe != want
+            {
+                return moved(exe);
+            }
+        }
+        None => {}
+    }
+    if now.exe_deleted {
+        return replaced(
+            now.exe
+                .as_deref()
+                .unwrap_or(std::path::Path::new(&now.comm)),
+        );
+    }
+    None
 }
 
 /// A restart when the config changes now, or lnd runs an older one.
@@ -267,12 +354,18 @@ fn service_action(
             ));
         }
     };
-    if !s.is_active() && s.active != "activating" && s.active != "reloading" {
+    // Down, or crash-looping (auto-restart): a start that fails fast with
+    // the journal beats a plan that says nothing while lnd keeps failing.
+    let down = s.given_up().or_else(|| {
+        (!s.is_active() && s.active != "activating" && s.active != "reloading")
+            .then(|| format!("is {} ({})", s.active, s.sub))
+    });
+    if let Some(why) = down {
         let mut a = start(
             ActionKind::Start,
             format!(
-                "{} is {} ({}): stopped outside lsm, or lnd failed (journalctl -u {})",
-                u.name, s.active, s.sub, u.name
+                "{} {why}: stopped outside lsm, or lnd failed (journalctl -u {})",
+                u.name, u.name
             ),
         );
         a.drift = true;
@@ -284,6 +377,12 @@ fn service_action(
             "restart {} (lnd pid {pid}) to run the new unit",
             u.name
         )));
+    }
+    if let Some(now) = &u.main {
+        let record = o.process.running().filter(|r| r.pid == now.pid);
+        if let Some(change) = binary_change(o, record, now) {
+            return Some(replace(t, &[change]));
+        }
     }
     if let Some(a) = restart_for_config(t, o, conf_written, pid) {
         return Some(a);
@@ -312,6 +411,7 @@ pub fn diff(t: &NativeTarget, o: &NativeObservation, _password: HostPassword) ->
             fix: "use supervisor = \"process\", or run lsm on a host booted with systemd".into(),
         });
     }
+    d.blockers.extend(not_lsms(t, o));
 
     if !o.lnd_dir_exists {
         d.actions.push(Action::new(
@@ -358,7 +458,26 @@ pub fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool) -> Run
             ),
         });
     }
+    d.blockers.extend(not_lsms(t, o));
     let stop = match (&o.unit, o.process.running()) {
+        // A unit file, but no systemd to stop and disable it with.
+        (Some(u), _) if u.file.is_some() && !systemd::booted() => {
+            let path = systemd::unit_path(&u.name);
+            d.blockers.push(Blocker {
+                address: Address::new("file", "systemd_unit"),
+                reason: format!(
+                    "{} is installed, but {}",
+                    path.display(),
+                    systemd::NOT_BOOTED.trim_start_matches("supervisor = \"systemd\", but ")
+                ),
+                fix: format!(
+                    "run lsm destroy where systemd runs, or, if this host no longer uses \
+                     systemd, delete {} yourself",
+                    path.display()
+                ),
+            });
+            None
+        }
         (Some(u), _) => {
             let installed = u.file.is_some()
                 || u.service
@@ -394,26 +513,46 @@ pub fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool) -> Run
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::native::foreign::Foreign;
     use crate::runtime::native::observation::ObservedUnit;
-    use crate::runtime::native::pidfile::Record;
     use crate::runtime::native::systemd::ServiceState;
     use crate::runtime::native::target::test_target;
     use std::path::PathBuf;
 
     const LND: &str = "/usr/local/bin/lnd";
 
-    fn record(t: &NativeTarget) -> Record {
+    fn argv(t: &NativeTarget) -> Vec<String> {
         let mut argv = vec![LND.to_string()];
         argv.extend(t.lnd_args());
+        argv
+    }
+
+    fn record(t: &NativeTarget) -> Record {
         Record {
             pid: 4242,
             start_time: 1,
             boot_id: "boot".into(),
-            exe: PathBuf::from(LND),
-            argv,
+            launcher: Some(PathBuf::from(LND)),
+            launcher_stamp: Some("stamp-1".into()),
+            args: Some(t.lnd_args()),
+            exe: Some(PathBuf::from(LND)),
+            argv: argv(t),
             conf_sha256: t.conf_sha256.clone(),
             dial: t.dial.clone(),
             started_at: 0,
+        }
+    }
+
+    /// What /proc shows of lnd (pid 4242) running `LND`.
+    fn lnd_proc(t: &NativeTarget) -> ProcInfo {
+        ProcInfo {
+            pid: 4242,
+            state: 'S',
+            start_time: 1,
+            comm: "lnd".into(),
+            exe: Some(PathBuf::from(LND)),
+            exe_deleted: false,
+            argv: argv(t),
         }
     }
 
@@ -433,6 +572,7 @@ mod tests {
                     main_pid: 4242,
                     need_reload: false,
                 }),
+                main: Some(lnd_proc(t)),
             }
         });
         NativeObservation {
@@ -442,6 +582,8 @@ mod tests {
                 canonical: LND.into(),
                 version_line: "lnd version 0.20.0-beta commit=v0.20.0-beta".into(),
                 version_ok: true,
+                stamp: Some("stamp-1".into()),
+                script: false,
             },
             lnd_dir_exists: true,
             conf: Some(t.conf.clone().into_bytes()),
@@ -449,11 +591,49 @@ mod tests {
             admin_macaroon: None,
             process: ProcessState::Running {
                 record: record(t),
-                exe_replaced: false,
+                now: lnd_proc(t),
             },
             unit,
+            foreign: Vec::new(),
             dial: t.dial.clone(),
         }
+    }
+
+    /// A wrapper script at lnd_path (`exec <store>/lnd "$@"`): lsm executed
+    /// the script, /proc shows the lnd it exec'd.
+    fn wrapped(o: &mut NativeObservation) {
+        const WRAPPER: &str = "/nix/store/abc-lnd/bin/lnd";
+        const REAL: &str = "/nix/store/abc-lnd/bin/.lnd-wrapped";
+        if let Binary::Found {
+            canonical, script, ..
+        } = &mut o.binary
+        {
+            *canonical = WRAPPER.into();
+            *script = true;
+        }
+        let real = |p: &mut ProcInfo| {
+            p.exe = Some(REAL.into());
+            p.argv[0] = REAL.into();
+        };
+        if let ProcessState::Running { record, now } = &mut o.process {
+            record.launcher = Some(WRAPPER.into());
+            real(now);
+            record.exe = now.exe.clone();
+            record.argv = now.argv.clone();
+        }
+        if let Some(m) = o.unit.as_mut().and_then(|u| u.main.as_mut()) {
+            real(m);
+        }
+    }
+
+    /// Fails unless the first action's reason contains `part`.
+    fn assert_reason(d: &RuntimeDiff, part: &str) {
+        let reason = d.actions.first().map(|a| a.reason.as_str());
+        assert!(
+            reason.is_some_and(|r| r.contains(part)),
+            "{part}: {:?}",
+            d.actions
+        );
     }
 
     /// (address, kind, op, drift) of each action.
@@ -568,7 +748,7 @@ mod tests {
 
         let args = run(&|o| {
             if let ProcessState::Running { record, .. } = &mut o.process {
-                record.argv.push("--debuglevel=trace".into());
+                record.args = Some(vec!["--lnddir=/srv/old".into()]);
             }
         });
         assert_eq!(
@@ -590,6 +770,83 @@ mod tests {
             "{}",
             moved.actions[0].reason
         );
+
+        // The file at lnd_path was replaced or rewritten since the start
+        // (a new stamp), or the running executable was deleted.
+        let restamped = run(&|o| {
+            if let Binary::Found { stamp, .. } = &mut o.binary {
+                *stamp = Some("stamp-2".into());
+            }
+        });
+        let deleted = run(&|o| {
+            if let ProcessState::Running { now, .. } = &mut o.process {
+                now.exe_deleted = true;
+            }
+        });
+        for d in [restamped, deleted] {
+            assert_eq!(
+                steps(&d),
+                [step("process.signer", Replace, ReplaceSigner, false)]
+            );
+            assert_reason(&d, "/usr/local/bin/lnd was replaced on disk");
+        }
+    }
+
+    #[test]
+    fn a_wrapper_script_that_execs_lnd_is_compared_by_what_lsm_ran() {
+        let t = process();
+        let mut o = converged(&t);
+        wrapped(&mut o);
+        assert_eq!(diff(&t, &o, HostPassword::Present), RuntimeDiff::default());
+        // The wrapper now points elsewhere (lnd_path resolves to another file).
+        if let Binary::Found { canonical, .. } = &mut o.binary {
+            *canonical = "/nix/store/def-lnd/bin/lnd".into();
+        }
+        let d = diff(&t, &o, HostPassword::Present);
+        assert_reason(
+            &d,
+            "/nix/store/abc-lnd/bin/lnd → /nix/store/def-lnd/bin/lnd",
+        );
+    }
+
+    #[test]
+    fn what_lsm_cannot_prove_is_its_own_blocks_plan_and_destroy() {
+        let t = process();
+        let mut o = converged(&t);
+        o.process = ProcessState::NotStarted;
+        o.foreign = vec![Foreign {
+            pid: Some(777),
+            program: "/usr/local/bin/lnd".into(),
+            holds: vec!["runs with --lnddir=/srv/lnd".into()],
+        }];
+        for d in [
+            diff(&t, &o, HostPassword::Present),
+            destroy_diff(&t, &o, false),
+        ] {
+            assert_eq!(d.blockers.len(), 1, "{:?}", d.blockers);
+            let b = &d.blockers[0];
+            assert!(
+                b.reason
+                    .contains("pid 777 (/usr/local/bin/lnd) runs with --lnddir=/srv/lnd")
+                    && b.reason.contains("lsm did not start it")
+                    && b.fix.contains("kill 777"),
+                "{b:?}"
+            );
+        }
+        o.foreign.clear();
+        o.process = ProcessState::Unreadable {
+            reason: "the pidfile /var/lib/lsm/native/s1.pid is not lsm's (EOF)".into(),
+        };
+        for d in [
+            diff(&t, &o, HostPassword::Present),
+            destroy_diff(&t, &o, false),
+        ] {
+            assert!(
+                d.blockers[0].reason.contains("cannot tell which lnd"),
+                "{:?}",
+                d.blockers
+            );
+        }
     }
 
     #[test]
@@ -601,6 +858,8 @@ mod tests {
             canonical: LND.into(),
             version_line: "lnd version 0.19.3-beta".into(),
             version_ok: false,
+            stamp: None,
+            script: false,
         };
         let d = diff(&t, &o, HostPassword::Present);
         assert_eq!(d.blockers.len(), 1);
@@ -665,6 +924,17 @@ mod tests {
             steps(&failed),
             [step("process.signer", Start, StartSigner, true)]
         );
+        let crash_looping = run(&|u, _| {
+            if let Ok(s) = &mut u.service {
+                s.active = "activating".into();
+                s.sub = "auto-restart".into();
+            }
+        });
+        assert_eq!(
+            steps(&crash_looping),
+            [step("process.signer", Start, StartSigner, true)]
+        );
+        assert_reason(&crash_looping, "auto-restart");
 
         let disabled = run(&|u, _| {
             if let Ok(s) = &mut u.service {
@@ -682,6 +952,58 @@ mod tests {
             [step("process.signer", Restart, RestartSigner, false)]
         );
         assert!(unrecorded.actions[0].reason.contains("no record"));
+    }
+
+    #[test]
+    fn a_new_lnd_binary_restarts_the_systemd_unit() {
+        let t = systemd();
+        let run = |f: &dyn Fn(&mut NativeObservation)| {
+            let mut o = converged(&t);
+            f(&mut o);
+            diff(&t, &o, HostPassword::Present)
+        };
+        let elsewhere = |o: &mut NativeObservation| {
+            if let Binary::Found { canonical, .. } = &mut o.binary {
+                *canonical = "/opt/lnd-0.21/lnd".into();
+            }
+        };
+        let replace = [step(
+            "process.signer",
+            ActionKind::Replace,
+            RuntimeOp::ReplaceSigner,
+            false,
+        )];
+
+        // The executable MainPID runs was replaced on disk.
+        let replaced = run(&|o| {
+            if let Some(m) = o.unit.as_mut().and_then(|u| u.main.as_mut()) {
+                m.exe_deleted = true;
+            }
+        });
+        assert_eq!(steps(&replaced), replace);
+        assert_reason(&replaced, "was replaced on disk");
+
+        // lnd_path resolves to another binary: compared with what lsm ran
+        // (its record of MainPID) ...
+        let moved = run(&elsewhere);
+        // ... or, after systemd restarted lnd on its own, with /proc's exe.
+        let restarted = run(&|o| {
+            elsewhere(o);
+            o.process = ProcessState::Exited { record: record(&t) };
+        });
+        for d in [moved, restarted] {
+            assert_eq!(steps(&d), replace);
+            assert_reason(&d, "lnd binary /usr/local/bin/lnd → /opt/lnd-0.21/lnd");
+        }
+
+        // A wrapper script runs another executable by design: no restart.
+        let wrapper = run(&|o| {
+            wrapped(o);
+            o.process = ProcessState::Exited { record: record(&t) };
+        });
+        assert!(wrapper.actions.is_empty(), "{:?}", wrapper.actions);
+        let wrapper = run(&wrapped);
+        assert!(wrapper.actions.is_empty(), "{:?}", wrapper.actions);
     }
 
     #[test]
@@ -718,10 +1040,25 @@ mod tests {
 
         let t = systemd();
         let d = destroy_diff(&t, &converged(&t), false);
-        assert!(
-            d.actions[0].reason.contains("disable lsm-s1.service"),
-            "{:?}",
-            d.actions
-        );
+        if systemd::booted() {
+            assert!(
+                d.actions[0].reason.contains("disable lsm-s1.service"),
+                "{:?}",
+                d.actions
+            );
+        } else {
+            // A unit file without systemd: a blocker, not a failing step.
+            assert!(d.actions.is_empty(), "{:?}", d.actions);
+            assert!(
+                d.blockers[0]
+                    .reason
+                    .contains("is installed, but systemd is not running")
+                    && d.blockers[0]
+                        .fix
+                        .contains("delete /etc/systemd/system/lsm-s1.service"),
+                "{:?}",
+                d.blockers
+            );
+        }
     }
 }

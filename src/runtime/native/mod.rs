@@ -9,6 +9,7 @@
 
 pub mod binary;
 pub mod diff;
+pub mod foreign;
 pub mod observation;
 pub mod pidfile;
 pub mod process;
@@ -22,9 +23,9 @@ use crate::plan::Subject;
 use crate::plan::op::RuntimeOp;
 use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
 use observation::{NativeObservation, ObservedUnit};
-use pidfile::Record;
+use pidfile::{Launch, Record};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use target::NativeTarget;
@@ -79,11 +80,18 @@ impl NativeObserver {
         } else {
             Err(systemd::NOT_BOOTED.to_string())
         };
+        let main = service
+            .as_ref()
+            .ok()
+            .filter(|s| s.main_pid != 0)
+            .and_then(|s| procfs::read(s.main_pid))
+            .filter(|p| !p.is_zombie());
         Ok(ObservedUnit {
             desired: exe.map(|exe| systemd::render(&self.target, exe, &self.run_as)),
             name,
             file,
             service,
+            main,
         })
     }
 }
@@ -117,15 +125,23 @@ impl Observer for NativeObserver {
         let unit = match t.supervisor {
             Supervisor::Process => None,
             Supervisor::Systemd => {
-                // A path as written still shows the unit while the binary
-                // is missing (the plan is blocked on it anyway).
-                let exe = binary.path().or(match &t.lnd_path {
+                // The unit runs the binary with symlinks resolved: exactly
+                // the file whose version lsm checked. A path as written
+                // still shows the unit while the binary is missing (the
+                // plan is blocked on it anyway).
+                let exe = binary.canonical().or(match &t.lnd_path {
                     crate::manifest::LndBinary::Path(p) => Some(p.as_path()),
                     crate::manifest::LndBinary::Search(_) => None,
                 });
                 Some(self.observe_unit(exe).await?)
             }
         };
+        // What runs as lsm's lnd: the recorded process, or the unit's.
+        let own = match &unit {
+            None => process.running().map(|r| r.pid),
+            Some(u) => u.main.as_ref().map(|m| m.pid),
+        };
+        let foreign = foreign::find(t, own);
         let mut o = NativeObservation {
             supervisor: t.supervisor,
             binary,
@@ -135,6 +151,7 @@ impl Observer for NativeObserver {
             admin_macaroon,
             process,
             unit,
+            foreign,
             dial: t.dial.clone(),
         };
         // Dial what the running lnd was started with, not what the manifest
@@ -180,14 +197,12 @@ impl NativeRuntime {
 
     /// The binary to start, checked again right before it is started:
     /// never a silent start of a missing or wrongly versioned lnd.
-    async fn checked_binary(&self) -> Result<PathBuf, Failure> {
+    async fn checked_binary(&self) -> Result<binary::Binary, Failure> {
         let t = self.target();
         match binary::check(&t.lnd_path, t.expected_version()).await {
-            binary::Binary::Found {
-                path,
-                version_ok: true,
-                ..
-            } => Ok(path),
+            found @ binary::Binary::Found {
+                version_ok: true, ..
+            } => Ok(found),
             binary::Binary::Found {
                 path, version_line, ..
             } => Err(Failure::with_exit(
@@ -218,28 +233,68 @@ impl NativeRuntime {
         .map_err(|e| Failure::error(format!("cannot write {}: {e}", t.conf_path.display())))
     }
 
+    /// How lsm starts `bin` now.
+    fn launch<'a>(&'a self, bin: &'a binary::Binary, args: &'a [String]) -> Launch<'a> {
+        let t = self.target();
+        Launch {
+            launcher: bin.canonical().unwrap_or(Path::new("")),
+            launcher_stamp: bin.stamp(),
+            args,
+            conf_sha256: &t.conf_sha256,
+            dial: &t.dial,
+        }
+    }
+
     /// Starts lnd detached, records it, and waits for its gRPC port.
+    ///
+    /// The record is written right after the spawn (if lsm dies during
+    /// startup, the next plan still knows lnd) and completed once lnd
+    /// listens: only then has a wrapper script exec'd lnd, and until lsm
+    /// reaps its child the pid cannot belong to anything else. lnd is never
+    /// left running unrecorded: the state directory is checked before the
+    /// spawn, and a record that cannot be written kills it again.
     async fn start_process(&self) -> Result<(), Failure> {
         let t = self.target();
-        let exe = self.checked_binary().await?;
+        let bin = self.checked_binary().await?;
+        let exe = bin.path().unwrap_or(Path::new(""));
+        let args = t.lnd_args();
+        pidfile::prepare(&t.pidfile)?;
         let deadline = tokio::time::Instant::now() + process::START_DEADLINE;
-        let mut child = process::spawn(&exe, &t.lnd_args(), &t.log_path)?;
+        let mut child = process::spawn(exe, &args, &t.log_path)?;
         self.mutated();
-        // Record it at once: if lsm dies now, the next plan still knows it.
-        let info = procfs::read(child.id()).ok_or_else(|| {
-            Failure::error(format!(
-                "lnd (pid {}) vanished right after start",
-                child.id()
-            ))
-        })?;
-        pidfile::write(&t.pidfile, &Record::of(&info, &t.conf_sha256, &t.dial)?)?;
-        process::wait_started(&mut child, t.rpc_bind.port(), deadline).await
+        let pid = child.id();
+        let unreadable =
+            || Failure::error(format!("cannot read /proc/{pid} of the lnd lsm started"));
+        let stopped_again = "lnd was stopped again: lsm never leaves an lnd running that it has \
+                             not recorded";
+        let recorded = procfs::read(pid)
+            .ok_or_else(unreadable)
+            .map(|info| Record::spawned(&info, self.launch(&bin, &args)))
+            .and_then(|r| pidfile::write(&t.pidfile, &r).map(|()| r));
+        let record = match recorded {
+            Ok(r) => r,
+            Err(f) => {
+                process::abandon(child);
+                return Err(f.hint(stopped_again));
+            }
+        };
+        process::wait_started(&mut child, t.rpc_bind.port(), deadline).await?;
+        let confirmed = procfs::read(pid)
+            .ok_or_else(unreadable)
+            .and_then(|info| record.confirmed(&info))
+            .and_then(|r| pidfile::write(&t.pidfile, &r));
+        if let Err(f) = confirmed {
+            process::abandon(child);
+            let _ = pidfile::remove(&t.pidfile);
+            return Err(f.hint(stopped_again));
+        }
+        Ok(())
     }
 
     /// Stops the recorded lnd, if it still runs.
     async fn stop_process(&self) -> Result<(), Failure> {
         if let Some(record) = pidfile::read(&self.target().pidfile).map_err(Failure::error)?
-            && process::stop(&record, process::STOP_DEADLINE).await?
+            && process::stop(&record, process::stop_grace()).await?
         {
             self.mutated();
         }
@@ -250,8 +305,9 @@ impl NativeRuntime {
         let t = self.target();
         // Refuse before writing anything.
         systemd::require_booted()?;
-        let exe = self.checked_binary().await?;
-        let unit = systemd::render(t, &exe, &self.observer.run_as);
+        let bin = self.checked_binary().await?;
+        let exe = bin.canonical().unwrap_or(Path::new(""));
+        let unit = systemd::render(t, exe, &self.observer.run_as);
         let path = systemd::unit_path(&self.observer.unit_name());
         crate::fsutil::atomic_write(
             &path,
@@ -273,7 +329,7 @@ impl NativeRuntime {
     async fn drive_unit(&self, verbs: &[&[&str]]) -> Result<(), Failure> {
         let t = self.target();
         let name = self.observer.unit_name();
-        self.checked_binary().await?;
+        let bin = self.checked_binary().await?;
         for verb in verbs {
             let mut args = verb.to_vec();
             args.push(&name);
@@ -284,14 +340,11 @@ impl NativeRuntime {
         let mut delay = Duration::from_millis(50);
         let state = loop {
             let s = systemd::show(&name).await?;
+            if let Some(why) = s.given_up() {
+                return Err(Failure::error(format!("{name} {why}, after starting it")));
+            }
             match s.active.as_str() {
                 "active" if s.main_pid != 0 => break s,
-                "failed" | "inactive" => {
-                    return Err(Failure::error(format!(
-                        "{name} is {} ({}) after starting it",
-                        s.active, s.sub
-                    )));
-                }
                 _ if tokio::time::Instant::now() >= deadline => {
                     return Err(Failure::error(format!(
                         "{name} did not become active within {}s (it is {})",
@@ -304,8 +357,14 @@ impl NativeRuntime {
             }
             delay = (delay * 2).min(Duration::from_millis(500));
         };
+        // Identity and launch only: a Type=simple unit is "active" from the
+        // fork on, so /proc may not show lnd's executable yet.
         if let Some(info) = procfs::read(state.main_pid) {
-            pidfile::write(&t.pidfile, &Record::of(&info, &t.conf_sha256, &t.dial)?)?;
+            let args = t.lnd_args();
+            pidfile::write(
+                &t.pidfile,
+                &Record::spawned(&info, self.launch(&bin, &args)),
+            )?;
         }
         Ok(())
     }
@@ -396,7 +455,9 @@ impl Runtime for NativeRuntime {
     }
 }
 
-/// The last `lines` lines of a log file (reading at most its last 64 KiB).
+/// The last `lines` lines of a log file written since lsm last started lnd
+/// (reading at most its last 64 KiB): a startup failure never shows the
+/// previous run's lines as if they were this one's.
 fn tail(path: &Path, lines: usize) -> Vec<String> {
     use std::io::{Read, Seek, SeekFrom};
     let Ok(mut f) = std::fs::File::open(path) else {
@@ -409,7 +470,16 @@ fn tail(path: &Path, lines: usize) -> Vec<String> {
         return Vec::new();
     }
     let text = String::from_utf8_lossy(&buf);
-    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let all: Vec<&str> = text.lines().collect();
+    let this_run = all
+        .iter()
+        .rposition(|l| l.starts_with(process::LOG_MARKER))
+        .map_or(&all[..], |marker| &all[marker + 1..]);
+    let all: Vec<&str> = this_run
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     all[all.len().saturating_sub(lines)..]
         .iter()
         .map(|l| l.to_string())

@@ -4,7 +4,9 @@
 //! through systemctl (plus the unit file) for supervisor = "systemd".
 
 use super::binary::Binary;
+use super::foreign::Foreign;
 use super::pidfile::{ProcessState, Record};
+use super::procfs::ProcInfo;
 use super::systemd::ServiceState;
 use crate::manifest::enums::Supervisor;
 use crate::runtime::{Condition, Observation, SignerAccess};
@@ -22,6 +24,9 @@ pub struct ObservedUnit {
     pub desired: Option<String>,
     /// systemd's view; `Err` says why it is unknown (systemd not running).
     pub service: Result<ServiceState, String>,
+    /// /proc's view of the unit's MainPID while it runs (what executable
+    /// runs, and whether it was replaced on disk since).
+    pub main: Option<ProcInfo>,
 }
 
 /// The native runtime's observation.
@@ -38,6 +43,8 @@ pub struct NativeObservation {
     pub process: ProcessState,
     /// Only with supervisor = "systemd".
     pub unit: Option<ObservedUnit>,
+    /// Processes in the signer's place that lsm did not start.
+    pub foreign: Vec<Foreign>,
     /// `host:port` lsm dials: what the running lnd was started with, else
     /// the manifest's bind.
     pub dial: String,
@@ -89,15 +96,14 @@ impl Observation for NativeObservation {
     fn digest_input(&self) -> serde_json::Value {
         let process = match &self.process {
             ProcessState::NotStarted => json!("not_started"),
-            ProcessState::Running {
-                record,
-                exe_replaced,
-            } => json!({
+            ProcessState::Running { record, now } => json!({
                 "running": record.pid,
                 "start_time": record.start_time,
                 "conf": record.conf_sha256,
-                "exe": record.exe,
-                "exe_replaced": exe_replaced,
+                "launcher": record.launcher(),
+                "launcher_stamp": record.launcher_stamp,
+                "exe": now.exe,
+                "exe_replaced": now.exe_deleted,
             }),
             ProcessState::Exited { record } => json!({"exited": record.pid}),
             ProcessState::PidReused { record, .. } => json!({"pid_reused": record.pid}),
@@ -107,6 +113,7 @@ impl Observation for NativeObservation {
             json!({
                 "file": digest_of(u.file.as_deref().map(str::as_bytes)),
                 "service": u.service.as_ref().ok(),
+                "main_exe": u.main.as_ref().map(|m| (&m.exe, m.exe_deleted)),
             })
         });
         json!({
@@ -116,6 +123,7 @@ impl Observation for NativeObservation {
             "conf": digest_of(self.conf.as_deref()),
             "process": process,
             "unit": unit,
+            "foreign": self.foreign,
             "tls_cert": digest_of(self.tls_cert.as_deref()),
             "admin_macaroon": digest_of(self.admin_macaroon.as_deref().map(|m| m.as_slice())),
         })
@@ -151,6 +159,15 @@ impl Observation for NativeObservation {
                     (None, pid) => format!("lnd is running (pid {})", pid.unwrap_or(0)),
                 },
             ),
+            (Err(why), _) if !self.foreign.is_empty() => {
+                let others: Vec<String> = self.foreign.iter().map(Foreign::describe).collect();
+                Condition::new(
+                    "ProcessRunning",
+                    false,
+                    "NotLsms",
+                    format!("{why}; not lsm's: {}", others.join("; ")),
+                )
+            }
             (Err(why), _) => {
                 let reason = match (&self.unit, &self.process) {
                     (Some(_), _) => "NotActive",
@@ -174,12 +191,11 @@ impl Observation for NativeObservation {
 
     fn stopped(&self) -> Option<String> {
         match &self.unit {
-            // Under systemd, "activating" and auto-restarts may still come up.
+            // Under systemd, "activating" may still come up; "auto-restart"
+            // means lnd already failed and systemd is retrying it.
             Some(u) => match &u.service {
-                Ok(s) if matches!(s.active.as_str(), "failed" | "inactive") => {
-                    Some(format!("{} is {}", u.name, s.active))
-                }
-                _ => None,
+                Ok(s) => s.given_up().map(|why| format!("{} {why}", u.name)),
+                Err(_) => None,
             },
             None => self.process.why_not_running(),
         }

@@ -1,10 +1,15 @@
 //! lsm's record of the lnd it started: a pidfile in lsm's state directory
-//! holding the pid *and* the identity /proc gave right after exec (start
-//! time, boot id, executable, command line), plus the config lnd read.
+//! holding the pid and the process's identity (start time, boot id), what
+//! lsm executed and with which arguments, and — once lnd was up — the
+//! executable and command line /proc showed, plus the config lnd read.
 //!
 //! A pid alone is not an identity: after lnd dies the kernel may hand the
-//! same pid to any program. [`observe`] trusts the record only while /proc
-//! still shows the very same process, so lsm never signals a stranger.
+//! same pid to any program. A pid with the same start time in the same boot
+//! is the same process, and exec keeps both: so the record is written right
+//! after the spawn (a crash of lsm then still leaves lnd known) and
+//! completed once lnd is up, when a wrapper script (`exec lnd "$@"`) has
+//! become lnd. [`observe`] trusts the record only while /proc still shows
+//! the very same process, so lsm never signals a stranger.
 
 use super::procfs::{self, ProcInfo};
 use crate::error::Failure;
@@ -18,8 +23,21 @@ pub struct Record {
     /// Clock ticks after boot, from /proc/<pid>/stat.
     pub start_time: u64,
     pub boot_id: String,
-    /// The executable /proc showed (symlinks resolved).
-    pub exe: PathBuf,
+    /// What lsm executed: lnd_path with symlinks resolved (lnd itself, or a
+    /// wrapper script that execs it). `None` in records of older lsm
+    /// versions, which executed [`Record::exe`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launcher: Option<PathBuf>,
+    /// [`super::binary::stamp`] of the launcher when lsm started it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launcher_stamp: Option<String>,
+    /// The arguments lsm passed (after the program).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
+    /// The executable /proc showed once lnd was up; `None` while startup
+    /// was not confirmed (lsm stopped in between).
+    pub exe: Option<PathBuf>,
+    /// The command line /proc showed once lnd was up.
     pub argv: Vec<String>,
     /// sha256 of the lnd.conf lnd was started with.
     pub conf_sha256: String,
@@ -29,37 +47,83 @@ pub struct Record {
     pub started_at: u64,
 }
 
+/// How lsm started a process: what it executed, with which arguments and
+/// config, and where it dials it.
+#[derive(Debug, Clone, Copy)]
+pub struct Launch<'a> {
+    pub launcher: &'a Path,
+    pub launcher_stamp: Option<&'a str>,
+    pub args: &'a [String],
+    pub conf_sha256: &'a str,
+    pub dial: &'a str,
+}
+
 impl Record {
-    /// The record of `info`, a process lsm just started.
-    pub fn of(info: &ProcInfo, conf_sha256: &str, dial: &str) -> Result<Record, Failure> {
+    /// The record of `info`, a process lsm has just started as `launch`
+    /// (it may still be a wrapper about to exec lnd).
+    pub fn spawned(info: &ProcInfo, launch: Launch<'_>) -> Record {
+        Record {
+            pid: info.pid,
+            start_time: info.start_time,
+            boot_id: procfs::boot_id().unwrap_or_default(),
+            launcher: Some(launch.launcher.to_path_buf()),
+            launcher_stamp: launch.launcher_stamp.map(str::to_string),
+            args: Some(launch.args.to_vec()),
+            exe: None,
+            argv: Vec::new(),
+            conf_sha256: launch.conf_sha256.to_string(),
+            dial: launch.dial.to_string(),
+            started_at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        }
+    }
+
+    /// The record completed with what runs now that lnd is up (`info`, the
+    /// same process: lsm's unreaped child or systemd's MainPID).
+    pub fn confirmed(mut self, info: &ProcInfo) -> Result<Record, Failure> {
+        if info.pid != self.pid || info.start_time != self.start_time {
+            return Err(Failure::error(format!(
+                "internal: lnd (pid {}) is not the process lsm started",
+                info.pid
+            )));
+        }
         let exe = info.exe.clone().ok_or_else(|| {
             Failure::error(format!(
                 "cannot read /proc/{}/exe of the lnd lsm just started",
                 info.pid
             ))
         })?;
-        Ok(Record {
-            pid: info.pid,
-            start_time: info.start_time,
-            boot_id: procfs::boot_id().unwrap_or_default(),
-            exe,
-            argv: info.argv.clone(),
-            conf_sha256: conf_sha256.to_string(),
-            dial: dial.to_string(),
-            started_at: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
-        })
+        self.exe = Some(exe);
+        self.argv = info.argv.clone();
+        Ok(self)
     }
 
-    /// Whether `info` is the process this record describes.
+    /// What lsm executed (older records: the executable /proc showed).
+    pub fn launcher(&self) -> Option<&Path> {
+        self.launcher.as_deref().or(self.exe.as_deref())
+    }
+
+    /// The arguments lsm passed (older records: those /proc showed).
+    pub fn args(&self) -> &[String] {
+        match &self.args {
+            Some(a) => a,
+            None => self.argv.get(1..).unwrap_or_default(),
+        }
+    }
+
+    /// Whether `info` is the process this record describes: the same pid,
+    /// start time and boot, and once lnd was confirmed up, the same
+    /// executable and command line (lnd never execs again).
     pub fn describes(&self, info: &ProcInfo, boot_id: Option<&str>) -> bool {
-        info.pid == self.pid
+        let same = info.pid == self.pid
             && info.start_time == self.start_time
-            && boot_id.unwrap_or_default() == self.boot_id
-            && info.exe.as_deref() == Some(self.exe.as_path())
-            && info.argv == self.argv
+            && boot_id.unwrap_or_default() == self.boot_id;
+        same && match &self.exe {
+            Some(exe) => info.exe.as_deref() == Some(exe.as_path()) && info.argv == self.argv,
+            None => true,
+        }
     }
 }
 
@@ -68,9 +132,9 @@ impl Record {
 pub enum ProcessState {
     /// No record: lsm has not started lnd here (or destroy stopped it).
     NotStarted,
-    /// The recorded process runs. `exe_replaced`: its binary was replaced
-    /// or removed on disk since it started.
-    Running { record: Record, exe_replaced: bool },
+    /// The recorded process runs; `now` is what /proc shows of it (its
+    /// executable may have been replaced on disk since).
+    Running { record: Record, now: ProcInfo },
     /// The recorded process is gone (or an unreaped zombie).
     Exited { record: Record },
     /// The recorded pid now belongs to another process: never touched.
@@ -107,8 +171,8 @@ impl ProcessState {
                 record.pid
             )),
             ProcessState::PidReused { record, now } => Some(format!(
-                "lnd (pid {}) is gone; that pid now belongs to another program ({now}), which lsm \
-                 leaves alone",
+                "lnd (pid {}) is gone; that pid now belongs to another process ({now}, started \
+                 since), which lsm leaves alone",
                 record.pid
             )),
             ProcessState::Unreadable { reason } => Some(reason.clone()),
@@ -121,6 +185,18 @@ pub fn read(path: &Path) -> Result<Option<Record>, String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            let file = path
+                .ancestors()
+                .skip(1)
+                .find(|a| a.exists())
+                .unwrap_or(path);
+            return Err(format!(
+                "{} is not a directory, so lsm can neither read nor write lnd's pidfile {}",
+                file.display(),
+                path.display()
+            ));
+        }
         Err(e) => return Err(format!("cannot read the pidfile {}: {e}", path.display())),
     };
     serde_json::from_str(&text)
@@ -155,17 +231,30 @@ pub fn observe(path: &Path) -> ProcessState {
             .unwrap_or_else(|| info.comm.clone());
         return ProcessState::PidReused { record, now };
     }
-    ProcessState::Running {
-        exe_replaced: info.exe_deleted,
-        record,
-    }
+    ProcessState::Running { record, now: info }
+}
+
+/// Makes sure the pidfile's directory exists (0700) and is one, before
+/// lnd is started: a record that cannot be written must stop the start.
+pub fn prepare(path: &Path) -> Result<(), Failure> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    crate::fsutil::ensure_dir(dir, 0o700).map_err(|e| {
+        Failure::error(format!(
+            "cannot create {} for lnd's pidfile: {e}; lnd was not started",
+            dir.display()
+        ))
+        .hint("LSM_STATE_DIR (default ~/.local/state/lsm) must be a directory lsm can write")
+    })
 }
 
 /// Writes the record atomically (0600, in a 0700 directory).
 pub fn write(path: &Path, record: &Record) -> Result<(), Failure> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    crate::fsutil::ensure_dir(dir, 0o700)
-        .map_err(|e| Failure::error(format!("cannot create {}: {e}", dir.display())))?;
+    prepare(path)?;
+    // Test builds: FAILPOINTS="native::pidfile_write=return".
+    fail::fail_point!("native::pidfile_write", |_| Err(Failure::error(format!(
+        "cannot write the pidfile {}: injected failure",
+        path.display()
+    ))));
     let text = serde_json::to_vec_pretty(record).unwrap_or_default();
     crate::fsutil::atomic_write(path, &text, 0o600, crate::fsutil::Existing::Replace)
         .map_err(|e| Failure::error(format!("cannot write the pidfile {}: {e}", path.display())))
@@ -189,7 +278,14 @@ mod tests {
 
     fn record_of_self() -> Record {
         let me = procfs::read(std::process::id()).unwrap();
-        Record::of(&me, "abc", "127.0.0.1:1").unwrap()
+        let launch = Launch {
+            launcher: Path::new("/usr/bin/lnd-wrapper"),
+            launcher_stamp: None,
+            args: &[],
+            conf_sha256: "abc",
+            dial: "127.0.0.1:1",
+        };
+        Record::spawned(&me, launch).confirmed(&me).unwrap()
     }
 
     #[test]
@@ -225,5 +321,62 @@ mod tests {
         remove(&path).unwrap();
         remove(&path).unwrap();
         assert_eq!(observe(&path), ProcessState::NotStarted);
+    }
+
+    #[test]
+    fn a_record_before_exec_is_trusted_by_identity_and_completed_after() {
+        let me = procfs::read(std::process::id()).unwrap();
+        let boot = procfs::boot_id();
+        let launch = Launch {
+            launcher: Path::new("/nix/store/x-lnd/bin/lnd"),
+            launcher_stamp: Some("1:2:3:4"),
+            args: &["--lnddir=/srv/lnd".to_string()],
+            conf_sha256: "abc",
+            dial: "127.0.0.1:1",
+        };
+        // Written while a wrapper still runs: /proc shows a shell, later lnd.
+        let spawned = Record::spawned(&me, launch);
+        let mut shell = me.clone();
+        shell.exe = Some("/bin/sh".into());
+        shell.argv = vec!["/bin/sh".into(), "/nix/store/x-lnd/bin/lnd".into()];
+        assert!(spawned.describes(&shell, boot.as_deref()));
+        assert!(spawned.describes(&me, boot.as_deref()));
+        let mut later = me.clone();
+        later.start_time += 1;
+        assert!(!spawned.describes(&later, boot.as_deref()));
+
+        // Once lnd is up, what runs is pinned: a different program or
+        // command line under the same pid and start time is not it.
+        let confirmed = spawned.clone().confirmed(&me).unwrap();
+        assert!(confirmed.describes(&me, boot.as_deref()));
+        assert!(!confirmed.describes(&shell, boot.as_deref()));
+        assert_eq!(
+            confirmed.launcher(),
+            Some(Path::new("/nix/store/x-lnd/bin/lnd"))
+        );
+        assert_eq!(confirmed.args(), ["--lnddir=/srv/lnd"]);
+        assert!(spawned.confirmed(&later).is_err());
+    }
+
+    #[test]
+    fn records_of_older_versions_still_read() {
+        let old = r#"{"pid": 7, "start_time": 9, "boot_id": "b", "exe": "/usr/bin/lnd",
+            "argv": ["/usr/bin/lnd", "--lnddir=/x"], "conf_sha256": "c", "dial": "d",
+            "started_at": 0}"#;
+        let r: Record = serde_json::from_str(old).unwrap();
+        assert_eq!(r.launcher(), Some(Path::new("/usr/bin/lnd")));
+        assert_eq!(r.args(), ["--lnddir=/x"]);
+    }
+
+    #[test]
+    fn a_state_dir_that_is_a_file_is_refused_before_lnd_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("native"), "").unwrap();
+        let err = prepare(&dir.path().join("native/s.pid")).unwrap_err();
+        assert!(
+            err.message.contains("lnd was not started"),
+            "{}",
+            err.message
+        );
     }
 }

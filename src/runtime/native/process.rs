@@ -1,7 +1,8 @@
 //! supervisor = "process": lsm starts lnd itself, detached (its own
 //! session, stdin from /dev/null, stdout and stderr appended to
-//! signer-lnd.log), so lnd outlives the lsm that started it; and stops it
-//! with SIGTERM, then SIGKILL after a deadline.
+//! signer-lnd.log, none of lsm's other descriptors, a reduced environment),
+//! so lnd outlives the lsm that started it and holds nothing of lsm's; and
+//! stops it with SIGTERM, then SIGKILL after a deadline.
 //!
 //! Signals go through a pidfd opened *before* the identity check, so the
 //! signal reaches exactly the process that was checked, even if it exits
@@ -24,9 +25,84 @@ pub const START_DEADLINE: Duration = Duration::from_secs(60);
 /// How long lnd gets to shut down after SIGTERM before SIGKILL.
 pub const STOP_DEADLINE: Duration = Duration::from_secs(30);
 
-/// A log this large is moved to `<log>.1` when lnd next starts (lnd keeps
-/// its own rotated logs in lnd_dir; this one is for startup failures).
+/// A log this large is moved to `<log>.1` when lnd next starts. lsm is not
+/// a daemon, so this is the only moment it can rotate without touching a
+/// running lnd's output; lnd keeps its own size-rotated logs in lnd_dir,
+/// and this file (its console) is for startup failures.
 pub const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Starts each run in lnd's log; a startup failure shows only the lines
+/// after the last one.
+pub const LOG_MARKER: &str = "lsm: starting ";
+
+/// The grace between SIGTERM and SIGKILL. Test builds can shorten it
+/// (`FAILPOINTS="native::stop_grace_ms=return(200)"`) so the SIGKILL path
+/// is tested without waiting 30 s.
+pub fn stop_grace() -> Duration {
+    #[cfg(feature = "failpoints")]
+    if let Some(Some(ms)) = fail::eval("native::stop_grace_ms", |arg| {
+        arg.and_then(|a| a.parse::<u64>().ok())
+    }) {
+        return Duration::from_millis(ms);
+    }
+    STOP_DEADLINE
+}
+
+/// Whether lnd gets the variable `name` of lsm's environment: what any
+/// program needs (PATH, HOME, the user, locale, time zone, temp dir) and
+/// the Go runtime's own knobs. Everything else (a CI job's tokens, cloud
+/// credentials) stays with lsm, and lnd runs alike whoever ran `lsm apply`
+/// — as under systemd, which also starts lnd with a clean environment.
+pub fn passes_to_lnd(name: &str) -> bool {
+    matches!(
+        name,
+        "PATH"
+            | "HOME"
+            | "USER"
+            | "LOGNAME"
+            | "LANG"
+            | "LANGUAGE"
+            | "TZ"
+            | "TMPDIR"
+            | "GOMAXPROCS"
+            | "GOMEMLIMIT"
+            | "GOGC"
+            | "GODEBUG"
+            | "GOTRACEBACK"
+    ) || name.starts_with("LC_")
+}
+
+/// Marks every descriptor above stderr close-on-exec, so lnd inherits none
+/// of lsm's (`lsm apply 7>file`, a pipe a caller waits on for EOF). Marking
+/// rather than closing keeps std's own exec-error pipe working. Runs
+/// between fork and exec: raw syscalls only, no allocation.
+fn cloexec_above_stderr() {
+    // SAFETY: close_range(2) only sets a flag on this process's descriptors.
+    let done = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            3 as libc::c_uint,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    } == 0;
+    if done {
+        return;
+    }
+    // Before Linux 5.11: one by one, up to the descriptor limit (capped,
+    // in case the limit is effectively infinite).
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(65_536)
+        .min(1 << 20) as libc::c_int;
+    for fd in 3..limit {
+        // SAFETY: F_SETFD on a descriptor that is not open fails with EBADF
+        // and changes nothing.
+        unsafe {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
+}
 
 /// Starts `exe args` detached, output appended to `log`. Returns the child
 /// (the caller watches it through startup, then lets it go).
@@ -47,7 +123,7 @@ pub fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Failure> 
     // A marker, so the log shows where each start begins.
     let _ = writeln!(
         out,
-        "lsm: starting {} {} (unix time {})",
+        "{LOG_MARKER}{} {} (unix time {})",
         exe.display(),
         args.join(" "),
         std::time::SystemTime::now()
@@ -60,21 +136,36 @@ pub fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Failure> 
         .map_err(|e| Failure::error(format!("cannot open lnd's log {}: {e}", log.display())))?;
     let mut cmd = Command::new(exe);
     cmd.args(args)
+        .env_clear()
+        .envs(std::env::vars_os().filter(|(k, _)| k.to_str().is_some_and(passes_to_lnd)))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
         .current_dir("/");
-    // SAFETY: the closure runs in the child between fork and exec and only
-    // calls setsid(2), which is async-signal-safe and touches no memory
-    // shared with the parent.
+    // SAFETY: the closure runs in the child between fork and exec, after
+    // std has set up stdin/stdout/stderr, and only makes async-signal-safe
+    // system calls (setsid, close_range or fcntl); it allocates nothing and
+    // touches no memory shared with the parent.
     unsafe {
         cmd.pre_exec(|| {
             rustix::process::setsid().map_err(std::io::Error::from)?;
+            cloexec_above_stderr();
             Ok(())
         });
     }
     cmd.spawn()
         .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))
+}
+
+/// Kills a child lsm just started and reaps it, with everything it started
+/// in its session (a wrapper's lnd): used when lsm cannot record it, so no
+/// lnd outlives lsm unrecorded. The child is unreaped until the end, so
+/// neither its pid nor its process group can have been reused.
+pub fn abandon(mut child: Child) {
+    let group = rustix::process::Pid::from_child(&child);
+    let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Waits until lnd itself listens on its gRPC `port`, or fails as soon as
@@ -95,7 +186,11 @@ pub async fn wait_started(child: &mut Child, port: u16, deadline: Instant) -> Re
                 "lnd (pid {}) did not listen on its gRPC port {port} within {}s",
                 child.id(),
                 START_DEADLINE.as_secs()
-            )));
+            ))
+            .hint(
+                "if [native] lnd_path is a wrapper script, it must end in `exec lnd \"$@\"` so \
+                 lnd keeps the pid lsm started",
+            ));
         }
         // No event tells when a port opens: poll with backoff.
         tokio::time::sleep(delay).await;
@@ -159,9 +254,9 @@ pub async fn stop(record: &Record, grace: Duration) -> Result<bool, Failure> {
         return Ok(true);
     }
     tracing::warn!(
-        "lnd (pid {}) did not stop within {}s of SIGTERM; sending SIGKILL",
+        "lnd (pid {}) did not stop within {:.1}s of SIGTERM; sending SIGKILL",
         record.pid,
-        grace.as_secs()
+        grace.as_secs_f64()
     );
     signal(fd.get_ref(), rustix::process::Signal::KILL)?;
     if exited(&fd, Duration::from_secs(10)).await {

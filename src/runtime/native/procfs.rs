@@ -90,24 +90,48 @@ fn split_cmdline(raw: &[u8]) -> Vec<String> {
 /// (IPv4 or IPv6): proof that lnd is up, where a bare connect could reach
 /// whatever else holds the port.
 pub fn listens_on(pid: u32, port: u16) -> bool {
-    let dir = proc_dir(pid);
+    let inodes = listening_sockets(&proc_dir(pid), port);
+    !inodes.is_empty() && holds_any(pid, &inodes) == Some(true)
+}
+
+/// Inodes of the sockets listening on TCP `port` in the network namespace
+/// of `/proc/<pid>` (or `/proc/self`) given as `dir`.
+pub fn listening_sockets(dir: &Path, port: u16) -> Vec<String> {
     let mut inodes = Vec::new();
     for table in ["net/tcp", "net/tcp6"] {
         let text = std::fs::read_to_string(dir.join(table)).unwrap_or_default();
         inodes.extend(listening_inodes(&text, port));
     }
-    if inodes.is_empty() {
-        return false;
-    }
-    let Ok(fds) = std::fs::read_dir(dir.join("fd")) else {
-        return false;
-    };
-    fds.flatten().any(|fd| {
+    inodes
+}
+
+/// Whether process `pid` holds one of the sockets `inodes`; `None` when
+/// its descriptors cannot be read (another user's process, or gone).
+pub fn holds_any(pid: u32, inodes: &[String]) -> Option<bool> {
+    let fds = std::fs::read_dir(proc_dir(pid).join("fd")).ok()?;
+    Some(fds.flatten().any(|fd| {
         std::fs::read_link(fd.path()).is_ok_and(|target| {
             let t = target.to_string_lossy();
             inodes.iter().any(|i| t == format!("socket:[{i}]"))
         })
-    })
+    }))
+}
+
+/// Every process id /proc lists.
+pub fn pids() -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// The command line of `pid` alone (cheaper than [`read`] for a scan).
+pub fn argv(pid: u32) -> Vec<String> {
+    std::fs::read(proc_dir(pid).join("cmdline"))
+        .map(|raw| split_cmdline(&raw))
+        .unwrap_or_default()
 }
 
 /// Socket inodes in a /proc/net/tcp table listening on `port`.

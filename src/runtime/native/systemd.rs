@@ -187,6 +187,21 @@ impl ServiceState {
         self.unit_file == "enabled"
     }
 
+    /// Why lnd will not come up without lsm or the operator acting: the
+    /// unit failed or stopped, or lnd already exited and systemd waits to
+    /// restart it (`activating (auto-restart)`, which a waiting apply would
+    /// otherwise sit through until its deadline). `None` while it runs or
+    /// may still come up.
+    pub fn given_up(&self) -> Option<String> {
+        match (self.active.as_str(), self.sub.as_str()) {
+            ("failed" | "inactive", sub) => Some(format!("is {} ({sub})", self.active)),
+            (active, "auto-restart") => Some(format!(
+                "is {active} (auto-restart): lnd exited and systemd is restarting it"
+            )),
+            _ => None,
+        }
+    }
+
     /// Parses `systemctl show --property=...` output.
     pub fn parse(text: &str) -> ServiceState {
         let mut s = ServiceState::default();
@@ -302,6 +317,24 @@ mod tests {
         assert!(s.is_active() && s.is_enabled() && !s.need_reload);
         assert_eq!(s.main_pid, 4242);
         assert_eq!(ServiceState::parse("").main_pid, 0);
+    }
+
+    #[test]
+    fn a_unit_restarting_after_a_failure_has_given_up_like_a_failed_one() {
+        let state = |active: &str, sub: &str| ServiceState {
+            active: active.into(),
+            sub: sub.into(),
+            ..Default::default()
+        };
+        assert_eq!(state("active", "running").given_up(), None);
+        assert_eq!(state("activating", "start").given_up(), None);
+        assert_eq!(
+            state("failed", "failed").given_up().as_deref(),
+            Some("is failed (failed)")
+        );
+        assert!(state("inactive", "dead").given_up().is_some());
+        let restarting = state("activating", "auto-restart").given_up().unwrap();
+        assert!(restarting.contains("auto-restart"), "{restarting}");
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct NativeTarget {
     /// sha256 of `conf`, recorded when lnd starts so a stale config shows.
     pub conf_sha256: String,
     pub rpc_bind: SocketAddr,
+    /// `[rest] listen`, when REST is enabled.
+    pub rest_bind: Option<SocketAddr>,
     /// `host:port` lsm dials for gRPC.
     pub dial: String,
     /// lsm's record of the lnd it started (`<state dir>/native/<name>.pid`).
@@ -95,6 +97,7 @@ impl NativeTarget {
             conf,
             secrets_dir,
             rpc_bind: r.rpc.listen,
+            rest_bind: r.rest.listen,
             dial: crate::runtime::local_dial(r.rpc.listen),
             pidfile: state_dir
                 .join("native")

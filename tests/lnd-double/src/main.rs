@@ -9,6 +9,9 @@
 //!   so tests can make lnd slow.
 //! - `LND_DOUBLE_WAITING_TO_START_MS` (default 0): time spent in
 //!   WAITING_TO_START after the listeners are up.
+//! - `LND_DOUBLE_HANG_ON_SHUTDOWN=1`: a shutdown signal is logged, then
+//!   the double never exits (an lnd stuck shutting down), so only SIGKILL
+//!   ends it.
 
 mod config;
 mod error;
@@ -38,6 +41,7 @@ use zeroize::Zeroizing;
 
 const STARTUP_DELAY_ENV: &str = "LND_DOUBLE_STARTUP_DELAY_MS";
 const WAITING_TO_START_ENV: &str = "LND_DOUBLE_WAITING_TO_START_MS";
+const HANG_ON_SHUTDOWN_ENV: &str = "LND_DOUBLE_HANG_ON_SHUTDOWN";
 const DEFAULT_STARTUP_DELAY: Duration = Duration::from_millis(50);
 
 fn main() -> ExitCode {
@@ -284,6 +288,8 @@ async fn start_wallet(cfg: &Config, node: &Arc<Node>) -> Result<(), String> {
 struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    /// `LND_DOUBLE_HANG_ON_SHUTDOWN=1`: never return from [`Signals::recv`].
+    hang: bool,
 }
 
 impl Signals {
@@ -293,6 +299,7 @@ impl Signals {
         Ok(Signals {
             term: signal(SignalKind::terminate()).map_err(err)?,
             int: signal(SignalKind::interrupt()).map_err(err)?,
+            hang: std::env::var(HANG_ON_SHUTDOWN_ENV).as_deref() == Ok("1"),
         })
     }
 
@@ -300,6 +307,13 @@ impl Signals {
         tokio::select! {
             _ = self.term.recv() => {}
             _ = self.int.recv() => {}
+        }
+        if self.hang {
+            logging::info(
+                "LTND",
+                format!("Received shutdown request; {HANG_ON_SHUTDOWN_ENV}=1: hanging instead"),
+            );
+            std::future::pending::<()>().await;
         }
     }
 }
