@@ -144,7 +144,7 @@ pub async fn observe(
             }
         }
         WalletState::WaitingToStart => WalletView::Unreachable {
-            reason: "lnd is waiting to start (cluster leader election)".into(),
+            reason: "lnd is still starting (opening its databases)".into(),
             wallet_exists,
         },
     };
