@@ -10,6 +10,8 @@ use crate::error::Failure;
 use crate::lnd::client::{ClientOptions, LndClient};
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::lnd::proto::walletrpc::Account;
+use crate::manifest::enums::Network;
+use crate::plan::{Address, Blocker, Subject};
 use crate::runtime::SignerAccess;
 use crate::wallet::diff::WalletView;
 use serde_json::json;
@@ -90,6 +92,40 @@ impl SignerView {
             "tls_cert": self.tls_cert_pem.as_ref().map(|c| crate::secrets::sha256_hex(c)),
         })
     }
+}
+
+/// lnd is active but lsm has no admin.macaroon (deleted, or a wallet made
+/// with stateless_init): lsm can then check neither identity, accounts nor
+/// macaroons, and bake nothing, so no plan may say the signer matches.
+/// lnd (0.17 and later) writes each missing default macaroon file every
+/// time the wallet is unlocked (v0.20.0-beta lnd.go genDefaultMacaroons,
+/// called from config_builder.go L552), so restarting lnd brings it back.
+pub fn missing_admin_macaroon(
+    view: &SignerView,
+    subject: &Subject,
+    network: Network,
+) -> Option<Blocker> {
+    if !view.server_active() || view.admin_macaroon.is_some() {
+        return None;
+    }
+    let restart = if subject.runtime == "docker" {
+        format!("`docker restart {}`", subject.signer)
+    } else {
+        "stop the lnd process (or `systemctl restart` its unit)".to_string()
+    };
+    Some(Blocker {
+        address: Address::new("file", "admin_macaroon"),
+        reason: format!(
+            "lnd is running unlocked but its admin.macaroon ({}) is missing, so lsm can check \
+             neither the signer's identity, accounts nor macaroons, nor bake or revoke",
+            crate::runtime::admin_macaroon_rel(network)
+        ),
+        fix: format!(
+            "restart lnd: {restart}, then run `lsm apply`. lnd writes any missing default \
+             macaroon file each time the wallet is unlocked; with auto_unlock it unlocks itself \
+             on start, otherwise `lsm apply` unlocks it"
+        ),
+    })
 }
 
 /// Timeouts for observation: short, because a plan must not hang on a
@@ -188,4 +224,73 @@ pub async fn observe(
         Err(e) => view.limits.push(format!("ListAccounts failed: {e}")),
     }
     view
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(runtime: &str) -> Subject {
+        Subject {
+            signer: "signer-1".into(),
+            runtime: runtime.into(),
+            network: "regtest".into(),
+            target: "lnd".into(),
+            manifest_name: "signer.toml".into(),
+        }
+    }
+
+    fn view(state: WalletState, mac: bool) -> SignerView {
+        let mut v = SignerView::unreachable(String::new(), None);
+        v.state = Some(state);
+        v.admin_macaroon = mac.then(|| Zeroizing::new(vec![2u8; 8]));
+        v
+    }
+
+    #[test]
+    fn an_active_signer_without_admin_macaroon_blocks_with_the_restart_fix() {
+        let b = missing_admin_macaroon(
+            &view(WalletState::ServerActive, false),
+            &subject("docker"),
+            Network::Regtest,
+        )
+        .expect("a blocker");
+        assert!(
+            b.reason
+                .contains("data/chain/bitcoin/regtest/admin.macaroon"),
+            "{}",
+            b.reason
+        );
+        assert!(b.fix.contains("`docker restart signer-1`"), "{}", b.fix);
+        let native = missing_admin_macaroon(
+            &view(WalletState::ServerActive, false),
+            &subject("native"),
+            Network::Regtest,
+        )
+        .expect("a blocker");
+        assert!(
+            native.fix.contains("stop the lnd process"),
+            "{}",
+            native.fix
+        );
+        // With the macaroon, or while lnd is still starting or locked, no blocker.
+        assert!(
+            missing_admin_macaroon(
+                &view(WalletState::ServerActive, true),
+                &subject("docker"),
+                Network::Regtest
+            )
+            .is_none()
+        );
+        for state in [
+            WalletState::Locked,
+            WalletState::Unlocked,
+            WalletState::RpcActive,
+        ] {
+            assert!(
+                missing_admin_macaroon(&view(state, false), &subject("docker"), Network::Regtest)
+                    .is_none()
+            );
+        }
+    }
 }

@@ -74,6 +74,12 @@ pub fn plan<Ob: Observer>(
 
     let mut blockers = wallet.blockers;
     blockers.extend(runtime.blockers);
+    let subject = observer.subject();
+    blockers.extend(crate::signer::missing_admin_macaroon(
+        &world.signer,
+        &subject,
+        desired.resolved.signer.network,
+    ));
 
     let mut notes = runtime.notes;
     notes.extend(wallet.notes);
@@ -82,7 +88,7 @@ pub fn plan<Ob: Observer>(
     notes.extend(world.signer.limits.iter().cloned());
 
     Plan {
-        subject: observer.subject(),
+        subject,
         manifest_hash: desired.manifest_hash.clone(),
         observed_digest: world.digest(),
         actions,
