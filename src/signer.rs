@@ -249,12 +249,10 @@ mod tests {
 
     #[test]
     fn an_active_signer_without_admin_macaroon_blocks_with_the_restart_fix() {
-        let b = missing_admin_macaroon(
-            &view(WalletState::ServerActive, false),
-            &subject("docker"),
-            Network::Regtest,
-        )
-        .expect("a blocker");
+        let blocker = |state, mac, runtime| {
+            missing_admin_macaroon(&view(state, mac), &subject(runtime), Network::Regtest)
+        };
+        let b = blocker(WalletState::ServerActive, false, "docker").expect("a blocker");
         assert!(
             b.reason
                 .contains("data/chain/bitcoin/regtest/admin.macaroon"),
@@ -262,35 +260,16 @@ mod tests {
             b.reason
         );
         assert!(b.fix.contains("`docker restart signer-1`"), "{}", b.fix);
-        let native = missing_admin_macaroon(
-            &view(WalletState::ServerActive, false),
-            &subject("native"),
-            Network::Regtest,
-        )
-        .expect("a blocker");
-        assert!(
-            native.fix.contains("stop the lnd process"),
-            "{}",
-            native.fix
-        );
-        // With the macaroon, or while lnd is still starting or locked, no blocker.
-        assert!(
-            missing_admin_macaroon(
-                &view(WalletState::ServerActive, true),
-                &subject("docker"),
-                Network::Regtest
-            )
-            .is_none()
-        );
+        let b = blocker(WalletState::ServerActive, false, "native").expect("a blocker");
+        assert!(b.fix.contains("stop the lnd process"), "{}", b.fix);
+        // With the macaroon, or while lnd is locked or still starting, none.
+        assert!(blocker(WalletState::ServerActive, true, "docker").is_none());
         for state in [
             WalletState::Locked,
             WalletState::Unlocked,
             WalletState::RpcActive,
         ] {
-            assert!(
-                missing_admin_macaroon(&view(state, false), &subject("docker"), Network::Regtest)
-                    .is_none()
-            );
+            assert!(blocker(state, false, "docker").is_none());
         }
     }
 }

@@ -229,14 +229,7 @@ async fn root_key_ids_list_delete_and_revoke() {
     // Revocation survives a restart; the rest still works after unlock.
     let mut d = d;
     d.restart();
-    d.client().unlock_wallet(common::PASSWORD).await.unwrap();
-    d.client()
-        .wait_for_state(
-            &[lsm::lnd::proto::lnrpc::WalletState::ServerActive],
-            common::deadline(),
-        )
-        .await
-        .unwrap();
+    common::unlock(&d.client()).await;
     assert!(get_info_with(&d, &[hex::encode(&m10)]).await.is_err());
     assert!(d.client().with_macaroon(&m2).get_info().await.is_ok());
 }
@@ -331,14 +324,7 @@ async fn a_deleted_admin_macaroon_alone_is_rewritten_at_the_next_unlock() {
 
     d.restart();
     assert!(!dir.join("admin.macaroon").exists());
-    d.client().unlock_wallet(common::PASSWORD).await.unwrap();
-    d.client()
-        .wait_for_state(
-            &[lsm::lnd::proto::lnrpc::WalletState::ServerActive],
-            common::deadline(),
-        )
-        .await
-        .unwrap();
+    common::unlock(&d.client()).await;
     let admin = Macaroon::decode(&d.admin_macaroon()).unwrap();
     assert_eq!(admin.permissions().unwrap(), permissions::admin());
     admin_client(&d).get_info().await.unwrap();
