@@ -2,7 +2,8 @@
 # The benchmark of issue 7: what lsm costs, side by side with docker-compose,
 # measured on this machine in one run. It builds lsm and the lnd double
 # (cargo build --release), packages the double as lsm-bench/lnd:v0.20.0-beta
-# with LND_DOUBLE_STARTUP_DELAY_MS=0, and measures with hyperfine:
+# with the double's delays and windows at 0 (bench/image/Dockerfile), and
+# measures with hyperfine:
 #   1. lsm plan --detailed-exitcode, no-op, against docker-compose up -d,
 #      no-op, on an equivalent container (bench/compose/docker-compose.yml)
 #   2. lsm status --json

@@ -13,6 +13,8 @@ use crate::lnd::client::ClientOptions;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::lnd::proto::walletrpc::Account;
 use crate::lnd::reader::LndReader;
+use crate::manifest::enums::Network;
+use crate::plan::{Address, Blocker, Subject};
 use crate::runtime::SignerAccess;
 use crate::wallet::diff::WalletView;
 use serde_json::json;
@@ -95,6 +97,40 @@ impl SignerView {
     }
 }
 
+/// lnd is active but lsm has no admin.macaroon (deleted, or a wallet made
+/// with stateless_init): lsm can then check neither identity, accounts nor
+/// macaroons, and bake nothing, so no plan may say the signer matches.
+/// lnd (0.17 and later) writes each missing default macaroon file every
+/// time the wallet is unlocked (v0.20.0-beta lnd.go genDefaultMacaroons,
+/// called from config_builder.go L552), so restarting lnd brings it back.
+pub fn missing_admin_macaroon(
+    view: &SignerView,
+    subject: &Subject,
+    network: Network,
+) -> Option<Blocker> {
+    if !view.server_active() || view.admin_macaroon.is_some() {
+        return None;
+    }
+    let restart = if subject.runtime == "docker" {
+        format!("`docker restart {}`", subject.signer)
+    } else {
+        "stop the lnd process (or `systemctl restart` its unit)".to_string()
+    };
+    Some(Blocker {
+        address: Address::new("file", "admin_macaroon"),
+        reason: format!(
+            "lnd is running unlocked but its admin.macaroon ({}) is missing, so lsm can check \
+             neither the signer's identity, accounts nor macaroons, nor bake or revoke",
+            crate::runtime::admin_macaroon_rel(network)
+        ),
+        fix: format!(
+            "restart lnd: {restart}, then run `lsm apply`. lnd writes any missing default \
+             macaroon file each time the wallet is unlocked; with auto_unlock it unlocks itself \
+             on start, otherwise `lsm apply` unlocks it"
+        ),
+    })
+}
+
 /// Timeouts for observation: short, because a plan must not hang on a
 /// signer that is down.
 pub fn observe_options(cert_label: &str) -> ClientOptions {
@@ -147,7 +183,7 @@ pub async fn observe(
             }
         }
         WalletState::WaitingToStart => WalletView::Unreachable {
-            reason: "lnd is waiting to start (cluster leader election)".into(),
+            reason: "lnd is still starting (opening its databases)".into(),
             wallet_exists,
         },
     };
@@ -191,4 +227,52 @@ pub async fn observe(
         Err(e) => view.limits.push(format!("ListAccounts failed: {e}")),
     }
     view
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(runtime: &str) -> Subject {
+        Subject {
+            signer: "signer-1".into(),
+            runtime: runtime.into(),
+            network: "regtest".into(),
+            target: "lnd".into(),
+            manifest_name: "signer.toml".into(),
+        }
+    }
+
+    fn view(state: WalletState, mac: bool) -> SignerView {
+        let mut v = SignerView::unreachable(String::new(), None);
+        v.state = Some(state);
+        v.admin_macaroon = mac.then(|| Zeroizing::new(vec![2u8; 8]));
+        v
+    }
+
+    #[test]
+    fn an_active_signer_without_admin_macaroon_blocks_with_the_restart_fix() {
+        let blocker = |state, mac, runtime| {
+            missing_admin_macaroon(&view(state, mac), &subject(runtime), Network::Regtest)
+        };
+        let b = blocker(WalletState::ServerActive, false, "docker").expect("a blocker");
+        assert!(
+            b.reason
+                .contains("data/chain/bitcoin/regtest/admin.macaroon"),
+            "{}",
+            b.reason
+        );
+        assert!(b.fix.contains("`docker restart signer-1`"), "{}", b.fix);
+        let b = blocker(WalletState::ServerActive, false, "native").expect("a blocker");
+        assert!(b.fix.contains("stop the lnd process"), "{}", b.fix);
+        // With the macaroon, or while lnd is locked or still starting, none.
+        assert!(blocker(WalletState::ServerActive, true, "docker").is_none());
+        for state in [
+            WalletState::Locked,
+            WalletState::Unlocked,
+            WalletState::RpcActive,
+        ] {
+            assert!(blocker(state, false, "docker").is_none());
+        }
+    }
 }

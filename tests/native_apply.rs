@@ -571,3 +571,32 @@ fn the_systemd_supervisor_plans_a_hardened_unit_and_never_pretends() {
     // Nothing is installed, so there is nothing to destroy.
     s.lsm(&["destroy", "--auto-approve"]).expect(0);
 }
+
+#[test]
+fn a_deleted_admin_macaroon_blocks_until_a_restart_of_lnd_rewrites_it() {
+    let s = Signer::native("");
+    s.apply();
+    let admin = s.path("lnd/data/chain/bitcoin/regtest/admin.macaroon");
+    std::fs::remove_file(&admin).unwrap();
+
+    // lsm cannot see identity, accounts or macaroons: never "matches".
+    let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(5);
+    signer_kit::assert_contains_all(
+        &plan.stdout,
+        &[
+            "! file.admin_macaroon",
+            "data/chain/bitcoin/regtest/admin.macaroon) is missing",
+            "fix: restart lnd: stop the lnd process",
+        ],
+    );
+    let pid = s.lnd_pid();
+    s.lsm(&["apply", "--auto-approve"]).expect(5);
+    assert_eq!(s.lnd_pid(), pid, "a blocked apply touched lnd");
+
+    // The fix it names: lnd restarted (here by apply) and unlocked writes
+    // the missing file again.
+    kill_9(pid);
+    s.apply();
+    assert!(admin.exists());
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+}

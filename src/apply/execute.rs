@@ -414,6 +414,6 @@ fn admin_macaroon<O: Observation>(
         .or_else(|| world.signer.admin_macaroon.clone())
         .ok_or_else(|| {
             Failure::error("lnd's admin.macaroon is not available, so lsm cannot bake or revoke")
-                .hint("check that the wallet was created with macaroons (not stateless_init)")
+                .hint("restart lnd, which writes a missing admin.macaroon when the wallet is unlocked, then run `lsm apply` again")
         })
 }

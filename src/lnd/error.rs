@@ -19,7 +19,7 @@ pub enum LndError {
     WalletLocked,
     #[error("lnd is starting up and not yet ready to accept calls")]
     NotReady,
-    #[error("lnd is waiting to start (cluster leader election); RPC services are not available")]
+    #[error("lnd is still starting (opening its databases); RPC services are not available yet")]
     WaitingToStart,
     #[error("the wallet is already unlocked; lnd's WalletUnlocker service is no longer available")]
     UnlockerGone,
@@ -329,6 +329,13 @@ mod tests {
             map("waiting to start, RPC services not available"),
             LndError::WaitingToStart
         ));
+        // Every lnd start passes through it (before the databases are open),
+        // not only a cluster's leader election.
+        assert!(
+            LndError::WaitingToStart
+                .to_string()
+                .contains("still starting")
+        );
         assert!(matches!(
             map("wallet already unlocked, WalletUnlocker service is no longer available"),
             LndError::UnlockerGone

@@ -89,6 +89,12 @@ pub fn plan<Ob: Observer>(
     let mut blockers = wallet.blockers;
     blockers.extend(runtime.blockers);
     blockers.extend(scope.blockers);
+    let subject = observer.subject();
+    blockers.extend(crate::signer::missing_admin_macaroon(
+        &world.signer,
+        &subject,
+        desired.resolved.signer.network,
+    ));
 
     let mut warnings = runtime.warnings;
     warnings.extend(wallet.warnings);
@@ -99,7 +105,7 @@ pub fn plan<Ob: Observer>(
     notes.extend(world.signer.limits.iter().cloned());
 
     Plan {
-        subject: observer.subject(),
+        subject,
         manifest_hash: desired.manifest_hash.clone(),
         observed_digest: world.digest(),
         actions,

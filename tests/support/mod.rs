@@ -329,6 +329,8 @@ pub struct DoubleOptions {
     pub rest: bool,
     /// Extra environment, e.g. `LND_DOUBLE_WAITING_TO_START_MS`.
     pub env: Vec<(String, String)>,
+    /// `listen=<addr>` (p2p) instead of the default `nolisten`.
+    pub p2p_listen: Option<String>,
 }
 
 impl Default for DoubleOptions {
@@ -340,6 +342,7 @@ impl Default for DoubleOptions {
             startup_delay_ms: 0,
             rest: true,
             env: Vec::new(),
+            p2p_listen: None,
         }
     }
 }
@@ -429,7 +432,10 @@ impl NativeDouble {
             format!("--configfile={}", lnd_dir.join("lnd.conf").display()),
             format!("--bitcoin.{}", self.opts.network),
             "--bitcoin.node=nochainbackend".into(),
-            "--nolisten".into(),
+            match &self.opts.p2p_listen {
+                Some(addr) => format!("--listen={addr}"),
+                None => "--nolisten".into(),
+            },
             format!("--rpclisten=127.0.0.1:{}", self.rpc_port),
         ];
         if self.opts.rest {

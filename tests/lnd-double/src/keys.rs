@@ -129,6 +129,7 @@ mod tests {
         for (network, prefixes) in [
             (Network::Mainnet, ["ypub", "zpub", "xpub", "xpub"]),
             (Network::Regtest, ["upub", "vpub", "tpub", "tpub"]),
+            (Network::Simnet, ["ypub", "zpub", "spub", "spub"]),
         ] {
             let keys = derive(&master, network).unwrap();
             assert_eq!(keys.accounts.len(), 259);

@@ -7,8 +7,13 @@
 //! - `LND_DOUBLE_STARTUP_DELAY_MS` (default 50): waited before the
 //!   listeners come up and between UNLOCKED → RPC_ACTIVE → SERVER_ACTIVE,
 //!   so tests can make lnd slow.
-//! - `LND_DOUBLE_WAITING_TO_START_MS` (default 0): time spent in
-//!   WAITING_TO_START after the listeners are up.
+//! - `LND_DOUBLE_WAITING_TO_START_MS` (default 100): time spent in
+//!   WAITING_TO_START after the listeners are up (lnd opens its databases
+//!   only after it listens).
+//! - `LND_DOUBLE_UNLOCK_GAP_MS` (default 50): after InitWallet,
+//!   UnlockWallet or ChangePassword has answered, waited before the default
+//!   macaroon files are written and again before the state turns UNLOCKED
+//!   (lnd answers first).
 //! - `LND_DOUBLE_HANG_ON_SHUTDOWN=1`: a shutdown signal is logged, then
 //!   the double never exits (an lnd stuck shutting down), so only SIGKILL
 //!   ends it.
@@ -42,7 +47,17 @@ use zeroize::Zeroizing;
 const STARTUP_DELAY_ENV: &str = "LND_DOUBLE_STARTUP_DELAY_MS";
 const WAITING_TO_START_ENV: &str = "LND_DOUBLE_WAITING_TO_START_MS";
 const HANG_ON_SHUTDOWN_ENV: &str = "LND_DOUBLE_HANG_ON_SHUTDOWN";
+const UNLOCK_GAP_ENV: &str = "LND_DOUBLE_UNLOCK_GAP_MS";
 const DEFAULT_STARTUP_DELAY: Duration = Duration::from_millis(50);
+/// Real lnd says WAITING_TO_START from the moment it listens until its
+/// databases are open (v0.20.0-beta lnd.go: listeners at L398–409,
+/// BuildDatabase at L474, the state set in config_builder.go L375–379;
+/// rpcperms/interceptor.go L205 starts in waitingToStart): tens to hundreds of
+/// milliseconds, longer with a big channel.db or a migration.
+const DEFAULT_WAITING_TO_START: Duration = Duration::from_millis(100);
+/// Real lnd's gap is a few instructions wide; a visible default makes
+/// every client meet it, as some eventually would with real lnd.
+const DEFAULT_UNLOCK_GAP: Duration = Duration::from_millis(50);
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -114,18 +129,29 @@ fn app_name(argv0: &str) -> String {
 }
 
 fn timing_from_env() -> Result<Timing, String> {
-    let ms =
-        |name: &str, default: Duration| -> Result<Duration, String> {
-            match std::env::var(name) {
-            Err(_) => Ok(default),
-            Ok(v) => v.trim().parse::<u64>().map(Duration::from_millis).map_err(|_| {
-                format!("{name} must be a whole number of milliseconds (e.g. 0 or 250), got {v:?}")
-            }),
+    timing_from(|name| std::env::var(name).ok())
+}
+
+/// The knobs from `var` (the environment), with their defaults.
+fn timing_from(var: impl Fn(&str) -> Option<String>) -> Result<Timing, String> {
+    let ms = |name: &str, default: Duration| -> Result<Duration, String> {
+        match var(name) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| {
+                    format!(
+                        "{name} must be a whole number of milliseconds (e.g. 0 or 250), got {v:?}"
+                    )
+                }),
         }
-        };
+    };
     Ok(Timing {
         startup_delay: ms(STARTUP_DELAY_ENV, DEFAULT_STARTUP_DELAY)?,
-        waiting_to_start: ms(WAITING_TO_START_ENV, Duration::ZERO)?,
+        waiting_to_start: ms(WAITING_TO_START_ENV, DEFAULT_WAITING_TO_START)?,
+        unlock_gap: ms(UNLOCK_GAP_ENV, DEFAULT_UNLOCK_GAP)?,
     })
 }
 
@@ -162,7 +188,7 @@ async fn run(cfg: Arc<Config>, timing: Timing) -> Result<(), String> {
     if cfg.rest_listeners.is_empty() {
         logging::info("LTND", "REST API is disabled!");
     }
-    if cfg.external_ips.is_empty() {
+    if cfg.p2p_listeners.is_empty() {
         logging::info("LTND", "Listening on the p2p interface is disabled!");
     }
 
@@ -315,5 +341,24 @@ impl Signals {
             );
             std::future::pending::<()>().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_timing_leaves_lnds_windows_open() {
+        // Real lnd always has a WAITING_TO_START window and answers
+        // InitWallet/UnlockWallet before it is UNLOCKED; by default the
+        // double shows both, so clients that skip them fail in tests.
+        let t = timing_from(|_| None).unwrap();
+        assert!(!t.waiting_to_start.is_zero());
+        assert!(!t.unlock_gap.is_zero());
+        let t = timing_from(|n| (n == UNLOCK_GAP_ENV).then(|| "0".to_string())).unwrap();
+        assert!(t.unlock_gap.is_zero());
+        let e = timing_from(|_| Some("soon".into())).unwrap_err();
+        assert!(e.contains("whole number of milliseconds"), "{e}");
     }
 }

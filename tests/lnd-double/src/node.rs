@@ -18,8 +18,12 @@ use lsm::lnd::proto::walletrpc::{self, AddressType};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OwnedMutexGuard, mpsc, watch};
 use zeroize::Zeroizing;
+
+/// What an accepted password yields before lnd answers: the keys, the
+/// macaroon store (`None` with `no-macaroons`) and the admin macaroon.
+type Prepared = (DerivedKeys, Option<RootKeyStore>, Vec<u8>);
 
 /// Test knobs, read from the double's own environment variables.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +33,9 @@ pub struct Timing {
     pub startup_delay: Duration,
     /// How long the state stays WAITING_TO_START once listening.
     pub waiting_to_start: Duration,
+    /// After a WalletUnlocker call has answered: waited before the default
+    /// macaroon files are written, and again before UNLOCKED.
+    pub unlock_gap: Duration,
 }
 
 /// Who is calling: the `macaroon` metadata values and the peer address.
@@ -60,7 +67,8 @@ pub struct Node {
     timing: Timing,
     unlocked: RwLock<Option<Arc<Unlocked>>>,
     /// Serialises WalletUnlocker calls, as lnd's single unlock channel does.
-    unlock_lock: tokio::sync::Mutex<()>,
+    /// Held until the state is UNLOCKED, which is after the call answered.
+    unlock_lock: Arc<tokio::sync::Mutex<()>>,
     shutdown: watch::Receiver<bool>,
     fatal: mpsc::UnboundedSender<String>,
 }
@@ -90,7 +98,7 @@ impl Node {
             state: StateMachine::new(),
             timing,
             unlocked: RwLock::new(None),
-            unlock_lock: tokio::sync::Mutex::new(()),
+            unlock_lock: Arc::new(tokio::sync::Mutex::new(())),
             shutdown,
             fatal,
         }
@@ -186,8 +194,10 @@ impl Node {
         self: &Arc<Self>,
         req: lnrpc::InitWalletRequest,
     ) -> RpcResult<lnrpc::InitWalletResponse> {
-        let _guard = self.unlock_lock.lock().await;
-        self.recheck_unlocker_state()?;
+        // lnd's UnlockerService checks all of this without waiting for the
+        // daemon (walletunlocker/service.go L396–436), so during the window
+        // after an earlier InitWallet answered it says "wallet already
+        // exists" at once.
         let password = Zeroizing::new(req.wallet_password.clone());
         validate_password(&password)?;
         if req.recovery_window < 0 {
@@ -205,6 +215,11 @@ impl Node {
                 )));
             }
         };
+        if self.wallet.exists() {
+            return Err(RpcError::unknown("wallet already exists"));
+        }
+        let guard = self.unlock_lock.clone().lock_owned().await;
+        self.recheck_unlocker_state()?;
         if self.wallet.exists() {
             return Err(RpcError::unknown("wallet already exists"));
         }
@@ -255,7 +270,7 @@ impl Node {
         logging::info("LTND", "Wallet created");
         let admin_macaroon = self
             .clone()
-            .complete_unlock(master, password, req.stateless_init, mac_root_key)
+            .complete_unlock(guard, master, password, req.stateless_init, mac_root_key)
             .await?;
         Ok(lnrpc::InitWalletResponse { admin_macaroon })
     }
@@ -264,12 +279,12 @@ impl Node {
         self: &Arc<Self>,
         req: lnrpc::UnlockWalletRequest,
     ) -> RpcResult<lnrpc::UnlockWalletResponse> {
-        let _guard = self.unlock_lock.lock().await;
+        let guard = self.unlock_lock.clone().lock_owned().await;
         self.recheck_unlocker_state()?;
         let password = Zeroizing::new(req.wallet_password.clone());
         let master = self.open_wallet(&password).await?;
         self.clone()
-            .complete_unlock(master, password, req.stateless_init, None)
+            .complete_unlock(guard, master, password, req.stateless_init, None)
             .await?;
         Ok(lnrpc::UnlockWalletResponse {})
     }
@@ -278,7 +293,7 @@ impl Node {
         self: &Arc<Self>,
         req: lnrpc::ChangePasswordRequest,
     ) -> RpcResult<lnrpc::ChangePasswordResponse> {
-        let _guard = self.unlock_lock.lock().await;
+        let guard = self.unlock_lock.clone().lock_owned().await;
         self.recheck_unlocker_state()?;
         if !self.wallet.exists() {
             return Err(RpcError::unknown("wallet not found"));
@@ -332,7 +347,7 @@ impl Node {
         .map_err(RpcError::unknown)?;
         let admin_macaroon = self
             .clone()
-            .complete_unlock(master, new, req.stateless_init, None)
+            .complete_unlock(guard, master, new, req.stateless_init, None)
             .await?;
         Ok(lnrpc::ChangePasswordResponse { admin_macaroon })
     }
@@ -340,7 +355,7 @@ impl Node {
     /// Unlocks with the password from `wallet-unlock-password-file`
     /// (lnd trims trailing CR/LF from the file).
     pub async fn auto_unlock(self: &Arc<Self>, password: Zeroizing<Vec<u8>>) -> Result<(), String> {
-        let _guard = self.unlock_lock.lock().await;
+        let guard = self.unlock_lock.clone().lock_owned().await;
         let master = self.open_wallet(&password).await.map_err(|e| {
             format!(
                 "error unlocking wallet with password from file: {}",
@@ -348,7 +363,7 @@ impl Node {
             )
         })?;
         self.clone()
-            .complete_unlock(master, password, false, None)
+            .complete_unlock(guard, master, password, false, None)
             .await
             .map(|_| ())
             .map_err(|e| e.message)
@@ -376,29 +391,28 @@ impl Node {
             })
     }
 
-    /// What lnd does once it has the wallet password: derive the keys, open
-    /// the macaroon store, bake the admin macaroon for the caller, write the
-    /// default macaroon files, go UNLOCKED, and start the RPC and server
-    /// stages in the background.
+    /// What lnd does once it has the wallet password (v0.20.0-beta
+    /// config_builder.go BuildWalletConfig): open the macaroon store
+    /// (L479–519), bake the admin macaroon and hand it to the waiting
+    /// WalletUnlocker call (L524–544), which answers its caller at once
+    /// (walletunlocker/service.go L605–618, L732–740). Only after that does
+    /// lnd write the default macaroon files (L552) and go UNLOCKED (L594),
+    /// so a client that was just answered can still see NON_EXISTING or
+    /// LOCKED and no admin.macaroon. `guard` is held until UNLOCKED.
     async fn complete_unlock(
         self: Arc<Self>,
+        guard: OwnedMutexGuard<()>,
         master: Master,
         password: Zeroizing<Vec<u8>>,
         stateless_init: bool,
         mac_root_key: Option<[u8; 32]>,
     ) -> RpcResult<Vec<u8>> {
         let cfg = self.cfg.clone();
-        let result = tokio::task::spawn_blocking(move || -> Result<(Unlocked, Vec<u8>), String> {
+        let prepared = tokio::task::spawn_blocking(move || -> Result<Prepared, String> {
             let xprv = master.xprv()?;
             let keys = keys::derive(&xprv, cfg.network)?;
             if cfg.no_macaroons {
-                return Ok((
-                    Unlocked {
-                        keys,
-                        macaroons: None,
-                    },
-                    Vec::new(),
-                ));
+                return Ok((keys, None, Vec::new()));
             }
             let mut store = RootKeyStore::open_or_create(&cfg.network_dir, &password)
                 .map_err(|e| format!("unable to unlock macaroons: {e}"))?;
@@ -406,58 +420,137 @@ impl Node {
                 store.set_default_root_key(&k)?;
             }
             let admin = macaroons::bake(&mut store, 0, &permissions::admin())?;
-            if !stateless_init {
-                macaroons::write_default_files(
-                    &mut store,
-                    &cfg.admin_macaroon_path,
-                    &cfg.readonly_macaroon_path,
-                    &cfg.invoice_macaroon_path,
-                )?;
-            }
-            Ok((
-                Unlocked {
-                    keys,
-                    macaroons: Some(Mutex::new(store)),
-                },
-                admin.encode().to_vec(),
-            ))
+            Ok((keys, Some(store), admin.encode().to_vec()))
         })
         .await
         .map_err(|e| RpcError::unknown(e.to_string()))?;
-        let (unlocked, admin) = match result {
+        let (keys, store, admin) = match prepared {
             Ok(v) => v,
             Err(e) => {
                 // lnd shuts down when it cannot finish setting up after the
                 // password was accepted.
-                logging::error("LTND", &e);
-                let _ = self.fatal.send(e.clone());
+                self.die(&e);
                 return Err(RpcError::unknown(e));
             }
         };
-        *self.unlocked.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(unlocked));
-        self.state.set(WalletState::Unlocked);
-        logging::info("LNWL", "Opened wallet");
         let node = self.clone();
-        tokio::spawn(async move { node.run_startup_stages().await });
+        tokio::spawn(async move { node.finish_unlock(guard, keys, store, stateless_init).await });
         Ok(admin)
     }
 
-    async fn run_startup_stages(&self) {
-        let mut shutdown = self.shutdown.clone();
-        for (state, msg) in [
-            (WalletState::RpcActive, "RPC server started"),
-            (
-                WalletState::ServerActive,
-                "Server started, lnd is fully active",
-            ),
-        ] {
-            tokio::select! {
-                _ = tokio::time::sleep(self.timing.startup_delay) => {}
-                _ = shutdown.wait_for(|s| *s) => return,
-            }
-            self.state.set(state);
-            logging::info("LTND", msg);
+    /// The part of the unlock after the caller was answered: the default
+    /// macaroon files, then UNLOCKED, then the RPC and server stages.
+    async fn finish_unlock(
+        self: Arc<Self>,
+        guard: OwnedMutexGuard<()>,
+        keys: DerivedKeys,
+        store: Option<RootKeyStore>,
+        stateless_init: bool,
+    ) {
+        if !self.pause(self.timing.unlock_gap).await {
+            return;
         }
+        let store = match store {
+            Some(mut store) if !stateless_init => {
+                let cfg = self.cfg.clone();
+                let written = tokio::task::spawn_blocking(move || {
+                    let r = macaroons::write_default_files(
+                        &mut store,
+                        &cfg.admin_macaroon_path,
+                        &cfg.readonly_macaroon_path,
+                        &cfg.invoice_macaroon_path,
+                    );
+                    (store, r)
+                })
+                .await;
+                match written {
+                    Ok((store, Ok(()))) => Some(store),
+                    Ok((_, Err(e))) => {
+                        return self.die(&format!(
+                            "error creating wallet config: unable to create macaroons {e}"
+                        ));
+                    }
+                    Err(e) => return self.die(&e.to_string()),
+                }
+            }
+            other => other,
+        };
+        if !self.pause(self.timing.unlock_gap).await {
+            return;
+        }
+        *self.unlocked.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Unlocked {
+            keys,
+            macaroons: store.map(Mutex::new),
+        }));
+        self.state.set(WalletState::Unlocked);
+        drop(guard);
+        logging::info("LNWL", "Opened wallet");
+        self.run_startup_stages().await;
+    }
+
+    /// lnd's shutdown on an error after the password was accepted.
+    fn die(&self, e: &str) {
+        logging::error("LTND", e);
+        let _ = self.fatal.send(e.to_string());
+    }
+
+    /// Sleeps for `d`; false if lnd is shutting down meanwhile.
+    async fn pause(&self, d: Duration) -> bool {
+        let mut shutdown = self.shutdown.clone();
+        if d.is_zero() {
+            return !*shutdown.borrow();
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(d) => true,
+            _ = shutdown.wait_for(|s| *s) => false,
+        }
+    }
+
+    /// lnd.go after BuildWalletConfig: newServer (L628–636; it checks the
+    /// alias and binds the p2p listeners), RPC_ACTIVE (L679), then
+    /// SERVER_ACTIVE (L785).
+    async fn run_startup_stages(&self) {
+        if !self.pause(self.timing.startup_delay).await {
+            return;
+        }
+        if let Err(e) = self.new_server().await {
+            return self.die(&format!("unable to create server: {e}"));
+        }
+        self.state.set(WalletState::RpcActive);
+        logging::info("LTND", "RPC server started");
+        if !self.pause(self.timing.startup_delay).await {
+            return;
+        }
+        self.state.set(WalletState::ServerActive);
+        logging::info("LTND", "Server started, lnd is fully active");
+    }
+
+    /// The parts of lnd's `newServer` that can stop a signer from starting:
+    /// the node alias (server.go setSelfNode L5592, lnwire.NewNodeAlias:
+    /// at most 32 bytes) and the p2p listeners (server.go L1800–1815,
+    /// brontide.NewListener), bound unless `nolisten`.
+    async fn new_server(&self) -> Result<(), String> {
+        let alias = &self.cfg.alias;
+        if alias.len() > 32 {
+            return Err(format!("alias too large: max is 32, got {}", alias.len()));
+        }
+        for (shown, addr) in &self.cfg.p2p_listeners {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("listen tcp {shown}: {}", crate::server::go_bind_error(&e)))?;
+            let mut shutdown = self.shutdown.clone();
+            // Held until shutdown; peers are accepted and dropped (the
+            // double speaks no brontide).
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = shutdown.wait_for(|s| *s) => return,
+                        r = listener.accept() => drop(r),
+                    }
+                }
+            });
+        }
+        Ok(())
     }
 
     // ----- Lightning -----------------------------------------------------------

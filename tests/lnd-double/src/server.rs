@@ -30,7 +30,7 @@ pub async fn bind(addrs: &[SocketAddr]) -> Result<Vec<TcpListener>, (SocketAddr,
     Ok(out)
 }
 
-fn go_bind_error(e: &std::io::Error) -> String {
+pub fn go_bind_error(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::AddrInUse => "bind: address already in use".into(),
         std::io::ErrorKind::AddrNotAvailable => "bind: cannot assign requested address".into(),

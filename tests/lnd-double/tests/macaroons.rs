@@ -229,14 +229,7 @@ async fn root_key_ids_list_delete_and_revoke() {
     // Revocation survives a restart; the rest still works after unlock.
     let mut d = d;
     d.restart();
-    d.client().unlock_wallet(common::PASSWORD).await.unwrap();
-    d.client()
-        .wait_for_state(
-            &[lsm::lnd::proto::lnrpc::WalletState::ServerActive],
-            common::deadline(),
-        )
-        .await
-        .unwrap();
+    common::unlock(&d.client()).await;
     assert!(get_info_with(&d, &[hex::encode(&m10)]).await.is_err());
     assert!(d.client().with_macaroon(&m2).get_info().await.is_ok());
 }
@@ -316,4 +309,31 @@ async fn bake_macaroon_validates_like_lnd() {
     );
     assert!(perms.contains_key("/signrpc.Signer/MuSig2Sign"));
     assert!(perms.len() > 150);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_admin_macaroon_alone_is_rewritten_at_the_next_unlock() {
+    // Since lnd 0.17 (commit 16463d4bd) genDefaultMacaroons checks each
+    // file on its own (v0.20.0-beta lnd.go L842–885), on every unlock.
+    let mut d = NativeDouble::start();
+    create_wallet(&d).await;
+    let dir = d.network_dir();
+    let readonly = std::fs::read(dir.join("readonly.macaroon")).unwrap();
+    let invoice = std::fs::read(dir.join("invoice.macaroon")).unwrap();
+    std::fs::remove_file(dir.join("admin.macaroon")).unwrap();
+
+    d.restart();
+    assert!(!dir.join("admin.macaroon").exists());
+    common::unlock(&d.client()).await;
+    let admin = Macaroon::decode(&d.admin_macaroon()).unwrap();
+    assert_eq!(admin.permissions().unwrap(), permissions::admin());
+    admin_client(&d).get_info().await.unwrap();
+    assert_eq!(
+        std::fs::read(dir.join("readonly.macaroon")).unwrap(),
+        readonly
+    );
+    assert_eq!(
+        std::fs::read(dir.join("invoice.macaroon")).unwrap(),
+        invoice
+    );
 }

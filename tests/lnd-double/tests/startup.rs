@@ -4,7 +4,10 @@
 mod common;
 
 use common::support::{self, DoubleOptions, NativeDouble};
+use common::{PASSWORD, create_wallet};
+use lsm::lnd::client::InitWalletParams;
 use std::process::Command;
+use std::time::Duration;
 
 fn double() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lnd-double"));
@@ -130,5 +133,95 @@ fn busy_port_fails_like_lnd() {
             "unable to listen on grpc endpoint: listen tcp 127.0.0.1:{port}: bind: address already \
              in use endpoint=127.0.0.1:{port}\n"
         )
+    );
+}
+
+/// GenSeed + InitWallet, without waiting for lnd to become active.
+async fn init(d: &NativeDouble) {
+    let client = d.client();
+    let words = client.gen_seed(None).await.unwrap();
+    client
+        .init_wallet(&InitWalletParams {
+            wallet_password: PASSWORD,
+            mnemonic: &words,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_over_32_bytes_stops_lnd_after_unlock() {
+    // lnd checks the alias in newServer (server.go L5592,
+    // lnwire.NewNodeAlias), after the wallet is unlocked: in bytes.
+    let mut d = NativeDouble::start_with(DoubleOptions {
+        args: vec![format!("--alias={}", "é".repeat(17))],
+        ..Default::default()
+    });
+    init(&d).await;
+    let status = d.wait_exit(Duration::from_secs(30)).unwrap();
+    assert_eq!(status.code(), Some(1), "{}", d.logs());
+    assert!(
+        d.logs()
+            .contains("unable to create server: alias too large: max is 32, got 34"),
+        "{}",
+        d.logs()
+    );
+
+    // 32 bytes is fine.
+    let alias = "é".repeat(16);
+    let d = NativeDouble::start_with(DoubleOptions {
+        args: vec![format!("--alias={alias}")],
+        ..Default::default()
+    });
+    create_wallet(&d).await;
+    let info = common::admin_client(&d).get_info().await.unwrap();
+    assert_eq!(info.alias, alias);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_nolisten_the_p2p_port_is_bound_and_a_busy_one_stops_lnd() {
+    // lnd binds its p2p listeners in newServer (server.go L1800–1815),
+    // after the unlock.
+    let port = support::free_port();
+    let d = NativeDouble::start_with(DoubleOptions {
+        p2p_listen: Some(format!("127.0.0.1:{port}")),
+        ..Default::default()
+    });
+    assert!(
+        !d.logs()
+            .contains("Listening on the p2p interface is disabled"),
+        "{}",
+        d.logs()
+    );
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    create_wallet(&d).await;
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    drop(d);
+
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = held.local_addr().unwrap().port();
+    let mut d = NativeDouble::start_with(DoubleOptions {
+        p2p_listen: Some(format!("127.0.0.1:{busy}")),
+        ..Default::default()
+    });
+    init(&d).await;
+    let status = d.wait_exit(Duration::from_secs(30)).unwrap();
+    assert_eq!(status.code(), Some(1), "{}", d.logs());
+    assert!(
+        d.logs().contains(&format!(
+            "unable to create server: listen tcp 127.0.0.1:{busy}: bind: address already in use"
+        )),
+        "{}",
+        d.logs()
+    );
+
+    // The default harness passes nolisten, and lnd says so.
+    let d = NativeDouble::start();
+    assert!(
+        d.logs()
+            .contains("Listening on the p2p interface is disabled!"),
+        "{}",
+        d.logs()
     );
 }

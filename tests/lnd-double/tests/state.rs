@@ -311,3 +311,48 @@ async fn waiting_to_start_window_refuses_everything_but_state() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlocker_answers_before_the_macaroon_files_and_unlocked() {
+    // lnd hands InitWallet/UnlockWallet their answer (config_builder.go
+    // L544) before it writes the default macaroon files (L552) and goes
+    // UNLOCKED (L594). A wide gap makes that window certain to be seen.
+    let mut d = NativeDouble::start_with(DoubleOptions {
+        env: vec![("LND_DOUBLE_UNLOCK_GAP_MS".into(), "4000".into())],
+        ..Default::default()
+    });
+    let client = d.client();
+    let words = client.gen_seed(None).await.unwrap();
+    let params = lsm::lnd::client::InitWalletParams {
+        wallet_password: PASSWORD,
+        mnemonic: &words,
+        ..Default::default()
+    };
+    let admin = client.init_wallet(&params).await.unwrap();
+    let admin_file = d.network_dir().join("admin.macaroon");
+    assert_eq!(client.get_state().await.unwrap(), WalletState::NonExisting);
+    assert!(!admin_file.exists());
+    let err = client.with_macaroon(&admin).get_info().await.unwrap_err();
+    assert!(matches!(err, LndError::WalletNotCreated), "{err:?}");
+    let err = client.init_wallet(&params).await.unwrap_err();
+    assert!(matches!(err, LndError::WalletAlreadyExists), "{err:?}");
+    client
+        .wait_for_state(&[WalletState::ServerActive], deadline())
+        .await
+        .unwrap();
+    assert!(admin_file.exists());
+    client.with_macaroon(&admin).get_info().await.unwrap();
+
+    // UnlockWallet: answered while still LOCKED.
+    d.restart();
+    let client = d.client();
+    client.unlock_wallet(PASSWORD).await.unwrap();
+    assert_eq!(client.get_state().await.unwrap(), WalletState::Locked);
+    let err = client.with_macaroon(&admin).get_info().await.unwrap_err();
+    assert!(matches!(err, LndError::WalletLocked), "{err:?}");
+    client
+        .wait_for_state(&[WalletState::ServerActive], deadline())
+        .await
+        .unwrap();
+    client.with_macaroon(&admin).get_info().await.unwrap();
+}

@@ -8,12 +8,32 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 
 /// Normalises `addrs` like `lncfg.NormalizeAddresses`.
 pub fn normalize(addrs: &[String], default_port: u16) -> Result<Vec<SocketAddr>, String> {
-    let mut out: Vec<SocketAddr> = Vec::new();
+    Ok(normalize_shown(addrs, default_port)?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect())
+}
+
+/// [`normalize`], each address paired with Go's `TCPAddr.String()` of it,
+/// as lnd's errors show it: an empty host stays empty (`:9735`).
+pub fn normalize_shown(
+    addrs: &[String],
+    default_port: u16,
+) -> Result<Vec<(String, SocketAddr)>, String> {
+    let mut out: Vec<(String, SocketAddr)> = Vec::new();
     for addr in addrs {
         let parsed = parse_address(addr, default_port)
             .map_err(|e| format!("parse address {addr} failed: {e}"))?;
-        if !out.contains(&parsed) {
-            out.push(parsed);
+        let bare = addr.split_once("://").map_or(addr.as_str(), |(_, r)| r);
+        let empty_host = split_host_port(&verify_port(bare, default_port))
+            .is_some_and(|(host, _)| host.is_empty());
+        let shown = if empty_host {
+            format!(":{}", parsed.port())
+        } else {
+            parsed.to_string()
+        };
+        if !out.iter().any(|(_, a)| *a == parsed) {
+            out.push((shown, parsed));
         }
     }
     Ok(out)
@@ -148,6 +168,20 @@ mod tests {
         assert_eq!(n(&["0.0.0.0:10009", "0.0.0.0:10009"], 1), ["0.0.0.0:10009"]);
         assert_eq!(n(&["[::1]"], 8080), ["[::1]:8080"]);
         assert_eq!(n(&["tcp://127.0.0.1:9"], 8080), ["127.0.0.1:9"]);
+    }
+
+    #[test]
+    fn shown_like_gos_tcp_addr() {
+        let shown = |a: &str| {
+            normalize_shown(&[a.to_string()], 9735).unwrap()[0]
+                .0
+                .clone()
+        };
+        assert_eq!(shown(":9735"), ":9735");
+        assert_eq!(shown(""), ":9735");
+        assert_eq!(shown("0.0.0.0:9735"), "0.0.0.0:9735");
+        assert_eq!(shown("9736"), "127.0.0.1:9736");
+        assert_eq!(shown("tcp://:9737"), ":9737");
     }
 
     #[test]

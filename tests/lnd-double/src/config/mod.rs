@@ -48,6 +48,9 @@ pub struct Config {
     pub debug_level: String,
     /// Advertised p2p addresses (GetInfo uris); empty with `nolisten`.
     pub external_ips: Vec<String>,
+    /// The p2p listeners (`listen`, default `:9735`) as Go prints them and
+    /// as bound; empty with `nolisten`.
+    pub p2p_listeners: Vec<(String, SocketAddr)>,
     /// What lnd would log while loading (e.g. a missing default lnd.conf).
     pub warnings: Vec<String>,
 }
@@ -377,21 +380,22 @@ fn validate(
         rest_listeners
     };
 
-    let external_ips = if s.flag("nolisten") {
-        Vec::new()
+    let (external_ips, p2p_listeners) = if s.flag("nolisten") {
+        (Vec::new(), Vec::new())
     } else {
         let mut listen = s.list("listen");
         if listen.is_empty() {
             listen.push(format!(":{DEFAULT_PEER_PORT}"));
         }
-        address::normalize(&listen, DEFAULT_PEER_PORT).map_err(|e| {
+        let p2p = address::normalize_shown(&listen, DEFAULT_PEER_PORT).map_err(|e| {
             ConfigError::validate(format!("error normalizing p2p listen addrs: {e}"))
         })?;
-        address::normalize(&s.list("externalip"), DEFAULT_PEER_PORT)
+        let external = address::normalize(&s.list("externalip"), DEFAULT_PEER_PORT)
             .map_err(ConfigError::validate)?
             .iter()
             .map(|a| a.to_string())
-            .collect()
+            .collect();
+        (external, p2p)
     };
 
     let color = s.string("color").unwrap_or_else(|| DEFAULT_COLOR.into());
@@ -439,6 +443,7 @@ fn validate(
         color: color.to_ascii_lowercase(),
         debug_level,
         external_ips,
+        p2p_listeners,
         warnings,
     })
 }

@@ -28,7 +28,8 @@ pub fn bake(
 }
 
 /// lnd's `genDefaultMacaroons`: invoice (0644), readonly (0644) and admin
-/// (0640) macaroons with root key 0, each written only if missing.
+/// (0640) macaroons with root key 0, each written if it is missing, on its
+/// own (lnd ≥ 0.17, v0.20.0-beta lnd.go L842–885).
 pub fn write_default_files(
     store: &mut RootKeyStore,
     admin: &Path,

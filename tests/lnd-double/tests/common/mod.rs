@@ -48,6 +48,15 @@ pub async fn init_wallet(client: &LndClient, words: &[String]) -> Vec<u8> {
     admin.to_vec()
 }
 
+/// UnlockWallet with [`PASSWORD`], then waits for SERVER_ACTIVE.
+pub async fn unlock(client: &LndClient) {
+    client.unlock_wallet(PASSWORD).await.expect("UnlockWallet");
+    client
+        .wait_for_state(&[WalletState::ServerActive], deadline())
+        .await
+        .expect("SERVER_ACTIVE");
+}
+
 pub fn admin_client(d: &NativeDouble) -> LndClient {
     d.client().with_macaroon(&d.admin_macaroon())
 }
