@@ -76,6 +76,21 @@ fn a_volume_lsm_did_not_create_is_shown_and_never_purged() {
     // The old shell kit's volume: no labels.
     docker(&["volume", "create", &s.volume()]);
     let warning = format!("Warning: volume {} was not created by lsm", s.volume());
+    // It may hold a wallet: without that wallet's password lsm invents none.
+    let blocked = s.lsm(&["plan"]).expect(5);
+    assert!(blocked.stdout.contains(&warning), "{}", blocked.stdout);
+    assert!(
+        blocked.stdout.contains("cannot tell whether"),
+        "{}",
+        blocked.stdout
+    );
+    // The kit kept its password in the secrets directory lsm reads.
+    std::fs::create_dir_all(s.secrets()).unwrap();
+    std::fs::write(
+        s.secrets().join("wallet-password.txt"),
+        "a-password-the-kit-generated\n",
+    )
+    .unwrap();
     let plan = s.lsm(&["plan"]).expect(0);
     assert!(plan.stdout.contains(&warning), "{}", plan.stdout);
     assert!(!plan.stdout.contains("+ volume.data"), "{}", plan.stdout);
