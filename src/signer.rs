@@ -13,7 +13,6 @@ use crate::lnd::client::ClientOptions;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::lnd::proto::walletrpc::Account;
 use crate::lnd::reader::LndReader;
-use crate::manifest::enums::Network;
 use crate::plan::{Address, Blocker, Subject};
 use crate::runtime::SignerAccess;
 use crate::wallet::diff::WalletView;
@@ -106,7 +105,7 @@ impl SignerView {
 pub fn missing_admin_macaroon(
     view: &SignerView,
     subject: &Subject,
-    network: Network,
+    location: &str,
 ) -> Option<Blocker> {
     if !view.server_active() || view.admin_macaroon.is_some() {
         return None;
@@ -119,9 +118,8 @@ pub fn missing_admin_macaroon(
     Some(Blocker {
         address: Address::new("file", "admin_macaroon"),
         reason: format!(
-            "lnd is running unlocked but its admin.macaroon ({}) is missing, so lsm can check \
-             neither the signer's identity, accounts nor macaroons, nor bake or revoke",
-            crate::runtime::admin_macaroon_rel(network)
+            "lnd is running unlocked but its admin.macaroon ({location}) is missing, so lsm can \
+             check neither the signer's identity, accounts nor macaroons, nor bake or revoke"
         ),
         fix: format!(
             "restart lnd: {restart}, then run `lsm apply`. lnd writes any missing default \
@@ -253,12 +251,16 @@ mod tests {
     #[test]
     fn an_active_signer_without_admin_macaroon_blocks_with_the_restart_fix() {
         let blocker = |state, mac, runtime| {
-            missing_admin_macaroon(&view(state, mac), &subject(runtime), Network::Regtest)
+            missing_admin_macaroon(
+                &view(state, mac),
+                &subject(runtime),
+                "/root/.lnd/lsm/admin-regtest.macaroon in volume signer-1-data",
+            )
         };
         let b = blocker(WalletState::ServerActive, false, "docker").expect("a blocker");
         assert!(
             b.reason
-                .contains("data/chain/bitcoin/regtest/admin.macaroon"),
+                .contains("/root/.lnd/lsm/admin-regtest.macaroon in volume signer-1-data"),
             "{}",
             b.reason
         );

@@ -181,6 +181,9 @@ pub trait Observer {
     type Observation: Observation;
     /// Who and what: for plan headers and plan files.
     fn subject(&self) -> Subject;
+    /// Where lnd writes the admin.macaroon lsm reads, in the operator's
+    /// terms (for messages).
+    fn admin_macaroon_location(&self) -> String;
     /// Observes everything the runtime owns, concurrently, without sleeping.
     async fn observe(&self) -> Result<Self::Observation, Failure>;
     /// The actions that converge the runtime.

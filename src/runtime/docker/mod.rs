@@ -153,6 +153,14 @@ impl DockerObserver {
 impl Observer for DockerObserver {
     type Observation = DockerObservation;
 
+    fn admin_macaroon_location(&self) -> String {
+        format!(
+            "{} in volume {}",
+            self.target.admin_macaroon_path(),
+            self.target.volume
+        )
+    }
+
     fn subject(&self) -> Subject {
         Subject {
             signer: self.target.signer.clone(),

@@ -99,6 +99,10 @@ impl NativeObserver {
 impl Observer for NativeObserver {
     type Observation = NativeObservation;
 
+    fn admin_macaroon_location(&self) -> String {
+        self.target.admin_macaroon_path().display().to_string()
+    }
+
     fn subject(&self) -> Subject {
         let t = &self.target;
         Subject {
