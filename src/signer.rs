@@ -15,10 +15,10 @@ use crate::lnd::proto::walletrpc::Account;
 use crate::lnd::reader::LndReader;
 use crate::plan::{Address, Blocker, Subject};
 use crate::runtime::SignerAccess;
+use crate::secrets::SecretBytes;
 use crate::wallet::diff::WalletView;
 use serde_json::json;
 use std::time::Duration;
-use zeroize::Zeroizing;
 
 /// What lnd said.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub struct SignerView {
     /// The certificate lsm pinned to reach lnd.
     pub tls_cert_pem: Option<Vec<u8>>,
     /// The admin macaroon used (never shown; needed by apply).
-    pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+    pub admin_macaroon: Option<SecretBytes>,
     /// Why facts are missing (lnd starting, no macaroon yet, ...).
     pub limits: Vec<String>,
     /// `host:port` lsm dialled.
@@ -244,7 +244,7 @@ mod tests {
     fn view(state: WalletState, mac: bool) -> SignerView {
         let mut v = SignerView::unreachable(String::new(), None);
         v.state = Some(state);
-        v.admin_macaroon = mac.then(|| Zeroizing::new(vec![2u8; 8]));
+        v.admin_macaroon = mac.then(|| SecretBytes::new(vec![2u8; 8]));
         v
     }
 
