@@ -20,6 +20,67 @@ pub use crate::lnd::fingerprint::sha256_hex;
 /// What plans show instead of a secret (`sha256:` + 16 hex digits).
 pub use crate::lnd::fingerprint::short as fingerprint;
 
+/// Bytes that may be secret — a password copy or a macaroon read from a
+/// file or out of the engine — held so that no `{:?}` can print them: their
+/// Debug shows only the length, and they are zeroized when dropped.
+#[derive(Clone, Default)]
+pub struct SecretBytes(Zeroizing<Vec<u8>>);
+
+impl<T: AsRef<[u8]> + ?Sized> PartialEq<T> for SecretBytes {
+    fn eq(&self, other: &T) -> bool {
+        self.as_slice() == other.as_ref()
+    }
+}
+
+impl Eq for SecretBytes {}
+
+impl SecretBytes {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        SecretBytes(Zeroizing::new(bytes))
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// A zeroizing copy, for APIs that take one.
+    pub fn to_zeroizing(&self) -> Zeroizing<Vec<u8>> {
+        self.0.clone()
+    }
+}
+
+impl std::ops::Deref for SecretBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for SecretBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Vec<u8>> for SecretBytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        SecretBytes::new(bytes)
+    }
+}
+
+impl From<Zeroizing<Vec<u8>>> for SecretBytes {
+    fn from(bytes: Zeroizing<Vec<u8>>) -> Self {
+        SecretBytes(bytes)
+    }
+}
+
+impl std::fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
 /// Larger than any secret lsm reads (a password, 24 words, a macaroon).
 const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
@@ -91,6 +152,14 @@ mod tests {
         let err = write_new(&dir, "seed.txt", b"other", || Ok(())).unwrap_err();
         assert_eq!(err.exit, Exit::Blocked);
         assert_eq!(std::fs::read(dir.join("seed.txt")).unwrap(), b"words");
+    }
+
+    #[test]
+    fn secret_bytes_never_show_their_content() {
+        let s = SecretBytes::new(b"hunter2-password".to_vec());
+        assert_eq!(format!("{s:?}"), "<16 bytes>");
+        assert_eq!(format!("{:?}", Some(s.clone())), "Some(<16 bytes>)");
+        assert_eq!(s.as_slice(), b"hunter2-password");
     }
 
     #[test]

@@ -13,13 +13,12 @@ use crate::lnd::client::ClientOptions;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::lnd::proto::walletrpc::Account;
 use crate::lnd::reader::LndReader;
-use crate::manifest::enums::Network;
 use crate::plan::{Address, Blocker, Subject};
 use crate::runtime::SignerAccess;
+use crate::secrets::SecretBytes;
 use crate::wallet::diff::WalletView;
 use serde_json::json;
 use std::time::Duration;
-use zeroize::Zeroizing;
 
 /// What lnd said.
 #[derive(Debug, Clone)]
@@ -37,7 +36,7 @@ pub struct SignerView {
     /// The certificate lsm pinned to reach lnd.
     pub tls_cert_pem: Option<Vec<u8>>,
     /// The admin macaroon used (never shown; needed by apply).
-    pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+    pub admin_macaroon: Option<SecretBytes>,
     /// Why facts are missing (lnd starting, no macaroon yet, ...).
     pub limits: Vec<String>,
     /// `host:port` lsm dialled.
@@ -106,7 +105,7 @@ impl SignerView {
 pub fn missing_admin_macaroon(
     view: &SignerView,
     subject: &Subject,
-    network: Network,
+    location: &str,
 ) -> Option<Blocker> {
     if !view.server_active() || view.admin_macaroon.is_some() {
         return None;
@@ -119,9 +118,8 @@ pub fn missing_admin_macaroon(
     Some(Blocker {
         address: Address::new("file", "admin_macaroon"),
         reason: format!(
-            "lnd is running unlocked but its admin.macaroon ({}) is missing, so lsm can check \
-             neither the signer's identity, accounts nor macaroons, nor bake or revoke",
-            crate::runtime::admin_macaroon_rel(network)
+            "lnd is running unlocked but its admin.macaroon ({location}) is missing, so lsm can \
+             check neither the signer's identity, accounts nor macaroons, nor bake or revoke"
         ),
         fix: format!(
             "restart lnd: {restart}, then run `lsm apply`. lnd writes any missing default \
@@ -246,19 +244,23 @@ mod tests {
     fn view(state: WalletState, mac: bool) -> SignerView {
         let mut v = SignerView::unreachable(String::new(), None);
         v.state = Some(state);
-        v.admin_macaroon = mac.then(|| Zeroizing::new(vec![2u8; 8]));
+        v.admin_macaroon = mac.then(|| SecretBytes::new(vec![2u8; 8]));
         v
     }
 
     #[test]
     fn an_active_signer_without_admin_macaroon_blocks_with_the_restart_fix() {
         let blocker = |state, mac, runtime| {
-            missing_admin_macaroon(&view(state, mac), &subject(runtime), Network::Regtest)
+            missing_admin_macaroon(
+                &view(state, mac),
+                &subject(runtime),
+                "/root/.lnd/lsm/admin-regtest.macaroon in volume signer-1-data",
+            )
         };
         let b = blocker(WalletState::ServerActive, false, "docker").expect("a blocker");
         assert!(
             b.reason
-                .contains("data/chain/bitcoin/regtest/admin.macaroon"),
+                .contains("/root/.lnd/lsm/admin-regtest.macaroon in volume signer-1-data"),
             "{}",
             b.reason
         );

@@ -133,7 +133,10 @@ async fn observe_all_reports_each_object_and_file() {
     let o = observe(spec.image.clone(), BOTH).await;
     assert!(o.container.as_ref().unwrap().managed);
     assert!(o.volume.as_ref().unwrap().managed());
-    assert_eq!(o.file(CONF_PATH), Some(&VolumeFile::Present(CONF.to_vec())));
+    assert_eq!(
+        o.file(CONF_PATH),
+        Some(&VolumeFile::Present(CONF.to_vec().into()))
+    );
     assert_eq!(o.file(missing), Some(&VolumeFile::Absent));
     assert_eq!(
         o.files.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
@@ -200,7 +203,10 @@ async fn files_of_one_directory_are_one_read() {
     let (o, d) = observe(&[A, OUTSIDE, B]).await;
     assert_eq!(o.file(A), Some(&VolumeFile::Absent));
     assert_eq!(o.file(B), Some(&VolumeFile::Absent));
-    assert_eq!(o.file(OUTSIDE), Some(&VolumeFile::Present(CONF.to_vec())));
+    assert_eq!(
+        o.file(OUTSIDE),
+        Some(&VolumeFile::Present(CONF.to_vec().into()))
+    );
     assert_eq!(
         d.requests, 5,
         "3 inspections + the directory + the other file"
@@ -226,8 +232,14 @@ async fn files_of_one_directory_are_one_read() {
         o.files.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
         [A, OUTSIDE, GONE, B]
     );
-    assert_eq!(o.file(A), Some(&VolumeFile::Present(b"a\n".to_vec())));
-    assert_eq!(o.file(B), Some(&VolumeFile::Present(b"secret".to_vec())));
+    assert_eq!(
+        o.file(A),
+        Some(&VolumeFile::Present(b"a\n".to_vec().into()))
+    );
+    assert_eq!(
+        o.file(B),
+        Some(&VolumeFile::Present(b"secret".to_vec().into()))
+    );
     assert_eq!(o.file(GONE), Some(&VolumeFile::Absent));
     assert_eq!((d.requests, d.max_in_flight), (5, 5), "{d:?}");
     assert_eq!(d.mutations, 0);

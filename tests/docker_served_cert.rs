@@ -85,3 +85,29 @@ fn the_bundle_cert_stands_for_tls_cert_only_when_lnd_serves_it() {
     debug_plan(&s, 0);
     s.assert_no_secret_leaked();
 }
+
+#[test]
+fn a_no_op_plan_reads_the_volume_with_one_archive_request() {
+    // lnd writes admin.macaroon beside lsm's files and proves it serves the
+    // bundle's tls.cert, so one read of /root/.lnd/lsm is all the volume
+    // costs a converged plan (each archive read runs a helper process in
+    // the engine: the most expensive request a plan makes).
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    let run = s
+        .lsm_env(
+            &["plan", "--detailed-exitcode"],
+            &[("LSM_LOG", "bollard=debug")],
+        )
+        .expect(0);
+    let reads: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("/archive?path="))
+        .collect();
+    assert_eq!(reads.len(), 1, "{reads:#?}");
+    assert!(
+        reads[0].ends_with("archive?path=%2Froot%2F.lnd%2Flsm"),
+        "{reads:#?}"
+    );
+}

@@ -411,7 +411,7 @@ fn admin_macaroon<O: Observation>(
 ) -> Result<Zeroizing<Vec<u8>>, Failure> {
     held.admin_macaroon
         .clone()
-        .or_else(|| world.signer.admin_macaroon.clone())
+        .or_else(|| world.signer.admin_macaroon.as_ref().map(|m| m.to_zeroizing()))
         .ok_or_else(|| {
             Failure::error("lnd's admin.macaroon is not available, so lsm cannot bake or revoke")
                 .hint("restart lnd, which writes a missing admin.macaroon when the wallet is unlocked, then run `lsm apply` again")

@@ -27,7 +27,7 @@ fn macaroon_part(
     if !desired.scope.bake {
         // Scope admin: the signer's own admin.macaroon, byte for byte.
         return match &signer.admin_macaroon {
-            Some(m) => Part::Known(m.clone()),
+            Some(m) => Part::Known(m.to_zeroizing()),
             None => Part::Unknown,
         };
     }

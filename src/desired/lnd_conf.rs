@@ -44,6 +44,9 @@ pub struct ConfInputs {
     pub chain: ChainConf,
     /// The wallet password file as lnd sees it; None when auto_unlock is off.
     pub password_file: Option<String>,
+    /// Where lnd writes admin.macaroon, when not its default place (Docker:
+    /// beside lsm's own files, so that one archive read sees them all).
+    pub admin_macaroon_path: Option<String>,
     /// Operator-owned keys; a key with several values is repeated.
     pub extra: Vec<(String, Vec<String>)>,
 }
@@ -83,6 +86,9 @@ pub fn render(c: &ConfInputs) -> String {
         // Lets lsm create the wallet over RPC on first start; lnd ignores
         // the password file while no wallet exists.
         kv(&mut s, "wallet-unlock-allow-create", "true");
+    }
+    if let Some(p) = &c.admin_macaroon_path {
+        kv(&mut s, "adminmacaroonpath", p);
     }
     for (k, vs) in &c.extra {
         for v in vs {
@@ -168,6 +174,7 @@ mod tests {
             tls_extra_domains: vec!["signer".into(), "litd-signer".into()],
             chain: ChainConf::NoChainBackend,
             password_file: Some("/root/.lnd/wallet-password.txt".into()),
+            admin_macaroon_path: None,
             extra: vec![],
         }
     }

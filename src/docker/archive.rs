@@ -115,7 +115,8 @@ fn relative(path: &str) -> Result<&str, String> {
 /// (from the archive header, so a chmod inside the volume is visible).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadFile {
-    pub content: Vec<u8>,
+    /// May be secret (the password copy, a macaroon): never shown.
+    pub content: crate::secrets::SecretBytes,
     pub mode: u32,
 }
 
@@ -218,7 +219,10 @@ fn read_entry<R: Read>(
             let mode = mode_of(entry.header());
             let mut content = Vec::with_capacity(entry.size() as usize);
             entry.read_to_end(&mut content).map_err(|e| e.to_string())?;
-            DirEntry::File(ReadFile { content, mode })
+            DirEntry::File(ReadFile {
+                content: content.into(),
+                mode,
+            })
         }
         tar::EntryType::Directory => DirEntry::NotAFile("it is a directory, not a file"),
         tar::EntryType::Symlink => DirEntry::NotAFile("it is a symbolic link, not a file"),
@@ -285,7 +289,7 @@ mod tests {
         assert_eq!(
             read_single_file(&files_only, "/root/.lnd/lnd.conf").unwrap(),
             ReadFile {
-                content: b"[Application Options]\n".to_vec(),
+                content: b"[Application Options]\n".to_vec().into(),
                 mode: 0o644
             }
         );
@@ -336,7 +340,7 @@ mod tests {
         let got = got.entries;
         let file = |content: &[u8]| {
             DirEntry::File(ReadFile {
-                content: content.to_vec(),
+                content: content.to_vec().into(),
                 mode: 0o600,
             })
         };

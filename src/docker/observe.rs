@@ -263,7 +263,8 @@ pub struct ManagedContainer {
 /// A file read from the volume through the container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VolumeFile {
-    Present(Vec<u8>),
+    /// May be secret (the password copy, a macaroon): never shown.
+    Present(crate::secrets::SecretBytes),
     /// The container exists and the file does not.
     Absent,
     /// There is no container to read through: files in a volume are only

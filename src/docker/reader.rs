@@ -229,7 +229,7 @@ impl DockerReader {
         &self,
         container: &str,
         path: &str,
-    ) -> Result<Option<Vec<u8>>, DockerError> {
+    ) -> Result<Option<crate::secrets::SecretBytes>, DockerError> {
         Ok(self.read_file(container, path).await?.map(|f| f.content))
     }
 

@@ -73,8 +73,9 @@ impl Default for ClientOptions {
     }
 }
 
-/// Parameters of InitWallet from a seed (lnd-facts §2.1).
-#[derive(Debug, Default)]
+/// Parameters of InitWallet from a seed (lnd-facts §2.1). Its Debug shows
+/// no password, word or key.
+#[derive(Default)]
 pub struct InitWalletParams<'a> {
     /// At least 8 bytes; encrypts the wallet and is needed to unlock it.
     pub wallet_password: &'a [u8],
@@ -88,6 +89,22 @@ pub struct InitWalletParams<'a> {
     pub stateless_init: bool,
     /// Optional 32-byte root key for macaroons (lets lsm verify them offline).
     pub macaroon_root_key: Option<&'a [u8]>,
+}
+
+impl std::fmt::Debug for InitWalletParams<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InitWalletParams")
+            .field(
+                "wallet_password",
+                &format_args!("<{} bytes>", self.wallet_password.len()),
+            )
+            .field("mnemonic", &format_args!("<{} words>", self.mnemonic.len()))
+            .field("aezeed_passphrase", &!self.aezeed_passphrase.is_empty())
+            .field("recovery_window", &self.recovery_window)
+            .field("stateless_init", &self.stateless_init)
+            .field("macaroon_root_key", &self.macaroon_root_key.is_some())
+            .finish()
+    }
 }
 
 /// A connection to one signer. Cheap to clone; clones share the channel.

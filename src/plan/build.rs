@@ -93,7 +93,7 @@ pub fn plan<Ob: Observer>(
     blockers.extend(crate::signer::missing_admin_macaroon(
         &world.signer,
         &subject,
-        desired.resolved.signer.network,
+        &observer.admin_macaroon_location(),
     ));
 
     let mut warnings = runtime.warnings;

@@ -59,6 +59,7 @@ pub fn conf_inputs(
         tls_extra_domains: r.rpc.tls_extra_domains.clone(),
         chain,
         password_file,
+        admin_macaroon_path: None,
         extra: r
             .signer
             .extra_config

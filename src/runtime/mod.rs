@@ -13,8 +13,8 @@ use crate::error::Failure;
 use crate::manifest::enums::Network;
 use crate::plan::op::RuntimeOp;
 use crate::plan::{Action, ActionKind, Address, Blocker, Subject};
+use crate::secrets::SecretBytes;
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 /// How lsm reaches the signer's gRPC from this host.
 #[derive(Clone)]
@@ -24,7 +24,7 @@ pub struct SignerAccess {
     /// lnd's tls.cert (PEM): the pin.
     pub tls_cert_pem: Vec<u8>,
     /// lnd's admin.macaroon, for authenticated observation and bakes.
-    pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+    pub admin_macaroon: Option<SecretBytes>,
 }
 
 impl SignerAccess {
@@ -32,7 +32,7 @@ impl SignerAccess {
     pub fn once_certified(
         addr: &str,
         tls_cert_pem: Option<&[u8]>,
-        admin_macaroon: Option<&Zeroizing<Vec<u8>>>,
+        admin_macaroon: Option<&SecretBytes>,
     ) -> Result<SignerAccess, String> {
         let cert = tls_cert_pem.ok_or("lnd has not written tls.cert yet")?;
         Ok(SignerAccess {
@@ -181,6 +181,9 @@ pub trait Observer {
     type Observation: Observation;
     /// Who and what: for plan headers and plan files.
     fn subject(&self) -> Subject;
+    /// Where lnd writes the admin.macaroon lsm reads, in the operator's
+    /// terms (for messages).
+    fn admin_macaroon_location(&self) -> String;
     /// Observes everything the runtime owns, concurrently, without sleeping.
     async fn observe(&self) -> Result<Self::Observation, Failure>;
     /// The actions that converge the runtime.

@@ -397,7 +397,11 @@ impl Signer {
 
     /// lnd's admin.macaroon.
     pub fn admin_macaroon(&self) -> Vec<u8> {
-        self.lnd_file("data/chain/bitcoin/regtest/admin.macaroon")
+        match self.kind {
+            // lsm has lnd write it beside lsm's own files in the volume.
+            Kind::Docker => self.lnd_file("lsm/admin-regtest.macaroon"),
+            Kind::Native => self.lnd_file("data/chain/bitcoin/regtest/admin.macaroon"),
+        }
     }
 
     /// Runs `f` with a client for this signer carrying `macaroon`.

@@ -22,7 +22,6 @@ use target::{
     CONF_PATH, DockerTarget, LSM_DIR, LSM_DIR_MODE, LSM_FILE_MODE, PASSWORD_PATH,
     RESTART_RECORD_PATH, TLS_CERT_PATH,
 };
-use zeroize::Zeroizing;
 
 /// How long lsm gives lnd to stop before the engine kills it.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -122,7 +121,7 @@ impl DockerObserver {
         if let VolumeFile::Present(bytes) = cert
             && crate::lnd::tls::is_canonical_cert_pem(bytes)
         {
-            *self.known_cert.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes.clone());
+            *self.known_cert.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes.to_vec());
         }
     }
 
@@ -139,7 +138,7 @@ impl DockerObserver {
         };
         if c.is_running() && served_cert::lnd_serves(dial, &candidate).await {
             tracing::debug!("lnd serves {what}; tls.cert not read from the volume");
-            return Ok(VolumeFile::Present(candidate));
+            return Ok(VolumeFile::Present(candidate.into()));
         }
         let read = self
             .reader
@@ -152,6 +151,14 @@ impl DockerObserver {
 
 impl Observer for DockerObserver {
     type Observation = DockerObservation;
+
+    fn admin_macaroon_location(&self) -> String {
+        format!(
+            "{} in volume {}",
+            self.target.admin_macaroon_path(),
+            self.target.volume
+        )
+    }
 
     fn subject(&self) -> Subject {
         Subject {
@@ -416,8 +423,7 @@ impl Runtime for DockerRuntime {
                         .reader()
                         .download_file(&t.signer, PASSWORD_PATH)
                         .await
-                        .map_err(Failure::from)?
-                        .map(Zeroizing::new);
+                        .map_err(Failure::from)?;
                     if copy
                         .as_ref()
                         .is_some_and(|c| c.as_slice() != password.as_slice())
@@ -489,7 +495,7 @@ impl Runtime for DockerRuntime {
 /// Reads tls.cert from the volume (used after the signer starts).
 pub async fn read_tls_cert(reader: &DockerReader, container: &str) -> Option<Vec<u8>> {
     match reader.download_file(container, TLS_CERT_PATH).await {
-        Ok(Some(b)) => Some(b),
+        Ok(Some(b)) => Some(b.to_vec()),
         _ => None,
     }
 }

@@ -10,8 +10,8 @@ use crate::docker::{
     Transport, VolumeFile,
 };
 use crate::runtime::{Condition, Observation, SignerAccess};
+use crate::secrets::SecretBytes;
 use serde_json::json;
-use zeroize::Zeroizing;
 
 /// How the wallet password copy in the volume compares with the host's
 /// wallet-password.txt. Only the comparison is kept, never the bytes.
@@ -38,7 +38,7 @@ pub struct DockerObservation {
     pub conf: VolumeFile,
     pub password: PasswordCopy,
     pub tls_cert: VolumeFile,
-    pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+    pub admin_macaroon: Option<SecretBytes>,
     /// Whether admin.macaroon exists in the volume (a created wallet).
     pub admin_macaroon_state: VolumeFile,
     /// `host:port` lsm dials for gRPC.
@@ -119,8 +119,7 @@ impl DockerObservation {
             match take(PASSWORD_PATH) {
                 VolumeFile::Unknown => PasswordCopy::Unknown,
                 VolumeFile::Absent => PasswordCopy::Absent,
-                VolumeFile::Present(bytes) => {
-                    let copy = Zeroizing::new(bytes);
+                VolumeFile::Present(copy) => {
                     if host_password == Some(copy.as_slice()) {
                         PasswordCopy::Matches
                     } else {
@@ -130,9 +129,7 @@ impl DockerObservation {
             }
         };
         let (admin_macaroon, admin_macaroon_state) = match mac {
-            VolumeFile::Present(bytes) => {
-                (Some(Zeroizing::new(bytes)), VolumeFile::Present(Vec::new()))
-            }
+            VolumeFile::Present(bytes) => (Some(bytes), VolumeFile::Present(Default::default())),
             other => (None, other),
         };
         let restart_record = match (&record, &observed.container) {

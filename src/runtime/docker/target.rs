@@ -34,9 +34,14 @@ pub const TLS_CERT_PATH: &str = "/root/.lnd/tls.cert";
 pub const RPC_PORT: u16 = 10012;
 pub const REST_PORT: u16 = 10013;
 
-/// lnd's admin.macaroon for `network` inside the container.
+/// Where lsm has lnd write its admin.macaroon for `network` (lnd.conf's
+/// `adminmacaroonpath`): in lsm's directory of the volume, so that one
+/// archive read of that directory sees lnd.conf, the password copy and the
+/// macaroon, instead of a second read of lnd's network directory. The
+/// network is in the name because lnd writes the file only when it is
+/// missing: a copy left by another network's wallet would not be replaced.
 pub fn admin_macaroon_path(network: Network) -> String {
-    format!("{LND_DIR}/{}", crate::runtime::admin_macaroon_rel(network))
+    format!("{LSM_DIR}/admin-{network}.macaroon")
 }
 
 /// Everything the Docker runtime converges to.
@@ -86,12 +91,13 @@ impl DockerTarget {
         let d = r.docker.as_ref().ok_or_else(|| {
             Failure::error("internal: the Docker runtime was given a non-Docker manifest")
         })?;
-        let inputs = crate::runtime::conf::conf_inputs(
+        let mut inputs = crate::runtime::conf::conf_inputs(
             r,
             format!("0.0.0.0:{RPC_PORT}"),
             r.rest.listen.map(|_| format!("0.0.0.0:{REST_PORT}")),
             r.wallet.auto_unlock.then(|| PASSWORD_PATH.to_string()),
         )?;
+        inputs.admin_macaroon_path = Some(admin_macaroon_path(r.signer.network));
         let conf = lnd_conf::render(&inputs);
         let conf_display = lnd_conf::redact(&conf);
         let mut ports = vec![PortBinding {

@@ -22,6 +22,7 @@ use crate::manifest::enums::Supervisor;
 use crate::plan::Subject;
 use crate::plan::op::RuntimeOp;
 use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
+use crate::secrets::SecretBytes;
 use observation::{NativeObservation, ObservedUnit};
 use pidfile::{Launch, Record};
 use std::io;
@@ -99,6 +100,10 @@ impl NativeObserver {
 impl Observer for NativeObserver {
     type Observation = NativeObservation;
 
+    fn admin_macaroon_location(&self) -> String {
+        self.target.admin_macaroon_path().display().to_string()
+    }
+
     fn subject(&self) -> Subject {
         let t = &self.target;
         Subject {
@@ -116,7 +121,8 @@ impl Observer for NativeObserver {
         let files = async {
             let conf = read_optional(&t.conf_path)?;
             let tls_cert = read_optional(&t.tls_cert_path())?;
-            let admin_macaroon = crate::secrets::read(&t.admin_macaroon_path())?;
+            let admin_macaroon =
+                crate::secrets::read(&t.admin_macaroon_path())?.map(SecretBytes::from);
             let process = pidfile::observe(&t.pidfile);
             Ok::<_, Failure>((conf, tls_cert, admin_macaroon, process))
         };

@@ -10,8 +10,8 @@ use super::procfs::ProcInfo;
 use super::systemd::ServiceState;
 use crate::manifest::enums::Supervisor;
 use crate::runtime::{Condition, Observation, SignerAccess};
+use crate::secrets::SecretBytes;
 use serde_json::json;
-use zeroize::Zeroizing;
 
 /// The unit under supervisor = "systemd".
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ pub struct NativeObservation {
     /// signer-lnd.conf on disk.
     pub conf: Option<Vec<u8>>,
     pub tls_cert: Option<Vec<u8>>,
-    pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
+    pub admin_macaroon: Option<SecretBytes>,
     /// The pidfile checked against /proc.
     pub process: ProcessState,
     /// Only with supervisor = "systemd".
@@ -125,7 +125,7 @@ impl Observation for NativeObservation {
             "unit": unit,
             "foreign": self.foreign,
             "tls_cert": digest_of(self.tls_cert.as_deref()),
-            "admin_macaroon": digest_of(self.admin_macaroon.as_deref().map(|m| m.as_slice())),
+            "admin_macaroon": digest_of(self.admin_macaroon.as_ref().map(|m| m.as_slice())),
         })
     }
 
