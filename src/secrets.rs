@@ -20,16 +20,14 @@ pub use crate::lnd::fingerprint::sha256_hex;
 /// What plans show instead of a secret (`sha256:` + 16 hex digits).
 pub use crate::lnd::fingerprint::short as fingerprint;
 
-/// Reads a secret file into a zeroizing buffer. `Ok(None)` when absent.
+/// Secret files are a line or two; a larger one is not lsm's.
+pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
+/// Reads a secret file into a zeroizing buffer. `Ok(None)` when absent; a
+/// FIFO or a device in its place is refused, never waited on.
 pub fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(Zeroizing::new(b))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Failure::error(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
-    }
+    crate::regular_file::read_optional(path, MAX_SECRET_FILE_BYTES)
+        .map_err(|e| Failure::error(format!("cannot read {}: {e}", path.display())))
 }
 
 /// Writes a new secret file (0600) in `dir` (made 0700). Refuses with exit 5
@@ -81,6 +79,17 @@ mod tests {
         let err = write_new(&dir, "seed.txt", b"other").unwrap_err();
         assert_eq!(err.exit, Exit::Blocked);
         assert_eq!(std::fs::read(dir.join("seed.txt")).unwrap(), b"words");
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_a_secret_is_refused_not_waited_on() {
+        use crate::regular_file::test_support::{mkfifo, without_hanging};
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("seed.txt");
+        mkfifo(&fifo);
+        let err = without_hanging(move || read(&fifo)).unwrap_err();
+        assert!(err.message.contains("named pipe (FIFO)"), "{}", err.message);
+        assert!(read(&tmp.path().join("absent")).unwrap().is_none());
     }
 
     #[test]

@@ -50,12 +50,29 @@ impl Loaded {
 }
 
 /// Loads, validates and resolves the manifest at `path`.
+///
+/// `path` must name a regular file: `-` (standard input), a FIFO, a device
+/// or a directory is refused at once (never a hang), because relative paths
+/// and versions.env resolve against the manifest's directory and apply
+/// reads the manifest again.
 pub fn load(path: &Path) -> Result<Loaded, ManifestError> {
+    if path == Path::new("-") {
+        return Err(ManifestError::NotRegular {
+            path: path.to_path_buf(),
+            kind: "standard input".to_string(),
+        });
+    }
     let text = match read_text(path, MAX_MANIFEST_SIZE) {
         Ok(text) => text,
         Err(ReadError::NotFound) => {
             return Err(ManifestError::NotFound {
                 path: path.to_path_buf(),
+            });
+        }
+        Err(ReadError::NotRegular { kind }) => {
+            return Err(ManifestError::NotRegular {
+                path: path.to_path_buf(),
+                kind: kind.to_string(),
             });
         }
         Err(ReadError::Io(source)) => {

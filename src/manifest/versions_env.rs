@@ -107,13 +107,20 @@ pub fn beside(manifest_dir: &Path, shown_dir: &Path) -> Result<Option<Versions>,
             Ok(d) => Err(vec![d]),
             Err(e) => {
                 let file = SourceFile::new(shown, "");
-                let reason = match e {
-                    ReadError::Io(io) => io.to_string(),
-                    _ => "unreadable".to_string(),
+                let (reason, help) = match e {
+                    ReadError::NotRegular { kind } => (
+                        format!("it is {kind}, not a regular file"),
+                        "replace it with a regular file, or remove it; lsm reads a versions.env beside the manifest when one exists",
+                    ),
+                    ReadError::Io(io) => (
+                        io.to_string(),
+                        "fix its permissions or remove it; lsm reads a versions.env beside the manifest when one exists",
+                    ),
+                    _ => ("unreadable".to_string(), "remove it"),
                 };
                 Err(vec![
                     Diagnostic::new(&file, format!("cannot read versions.env: {reason}"))
-                        .help("fix its permissions or remove it; lsm reads a versions.env beside the manifest when one exists"),
+                        .help(help),
                 ])
             }
         },

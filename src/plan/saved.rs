@@ -25,17 +25,14 @@ pub fn write(path: &Path, doc: &PlanDocument) -> Result<(), Failure> {
 /// Reads and checks a saved plan file.
 pub fn read(path: &Path) -> Result<PlanDocument, Failure> {
     let shown = path.display();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Failure::error(format!("cannot read the plan file {shown}: {e}")))?;
-    if meta.len() > MAX_PLAN_BYTES {
-        return Err(Failure::error(format!(
-            "{shown} is {} bytes; that is not an lsm plan file",
-            meta.len()
+    // A regular file only: a FIFO or a device is refused, never waited on.
+    let bytes = crate::regular_file::read(path, MAX_PLAN_BYTES).map_err(|e| match e {
+        crate::regular_file::ReadError::TooLarge { .. } => Failure::error(format!(
+            "{shown} is larger than {MAX_PLAN_BYTES} bytes; that is not an lsm plan file"
         ))
-        .hint("make a plan with `lsm plan -o plan.json`"));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::error(format!("cannot read the plan file {shown}: {e}")))?;
+        .hint("make a plan with `lsm plan -o plan.json`"),
+        other => Failure::error(format!("cannot read the plan file {shown}: {other}")),
+    })?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         Failure::error(format!(
             "{shown}:{}:{}: not a JSON plan file: {e}",
@@ -111,4 +108,19 @@ pub fn check_fresh(saved: &PlanDocument, current: &PlanDocument) -> Result<(), F
 
 fn short(d: &str) -> &str {
     d.get(..12).unwrap_or(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regular_file::test_support::{mkfifo, without_hanging};
+
+    #[test]
+    fn a_fifo_as_the_plan_file_is_refused_not_waited_on() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("plan.json");
+        mkfifo(&fifo);
+        let err = without_hanging(move || read(&fifo).map(|_| ())).unwrap_err();
+        assert!(err.message.contains("named pipe (FIFO)"), "{}", err.message);
+    }
 }

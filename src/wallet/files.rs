@@ -88,7 +88,9 @@ impl WalletFiles {
 
     /// When lsm generated the seed, if recorded.
     pub fn read_birthday(&self) -> Option<u64> {
-        let text = std::fs::read_to_string(self.birthday_path()).ok()?;
+        // A FIFO in the secrets directory is ignored, never waited on.
+        let bytes = crate::regular_file::read(&self.birthday_path(), 4096).ok()?;
+        let text = std::str::from_utf8(&bytes).ok()?;
         text.lines().next()?.trim().parse().ok()
     }
 }
@@ -144,6 +146,15 @@ mod tests {
             .iter()
             .map(|w| w.to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_fifo_as_the_birthday_file_is_ignored_not_waited_on() {
+        use crate::regular_file::test_support::{mkfifo, without_hanging};
+        let tmp = tempfile::tempdir().unwrap();
+        let files = WalletFiles::new(tmp.path());
+        mkfifo(&files.birthday_path());
+        assert_eq!(without_hanging(move || files.read_birthday()), None);
     }
 
     #[test]
