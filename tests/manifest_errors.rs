@@ -574,6 +574,31 @@ fn cases() -> Vec<Case> {
             "is set twice",
             "also set as `signer.extra_config.\"a.b\"`",
         ),
+        // --- Docker network modes that would bypass the declared binds
+        case(
+            "host networking",
+            base("[docker]\nnetwork = \"host\"\n"),
+            "\"host\"",
+            Some("docker.network"),
+            "is Docker's host network mode, not a network to join: Docker would ignore the published ports",
+            "remove docker.network to use Docker's default bridge",
+        ),
+        case(
+            "no networking",
+            base("[docker]\nnetwork = \"none\"\n"),
+            "\"none\"",
+            Some("docker.network"),
+            "is Docker's none network mode",
+            "name a user-defined network",
+        ),
+        case(
+            "another container's network",
+            base("[docker]\nnetwork = \"container:lnd\"\n"),
+            "\"container:lnd\"",
+            Some("docker.network"),
+            "shares another container's network namespace",
+            "remove docker.network",
+        ),
         // --- syntax
         case(
             "duplicate key",

@@ -60,6 +60,39 @@ pub fn docker_object_name(s: &str) -> FieldResult<String> {
     Ok(n)
 }
 
+/// Docker network modes that are not a network to join: each would undo
+/// the declared binds (`host` shares the host's interfaces, so Docker
+/// ignores the published ports and lnd's 0.0.0.0 binds listen everywhere;
+/// `none` and `container:<id>` leave no published ports at all).
+pub const REFUSED_NETWORK_MODES: &[&str] = &["host", "none"];
+
+/// A user-defined Docker network to join: a Docker name, and not one of the
+/// network modes that bypass the published ports.
+pub fn docker_network(s: &str) -> FieldResult<String> {
+    let why = if REFUSED_NETWORK_MODES.contains(&s) {
+        Some(format!(
+            "{} is Docker's {s} network mode, not a network to join",
+            quote(s)
+        ))
+    } else if s.starts_with("container:") {
+        Some(format!(
+            "{} shares another container's network namespace",
+            quote(s)
+        ))
+    } else {
+        None
+    };
+    if let Some(reason) = why {
+        return fail(
+            format!(
+                "{reason}: Docker would ignore the published ports, so rpc.listen and rest.listen would not hold (lnd binds 0.0.0.0 inside the container)"
+            ),
+            "remove docker.network to use Docker's default bridge, or name a user-defined network (`docker network create signer-net`)",
+        );
+    }
+    docker_object_name(s)
+}
+
 /// lnd's alias: at most 32 bytes, printable.
 pub fn alias(s: &str) -> FieldResult<String> {
     if has_control(s) {
@@ -565,6 +598,13 @@ mod tests {
         }
         assert!(docker_object_name("a").is_err());
         assert!(docker_object_name("ab").is_ok());
+        assert!(docker_network("signer-net").is_ok());
+        assert!(docker_network("bridge").is_ok());
+        for mode in ["host", "none", "container:lnd", "container:"] {
+            let e = docker_network(mode).unwrap_err();
+            assert!(e.reason.contains("published ports"), "{mode}: {e:?}");
+            assert!(e.help.contains("remove docker.network"), "{mode}: {e:?}");
+        }
     }
 
     #[test]
