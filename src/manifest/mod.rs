@@ -10,6 +10,7 @@
 //! | [`raw`] | serde + schemars types, the one description of the format |
 //! | [`schema`] | the JSON Schema generated from them |
 //! | [`structure`] | walks the parsed TOML against that schema |
+//! | [`syntax`], [`toml_lines`] | TOML syntax errors, with the key and a fix |
 //! | [`fields`] | string formats (names, binds, images, paths, ...) |
 //! | [`versions_env`] | the pinned-image layers |
 //! | [`resolve`], [`rules`] | defaults, typing, cross-key rules |
@@ -33,6 +34,8 @@ pub mod rules;
 pub mod schema;
 pub mod starter;
 pub mod structure;
+pub mod syntax;
+pub mod toml_lines;
 pub mod versions_env;
 
 pub use enums::{
