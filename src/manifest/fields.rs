@@ -270,13 +270,29 @@ pub fn docker_host(s: &str) -> FieldResult<String> {
     }
 }
 
-/// A listener bind: `IPv4:port` or `[IPv6]:port`, port 1–65535.
+/// A listener bind: `IPv4:port` or `[IPv6]:port`, port 1–65535 written
+/// without leading zeros, no IPv6 zone (exactly what the schema's pattern
+/// accepts, so editors and lsm agree).
 pub fn bind(s: &str) -> FieldResult<SocketAddr> {
     if let Ok(addr) = s.parse::<SocketAddr>() {
         if addr.port() == 0 {
             return fail(
                 format!("{} has port 0", quote(s)),
                 "use a fixed port from 1 to 65535; the watch-only node must know where to dial",
+            );
+        }
+        if s.rsplit_once(':')
+            .is_some_and(|(_, port)| port.starts_with('0'))
+        {
+            return fail(
+                format!("the port in {} has a leading zero", quote(s)),
+                format!("write it as {addr}"),
+            );
+        }
+        if s.contains('%') {
+            return fail(
+                format!("{} has an IPv6 zone", quote(s)),
+                "Docker and lnd bind an address, not an interface: drop the %zone, e.g. \"[fe80::1]:10012\", or use a global address",
             );
         }
         return Ok(addr);
@@ -685,6 +701,13 @@ mod tests {
                 .reason
                 .contains("without brackets")
         );
+        assert!(
+            bind("0.0.0.0:010012")
+                .unwrap_err()
+                .help
+                .contains("0.0.0.0:10012")
+        );
+        assert!(bind("[fe80::1%2]:1").unwrap_err().reason.contains("zone"));
         assert!(bind("10012").is_err());
         assert!(bind("0.0.0.0").is_err());
         assert!(bind("").is_err());

@@ -8,7 +8,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`raw`] | serde + schemars types, the one description of the format |
-//! | [`schema`] | the JSON Schema generated from them |
+//! | [`schema`], [`schema_rules`] | the JSON Schema generated from them, with the cross-key rules |
 //! | [`structure`] | walks the parsed TOML against that schema |
 //! | [`syntax`], [`toml_lines`] | TOML syntax errors, with the key and a fix |
 //! | [`fields`] | string formats (names, binds, images, paths, ...) |
@@ -32,6 +32,7 @@ pub mod resolve;
 pub mod resolved;
 pub mod rules;
 pub mod schema;
+pub mod schema_rules;
 pub mod starter;
 pub mod structure;
 pub mod syntax;

@@ -37,7 +37,10 @@ pub const ENFORCED_KEYWORDS: &[&str] = &[
     "minLength",
     "maxLength",
 ];
-/// Keywords that are annotations, or checked elsewhere (`pattern`: fields.rs).
+/// Keywords that are annotations, or checked elsewhere with precise
+/// messages: `pattern` and `not` (formats) in fields.rs, `uniqueItems` and
+/// the cross-key `allOf`/`if`/`then`/`else`/`minItems` (schema_rules.rs) in
+/// the resolver. tests/manifest_schema.rs keeps the two in agreement.
 pub const OTHER_KNOWN_KEYWORDS: &[&str] = &[
     "$schema",
     "$defs",
@@ -47,6 +50,13 @@ pub const OTHER_KNOWN_KEYWORDS: &[&str] = &[
     "examples",
     "format",
     "pattern",
+    "not",
+    "uniqueItems",
+    "minItems",
+    "allOf",
+    "if",
+    "then",
+    "else",
 ];
 
 /// Checks the whole document.
