@@ -145,6 +145,35 @@ fn relative_paths_resolve_against_the_manifest_directory() {
 }
 
 #[test]
+fn a_relative_home_is_refused_for_tilde_paths() {
+    let s = Scratch::new();
+    s.write(
+        "signer.toml",
+        "version = 1\n[signer]\nnetwork = \"testnet\"\n",
+    );
+    let mut cmd = s.lsm(&["validate"]);
+    cmd.env("HOME", "home");
+    let r = run(cmd);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("the home directory \"home\" is not an absolute path"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("= key: wallet.secrets_dir"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("set HOME to an absolute path"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn missing_manifest_points_at_init() {
     let s = Scratch::new();
     let r = run(s.lsm(&["validate"]));

@@ -309,7 +309,7 @@ fn cases() -> Vec<Case> {
             "\"10.0.0.1\"]",
             Some("rpc.tls_extra_ips[1]"),
             "lists 10.0.0.1 twice",
-            "",
+            "remove the repeat; it is first listed as rpc.tls_extra_ips[0]",
         ),
         case(
             "pubkey with 04 prefix",
@@ -489,7 +489,7 @@ fn cases() -> Vec<Case> {
             "\"signer:read\"]",
             Some("macaroon.permissions[1]"),
             "lists signer:read twice",
-            "",
+            "it is first listed as macaroon.permissions[0]",
         ),
         case(
             "bundle would contain the seed",

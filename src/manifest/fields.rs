@@ -115,15 +115,37 @@ pub fn alias(s: &str) -> FieldResult<String> {
 }
 
 /// An image repository without tag or digest, e.g. `lightninglabs/lnd` or
-/// `registry.example.com:5000/team/lnd`.
+/// `registry.example.com:5000/team/lnd`, as written in the manifest.
 pub fn image(s: &str) -> FieldResult<String> {
-    if let Some((_, digest)) = s.split_once('@') {
-        return fail(
-            format!("{} includes a digest", quote(s)),
+    image_with(
+        s,
+        |tag| {
+            format!(
+                "put the tag in docker.version = {} and keep only the repository here",
+                quote(tag)
+            )
+        },
+        |digest| {
             format!(
                 "put the digest in docker.digest = {} and keep only the repository here",
                 quote(digest)
-            ),
+            )
+        },
+    )
+}
+
+/// [`image`]'s rule with the fixes for a tag or a digest written in it
+/// supplied by the caller: the manifest and versions.env name the place
+/// for them differently.
+pub fn image_with(
+    s: &str,
+    tag_fix: impl Fn(&str) -> String,
+    digest_fix: impl Fn(&str) -> String,
+) -> FieldResult<String> {
+    if let Some((_, digest)) = s.split_once('@') {
+        return fail(
+            format!("{} includes a digest", quote(s)),
+            digest_fix(digest),
         );
     }
     let mut parts: Vec<&str> = s.split('/').collect();
@@ -139,13 +161,7 @@ pub fn image(s: &str) -> FieldResult<String> {
         && let Some((repo, tag)) = last.split_once(':')
         && !repo.is_empty()
     {
-        return fail(
-            format!("{} includes a tag", quote(s)),
-            format!(
-                "put the tag in docker.version = {} and keep only the repository here",
-                quote(tag)
-            ),
-        );
+        return fail(format!("{} includes a tag", quote(s)), tag_fix(tag));
     }
     let registry_ok = registry.is_none_or(|r| {
         let (host, port) = r.split_once(':').unwrap_or((r, ""));
@@ -502,6 +518,18 @@ pub fn path(s: &str, base: &PathBase<'_>) -> FieldResult<PathBuf> {
                 "set HOME, or write an absolute path",
             );
         };
+        if !home.is_absolute() {
+            // A relative HOME would make every `~` path depend on where
+            // lsm happens to run: secrets written to a different place each time.
+            return fail(
+                format!(
+                    "{} starts with ~ but the home directory {} is not an absolute path",
+                    quote(s),
+                    quote(&home.to_string_lossy())
+                ),
+                "set HOME to an absolute path (e.g. HOME=/home/op), or write an absolute path here",
+            );
+        }
         home.join(s.trim_start_matches('~').trim_start_matches('/'))
     } else if s.starts_with('~') {
         return fail(
@@ -779,6 +807,13 @@ mod tests {
             ..base.clone()
         };
         assert!(path("~/x", &homeless).is_err());
+        let relative_home = PathBase {
+            home: Some(Path::new("op")),
+            ..base.clone()
+        };
+        let e = path("~/x", &relative_home).unwrap_err();
+        assert!(e.reason.contains("is not an absolute path"), "{e:?}");
+        assert!(e.help.contains("set HOME to an absolute path"), "{e:?}");
         assert_eq!(
             lnd_binary("lnd", &base).unwrap(),
             LndBinary::Search("lnd".into())

@@ -428,7 +428,10 @@ impl<'a> Resolver<'a> {
             self.report(
                 &path.index(i),
                 format!("`{path}` lists {} twice", items[i]),
-                format!("remove the repeat (first at position {})", first + 1),
+                format!(
+                    "remove the repeat; it is first listed as {}",
+                    path.index(first)
+                ),
             );
         }
         found.is_empty().then_some(items)
