@@ -165,7 +165,7 @@ impl Diagnostic {
 }
 
 /// The machine form of a diagnostic (for `--json`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JsonProblem {
     pub file: String,
     pub line: Option<usize>,

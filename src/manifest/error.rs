@@ -81,7 +81,8 @@ fn not_found_help(path: &std::path::Path) -> String {
 
 impl From<ManifestError> for Failure {
     fn from(e: ManifestError) -> Self {
-        match &e {
+        let problems = e.json_problems();
+        let failure = match &e {
             ManifestError::NotFound { path } => {
                 Failure::error(format!("{}: no such file", path.display()))
                     .hint(not_found_help(path))
@@ -97,6 +98,7 @@ impl From<ManifestError> for Failure {
                 let text = text.strip_prefix("error: ").unwrap_or(&text);
                 Failure::error(text.trim_end().to_string())
             }
-        }
+        };
+        failure.with_problems(problems)
     }
 }
