@@ -136,6 +136,23 @@ pub(crate) mod test_support {
         .expect("mkfifo");
     }
 
+    /// A FIFO named `name` in a fresh temporary directory (removed when the
+    /// returned guard drops).
+    pub fn temp_fifo(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join(name);
+        mkfifo(&fifo);
+        (dir, fifo)
+    }
+
+    /// Asserts an error message says a FIFO was refused.
+    pub fn assert_fifo_refused(message: &str) {
+        assert!(
+            message.contains("named pipe (FIFO), not a regular file"),
+            "{message}"
+        );
+    }
+
     /// Runs `f` on another thread; a call that blocks (the bug these tests
     /// guard against) fails the test instead of hanging the suite.
     pub fn without_hanging<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

@@ -83,13 +83,11 @@ mod tests {
 
     #[test]
     fn a_fifo_in_place_of_a_secret_is_refused_not_waited_on() {
-        use crate::regular_file::test_support::{mkfifo, without_hanging};
-        let tmp = tempfile::tempdir().unwrap();
-        let fifo = tmp.path().join("seed.txt");
-        mkfifo(&fifo);
+        use crate::regular_file::test_support::{assert_fifo_refused, temp_fifo, without_hanging};
+        let (dir, fifo) = temp_fifo("seed.txt");
         let err = without_hanging(move || read(&fifo)).unwrap_err();
-        assert!(err.message.contains("named pipe (FIFO)"), "{}", err.message);
-        assert!(read(&tmp.path().join("absent")).unwrap().is_none());
+        assert_fifo_refused(&err.message);
+        assert!(read(&dir.path().join("absent")).unwrap().is_none());
     }
 
     #[test]

@@ -113,14 +113,12 @@ fn short(d: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::regular_file::test_support::{mkfifo, without_hanging};
+    use crate::regular_file::test_support::{assert_fifo_refused, temp_fifo, without_hanging};
 
     #[test]
     fn a_fifo_as_the_plan_file_is_refused_not_waited_on() {
-        let tmp = tempfile::tempdir().unwrap();
-        let fifo = tmp.path().join("plan.json");
-        mkfifo(&fifo);
+        let (_dir, fifo) = temp_fifo("plan.json");
         let err = without_hanging(move || read(&fifo).map(|_| ())).unwrap_err();
-        assert!(err.message.contains("named pipe (FIFO)"), "{}", err.message);
+        assert_fifo_refused(&err.message);
     }
 }

@@ -84,7 +84,7 @@ fn read_rpcpass(path: &std::path::Path) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::regular_file::test_support::{mkfifo, without_hanging};
+    use crate::regular_file::test_support::{assert_fifo_refused, temp_fifo, without_hanging};
     use std::path::Path;
 
     fn bitcoind_manifest(rpcpass_file: &Path) -> Resolved {
@@ -123,15 +123,8 @@ mod tests {
 
     #[test]
     fn a_fifo_as_rpcpass_file_is_refused_not_waited_on() {
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("rpcpass");
-        mkfifo(&fifo);
+        let (_dir, fifo) = temp_fifo("rpcpass");
         let err = inputs(bitcoind_manifest(&fifo)).unwrap_err();
-        assert!(
-            err.message
-                .contains("named pipe (FIFO), not a regular file"),
-            "{}",
-            err.message
-        );
+        assert_fifo_refused(&err.message);
     }
 }
