@@ -27,7 +27,14 @@ pub struct SourceFile {
     name: String,
     text: String,
     line_starts: Vec<usize>,
+    /// `(byte offset, characters before it)` every [`CHAR_MARK_STRIDE`]
+    /// bytes, so a column costs at most one stride of counting: thousands of
+    /// problems on one megabyte-long line must not cost a scan each.
+    char_marks: Vec<(usize, usize)>,
 }
+
+/// Bytes between two entries of [`SourceFile::char_marks`].
+const CHAR_MARK_STRIDE: usize = 4096;
 
 /// A 1-based position; `column` counts characters, not bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,11 +48,27 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut char_marks = vec![(0, 0)];
+        let (mut at, mut chars) = (0, 0);
+        while at + CHAR_MARK_STRIDE < text.len() {
+            let next = floor_char_boundary(&text, at + CHAR_MARK_STRIDE);
+            chars += text[at..next].chars().count();
+            at = next;
+            char_marks.push((at, chars));
+        }
         Arc::new(SourceFile {
             name: name.into(),
             text,
             line_starts,
+            char_marks,
         })
+    }
+
+    /// Characters before byte `offset` (a char boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let k = self.char_marks.partition_point(|&(b, _)| b <= offset) - 1;
+        let (at, chars) = self.char_marks[k];
+        chars + self.text[at..offset].chars().count()
     }
 
     pub fn name(&self) -> &str {
@@ -63,7 +86,7 @@ impl SourceFile {
         let start = self.line_starts[line_index];
         Location {
             line: line_index + 1,
-            column: self.text[start..offset].chars().count() + 1,
+            column: self.chars_before(offset) - self.chars_before(start) + 1,
         }
     }
 
@@ -142,7 +165,7 @@ impl Diagnostic {
 }
 
 /// The machine form of a diagnostic (for `--json`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JsonProblem {
     pub file: String,
     pub line: Option<usize>,
@@ -257,65 +280,78 @@ fn render_one(out: &mut String, d: &Diagnostic, paint: &dyn Fn(Style, &str) -> S
     }
 }
 
-/// The display text of the span's first line, and where (in display
-/// columns) the underline starts and how long it is.
+/// The display text of the span's first line, and where (in terminal
+/// columns) the underline starts and how long it is. Columns are display
+/// widths: a tab is four, a CJK character or an emoji two, a combining mark
+/// zero, so the carets stay under the text they mean.
 fn snippet(file: &SourceFile, line: usize, span: &Range<usize>) -> (String, usize, usize) {
     let range = file.line_range(line);
     let text = &file.text[range.clone()];
     let start =
         floor_char_boundary(&file.text, span.start.clamp(range.start, range.end)) - range.start;
     let end = floor_char_boundary(&file.text, span.end.clamp(range.start, range.end)) - range.start;
-    // Display cells per character: tabs expand, everything else is one cell.
-    let cells: Vec<(usize, String)> = text
-        .char_indices()
-        .map(|(i, c)| {
-            let shown = match c {
-                '\t' => " ".repeat(TAB_WIDTH),
-                c if is_unsafe_char(c) => '\u{FFFD}'.to_string(),
-                c => c.to_string(),
-            };
-            (i, shown)
-        })
-        .collect();
-    let width = |shown: &String| shown.chars().count();
-    let col_of = |byte: usize| -> usize {
-        cells
-            .iter()
-            .take_while(|(i, _)| *i < byte)
-            .map(|(_, s)| width(s))
-            .sum()
-    };
-    let mut marker_start = col_of(start);
-    let mut marker_len = col_of(end).saturating_sub(marker_start).max(1);
-    let total: usize = cells.iter().map(|(_, s)| width(s)).sum();
+    // One pass for the columns (no per-character allocation: a rendered
+    // line may be a megabyte long).
+    let (mut marker_start, mut marker_end, mut total) = (0, 0, 0);
+    for (i, c) in text.char_indices() {
+        if i < start {
+            marker_start += cell_width(c);
+        }
+        if i < end {
+            marker_end += cell_width(c);
+        }
+        total += cell_width(c);
+    }
+    let marker_len = marker_end.saturating_sub(marker_start).max(1);
 
     let mut shown = String::new();
     if total <= MAX_LINE_WIDTH {
-        for (_, s) in &cells {
-            shown.push_str(s);
-        }
+        text.chars().for_each(|c| push_cell(&mut shown, c));
         return (shown, marker_start, marker_len);
     }
     // Clip: keep a window that starts a little left of the span.
     let window_start = marker_start.saturating_sub(CLIP_LEFT_CONTEXT);
     let window_end = window_start + MAX_LINE_WIDTH;
-    let mut col = 0;
+    let clipped_left = usize::from(window_start > 0);
     if window_start > 0 {
         shown.push('…');
     }
-    for (_, s) in &cells {
-        let w = width(s);
+    let mut col = 0;
+    for c in text.chars() {
+        let w = cell_width(c);
         if col >= window_start && col + w <= window_end {
-            shown.push_str(s);
+            push_cell(&mut shown, c);
         }
         col += w;
+        if col > window_end {
+            break;
+        }
     }
     if window_end < total {
         shown.push('…');
     }
-    marker_start = marker_start - window_start + usize::from(window_start > 0);
-    marker_len = marker_len.min(window_end.saturating_sub(marker_start).max(1));
-    (shown, marker_start, marker_len)
+    let within = marker_start - window_start;
+    let visible = MAX_LINE_WIDTH.saturating_sub(within).max(1);
+    (shown, within + clipped_left, marker_len.min(visible))
+}
+
+/// Terminal columns a character of the file takes once shown.
+fn cell_width(c: char) -> usize {
+    match c {
+        '\t' => TAB_WIDTH,
+        c if is_unsafe_char(c) => 1,
+        c => unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
+    }
+}
+
+/// Appends a character of the file as shown: tabs expanded, unsafe
+/// characters replaced.
+fn push_cell(out: &mut String, c: char) {
+    match c {
+        '\t' => out.push_str(&" ".repeat(TAB_WIDTH)),
+        c if is_unsafe_char(c) => out.push('\u{FFFD}'),
+        c => out.push(c),
+    }
 }
 
 /// Characters never echoed from an untrusted file: controls (terminal
@@ -442,6 +478,35 @@ mod tests {
         // offsets inside a character or past the end are clamped
         assert_eq!(f.location(1), Location { line: 1, column: 1 });
         assert_eq!(f.location(999), Location { line: 2, column: 2 });
+    }
+
+    #[test]
+    fn columns_on_long_lines_match_a_plain_count() {
+        let line = "aé🦀".repeat(5000);
+        let text = format!("x\n{line}\n{line}");
+        let f = SourceFile::new("t", text.as_str());
+        for offset in (0..text.len()).step_by(997).chain([text.len()]) {
+            let offset = floor_char_boundary(&text, offset);
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let want = text[start..offset].chars().count() + 1;
+            assert_eq!(f.location(offset).column, want, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn the_underline_follows_wide_and_zero_width_characters() {
+        // Two CJK characters (two columns each), an emoji (two), a combining
+        // accent (zero), then the span.
+        let text = "k = \"中文🦀e\u{301}BAD\"";
+        let at = text.find("BAD").unwrap();
+        let out = one(text, at..at + 3);
+        let line = out.lines().find(|l| l.starts_with("1 |")).unwrap();
+        let marker = out.lines().find(|l| l.contains('^')).unwrap();
+        let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+        let caret = marker.find('^').unwrap();
+        let bad = line.find("BAD").unwrap();
+        assert_eq!(width(&marker[..caret]), width(&line[..bad]), "{out}");
+        assert!(marker.ends_with("^^^"), "{out}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! errors (thiserror) and convert into [`Failure`], which carries the exit code
 //! automation routes on and the text a human needs to fix the problem.
 
+use crate::diagnostic::JsonProblem;
 use crate::exit::Exit;
 use std::fmt;
 
@@ -14,6 +15,10 @@ pub struct Failure {
     pub exit: Exit,
     pub message: String,
     pub hints: Vec<String>,
+    /// Located problems in a file the operator wrote (the manifest,
+    /// versions.env), for `--json`: every command reports them in the same
+    /// `problems` array `lsm validate --json` prints.
+    pub problems: Vec<JsonProblem>,
 }
 
 impl Failure {
@@ -23,6 +28,7 @@ impl Failure {
             exit: Exit::Error,
             message: message.into(),
             hints: Vec::new(),
+            problems: Vec::new(),
         }
     }
 
@@ -32,6 +38,7 @@ impl Failure {
             exit,
             message: message.into(),
             hints: Vec::new(),
+            problems: Vec::new(),
         }
     }
 
@@ -39,6 +46,30 @@ impl Failure {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
         self
+    }
+
+    /// Attaches the located problems behind this failure (for `--json`).
+    pub fn with_problems(mut self, problems: Vec<JsonProblem>) -> Self {
+        self.problems = problems;
+        self
+    }
+
+    /// The failure as `--json` prints it. With located problems, `error`
+    /// is a one-line summary and `problems` carries them; the rendered
+    /// text is for humans on stderr.
+    pub fn json(&self) -> serde_json::Value {
+        let error = match self.problems.len() {
+            0 => self.message.clone(),
+            1 => "1 problem (see problems)".to_string(),
+            n => format!("{n} problems (see problems)"),
+        };
+        serde_json::json!({
+            "ok": false,
+            "exit_code": self.exit.code(),
+            "error": error,
+            "hints": self.hints,
+            "problems": self.problems,
+        })
     }
 }
 

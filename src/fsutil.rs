@@ -3,10 +3,9 @@
 //! it, rename it over the target, fsync the directory.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use zeroize::Zeroizing;
 
 /// Every temp file an atomic write creates starts with this, followed by the
 /// target's file name and a random suffix (`.lsm-tmp-tls.cert.AbC123`), so a
@@ -124,96 +123,6 @@ pub fn mode_of(path: &Path) -> Option<u32> {
         .map(|m| m.permissions().mode() & 0o7777)
 }
 
-/// Why a file lsm expects to be a plain file could not be read as one.
-#[derive(Debug)]
-pub enum ReadRegularError {
-    /// A symlink, FIFO, directory, socket or device: lsm neither follows nor
-    /// reads it (a FIFO would block the read forever).
-    NotRegular {
-        kind: &'static str,
-    },
-    /// Larger than the caller's limit.
-    TooLarge {
-        limit: u64,
-    },
-    Io(io::Error),
-}
-
-impl std::fmt::Display for ReadRegularError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadRegularError::NotRegular { kind } => {
-                write!(f, "it is a {kind}, not a regular file")
-            }
-            ReadRegularError::TooLarge { limit } => write!(f, "it is larger than {limit} bytes"),
-            ReadRegularError::Io(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-/// A regular file's content and mode bits.
-pub struct RegularFile {
-    pub bytes: Zeroizing<Vec<u8>>,
-    pub mode: u32,
-}
-
-/// Reads `path` only if it is a regular file of at most `limit` bytes:
-/// opened without following a final symlink and without blocking on a FIFO,
-/// then checked on the opened file itself (no race with a swap).
-/// `Ok(None)` when it does not exist.
-pub fn read_regular(path: &Path, limit: u64) -> Result<Option<RegularFile>, ReadRegularError> {
-    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-    let file = match File::options()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
-            return Err(ReadRegularError::NotRegular { kind: "symlink" });
-        }
-        Err(e) => return Err(ReadRegularError::Io(e)),
-    };
-    let meta = file.metadata().map_err(ReadRegularError::Io)?;
-    if !meta.file_type().is_file() {
-        return Err(ReadRegularError::NotRegular {
-            kind: file_kind(&meta.file_type()),
-        });
-    }
-    if meta.len() > limit {
-        return Err(ReadRegularError::TooLarge { limit });
-    }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadRegularError::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadRegularError::TooLarge { limit });
-    }
-    Ok(Some(RegularFile {
-        bytes,
-        mode: meta.mode() & 0o7777,
-    }))
-}
-
-/// What kind of file system object this is, in words.
-pub fn file_kind(ft: &fs::FileType) -> &'static str {
-    if ft.is_symlink() {
-        "symlink"
-    } else if ft.is_dir() {
-        "directory"
-    } else if ft.is_file() {
-        "regular file"
-    } else if ft.is_fifo() {
-        "named pipe"
-    } else if ft.is_socket() {
-        "socket"
-    } else {
-        "device"
-    }
-}
-
 fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -243,48 +152,6 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
-    }
-
-    #[test]
-    fn read_regular_refuses_links_pipes_and_directories_without_blocking() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("seed.txt");
-        fs::write(&file, b"words").unwrap();
-        let read = read_regular(&file, 100).unwrap().unwrap();
-        assert_eq!(read.bytes.as_slice(), b"words");
-        assert!(
-            read_regular(&dir.path().join("absent"), 100)
-                .unwrap()
-                .is_none()
-        );
-        assert!(matches!(
-            read_regular(&file, 3),
-            Err(ReadRegularError::TooLarge { limit: 3 })
-        ));
-
-        let link = dir.path().join("link");
-        std::os::unix::fs::symlink(&file, &link).unwrap();
-        let dangling = dir.path().join("dangling");
-        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
-        let fifo = dir.path().join("fifo");
-        rustix::fs::mkfifoat(
-            rustix::fs::CWD,
-            &fifo,
-            rustix::fs::Mode::from_raw_mode(0o600),
-        )
-        .unwrap();
-        for (path, kind) in [
-            (&link, "symlink"),
-            (&dangling, "symlink"),
-            (&fifo, "named pipe"),
-            (&dir.path().to_path_buf(), "directory"),
-        ] {
-            match read_regular(path, 100) {
-                Err(ReadRegularError::NotRegular { kind: k }) => assert_eq!(k, kind, "{path:?}"),
-                Err(e) => panic!("{path:?}: {e}"),
-                Ok(_) => panic!("{path:?} was read"),
-            }
-        }
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! | 2. runtime observers → observed state | [`runtime`] (trait; [`runtime::docker`], [`runtime::native`]), [`docker`] (engine client), [`signer`] (lnd over gRPC), [`observe`] |
 //! | 3. diff → plan of reasoned actions | [`plan`] (model, build, render, JSON, saved plans) with each resource's own diff: [`wallet::diff`], [`scope`], `bundle` |
 //! | 4. executor → apply | [`apply`] (executor, lock, approval, progress), [`crashpoint`] |
-//! | 5. lnd, wallet, bundle, secrets | [`lnd`] (protos, pinned TLS client, macaroon codec), [`wallet`], [`bundle`], [`secrets`], [`fsutil`] |
+//! | 5. lnd, wallet, bundle, secrets | [`lnd`] (protos, pinned TLS client, macaroon codec), [`wallet`], [`bundle`], [`secrets`], [`fsutil`], [`regular_file`] |
 //! | commands | [`cli`] (one file per command), [`error`], [`exit`], [`output`], [`logging`] |
 
 pub mod apply;
@@ -34,6 +34,7 @@ pub mod manifest;
 pub mod observe;
 pub mod output;
 pub mod plan;
+pub mod regular_file;
 pub mod runtime;
 pub mod scope;
 pub mod secrets;

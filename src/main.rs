@@ -56,13 +56,7 @@ fn main() -> ExitCode {
                 anstream::eprintln!("  {}help{:#}: {h}", style::BOLD, style::BOLD);
             }
             if ctx.output.json {
-                let doc = serde_json::json!({
-                    "ok": false,
-                    "exit_code": failure.exit.code(),
-                    "error": failure.message,
-                    "hints": failure.hints,
-                });
-                let _ = ctx.output.print_json(&doc);
+                let _ = ctx.output.print_json(&failure.json());
             }
             failure.exit.into()
         }

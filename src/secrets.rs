@@ -81,15 +81,17 @@ impl std::fmt::Debug for SecretBytes {
     }
 }
 
-/// Larger than any secret lsm reads (a password, 24 words, a macaroon).
-const MAX_SECRET_BYTES: u64 = 64 * 1024;
+/// Secret files are a line or two; a larger one is not lsm's.
+pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
 /// Reads a secret file into a zeroizing buffer. `Ok(None)` when absent.
-/// Only a regular file is read: a symlink, FIFO or directory in its place
-/// is an error, never followed or waited on.
+/// Only a regular file is read: a symlink, FIFO or device in its place is
+/// refused, never followed or waited on.
 pub fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
-    match fsutil::read_regular(path, MAX_SECRET_BYTES) {
-        Ok(file) => Ok(file.map(|f| f.bytes)),
+    use crate::regular_file::{Links, ReadError, read_with};
+    match read_with(path, MAX_SECRET_FILE_BYTES, Links::Refuse) {
+        Ok(f) => Ok(Some(f.bytes)),
+        Err(ReadError::NotFound) => Ok(None),
         Err(e) => Err(Failure::error(format!(
             "cannot read {}: {e}",
             path.display()
@@ -160,6 +162,15 @@ mod tests {
         assert_eq!(format!("{s:?}"), "<16 bytes>");
         assert_eq!(format!("{:?}", Some(s.clone())), "Some(<16 bytes>)");
         assert_eq!(s.as_slice(), b"hunter2-password");
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_a_secret_is_refused_not_waited_on() {
+        use crate::regular_file::test_support::{assert_fifo_refused, temp_fifo, without_hanging};
+        let (dir, fifo) = temp_fifo("seed.txt");
+        let err = without_hanging(move || read(&fifo)).unwrap_err();
+        assert_fifo_refused(&err.message);
+        assert!(read(&dir.path().join("absent")).unwrap().is_none());
     }
 
     #[test]

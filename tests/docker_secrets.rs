@@ -156,7 +156,7 @@ fn secret_paths_that_are_not_plain_files_are_never_followed_or_replaced() {
     std::fs::rename(&seed, s.path("seed.offline")).unwrap();
     std::os::unix::fs::symlink(s.path("nowhere"), &seed).unwrap();
     let run = s.lsm(&["apply", "--auto-approve"]).expect(5);
-    assert!(run.stdout.contains("symlink"), "{}", run.stdout);
+    assert!(run.stdout.contains("symbolic link"), "{}", run.stdout);
     assert!(
         std::fs::symlink_metadata(&seed)
             .unwrap()

@@ -73,22 +73,13 @@ fn native_and_regtest_examples() {
     assert_eq!(n.lnd_path, LndBinary::Path("/usr/local/bin/lnd".into()));
     assert!(n.lnd_dir.is_absolute());
     assert!(native.docker.is_none());
-    assert!(
-        native
-            .bundle
-            .path
-            .ends_with("examples/bundle/native-signer"),
-        "relative to the manifest"
-    );
+    assert!(native.bundle.path.is_absolute());
 
     let regtest = manifest::load(&repo("examples/regtest.toml"))
         .expect("valid")
         .resolved;
     let b = regtest.bitcoind.as_ref().expect("bitcoind settings");
-    assert!(
-        b.rpcpass_file
-            .ends_with("examples/secrets/bitcoind-rpcpass")
-    );
+    assert!(b.rpcpass_file.ends_with(".lnget/regtest-bitcoind-rpcpass"));
     assert_eq!(regtest.macaroon.scope, MacaroonScope::Custom);
     assert_eq!(regtest.macaroon.permissions.len(), 6);
     assert!(
@@ -164,4 +155,70 @@ fn errors_become_exit_1_failures_with_the_rendering() {
     assert_eq!(missing.exit, Exit::Error);
     assert!(missing.message.contains("/nonexistent/signer.toml"));
     assert!(missing.hints.iter().any(|h| h.contains("lsm init")));
+}
+
+/// An apply from a clone must never leave a seed (or a bundle, which holds a
+/// macaroon) inside the repository, where `git add -A` would commit it.
+#[test]
+fn no_example_writes_inside_the_repository() {
+    let root = repo("");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(repo("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let r = manifest::load_text(&path, text, Some(Path::new("/home/op")))
+            .unwrap_or_else(|e| panic!("{}", e.render(false)))
+            .resolved;
+        let mut written = vec![
+            ("wallet.secrets_dir", r.wallet.secrets_dir.clone()),
+            ("bundle.path", r.bundle.path.clone()),
+        ];
+        if let Some(b) = &r.bitcoind {
+            written.push(("bitcoind.rpcpass_file", b.rpcpass_file.clone()));
+        }
+        if let Some(n) = &r.native {
+            written.push(("native.lnd_dir", n.lnd_dir.clone()));
+        }
+        for (key, p) in written {
+            assert!(
+                !p.starts_with(&root),
+                "{}: {key} = {} is inside the repository",
+                path.display(),
+                p.display()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 4, "{checked} examples");
+}
+
+/// The safety net behind that: what lsm writes for a signer is ignored by
+/// git wherever a manifest in a clone might put it.
+#[test]
+fn git_ignores_what_lsm_writes_beside_a_manifest() {
+    let ignored = |p: &str| {
+        std::process::Command::new("git")
+            .args(["check-ignore", "-q", "--no-index", p])
+            .current_dir(repo(""))
+            .status()
+            .expect("git")
+            .success()
+    };
+    for p in [
+        "examples/secrets/seed.txt",
+        "examples/bundle/regtest-signer/tls.cert",
+        "examples/credentials-bundle.tar.gz.b64",
+        "deploy/secrets/wallet-password.txt",
+        "seed.txt",
+        "some/credentials-bundle/accounts.json",
+        "signer-lnd.conf",
+    ] {
+        assert!(ignored(p), "{p} is not ignored by .gitignore");
+    }
+    for p in ["examples/new.toml", "src/secrets.rs", "README.md"] {
+        assert!(!ignored(p), "{p} is ignored by .gitignore");
+    }
 }

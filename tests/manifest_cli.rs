@@ -145,6 +145,35 @@ fn relative_paths_resolve_against_the_manifest_directory() {
 }
 
 #[test]
+fn a_relative_home_is_refused_for_tilde_paths() {
+    let s = Scratch::new();
+    s.write(
+        "signer.toml",
+        "version = 1\n[signer]\nnetwork = \"testnet\"\n",
+    );
+    let mut cmd = s.lsm(&["validate"]);
+    cmd.env("HOME", "home");
+    let r = run(cmd);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("the home directory \"home\" is not an absolute path"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("= key: wallet.secrets_dir"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("set HOME to an absolute path"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn missing_manifest_points_at_init() {
     let s = Scratch::new();
     let r = run(s.lsm(&["validate"]));
@@ -270,4 +299,77 @@ fn no_colour_codes_when_not_a_terminal() {
     let r = run(cmd);
     assert_eq!(r.code, 1);
     assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+}
+
+/// Every command that reads the manifest reports its problems in the same
+/// structured `problems` array as `lsm validate --json`, not as rendered text.
+#[test]
+fn every_command_json_carries_the_same_problems_array() {
+    let s = Scratch::new();
+    s.write(
+        "signer.toml",
+        "version = 1\n[signer]\nnetwork = \"x\"\n[rpc]\nlisten = 5\n",
+    );
+    let problems = |args: &[&str]| {
+        let r = run(s.lsm(args));
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        let doc: Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not one JSON document ({e}): {}", r.stdout));
+        assert!(
+            r.stderr.contains("signer.toml: 2 problems"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        (doc["problems"].clone(), doc)
+    };
+    let (want, _) = problems(&["validate", "--json"]);
+    assert_eq!(want.as_array().map(Vec::len), Some(2), "{want}");
+    for args in [
+        &["plan", "--json"][..],
+        &["status", "--json"],
+        &["apply", "--json", "--auto-approve"],
+        &["destroy", "--json", "--auto-approve"],
+    ] {
+        let (got, doc) = problems(args);
+        assert_eq!(got, want, "{args:?}: {doc}");
+        assert_eq!(doc["ok"], false, "{args:?}");
+        assert_eq!(doc["exit_code"], 1, "{args:?}");
+        assert_eq!(doc["error"], "2 problems (see problems)", "{args:?}");
+    }
+    // A failure with nothing located still has the (empty) array.
+    let r = run(s.lsm(&["macaroon", "inspect", "--json", "zz"]));
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["problems"], serde_json::json!([]), "{doc}");
+}
+
+/// `lsm init --help` names every key the starter sets (and no fewer).
+#[test]
+fn init_help_names_every_key_the_starter_sets() {
+    use lsm::manifest::{Network, Runtime, starter::starter};
+    fn leaves(prefix: &str, t: &toml::Table, out: &mut Vec<String>) {
+        for (k, v) in t {
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match v {
+                toml::Value::Table(sub) => leaves(&path, sub, out),
+                _ => out.push(path),
+            }
+        }
+    }
+    let s = Scratch::new();
+    let help = run(s.lsm(&["init", "--help"])).stdout;
+    for runtime in Runtime::ALL {
+        let table: toml::Table = toml::from_str(&starter(Network::Testnet, *runtime)).unwrap();
+        let mut set = Vec::new();
+        leaves("", &table, &mut set);
+        for key in set.iter().filter(|k| *k != "version") {
+            assert!(
+                help.contains(key.as_str()),
+                "`lsm init --help` does not name {key}:\n{help}"
+            );
+        }
+    }
 }

@@ -309,7 +309,7 @@ fn cases() -> Vec<Case> {
             "\"10.0.0.1\"]",
             Some("rpc.tls_extra_ips[1]"),
             "lists 10.0.0.1 twice",
-            "",
+            "remove the repeat; it is first listed as rpc.tls_extra_ips[0]",
         ),
         case(
             "pubkey with 04 prefix",
@@ -489,7 +489,7 @@ fn cases() -> Vec<Case> {
             "\"signer:read\"]",
             Some("macaroon.permissions[1]"),
             "lists signer:read twice",
-            "",
+            "it is first listed as macaroon.permissions[0]",
         ),
         case(
             "bundle would contain the seed",
@@ -574,22 +574,151 @@ fn cases() -> Vec<Case> {
             "is set twice",
             "also set as `signer.extra_config.\"a.b\"`",
         ),
+        // --- Docker network modes that would bypass the declared binds
+        case(
+            "host networking",
+            base("[docker]\nnetwork = \"host\"\n"),
+            "\"host\"",
+            Some("docker.network"),
+            "is Docker's host network mode, not a network to join: Docker would ignore the published ports",
+            "remove docker.network to use Docker's default bridge",
+        ),
+        case(
+            "no networking",
+            base("[docker]\nnetwork = \"none\"\n"),
+            "\"none\"",
+            Some("docker.network"),
+            "is Docker's none network mode",
+            "name a user-defined network",
+        ),
+        case(
+            "another container's network",
+            base("[docker]\nnetwork = \"container:lnd\"\n"),
+            "\"container:lnd\"",
+            Some("docker.network"),
+            "shares another container's network namespace",
+            "remove docker.network",
+        ),
         // --- syntax
         case(
             "duplicate key",
             base("name = \"a\"\nname = \"b\"\n"),
             "name = \"b\"",
-            None,
-            "\"name\" is defined twice",
-            "only once",
+            Some("signer.name"),
+            "invalid TOML: `signer.name` is set twice",
+            "it is first set on line 4; keep one of the two",
+        ),
+        case(
+            "duplicate dotted key",
+            base("[signer.extra_config]\na.b = 1\na.b = 2\n"),
+            "b = 2",
+            Some("signer.extra_config.a.b"),
+            "`signer.extra_config.a.b` is set twice",
+            "first set on line 5",
+        ),
+        case(
+            "table defined twice, with a key in both",
+            base("[rpc]\nlisten = \"0.0.0.0:1\"\n[rpc]\nlisten = \"0.0.0.0:2\"\n"),
+            "rpc]\nlisten = \"0.0.0.0:2",
+            Some("rpc"),
+            "table [rpc] is defined twice",
+            "the first [rpc] is on line 4; merge the two into one [rpc] table; both set `listen`",
         ),
         case(
             "unterminated string",
             base("name = \"oops\n"),
             "@4:13",
+            Some("signer.name"),
+            "invalid TOML at `signer.name`",
+            "close the string with \" on the same line",
+        ),
+        case(
+            "unquoted enumeration value",
+            base("runtime = docker\n"),
+            "docker",
+            Some("signer.runtime"),
+            "`signer.runtime` = docker: text must be in quotes",
+            "put text in double quotes: runtime = \"docker\"",
+        ),
+        case(
+            "unquoted enumeration value with a typo",
+            "version = 1\n[signer]\nnetwork = tesnet\n".to_string(),
+            "tesnet",
+            Some("signer.network"),
+            "text must be in quotes",
+            "network = \"tesnet\"; did you mean \"testnet\"?",
+        ),
+        case(
+            "unquoted bind",
+            base("[rpc]\nlisten = 0.0.0.0:10012\n"),
+            "0.0.0.0:10012",
+            Some("rpc.listen"),
+            "text must be in quotes",
+            "listen = \"0.0.0.0:10012\"",
+        ),
+        case(
+            "unquoted array element",
+            base("[rpc]\ntls_extra_ips = [\"10.0.0.1\",\n  fd00::1]\n"),
+            "fd00",
+            Some("rpc.tls_extra_ips[1]"),
+            "text must be in quotes",
+            "put each element in double quotes: \"fd00::1\"",
+        ),
+        case(
+            "yes for a boolean",
+            base("[wallet]\nauto_unlock = yes\n"),
+            "yes",
+            Some("wallet.auto_unlock"),
+            "`wallet.auto_unlock` = yes is not a boolean",
+            "write auto_unlock = true (lowercase, without quotes)",
+        ),
+        case(
+            "a word for an integer",
+            base("[macaroon]\nroot_key_id = one\n"),
+            "one",
+            Some("macaroon.root_key_id"),
+            "is not a whole number",
+            "root_key_id = 1",
+        ),
+        case(
+            "missing value",
+            base("[docker]\nversion =\n"),
+            "@5:10",
+            Some("docker.version"),
+            "`docker.version` has no value",
+            "write a value after =",
+        ),
+        case(
+            "missing equals sign",
+            base("alias \"x\"\n"),
+            "@4:7",
+            Some("signer.alias"),
+            "key with no value",
+            "put = between the key and its value: alias = \"x\"",
+        ),
+        case(
+            "unclosed table header",
+            base("[rpc\nlisten = \"0.0.0.0:1\"\n"),
+            "@4:5",
+            Some("rpc"),
+            "unclosed table",
+            "close the header with ]: [rpc]",
+        ),
+        case(
+            "dotted key deeper than the parser allows",
+            base(&format!("{} = 1\n", vec!["a"; 200].join("."))),
+            "a.a.a",
             None,
-            "invalid TOML",
-            "fix the TOML syntax",
+            "has 201 parts; the TOML parser accepts at most 79 in one key or table header",
+            "look for a runaway dotted key or table header",
+        ),
+        case(
+            "100,000-part table header",
+            base(&format!("[{}]\n", vec!["a"; 100_000].join("."))),
+            "[a.a",
+            None,
+            "has 100000 parts; the TOML parser accepts at most 79",
+            "runaway dotted key",
         ),
         // --- columns count characters, tabs and multi-byte text included
         case(
@@ -746,4 +875,26 @@ fn json_lists_every_problem_with_location() {
     assert_eq!(problems[1]["line"], 5);
     // Humans still get the rendering on stderr.
     assert!(run.stderr.contains("signer.toml: 2 problems"));
+}
+
+#[test]
+fn json_names_the_key_of_a_syntax_error() {
+    let s = manifest_util::Scratch::new();
+    s.write("signer.toml", "version = 1\n[signer]\nnetwork = testnet\n");
+    let run = manifest_util::run(s.lsm(&["validate", "--json"]));
+    assert_eq!(run.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let p = &doc["problems"][0];
+    assert_eq!(p["key"], "signer.network", "{doc}");
+    assert_eq!(
+        (p["line"].as_u64(), p["column"].as_u64()),
+        (Some(3), Some(11))
+    );
+    assert!(
+        p["help"]
+            .as_str()
+            .unwrap()
+            .contains("network = \"testnet\""),
+        "{doc}"
+    );
 }

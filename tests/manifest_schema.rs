@@ -2,7 +2,8 @@
 //! editors, kept fresh by this test, and as strict as the loader where JSON
 //! Schema can express it (checked with an independent validator, boon).
 
-use lsm::manifest::{fields, schema};
+use lsm::manifest::{fields, load_text, schema};
+use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -248,11 +249,249 @@ fn schema_patterns_agree_with_the_loader() {
         "uri:",
     ];
     for p in perms {
-        let doc = with("/macaroon/permissions", json!([p]));
+        let mut doc = with("/macaroon/permissions", json!([p]));
+        doc["macaroon"]["scope"] = json!("custom");
         assert_eq!(
             v.valid(&doc),
             fields::permission(p).is_ok(),
             "permission {p:?}: schema and loader disagree"
         );
+    }
+}
+
+/// The rules across keys (and the formats JSON Schema can state): every
+/// manifest lsm refuses here, the schema refuses too, and each nearby valid
+/// manifest both accept.
+#[test]
+fn schema_rejects_what_the_cross_key_rules_reject() {
+    let v = Validator::new();
+    let base = "version = 1\n[signer]\nnetwork = \"testnet\"\n";
+    let bitcoind = "[bitcoind]\nrpchost = \"b:1\"\nrpcuser = \"u\"\nrpcpass_file = \"/p\"\nzmqpubrawblock = \"tcp://b:2\"\nzmqpubrawtx = \"tcp://b:3\"\n";
+    let rejected: Vec<(&str, String)> = vec![
+        (
+            "[docker] with runtime = native",
+            format!("{base}runtime = \"native\"\n[docker]\nrestart = \"no\"\n"),
+        ),
+        (
+            "[native] with runtime = docker",
+            format!("{base}runtime = \"docker\"\n[native]\n"),
+        ),
+        (
+            "[native] with the default runtime",
+            format!("{base}[native]\nsupervisor = \"process\"\n"),
+        ),
+        (
+            "[neutrino] with the default backend",
+            format!("{base}[neutrino]\npeers = []\n"),
+        ),
+        (
+            "[bitcoind] with chain_backend = neutrino",
+            format!("{base}chain_backend = \"neutrino\"\n{bitcoind}"),
+        ),
+        (
+            "chain_backend = bitcoind without [bitcoind]",
+            format!("{base}chain_backend = \"bitcoind\"\n"),
+        ),
+        (
+            "[bitcoind] without zmqpubrawtx",
+            format!(
+                "{base}chain_backend = \"bitcoind\"\n{}",
+                bitcoind.replace("zmqpubrawtx = \"tcp://b:3\"\n", "")
+            ),
+        ),
+        (
+            "neutrino on mainnet without fee_url",
+            "version = 1\n[signer]\nnetwork = \"mainnet\"\nchain_backend = \"neutrino\"\n"
+                .to_string(),
+        ),
+        (
+            "rest.listen with REST disabled",
+            format!("{base}[rest]\nenabled = false\nlisten = \"127.0.0.1:1\"\n"),
+        ),
+        (
+            "permissions with the default scope",
+            format!("{base}[macaroon]\npermissions = [\"signer:read\"]\n"),
+        ),
+        (
+            "permissions with scope = admin",
+            format!("{base}[macaroon]\nscope = \"admin\"\npermissions = [\"signer:read\"]\n"),
+        ),
+        (
+            "scope = custom without permissions",
+            format!("{base}[macaroon]\nscope = \"custom\"\n"),
+        ),
+        (
+            "scope = custom with no permission",
+            format!("{base}[macaroon]\nscope = \"custom\"\npermissions = []\n"),
+        ),
+        (
+            "a permission twice",
+            format!(
+                "{base}[macaroon]\nscope = \"custom\"\npermissions = [\"signer:read\", \"signer:read\"]\n"
+            ),
+        ),
+        (
+            "a TLS IP twice",
+            format!("{base}[rpc]\ntls_extra_ips = [\"10.0.0.1\", \"10.0.0.1\"]\n"),
+        ),
+        (
+            "a TLS domain twice",
+            format!("{base}[rpc]\ntls_extra_domains = [\"a\", \"a\"]\n"),
+        ),
+        (
+            "host name bind",
+            format!("{base}[rpc]\nlisten = \"localhost:10012\"\n"),
+        ),
+        ("port 0", format!("{base}[rpc]\nlisten = \"0.0.0.0:0\"\n")),
+        (
+            "port 70000",
+            format!("{base}[rest]\nlisten = \"127.0.0.1:70000\"\n"),
+        ),
+        (
+            "IPv6 without brackets",
+            format!("{base}[rpc]\nlisten = \"::1:10012\"\n"),
+        ),
+        ("no port", format!("{base}[rpc]\nlisten = \"0.0.0.0\"\n")),
+        (
+            "host networking",
+            format!("{base}[docker]\nnetwork = \"host\"\n"),
+        ),
+        (
+            "no networking",
+            format!("{base}[docker]\nnetwork = \"none\"\n"),
+        ),
+        (
+            "another container's network",
+            format!("{base}[docker]\nnetwork = \"container:lnd\"\n"),
+        ),
+    ];
+    let accepted: Vec<(&str, String)> = vec![
+        ("[native] with runtime = native", format!("{base}runtime = \"native\"\n[native]\n")),
+        ("[docker] with the default runtime", format!("{base}[docker]\nnetwork = \"signer-net\"\n")),
+        ("a complete [bitcoind]", format!("{base}chain_backend = \"bitcoind\"\n{bitcoind}")),
+        ("neutrino off mainnet without fee_url", format!("{base}chain_backend = \"neutrino\"\n")),
+        ("neutrino on mainnet with fee_url", "version = 1\n[signer]\nnetwork = \"mainnet\"\nchain_backend = \"neutrino\"\n[neutrino]\nfee_url = \"https://f.example/fees\"\n".to_string()),
+        ("REST disabled without listen", format!("{base}[rest]\nenabled = false\n")),
+        ("custom scope with permissions", format!("{base}[macaroon]\nscope = \"custom\"\npermissions = [\"signer:read\", \"uri:/lnrpc.Lightning/GetInfo\"]\n")),
+        ("IPv6 binds", format!("{base}[rpc]\nlisten = \"[::]:10012\"\n[rest]\nlisten = \"[::1]:10013\"\n")),
+    ];
+    let lsm_accepts = |text: &str| {
+        load_text(
+            Path::new("/nonexistent-lsm-test/signer.toml"),
+            text.to_string(),
+            Some(Path::new("/home/op")),
+        )
+        .is_ok()
+    };
+    let mut wrong = Vec::new();
+    for (what, text) in &rejected {
+        if lsm_accepts(text) {
+            wrong.push(format!("lsm accepts {what}"));
+        }
+        if v.valid(&toml_json(text)) {
+            wrong.push(format!("the schema accepts {what}"));
+        }
+    }
+    for (what, text) in &accepted {
+        if !lsm_accepts(text) {
+            wrong.push(format!("lsm refuses {what}"));
+        }
+        if !v.valid(&toml_json(text)) {
+            wrong.push(format!("the schema refuses {what}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// IPv6 text around every boundary: `left` groups, then `::` (or not),
+/// then `right` groups, then maybe an IPv4 tail; valid or not, the
+/// loader and the schema must agree.
+fn ipv6_strategy() -> impl Strategy<Value = String> {
+    let group = prop_oneof![
+        4 => "[0-9a-f]{1,4}",
+        2 => "[0-9A-F]{1,4}",
+        2 => Just("0".to_string()),
+        1 => Just("00001".to_string()),
+        1 => Just("g".to_string()),
+    ];
+    (
+        prop::collection::vec(group.clone(), 0..=7),
+        prop::collection::vec(group, 0..=7),
+        any::<bool>(),
+        prop_oneof![
+            3 => Just(None),
+            1 => Just(Some("1.2.3.4".to_string())),
+            1 => Just(Some("256.0.0.1".to_string())),
+        ],
+    )
+        .prop_map(|(left, right, compressed, v4)| {
+            let mut right = right;
+            right.extend(v4);
+            if compressed {
+                format!("{}::{}", left.join(":"), right.join(":"))
+            } else {
+                [left, right].concat().join(":")
+            }
+        })
+}
+
+/// Pieces of plausible and broken binds.
+fn bind_strategy() -> impl Strategy<Value = String> {
+    let host = prop_oneof![
+        Just("0.0.0.0".to_string()),
+        Just("127.0.0.1".to_string()),
+        Just("255.255.255.255".to_string()),
+        Just("256.1.1.1".to_string()),
+        Just("01.2.3.4".to_string()),
+        Just("1.2.3".to_string()),
+        Just("localhost".to_string()),
+        Just("".to_string()),
+        (0u8..=255, 0u8..=255, 0u8..=255, 0u8..=255)
+            .prop_map(|(a, b, c, d)| format!("{a}.{b}.{c}.{d}")),
+        ipv6_strategy().prop_map(|a| format!("[{a}]")),
+        Just("[::1%2]".to_string()),
+        Just("::1".to_string()),
+    ];
+    let port = prop_oneof![
+        (0u32..70000).prop_map(|p| p.to_string()),
+        Just("010012".to_string()),
+        Just("65535".to_string()),
+        Just("65536".to_string()),
+        Just("".to_string()),
+        Just("+1".to_string()),
+    ];
+    (host, port, any::<bool>()).prop_map(|(h, p, colon)| {
+        if colon {
+            format!("{h}:{p}")
+        } else {
+            format!("{h}{p}")
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+    /// The schema's bind pattern and `fields::bind` agree on every string.
+    #[test]
+    fn bind_pattern_agrees_with_the_loader(bind in bind_strategy()) {
+        static VALIDATOR: std::sync::OnceLock<Validator> = std::sync::OnceLock::new();
+        let v = VALIDATOR.get_or_init(Validator::new);
+        let doc = with("/rpc/listen", json!(bind));
+        prop_assert_eq!(v.valid(&doc), fields::bind(&bind).is_ok(), "{}", bind);
+    }
+
+    /// The same for IPv6 binds alone, so the rarer forms (`::` at either
+    /// end, an IPv4 tail) are reached often.
+    #[test]
+    fn ipv6_bind_pattern_agrees_with_the_loader(
+        address in ipv6_strategy(),
+        port in prop_oneof![4 => "[1-9][0-9]{0,4}", 1 => Just("0".to_string())],
+    ) {
+        static VALIDATOR: std::sync::OnceLock<Validator> = std::sync::OnceLock::new();
+        let v = VALIDATOR.get_or_init(Validator::new);
+        let bind = format!("[{address}]:{port}");
+        let doc = with("/rest/listen", json!(bind));
+        prop_assert_eq!(v.valid(&doc), fields::bind(&bind).is_ok(), "{}", bind);
     }
 }

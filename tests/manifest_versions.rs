@@ -162,3 +162,15 @@ fn versions_env_does_not_apply_to_a_manifest_in_another_directory() {
         embedded("LND_VERSION")
     );
 }
+
+#[test]
+fn a_non_utf8_versions_env_is_not_called_toml() {
+    let s = Scratch::new();
+    s.write("signer.toml", MINIMAL);
+    s.write("versions.env", b"LND_VERSION=v1\xff\n");
+    let r = run(s.lsm(&["validate"]));
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--> versions.env:1:15"), "{}", r.stderr);
+    assert!(r.stderr.contains("not UTF-8 text"), "{}", r.stderr);
+    assert!(!r.stderr.contains("TOML"), "{}", r.stderr);
+}

@@ -86,17 +86,19 @@ fn load_and_verify(input: &OsString, opts: &VerifyOptions) -> Result<VerifyRepor
     if meta.is_dir() {
         return Ok(verify::verify_dir(path, opts)?);
     }
-    if meta.len() > limit {
-        return Err(Failure::error(format!(
-            "{} is {} bytes; a bundle archive is far smaller (limit {limit})",
-            path.display(),
-            meta.len()
-        )));
-    }
-    let text = Zeroizing::new(
-        std::fs::read(path)
-            .map_err(|e| Failure::error(format!("cannot read {}: {e}", path.display())))?,
-    );
+    // Anything else must be a regular file: a FIFO or a device is refused,
+    // never waited on.
+    let text = crate::regular_file::read(path, limit).map_err(|e| {
+        let why = match e {
+            crate::regular_file::ReadError::TooLarge { .. } => format!(
+                "it is {} bytes; a bundle archive is far smaller (limit {limit})",
+                meta.len()
+            ),
+            other => other.to_string(),
+        };
+        Failure::error(format!("cannot read {}: {why}", path.display()))
+            .hint("pass a bundle directory, its .tar.gz.b64 archive, or - for standard input")
+    })?;
     Ok(verify::verify_archive(
         &path.display().to_string(),
         &text,

@@ -390,10 +390,13 @@ fn refuse_foreign_dir(layout: &BundleLayout, macaroon_file: &str) -> Result<(), 
     Ok(())
 }
 
+/// Certificates and macaroons are a few KiB; a larger file is the wrong one.
+const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+
+/// Reads a regular file (a FIFO or a device is refused, never waited on).
 fn read_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::error(format!("cannot read the {what} {}: {e}", path.display())))?;
-    Ok(Zeroizing::new(bytes))
+    crate::regular_file::read(path, MAX_INPUT_BYTES)
+        .map_err(|e| Failure::error(format!("cannot read the {what} {}: {e}", path.display())))
 }
 
 /// The macaroon in binary form; lncli-style hex files are accepted too.

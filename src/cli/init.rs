@@ -11,9 +11,12 @@ use serde_json::json;
 use std::io::Write;
 
 /// Shown by `lsm init --help`.
-pub const LONG_ABOUT: &str = "Write a commented starter manifest (default ./signer.toml, or -f FILE). Only the \
-                  network, runtime and name are set; every other key is shown commented out with \
-                  its default. An existing file is never overwritten.";
+pub const LONG_ABOUT: &str = "Write a commented starter manifest (default ./signer.toml, or -f FILE). It sets \
+                  signer.network and signer.runtime (from the flags) and signer.name, plus the two \
+                  choices worth reading before the first apply: rpc.listen (where the watch-only \
+                  node dials) and macaroon.scope (what the exported macaroon may do). Every other \
+                  key is shown commented out with its default. An existing file is never \
+                  overwritten.";
 /// Examples shown under `lsm init --help`.
 pub const AFTER_HELP: &str =
     "Examples:\n  lsm init\n  lsm init --network mainnet --runtime native -f /etc/lsm/signer.toml";

@@ -8,6 +8,7 @@ use crate::exit::Exit;
 use crate::lnd::macaroon::{Caveat, CaveatKind, Macaroon, format_rfc3339};
 use crate::lnd::permissions::{self, Permission};
 use crate::output::style;
+use crate::regular_file;
 use serde::Serialize;
 use std::ffi::OsString;
 use std::io::Read;
@@ -158,27 +159,35 @@ fn print_human(r: &Report, perms: &[Permission]) {
     }
 }
 
+/// lnd's macaroons are a few hundred bytes; a larger input is not one.
+const MAX_MACAROON_FILE_BYTES: u64 = 1024 * 1024;
+
 /// Reads the argument as stdin, a file, or hex text, and returns how to
 /// name it in errors. Hex arguments are never echoed back.
 fn read_input(arg: &OsString) -> Result<(String, Zeroizing<Vec<u8>>), Failure> {
     if arg == "-" {
         let mut buf = Zeroizing::new(Vec::new());
         std::io::stdin()
+            .take(MAX_MACAROON_FILE_BYTES + 1)
             .read_to_end(&mut buf)
             .map_err(|e| Failure::error(format!("cannot read standard input: {e}")))?;
+        if buf.len() as u64 > MAX_MACAROON_FILE_BYTES {
+            return Err(Failure::error(format!(
+                "standard input holds more than {MAX_MACAROON_FILE_BYTES} bytes; that is not a macaroon"
+            )));
+        }
         return Ok(("standard input".to_string(), buf));
     }
     let path = Path::new(arg);
-    if path.exists() {
+    if path.symlink_metadata().is_ok() {
+        // Opened without blocking and checked: a FIFO or a device here is
+        // refused, never waited on.
         let name = path.display().to_string();
-        if path.is_dir() {
-            return Err(Failure::error(format!(
-                "{name} is a directory, not a macaroon file"
-            )));
-        }
-        let bytes =
-            std::fs::read(path).map_err(|e| Failure::error(format!("cannot read {name}: {e}")))?;
-        return Ok((name, Zeroizing::new(bytes)));
+        let bytes = regular_file::read(path, MAX_MACAROON_FILE_BYTES).map_err(|e| {
+            Failure::error(format!("cannot read {name}: {e}"))
+                .hint("pass a macaroon file, `-` to read standard input, or the macaroon as hex")
+        })?;
+        return Ok((name, bytes));
     }
     let text = arg.to_str().unwrap_or_default().trim();
     if !text.is_empty() && text.bytes().all(|c| c.is_ascii_hexdigit()) {

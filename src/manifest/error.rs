@@ -11,6 +11,10 @@ pub enum ManifestError {
     /// The file does not exist.
     #[error("{}: no such file", path.display())]
     NotFound { path: PathBuf },
+    /// The path is not a regular file (a FIFO, a device, a directory, or
+    /// `-` for standard input): lsm refuses it rather than block on it.
+    #[error("{}: {kind}, not a regular file", path.display())]
+    NotRegular { path: PathBuf, kind: String },
     /// The file exists but cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
@@ -31,6 +35,13 @@ impl ManifestError {
             ManifestError::NotFound { path } => {
                 let file = SourceFile::new(path.display().to_string(), "");
                 vec![Diagnostic::new(&file, "no such file").help(not_found_help(path))]
+            }
+            ManifestError::NotRegular { path, kind } => {
+                let file = SourceFile::new(path.display().to_string(), "");
+                vec![
+                    Diagnostic::new(&file, format!("it is {kind}, not a regular file"))
+                        .help(NOT_REGULAR_HELP),
+                ]
             }
             ManifestError::Read { path, source } => {
                 let file = SourceFile::new(path.display().to_string(), "");
@@ -56,6 +67,11 @@ impl ManifestError {
     }
 }
 
+/// Why lsm wants the manifest in a file, and what to do instead.
+pub const NOT_REGULAR_HELP: &str = "lsm reads the manifest only from a regular file: relative paths and a \
+     versions.env beside it resolve against its directory, and apply reads it again. Save it to a \
+     file and pass -f FILE";
+
 fn not_found_help(path: &std::path::Path) -> String {
     format!(
         "create it with `lsm init -f {}`, or point at another manifest with -f FILE",
@@ -65,10 +81,14 @@ fn not_found_help(path: &std::path::Path) -> String {
 
 impl From<ManifestError> for Failure {
     fn from(e: ManifestError) -> Self {
-        match &e {
+        let problems = e.json_problems();
+        let failure = match &e {
             ManifestError::NotFound { path } => {
                 Failure::error(format!("{}: no such file", path.display()))
                     .hint(not_found_help(path))
+            }
+            ManifestError::NotRegular { .. } => {
+                Failure::error(e.to_string()).hint(NOT_REGULAR_HELP)
             }
             ManifestError::Read { .. } => Failure::error(e.to_string()),
             ManifestError::Invalid(ds) => {
@@ -78,6 +98,7 @@ impl From<ManifestError> for Failure {
                 let text = text.strip_prefix("error: ").unwrap_or(&text);
                 Failure::error(text.trim_end().to_string())
             }
-        }
+        };
+        failure.with_problems(problems)
     }
 }

@@ -60,6 +60,39 @@ pub fn docker_object_name(s: &str) -> FieldResult<String> {
     Ok(n)
 }
 
+/// Docker network modes that are not a network to join: each would undo
+/// the declared binds (`host` shares the host's interfaces, so Docker
+/// ignores the published ports and lnd's 0.0.0.0 binds listen everywhere;
+/// `none` and `container:<id>` leave no published ports at all).
+pub const REFUSED_NETWORK_MODES: &[&str] = &["host", "none"];
+
+/// A user-defined Docker network to join: a Docker name, and not one of the
+/// network modes that bypass the published ports.
+pub fn docker_network(s: &str) -> FieldResult<String> {
+    let why = if REFUSED_NETWORK_MODES.contains(&s) {
+        Some(format!(
+            "{} is Docker's {s} network mode, not a network to join",
+            quote(s)
+        ))
+    } else if s.starts_with("container:") {
+        Some(format!(
+            "{} shares another container's network namespace",
+            quote(s)
+        ))
+    } else {
+        None
+    };
+    if let Some(reason) = why {
+        return fail(
+            format!(
+                "{reason}: Docker would ignore the published ports, so rpc.listen and rest.listen would not hold (lnd binds 0.0.0.0 inside the container)"
+            ),
+            "remove docker.network to use Docker's default bridge, or name a user-defined network (`docker network create signer-net`)",
+        );
+    }
+    docker_object_name(s)
+}
+
 /// lnd's alias: at most 32 bytes, printable.
 pub fn alias(s: &str) -> FieldResult<String> {
     if has_control(s) {
@@ -82,15 +115,37 @@ pub fn alias(s: &str) -> FieldResult<String> {
 }
 
 /// An image repository without tag or digest, e.g. `lightninglabs/lnd` or
-/// `registry.example.com:5000/team/lnd`.
+/// `registry.example.com:5000/team/lnd`, as written in the manifest.
 pub fn image(s: &str) -> FieldResult<String> {
-    if let Some((_, digest)) = s.split_once('@') {
-        return fail(
-            format!("{} includes a digest", quote(s)),
+    image_with(
+        s,
+        |tag| {
+            format!(
+                "put the tag in docker.version = {} and keep only the repository here",
+                quote(tag)
+            )
+        },
+        |digest| {
             format!(
                 "put the digest in docker.digest = {} and keep only the repository here",
                 quote(digest)
-            ),
+            )
+        },
+    )
+}
+
+/// [`image`]'s rule with the fixes for a tag or a digest written in it
+/// supplied by the caller: the manifest and versions.env name the place
+/// for them differently.
+pub fn image_with(
+    s: &str,
+    tag_fix: impl Fn(&str) -> String,
+    digest_fix: impl Fn(&str) -> String,
+) -> FieldResult<String> {
+    if let Some((_, digest)) = s.split_once('@') {
+        return fail(
+            format!("{} includes a digest", quote(s)),
+            digest_fix(digest),
         );
     }
     let mut parts: Vec<&str> = s.split('/').collect();
@@ -106,13 +161,7 @@ pub fn image(s: &str) -> FieldResult<String> {
         && let Some((repo, tag)) = last.split_once(':')
         && !repo.is_empty()
     {
-        return fail(
-            format!("{} includes a tag", quote(s)),
-            format!(
-                "put the tag in docker.version = {} and keep only the repository here",
-                quote(tag)
-            ),
-        );
+        return fail(format!("{} includes a tag", quote(s)), tag_fix(tag));
     }
     let registry_ok = registry.is_none_or(|r| {
         let (host, port) = r.split_once(':').unwrap_or((r, ""));
@@ -237,13 +286,29 @@ pub fn docker_host(s: &str) -> FieldResult<String> {
     }
 }
 
-/// A listener bind: `IPv4:port` or `[IPv6]:port`, port 1–65535.
+/// A listener bind: `IPv4:port` or `[IPv6]:port`, port 1–65535 written
+/// without leading zeros, no IPv6 zone (exactly what the schema's pattern
+/// accepts, so editors and lsm agree).
 pub fn bind(s: &str) -> FieldResult<SocketAddr> {
     if let Ok(addr) = s.parse::<SocketAddr>() {
         if addr.port() == 0 {
             return fail(
                 format!("{} has port 0", quote(s)),
                 "use a fixed port from 1 to 65535; the watch-only node must know where to dial",
+            );
+        }
+        if s.rsplit_once(':')
+            .is_some_and(|(_, port)| port.starts_with('0'))
+        {
+            return fail(
+                format!("the port in {} has a leading zero", quote(s)),
+                format!("write it as {addr}"),
+            );
+        }
+        if s.contains('%') {
+            return fail(
+                format!("{} has an IPv6 zone", quote(s)),
+                "Docker and lnd bind an address, not an interface: drop the %zone, e.g. \"[fe80::1]:10012\", or use a global address",
             );
         }
         return Ok(addr);
@@ -453,6 +518,18 @@ pub fn path(s: &str, base: &PathBase<'_>) -> FieldResult<PathBuf> {
                 "set HOME, or write an absolute path",
             );
         };
+        if !home.is_absolute() {
+            // A relative HOME would make every `~` path depend on where
+            // lsm happens to run: secrets written to a different place each time.
+            return fail(
+                format!(
+                    "{} starts with ~ but the home directory {} is not an absolute path",
+                    quote(s),
+                    quote(&home.to_string_lossy())
+                ),
+                "set HOME to an absolute path (e.g. HOME=/home/op), or write an absolute path here",
+            );
+        }
         home.join(s.trim_start_matches('~').trim_start_matches('/'))
     } else if s.starts_with('~') {
         return fail(
@@ -565,6 +642,13 @@ mod tests {
         }
         assert!(docker_object_name("a").is_err());
         assert!(docker_object_name("ab").is_ok());
+        assert!(docker_network("signer-net").is_ok());
+        assert!(docker_network("bridge").is_ok());
+        for mode in ["host", "none", "container:lnd", "container:"] {
+            let e = docker_network(mode).unwrap_err();
+            assert!(e.reason.contains("published ports"), "{mode}: {e:?}");
+            assert!(e.help.contains("remove docker.network"), "{mode}: {e:?}");
+        }
     }
 
     #[test]
@@ -645,6 +729,13 @@ mod tests {
                 .reason
                 .contains("without brackets")
         );
+        assert!(
+            bind("0.0.0.0:010012")
+                .unwrap_err()
+                .help
+                .contains("0.0.0.0:10012")
+        );
+        assert!(bind("[fe80::1%2]:1").unwrap_err().reason.contains("zone"));
         assert!(bind("10012").is_err());
         assert!(bind("0.0.0.0").is_err());
         assert!(bind("").is_err());
@@ -716,6 +807,13 @@ mod tests {
             ..base.clone()
         };
         assert!(path("~/x", &homeless).is_err());
+        let relative_home = PathBase {
+            home: Some(Path::new("op")),
+            ..base.clone()
+        };
+        let e = path("~/x", &relative_home).unwrap_err();
+        assert!(e.reason.contains("is not an absolute path"), "{e:?}");
+        assert!(e.help.contains("set HOME to an absolute path"), "{e:?}");
         assert_eq!(
             lnd_binary("lnd", &base).unwrap(),
             LndBinary::Search("lnd".into())

@@ -12,8 +12,9 @@ use super::read::{ReadError, content_diagnostic, read_text};
 use super::resolve::{Context, resolve};
 use super::resolved::Resolved;
 use super::structure;
+use super::syntax;
 use super::versions_env::{self, Versions, VersionsOrigin};
-use crate::diagnostic::{Diagnostic, SourceFile, quote};
+use crate::diagnostic::{Diagnostic, SourceFile};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,12 +51,29 @@ impl Loaded {
 }
 
 /// Loads, validates and resolves the manifest at `path`.
+///
+/// `path` must name a regular file: `-` (standard input), a FIFO, a device
+/// or a directory is refused at once (never a hang), because relative paths
+/// and versions.env resolve against the manifest's directory and apply
+/// reads the manifest again.
 pub fn load(path: &Path) -> Result<Loaded, ManifestError> {
+    if path == Path::new("-") {
+        return Err(ManifestError::NotRegular {
+            path: path.to_path_buf(),
+            kind: "standard input".to_string(),
+        });
+    }
     let text = match read_text(path, MAX_MANIFEST_SIZE) {
         Ok(text) => text,
         Err(ReadError::NotFound) => {
             return Err(ManifestError::NotFound {
                 path: path.to_path_buf(),
+            });
+        }
+        Err(ReadError::NotRegular { kind }) => {
+            return Err(ManifestError::NotRegular {
+                path: path.to_path_buf(),
+                kind: kind.to_string(),
             });
         }
         Err(ReadError::Io(source)) => {
@@ -98,8 +116,9 @@ pub fn load_text(path: &Path, text: String, home: Option<&Path>) -> Result<Loade
 
     let (root, syntax_errors) = DeTable::parse_recoverable(file.text());
     if !syntax_errors.is_empty() {
-        return Err(ManifestError::Invalid(syntax_diagnostics(
+        return Err(ManifestError::Invalid(syntax::diagnostics(
             &file,
+            root.get_ref(),
             &syntax_errors,
         )));
     }
@@ -178,42 +197,6 @@ fn absolute_dir(dir: &Path) -> std::io::Result<PathBuf> {
         return Ok(normalize(dir));
     }
     Ok(normalize(&std::env::current_dir()?.join(dir)))
-}
-
-/// The first syntax error on each line, in order, at most [`MAX_SYNTAX_ERRORS`].
-fn syntax_diagnostics(file: &Arc<SourceFile>, errors: &[toml::de::Error]) -> Vec<Diagnostic> {
-    let mut located: Vec<(usize, &toml::de::Error)> = errors
-        .iter()
-        .map(|e| (e.span().map_or(0, |s| s.start), e))
-        .collect();
-    located.sort_by_key(|(at, _)| *at);
-    let mut seen_lines = Vec::new();
-    let mut out = Vec::new();
-    for (at, e) in located {
-        let line = file.location(at).line;
-        if seen_lines.contains(&line) {
-            continue;
-        }
-        seen_lines.push(line);
-        let span = e.span().unwrap_or(at..at);
-        let (message, help) = if e.message().trim() == "duplicate key" {
-            let key = file.text().get(span.clone()).unwrap_or_default();
-            (
-                format!("invalid TOML: {} is defined twice", quote(key)),
-                "a key or table may appear only once; merge the two or remove one",
-            )
-        } else {
-            (
-                format!("invalid TOML: {}", e.message().trim()),
-                "fix the TOML syntax; lsm checks the rest once the file parses",
-            )
-        };
-        out.push(Diagnostic::new(file, message).at(span).help(help));
-        if out.len() == MAX_SYNTAX_ERRORS {
-            break;
-        }
-    }
-    out
 }
 
 fn to_diagnostics(file: &Arc<SourceFile>, mut problems: Vec<Problem>) -> Vec<Diagnostic> {

@@ -8,8 +8,9 @@
 //! | module | job |
 //! |---|---|
 //! | [`raw`] | serde + schemars types, the one description of the format |
-//! | [`schema`] | the JSON Schema generated from them |
+//! | [`schema`], [`schema_rules`] | the JSON Schema generated from them, with the cross-key rules |
 //! | [`structure`] | walks the parsed TOML against that schema |
+//! | [`syntax`], [`toml_lines`] | TOML syntax errors, with the key and a fix |
 //! | [`fields`] | string formats (names, binds, images, paths, ...) |
 //! | [`versions_env`] | the pinned-image layers |
 //! | [`resolve`], [`rules`] | defaults, typing, cross-key rules |
@@ -31,8 +32,11 @@ pub mod resolve;
 pub mod resolved;
 pub mod rules;
 pub mod schema;
+pub mod schema_rules;
 pub mod starter;
 pub mod structure;
+pub mod syntax;
+pub mod toml_lines;
 pub mod versions_env;
 
 pub use enums::{

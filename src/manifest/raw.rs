@@ -13,6 +13,8 @@ use super::defaults;
 use super::enums::{
     ChainBackend, DebugLevel, MacaroonScope, Network, RestartPolicy, Runtime, Supervisor,
 };
+use super::fields::REFUSED_NETWORK_MODES;
+use super::schema_rules::{self, bind_pattern};
 use crate::lnd::permissions::{ACTIONS, ENTITIES};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer};
@@ -52,6 +54,7 @@ pub fn permission_pattern() -> String {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(
+    transform = schema_rules::manifest_rules,
     title = "signer.toml",
     description = "Declares one lnd remote signer for lsm (format version 1). \
                    The README's manifest reference documents every key."
@@ -174,8 +177,9 @@ pub struct DockerTable {
     /// Data volume (default "<signer.name>-data").
     #[schemars(regex(pattern = VOLUME_PATTERN))]
     pub volume: Option<String>,
-    /// Optional Docker network to join.
-    #[schemars(regex(pattern = VOLUME_PATTERN))]
+    /// Optional user-defined Docker network to join. Not "host", "none" or
+    /// "container:<id>": Docker would ignore the published ports.
+    #[schemars(regex(pattern = VOLUME_PATTERN), extend("not" = { "enum": REFUSED_NETWORK_MODES }))]
     pub network: Option<String>,
     /// Docker restart policy.
     #[schemars(extend("default" = defaults::RESTART))]
@@ -204,24 +208,27 @@ pub struct NativeTable {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RpcTable {
-    /// Host bind for the signer's gRPC: `IPv4:port` or `[IPv6]:port`.
-    #[schemars(extend("default" = defaults::RPC_LISTEN))]
+    /// Host bind for the signer's gRPC: `IPv4:port` or `[IPv6]:port`, port 1–65535.
+    #[schemars(regex(pattern = bind_pattern()), extend("default" = defaults::RPC_LISTEN))]
     pub listen: Option<String>,
-    /// Extra IP addresses in the signer's TLS certificate.
+    /// Extra IP addresses in the signer's TLS certificate (no repeats).
+    #[schemars(extend("uniqueItems" = true))]
     pub tls_extra_ips: Option<Vec<String>>,
-    /// Extra DNS names in the signer's TLS certificate (default ["signer", "<signer.name>"]).
+    /// Extra DNS names in the signer's TLS certificate (default ["signer", "<signer.name>"]; no repeats).
+    #[schemars(extend("uniqueItems" = true))]
     pub tls_extra_domains: Option<Vec<String>>,
 }
 
 /// `[rest]`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = schema_rules::rest_rules)]
 pub struct RestTable {
     /// Run lnd's REST listener.
     #[schemars(extend("default" = defaults::REST_ENABLED))]
     pub enabled: Option<bool>,
-    /// Host bind for REST (local only by default). Only with enabled = true.
-    #[schemars(extend("default" = defaults::REST_LISTEN))]
+    /// Host bind for REST (local only by default): `IPv4:port` or `[IPv6]:port`. Only with enabled = true.
+    #[schemars(regex(pattern = bind_pattern()), extend("default" = defaults::REST_LISTEN))]
     pub listen: Option<String>,
 }
 
@@ -243,12 +250,13 @@ pub struct WalletTable {
 /// `[macaroon]`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = schema_rules::macaroon_rules)]
 pub struct MacaroonTable {
     /// Permission set of the exported macaroon.
     #[schemars(extend("default" = defaults::MACAROON_SCOPE))]
     pub scope: Option<MacaroonScope>,
-    /// Only with scope = "custom": "entity:action" or "uri:/package.Service/Method".
-    #[schemars(inner(regex(pattern = permission_pattern())))]
+    /// Only with scope = "custom", and then at least one: "entity:action" or "uri:/package.Service/Method"; no repeats.
+    #[schemars(inner(regex(pattern = permission_pattern())), extend("uniqueItems" = true))]
     pub permissions: Option<Vec<String>>,
     /// Root key ID the macaroon is baked under (1 or more; 0 is lnd's undeletable default key).
     #[schemars(range(min = 1), extend("default" = defaults::ROOT_KEY_ID))]

@@ -1,9 +1,10 @@
-//! Reads an operator's text file safely: bounded size (garbage or a wrong
-//! path such as /dev/zero cannot exhaust memory or hang lsm), UTF-8 checked
-//! with the position of the first bad byte.
+//! Reads an operator's text file safely: regular files only (a FIFO, a
+//! device or a directory is refused without blocking, see
+//! [`crate::regular_file`]), bounded size, UTF-8 checked with the position
+//! of the first bad byte.
 
 use crate::diagnostic::{Diagnostic, SourceFile};
-use std::io::Read;
+use crate::regular_file;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,6 +12,10 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub enum ReadError {
     NotFound,
+    /// Not a regular file: what it is ("a named pipe (FIFO)", ...).
+    NotRegular {
+        kind: &'static str,
+    },
     Io(std::io::Error),
     /// Larger than the limit (bytes).
     TooLarge {
@@ -25,25 +30,17 @@ pub enum ReadError {
     },
 }
 
-/// Reads at most `limit` bytes of text from `path`.
+/// Reads at most `limit` bytes of text from the regular file `path`.
 pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ReadError::NotFound,
-        _ => ReadError::Io(e),
+    let bytes = regular_file::read(path, limit).map_err(|e| match e {
+        regular_file::ReadError::NotFound => ReadError::NotFound,
+        regular_file::ReadError::NotRegular { kind } => ReadError::NotRegular { kind },
+        regular_file::ReadError::TooLarge { limit } => ReadError::TooLarge { limit },
+        regular_file::ReadError::Io(e) => ReadError::Io(e),
     })?;
-    if file.metadata().map_err(ReadError::Io)?.is_dir() {
-        return Err(ReadError::Io(std::io::Error::new(
-            std::io::ErrorKind::IsADirectory,
-            "is a directory",
-        )));
-    }
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge { limit });
-    }
+    // Manifests hold no secrets: the text lives on as an ordinary String.
+    let mut bytes = bytes;
+    let bytes = std::mem::take(&mut *bytes);
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let byte = e.as_bytes()[offset];
@@ -74,7 +71,7 @@ pub fn content_diagnostic(name: &str, error: ReadError) -> Result<Diagnostic, Re
                 format!("the file is not UTF-8 text (byte 0x{byte:02x})"),
             )
             .at(offset..offset + 1)
-            .help("save the file as UTF-8; binary files cannot be read as TOML"))
+            .help("save the file as UTF-8 text; lsm reads no other encoding, and a binary file is not the file you meant"))
         }
         other => Err(other),
     }
@@ -107,6 +104,11 @@ mod tests {
             read_text(&dir.path().join("none"), 10),
             Err(ReadError::NotFound)
         ));
-        assert!(matches!(read_text(dir.path(), 10), Err(ReadError::Io(_))));
+        assert!(matches!(
+            read_text(dir.path(), 10),
+            Err(ReadError::NotRegular {
+                kind: "a directory"
+            })
+        ));
     }
 }

@@ -1,7 +1,9 @@
-//! The commented starter manifest `lsm init` writes. It sets only what an
-//! operator must decide (network, runtime, name) and shows every other key
-//! commented out with its default, so reading it teaches the format.
-//! A test loads it for every network × runtime.
+//! The commented starter manifest `lsm init` writes. It sets what an
+//! operator must decide (network, runtime, name) and the two choices worth
+//! reading before the first apply (rpc.listen, macaroon.scope), and shows
+//! every other key commented out with its default, so reading it teaches
+//! the format. A test loads it for every network × runtime; another keeps
+//! `lsm init --help` naming exactly the keys it sets.
 
 use super::defaults;
 use super::enums::{Network, Runtime};
@@ -55,7 +57,7 @@ runtime = "{runtime}"                # docker | native
 # version = "{version}"         # default: LND_VERSION from versions.env
 # digest = "sha256:<64 hex>"       # pin the exact image (recommended on mainnet)
 # volume = "{name}{suffix}"
-# network = "lightning"            # a Docker network to join
+# network = "lightning"            # a user-defined Docker network (not host or none)
 # restart = "{restart}"       # no | always | unless-stopped | on-failure
 "#,
             suffix = defaults::VOLUME_SUFFIX,

@@ -37,7 +37,10 @@ pub const ENFORCED_KEYWORDS: &[&str] = &[
     "minLength",
     "maxLength",
 ];
-/// Keywords that are annotations, or checked elsewhere (`pattern`: fields.rs).
+/// Keywords that are annotations, or checked elsewhere with precise
+/// messages: `pattern` and `not` (formats) in fields.rs, `uniqueItems` and
+/// the cross-key `allOf`/`if`/`then`/`else`/`minItems` (schema_rules.rs) in
+/// the resolver. tests/manifest_schema.rs keeps the two in agreement.
 pub const OTHER_KNOWN_KEYWORDS: &[&str] = &[
     "$schema",
     "$defs",
@@ -47,6 +50,13 @@ pub const OTHER_KNOWN_KEYWORDS: &[&str] = &[
     "examples",
     "format",
     "pattern",
+    "not",
+    "uniqueItems",
+    "minItems",
+    "allOf",
+    "if",
+    "then",
+    "else",
 ];
 
 /// Checks the whole document.
@@ -61,6 +71,57 @@ pub fn check(root: &Spanned<DeTable<'_>>) -> Vec<Problem> {
         &mut out,
     );
     out
+}
+
+/// What the schema expects at a key path, for help where there is no
+/// parsed value to check (a TOML syntax error).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expected {
+    /// JSON types accepted (`"string"`, `"boolean"`, ...); empty when any.
+    pub types: BTreeSet<String>,
+    /// The exact values allowed, as TOML literals (enumerations).
+    pub allowed: Vec<String>,
+    /// A valid value to show, as TOML.
+    pub example: Option<String>,
+}
+
+/// What the schema expects at `path`, `None` for a key it does not know.
+pub fn expected_at(path: &KeyPath) -> Option<Expected> {
+    let walker = Walker::new(json_schema());
+    let schema = walker.schema_at(path)?;
+    let types: BTreeSet<String> = walker
+        .types(schema)
+        .unwrap_or_default()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let allowed: Vec<String> = walker
+        .allowed_values(schema)
+        .unwrap_or_default()
+        .into_iter()
+        .map(toml_literal)
+        .collect();
+    let example = walker
+        .annotation(schema, "default")
+        .map(toml_literal)
+        .or_else(|| allowed.first().cloned())
+        .or_else(|| {
+            let only = |t: &str| types.len() == 1 && types.contains(t);
+            if only("boolean") {
+                Some("true".into())
+            } else if only("integer") {
+                Some("1".into())
+            } else if only("string") {
+                Some("\"...\"".into())
+            } else {
+                None
+            }
+        });
+    Some(Expected {
+        types,
+        allowed,
+        example,
+    })
 }
 
 /// Removes every entry a problem points into, so what remains has the
@@ -134,6 +195,23 @@ impl<'s> Walker<'s> {
                 self.collect_keys(sub, &name, out, depth + 1);
             }
         }
+    }
+
+    /// The schema of the value at `path`: through `properties`, an object
+    /// `additionalProperties`, and `items` for array indexes.
+    fn schema_at(&self, path: &KeyPath) -> Option<&Value> {
+        let mut schema = self.root;
+        for seg in &path.0 {
+            let s = self.resolve(schema);
+            schema = match seg {
+                Segment::Key(k) => s
+                    .get("properties")
+                    .and_then(|p| p.get(k))
+                    .or_else(|| s.get("additionalProperties").filter(|a| a.is_object()))?,
+                Segment::Index(_) => s.get("items")?,
+            };
+        }
+        Some(schema)
     }
 
     /// Follows `$ref`s to the schema that carries the constraints.

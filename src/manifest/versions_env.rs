@@ -48,7 +48,19 @@ impl VersionKey {
 
     fn validate(self, value: &str) -> fields::FieldResult<String> {
         match self {
-            VersionKey::LndImage => fields::image(value),
+            VersionKey::LndImage => fields::image_with(
+                value,
+                |tag| {
+                    format!(
+                        "put the tag in its own line, LND_VERSION={tag}, and keep only the repository in LND_IMAGE"
+                    )
+                },
+                |digest| {
+                    format!(
+                        "versions.env pins no digest: set docker.digest = \"{digest}\" in the manifest and keep only the repository in LND_IMAGE"
+                    )
+                },
+            ),
             VersionKey::LndVersion => fields::tag(value),
         }
     }
@@ -107,13 +119,20 @@ pub fn beside(manifest_dir: &Path, shown_dir: &Path) -> Result<Option<Versions>,
             Ok(d) => Err(vec![d]),
             Err(e) => {
                 let file = SourceFile::new(shown, "");
-                let reason = match e {
-                    ReadError::Io(io) => io.to_string(),
-                    _ => "unreadable".to_string(),
+                let (reason, help) = match e {
+                    ReadError::NotRegular { kind } => (
+                        format!("it is {kind}, not a regular file"),
+                        "replace it with a regular file, or remove it; lsm reads a versions.env beside the manifest when one exists",
+                    ),
+                    ReadError::Io(io) => (
+                        io.to_string(),
+                        "fix its permissions or remove it; lsm reads a versions.env beside the manifest when one exists",
+                    ),
+                    _ => ("unreadable".to_string(), "remove it"),
                 };
                 Err(vec![
                     Diagnostic::new(&file, format!("cannot read versions.env: {reason}"))
-                        .help("fix its permissions or remove it; lsm reads a versions.env beside the manifest when one exists"),
+                        .help(help),
                 ])
             }
         },
@@ -176,8 +195,17 @@ pub fn parse(file: &Arc<SourceFile>, origin: VersionsOrigin) -> Result<Versions,
                     ),
                 }
             }
-            Err((span, message, help)) => {
-                problems.push(Diagnostic::new(file, message).at(span).help(help));
+            Err(LineError {
+                span,
+                message,
+                help,
+                key,
+            }) => {
+                let mut d = Diagnostic::new(file, message).at(span).help(help);
+                if let Some(key) = key {
+                    d = d.key(key);
+                }
+                problems.push(d);
             }
         }
     }
@@ -194,9 +222,32 @@ struct Entry {
     value_span: Range<usize>,
 }
 
-type LineError = (Range<usize>, String, String);
+/// A line that is not `KEY=VALUE` as a shell would read it.
+struct LineError {
+    span: Range<usize>,
+    message: String,
+    help: String,
+    /// The variable, when the line got that far.
+    key: Option<String>,
+}
 
-/// One line; spans are absolute byte offsets into the file.
+fn line_error(
+    span: Range<usize>,
+    message: impl Into<String>,
+    help: impl Into<String>,
+    key: Option<&str>,
+) -> LineError {
+    LineError {
+        span,
+        message: message.into(),
+        help: help.into(),
+        key: key.map(String::from),
+    }
+}
+
+/// One line; spans are absolute byte offsets into the file. The rules are
+/// a shell's: versions.env is also `source`d by the old kit's scripts, so a
+/// line a shell reads differently (spaces around `=`, `$`) is refused.
 fn parse_line(line: &str, base: usize) -> Result<Option<Entry>, LineError> {
     let trimmed = line.trim_start();
     if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -208,10 +259,11 @@ fn parse_line(line: &str, base: usize) -> Result<Option<Entry>, LineError> {
     }
     let body = &line[start..];
     let Some(eq) = body.find('=') else {
-        return Err((
+        return Err(line_error(
             base + start..base + line.len(),
-            "expected KEY=VALUE".to_string(),
-            "write one setting per line, e.g. LND_VERSION=v0.20.0-beta".to_string(),
+            "expected KEY=VALUE",
+            "write one setting per line, e.g. LND_VERSION=v0.20.0-beta",
+            None,
         ));
     };
     let key = body[..eq].trim_end();
@@ -224,28 +276,54 @@ fn parse_line(line: &str, base: usize) -> Result<Option<Entry>, LineError> {
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
     if !key_ok {
-        return Err((
+        return Err(line_error(
             key_span,
             format!("{} is not a variable name", quote(key)),
-            "names are upper case letters, digits and '_', e.g. LND_VERSION".to_string(),
+            "names are upper case letters, digits and '_', e.g. LND_VERSION",
+            None,
         ));
     }
     let value_start = start + eq + 1;
     let raw = &line[value_start..];
+    let value_text = raw.trim();
+    let spaced_before = key.len() < eq;
+    let spaced_after =
+        raw.starts_with([' ', '\t']) && !value_text.is_empty() && !value_text.starts_with('#');
+    if spaced_before || spaced_after {
+        let at = if spaced_before {
+            base + start + key.len()..base + value_start - 1
+        } else {
+            base + value_start..base + value_start + (raw.len() - raw.trim_start().len())
+        };
+        let reading = if spaced_before {
+            format!("a shell would run {key} as a command")
+        } else {
+            format!(
+                "a shell would set {key} to nothing and run {} as a command",
+                quote(value_text.split_whitespace().next().unwrap_or_default())
+            )
+        };
+        return Err(line_error(
+            at,
+            format!("spaces around = : {reading}"),
+            format!("write {key}={value_text} with no spaces around ="),
+            Some(key),
+        ));
+    }
     if let Some(pos) = raw.find(['$', '`']) {
         let at = base + value_start + pos;
-        return Err((
+        return Err(line_error(
             at..at + 1,
             format!(
                 "{} would be expanded by a shell; versions.env values are literal",
                 quote(&raw[pos..pos + 1])
             ),
-            "write the value itself, e.g. LND_VERSION=v0.20.0-beta".to_string(),
+            format!("write the value itself, e.g. {key}={}", example_value(key)),
+            Some(key),
         ));
     }
-    let lead = raw.len() - raw.trim_start().len();
-    let value = raw.trim();
-    let value_abs = base + value_start + lead;
+    let value = value_text;
+    let value_abs = base + value_start + (raw.len() - raw.trim_start().len());
     let (value, span) = match value.chars().next() {
         Some(q @ ('"' | '\'')) => {
             let inner = &value[1..];
@@ -253,19 +331,21 @@ fn parse_line(line: &str, base: usize) -> Result<Option<Entry>, LineError> {
                 Some(end) => {
                     let after = inner[end + 1..].trim_start();
                     if !(after.is_empty() || after.starts_with('#')) {
-                        return Err((
+                        return Err(line_error(
                             value_abs..value_abs + value.len(),
-                            "unexpected text after the closing quote".to_string(),
-                            "put the whole value inside the quotes".to_string(),
+                            "unexpected text after the closing quote",
+                            "put the whole value inside the quotes",
+                            Some(key),
                         ));
                     }
                     (&inner[..end], value_abs + 1..value_abs + 1 + end)
                 }
                 None => {
-                    return Err((
+                    return Err(line_error(
                         value_abs..value_abs + value.len(),
                         format!("the quote {q} is never closed"),
                         format!("end the value with {q}"),
+                        Some(key),
                     ));
                 }
             }
@@ -281,10 +361,11 @@ fn parse_line(line: &str, base: usize) -> Result<Option<Entry>, LineError> {
         }
     };
     if value.is_empty() {
-        return Err((
+        return Err(line_error(
             key_span,
             format!("{key} is empty"),
             format!("give it a value, or remove the line to use lsm's built-in {key}"),
+            Some(key),
         ));
     }
     Ok(Some(Entry {
@@ -292,6 +373,14 @@ fn parse_line(line: &str, base: usize) -> Result<Option<Entry>, LineError> {
         value: value.to_string(),
         value_span: span,
     }))
+}
+
+/// A value to show in help for `key`.
+fn example_value(key: &str) -> &'static str {
+    match VersionKey::from_name(key) {
+        Some(VersionKey::LndImage) => "lightninglabs/lnd",
+        _ => "v0.20.0-beta",
+    }
 }
 
 #[cfg(test)]
@@ -349,6 +438,64 @@ mod tests {
         }
         let e = parse_text("# c\nLND_VERSION=v1-$X\n").unwrap_err();
         assert!(e[0].starts_with("versions.env:2:16 "), "{e:?}");
+        // The refusal names the key, as every other problem does.
+        let file = SourceFile::new("versions.env", "LND_IMAGE=$REPO\n");
+        let d = parse(&file, VersionsOrigin::Embedded).unwrap_err();
+        assert_eq!(d[0].key.as_deref(), Some("LND_IMAGE"));
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap()
+                .contains("LND_IMAGE=lightninglabs/lnd"),
+            "{:?}",
+            d[0].help
+        );
+    }
+
+    #[test]
+    fn refuses_spaces_around_the_equals_sign_as_a_shell_would() {
+        for (text, at, reading) in [
+            (
+                "LND_VERSION = v1\n",
+                "versions.env:1:12 ",
+                "run LND_VERSION as a command",
+            ),
+            (
+                "LND_VERSION =v1\n",
+                "versions.env:1:12 ",
+                "run LND_VERSION as a command",
+            ),
+            (
+                "LND_VERSION= v1\n",
+                "versions.env:1:13 ",
+                "set LND_VERSION to nothing and run \"v1\"",
+            ),
+        ] {
+            let e = parse_text(text).unwrap_err();
+            assert_eq!(e.len(), 1, "{text}: {e:?}");
+            assert!(
+                e[0].starts_with(at) && e[0].contains(reading),
+                "{text}: {e:?}"
+            );
+        }
+        let file = SourceFile::new("versions.env", "LND_VERSION = v1\n");
+        let d = parse(&file, VersionsOrigin::Embedded).unwrap_err();
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("write LND_VERSION=v1 with no spaces around =")
+        );
+        assert_eq!(d[0].key.as_deref(), Some("LND_VERSION"));
+        // Indentation and `export` are fine for a shell.
+        assert!(parse_text("  export LND_VERSION=v1\n").is_ok());
+    }
+
+    #[test]
+    fn an_image_with_a_tag_points_at_lnd_version() {
+        let file = SourceFile::new("versions.env", "LND_IMAGE=lightninglabs/lnd:v1\n");
+        let d = parse(&file, VersionsOrigin::Embedded).unwrap_err();
+        let help = d[0].help.as_deref().unwrap();
+        assert!(help.contains("LND_VERSION=v1"), "{help}");
+        assert!(!help.contains("docker.version"), "{help}");
     }
 
     #[test]

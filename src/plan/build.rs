@@ -132,7 +132,7 @@ pub fn destroy_plan<Ob: Observer>(
     if removes_data && !world.secrets.seed_usable() {
         let why = match (&world.secrets.seed, &world.secrets.seed_problem) {
             (FileView::Present { .. }, Some(problem)) => format!("could not restore it: {problem}"),
-            (FileView::NotRegular { kind }, _) => format!("is a {kind}, not a seed file"),
+            (FileView::NotRegular { kind }, _) => format!("is {kind}, not a seed file"),
             _ => "does not exist to restore it".to_string(),
         };
         blockers.push(crate::plan::Blocker {

@@ -25,27 +25,14 @@ pub fn write(path: &Path, doc: &PlanDocument) -> Result<(), Failure> {
 /// Reads and checks a saved plan file.
 pub fn read(path: &Path) -> Result<PlanDocument, Failure> {
     let shown = path.display();
-    // Only a regular file: a FIFO would block the read forever.
-    let bytes = match crate::fsutil::read_regular(path, MAX_PLAN_BYTES) {
-        Ok(Some(f)) => f.bytes,
-        Ok(None) => {
-            return Err(
-                Failure::error(format!("cannot read the plan file {shown}: no such file"))
-                    .hint("make a plan with `lsm plan -o plan.json`"),
-            );
-        }
-        Err(crate::fsutil::ReadRegularError::TooLarge { .. }) => {
-            return Err(Failure::error(format!(
-                "{shown} is larger than {MAX_PLAN_BYTES} bytes; that is not an lsm plan file"
-            ))
-            .hint("make a plan with `lsm plan -o plan.json`"));
-        }
-        Err(e) => {
-            return Err(Failure::error(format!(
-                "cannot read the plan file {shown}: {e}"
-            )));
-        }
-    };
+    // A regular file only: a FIFO or a device is refused, never waited on.
+    let bytes = crate::regular_file::read(path, MAX_PLAN_BYTES).map_err(|e| match e {
+        crate::regular_file::ReadError::TooLarge { .. } => Failure::error(format!(
+            "{shown} is larger than {MAX_PLAN_BYTES} bytes; that is not an lsm plan file"
+        ))
+        .hint("make a plan with `lsm plan -o plan.json`"),
+        other => Failure::error(format!("cannot read the plan file {shown}: {other}")),
+    })?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         Failure::error(format!(
             "{shown}:{}:{}: not a JSON plan file: {e}",
@@ -126,22 +113,12 @@ fn short(d: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::regular_file::test_support::{assert_fifo_refused, temp_fifo, without_hanging};
 
     #[test]
-    fn a_plan_path_that_is_not_a_regular_file_is_refused_without_blocking() {
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("plan.json");
-        rustix::fs::mkfifoat(
-            rustix::fs::CWD,
-            &fifo,
-            rustix::fs::Mode::from_raw_mode(0o600),
-        )
-        .unwrap();
-        let err = read(&fifo).unwrap_err();
-        assert!(err.message.contains("named pipe"), "{}", err.message);
-        let err = read(dir.path()).unwrap_err();
-        assert!(err.message.contains("directory"), "{}", err.message);
-        let err = read(&dir.path().join("absent.json")).unwrap_err();
-        assert!(err.message.contains("no such file"), "{}", err.message);
+    fn a_fifo_as_the_plan_file_is_refused_not_waited_on() {
+        let (_dir, fifo) = temp_fifo("plan.json");
+        let err = without_hanging(move || read(&fifo).map(|_| ())).unwrap_err();
+        assert_fifo_refused(&err.message);
     }
 }

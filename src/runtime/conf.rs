@@ -22,17 +22,11 @@ pub fn conf_inputs(
             fee_url: n.fee_url.clone(),
         }
     } else if let Some(b) = &r.bitcoind {
-        let pass = std::fs::read_to_string(&b.rpcpass_file).map_err(|e| {
-            Failure::error(format!(
-                "cannot read [bitcoind] rpcpass_file {}: {e}",
-                b.rpcpass_file.display()
-            ))
-            .hint("create the file with the bitcoind RPC password (mode 0600)")
-        })?;
+        let pass = read_rpcpass(&b.rpcpass_file)?;
         ChainConf::Bitcoind {
             rpchost: b.rpchost.clone(),
             rpcuser: b.rpcuser.clone(),
-            rpcpass: pass.trim_end_matches(['\n', '\r']).to_string(),
+            rpcpass: pass,
             zmqpubrawblock: b.zmqpubrawblock.clone(),
             zmqpubrawtx: b.zmqpubrawtx.clone(),
         }
@@ -67,4 +61,71 @@ pub fn conf_inputs(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     })
+}
+
+/// A password file is a line; anything this large is the wrong file.
+const MAX_RPCPASS_BYTES: u64 = 4096;
+
+/// The bitcoind RPC password from `rpcpass_file` (a regular file: a FIFO
+/// or a device there is refused, never waited on), without its line end.
+fn read_rpcpass(path: &std::path::Path) -> Result<String, Failure> {
+    let cannot = |why: String| {
+        Failure::error(format!(
+            "cannot read [bitcoind] rpcpass_file {}: {why}",
+            path.display()
+        ))
+        .hint("create the file with the bitcoind RPC password (mode 0600)")
+    };
+    let bytes =
+        crate::regular_file::read(path, MAX_RPCPASS_BYTES).map_err(|e| cannot(e.to_string()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| cannot("it is not UTF-8 text".into()))?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regular_file::test_support::{assert_fifo_refused, temp_fifo, without_hanging};
+    use std::path::Path;
+
+    fn bitcoind_manifest(rpcpass_file: &Path) -> Resolved {
+        let text = format!(
+            "version = 1\n[signer]\nnetwork = \"regtest\"\nchain_backend = \"bitcoind\"\n\
+             [bitcoind]\nrpchost = \"bitcoind:18443\"\nrpcuser = \"lsm\"\nrpcpass_file = \"{}\"\n\
+             zmqpubrawblock = \"tcp://bitcoind:28332\"\nzmqpubrawtx = \"tcp://bitcoind:28333\"\n",
+            rpcpass_file.display()
+        );
+        crate::manifest::load_text(
+            Path::new("/etc/lsm/signer.toml"),
+            text,
+            Some(Path::new("/home/op")),
+        )
+        .map_err(|e| e.render(false))
+        .unwrap()
+        .resolved
+    }
+
+    fn inputs(r: Resolved) -> Result<ConfInputs, Failure> {
+        without_hanging(move || conf_inputs(&r, "0.0.0.0:10009".into(), None, None))
+    }
+
+    #[test]
+    fn rpcpass_file_is_read_without_its_line_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let pass = dir.path().join("rpcpass");
+        std::fs::write(&pass, "hunter2\n").unwrap();
+        match inputs(bitcoind_manifest(&pass)).unwrap().chain {
+            crate::desired::lnd_conf::ChainConf::Bitcoind { rpcpass, .. } => {
+                assert_eq!(rpcpass, "hunter2")
+            }
+            _ => panic!("not bitcoind"),
+        }
+    }
+
+    #[test]
+    fn a_fifo_as_rpcpass_file_is_refused_not_waited_on() {
+        let (_dir, fifo) = temp_fifo("rpcpass");
+        let err = inputs(bitcoind_manifest(&fifo)).unwrap_err();
+        assert_fifo_refused(&err.message);
+    }
 }

@@ -141,7 +141,7 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
                     "wallet_password"
                 }),
                 reason: format!(
-                    "{dir}/{name} is a {kind}, not a regular file; lsm neither follows nor \
+                    "{dir}/{name} is {kind}, not a regular file; lsm neither follows nor \
                      replaces it"
                 ),
                 fix: format!(
@@ -569,12 +569,16 @@ mod tests {
     #[test]
     fn secret_paths_that_are_not_plain_files_block() {
         let mut s = secrets(true, false);
-        s.seed = FileView::NotRegular { kind: "symlink" };
+        s.seed = FileView::NotRegular {
+            kind: "a symbolic link",
+        };
         let d = diff(&intent(), &s, &WalletView::NonExisting);
         assert!(ops(&d).is_empty(), "neither create nor restore: {d:?}");
-        assert!(d.blockers[0].reason.contains("symlink"));
+        assert!(d.blockers[0].reason.contains("symbolic link"));
         let mut s = secrets(true, true);
-        s.password = FileView::NotRegular { kind: "named pipe" };
+        s.password = FileView::NotRegular {
+            kind: "a named pipe (FIFO)",
+        };
         let d = diff(&intent(), &s, &WalletView::Locked);
         assert!(d.blockers[0].reason.contains("named pipe"));
     }

@@ -10,14 +10,15 @@
 
 use crate::error::Failure;
 use crate::exit::Exit;
-use crate::fsutil::{self, ReadRegularError, mode_of, temp_prefix_for};
+use crate::fsutil::{self, mode_of, temp_prefix_for};
+use crate::regular_file::{Links, ReadError, RegularFile, read_with};
 use crate::wallet::diff::{FileView, PASSWORD_FILE, SEED_FILE, SecretsView};
 use crate::wallet::seed::{self, SeedFile};
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 /// Far more than 24 words or a password need; a larger file is not one.
-const MAX_SECRET_FILE: u64 = 64 * 1024;
+const MAX_SECRET_FILE: u64 = crate::secrets::MAX_SECRET_FILE_BYTES;
 /// lnd's minimum wallet password length.
 const MIN_PASSWORD_BYTES: usize = 8;
 
@@ -83,9 +84,7 @@ impl WalletFiles {
 
     /// When lsm generated the seed, if seed.txt records it.
     pub fn read_birthday(&self) -> Option<u64> {
-        let bytes = fsutil::read_regular(&self.seed_path(), MAX_SECRET_FILE)
-            .ok()
-            .flatten()?;
+        let bytes = read_secret(&self.seed_path()).ok()?;
         seed::parse(&bytes.bytes).ok()?.birthday
     }
 
@@ -129,10 +128,10 @@ fn observe_file(
     path: &Path,
     check: impl Fn(&[u8]) -> Result<(), String>,
 ) -> (FileView, Option<String>) {
-    match fsutil::read_regular(path, MAX_SECRET_FILE) {
-        Ok(None) => (FileView::Missing, None),
-        Ok(Some(f)) => (FileView::Present { mode: f.mode }, check(&f.bytes).err()),
-        Err(ReadRegularError::NotRegular { kind }) => (FileView::NotRegular { kind }, None),
+    match read_secret(path) {
+        Err(ReadError::NotFound) => (FileView::Missing, None),
+        Ok(f) => (FileView::Present { mode: f.mode }, check(&f.bytes).err()),
+        Err(ReadError::NotRegular { kind }) => (FileView::NotRegular { kind }, None),
         // Present but unreadable (permissions, I/O): say so, never guess.
         Err(e) => (
             FileView::Present {
@@ -143,11 +142,17 @@ fn observe_file(
     }
 }
 
+/// A secret file of lsm's: a plain file, never read through a symlink or
+/// waited on (a FIFO).
+fn read_secret(path: &Path) -> Result<RegularFile, ReadError> {
+    read_with(path, MAX_SECRET_FILE, Links::Refuse)
+}
+
 /// Reads a secret file that must exist and be a regular file.
 fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    match fsutil::read_regular(path, MAX_SECRET_FILE) {
-        Ok(Some(f)) => Ok(f.bytes),
-        Ok(None) => Err(Failure::with_exit(
+    match read_secret(path) {
+        Ok(f) => Ok(f.bytes),
+        Err(ReadError::NotFound) => Err(Failure::with_exit(
             Exit::Blocked,
             format!("{} is missing", path.display()),
         )),
@@ -202,8 +207,18 @@ mod tests {
         )
         .unwrap();
         let v = files.observe();
-        assert_eq!(v.seed, FileView::NotRegular { kind: "symlink" });
-        assert_eq!(v.password, FileView::NotRegular { kind: "named pipe" });
+        assert_eq!(
+            v.seed,
+            FileView::NotRegular {
+                kind: "a symbolic link"
+            }
+        );
+        assert_eq!(
+            v.password,
+            FileView::NotRegular {
+                kind: "a named pipe (FIFO)"
+            }
+        );
         assert!(files.read_password().is_err(), "a FIFO is never read");
     }
 

@@ -100,7 +100,7 @@ impl Resolver<'_> {
         let network = self.optional(
             p(&["docker", "network"]),
             d.and_then(|d| d.network.as_deref()),
-            fields::docker_object_name,
+            fields::docker_network,
         );
         let restart = self.value(
             p(&["docker", "restart"]),

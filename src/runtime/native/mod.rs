@@ -42,16 +42,15 @@ pub struct NativeObserver {
     network: String,
 }
 
-/// A file's bytes, `None` when absent; other errors are reported.
+/// lnd.conf, tls.cert and unit files are a few KiB.
+const MAX_OBSERVED_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A file's bytes, `None` when absent; other errors are reported (a FIFO
+/// or a device in its place is refused, never waited on).
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Failure> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Failure::error(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
-    }
+    crate::regular_file::read_optional(path, MAX_OBSERVED_FILE_BYTES)
+        .map(|b| b.map(|mut b| std::mem::take(&mut *b)))
+        .map_err(|e| Failure::error(format!("cannot read {}: {e}", path.display())))
 }
 
 impl NativeObserver {
@@ -466,10 +465,11 @@ impl Runtime for NativeRuntime {
 /// previous run's lines as if they were this one's.
 fn tail(path: &Path, lines: usize) -> Vec<String> {
     use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else {
+    // A FIFO in the log's place is skipped, never waited on.
+    let Ok((mut f, meta)) = crate::regular_file::open(path) else {
         return Vec::new();
     };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let len = meta.len();
     let _ = f.seek(SeekFrom::Start(len.saturating_sub(64 * 1024)));
     let mut buf = Vec::new();
     if f.read_to_end(&mut buf).is_err() {
@@ -490,4 +490,19 @@ fn tail(path: &Path, lines: usize) -> Vec<String> {
         .iter()
         .map(|l| l.to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regular_file::test_support::{assert_fifo_refused, temp_fifo, without_hanging};
+
+    #[test]
+    fn fifos_in_place_of_observed_files_are_refused_not_waited_on() {
+        let (_dir, fifo) = temp_fifo("tls.cert");
+        let path = fifo.clone();
+        let err = without_hanging(move || read_optional(&path)).unwrap_err();
+        assert_fifo_refused(&err.message);
+        assert!(without_hanging(move || tail(&fifo, 5)).is_empty());
+    }
 }
