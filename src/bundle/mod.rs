@@ -112,9 +112,9 @@ impl BundleLayout {
 pub enum BundleError {
     #[error("bundle path {}: {why}", path.display())]
     BadPath { path: PathBuf, why: String },
-    #[error("{} is a {kind}, not a directory", path.display())]
+    #[error("{} is {kind}, not a directory", path.display())]
     NotADirectory { path: PathBuf, kind: &'static str },
-    #[error("{} is a {kind}; lsm only reads and replaces regular files there", path.display())]
+    #[error("{} is {kind}; lsm only reads and replaces regular files there", path.display())]
     NotRegular { path: PathBuf, kind: &'static str },
     #[error("{} is larger than {limit} bytes; it is not a bundle file", path.display())]
     TooLarge { path: PathBuf, limit: u64 },

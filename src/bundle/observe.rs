@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -200,34 +200,23 @@ fn read_archive(layout: &BundleLayout, obs: &mut ObservedBundle) -> Result<(), B
 
 /// Opens without following a symlink and without blocking on a FIFO
 /// swapped in since the directory was listed, then checks the opened file
-/// itself is regular. `Ok(None)` when it does not exist.
+/// itself is regular (see [`regular_file`](crate::regular_file)).
+/// `Ok(None)` when it does not exist.
 pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, fs::Metadata)>, BundleError> {
-    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-    let file = match File::options()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
-            return Err(BundleError::NotRegular {
-                path: path.to_path_buf(),
-                kind: "symlink",
-            });
-        }
-        Err(e) => return Err(BundleError::io("open", path, e)),
-    };
-    let meta = file
-        .metadata()
-        .map_err(|e| BundleError::io("inspect", path, e))?;
-    if !meta.file_type().is_file() {
-        return Err(BundleError::NotRegular {
+    use crate::regular_file::{Links, ReadError, open_with};
+    match open_with(path, Links::Refuse) {
+        Ok(opened) => Ok(Some(opened)),
+        Err(ReadError::NotFound) => Ok(None),
+        Err(ReadError::NotRegular { kind }) => Err(BundleError::NotRegular {
             path: path.to_path_buf(),
-            kind: kind_of(&meta.file_type()),
-        });
+            kind,
+        }),
+        Err(ReadError::Io(e)) => Err(BundleError::io("open", path, e)),
+        Err(ReadError::TooLarge { limit }) => Err(BundleError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        }),
     }
-    Ok(Some((file, meta)))
 }
 
 /// Reads a regular file (see [`open_regular`]) up to [`MAX_FILE_BYTES`].
@@ -257,21 +246,7 @@ pub(crate) fn read_regular(path: &Path) -> Result<ObservedFile, BundleError> {
     })
 }
 
-pub(crate) fn kind_of(ft: &fs::FileType) -> &'static str {
-    if ft.is_symlink() {
-        "symlink"
-    } else if ft.is_dir() {
-        "directory"
-    } else if ft.is_file() {
-        "regular file"
-    } else if ft.is_fifo() {
-        "named pipe"
-    } else if ft.is_socket() {
-        "socket"
-    } else {
-        "device"
-    }
-}
+pub(crate) use crate::regular_file::kind_of;
 
 /// The path of a name as plan actions spell it (`../x` is beside the dir).
 pub(crate) fn path_of(layout: &BundleLayout, name: &str) -> PathBuf {
@@ -342,7 +317,7 @@ mod tests {
         fs::create_dir(tmp.path().join("real")).unwrap();
         symlink(tmp.path().join("real"), tmp.path().join("bundle")).unwrap();
         let err = observe(&layout(tmp.path())).unwrap_err().to_string();
-        assert!(err.contains("is a symlink, not a directory"), "{err}");
+        assert!(err.contains("is a symbolic link, not a directory"), "{err}");
 
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("bundle");
@@ -350,7 +325,7 @@ mod tests {
         fs::write(tmp.path().join("outside"), b"secret").unwrap();
         symlink(tmp.path().join("outside"), dir.join("accounts.json")).unwrap();
         let err = observe(&layout(tmp.path())).unwrap_err().to_string();
-        assert!(err.contains("accounts.json is a symlink"), "{err}");
+        assert!(err.contains("accounts.json is a symbolic link"), "{err}");
     }
 
     #[test]
@@ -361,7 +336,7 @@ mod tests {
         assert!(matches!(
             read_regular(&tmp.path().join("l")),
             Err(BundleError::NotRegular {
-                kind: "symlink",
+                kind: "a symbolic link",
                 ..
             })
         ));
