@@ -1,13 +1,19 @@
 //! lsm's log filter. Logs go to stderr; `-vv` turns on lsm's debug lines and
 //! `LSM_LOG` replaces the default filter.
 //!
-//! Whatever the operator asks for, the HTTP and gRPC crates lsm uses are
-//! capped at `debug`: at `trace`, bollard prints every request body, and the
+//! Whatever the operator asks for, the HTTP and gRPC crates lsm uses never
+//! log at `trace`: at that level bollard prints every request body, and the
 //! bodies lsm sends the engine carry the wallet password (the archive that
 //! puts its copy into the volume). Their `debug` lines name requests only.
+//! The cap is a second filter ANDed with the operator's, so it only ever
+//! removes lines: with the default filter those crates stay silent.
 
+use tracing::{Level, Metadata};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::Directive;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{FilterExt, filter_fn};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Crates whose `trace` output may contain request or response bodies.
 const BODY_LOGGING_CRATES: &[&str] = &[
@@ -30,48 +36,72 @@ pub fn default_spec(quiet: bool, verbose: u8) -> &'static str {
     }
 }
 
-/// `spec` (an `LSM_LOG` value) with the body-logging crates capped at
-/// `debug`. A spec that does not parse falls back to `fallback`.
-pub fn filter(spec: Option<&str>, fallback: &str) -> EnvFilter {
-    let mut filter = spec
-        .and_then(|s| EnvFilter::try_new(s).ok())
-        .unwrap_or_else(|| EnvFilter::new(fallback));
-    for krate in BODY_LOGGING_CRATES {
-        if let Ok(cap) = format!("{krate}=debug").parse::<Directive>() {
-            // A later directive for the same target replaces an earlier one,
-            // so this also overrides an explicit `bollard=trace`.
-            filter = filter.add_directive(cap);
-        }
-    }
-    filter
+/// `spec` (an `LSM_LOG` value), or `fallback` when it is unset or does not
+/// parse.
+pub fn env_filter(spec: Option<&str>, fallback: &str) -> EnvFilter {
+    spec.and_then(|s| EnvFilter::try_new(s).ok())
+        .unwrap_or_else(|| EnvFilter::new(fallback))
 }
 
-/// Installs the stderr logger.
+/// False for a `trace` event or span of a crate that may log bodies.
+fn below_the_cap(meta: &Metadata<'_>) -> bool {
+    let body_crate = BODY_LOGGING_CRATES.iter().any(|c| {
+        meta.target()
+            .strip_prefix(c)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    });
+    !(body_crate && *meta.level() == Level::TRACE)
+}
+
+/// A stderr-style logger writing to `writer`, filtered by `spec` (else
+/// `fallback`) and the cap.
+fn subscriber<W>(
+    spec: Option<&str>,
+    fallback: &str,
+    color: bool,
+    writer: W,
+) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = env_filter(spec, fallback).and(filter_fn(below_the_cap));
+    tracing_subscriber::registry().with(
+        tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(color)
+            .without_time()
+            .with_filter(filter),
+    )
+}
+
+/// Installs the stderr logger; colour only when colour is allowed and
+/// stderr is a terminal (a CI log file gets plain text).
 pub fn init(quiet: bool, verbose: u8, color: bool) {
+    use std::io::IsTerminal;
     let spec = std::env::var("LSM_LOG").ok();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter(spec.as_deref(), default_spec(quiet, verbose)))
-        .with_writer(std::io::stderr)
-        .with_ansi(color)
-        .without_time()
-        .try_init();
+    let _ = subscriber(
+        spec.as_deref(),
+        default_spec(quiet, verbose),
+        color && std::io::stderr().is_terminal(),
+        std::io::stderr,
+    )
+    .try_init();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tracing::Level;
-    use tracing_subscriber::layer::SubscriberExt;
 
-    /// (bollard at trace, bollard at debug, lsm at trace) under `spec`.
-    fn enabled(spec: &str) -> (bool, bool, bool) {
-        let subscriber = tracing_subscriber::registry().with(filter(Some(spec), "warn"));
-        tracing::subscriber::with_default(subscriber, || {
-            (
+    /// (bollard trace, bollard debug, lsm trace, lsm warn) enabled under `spec`.
+    fn enabled(spec: Option<&str>, fallback: &str) -> [bool; 4] {
+        let s = subscriber(spec, fallback, false, std::io::sink);
+        tracing::subscriber::with_default(s, || {
+            [
                 tracing::enabled!(target: "bollard::docker", Level::TRACE),
                 tracing::enabled!(target: "bollard::docker", Level::DEBUG),
                 tracing::enabled!(target: "lsm::apply", Level::TRACE),
-            )
+                tracing::enabled!(target: "lsm::apply", Level::WARN),
+            ]
         })
     }
 
@@ -83,7 +113,7 @@ mod tests {
             "trace,bollard=trace",
             "lsm=trace,trace",
         ] {
-            let (bollard_trace, bollard_debug, lsm_trace) = enabled(spec);
+            let [bollard_trace, bollard_debug, lsm_trace, _] = enabled(Some(spec), "warn");
             assert!(
                 !bollard_trace,
                 "{spec}: bollard's trace (request bodies) is on"
@@ -96,11 +126,58 @@ mod tests {
     }
 
     #[test]
+    fn the_cap_never_turns_anything_on() {
+        for verbose in [0, 1, 2] {
+            let [bollard_trace, bollard_debug, lsm_trace, lsm_warn] =
+                enabled(None, default_spec(false, verbose));
+            assert!(
+                !bollard_trace && !bollard_debug,
+                "-v×{verbose}: bollard is on"
+            );
+            assert!(!lsm_trace && lsm_warn, "-v×{verbose}");
+        }
+        let [_, bollard_debug, ..] = enabled(Some("lsm=debug"), "warn");
+        assert!(!bollard_debug, "LSM_LOG=lsm=debug turned bollard on");
+    }
+
+    #[test]
     fn a_bad_spec_falls_back_to_the_default() {
-        let subscriber = tracing_subscriber::registry().with(filter(Some("=[bad"), "warn"));
-        tracing::subscriber::with_default(subscriber, || {
-            assert!(tracing::enabled!(target: "lsm", Level::WARN));
-            assert!(!tracing::enabled!(target: "lsm", Level::INFO));
-        });
+        let [_, _, lsm_trace, lsm_warn] = enabled(Some("=[bad"), "warn");
+        assert!(lsm_warn && !lsm_trace);
+    }
+
+    #[test]
+    fn crate_names_match_whole_path_segments_only() {
+        let cap = |target: &'static str| {
+            let meta = tracing::Metadata::new(
+                "e",
+                target,
+                Level::TRACE,
+                None,
+                None,
+                None,
+                tracing::field::FieldSet::new(&[], tracing_core_callsite()),
+                tracing::metadata::Kind::EVENT,
+            );
+            below_the_cap(&meta)
+        };
+        assert!(!cap("h2::codec"));
+        assert!(!cap("h2"));
+        assert!(
+            cap("h2o::thing"),
+            "another crate sharing a prefix is not capped"
+        );
+    }
+
+    fn tracing_core_callsite() -> tracing::callsite::Identifier {
+        struct Cs;
+        impl tracing::Callsite for Cs {
+            fn set_interest(&self, _: tracing::subscriber::Interest) {}
+            fn metadata(&self) -> &tracing::Metadata<'_> {
+                unreachable!()
+            }
+        }
+        static CS: Cs = Cs;
+        tracing::callsite::Identifier(&CS)
     }
 }
