@@ -514,7 +514,7 @@ pub fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> Run
                 addr("volume", "data"),
                 ActionKind::Destroy,
                 format!(
-                    "remove volume {} with lnd's wallet (the seed in seed.txt can restore it)",
+                    "remove volume {} with lnd's wallet (only while seed.txt can restore it)",
                     t.volume
                 ),
                 Op::Runtime(RuntimeOp::RemoveVolume),
