@@ -105,8 +105,12 @@ mod tests {
         })
     }
 
+    // One test, not three: tracing caches each callsite's interest across
+    // threads, so tests with different subscribers running in parallel
+    // would see each other's answers.
     #[test]
-    fn trace_never_reaches_the_crates_that_log_bodies() {
+    fn the_cap_removes_trace_and_never_turns_anything_on() {
+        // Whatever LSM_LOG asks, the body-logging crates stop at debug.
         for spec in [
             "trace",
             "bollard=trace",
@@ -123,10 +127,7 @@ mod tests {
                 assert!(lsm_trace, "{spec}: lsm's own trace should stay");
             }
         }
-    }
-
-    #[test]
-    fn the_cap_never_turns_anything_on() {
+        // The defaults leave those crates silent.
         for verbose in [0, 1, 2] {
             let [bollard_trace, bollard_debug, lsm_trace, lsm_warn] =
                 enabled(None, default_spec(false, verbose));
@@ -138,10 +139,7 @@ mod tests {
         }
         let [_, bollard_debug, ..] = enabled(Some("lsm=debug"), "warn");
         assert!(!bollard_debug, "LSM_LOG=lsm=debug turned bollard on");
-    }
-
-    #[test]
-    fn a_bad_spec_falls_back_to_the_default() {
+        // A spec that does not parse falls back to the default.
         let [_, _, lsm_trace, lsm_warn] = enabled(Some("=[bad"), "warn");
         assert!(lsm_warn && !lsm_trace);
     }

@@ -68,6 +68,21 @@ impl SignerView {
         self.state == Some(WalletState::ServerActive)
     }
 
+    /// lnd answered as an active signer and every fact was read: only then
+    /// can a plan with no actions say the signer matches.
+    pub fn complete(&self) -> bool {
+        self.server_active() && self.limits.is_empty()
+    }
+
+    /// Why the facts are incomplete, in a few words.
+    pub fn why_incomplete(&self) -> String {
+        match (&self.wallet, self.state) {
+            (WalletView::Unreachable { reason, .. }, _) if !reason.is_empty() => reason.clone(),
+            (_, Some(s)) if s != WalletState::ServerActive => format!("lnd is {}", s.as_str_name()),
+            _ => self.limits.join("; "),
+        }
+    }
+
     /// Canonical facts for the plan's observed digest (nothing secret; the
     /// accounts and cert enter as hashes). Transient start-up states collapse
     /// so a plan made while lnd finished starting is not needlessly stale.

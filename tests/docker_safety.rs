@@ -102,6 +102,14 @@ fn a_volume_lsm_did_not_create_is_shown_and_never_purged() {
             .is_some_and(|w| w.contains("not created by lsm")),
         "{doc:#}"
     );
+    // The plan cannot see whether the volume holds a wallet: it shows the
+    // wallet it would create if lnd reports none.
+    assert!(
+        plan.stdout
+            .contains("create wallet if lnd reports no wallet"),
+        "{}",
+        plan.stdout
+    );
     s.apply();
     // Shown while nothing changes too.
     let again = s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
@@ -332,4 +340,46 @@ fn a_saved_plan_finds_its_manifest_without_f() {
         "{}",
         stale.stderr
     );
+}
+
+#[test]
+fn an_unanswering_lnd_is_never_reported_as_matching() {
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    // lnd hangs (its process stopped) while the container still runs.
+    docker(&["kill", "-s", "STOP", &s.name]);
+    let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    assert!(
+        plan.stdout
+            .contains("lnd did not answer as an active signer"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("(but see the warnings above)"),
+        "{}",
+        plan.stdout
+    );
+    // apply waits for it, then fails instead of claiming convergence.
+    let run = s.lsm(&["apply", "--auto-approve", "--timeout", "5"]);
+    docker(&["kill", "-s", "CONT", &s.name]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    s.lsm(&["apply", "--auto-approve"]).expect(0);
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn a_paused_container_is_resumed() {
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    docker(&["pause", &s.name]);
+    let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
+    assert!(
+        plan.stdout.contains("paused outside lsm"),
+        "{}",
+        plan.stdout
+    );
+    s.apply();
+    assert_eq!(s.inspect("{{.State.Status}}").as_deref(), Some("running"));
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }

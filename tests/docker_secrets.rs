@@ -179,3 +179,81 @@ fn secret_paths_that_are_not_plain_files_are_never_followed_or_replaced() {
     assert!(plan.stdout.contains("named pipe"), "{}", plan.stdout);
     s.lsm(&["status"]).expect(2);
 }
+
+#[test]
+fn a_bundle_of_an_earlier_wallet_forbids_a_new_seed() {
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    let identity = s.identity();
+    // The wallet is lost with its volume while seed.txt is kept offline;
+    // the bundle the watch-only node imported is still there.
+    signer_kit::support::docker(&["rm", "-f", &s.name]);
+    signer_kit::support::docker(&["volume", "rm", &s.volume()]);
+    let seed = s.secrets().join("seed.txt");
+    std::fs::rename(&seed, s.path("seed.offline")).unwrap();
+    let run = s.lsm(&["apply", "--auto-approve"]).expect(5);
+    assert!(run.stdout.contains("a wallet existed"), "{}", run.stdout);
+    assert!(!seed.exists(), "a new seed was generated");
+    // With the seed back, the same wallet is restored.
+    std::fs::rename(s.path("seed.offline"), &seed).unwrap();
+    s.apply();
+    assert_eq!(s.identity(), identity);
+}
+
+#[test]
+fn a_new_volume_gets_lsms_files_and_the_wallet_restored_from_seed_txt() {
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    let identity = s.identity();
+    let other = format!("{}-moved", s.volume());
+    s.set_manifest(
+        &s.manifest_text()
+            .replace("[rpc]", &format!("volume = \"{other}\"\n\n[rpc]")),
+    );
+    let plan = s.lsm(&["plan"]).expect(0);
+    for line in [
+        "+ file.lnd_conf",
+        "+ file.wallet_password",
+        "restore wallet from",
+    ] {
+        assert!(plan.stdout.contains(line), "{line}:\n{}", plan.stdout);
+    }
+    s.apply();
+    assert_eq!(s.identity(), identity, "restored from seed.txt");
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    signer_kit::support::docker(&["rm", "-f", &s.name]);
+    signer_kit::support::docker(&["volume", "rm", "-f", &other]);
+}
+
+#[test]
+fn with_auto_unlock_off_the_password_copy_is_emptied_and_comes_back_when_on() {
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    assert!(s.volume_file(COPY).is_some_and(|c| !c.is_empty()));
+    s.set_manifest(
+        &s.manifest_text()
+            .replace("[wallet]\n", "[wallet]\nauto_unlock = false\n"),
+    );
+    let plan = s.lsm(&["plan"]).expect(0);
+    assert!(
+        plan.stdout.contains("- file.wallet_password"),
+        "{}",
+        plan.stdout
+    );
+    s.apply();
+    assert_eq!(
+        s.volume_file(COPY),
+        Some(Vec::new()),
+        "the copy was not emptied"
+    );
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    // Back on: the copy is written again (an empty copy is no copy).
+    s.set_manifest(&s.manifest_text());
+    s.apply();
+    assert_eq!(
+        s.volume_file(COPY),
+        std::fs::read(s.secrets().join("wallet-password.txt")).ok()
+    );
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    s.assert_no_secret_leaked();
+}

@@ -108,15 +108,37 @@ pub async fn apply<R: Runtime>(
             ))
             .hint("run `lsm plan` to see the current state, then apply again"));
         }
-        if now.actions.is_empty() {
+        if now.actions.is_empty() && world.signer.complete() {
             converged = true;
             break;
         }
         for action in &now.actions {
-            if !planned
-                .iter()
-                .any(|p| p.address == action.address && p.kind == action.kind)
+            // Creating and restoring must match the very step planned: a
+            // planned restore never stands in for a new seed.
+            let was_planned = planned.iter().any(|p| match &action.op {
+                Op::Wallet(WalletOp::CreateWallet | WalletOp::RestoreWallet) => p.op == action.op,
+                _ => p.address == action.address && p.kind == action.kind,
+            });
+            // A wallet is created or restored only when the approved plan
+            // said so: a seed the operator never saw planned is a new
+            // identity for the watch-only node, or the wrong one restored.
+            if !was_planned
+                && matches!(
+                    action.op,
+                    Op::Wallet(WalletOp::CreateWallet | WalletOp::RestoreWallet)
+                )
             {
+                return Err(Failure::with_exit(
+                    Exit::Blocked,
+                    format!(
+                        "now that the signer runs, it needs: {} ({}), which the plan did not \
+                         show; nothing was generated",
+                        action.address, action.reason
+                    ),
+                )
+                .hint("run `lsm plan` again: it now sees the wallet state; apply that plan"));
+            }
+            if !was_planned {
                 progress.note(&format!(
                     "now that the signer runs, {} also needs: {}",
                     action.address, action.reason
@@ -146,7 +168,7 @@ pub async fn apply<R: Runtime>(
     // Out of rounds: observe once more; the plan must be empty.
     let world = observe::observe(rt.observer(), desired).await?;
     let remaining = plan(rt.observer(), desired, &world);
-    if remaining.changed() || remaining.blocked() {
+    if remaining.changed() || remaining.blocked() || !world.signer.complete() {
         let mut lines: Vec<String> = remaining
             .actions
             .iter()
@@ -158,6 +180,12 @@ pub async fn apply<R: Runtime>(
                 .iter()
                 .map(|b| format!("! {}: {}", b.address, b.reason)),
         );
+        if !world.signer.complete() {
+            lines.push(format!(
+                "? lnd: {}; the wallet, macaroons and bundle could not be checked",
+                world.signer.why_incomplete()
+            ));
+        }
         return Err(Failure::error(format!(
             "apply did not converge; still to do:\n  {}",
             lines.join("\n  ")
@@ -380,6 +408,11 @@ async fn signer_step<O: Observation>(
             // leaves a record of a key lnd no longer has, which plans skip.
             update_ledger(desired, |l| l.forget(*root_key_id))
         }
+        Op::Macaroon(MacaroonOp::Forget { root_key_ids }) => update_ledger(desired, |l| {
+            for id in root_key_ids {
+                l.forget(*id);
+            }
+        }),
         Op::Bundle(op) => {
             crate::bundle::plan::execute(
                 op,

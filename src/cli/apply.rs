@@ -110,13 +110,15 @@ impl RuntimeCommand for ApplyCommand<'_> {
             )
             .hint("fix what the blockers say, then run `lsm plan` again"));
         }
-        if !p.changed() {
+        // Nothing to do counts only when lnd answered every question; else
+        // apply waits for it below and checks, and fails if it cannot.
+        if !p.changed() && world.signer.complete() {
             if ctx.output.json {
                 print_result(ctx, desired, &p, &Applied::default())?;
             }
             return Ok(Exit::Ok);
         }
-        if args.plan_file.is_none() && !args.auto_approve {
+        if p.changed() && args.plan_file.is_none() && !args.auto_approve {
             let question = format!(
                 "Do you want to perform these actions on signer \"{}\"?",
                 desired.resolved.signer.name

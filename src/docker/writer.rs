@@ -280,6 +280,16 @@ impl DockerWriter {
             .map_err(|e| self.err(&format!("start container {container}"), e))
     }
 
+    /// Resumes a paused container (`start` refuses one: HTTP 409).
+    pub async fn unpause(&self, container: &str) -> Result<(), DockerError> {
+        let _g = self.stats.enter();
+        tracing::debug!(container, "docker: unpause container");
+        self.docker
+            .unpause_container(container)
+            .await
+            .map_err(|e| self.err(&format!("unpause container {container}"), e))
+    }
+
     /// Stops the container: SIGTERM, then SIGKILL after `timeout`.
     pub async fn stop(&self, container: &str, timeout: Duration) -> Result<(), DockerError> {
         let _g = self.stats.enter();

@@ -103,7 +103,14 @@ impl LndError {
                 endpoint: ctx.endpoint.to_string(),
                 method: ctx.method.to_string(),
             },
+            // lnd enforcing the grpc-timeout lsm sent, or tonic's own
+            // client-side timer for it (CANCELLED "Timeout expired"), which
+            // races lsm's timer of the same length.
             Code::DeadlineExceeded => LndError::Timeout {
+                what: format!("{} on {}", ctx.method, ctx.endpoint),
+                after: Duration::ZERO,
+            },
+            Code::Cancelled if status.message() == "Timeout expired" => LndError::Timeout {
                 what: format!("{} on {}", ctx.method, ctx.endpoint),
                 after: Duration::ZERO,
             },
@@ -376,6 +383,11 @@ mod tests {
         assert!(e.is_transient());
         let e = LndError::from_status(Status::unimplemented(""), CTX);
         assert!(matches!(e, LndError::Unimplemented { .. }));
+        // tonic's own timer for the grpc-timeout lsm sets.
+        let e = LndError::from_status(Status::cancelled("Timeout expired"), CTX);
+        assert!(matches!(e, LndError::Timeout { .. }), "{e:?}");
+        let e = LndError::from_status(Status::cancelled("the caller went away"), CTX);
+        assert!(matches!(e, LndError::Other { .. }), "{e:?}");
     }
 
     #[test]

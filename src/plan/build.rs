@@ -35,7 +35,19 @@ pub fn plan<Ob: Observer>(
     desired: &Desired,
     world: &World<Ob::Observation>,
 ) -> Plan {
-    let wallet = crate::wallet::diff::diff(&desired.wallet, &world.secrets, &world.signer.wallet);
+    let mut secrets = world.secrets.clone();
+    if world
+        .bundle
+        .files
+        .contains_key(crate::bundle::ACCOUNTS_FILE)
+    {
+        secrets.earlier_wallet = Some(format!(
+            "{}/{}",
+            crate::desired::display_path(&desired.bundle.dir),
+            crate::bundle::ACCOUNTS_FILE
+        ));
+    }
+    let wallet = crate::wallet::diff::diff(&desired.wallet, &secrets, &world.signer.wallet);
     let password = if matches!(world.secrets.password, FileView::Present { .. }) {
         if world.signer.wallet.exists() == Some(false) {
             HostPassword::PresentNoWallet
@@ -98,6 +110,14 @@ pub fn plan<Ob: Observer>(
 
     let mut warnings = runtime.warnings;
     warnings.extend(wallet.warnings);
+    // Nothing to do is only "matches" when lnd answered every question.
+    if actions.is_empty() && blockers.is_empty() && !world.signer.complete() {
+        warnings.push(format!(
+            "lnd did not answer as an active signer ({}), so its wallet, macaroons and the \
+             bundle were not compared; `lsm apply` waits for it (up to --timeout) and checks them",
+            world.signer.why_incomplete()
+        ));
+    }
     let mut notes = runtime.notes;
     notes.extend(wallet.notes);
     notes.extend(scope.notes);

@@ -37,6 +37,10 @@ pub enum RuntimeOp {
     /// Replace a differing copy: planned only when lnd proved there is no
     /// wallet it could open.
     ReplacePasswordFile,
+    /// Empty the password copy once auto_unlock is off (the engine's API
+    /// cannot delete a file from a volume): only while it matches
+    /// wallet-password.txt, which still holds the password.
+    BlankPasswordFile,
     /// Create (and start) the signer.
     CreateSigner,
     /// Remove and create the signer again; its data is kept.
@@ -82,6 +86,9 @@ pub enum MacaroonOp {
     Bake,
     /// DeleteMacaroonID: revoke every macaroon of an old root key id.
     Revoke { root_key_id: u64 },
+    /// Drop root keys lnd no longer has from lsm's record, so a later key
+    /// under the same id (the operator's) is never taken for lsm's.
+    Forget { root_key_ids: Vec<u64> },
 }
 
 /// Bundle steps.

@@ -101,6 +101,8 @@ pub fn summary_line(plan: &Plan) -> String {
         );
         if plan.blocked() {
             line.push_str(" (but see the blockers above)");
+        } else if !plan.warnings.is_empty() {
+            line.push_str(" (but see the warnings above)");
         }
         return line;
     }

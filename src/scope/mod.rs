@@ -162,6 +162,12 @@ pub fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
     };
     let live = |id: u64| obs.live.is_none_or(|l| l.contains(&id));
     let current = current(intent, obs);
+    // The bundle itself shows a macaroon with other permissions under `id`:
+    // whoever made it, that key signs it, so it stays valid until revoked.
+    let bundle_shows_other = |id: u64| {
+        matches!(current, Some(MacaroonFile::Decoded { root_key_id, permissions, .. })
+            if *root_key_id == id && *permissions != intent.permissions)
+    };
 
     // Root keys lsm baked that must go: every one but the declared id, and
     // the declared id too when a different macaroon was baked under it.
@@ -169,7 +175,7 @@ pub fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
     let mut revoke_after = Vec::new();
     for id in ledger.ids().filter(|id| *id != 0 && live(*id)) {
         if intent.bake && id == intent.root_key_id {
-            if !ledger.only_baked(id, &intent.permissions) {
+            if !ledger.only_baked(id, &intent.permissions) || bundle_shows_other(id) {
                 revoke_first = Some(id);
             }
         } else {
@@ -178,7 +184,15 @@ pub fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
     }
 
     if intent.bake {
-        bake_actions(intent, current, ledger, revoke_first, &live, &mut d);
+        bake_actions(
+            intent,
+            current,
+            ledger,
+            revoke_first,
+            &live,
+            obs.live,
+            &mut d,
+        );
     }
     for id in revoke_after {
         let now = if intent.bake {
@@ -197,6 +211,32 @@ pub fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
                  the bundle now carries {now}"
             ),
         ));
+    }
+    // Records of root keys lnd no longer has (revoked by hand, or a crash
+    // between DeleteMacaroonID and the record's update): forgotten, except
+    // the declared id while its bake is still to come.
+    if let Some(live_ids) = obs.live {
+        let dead: Vec<u64> = ledger
+            .ids()
+            .filter(|id| !live_ids.contains(id))
+            .filter(|id| !(intent.bake && *id == intent.root_key_id))
+            .collect();
+        if !dead.is_empty() {
+            let shown = dead
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            d.revoke.push(Action::new(
+                Address::new("macaroon", "root_keys"),
+                ActionKind::Update,
+                format!(
+                    "forget root key id {shown} in lsm's record: lnd no longer has it, so a \
+                     later root key under the same id is not lsm's"
+                ),
+                Op::Macaroon(MacaroonOp::Forget { root_key_ids: dead }),
+            ));
+        }
     }
     foreign_notes(intent, obs.files, ledger, &live, &mut d.notes);
     if intent.bake && current.is_some_and(|c| c.name() == "admin.macaroon") {
@@ -222,6 +262,7 @@ fn bake_actions(
     ledger: &Ledger,
     revoke_first: Option<u64>,
     live: &dyn Fn(u64) -> bool,
+    live_ids: Option<&[u64]>,
     d: &mut ScopeDiff,
 ) {
     let want_file = intent.file_name();
@@ -302,12 +343,21 @@ fn bake_actions(
         }
     }
     if let Some(first) = revoke_first {
-        let others = ledger.other_sets(first, &intent.permissions).join("; ");
+        let mut other_sets = ledger.other_sets(first, &intent.permissions);
+        if let Some(MacaroonFile::Decoded { permissions, .. }) = current
+            && *permissions != intent.permissions
+        {
+            let shown = joined(permissions);
+            if !other_sets.contains(&shown) {
+                other_sets.push(shown);
+            }
+        }
+        let others = other_sets.join("; ");
         d.bake.push(revoke_action(
             first,
             format!(
-                "revoke root key id {first} first: lsm baked a macaroon granting {others} under \
-                 it, which must stop working; the bake that follows gets a fresh root key"
+                "revoke root key id {first} first: it signs a macaroon granting {others}, which \
+                 must stop working; the bake that follows gets a fresh root key"
             ),
         ));
         reason.get_or_insert_with(|| {
@@ -326,7 +376,9 @@ fn bake_actions(
         ),
         None => return,
     };
-    if live(id) && id != 0 && !ledger.owns(id) && revoke_first.is_none() {
+    // Only when lnd said so: an unknown list is no sign the key exists.
+    let known_live = live_ids.is_some_and(|l| l.contains(&id));
+    if known_live && id != 0 && !ledger.owns(id) && revoke_first.is_none() {
         d.notes.push(format!(
             "root key id {id} already exists on the signer and lsm did not create it: macaroons \
              baked under it elsewhere stay valid, and lsm will treat it as its own (revoking it, \
@@ -506,10 +558,17 @@ mod tests {
         let d = run(&signer_only(2), &[f], None, &[0, 1, 2], &l);
         assert!(d.bake.is_empty(), "{d:?}");
         assert_eq!(revoked(&d.revoke), [1]);
-        // Once lnd no longer has it, there is nothing left to do.
+        // Once lnd no longer has it, only lsm's record of it is left to
+        // drop (so a later key under id 1 is never taken for lsm's).
         let f = decoded("signer-only.macaroon", permissions::signer_only(), 2);
         let d = run(&signer_only(2), &[f], None, &[0, 2], &l);
-        assert_eq!(d, ScopeDiff::default());
+        assert!(d.bake.is_empty() && d.notes.is_empty(), "{d:?}");
+        assert_eq!(
+            d.revoke.iter().map(|a| &a.op).collect::<Vec<_>>(),
+            [&Op::Macaroon(MacaroonOp::Forget {
+                root_key_ids: vec![1]
+            })]
+        );
     }
 
     #[test]
@@ -550,14 +609,18 @@ mod tests {
     }
 
     /// Crash after the revoke-and-bake of a narrowing, before the bundle
-    /// was written: the ledger holds only the new set, so bake, no revoke.
+    /// was written: the bundle still shows the wider macaroon under id 1.
+    /// Offline, lsm cannot tell whether the live key 1 signs it (the
+    /// renewed key does not; a swapped-in file might), so it revokes again
+    /// before baking: one extra DeleteMacaroonID in a crash window, never a
+    /// wider macaroon left valid.
     #[test]
-    fn after_a_renewed_key_only_the_bake_is_redone() {
+    fn after_a_renewed_key_the_revoke_and_bake_are_redone() {
         let f = decoded("signer-only.macaroon", permissions::admin(), 1);
         let l = ledger(&[(1, permissions::signer_only())]);
         let d = run(&signer_only(1), &[f], None, &[0, 1], &l);
-        assert_eq!(d.bake.len(), 1);
-        assert_eq!(d.bake[0].op, Op::Macaroon(MacaroonOp::Bake));
+        assert_eq!(revoked(&d.bake), [1], "{d:?}");
+        assert_eq!(d.bake[1].op, Op::Macaroon(MacaroonOp::Bake));
         assert!(d.revoke.is_empty());
     }
 
@@ -657,5 +720,85 @@ mod tests {
         assert!(d.bake.is_empty() && d.revoke.is_empty());
         assert_eq!(d.blockers.len(), 1);
         assert!(d.blockers[0].reason.contains("macaroon-root-keys.json"));
+    }
+
+    #[test]
+    fn a_wider_macaroon_under_lsms_own_key_is_revoked_before_the_bake() {
+        // The ledger says lsm baked only signer-only under 1, but the bundle
+        // holds a wider macaroon signed by root key 1: revoke 1 first.
+        let so = permissions::signer_only();
+        let wide: Vec<Permission> = ["macaroon:generate", "onchain:write", "signer:generate"]
+            .iter()
+            .map(|p| p.parse().unwrap())
+            .collect();
+        let files = [decoded("signer-only.macaroon", wide, 1)];
+        let d = run(
+            &signer_only(1),
+            &files,
+            None,
+            &[0, 1],
+            &ledger(&[(1, so.clone())]),
+        );
+        assert_eq!(revoked(&d.bake), [1], "{d:?}");
+        assert!(
+            d.bake[0].reason.contains("macaroon:generate"),
+            "{}",
+            d.bake[0].reason
+        );
+        assert!(
+            d.bake
+                .iter()
+                .any(|a| a.op == Op::Macaroon(MacaroonOp::Bake)),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn records_of_keys_lnd_no_longer_has_are_forgotten_not_revoked() {
+        let so = permissions::signer_only();
+        let files = [decoded("signer-only.macaroon", so.clone(), 4)];
+        let d = run(
+            &signer_only(4),
+            &files,
+            None,
+            &[0, 4],
+            &ledger(&[(3, so.clone()), (4, so.clone())]),
+        );
+        assert!(revoked(&d.revoke).is_empty(), "{d:?}");
+        let forget: Vec<_> = d
+            .revoke
+            .iter()
+            .filter_map(|a| match &a.op {
+                Op::Macaroon(MacaroonOp::Forget { root_key_ids }) => Some(root_key_ids.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(forget, [vec![3]]);
+        // The declared id, still to be baked, is never forgotten.
+        let d = run(&signer_only(4), &[], None, &[0], &ledger(&[(4, so)]));
+        assert!(
+            d.revoke
+                .iter()
+                .all(|a| !matches!(a.op, Op::Macaroon(MacaroonOp::Forget { .. }))),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_live_list_is_no_sign_a_key_exists() {
+        let d = diff(
+            &signer_only(1),
+            &ScopeInputs {
+                files: &[],
+                described: None,
+                live: None,
+                ledger: &ledger(&[]),
+            },
+        );
+        assert!(
+            d.notes.iter().all(|n| !n.contains("already exists")),
+            "{:?}",
+            d.notes
+        );
     }
 }

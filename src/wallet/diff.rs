@@ -63,6 +63,10 @@ pub struct SecretsView {
     pub seed_problem: Option<String>,
     /// Temp files of an interrupted seed or password write.
     pub temp_leftovers: Vec<String>,
+    /// A sign outside the secrets directory that a wallet existed before
+    /// (the bundle's accounts.json); set by the plan, not observed here.
+    #[serde(skip)]
+    pub earlier_wallet: Option<String>,
 }
 
 impl SecretsView {
@@ -286,6 +290,21 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
                          remove [wallet] expected_identity_pubkey to create a new wallet"
                     ),
                 });
+            } else if let Some(sign) = &secrets.earlier_wallet {
+                // seed.txt may only have been moved offline: a new seed now
+                // would silently give the watch-only node another wallet.
+                d.blockers.push(Blocker {
+                    address: wallet_addr(),
+                    reason: format!(
+                        "the signer has no wallet and {dir}/{SEED_FILE} is missing, but {sign} \
+                         shows a wallet existed: a new seed would replace the wallet the \
+                         watch-only node knows"
+                    ),
+                    fix: format!(
+                        "put that wallet's seed words into {dir}/{SEED_FILE} to restore it; to \
+                         start a new wallet on purpose, remove the old bundle first"
+                    ),
+                });
             } else {
                 d.actions.push(
                     Action::new(
@@ -305,10 +324,42 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
             reason,
             wallet_exists: None,
         } => {
-            d.notes.push(format!(
-                "wallet state is not known yet ({reason}); apply checks it once the signer runs and \
-                 then creates, restores or unlocks as needed"
-            ));
+            // Apply creates or restores a wallet only when the plan shows
+            // it: here, as what happens if lnd turns out to have none.
+            let unseen =
+                format!("if lnd reports no wallet once it runs (not visible now: {reason})");
+            match secrets.seed {
+                FileView::Present { .. } if secrets.seed_problem.is_none() => {
+                    d.actions.push(Action::new(
+                        wallet_addr(),
+                        ActionKind::Create,
+                        format!("restore wallet from {dir}/{SEED_FILE} {unseen}"),
+                        Op::Wallet(WalletOp::RestoreWallet),
+                    ));
+                }
+                FileView::Missing
+                    if secrets.earlier_wallet.is_none()
+                        && intent.expected_identity_pubkey.is_none()
+                        && password_present =>
+                {
+                    d.actions.push(
+                        Action::new(
+                            wallet_addr(),
+                            ActionKind::Create,
+                            format!(
+                                "create wallet {unseen}: GenSeed, save {dir}/{SEED_FILE} (0600, \
+                                 durable before InitWallet), InitWallet"
+                            ),
+                            Op::Wallet(WalletOp::CreateWallet),
+                        )
+                        .note("back seed.txt up offline after apply"),
+                    );
+                }
+                _ => d.notes.push(format!(
+                    "wallet state is not known yet ({reason}); apply unlocks an existing wallet \
+                     once the signer runs, and stops if there is none"
+                )),
+            }
         }
         WalletView::Unreachable {
             wallet_exists: Some(true),
@@ -403,6 +454,7 @@ mod tests {
             seed: f(seed),
             seed_problem: None,
             temp_leftovers: Vec::new(),
+            earlier_wallet: None,
         }
     }
 
@@ -491,14 +543,27 @@ mod tests {
     }
 
     #[test]
-    fn unknown_wallet_state_is_a_note_not_a_guess() {
+    fn an_unseen_wallet_is_planned_as_what_happens_if_there_is_none() {
         let view = WalletView::Unreachable {
             reason: "the container does not exist".into(),
             wallet_exists: None,
         };
+        // With seed.txt: restore, only if lnd reports no wallet.
         let d = diff(&intent(), &secrets(true, true), &view);
-        assert!(d.actions.is_empty());
-        assert_eq!(d.notes.len(), 1);
+        assert_eq!(ops(&d), [Op::Wallet(WalletOp::RestoreWallet)]);
+        assert!(d.actions[0].reason.contains("if lnd reports no wallet"));
+        // Without: create, likewise.
+        let d = diff(&intent(), &secrets(true, false), &view);
+        assert_eq!(ops(&d), [Op::Wallet(WalletOp::CreateWallet)]);
+        // Never a new seed against a declared identity or an earlier
+        // wallet's bundle: apply then stops if lnd has no wallet.
+        let mut i = intent();
+        i.expected_identity_pubkey = Some(format!("02{}", "a".repeat(64)));
+        assert!(diff(&i, &secrets(true, false), &view).actions.is_empty());
+        let mut s = secrets(true, false);
+        s.earlier_wallet = Some("bundle/accounts.json".into());
+        let d = diff(&intent(), &s, &view);
+        assert!(d.actions.is_empty() && d.notes.len() == 1, "{d:?}");
     }
 
     fn unknown(reason: &str) -> WalletView {
@@ -603,5 +668,19 @@ mod tests {
             },
         );
         assert_eq!(ops(&d), [Op::Wallet(WalletOp::RemoveLeftovers)]);
+    }
+
+    #[test]
+    fn a_bundle_of_an_earlier_wallet_forbids_a_new_seed() {
+        let mut s = secrets(true, false);
+        s.earlier_wallet = Some("out/credentials-bundle/accounts.json".into());
+        let d = diff(&intent(), &s, &WalletView::NonExisting);
+        assert!(ops(&d).is_empty(), "{d:?}");
+        assert!(d.blockers[0].reason.contains("a wallet existed"));
+        // With its seed there, the wallet is restored.
+        let mut s = secrets(true, true);
+        s.earlier_wallet = Some("out/credentials-bundle/accounts.json".into());
+        let d = diff(&intent(), &s, &WalletView::NonExisting);
+        assert_eq!(ops(&d), [Op::Wallet(WalletOp::RestoreWallet)]);
     }
 }

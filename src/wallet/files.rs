@@ -55,6 +55,7 @@ impl WalletFiles {
             seed,
             seed_problem,
             temp_leftovers: self.temp_leftovers(),
+            earlier_wallet: None,
         }
     }
 

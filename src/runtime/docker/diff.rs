@@ -332,11 +332,27 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
         }
     }
 
+    // Files read through a container that mounts another volume say nothing
+    // about the declared one, which the replacement will mount: unknown.
+    let other_volume = o
+        .container
+        .as_ref()
+        .is_some_and(|c| c.volume_at(LND_DIR) != Some(t.spec.volume.name.as_str()));
+    let (conf_seen, copy_seen) = if other_volume {
+        (&VolumeFile::Unknown, PasswordCopy::Unknown)
+    } else {
+        (&o.conf, o.password)
+    };
+
     // lnd.conf in the volume. With no container it cannot be read, so it is
     // written (a fresh container needs it anyway).
-    let conf_ok = matches!(&o.conf, VolumeFile::Present(b) if b.as_slice() == t.conf.as_bytes());
+    let conf_ok = matches!(conf_seen, VolumeFile::Present(b) if b.as_slice() == t.conf.as_bytes());
     let mut conf_written = false;
-    let loose = loose_modes(o);
+    let loose = if other_volume {
+        Vec::new()
+    } else {
+        loose_modes(o)
+    };
     if conf_ok && !loose.is_empty() {
         // Same content, loose modes: rewriting restores 0600 in a 0700
         // directory; lnd need not restart for it.
@@ -354,7 +370,7 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
         d.actions.push(a);
     }
     if !conf_ok {
-        let (old, reason, drift) = match &o.conf {
+        let (old, reason, drift) = match conf_seen {
             VolumeFile::Present(b) => {
                 let old = crate::desired::lnd_conf::redact(&String::from_utf8_lossy(b));
                 // Same spec hash on the container: the file was edited in place.
@@ -380,7 +396,7 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
                 false,
             ),
         };
-        let detail = match &o.conf {
+        let detail = match conf_seen {
             // Unknown is not absent: a volume kept from before may hold a file.
             VolumeFile::Unknown => Detail::FileUnread {
                 path: "lnd.conf".into(),
@@ -413,7 +429,10 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
     // the host's is replaced only when lnd proved there is no wallet: while
     // one may exist, that copy may be the only password that opens it.
     if t.auto_unlock && password != HostPassword::Missing {
-        password_copy(&mut d, o.password, o.modes.password, password, &t.volume);
+        let mode = if other_volume { None } else { o.modes.password };
+        password_copy(&mut d, copy_seen, mode, password, &t.volume);
+    } else if !t.auto_unlock {
+        stale_password_copy(&mut d, copy_seen, &t.volume);
     }
 
     // Start or restart.
@@ -474,7 +493,7 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
             );
         }
     }
-    if !t.auto_unlock && !matches!(o.password, PasswordCopy::NotNeeded) {
+    if !t.auto_unlock {
         d.notes
             .push("auto_unlock is off; lsm unlocks the wallet over gRPC".into());
     }
@@ -555,7 +574,7 @@ fn password_copy(
                 .drift(),
             );
         }
-        (PasswordCopy::Matches | PasswordCopy::NotNeeded, _) => {}
+        (PasswordCopy::Matches, _) => {}
         (PasswordCopy::Absent | PasswordCopy::Unknown, _) => {
             let reason = if host == HostPassword::Planned {
                 "copy the new wallet password into the volume"
@@ -591,13 +610,42 @@ fn password_copy(
                  auto-unlock reads) differs from wallet-password.txt; one of them does not open \
                  the wallet, and lsm cannot tell which, so it overwrites neither"
             ),
-            fix: "make them the same with the one that opens the wallet (if lnd is running \
-                  unlocked, it started with the volume's copy): `docker cp <signer>:/root/.lnd/lsm/\
-                  wallet-password.txt <secrets_dir>/` or the other way round"
+            fix: "overwrite neither before you know: first save both somewhere safe (`docker \
+                  cp <signer>:/root/.lnd/lsm/wallet-password.txt ./copy-from-volume.txt`, and \
+                  wallet-password.txt), then find the one that opens the wallet (lnd read the \
+                  volume's copy when it last started, and either file may have changed since; \
+                  with auto_unlock off, `lsm apply` unlocks with wallet-password.txt and says \
+                  whether it works). Then make both files that password"
                 .into(),
         }),
     }
 }
+/// With auto_unlock off, lnd never reads the copy, yet it is the wallet's
+/// password lying in the volume next to the wallet: empty it while it is a
+/// copy of wallet-password.txt; leave one that differs (it may be the only
+/// one that opens the wallet) with a warning.
+fn stale_password_copy(d: &mut RuntimeDiff, copy: PasswordCopy, volume: &str) {
+    match copy {
+        PasswordCopy::Matches => d.actions.push(
+            Action::new(
+                addr("file", "wallet_password"),
+                ActionKind::Destroy,
+                "auto_unlock is off: empty the wallet password copy in the volume (lnd no longer \
+                 reads it; wallet-password.txt keeps the password)",
+                Op::Runtime(RuntimeOp::BlankPasswordFile),
+            )
+            .note("the Docker API cannot delete a file in a volume; lsm writes it empty"),
+        ),
+        PasswordCopy::Differs => d.warnings.push(format!(
+            "volume {volume} still holds a wallet password copy ({PASSWORD_PATH}) that differs \
+             from wallet-password.txt; auto_unlock is off, so lnd does not read it, but lsm \
+             leaves it (it may be the only password that opens the wallet): remove it yourself \
+             once you know which password is right"
+        )),
+        PasswordCopy::Absent | PasswordCopy::Unknown => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,9 +683,11 @@ mod tests {
             let d = decide(copy, HostPassword::Present);
             assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::WritePasswordFile)]);
         }
-        for copy in [PasswordCopy::Matches, PasswordCopy::NotNeeded] {
-            assert!(decide(copy, HostPassword::Present).actions.is_empty());
-        }
+        assert!(
+            decide(PasswordCopy::Matches, HostPassword::Present)
+                .actions
+                .is_empty()
+        );
     }
 
     #[test]
@@ -652,5 +702,20 @@ mod tests {
         );
         assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::WritePasswordFile)]);
         assert!(d.actions[0].drift);
+    }
+
+    #[test]
+    fn with_auto_unlock_off_only_a_copy_of_the_hosts_password_is_emptied() {
+        let mut d = RuntimeDiff::default();
+        stale_password_copy(&mut d, PasswordCopy::Matches, "signer-data");
+        assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::BlankPasswordFile)]);
+        let mut d = RuntimeDiff::default();
+        stale_password_copy(&mut d, PasswordCopy::Differs, "signer-data");
+        assert!(d.actions.is_empty() && d.warnings.len() == 1, "{d:?}");
+        for copy in [PasswordCopy::Absent, PasswordCopy::Unknown] {
+            let mut d = RuntimeDiff::default();
+            stale_password_copy(&mut d, copy, "signer-data");
+            assert!(d.actions.is_empty() && d.warnings.is_empty());
+        }
     }
 }

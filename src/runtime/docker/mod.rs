@@ -180,22 +180,17 @@ impl Observer for DockerObserver {
         if candidate.is_none() {
             files.push(TLS_CERT_PATH);
         }
-        if t.auto_unlock {
-            files.push(PASSWORD_PATH);
-        }
+        // In lsm's directory, so in the same archive read.
+        files.push(PASSWORD_PATH);
         // Unreadable (a FIFO, no permission) counts as absent here: the
         // wallet's own diff turns that into a blocker that says why.
         let host_password = async {
-            if t.auto_unlock {
-                Ok::<_, Failure>(
-                    crate::secrets::read(&t.password_host_path).unwrap_or_else(|f| {
-                        tracing::debug!("{}", f.message);
-                        None
-                    }),
-                )
-            } else {
-                Ok(None)
-            }
+            Ok::<_, Failure>(
+                crate::secrets::read(&t.password_host_path).unwrap_or_else(|f| {
+                    tracing::debug!("{}", f.message);
+                    None
+                }),
+            )
         };
         let (observed, host_password) = tokio::join!(
             self.reader
@@ -424,9 +419,10 @@ impl Runtime for DockerRuntime {
                         .download_file(&t.signer, PASSWORD_PATH)
                         .await
                         .map_err(Failure::from)?;
+                    // An empty copy is one lsm blanked: no password in it.
                     if copy
                         .as_ref()
-                        .is_some_and(|c| c.as_slice() != password.as_slice())
+                        .is_some_and(|c| !c.is_empty() && c.as_slice() != password.as_slice())
                     {
                         return Err(Failure::with_exit(
                             Exit::Blocked,
@@ -448,9 +444,54 @@ impl Runtime for DockerRuntime {
                 }])
                 .await?;
             }
+            RuntimeOp::BlankPasswordFile => {
+                // Only a copy of the host's password is emptied: the host
+                // file still holds it. Anything else might be the only copy.
+                let host = crate::secrets::read(&t.password_host_path)?;
+                let copy = w
+                    .reader()
+                    .download_file(&t.signer, PASSWORD_PATH)
+                    .await
+                    .map_err(Failure::from)?;
+                match (copy, host) {
+                    (None, _) => {}
+                    (Some(c), _) if c.is_empty() => {}
+                    (Some(c), Some(h)) if c.as_slice() == h.as_slice() => {
+                        self.upload(&[UploadFile {
+                            path: PASSWORD_PATH,
+                            content: b"",
+                            mode: LSM_FILE_MODE,
+                        }])
+                        .await?;
+                    }
+                    _ => {
+                        return Err(Failure::with_exit(
+                            Exit::Blocked,
+                            format!(
+                                "the wallet password copy in volume {} no longer matches {}; \
+                                 lsm does not empty a copy that may be the only one",
+                                t.volume,
+                                t.password_host_path.display()
+                            ),
+                        )
+                        .hint("run `lsm plan` again"));
+                    }
+                }
+            }
             RuntimeOp::UpdateSigner => self.update_restart_policy().await?,
             RuntimeOp::StartSigner => {
-                w.start(&t.signer).await.map_err(Failure::from)?;
+                // A paused container is resumed; the engine refuses to start one.
+                let paused = w
+                    .reader()
+                    .inspect_container(&t.signer)
+                    .await
+                    .map_err(Failure::from)?
+                    .is_some_and(|c| c.state.status == crate::docker::ContainerStatus::Paused);
+                if paused {
+                    w.unpause(&t.signer).await.map_err(Failure::from)?;
+                } else {
+                    w.start(&t.signer).await.map_err(Failure::from)?;
+                }
                 self.wait_running().await?;
             }
             RuntimeOp::RestartSigner => {

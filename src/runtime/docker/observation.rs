@@ -23,8 +23,6 @@ pub enum PasswordCopy {
     Absent,
     Matches,
     Differs,
-    /// Not looked at: auto_unlock is off.
-    NotNeeded,
 }
 
 /// The Docker runtime's observation.
@@ -50,6 +48,9 @@ pub struct DockerObservation {
     pub restart_record: Option<String>,
     /// Why lnd will not come up by itself (see [`Observation::stopped`]).
     pub down: Option<String>,
+    /// What the container mounts at lnd's directory when that is not the
+    /// declared volume: lnd's answers then describe another wallet.
+    pub other_volume: Option<String>,
 }
 
 /// Modes of what lsm keeps in the volume (`None`: absent or not read).
@@ -113,18 +114,18 @@ impl DockerObservation {
         let tls_cert = take(TLS_CERT_PATH);
         let record = take(RESTART_RECORD_PATH);
         let mac = take(&target.admin_macaroon_path());
-        let password = if !target.auto_unlock {
-            PasswordCopy::NotNeeded
-        } else {
-            match take(PASSWORD_PATH) {
-                VolumeFile::Unknown => PasswordCopy::Unknown,
-                VolumeFile::Absent => PasswordCopy::Absent,
-                VolumeFile::Present(copy) => {
-                    if host_password == Some(copy.as_slice()) {
-                        PasswordCopy::Matches
-                    } else {
-                        PasswordCopy::Differs
-                    }
+        // Compared whatever auto_unlock says: with it off, a copy left in
+        // the volume is still the wallet's password lying next to the
+        // wallet. An empty copy is no copy (that is how lsm blanks one).
+        let password = match take(PASSWORD_PATH) {
+            VolumeFile::Unknown => PasswordCopy::Unknown,
+            VolumeFile::Absent => PasswordCopy::Absent,
+            VolumeFile::Present(copy) if copy.is_empty() => PasswordCopy::Absent,
+            VolumeFile::Present(copy) => {
+                if host_password == Some(copy.as_slice()) {
+                    PasswordCopy::Matches
+                } else {
+                    PasswordCopy::Differs
                 }
             }
         };
@@ -141,6 +142,15 @@ impl DockerObservation {
             _ => None,
         };
         let down = observed.container.as_ref().and_then(|c| c.down_since(mark));
+        let other_volume =
+            observed
+                .container
+                .as_ref()
+                .and_then(|c| match c.volume_at(super::target::LND_DIR) {
+                    Some(v) if v == target.volume => None,
+                    Some(v) => Some(v.to_string()),
+                    None => Some("nothing".to_string()),
+                });
         DockerObservation {
             endpoint,
             container: observed.container,
@@ -155,6 +165,7 @@ impl DockerObservation {
             modes,
             restart_record,
             down,
+            other_volume,
         }
     }
 
@@ -206,6 +217,12 @@ impl Observation for DockerObservation {
         let Some(c) = &self.container else {
             return Err("the container does not exist".into());
         };
+        if let Some(other) = &self.other_volume {
+            return Err(format!(
+                "the container mounts volume {other}, not the declared one, so lnd's answers \
+                 would describe another wallet"
+            ));
+        }
         if !c.is_running() {
             return Err(format!("the container is {}", c.state.status));
         }
@@ -219,6 +236,10 @@ impl Observation for DockerObservation {
     fn wallet_exists(&self) -> Option<bool> {
         if self.volume.is_none() {
             return Some(false);
+        }
+        if self.other_volume.is_some() {
+            // What the container shows is another volume's.
+            return None;
         }
         // lnd writes admin.macaroon when the wallet is created; its absence
         // alone proves nothing (stateless init, deleted files).

@@ -439,6 +439,7 @@ impl Runtime for NativeRuntime {
             | RuntimeOp::UpdateSigner
             | RuntimeOp::WritePasswordFile
             | RuntimeOp::ReplacePasswordFile
+            | RuntimeOp::BlankPasswordFile
             | RuntimeOp::RemoveVolume
             | RuntimeOp::InstallUnit => Err(Failure::error(format!(
                 "internal: the native runtime ({} supervisor) has no step {op:?}",
