@@ -10,6 +10,17 @@ use signer_kit::Signer;
 
 const COPY: &str = "lsm/wallet-password.txt";
 
+/// Removes the container and the volume (so the wallet), and moves
+/// seed.txt to `seed.offline`, as an operator keeping it offline would.
+/// Returns seed.txt's path.
+fn lose_the_wallet_with_seed_offline(s: &Signer) -> std::path::PathBuf {
+    signer_kit::support::docker(&["rm", "-f", &s.name]);
+    signer_kit::support::docker(&["volume", "rm", &s.volume()]);
+    let seed = s.secrets().join("seed.txt");
+    std::fs::rename(&seed, s.path("seed.offline")).unwrap();
+    seed
+}
+
 #[test]
 fn lost_secrets_never_get_a_new_password_for_an_existing_volume() {
     let Some(s) = Signer::new("") else { return };
@@ -87,10 +98,7 @@ fn a_declared_identity_is_never_met_with_a_new_seed() {
         &format!("[wallet]\nexpected_identity_pubkey = \"{identity}\"\n"),
     ));
     // The wallet is lost with its volume, and seed.txt is not at hand.
-    signer_kit::support::docker(&["rm", "-f", &s.name]);
-    signer_kit::support::docker(&["volume", "rm", &s.volume()]);
-    let seed = s.secrets().join("seed.txt");
-    std::fs::rename(&seed, s.path("seed.offline")).unwrap();
+    let seed = lose_the_wallet_with_seed_offline(&s);
 
     let run = s.lsm(&["apply", "--auto-approve"]).expect(5);
     assert!(run.stdout.contains("another identity"), "{}", run.stdout);
@@ -187,10 +195,7 @@ fn a_bundle_of_an_earlier_wallet_forbids_a_new_seed() {
     let identity = s.identity();
     // The wallet is lost with its volume while seed.txt is kept offline;
     // the bundle the watch-only node imported is still there.
-    signer_kit::support::docker(&["rm", "-f", &s.name]);
-    signer_kit::support::docker(&["volume", "rm", &s.volume()]);
-    let seed = s.secrets().join("seed.txt");
-    std::fs::rename(&seed, s.path("seed.offline")).unwrap();
+    let seed = lose_the_wallet_with_seed_offline(&s);
     let run = s.lsm(&["apply", "--auto-approve"]).expect(5);
     assert!(run.stdout.contains("a wallet existed"), "{}", run.stdout);
     assert!(!seed.exists(), "a new seed was generated");
