@@ -334,10 +334,7 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
 
     // Files read through a container that mounts another volume say nothing
     // about the declared one, which the replacement will mount: unknown.
-    let other_volume = o
-        .container
-        .as_ref()
-        .is_some_and(|c| c.volume_at(LND_DIR) != Some(t.spec.volume.name.as_str()));
+    let other_volume = o.other_volume.is_some();
     let (conf_seen, copy_seen) = if other_volume {
         (&VolumeFile::Unknown, PasswordCopy::Unknown)
     } else {

@@ -323,6 +323,18 @@ impl DockerRuntime {
     }
 
     /// Waits until the container lsm just (re)started runs, and marks the run.
+    /// The wallet password copy in the volume, read now (the plan may be
+    /// old). An empty copy is one lsm blanked, so it counts as none.
+    async fn password_copy(&self) -> Result<Option<crate::secrets::SecretBytes>, Failure> {
+        let copy = self
+            .writer
+            .reader()
+            .download_file(&self.target().signer, PASSWORD_PATH)
+            .await
+            .map_err(Failure::from)?;
+        Ok(copy.filter(|c| !c.is_empty()))
+    }
+
     async fn wait_running(&self) -> Result<(), Failure> {
         match self
             .writer
@@ -414,16 +426,8 @@ impl Runtime for DockerRuntime {
                 // The plan may be minutes old, or could not see into the
                 // volume (no container then): look again before writing.
                 if *op == RuntimeOp::WritePasswordFile {
-                    let copy = w
-                        .reader()
-                        .download_file(&t.signer, PASSWORD_PATH)
-                        .await
-                        .map_err(Failure::from)?;
-                    // An empty copy is one lsm blanked: no password in it.
-                    if copy
-                        .as_ref()
-                        .is_some_and(|c| !c.is_empty() && c.as_slice() != password.as_slice())
-                    {
+                    let copy = self.password_copy().await?;
+                    if copy.is_some_and(|c| c.as_slice() != password.as_slice()) {
                         return Err(Failure::with_exit(
                             Exit::Blocked,
                             format!(
@@ -448,14 +452,8 @@ impl Runtime for DockerRuntime {
                 // Only a copy of the host's password is emptied: the host
                 // file still holds it. Anything else might be the only copy.
                 let host = crate::secrets::read(&t.password_host_path)?;
-                let copy = w
-                    .reader()
-                    .download_file(&t.signer, PASSWORD_PATH)
-                    .await
-                    .map_err(Failure::from)?;
-                match (copy, host) {
+                match (self.password_copy().await?, host) {
                     (None, _) => {}
-                    (Some(c), _) if c.is_empty() => {}
                     (Some(c), Some(h)) if c.as_slice() == h.as_slice() => {
                         self.upload(&[UploadFile {
                             path: PASSWORD_PATH,

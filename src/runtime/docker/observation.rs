@@ -48,8 +48,9 @@ pub struct DockerObservation {
     pub restart_record: Option<String>,
     /// Why lnd will not come up by itself (see [`Observation::stopped`]).
     pub down: Option<String>,
-    /// What the container mounts at lnd's directory when that is not the
-    /// declared volume: lnd's answers then describe another wallet.
+    /// What the container mounts at lnd's directory (`volume X`, `no
+    /// volume`) when that is not the declared volume: lnd's answers then
+    /// describe another wallet.
     pub other_volume: Option<String>,
 }
 
@@ -148,8 +149,8 @@ impl DockerObservation {
                 .as_ref()
                 .and_then(|c| match c.volume_at(super::target::LND_DIR) {
                     Some(v) if v == target.volume => None,
-                    Some(v) => Some(v.to_string()),
-                    None => Some("nothing".to_string()),
+                    Some(v) => Some(format!("volume {v}")),
+                    None => Some("no volume".to_string()),
                 });
         DockerObservation {
             endpoint,
@@ -219,8 +220,9 @@ impl Observation for DockerObservation {
         };
         if let Some(other) = &self.other_volume {
             return Err(format!(
-                "the container mounts volume {other}, not the declared one, so lnd's answers \
-                 would describe another wallet"
+                "the container mounts {other} at {}, not the declared volume, so lnd's \
+                 answers would describe another wallet",
+                super::target::LND_DIR
             ));
         }
         if !c.is_running() {
