@@ -73,26 +73,33 @@ pub fn atomic_write_with(
     sync_dir(&dir)
 }
 
-/// Removes the regular files in `dir` whose names `ours` accepts — crash
-/// leftovers of a writer's own atomic writes — and fsyncs `dir` if any
-/// went. A missing `dir` has none. Symlinks and directories are never
-/// touched.
-pub fn remove_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<()> {
+/// The regular files in `dir` whose names `ours` accepts — crash leftovers
+/// of a writer's own atomic writes — sorted. A missing `dir` has none;
+/// symlinks and directories are never listed.
+pub fn list_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<Vec<String>> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| ours(n))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Removes what [`list_temp_files`] lists and fsyncs `dir` if any went.
+pub fn remove_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<()> {
     let mut removed = false;
-    for entry in entries.flatten() {
-        let leftover = ours(&entry.file_name().to_string_lossy())
-            && entry.file_type().is_ok_and(|t| t.is_file());
-        if leftover {
-            match fs::remove_file(entry.path()) {
-                Ok(()) => removed = true,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
+    for name in list_temp_files(dir, ours)? {
+        match fs::remove_file(dir.join(&name)) {
+            Ok(()) => removed = true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
     }
     if removed {

@@ -84,12 +84,20 @@ impl std::fmt::Debug for SecretBytes {
 /// Secret files are a line or two; a larger one is not lsm's.
 pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
-/// Reads a secret file into a zeroizing buffer. `Ok(None)` when absent.
-/// Only a regular file is read: a symlink, FIFO or device in its place is
-/// refused, never followed or waited on.
+/// Reads a secret file with its mode: only a regular file of at most
+/// [`MAX_SECRET_FILE_BYTES`], never through a symlink, never waiting on a
+/// FIFO or device in its place.
+pub fn read_file(
+    path: &Path,
+) -> Result<crate::regular_file::RegularFile, crate::regular_file::ReadError> {
+    use crate::regular_file::{Links, read_with};
+    read_with(path, MAX_SECRET_FILE_BYTES, Links::Refuse)
+}
+
+/// [`read_file`]'s content in a zeroizing buffer; `Ok(None)` when absent.
 pub fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
-    use crate::regular_file::{Links, ReadError, read_with};
-    match read_with(path, MAX_SECRET_FILE_BYTES, Links::Refuse) {
+    use crate::regular_file::ReadError;
+    match read_file(path) {
         Ok(f) => Ok(Some(f.bytes)),
         Err(ReadError::NotFound) => Ok(None),
         Err(e) => Err(Failure::error(format!(

@@ -6,7 +6,7 @@
 
 use crate::bundle::bundle_json::BundleJson;
 use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, BundleLayout, TLS_CERT_FILE};
-use crate::fsutil::{TEMP_PREFIX, temp_prefix_for};
+use crate::fsutil::{TEMP_PREFIX, list_temp_files, temp_prefix_for};
 use crate::lnd::macaroon::Macaroon;
 use crate::scope::MacaroonFile;
 use std::collections::BTreeMap;
@@ -182,19 +182,8 @@ fn read_archive(layout: &BundleLayout, obs: &mut ObservedBundle) -> Result<(), B
     // Only leftovers of *this* archive: the parent may be shared.
     let prefix = temp_prefix_for(&layout.archive_name());
     let parent = layout.parent();
-    match fs::read_dir(&parent) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(BundleError::io("list", &parent, e)),
-        Ok(entries) => {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with(&prefix) && entry.file_type().is_ok_and(|t| t.is_file()) {
-                    obs.archive_temp_leftovers.push(name);
-                }
-            }
-        }
-    }
-    obs.archive_temp_leftovers.sort();
+    obs.archive_temp_leftovers = list_temp_files(&parent, |n| n.starts_with(&prefix))
+        .map_err(|e| BundleError::io("list", &parent, e))?;
     Ok(())
 }
 

@@ -11,14 +11,13 @@
 use crate::error::Failure;
 use crate::exit::Exit;
 use crate::fsutil::{self, mode_of, temp_prefix_for};
-use crate::regular_file::{Links, ReadError, RegularFile, read_with};
+use crate::regular_file::ReadError;
 use crate::wallet::diff::{FileView, PASSWORD_FILE, SEED_FILE, SecretsView};
 use crate::wallet::seed::{self, SeedFile};
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 /// Far more than 24 words or a password need; a larger file is not one.
-const MAX_SECRET_FILE: u64 = crate::secrets::MAX_SECRET_FILE_BYTES;
 /// lnd's minimum wallet password length.
 const MIN_PASSWORD_BYTES: usize = 8;
 
@@ -85,7 +84,7 @@ impl WalletFiles {
 
     /// When lsm generated the seed, if seed.txt records it.
     pub fn read_birthday(&self) -> Option<u64> {
-        let bytes = read_secret(&self.seed_path()).ok()?;
+        let bytes = crate::secrets::read_file(&self.seed_path()).ok()?;
         seed::parse(&bytes.bytes).ok()?.birthday
     }
 
@@ -93,17 +92,7 @@ impl WalletFiles {
     /// wallet-password.txt. Their content was never used: a seed or
     /// password reaches lnd only after its rename made it durable.
     pub fn temp_leftovers(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        let mut names: Vec<String> = entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| is_leftover(n))
-            .collect();
-        names.sort();
-        names
+        fsutil::list_temp_files(&self.dir, is_leftover).unwrap_or_default()
     }
 
     /// Removes what [`temp_leftovers`](Self::temp_leftovers) lists now.
@@ -129,7 +118,7 @@ fn observe_file(
     path: &Path,
     check: impl Fn(&[u8]) -> Result<(), String>,
 ) -> (FileView, Option<String>) {
-    match read_secret(path) {
+    match crate::secrets::read_file(path) {
         Err(ReadError::NotFound) => (FileView::Missing, None),
         Ok(f) => (FileView::Present { mode: f.mode }, check(&f.bytes).err()),
         Err(ReadError::NotRegular { kind }) => (FileView::NotRegular { kind }, None),
@@ -143,15 +132,9 @@ fn observe_file(
     }
 }
 
-/// A secret file of lsm's: a plain file, never read through a symlink or
-/// waited on (a FIFO).
-fn read_secret(path: &Path) -> Result<RegularFile, ReadError> {
-    read_with(path, MAX_SECRET_FILE, Links::Refuse)
-}
-
 /// Reads a secret file that must exist and be a regular file.
 fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    match read_secret(path) {
+    match crate::secrets::read_file(path) {
         Ok(f) => Ok(f.bytes),
         Err(ReadError::NotFound) => Err(Failure::with_exit(
             Exit::Blocked,
