@@ -113,21 +113,22 @@ pub async fn apply<R: Runtime>(
             break;
         }
         for action in &now.actions {
-            // Creating and restoring must match the very step planned: a
-            // planned restore never stands in for a new seed.
-            let was_planned = planned.iter().any(|p| match &action.op {
-                Op::Wallet(WalletOp::CreateWallet | WalletOp::RestoreWallet) => p.op == action.op,
-                _ => p.address == action.address && p.kind == action.kind,
-            });
             // A wallet is created or restored only when the approved plan
-            // said so: a seed the operator never saw planned is a new
-            // identity for the watch-only node, or the wrong one restored.
-            if !was_planned
-                && matches!(
-                    action.op,
-                    Op::Wallet(WalletOp::CreateWallet | WalletOp::RestoreWallet)
-                )
-            {
+            // showed that very step: a seed the operator never saw planned
+            // is a new identity for the watch-only node, or the wrong one
+            // restored (and a planned restore never stands in for a new seed).
+            let makes_wallet = matches!(
+                action.op,
+                Op::Wallet(WalletOp::CreateWallet | WalletOp::RestoreWallet)
+            );
+            let was_planned = planned.iter().any(|p| {
+                if makes_wallet {
+                    p.op == action.op
+                } else {
+                    p.address == action.address && p.kind == action.kind
+                }
+            });
+            if makes_wallet && !was_planned {
                 return Err(Failure::with_exit(
                     Exit::Blocked,
                     format!(

@@ -266,17 +266,8 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
                         ),
                     });
                 } else {
-                    d.actions.push(
-                        Action::new(
-                            wallet_addr(),
-                            ActionKind::Create,
-                            format!(
-                                "restore wallet from {dir}/{SEED_FILE} (the signer has no wallet)"
-                            ),
-                            Op::Wallet(WalletOp::RestoreWallet),
-                        )
-                        .note("the existing seed.txt is used as is; no new seed is generated"),
-                    );
+                    d.actions
+                        .push(restore_action(dir, "(the signer has no wallet)"));
                 }
             } else if let Some(want) = &intent.expected_identity_pubkey {
                 d.blockers.push(Blocker {
@@ -306,18 +297,7 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
                     ),
                 });
             } else {
-                d.actions.push(
-                    Action::new(
-                        wallet_addr(),
-                        ActionKind::Create,
-                        format!(
-                            "create wallet: GenSeed, save {dir}/{SEED_FILE} (0600, durable before \
-                             InitWallet), InitWallet"
-                        ),
-                        Op::Wallet(WalletOp::CreateWallet),
-                    )
-                    .note("back seed.txt up offline after apply"),
-                );
+                d.actions.push(create_action(dir, None));
             }
         }
         WalletView::Unreachable {
@@ -330,30 +310,14 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
                 format!("if lnd reports no wallet once it runs (not visible now: {reason})");
             match secrets.seed {
                 FileView::Present { .. } if secrets.seed_problem.is_none() => {
-                    d.actions.push(Action::new(
-                        wallet_addr(),
-                        ActionKind::Create,
-                        format!("restore wallet from {dir}/{SEED_FILE} {unseen}"),
-                        Op::Wallet(WalletOp::RestoreWallet),
-                    ));
+                    d.actions.push(restore_action(dir, &unseen));
                 }
                 FileView::Missing
                     if secrets.earlier_wallet.is_none()
                         && intent.expected_identity_pubkey.is_none()
                         && password_present =>
                 {
-                    d.actions.push(
-                        Action::new(
-                            wallet_addr(),
-                            ActionKind::Create,
-                            format!(
-                                "create wallet {unseen}: GenSeed, save {dir}/{SEED_FILE} (0600, \
-                                 durable before InitWallet), InitWallet"
-                            ),
-                            Op::Wallet(WalletOp::CreateWallet),
-                        )
-                        .note("back seed.txt up offline after apply"),
-                    );
+                    d.actions.push(create_action(dir, Some(&unseen)));
                 }
                 _ => d.notes.push(format!(
                     "wallet state is not known yet ({reason}); apply unlocks an existing wallet \
@@ -410,6 +374,32 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
         }
     }
     d
+}
+
+/// InitWallet with the words in seed.txt; `condition` says when.
+fn restore_action(dir: &str, condition: &str) -> Action {
+    Action::new(
+        wallet_addr(),
+        ActionKind::Create,
+        format!("restore wallet from {dir}/{SEED_FILE} {condition}"),
+        Op::Wallet(WalletOp::RestoreWallet),
+    )
+    .note("the existing seed.txt is used as is; no new seed is generated")
+}
+
+/// GenSeed → seed.txt → InitWallet, only if `condition` (when given) holds.
+fn create_action(dir: &str, condition: Option<&str>) -> Action {
+    let when = condition.map(|c| format!(" {c}")).unwrap_or_default();
+    Action::new(
+        wallet_addr(),
+        ActionKind::Create,
+        format!(
+            "create wallet{when}: GenSeed, save {dir}/{SEED_FILE} (0600, durable before \
+             InitWallet), InitWallet"
+        ),
+        Op::Wallet(WalletOp::CreateWallet),
+    )
+    .note("back seed.txt up offline after apply")
 }
 
 /// Why lnd could not be asked (for a blocker's reason).
