@@ -29,8 +29,19 @@ if docker version >/dev/null 2>&1; then
 elif [ "${LSM_SKIP_DOCKER_TESTS:-}" = "1" ]; then
     echo "scripts/test.sh: Docker engine unreachable; LSM_SKIP_DOCKER_TESTS=1, Docker tests skip" >&2
 else
-    die "the Docker engine is unreachable; start dockerd (tests need a real engine) or set LSM_SKIP_DOCKER_TESTS=1 to skip Docker tests locally"
+    die "the Docker engine is unreachable: run scripts/docker-engine.sh as root (it installs and starts one), or start your own; LSM_SKIP_DOCKER_TESTS=1 skips Docker tests on a developer's laptop"
 fi
+
+# Real lnd, lncli, btcd and btcctl from Go modules, and their images, once per
+# run (cached by go.sum and tags; minutes the first time, a second after).
+# Tests against real lnd fail, not skip, when this cannot be done.
+command -v go >/dev/null 2>&1 || die "Go not found: the tests build real lnd from Go modules (install Go 1.24 or newer)"
+if ! docker version >/dev/null 2>&1; then
+    export LSM_REAL_LND_NO_IMAGES=1
+fi
+scripts/build-real-lnd.sh "${LSM_REAL_LND_VERSION:-}" >/dev/null \
+    || die "building real lnd failed (scripts/build-real-lnd.sh)"
+unset LSM_REAL_LND_NO_IMAGES
 
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace "${FEATURES[@]}" "$@" || die "tests failed (cargo nextest run --workspace)"

@@ -15,6 +15,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 #[path = "../support/mod.rs"]
 pub mod support;
 
+#[allow(unused_imports)]
+pub use support::Backend;
+
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 /// One command's result.
@@ -64,6 +67,8 @@ pub struct Signer {
     pub dir: tempfile::TempDir,
     pub name: String,
     pub kind: Kind,
+    /// The lnd behind it: the double, or real lnd.
+    pub backend: Backend,
     pub rpc_port: u16,
     pub rest_port: u16,
     pub manifest: PathBuf,
@@ -74,31 +79,57 @@ pub struct Signer {
 }
 
 impl Signer {
-    /// A regtest Docker signer on the test image. `extra` is appended to
-    /// the manifest (more tables or keys).
+    /// A regtest Docker signer on the suite's backend (the double unless
+    /// `LSM_TEST_BACKEND=real`). `extra` is appended to the manifest (more
+    /// tables or keys).
     pub fn new(extra: &str) -> Option<Signer> {
+        Signer::docker_on(Backend::suite_default(), extra)
+    }
+
+    /// A regtest Docker signer on `backend`'s image; None when Docker tests
+    /// are skipped (`LSM_SKIP_DOCKER_TESTS=1` without an engine).
+    pub fn docker_on(backend: Backend, extra: &str) -> Option<Signer> {
         if !support::require_docker() {
             return None;
         }
-        support::ensure_test_image();
+        backend.ensure_image();
         Some(Signer::declare(
             Kind::Docker,
-            format!("[docker]\nimage = \"{}\"\n", support::test_image_repo()),
+            backend,
+            format!(
+                "[docker]\nimage = \"{}\"\nversion = \"{}\"\n",
+                backend.image_repo(),
+                backend.version()
+            ),
             extra,
         ))
     }
 
-    /// A regtest native signer (supervisor = "process") whose lnd is the
-    /// double's binary.
+    /// A regtest native signer (supervisor = "process") on the suite's
+    /// backend.
     pub fn native(extra: &str) -> Signer {
-        let table = format!(
-            "[native]\nlnd_path = \"{}\"\nlnd_dir = \"./lnd\"\nsupervisor = \"process\"\n",
-            support::double_binary().display()
-        );
-        Signer::declare(Kind::Native, table, extra)
+        Signer::native_on(Backend::suite_default(), extra)
     }
 
-    fn declare(kind: Kind, runtime_table: String, extra: &str) -> Signer {
+    /// A regtest native signer whose lnd is `backend`'s binary.
+    pub fn native_on(backend: Backend, extra: &str) -> Signer {
+        let table = format!(
+            "[native]\nlnd_path = \"{}\"\nlnd_dir = \"./lnd\"\nsupervisor = \"process\"\n",
+            backend.lnd_binary().display()
+        );
+        let s = Signer::declare(Kind::Native, backend, table, extra);
+        // Native lnd must report versions.env's LND_VERSION.
+        if backend.version() != "v0.20.0-beta" {
+            std::fs::write(
+                s.path("versions.env"),
+                format!("LND_VERSION={}\n", backend.version()),
+            )
+            .expect("write versions.env");
+        }
+        s
+    }
+
+    fn declare(kind: Kind, backend: Backend, runtime_table: String, extra: &str) -> Signer {
         let n = SEQ.fetch_add(1, Ordering::SeqCst);
         let name = format!("lsm-e2e-{}-{n}-{:04x}", std::process::id(), rand_u16());
         let dir = tempfile::tempdir().expect("temp dir");
@@ -107,6 +138,7 @@ impl Signer {
             dir,
             name,
             kind,
+            backend,
             rpc_port: support::free_port(),
             rest_port: support::free_port(),
             runtime_table,
@@ -277,7 +309,11 @@ impl Signer {
         let out = std::process::Command::new("docker")
             .args(["run", "--rm", "--entrypoint", "/bin/cat", "-v"])
             .arg(format!("{}:/v:ro", self.volume()))
-            .arg(support::test_image_tag())
+            .arg(format!(
+                "{}:{}",
+                self.backend.image_repo(),
+                self.backend.version()
+            ))
             .arg(format!("/v/{path_in_volume}"))
             .output()
             .expect("run docker");
@@ -599,5 +635,65 @@ pub fn validate_against(schema_file: &str, value: &serde_json::Value) {
         .expect("compile schema");
     if let Err(e) = schemas.validate(value, idx) {
         panic!("{schema_file} rejects the document: {e:#}\n{value:#}");
+    }
+}
+
+/// Makes each scenario `f(Backend)` two tests, `f::double` and `f::real`:
+/// the same code against the lnd double and against real lnd, so any
+/// difference between the two fails one of them.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($scenario:ident),+ $(,)?) => {
+        $(
+            mod $scenario {
+                #[test]
+                fn double() {
+                    super::$scenario($crate::signer_kit::Backend::Double)
+                }
+                #[test]
+                fn real() {
+                    super::$scenario($crate::signer_kit::Backend::Real)
+                }
+            }
+        )+
+    };
+}
+
+/// lncli, as an operator runs it: real lncli (whatever the backend) on the
+/// host, pinned to the signer's own tls.cert.
+impl Signer {
+    /// `lncli --network regtest --rpcserver 127.0.0.1:<rpc> --tlscertpath
+    /// <tls.cert> --macaroonpath <macaroon> <args>`. The macaroon is written
+    /// to a file in the signer's temp dir first.
+    pub fn lncli(&self, macaroon: &[u8], args: &[&str]) -> Run {
+        let dir = self.path("lncli");
+        std::fs::create_dir_all(&dir).expect("lncli dir");
+        let cert = dir.join("tls.cert");
+        std::fs::write(&cert, self.lnd_file("tls.cert")).expect("write tls.cert");
+        let mac = dir.join(format!("call-{}.macaroon", rand_u16()));
+        std::fs::write(&mac, macaroon).expect("write the macaroon");
+        let out = std::process::Command::new(support::real_lnd().bin("lncli"))
+            .arg("--network=regtest")
+            .arg(format!("--rpcserver=127.0.0.1:{}", self.rpc_port))
+            .arg(format!("--tlscertpath={}", cert.display()))
+            .arg(format!("--macaroonpath={}", mac.display()))
+            .arg(format!("--lnddir={}", dir.display()))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run lncli");
+        let _ = std::fs::remove_file(&mac);
+        Run::from(out)
+    }
+
+    /// The bundle's macaroon file (the scope's file name in the bundle).
+    pub fn bundle_macaroon(&self) -> Vec<u8> {
+        let entries = std::fs::read_dir(self.bundle()).expect("read the bundle");
+        let path = entries
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "macaroon"))
+            .expect("a macaroon in the bundle");
+        std::fs::read(path).expect("read the bundle's macaroon")
     }
 }

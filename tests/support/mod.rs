@@ -11,8 +11,14 @@
 //!   twice) and reused while the double and the build script are unchanged.
 //! - [`TestContainer`]: a container of that image, removed on drop.
 //! - [`free_port`], [`pinned_channel`].
+//! - [`Backend`]: the double or real lnd (`backend.rs`), and [`real_lnd`]:
+//!   real lnd, lncli, btcd and btcctl built from Go modules once per run.
 
 #![allow(dead_code)]
+
+pub mod backend;
+#[allow(unused_imports)]
+pub use backend::{Backend, real_lnd};
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -211,9 +217,7 @@ pub fn free_port() -> u16 {
 /// with a clear message, unless `LSM_SKIP_DOCKER_TESTS=1`, in which case
 /// this prints that the test is skipped and returns false.
 pub fn require_docker() -> bool {
-    static STATUS: OnceLock<Result<String, String>> = OnceLock::new();
-    let status = STATUS.get_or_init(docker_status);
-    match status {
+    match docker_status() {
         Ok(_) => true,
         Err(e) => {
             if std::env::var("LSM_SKIP_DOCKER_TESTS").as_deref() == Ok("1") {
@@ -231,7 +235,17 @@ pub fn require_docker() -> bool {
     }
 }
 
-fn docker_status() -> Result<String, String> {
+/// Whether the Docker engine answers (asked once per test process).
+pub fn docker_answers() -> bool {
+    docker_status().is_ok()
+}
+
+fn docker_status() -> &'static Result<String, String> {
+    static STATUS: OnceLock<Result<String, String>> = OnceLock::new();
+    STATUS.get_or_init(ask_docker)
+}
+
+fn ask_docker() -> Result<String, String> {
     let out = run_with_timeout(
         Command::new("docker").args(["version", "--format", "{{.Server.APIVersion}}"]),
         Duration::from_secs(30),
