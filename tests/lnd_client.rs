@@ -311,6 +311,27 @@ impl Lightning for Svc {
         }
     }
 
+    async fn sign_message(
+        &self,
+        _: Request<lsm::lnd::proto::lnrpc::SignMessageRequest>,
+    ) -> Result<Response<lsm::lnd::proto::lnrpc::SignMessageResponse>, Status> {
+        Err(Status::unimplemented("not in this test server"))
+    }
+
+    async fn verify_message(
+        &self,
+        _: Request<lsm::lnd::proto::lnrpc::VerifyMessageRequest>,
+    ) -> Result<Response<lsm::lnd::proto::lnrpc::VerifyMessageResponse>, Status> {
+        Err(Status::unimplemented("not in this test server"))
+    }
+
+    async fn check_macaroon_permissions(
+        &self,
+        _: Request<lsm::lnd::proto::lnrpc::CheckMacPermRequest>,
+    ) -> Result<Response<lsm::lnd::proto::lnrpc::CheckMacPermResponse>, Status> {
+        Err(Status::unimplemented("not in this test server"))
+    }
+
     async fn list_permissions(
         &self,
         req: Request<ListPermissionsRequest>,

@@ -31,6 +31,8 @@ pub struct DerivedKeys {
     pub accounts: Vec<Account>,
     /// 33-byte compressed identity public key.
     pub identity_pubkey: [u8; 33],
+    /// The identity private key, for lnrpc SignMessage.
+    pub node_key: bip32::secp256k1::ecdsa::SigningKey,
 }
 
 pub fn derive(master: &XPrv, network: Network) -> Result<DerivedKeys, String> {
@@ -61,11 +63,14 @@ pub fn derive(master: &XPrv, network: Network) -> Result<DerivedKeys, String> {
         let acct = scope.derive_child(hardened(index)?).map_err(err)?;
         let xpub = acct.public_key();
         if index == KEY_FAMILY_NODE_KEY {
-            let node_key = xpub
+            let node_key = acct
                 .derive_child(ChildNumber(0))
                 .and_then(|k| k.derive_child(ChildNumber(0)))
                 .map_err(err)?;
-            identity = Some(node_key.to_bytes());
+            identity = Some((
+                node_key.public_key().to_bytes(),
+                node_key.private_key().clone(),
+            ));
         }
         let name = if index == 0 {
             "default".to_string()
@@ -82,9 +87,12 @@ pub fn derive(master: &XPrv, network: Network) -> Result<DerivedKeys, String> {
             index,
         ));
     }
+    let (identity_pubkey, node_key) =
+        identity.ok_or_else(|| "identity key not derived".to_string())?;
     Ok(DerivedKeys {
         accounts,
-        identity_pubkey: identity.ok_or_else(|| "identity key not derived".to_string())?,
+        identity_pubkey,
+        node_key,
     })
 }
 

@@ -30,6 +30,7 @@ mod node;
 mod rest;
 mod rpc;
 mod server;
+mod sign_message;
 mod state;
 mod tls;
 mod version;

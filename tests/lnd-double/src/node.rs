@@ -594,6 +594,16 @@ impl Node {
         })
     }
 
+    /// lnrpc SignMessage: the node key signs (sign_message.rs).
+    pub fn sign_message(
+        &self,
+        req: lnrpc::SignMessageRequest,
+    ) -> RpcResult<lnrpc::SignMessageResponse> {
+        let u = self.require_unlocked()?;
+        let signature = crate::sign_message::sign(&u.keys.node_key, &req.msg, req.single_hash);
+        Ok(lnrpc::SignMessageResponse { signature })
+    }
+
     /// Runs `f` on the unlocked macaroon store (lnd's macaroon service).
     fn with_macaroon_store<T>(
         &self,

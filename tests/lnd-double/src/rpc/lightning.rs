@@ -13,6 +13,9 @@ const BAKE_MACAROON: &str = "/lnrpc.Lightning/BakeMacaroon";
 const LIST_MACAROON_IDS: &str = "/lnrpc.Lightning/ListMacaroonIDs";
 const DELETE_MACAROON_ID: &str = "/lnrpc.Lightning/DeleteMacaroonID";
 const LIST_PERMISSIONS: &str = "/lnrpc.Lightning/ListPermissions";
+const SIGN_MESSAGE: &str = "/lnrpc.Lightning/SignMessage";
+const VERIFY_MESSAGE: &str = "/lnrpc.Lightning/VerifyMessage";
+const CHECK_MACAROON_PERMISSIONS: &str = "/lnrpc.Lightning/CheckMacaroonPermissions";
 
 #[tonic::async_trait]
 impl Lightning for LightningService {
@@ -71,5 +74,43 @@ impl Lightning for LightningService {
             .authorize(Service::Other, LIST_PERMISSIONS, &meta(&req))
             .and_then(|()| self.0.list_permissions());
         respond(LIST_PERMISSIONS, r)
+    }
+
+    async fn sign_message(
+        &self,
+        req: Request<lnrpc::SignMessageRequest>,
+    ) -> Result<Response<lnrpc::SignMessageResponse>, Status> {
+        let m = meta(&req);
+        let r = self
+            .0
+            .authorize(Service::Other, SIGN_MESSAGE, &m)
+            .and_then(|()| self.0.sign_message(req.into_inner()));
+        respond(SIGN_MESSAGE, r)
+    }
+
+    /// Not served: lnd answers from its channel graph, which a signer
+    /// without a chain backend does not keep.
+    async fn verify_message(
+        &self,
+        req: Request<lnrpc::VerifyMessageRequest>,
+    ) -> Result<Response<lnrpc::VerifyMessageResponse>, Status> {
+        self.0
+            .authorize(Service::Other, VERIFY_MESSAGE, &meta(&req))
+            .map_err(Status::from)?;
+        Err(Status::unimplemented(
+            "lnd-double does not serve VerifyMessage",
+        ))
+    }
+
+    async fn check_macaroon_permissions(
+        &self,
+        req: Request<lnrpc::CheckMacPermRequest>,
+    ) -> Result<Response<lnrpc::CheckMacPermResponse>, Status> {
+        self.0
+            .authorize(Service::Other, CHECK_MACAROON_PERMISSIONS, &meta(&req))
+            .map_err(Status::from)?;
+        Err(Status::unimplemented(
+            "lnd-double does not serve CheckMacaroonPermissions yet",
+        ))
     }
 }
