@@ -15,7 +15,7 @@
 
 mod signer_kit;
 
-use signer_kit::Signer;
+use signer_kit::{Backend, Signer};
 use std::path::Path;
 
 /// The exit status of an injected crash (`lsm::crashpoint::CRASH_EXIT`).
@@ -357,9 +357,10 @@ fn crash_after_a_stale_file_is_removed() {
     assert_eq!(s.root_key_ids(), [0]);
 }
 
-#[test]
-fn a_lost_volume_is_restored_from_seed_txt_with_the_same_keys() {
-    let Some(s) = Signer::new("") else { return };
+fn a_lost_volume_is_restored_from_seed_txt_with_the_same_keys(b: Backend) {
+    let Some(s) = Signer::docker_on(b, "") else {
+        return;
+    };
     s.apply();
     let identity = s.identity();
     let accounts = std::fs::read(s.bundle().join("accounts.json")).unwrap();
@@ -382,3 +383,5 @@ fn a_lost_volume_is_restored_from_seed_txt_with_the_same_keys() {
     );
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }
+
+crate::on_both_backends!(a_lost_volume_is_restored_from_seed_txt_with_the_same_keys,);

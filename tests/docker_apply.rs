@@ -4,11 +4,12 @@
 
 mod signer_kit;
 
-use signer_kit::{Signer, validate_against};
+use signer_kit::{Backend, Signer, validate_against};
 
-#[test]
-fn fresh_apply_converges_and_a_second_apply_changes_nothing() {
-    let Some(s) = Signer::new("") else { return };
+fn fresh_apply_converges_and_a_second_apply_changes_nothing(b: Backend) {
+    let Some(s) = Signer::docker_on(b, "") else {
+        return;
+    };
 
     let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
     signer_kit::assert_contains_all(
@@ -82,9 +83,10 @@ fn fresh_apply_converges_and_a_second_apply_changes_nothing() {
     s.assert_no_secret_leaked();
 }
 
-#[test]
-fn drift_is_named_and_repaired_keeping_the_wallet() {
-    let Some(s) = Signer::new("") else { return };
+fn drift_is_named_and_repaired_keeping_the_wallet(b: Backend) {
+    let Some(s) = Signer::docker_on(b, "") else {
+        return;
+    };
     s.apply();
     let identity = s.identity();
     assert_eq!(identity.len(), 66, "identity pubkey: {identity:?}");
@@ -291,9 +293,10 @@ fn a_second_writer_waits_then_exits_4_naming_the_holder() {
     s.apply();
 }
 
-#[test]
-fn destroy_keeps_the_wallet_and_purge_needs_the_seed() {
-    let Some(s) = Signer::new("") else { return };
+fn destroy_keeps_the_wallet_and_purge_needs_the_seed(b: Backend) {
+    let Some(s) = Signer::docker_on(b, "") else {
+        return;
+    };
     s.apply();
     let identity = s.identity();
 
@@ -446,3 +449,90 @@ fn no_command_prints_a_secret_even_at_trace_level() {
     let password = std::fs::read_to_string(s.secrets().join("wallet-password.txt")).unwrap();
     assert!(!outs[0].contains(password.trim()));
 }
+
+/// `docker restart`: lnd unlocks itself from the password copy
+/// (auto_unlock), and apply, once lnd is up, finds nothing to do.
+fn a_docker_restart_unlocks_by_itself_and_the_plan_is_clean_again(b: Backend) {
+    let Some(s) = Signer::docker_on(b, "") else {
+        return;
+    };
+    s.apply();
+    let identity = s.identity();
+    signer_kit::support::docker(&["restart", &s.name]);
+    // apply waits for lnd, then has nothing to do: no mutating engine call.
+    s.assert_no_engine_mutation(&["apply", "--auto-approve", "--detailed-exitcode"]);
+    let status = s.lsm(&["status", "--json"]).expect(0).json();
+    assert_eq!(status["ok"], true, "{status:#}");
+    assert_eq!(status["identity_pubkey"], identity.as_str());
+    let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    assert!(
+        plan.stdout.contains("No changes.") && !plan.stdout.contains("Warning"),
+        "{}",
+        plan.stdout
+    );
+}
+
+/// SANs declared in [rpc] end up in lnd's certificate and the bundle: lnd
+/// keeps tls.cert when tlsextra* change unless tlsautorefresh is on, which
+/// lsm renders; the plan says beforehand that the certificate changes and
+/// the watch-only node needs the re-exported bundle.
+fn declared_tls_names_converge_into_the_certificate_and_the_bundle(b: Backend) {
+    let Some(s) = Signer::docker_on(b, "") else {
+        return;
+    };
+    s.apply();
+    let before = std::fs::read(s.bundle().join("tls.cert")).unwrap();
+    let info = lsm::lnd::tls::CertInfo::from_pem(&before).unwrap();
+    assert!(!info.covers_host("signer.example"), "{info:?}");
+
+    let rpc = format!("[rpc]\nlisten = \"127.0.0.1:{}\"\n", s.rpc_port);
+    s.set_manifest(&s.manifest_text().replace(
+        &rpc,
+        &format!(
+            "{rpc}tls_extra_ips = [\"10.1.2.3\"]\n\
+             tls_extra_domains = [\"signer\", \"{}\", \"signer.example\"]\n",
+            s.name
+        ),
+    ));
+    let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
+    signer_kit::assert_contains_all(
+        &plan.stdout,
+        &[
+            "+tlsextraip=10.1.2.3",
+            "+tlsextradomain=signer.example",
+            "lnd then issues a new tls.cert (+DNS:signer.example, +IP:10.1.2.3)",
+            "the watch-only node needs the re-exported bundle",
+        ],
+    );
+    s.apply();
+    let after = std::fs::read(s.bundle().join("tls.cert")).unwrap();
+    assert_ne!(after, before, "the bundle kept the old certificate");
+    assert_eq!(
+        after,
+        s.lnd_file("tls.cert"),
+        "the bundle has lnd's certificate"
+    );
+    let info = lsm::lnd::tls::CertInfo::from_pem(&after).unwrap();
+    assert!(
+        info.covers_host("signer.example") && info.covers_host("10.1.2.3"),
+        "{info:?}"
+    );
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    s.lsm(&["bundle", "verify", "out/credentials-bundle"])
+        .expect(0);
+
+    // A name removed again: the next certificate no longer carries it.
+    s.write_manifest();
+    s.apply();
+    let info = lsm::lnd::tls::CertInfo::from_pem(&s.lnd_file("tls.cert")).unwrap();
+    assert!(!info.covers_host("signer.example"), "{info:?}");
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+crate::on_both_backends!(
+    a_docker_restart_unlocks_by_itself_and_the_plan_is_clean_again,
+    declared_tls_names_converge_into_the_certificate_and_the_bundle,
+    fresh_apply_converges_and_a_second_apply_changes_nothing,
+    drift_is_named_and_repaired_keeping_the_wallet,
+    destroy_keeps_the_wallet_and_purge_needs_the_seed,
+);

@@ -5,7 +5,7 @@
 
 mod signer_kit;
 
-use signer_kit::Signer;
+use signer_kit::{Backend, Signer};
 
 fn bundle_files(s: &Signer) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(s.bundle())
@@ -15,6 +15,18 @@ fn bundle_files(s: &Signer) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// Real lncli's `signmessage` (message:write) with `mac`: the signature, or
+/// lncli's error.
+fn lncli_sign(s: &Signer, mac: &[u8]) -> Result<String, String> {
+    let run = s.lncli(mac, &["signmessage", "lsm proves this macaroon"]);
+    if run.code != 0 {
+        return Err(format!("{}{}", run.stdout, run.stderr));
+    }
+    let v: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("lncli printed no JSON ({e}): {}", run.stdout));
+    Ok(v["signature"].as_str().expect("a signature").to_string())
 }
 
 fn inspect_macaroon(s: &Signer, file: &str) -> serde_json::Value {
@@ -28,9 +40,10 @@ fn inspect_macaroon(s: &Signer, file: &str) -> serde_json::Value {
     .json()
 }
 
-#[test]
-fn scope_changes_rebake_revoke_and_clean_the_bundle() {
-    let Some(s) = Signer::new("") else { return };
+fn scope_changes_rebake_revoke_and_clean_the_bundle(b: Backend) {
+    let Some(s) = Signer::docker_on(b, "") else {
+        return;
+    };
     s.apply();
     let mac = inspect_macaroon(&s, "signer-only.macaroon");
     assert_eq!(mac["root_key_id"], "1");
@@ -143,10 +156,11 @@ fn scope_changes_rebake_revoke_and_clean_the_bundle() {
 /// before baking (a bake under a live key is signed by it, so the old
 /// macaroon would stay valid) and shows old → new; afterwards the old,
 /// wider macaroon is rejected by the signer.
-#[test]
-fn a_scope_change_under_the_same_root_key_id_revokes_the_old_macaroon() {
+fn a_scope_change_under_the_same_root_key_id_revokes_the_old_macaroon(b: Backend) {
     let wide = "[macaroon]\nscope = \"custom\"\npermissions = [\"info:read\", \"signer:generate\"]\nroot_key_id = 1\n";
-    let Some(s) = Signer::new(wide) else { return };
+    let Some(s) = Signer::docker_on(b, wide) else {
+        return;
+    };
     s.apply();
     let old = std::fs::read(s.bundle().join("custom.macaroon")).unwrap();
     let info = |mac: &[u8]| s.with_client(mac, async |c| c.get_info().await.map(|_| ()));
@@ -177,6 +191,19 @@ fn a_scope_change_under_the_same_root_key_id_revokes_the_old_macaroon() {
         info(&old).is_err(),
         "the old macaroon still works after the scope change"
     );
+    // As an operator sees it with real lncli: the old macaroon is refused,
+    // the new one signs.
+    let refused = s.lncli(&old, &["getinfo"]);
+    assert_ne!(
+        refused.code, 0,
+        "lncli getinfo with the old macaroon: {refused:?}"
+    );
+    assert!(
+        refused.stderr.contains("verification failed") || refused.stderr.contains("root key"),
+        "{}",
+        refused.stderr
+    );
+    lncli_sign(&s, &s.bundle_macaroon()).expect("the new macaroon signs");
     assert_eq!(
         inspect_macaroon(&s, "signer-only.macaroon")["root_key_id"],
         "1"
@@ -281,3 +308,47 @@ fn an_unexpected_identity_blocks_with_exit_5() {
     .unwrap();
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }
+
+/// A new root_key_id: lsm bakes under it, writes the bundle, then revokes
+/// the old key; real lncli shows the old macaroon refused and the new one
+/// signing.
+fn a_root_key_id_change_revokes_the_old_macaroon_for_lncli(b: Backend) {
+    let Some(s) = Signer::docker_on(b, "") else {
+        return;
+    };
+    s.apply();
+    let old = s.bundle_macaroon();
+    lncli_sign(&s, &old).expect("the bundle's macaroon signs");
+
+    s.set_manifest(&format!(
+        "{}\n[macaroon]\nroot_key_id = 3\n",
+        s.manifest_text()
+    ));
+    let plan = s.lsm(&["plan"]).expect(0).stdout;
+    signer_kit::assert_contains_all(
+        &plan,
+        &[
+            "~ macaroon.watchonly",
+            "root key id: 1 → 3",
+            "- macaroon.root_key_1",
+        ],
+    );
+    s.apply();
+    assert_eq!(s.root_key_ids(), [0, 3]);
+    let new = s.bundle_macaroon();
+    assert_ne!(new, old);
+    lncli_sign(&s, &new).expect("the new macaroon signs");
+    let refused = lncli_sign(&s, &old).expect_err("the old macaroon was revoked");
+    assert!(
+        refused.contains("root key with id 1 doesn't exist"),
+        "lncli's error: {refused}"
+    );
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    s.assert_no_secret_leaked();
+}
+
+crate::on_both_backends!(
+    a_root_key_id_change_revokes_the_old_macaroon_for_lncli,
+    scope_changes_rebake_revoke_and_clean_the_bundle,
+    a_scope_change_under_the_same_root_key_id_revokes_the_old_macaroon,
+);

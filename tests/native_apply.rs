@@ -8,7 +8,9 @@
 
 mod signer_kit;
 
-use signer_kit::{Signer, kill_9, process_alive, support, validate_against, wait_until_gone};
+use signer_kit::{
+    Backend, Signer, kill_9, process_alive, support, validate_against, wait_until_gone,
+};
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Child, Command, Stdio};
 
@@ -37,9 +39,8 @@ fn condition<'a>(status: &'a serde_json::Value, kind: &str) -> &'a serde_json::V
         .unwrap_or_else(|| panic!("no {kind} condition: {status:#}"))
 }
 
-#[test]
-fn fresh_apply_converges_and_a_second_apply_changes_nothing() {
-    let s = Signer::native("");
+fn fresh_apply_converges_and_a_second_apply_changes_nothing(b: Backend) {
+    let s = Signer::native_on(b, "");
 
     let plan = s.lsm(&["plan", "--detailed-exitcode"]).expect(2);
     signer_kit::assert_contains_all(
@@ -139,9 +140,8 @@ fn fresh_apply_converges_and_a_second_apply_changes_nothing() {
     s.assert_no_secret_leaked();
 }
 
-#[test]
-fn lnd_killed_outside_lsm_is_drift_and_apply_starts_it_again() {
-    let s = Signer::native("");
+fn lnd_killed_outside_lsm_is_drift_and_apply_starts_it_again(b: Backend) {
+    let s = Signer::native_on(b, "");
     s.apply();
     let identity = s.identity();
     let pid = s.lnd_pid();
@@ -186,9 +186,8 @@ fn lnd_killed_outside_lsm_is_drift_and_apply_starts_it_again() {
     s.assert_no_secret_leaked();
 }
 
-#[test]
-fn a_config_change_restarts_lnd_with_a_new_pid() {
-    let s = Signer::native("");
+fn a_config_change_restarts_lnd_with_a_new_pid(b: Backend) {
+    let s = Signer::native_on(b, "");
     s.apply();
     let identity = s.identity();
     let pid = s.lnd_pid();
@@ -600,3 +599,9 @@ fn a_deleted_admin_macaroon_blocks_until_a_restart_of_lnd_rewrites_it() {
     assert!(admin.exists());
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }
+
+crate::on_both_backends!(
+    fresh_apply_converges_and_a_second_apply_changes_nothing,
+    lnd_killed_outside_lsm_is_drift_and_apply_starts_it_again,
+    a_config_change_restarts_lnd_with_a_new_pid,
+);

@@ -252,23 +252,72 @@ async fn wait_for_signer<R: Runtime>(
     deadline: Instant,
 ) -> Result<World<<R::Observer as Observer>::Observation>, Failure> {
     let spinner = progress.spinner("waiting for lnd");
+    // lnd issues a new tls.cert as it starts when the declared names changed
+    // (tlsautorefresh) or the old one expired; the copy read just before can
+    // be the old one. The runtime reads the file again through a trusted
+    // channel (the engine, the local disk), so a pin that no longer matches
+    // while lnd starts means: read it again, until the deadline.
+    loop {
+        let result = wait_once(rt, desired, &spinner, deadline).await;
+        match result {
+            Err(Waited::CertRenewed(e)) if Instant::now() < deadline => {
+                tracing::debug!("{e}; reading lnd's tls.cert again");
+                spinner.set("waiting for lnd: it issued a new tls.cert");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(Waited::CertRenewed(e)) => {
+                spinner.finish();
+                return Err(Failure::from(e));
+            }
+            Err(Waited::Failed(f)) => {
+                spinner.finish();
+                return Err(f);
+            }
+            Ok(world) => {
+                spinner.finish();
+                return Ok(world);
+            }
+        }
+    }
+}
+
+/// Why one wait for lnd ended without a world.
+enum Waited {
+    /// lnd presents another certificate than the one just read.
+    CertRenewed(crate::lnd::error::LndError),
+    Failed(Failure),
+}
+
+impl From<Failure> for Waited {
+    fn from(f: Failure) -> Self {
+        Waited::Failed(f)
+    }
+}
+
+/// One wait: for the runtime to show how to reach lnd, then for lnd to
+/// settle, with the certificate read at the start.
+async fn wait_once<R: Runtime>(
+    rt: &R,
+    desired: &Desired,
+    spinner: &crate::apply::progress::Spinner,
+    deadline: Instant,
+) -> Result<World<<R::Observer as Observer>::Observation>, Waited> {
     let mut delay = Duration::from_millis(50);
     // lnd writes tls.cert a moment after the container starts; poll the
     // runtime with backoff (there is no event for a file appearing).
     let (observed, access): (_, SignerAccess) = loop {
         let observed = rt.observer().observe().await?;
         if let Some(why) = observed.stopped() {
-            spinner.finish();
-            return Err(not_running(&why));
+            return Err(not_running(&why).into());
         }
         match observed.access() {
             Ok(a) => break (observed, a),
             Err(reason) if Instant::now() >= deadline => {
-                spinner.finish();
                 return Err(Failure::error(format!(
                     "lnd did not come up within {}s: {reason}",
                     READY_TIMEOUT.as_secs()
-                )));
+                ))
+                .into());
             }
             Err(reason) => {
                 spinner.set(&format!("waiting for lnd: {reason}"));
@@ -295,18 +344,21 @@ async fn wait_for_signer<R: Runtime>(
     // observed is current; observe the rest around it instead of reading
     // the runtime again.
     if lnd.get_state().await.is_ok_and(|s| settled.contains(&s)) {
-        spinner.finish();
-        return observe::observe_with(observed, desired).await;
+        return Ok(observe::observe_with(observed, desired).await?);
     }
     spinner.set("waiting for lnd to be ready");
     // lnd may die while it starts: watch the runtime alongside.
-    let state = tokio::select! {
-        s = lnd.wait_for_state(settled, deadline) => s.map(|_| ()).map_err(Failure::from),
-        why = until_stopped(rt, deadline) => Err(not_running(&why)),
+    tokio::select! {
+        s = lnd.wait_for_state(settled, deadline) => match s {
+            Ok(_) => {}
+            Err(e @ crate::lnd::error::LndError::TlsMismatch { .. }) => {
+                return Err(Waited::CertRenewed(e));
+            }
+            Err(e) => return Err(Failure::from(e).into()),
+        },
+        why = until_stopped(rt, deadline) => return Err(not_running(&why).into()),
     };
-    spinner.finish();
-    state?;
-    observe::observe(rt.observer(), desired).await
+    Ok(observe::observe(rt.observer(), desired).await?)
 }
 
 fn not_running(why: &str) -> Failure {

@@ -100,14 +100,17 @@ pub fn diff_for(
 }
 
 /// Says so when the signer's certificate does not name the endpoint
-/// bundle.json records: the watch-only node's TLS check would fail, and
-/// lnd does not renew its certificate for new tlsextra names by itself.
+/// bundle.json records: the watch-only node's TLS check would fail until
+/// the name is declared (plan/certificate.rs then renews the certificate).
 fn uncovered_endpoint(endpoint: &str, cert_pem: Option<&[u8]>) -> Option<String> {
     let info = crate::lnd::tls::CertInfo::from_pem(cert_pem?).ok()?;
     let host = crate::bundle::verify::rpc_host(endpoint);
     (!info.covers_host(host)).then(|| {
         format!(
-            "the signer's certificate does not name {host}, the host of the bundle's endpoint              {endpoint}, so the watch-only node's TLS check will fail: add it to [rpc]              tls_extra_ips or tls_extra_domains, then let lnd make a new certificate (lnd only              does when tls.cert and tls.key are removed)"
+            "the signer's certificate does not name {host}, the host of the bundle's endpoint \
+             {endpoint}, so the watch-only node's TLS check will fail: add it to [rpc] \
+             tls_extra_ips or tls_extra_domains, and the next apply restarts lnd, which then \
+             issues a certificate naming it"
         )
     })
 }

@@ -81,6 +81,11 @@ pub fn render(c: &ConfInputs) -> String {
     for d in &c.tls_extra_domains {
         kv(&mut s, "tlsextradomain", d);
     }
+    // The certificate names exactly what [rpc] declares (no interface IPs
+    // or host name, which change with the container), and lnd issues a new
+    // one at start when the declared names change (cert_names.rs).
+    kv(&mut s, "tlsdisableautofill", "true");
+    kv(&mut s, "tlsautorefresh", "true");
     if let Some(p) = &c.password_file {
         kv(&mut s, "wallet-unlock-password-file", p);
         // Lets lsm create the wallet over RPC on first start; lnd ignores

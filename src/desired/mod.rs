@@ -4,6 +4,7 @@
 //! ([`lnd_conf`]). Each runtime derives its own target (container spec or
 //! process) from the same manifest.
 
+pub mod cert_names;
 pub mod lnd_conf;
 
 use crate::manifest::{Loaded, MacaroonScope, Resolved};

@@ -50,6 +50,14 @@ pub const MANAGED_KEYS: &[ManagedKey] = &[
     key("tlsextraip", "use [rpc] tls_extra_ips"),
     key("tlsextradomain", "use [rpc] tls_extra_domains"),
     key(
+        "tlsautorefresh",
+        "lsm always sets it: lnd renews tls.cert when [rpc] tls names change",
+    ),
+    key(
+        "tlsdisableautofill",
+        "lsm always sets it: tls.cert names only what [rpc] declares",
+    ),
+    key(
         "tlscertpath",
         "lsm pins the certificate lnd writes at its default place",
     ),

@@ -63,7 +63,14 @@ pub fn plan<Ob: Observer>(
     } else {
         HostPassword::Missing
     };
-    let runtime = observer.diff(&world.runtime, password);
+    let mut runtime = observer.diff(&world.runtime, password);
+    crate::plan::certificate::converge(
+        observer,
+        &world.runtime,
+        desired,
+        world.signer.tls_cert_pem.as_deref(),
+        &mut runtime.actions,
+    );
     let macaroon_files = world.bundle.macaroon_files();
     let described = world.bundle.described_macaroon_file();
     let scope = crate::scope::diff(

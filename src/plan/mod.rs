@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod build;
+pub mod certificate;
 pub mod document;
 pub mod op;
 pub mod render;

@@ -33,15 +33,7 @@ pub fn conf_inputs(
     } else {
         ChainConf::NoChainBackend
     };
-    // A specific rpc bind address is what a watch-only node dials, so the
-    // certificate must name it; unspecified binds add nothing.
-    let mut ips: Vec<String> = r.rpc.tls_extra_ips.iter().map(|i| i.to_string()).collect();
-    if !r.rpc.listen.ip().is_unspecified() && !r.rpc.listen.ip().is_loopback() {
-        let ip = r.rpc.listen.ip().to_string();
-        if !ips.contains(&ip) {
-            ips.push(ip);
-        }
-    }
+    let ips = crate::desired::cert_names::extra_ips(r);
     Ok(ConfInputs {
         signer_name: r.signer.name.clone(),
         alias: r.signer.alias.clone(),

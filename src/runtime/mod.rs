@@ -191,6 +191,10 @@ pub trait Observer {
     /// The actions that remove the signer (`destroy`); `purge` also removes
     /// its data, where the runtime allows that.
     fn destroy_diff(&self, observed: &Self::Observation, purge: bool) -> RuntimeDiff;
+    /// A restart of the running lnd for `reason` (a resource other than
+    /// the runtime's own needs it, such as the certificate's names), or None
+    /// when lnd is not running: its start is planned already.
+    fn restart(&self, observed: &Self::Observation, reason: String) -> Option<Action>;
 }
 
 /// A runtime that can also change things. Only `apply` and `destroy` make one.

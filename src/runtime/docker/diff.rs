@@ -497,6 +497,21 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
     d
 }
 
+/// A restart of the running container for `reason`; None when it is not
+/// running (the diff plans its start then).
+pub fn restart(o: &DockerObservation, reason: String) -> Option<Action> {
+    o.container.as_ref().filter(|c| c.is_running())?;
+    Some(
+        Action::new(
+            addr("container", "signer"),
+            ActionKind::Restart,
+            reason,
+            Op::Runtime(RuntimeOp::RestartSigner),
+        )
+        .disruptive(),
+    )
+}
+
 /// `lsm destroy`: remove the container (and the volume with `purge`).
 pub fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> RuntimeDiff {
     let mut d = RuntimeDiff::default();

@@ -259,6 +259,10 @@ impl Observer for DockerObserver {
     fn destroy_diff(&self, observed: &DockerObservation, purge: bool) -> RuntimeDiff {
         diff::destroy_diff(&self.target, observed, purge)
     }
+
+    fn restart(&self, observed: &DockerObservation, reason: String) -> Option<crate::plan::Action> {
+        diff::restart(observed, reason)
+    }
 }
 
 /// The Docker runtime that can change things; only apply and destroy make one.

@@ -318,7 +318,9 @@ fn restart_for_config(
     Some(restart(reason))
 }
 
-fn restart(reason: String) -> Action {
+/// A restart of lnd (disruptive: the watch-only node loses its signer
+/// while lnd starts).
+pub fn restart(reason: String) -> Action {
     Action::new(
         process_addr(),
         ActionKind::Restart,

@@ -176,6 +176,10 @@ impl Observer for NativeObserver {
     fn destroy_diff(&self, observed: &NativeObservation, purge: bool) -> RuntimeDiff {
         diff::destroy_diff(&self.target, observed, purge)
     }
+
+    fn restart(&self, observed: &NativeObservation, reason: String) -> Option<crate::plan::Action> {
+        observed.running().is_ok().then(|| diff::restart(reason))
+    }
 }
 
 /// The native runtime that can change things; only apply and destroy make one.
