@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""How long lnd (the double) took from its container's start to SERVER_ACTIVE.
+"""How long lnd took from its container's start to SERVER_ACTIVE.
 
 Both ends come from the engine's clock: the container's State.StartedAt
-(docker inspect), and the engine's own timestamp on the log line lnd prints
-when it reaches SERVER_ACTIVE ("Server started, lnd is fully active", read
-with `docker logs --timestamps`). Prints milliseconds. Fails when the
-container restarted (the window would be ambiguous) or never got there.
+(docker inspect), and the engine's own timestamp (`docker logs
+--timestamps`) on the last line lnd logs before it turns SERVER_ACTIVE.
+lnd logs nothing at the transition itself (lnd.go: server.Start returns,
+then SetServerActive); the last line of server.Start in v0.20.0-beta is the
+block beat dispatcher starting, which the lnd double logs too. Prints
+milliseconds. Fails when the container restarted (the window would be
+ambiguous) or never got there.
 
 Usage: readiness.py CONTAINER
 """
@@ -13,7 +16,7 @@ Usage: readiness.py CONTAINER
 import subprocess
 import sys
 
-ACTIVE_LINE = "Server started, lnd is fully active"
+ACTIVE_LINE = "BlockbeatDispatcher is starting"
 
 
 def nanos(rfc3339):

@@ -59,6 +59,46 @@ def verdict(ok):
     return "yes" if ok else "**no**"
 
 
+def apply_split(results, key, readiness_file, warm, failures):
+    """Apply-from-nothing wall times, lnd's part and lsm's overhead."""
+    fresh = hf_times(results, key)
+    ready_all = numbers(load(results, readiness_file))
+    ready = ready_all[warm:] if ready_all else []
+    if fresh and len(ready) == len(fresh):
+        return fresh, ready, [t - r for t, r in zip(fresh, ready)]
+    if fresh:
+        failures.append(
+            f"{key} overhead: {len(ready_all)} readiness samples for "
+            f"{warm} warm-up + {len(fresh)} timed runs"
+        )
+    return fresh, None, None
+
+
+def real_lnd_rows(results, m, double_plan, double_fresh, failures):
+    """Rows against real lnd (built from Go modules), beside the double's
+    rows above so the two can be compared."""
+    version = m.get("real_lnd", "?")
+    warm = int(m.get("real_apply_warmup", 0))
+    fresh, ready, overhead = apply_split(
+        results, "real_apply_fresh", "readiness_real.txt", warm, failures
+    )
+    plan = hf_times(results, "real_plan")
+    out = [
+        row(f"real lnd {version}: `lsm apply` from nothing, total wall time", fresh, ms),
+        row("… of which lnd: container start → SERVER_ACTIVE", ready, ms),
+        row("… lsm's overhead (total − lnd's part)", overhead, ms, "≤ 300 ms",
+            verdict(spread(overhead)[0] <= 300) if overhead else "no"),
+        row(f"real lnd {version}: `lsm plan --detailed-exitcode`, no-op", plan, ms),
+    ]
+    if plan and double_plan:
+        ratio = spread(plan)[0] / spread(double_plan)[0]
+        out.append(f"| no-op plan, real lnd ÷ the double (medians) | **{ratio:.2f}×** | | | |")
+    if fresh and double_fresh:
+        ratio = spread(fresh)[0] / spread(double_fresh)[0]
+        out.append(f"| apply from nothing, real lnd ÷ the double (medians) | **{ratio:.1f}×** | | | |")
+    return out
+
+
 def main(results, md_path):
     m = load(results, "machine.json") or {}
     failures = [l for l in (load(results, "failures.txt") or "").splitlines() if l.strip()]
@@ -118,6 +158,7 @@ def main(results, md_path):
     ov_ok = bool(overhead) and spread(overhead)[0] <= 300
     lines.append(row("… lsm's overhead (total − lnd's part)", overhead, ms, "≤ 300 ms", verdict(ov_ok) if overhead else "no"))
     lines.append(row("`lsm apply` no-op (converged)", noop, ms))
+    lines.extend(real_lnd_rows(results, m, plan, fresh, failures))
     for key, label in (
         ("plan", "peak RSS, `lsm plan` no-op"),
         ("apply_fresh", "peak RSS, `lsm apply` from nothing"),

@@ -12,6 +12,9 @@
 #   4. lsm apply, no-op
 #   5. peak RSS (GNU time %M) and the Docker API requests of a no-op plan
 #      (through bench/docker_count_proxy.py)
+#   6. against real lnd (scripts/build-real-lnd.sh, lsm-test/lnd-real): apply
+#      from nothing, split into lnd's own start → SERVER_ACTIVE and lsm's
+#      overhead, and a no-op plan, beside the double's rows
 # and rewrites the table in BENCHMARKS.md. Exits non-zero if any step failed
 # (the table then lists the failed steps).
 #
@@ -20,6 +23,7 @@
 #   BENCH_RUNS (15), BENCH_WARMUP (3)           plan, status, apply no-op, compose
 #   BENCH_APPLY_RUNS (10), BENCH_APPLY_WARMUP (2)  apply from nothing
 #   BENCH_RSS_RUNS (10)                         GNU time runs per command
+#   BENCH_REAL_APPLY_RUNS (5), BENCH_REAL_APPLY_WARMUP (1)  apply from nothing, real lnd
 #   BENCH_OUT (BENCHMARKS.md)                   the file whose table is rewritten
 #   BENCH_KEEP=1                                keep the work directory (results, logs)
 set -euo pipefail
@@ -31,6 +35,8 @@ WARMUP="${BENCH_WARMUP:-3}"
 APPLY_RUNS="${BENCH_APPLY_RUNS:-10}"
 APPLY_WARMUP="${BENCH_APPLY_WARMUP:-2}"
 RSS_RUNS="${BENCH_RSS_RUNS:-10}"
+REAL_APPLY_RUNS="${BENCH_REAL_APPLY_RUNS:-5}"
+REAL_APPLY_WARMUP="${BENCH_REAL_APPLY_WARMUP:-1}"
 OUT="${BENCH_OUT:-$ROOT/BENCHMARKS.md}"
 BASE_IMAGE=lsm-bench/lnd-double:v0.20.0-beta
 IMAGE_REPO=lsm-bench/lnd
@@ -69,20 +75,25 @@ LND_DOUBLE_BIN="$TARGET/release/lnd-double" "$ROOT/scripts/build-test-image.sh" 
     || die "building the double's image failed (scripts/build-test-image.sh)"
 DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=$BASE_IMAGE" -t "$IMAGE" "$BENCH/image" >/dev/null \
     || die "building $IMAGE failed"
+say "building real lnd (scripts/build-real-lnd.sh; cached)"
+REAL_ENV="$("$ROOT/scripts/build-real-lnd.sh")" || die "building real lnd failed (scripts/build-real-lnd.sh)"
+REAL_IMAGE="$(sed -n 's/^LND_REAL_IMAGE=//p' "$REAL_ENV")"
+REAL_VERSION="$(sed -n 's/^LND_REAL_VERSION=//p' "$REAL_ENV")"
 
 # --- the signer's world -----------------------------------------------------------
 WORK="$(mktemp -d /tmp/lsm-bench.XXXXXX)"
 RESULTS="$WORK/results"
 mkdir -p "$RESULTS"
 NAME="lsm-bench-$$"
+REAL_NAME="lsm-bench-real-$$"
 COMPOSE_PROJECT="lsmbench$$"
 COMPOSE_FILE="$BENCH/compose/docker-compose.yml"
 export BENCH_IMAGE="$IMAGE"
 export BENCH_COMPOSE_NAME="lsm-bench-compose-$$"
 export BENCH_COMPOSE_VOLUME="lsm-bench-compose-$$-data"
-read -r RPC_PORT REST_PORT BENCH_COMPOSE_RPC_PORT BENCH_COMPOSE_REST_PORT < <(python3 - <<'EOF'
+read -r RPC_PORT REST_PORT BENCH_COMPOSE_RPC_PORT BENCH_COMPOSE_REST_PORT REAL_RPC_PORT REAL_REST_PORT < <(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(6)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])
@@ -94,8 +105,8 @@ PROXY_PID=""
 cleanup() {
     [[ -n "$PROXY_PID" ]] && kill "$PROXY_PID" 2>/dev/null || true
     docker-compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE" down >/dev/null 2>&1 || true
-    docker rm -f -v "$NAME" "$BENCH_COMPOSE_NAME" >/dev/null 2>&1 || true
-    docker volume rm -f "$NAME-data" "$BENCH_COMPOSE_VOLUME" >/dev/null 2>&1 || true
+    docker rm -f -v "$NAME" "$BENCH_COMPOSE_NAME" "$REAL_NAME" >/dev/null 2>&1 || true
+    docker volume rm -f "$NAME-data" "$BENCH_COMPOSE_VOLUME" "$REAL_NAME-data" >/dev/null 2>&1 || true
     if [[ "${BENCH_KEEP:-}" = 1 ]]; then
         say "kept $WORK"
     else
@@ -104,22 +115,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$WORK/signer.toml" <<EOF
+# manifest DIR NAME IMAGE_REPO VERSION RPC_PORT REST_PORT
+manifest() {
+    mkdir -p "$1"
+    cat >"$1/signer.toml" <<EOF
 version = 1
 
 [signer]
-name = "$NAME"
+name = "$2"
 network = "regtest"
 runtime = "docker"
 
 [docker]
-image = "$IMAGE_REPO"
+image = "$3"
+version = "$4"
 
 [rpc]
-listen = "127.0.0.1:$RPC_PORT"
+listen = "127.0.0.1:$5"
 
 [rest]
-listen = "127.0.0.1:$REST_PORT"
+listen = "127.0.0.1:$6"
 
 [wallet]
 secrets_dir = "./secrets"
@@ -127,6 +142,9 @@ secrets_dir = "./secrets"
 [bundle]
 path = "./out/credentials-bundle"
 EOF
+}
+manifest "$WORK" "$NAME" "$IMAGE_REPO" v0.20.0-beta "$RPC_PORT" "$REST_PORT"
+manifest "$WORK/real" "$REAL_NAME" "${REAL_IMAGE%:*}" "$REAL_VERSION" "$REAL_RPC_PORT" "$REAL_REST_PORT"
 export LSM_STATE_DIR="$WORK/state" NO_COLOR=1
 unset LSM_LOG
 cd "$WORK"
@@ -223,6 +241,25 @@ else
     PROXY_PID=""
 fi
 
+# --- 6. real lnd ----------------------------------------------------------------------------
+say "6. real lnd $REAL_VERSION: apply from nothing ($REAL_APPLY_WARMUP warm-up + $REAL_APPLY_RUNS runs), no-op plan"
+RM=(-f "$WORK/real/signer.toml")
+REAL_CYCLE="$BENCH/apply_cycle.sh $REAL_NAME $WORK/real $RESULTS/readiness_real.txt"
+if bench real_apply_fresh "$REAL_APPLY_WARMUP" "$REAL_APPLY_RUNS" --prepare "bash $REAL_CYCLE" \
+    "$LSM apply --auto-approve ${RM[*]}"; then
+    "$BENCH/readiness.py" "$REAL_NAME" >>"$RESULTS/readiness_real.txt" || fail "readiness of the last real-lnd apply"
+    if "$LSM" plan --detailed-exitcode "${RM[@]}" </dev/null >"$WORK/real-plan.txt" 2>&1; then
+        bench real_plan "$WARMUP" "$RUNS" "$LSM plan --detailed-exitcode ${RM[*]}" || fail "lsm plan no-op, real lnd"
+    else
+        cat "$WORK/real-plan.txt" >&2
+        fail "the real-lnd signer is not converged after apply"
+    fi
+else
+    fail "lsm apply from nothing, real lnd"
+fi
+docker rm -f -v "$REAL_NAME" >/dev/null 2>&1 || true
+docker volume rm -f "$REAL_NAME-data" >/dev/null 2>&1 || true
+
 # --- the engine's own share ----------------------------------------------------------------
 say "engine floor: /version, archive reads, container start (raw API, no lsm)"
 ENGINE_SOCK="${UPSTREAM:-/var/run/docker.sock}"
@@ -247,7 +284,7 @@ compose_setup() {
     # Wait (with a deadline) for its lnd to auto-unlock and become active,
     # so the container is as settled as lsm's.
     local deadline=$((SECONDS + 60))
-    until docker logs "$BENCH_COMPOSE_NAME" 2>&1 | grep -q "Server started, lnd is fully active"; do
+    until docker logs "$BENCH_COMPOSE_NAME" 2>&1 | grep -q "BlockbeatDispatcher is starting"; do
         ((SECONDS < deadline)) || { docker logs "$BENCH_COMPOSE_NAME" >&2; return 1; }
         sleep 0.1
     done
@@ -299,6 +336,8 @@ json.dump({
     "runs": $RUNS, "warmup": $WARMUP,
     "apply_runs": $APPLY_RUNS, "apply_warmup": $APPLY_WARMUP,
     "rss_runs": $RSS_RUNS,
+    "real_lnd": "$REAL_VERSION",
+    "real_apply_runs": $REAL_APPLY_RUNS, "real_apply_warmup": $REAL_APPLY_WARMUP,
 }, open(sys.argv[1], "w"))
 EOF
 python3 "$BENCH/report.py" "$RESULTS" "$OUT" || fail "writing $OUT"

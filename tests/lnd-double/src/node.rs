@@ -521,8 +521,14 @@ impl Node {
         if !self.pause(self.timing.startup_delay).await {
             return;
         }
+        // Real lnd logs nothing at SERVER_ACTIVE itself (lnd.go L785,
+        // rpcperms SetServerActive); the last line of server.Start just
+        // before it is this one (v0.20.0-beta), which benchmarks read.
+        logging::info(
+            "CHIO",
+            "BlockbeatDispatcher is starting with 1 consumer queues",
+        );
         self.state.set(WalletState::ServerActive);
-        logging::info("LTND", "Server started, lnd is fully active");
     }
 
     /// The parts of lnd's `newServer` that can stop a signer from starting:
