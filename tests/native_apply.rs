@@ -46,7 +46,7 @@ fn fresh_apply_converges_and_a_second_apply_changes_nothing(b: Backend) {
     signer_kit::assert_contains_all(
         &plan.stdout,
         &[
-            "· native · regtest · lnd v0.20.0-beta",
+            &format!("· native · regtest · lnd {}", b.version()),
             "+ secret.wallet_password",
             "+ directory.lnd_dir",
             "+ file.lnd_conf",
@@ -56,7 +56,7 @@ fn fresh_apply_converges_and_a_second_apply_changes_nothing(b: Backend) {
                 s.secrets().join("wallet-password.txt").display()
             ),
             "+ process.signer",
-            "start lnd v0.20.0-beta detached",
+            &format!("start lnd {} detached", b.version()),
             "+ wallet.signer",
             "+ macaroon.watchonly",
             "+ bundle.files",
