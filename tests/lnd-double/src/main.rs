@@ -21,6 +21,7 @@
 mod config;
 mod error;
 mod fsutil;
+mod gofmt;
 mod keys;
 mod logging;
 mod macaroons;
