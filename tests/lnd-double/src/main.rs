@@ -34,6 +34,7 @@ mod server;
 mod sign_message;
 mod state;
 mod tls;
+mod tls_pair;
 mod version;
 mod wallet;
 
