@@ -109,6 +109,19 @@ pub fn debug(subsystem: &str, msg: impl Display) {
     log(Level::Debug, subsystem, msg);
 }
 
+/// A structured log attribute's value as btclog's text handler writes it:
+/// bare when it is a plain word, else quoted like Go's strconv.Quote.
+pub fn attr_value(v: &str) -> String {
+    let plain = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '=' | '\\'));
+    if plain {
+        v.to_string()
+    } else {
+        crate::gofmt::go_quote(v)
+    }
+}
+
 fn timestamp() -> String {
     let now = time::OffsetDateTime::now_utc();
     format!(

@@ -4,7 +4,7 @@
 //! give the same answers, as lnd's REST proxy forwards to its own gRPC.
 
 use crate::config::Config;
-use crate::error::{RpcError, RpcResult};
+use crate::error::{MainError, RpcError, RpcResult};
 use crate::keys::{self, DerivedKeys};
 use crate::macaroons::{self, check, store::RootKeyStore};
 use crate::method_perms;
@@ -16,6 +16,7 @@ use lsm::lnd::permissions::{self, Permission};
 use lsm::lnd::proto::lnrpc::{self, WalletState};
 use lsm::lnd::proto::walletrpc::{self, AddressType};
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 use tokio::sync::{OwnedMutexGuard, mpsc, watch};
@@ -70,7 +71,10 @@ pub struct Node {
     /// Held until the state is UNLOCKED, which is after the call answered.
     unlock_lock: Arc<tokio::sync::Mutex<()>>,
     shutdown: watch::Receiver<bool>,
-    fatal: mpsc::UnboundedSender<String>,
+    fatal: mpsc::UnboundedSender<MainError>,
+    /// Set once lnd has the wallet password (waitForWalletPassword has
+    /// returned); a shutdown before that is an error exit.
+    password_given: Arc<AtomicBool>,
 }
 
 const ERR_WAITING_TO_START: &str = "waiting to start, RPC services not available";
@@ -90,7 +94,8 @@ impl Node {
         cfg: Arc<Config>,
         timing: Timing,
         shutdown: watch::Receiver<bool>,
-        fatal: mpsc::UnboundedSender<String>,
+        fatal: mpsc::UnboundedSender<MainError>,
+        password_given: Arc<AtomicBool>,
     ) -> Node {
         Node {
             wallet: WalletFile::new(&cfg.network_dir, cfg.network),
@@ -101,6 +106,7 @@ impl Node {
             unlock_lock: Arc::new(tokio::sync::Mutex::new(())),
             shutdown,
             fatal,
+            password_given,
         }
     }
 
@@ -407,6 +413,7 @@ impl Node {
         stateless_init: bool,
         mac_root_key: Option<[u8; 32]>,
     ) -> RpcResult<Vec<u8>> {
+        self.password_given.store(true, Ordering::SeqCst);
         let cfg = self.cfg.clone();
         let prepared = tokio::task::spawn_blocking(move || -> Result<Prepared, String> {
             let xprv = master.xprv()?;
@@ -429,7 +436,7 @@ impl Node {
             Err(e) => {
                 // lnd shuts down when it cannot finish setting up after the
                 // password was accepted.
-                self.die(&e);
+                self.die("error creating wallet config", &e, true);
                 return Err(RpcError::unknown(e));
             }
         };
@@ -466,11 +473,15 @@ impl Node {
                 match written {
                     Ok((store, Ok(()))) => Some(store),
                     Ok((_, Err(e))) => {
-                        return self.die(&format!(
-                            "error creating wallet config: unable to create macaroons {e}"
-                        ));
+                        return self.die(
+                            "error creating wallet config",
+                            &format!("unable to create macaroons {e}"),
+                            true,
+                        );
                     }
-                    Err(e) => return self.die(&e.to_string()),
+                    Err(e) => {
+                        return self.die("error creating wallet config", &e.to_string(), true);
+                    }
                 }
             }
             other => other,
@@ -489,9 +500,12 @@ impl Node {
     }
 
     /// lnd's shutdown on an error after the password was accepted.
-    fn die(&self, e: &str) {
-        logging::error("LTND", e);
-        let _ = self.fatal.send(e.to_string());
+    fn die(&self, context: &str, cause: &str, log_cause: bool) {
+        // BuildWalletConfig logs its own failures before lnd.Main does.
+        if log_cause {
+            logging::error("LTND", cause);
+        }
+        let _ = self.fatal.send(MainError::new(context, cause));
     }
 
     /// Sleeps for `d`; false if lnd is shutting down meanwhile.
@@ -514,7 +528,7 @@ impl Node {
             return;
         }
         if let Err(e) = self.new_server().await {
-            return self.die(&format!("unable to create server: {e}"));
+            return self.die("unable to create server", &e, false);
         }
         self.state.set(WalletState::RpcActive);
         logging::info("LTND", "RPC server started");
