@@ -87,6 +87,15 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprint!("{}", e.render(&app));
+            if e.logged {
+                if e.usage {
+                    logging::warn(
+                        "LTND",
+                        format!("Incorrect usage: Use {app} -h to show usage"),
+                    );
+                }
+                logging::warn("LTND", format!("Error validating config: {}", e.message));
+            }
             return ExitCode::FAILURE;
         }
     };

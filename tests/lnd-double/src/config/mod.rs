@@ -87,6 +87,9 @@ pub struct ConfigError {
     pub echoed_by_flags: bool,
     /// lnd prints "Use lnd -h to show usage" first for usage errors.
     pub usage: bool,
+    /// Found after lnd set up its logger, so lnd also logs it as a warning
+    /// ("Error validating config: ...").
+    pub logged: bool,
 }
 
 impl ConfigError {
@@ -95,6 +98,7 @@ impl ConfigError {
             message: format!("ValidateConfig: {}", msg.into()),
             echoed_by_flags: false,
             usage: false,
+            logged: false,
         }
     }
 
@@ -103,6 +107,7 @@ impl ConfigError {
             message: msg.into(),
             echoed_by_flags: false,
             usage: false,
+            logged: false,
         }
     }
 
@@ -119,6 +124,11 @@ impl ConfigError {
         out.push_str(&format!("failed to load config: {}\n", self.message));
         out
     }
+}
+
+/// Marks an error lnd meets after its logger is set up.
+fn logged(e: ConfigError) -> ConfigError {
+    ConfigError { logged: true, ..e }
 }
 
 /// Option values as go-flags leaves them after a sequence of parses.
@@ -183,6 +193,7 @@ pub fn load(args: &[String]) -> Result<Loaded, ConfigError> {
         message,
         echoed_by_flags: true,
         usage: false,
+        logged: false,
     })?;
     let cli: Vec<_> = cli.into_iter().map(|f| (f.option, f.value)).collect();
     let mut pre = Settings::default();
@@ -319,10 +330,13 @@ fn validate(
     }
     let log_dir = log_dir.join("bitcoin").join(network.dir_name());
 
+    // From here on lnd's logger is set up (config.go SetupLoggers, L1464):
+    // LoadConfig also logs these failures as warnings (L853–872).
     validate_debug_level(&debug_level).map_err(|e| ConfigError {
         message: format!("ValidateConfig: error parsing debug level: {e}"),
         echoed_by_flags: false,
         usage: true,
+        logged: true,
     })?;
 
     let mut raw_rpc = s.list("rpclisten");
@@ -333,10 +347,16 @@ fn validate(
     if raw_rest.is_empty() {
         raw_rest.push(format!("localhost:{DEFAULT_REST_PORT}"));
     }
-    let rpc_listeners = address::normalize(&raw_rpc, DEFAULT_RPC_PORT)
-        .map_err(|e| ConfigError::validate(format!("error normalizing RPC listen addrs: {e}")))?;
-    let rest_listeners = address::normalize(&raw_rest, DEFAULT_REST_PORT)
-        .map_err(|e| ConfigError::validate(format!("error normalizing REST listen addrs: {e}")))?;
+    let rpc_listeners = address::normalize(&raw_rpc, DEFAULT_RPC_PORT).map_err(|e| {
+        logged(ConfigError::validate(format!(
+            "error normalizing RPC listen addrs: {e}"
+        )))
+    })?;
+    let rest_listeners = address::normalize(&raw_rest, DEFAULT_REST_PORT).map_err(|e| {
+        logged(ConfigError::validate(format!(
+            "error normalizing REST listen addrs: {e}"
+        )))
+    })?;
 
     let password_file = s
         .string("wallet-unlock-password-file")
@@ -344,38 +364,38 @@ fn validate(
         .map(|p| clean_and_expand(&p));
     let allow_create = s.flag("wallet-unlock-allow-create");
     if s.flag("noseedbackup") && password_file.is_some() {
-        return Err(ConfigError::validate(
+        return Err(logged(ConfigError::validate(
             "cannot set noseedbackup and wallet-unlock-password-file at the same time",
-        ));
+        )));
     }
     if allow_create && password_file.is_none() {
-        return Err(ConfigError::validate(
+        return Err(logged(ConfigError::validate(
             "cannot set wallet-unlock-allow-create without wallet-unlock-password-file",
-        ));
+        )));
     }
     if let Some(p) = &password_file
         && !p.exists()
     {
-        return Err(ConfigError::validate(format!(
+        return Err(logged(ConfigError::validate(format!(
             "wallet unlock password file {} does not exist",
             p.display()
-        )));
+        ))));
     }
 
     let no_macaroons = s.flag("no-macaroons");
     let rest_tls = !s.flag("no-rest-tls");
     enforce_safe_authentication(&rpc_listeners, !no_macaroons, true).map_err(|e| {
-        ConfigError::validate(format!(
+        logged(ConfigError::validate(format!(
             "error enforcing safe authentication on RPC ports: {e}"
-        ))
+        )))
     })?;
     let rest_listeners = if s.flag("norest") {
         Vec::new()
     } else {
         enforce_safe_authentication(&rest_listeners, !no_macaroons, rest_tls).map_err(|e| {
-            ConfigError::validate(format!(
+            logged(ConfigError::validate(format!(
                 "error enforcing safe authentication on REST ports: {e}"
-            ))
+            )))
         })?;
         rest_listeners
     };
@@ -388,10 +408,12 @@ fn validate(
             listen.push(format!(":{DEFAULT_PEER_PORT}"));
         }
         let p2p = address::normalize_shown(&listen, DEFAULT_PEER_PORT).map_err(|e| {
-            ConfigError::validate(format!("error normalizing p2p listen addrs: {e}"))
+            logged(ConfigError::validate(format!(
+                "error normalizing p2p listen addrs: {e}"
+            )))
         })?;
         let external = address::normalize(&s.list("externalip"), DEFAULT_PEER_PORT)
-            .map_err(ConfigError::validate)?
+            .map_err(|e| logged(ConfigError::validate(e)))?
             .iter()
             .map(|a| a.to_string())
             .collect();
@@ -403,10 +425,10 @@ fn validate(
         && color.starts_with('#')
         && color[1..].bytes().all(|b| b.is_ascii_hexdigit()))
     {
-        return Err(ConfigError::validate(
+        return Err(logged(ConfigError::validate(
             "unable to parse node color: color must be specified using a hexadecimal value in \
              the form #RRGGBB",
-        ));
+        )));
     }
 
     let cert_duration = match s.string("tlscertduration") {
