@@ -59,6 +59,10 @@ struct Unlocked {
     keys: DerivedKeys,
     /// `None` with `no-macaroons`.
     macaroons: Option<Mutex<RootKeyStore>>,
+    /// When lnd built its chain control after the unlock: the no-chain
+    /// backend's best block time (chainreg/chainregistry.go L684), which
+    /// GetInfo reports as best_header_timestamp.
+    chain_started: i64,
 }
 
 pub struct Node {
@@ -492,6 +496,7 @@ impl Node {
         *self.unlocked.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Unlocked {
             keys,
             macaroons: store.map(Mutex::new),
+            chain_started: unix_now() as i64,
         }));
         self.state.set(WalletState::Unlocked);
         drop(guard);
@@ -592,7 +597,11 @@ impl Node {
             color: self.cfg.color.clone(),
             block_height: 1,
             block_hash: NO_CHAIN_BEST_HASH.into(),
-            synced_to_chain: self.state.get() == WalletState::ServerActive,
+            // rpcserver.go getChainSyncInfo (L9361–9387): btcwallet's
+            // IsSynced never reports the no-chain backend as synced, and
+            // the best header time is the backend's start.
+            best_header_timestamp: u.chain_started,
+            synced_to_chain: false,
             testnet: self.cfg.network.is_testnet(),
             chains: vec![lnrpc::Chain {
                 chain: "bitcoin".into(),
@@ -604,6 +613,7 @@ impl Node {
                 .iter()
                 .map(|a| format!("{pubkey}@{a}"))
                 .collect(),
+            features: default_features(),
             ..Default::default()
         })
     }
@@ -758,6 +768,46 @@ impl Node {
                 .collect(),
         })
     }
+}
+
+/// GetInfo's `features`: the union of the feature manager's sets
+/// (rpcserver.go L3360–3372) for lnd's default protocol options
+/// (feature/default_sets.go, trimmed by server.go's feature.NewManager
+/// config), as real v0.20.0-beta reports them for a signer's lnd.conf.
+/// `protocol.*` options an operator adds would change them; the double
+/// ignores those.
+fn default_features() -> std::collections::HashMap<u32, lnrpc::Feature> {
+    const FEATURES: &[(u32, &str, bool)] = &[
+        (0, "data-loss-protect", true),
+        (5, "upfront-shutdown-script", false),
+        (7, "gossip-queries", false),
+        (8, "tlv-onion", true),
+        (12, "static-remote-key", true),
+        (14, "payment-addr", true),
+        (17, "multi-path-payments", false),
+        (23, "anchors-zero-fee-htlc-tx", false),
+        (25, "route-blinding", false),
+        (27, "shutdown-any-segwit", false),
+        (30, "amp", true),
+        (31, "amp", false),
+        (35, "quiescence", false),
+        (45, "explicit-commitment-type", false),
+        (261, "endorsement-x", false),
+        (2023, "script-enforced-lease", false),
+    ];
+    FEATURES
+        .iter()
+        .map(|(bit, name, required)| {
+            (
+                *bit,
+                lnrpc::Feature {
+                    name: (*name).into(),
+                    is_required: *required,
+                    is_known: true,
+                },
+            )
+        })
+        .collect()
 }
 
 /// BakeMacaroon's validation of the requested permissions (rpcserver.go).
