@@ -57,7 +57,13 @@ static LOGGER: OnceLock<Logger> = OnceLock::new();
 /// at Info.
 pub fn init(level: Level, log_dir: Option<&Path>) {
     let file = log_dir.and_then(|dir| {
-        std::fs::create_dir_all(dir).ok()?;
+        // build/logrotator.go L38: os.MkdirAll(logDir, 0700).
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .ok()?;
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -501,7 +501,7 @@ impl Node {
         self.state.set(WalletState::Unlocked);
         drop(guard);
         logging::info("LNWL", "Opened wallet");
-        self.run_startup_stages().await;
+        self.run_startup_stages(stateless_init).await;
     }
 
     /// lnd's shutdown on an error after the password was accepted.
@@ -526,14 +526,18 @@ impl Node {
     }
 
     /// lnd.go after BuildWalletConfig: newServer (L628–636; it checks the
-    /// alias and binds the p2p listeners), RPC_ACTIVE (L679), then
+    /// alias and binds the p2p listeners), the RPC server's sub-servers with
+    /// their macaroon files (addDeps, L669–672), RPC_ACTIVE (L679), then
     /// SERVER_ACTIVE (L785).
-    async fn run_startup_stages(&self) {
+    async fn run_startup_stages(&self, stateless_init: bool) {
         if !self.pause(self.timing.startup_delay).await {
             return;
         }
         if let Err(e) = self.new_server().await {
             return self.die("unable to create server", &e, false);
+        }
+        if !stateless_init && let Err(e) = self.write_sub_server_macaroons() {
+            return self.die("unable to add deps to RPC server", &e, false);
         }
         self.state.set(WalletState::RpcActive);
         logging::info("LTND", "RPC server started");
@@ -542,6 +546,17 @@ impl Node {
         }
         self.state.set(WalletState::ServerActive);
         logging::info("LTND", "Server started, lnd is fully active");
+    }
+
+    fn write_sub_server_macaroons(&self) -> Result<(), String> {
+        let Some(u) = self.unlocked() else {
+            return Ok(());
+        };
+        let Some(store) = u.macaroons.as_ref() else {
+            return Ok(());
+        };
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        macaroons::write_sub_server_files(&mut store, &self.cfg.sub_server_macaroon_paths)
     }
 
     /// The parts of lnd's `newServer` that can stop a signer from starting:

@@ -40,6 +40,10 @@ pub struct Config {
     pub admin_macaroon_path: PathBuf,
     pub readonly_macaroon_path: PathBuf,
     pub invoice_macaroon_path: PathBuf,
+    /// The sub-servers' macaroon files, written at each unlock when
+    /// missing (`<sub-server>.New`, e.g. lnrpc/signrpc/signer_server.go
+    /// L136–174): signer, walletkit, router, chainnotifier, invoices.
+    pub sub_server_macaroon_paths: SubServerMacaroonPaths,
     pub wallet_unlock_password_file: Option<PathBuf>,
     pub wallet_unlock_allow_create: bool,
     pub alias: String,
@@ -53,6 +57,18 @@ pub struct Config {
     pub p2p_listeners: Vec<(String, SocketAddr)>,
     /// What lnd would log while loading (e.g. a missing default lnd.conf).
     pub warnings: Vec<String>,
+}
+
+/// Where each sub-server writes its macaroon (its `*macaroonpath` option,
+/// else the network directory).
+#[derive(Debug, Clone)]
+pub struct SubServerMacaroonPaths {
+    pub signer: PathBuf,
+    pub walletkit: PathBuf,
+    pub router: PathBuf,
+    pub chain_notifier: PathBuf,
+    /// invoicesrpc has no path option.
+    pub invoices: PathBuf,
 }
 
 /// Everything the TLS manager needs.
@@ -270,6 +286,18 @@ fn validate(
     let tls_cert_path = pick("tlscertpath", lnd_dir.join("tls.cert"));
     let tls_key_path = pick("tlskeypath", lnd_dir.join("tls.key"));
     let log_dir = pick("logdir", lnd_dir.join("logs"));
+    let letsencrypt_dir = pick("letsencryptdir", lnd_dir.join("letsencrypt"));
+    // The tower dir (default: the default lnddir's data/watchtower) follows
+    // a non-default lnddir only while it is the default (config.go L918–925).
+    let default_tower_dir = default_lnd_dir.join("data").join("watchtower");
+    let tower_dir = match s
+        .string("watchtower.towerdir")
+        .map(|d| clean_and_expand(&d))
+    {
+        Some(d) if d != default_tower_dir => d,
+        _ if under_lnd_dir => data_dir.join("watchtower"),
+        _ => default_tower_dir,
+    };
 
     let networks = [
         ("bitcoin.mainnet", Network::Mainnet),
@@ -315,11 +343,22 @@ fn validate(
     let admin_macaroon_path = mac_path("adminmacaroonpath", "admin.macaroon");
     let readonly_macaroon_path = mac_path("readonlymacaroonpath", "readonly.macaroon");
     let invoice_macaroon_path = mac_path("invoicemacaroonpath", "invoice.macaroon");
+    let sub_server_macaroon_paths = SubServerMacaroonPaths {
+        signer: mac_path("signrpc.signermacaroonpath", "signer.macaroon"),
+        walletkit: mac_path("walletrpc.walletkitmacaroonpath", "walletkit.macaroon"),
+        router: mac_path("routerrpc.routermacaroonpath", "router.macaroon"),
+        chain_notifier: mac_path("chainrpc.notifiermacaroonpath", "chainnotifier.macaroon"),
+        invoices: network_dir.join("invoices.macaroon"),
+    };
 
+    // config.go L1415–1431, in lnd's order.
     for dir in [
         lnd_dir.clone(),
         data_dir.clone(),
         network_dir.clone(),
+        letsencrypt_dir,
+        tower_dir.join("bitcoin").join(network.dir_name()),
+        data_dir.join("graph").join(network.dir_name()),
         parent(&tls_cert_path),
         parent(&tls_key_path),
         parent(&admin_macaroon_path),
@@ -459,6 +498,7 @@ fn validate(
         admin_macaroon_path,
         readonly_macaroon_path,
         invoice_macaroon_path,
+        sub_server_macaroon_paths,
         wallet_unlock_password_file: password_file,
         wallet_unlock_allow_create: allow_create,
         alias: s.string("alias").unwrap_or_default(),
