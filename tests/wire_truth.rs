@@ -448,6 +448,64 @@ fn lsm_export_works_against_a_signer_lsm_does_not_manage(backend: Backend) {
 
 // ------------------------------------------------------------- lnd itself
 
+/// aezeed words cross between the double and real lnd: each GenSeed's
+/// words (same entropy, a passphrase) create the other's wallet, and both
+/// wallets have one identity key. Needs both backends at once.
+#[test]
+fn aezeed_words_restore_across_the_double_and_real_lnd() {
+    let (double, real) = (start(Backend::Double), start(Backend::Real));
+    runtime().block_on(async {
+        let entropy: Vec<u8> = (100..116).collect();
+        let pass = b"cross restore".to_vec();
+        let words = |d: &NativeDouble| {
+            let mut wu = WalletUnlockerClient::new(channel(d));
+            let (entropy, pass) = (entropy.clone(), pass.clone());
+            async move {
+                wu.gen_seed(GenSeedRequest {
+                    aezeed_passphrase: pass,
+                    seed_entropy: entropy,
+                })
+                .await
+                .expect("GenSeed")
+                .into_inner()
+                .cipher_seed_mnemonic
+            }
+        };
+        let (from_double, from_real) = (words(&double).await, words(&real).await);
+        let init = |d: &NativeDouble, mnemonic: Vec<String>| {
+            let mut wu = WalletUnlockerClient::new(channel(d));
+            let client = d.client();
+            let pass = pass.clone();
+            async move {
+                let admin = wu
+                    .init_wallet(InitWalletRequest {
+                        wallet_password: PASSWORD.to_vec(),
+                        cipher_seed_mnemonic: mnemonic,
+                        aezeed_passphrase: pass,
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("InitWallet with the other's words")
+                    .into_inner()
+                    .admin_macaroon;
+                client
+                    .wait_for_state(&[WalletState::ServerActive], deadline())
+                    .await
+                    .expect("SERVER_ACTIVE");
+                client
+                    .with_macaroon(&admin)
+                    .get_info()
+                    .await
+                    .expect("GetInfo")
+                    .identity_pubkey
+            }
+        };
+        let on_double = init(&double, from_real).await;
+        let on_real = init(&real, from_double).await;
+        assert_eq!(on_double, on_real);
+    });
+}
+
 /// InitWallet with one extended master key gives lnd's keys: accounts,
 /// identity key and node-key signatures byte for byte, and the GetInfo
 /// fields lsm reads.
