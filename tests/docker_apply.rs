@@ -206,7 +206,7 @@ fn a_port_change_replaces_the_container_and_keeps_the_wallet() {
 #[test]
 fn a_container_lsm_does_not_own_is_never_touched() {
     let Some(s) = Signer::new("") else { return };
-    let image = signer_kit::support::ensure_test_image();
+    let image = s.backend.ensure_image();
     let id = signer_kit::support::docker(&["create", "--name", &s.name, &image, "--version"]);
     for cmd in [&["plan"][..], &["apply", "--auto-approve"][..]] {
         let run = s.lsm(cmd).expect(1);
@@ -343,7 +343,7 @@ fn destroy_keeps_the_wallet_and_purge_needs_the_seed(b: Backend) {
 fn a_missing_image_fails_clearly_naming_it() {
     let Some(s) = Signer::new("") else { return };
     s.set_manifest(&s.manifest_text().replace(
-        &format!("image = \"{}\"", signer_kit::support::test_image_repo()),
+        &format!("image = \"{}\"", s.backend.image_repo()),
         "image = \"lsm-test/absent\"",
     ));
     let plan = s.lsm(&["plan"]).expect(0);
@@ -361,7 +361,7 @@ fn a_missing_image_fails_clearly_naming_it() {
     s.write_manifest();
     s.apply();
     s.set_manifest(&s.manifest_text().replace(
-        &format!("image = \"{}\"", signer_kit::support::test_image_repo()),
+        &format!("image = \"{}\"", s.backend.image_repo()),
         "image = \"lsm-test/absent\"",
     ));
     let run = s.lsm(&["apply", "--auto-approve"]).expect(1);

@@ -7,8 +7,8 @@
 
 mod signer_kit;
 
-use signer_kit::Signer;
 use signer_kit::support::docker;
+use signer_kit::{Backend, Signer};
 
 /// The manifest with `line` added to its `[docker]` table.
 fn with_docker_key(s: &Signer, line: &str) -> String {
@@ -29,6 +29,56 @@ fn action<'a>(plan: &'a serde_json::Value, address: &str) -> &'a serde_json::Val
         .iter()
         .find(|a| a["address"] == address)
         .unwrap_or_else(|| panic!("no {address} in the plan: {plan:#}"))
+}
+
+on_both_backends!(a_locked_signer_stopped_outside_lsm_is_drift_not_lnd_failing);
+
+/// Real lnd exits 1 when `docker stop` reaches it while it waits for the
+/// wallet password (config_builder.go L1479–1481). With a restart policy
+/// that leaves it down, that exit is still a stop outside lsm, not lnd
+/// failing: lsm tells the two apart by lnd's last words.
+fn a_locked_signer_stopped_outside_lsm_is_drift_not_lnd_failing(backend: Backend) {
+    let Some(s) = Signer::docker_on(backend, "") else {
+        return;
+    };
+    s.set_manifest(
+        &with_docker_key(&s, "restart = \"on-failure\"")
+            .replace("[wallet]\n", "[wallet]\nauto_unlock = false\n"),
+    );
+    s.apply();
+    // Restarted, lnd comes back LOCKED and waits for the password.
+    let waiting = || {
+        let out = std::process::Command::new("docker")
+            .args(["logs", &s.name])
+            .output()
+            .expect("docker logs");
+        String::from_utf8_lossy(&out.stdout)
+            .matches("Waiting for wallet encryption password")
+            .count()
+    };
+    let before = waiting();
+    docker(&["restart", &s.name]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while waiting() <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "lnd did not wait for its password after the restart"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    docker(&["stop", &s.name]);
+    assert_eq!(s.inspect("{{.State.ExitCode}}").as_deref(), Some("1"));
+    let plan = s.lsm(&["plan", "--json"]).expect(0).json();
+    let start = action(&plan, "container.signer");
+    assert_eq!(
+        start["reason"],
+        "container was stopped outside lsm while lnd waited for the wallet password (lnd \
+         exits with code 1 then)",
+        "{plan:#}"
+    );
+    assert_eq!(start["drift"], true, "{plan:#}");
+    s.apply();
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }
 
 #[test]

@@ -103,6 +103,48 @@ pub struct ContainerState {
     pub error: Option<String>,
     pub oom_killed: bool,
     pub restart_count: i64,
+    /// lnd's last words say a SIGTERM/SIGINT stopped it while it waited
+    /// for the wallet password, which lnd (v0.20) ends with exit code 1
+    /// (config_builder.go L1479–1481, lnd.go L491) though it was asked to
+    /// stop: `docker stop` of a locked signer looks like a crash by its
+    /// code alone. Read by [`DockerReader::observe_all`] only for an exited
+    /// container whose code is not one a stop leaves (0, 137, 143).
+    pub stopped_waiting_for_password: bool,
+}
+
+/// The line lnd prints last when a signal stops it while it waits for the
+/// wallet password.
+const STOPPED_WAITING_FOR_PASSWORD: &str =
+    "error creating wallet config: unable to set up wallet password listeners: shutting down";
+
+/// Whether these last log lines end with lnd's words for a stop while it
+/// waited for the wallet password. lnd prints that line on stderr after
+/// its log's last lines, but its log reaches stdout asynchronously, so in
+/// the container's log the lines of the same shutdown may come after it;
+/// anything else after it (another run) means it is not the last word.
+pub fn ended_waiting_for_password(last_lines: &[String]) -> bool {
+    /// The log lines of that shutdown (signal/signal.go, config_builder.go,
+    /// lnd.go).
+    const SAME_SHUTDOWN: &[&str] = &[
+        "LTND: Received terminated",
+        "LTND: Received interrupt",
+        "LTND: Shutting down...",
+        "LTND: Already shutting down...",
+        "LTND: Gracefully shutting down.",
+        "LTND: unable to set up wallet password listeners: shutting down",
+        "LTND: Shutting down due to error in main method",
+        "LTND: Shutdown complete",
+    ];
+    let Some(at) = last_lines
+        .iter()
+        .rposition(|l| l.trim_end().ends_with(STOPPED_WAITING_FOR_PASSWORD))
+    else {
+        return false;
+    };
+    last_lines[at + 1..].iter().all(|l| {
+        let l = l.trim();
+        l.is_empty() || SAME_SHUTDOWN.iter().any(|s| l.contains(s))
+    })
 }
 
 /// A mount as the engine reports it.
@@ -308,7 +350,9 @@ impl DockerReader {
     ///
     /// Requests: 3, plus one per directory of `whole_dirs` holding a
     /// requested file, plus one per other file, all in flight at once;
-    /// nothing sleeps. (A directory that is not plain, or too large, is read
+    /// nothing sleeps. An exited container whose exit code is not one a
+    /// stop leaves costs one more request afterwards, for its last log
+    /// lines ([`ContainerState::stopped_waiting_for_password`]). (A directory that is not plain, or too large, is read
     /// file by file instead, which adds its files' requests.) Files are read
     /// through the container with the archive API even when it is stopped
     /// or only created. When there is no container every file is
@@ -385,7 +429,16 @@ impl DockerReader {
             requests,
             "docker: observed container, volume, image and files concurrently"
         );
-        let container = container?;
+        let mut container = container?;
+        if let Some(c) = container.as_mut()
+            && c.state.status == ContainerStatus::Exited
+            && !matches!(c.state.exit_code, None | Some(0 | 137 | 143))
+        {
+            // One more request, only for a container that exited on its own
+            // terms: were lnd's last words those of a stop?
+            let tail = self.logs_tail(name, 8).await?;
+            c.state.stopped_waiting_for_password = ended_waiting_for_password(&tail);
+        }
         let mut files = Vec::with_capacity(files_in_volume.len());
         for path in files_in_volume {
             let got = reads
@@ -592,6 +645,7 @@ pub(super) fn container_from(c: ContainerInspectResponse) -> ObservedContainer {
             error: state.error.filter(|e| !e.is_empty()),
             oom_killed: state.oom_killed.unwrap_or(false),
             restart_count: c.restart_count.unwrap_or(0),
+            stopped_waiting_for_password: false,
         },
         image: config.image.unwrap_or_default(),
         image_id: c.image.unwrap_or_default(),
@@ -634,6 +688,44 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    #[test]
+    fn lnds_last_words_tell_a_stop_while_waiting_for_the_password() {
+        let lines = |v: &[&str]| v.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+        // What real lnd v0.20.0-beta's container log ends with after
+        // `docker stop` of a locked signer.
+        assert!(ended_waiting_for_password(&lines(&[
+            "2026-12-06 16:28:34.760 [ERR] LTND: Shutting down due to error in main method \
+             rev=\"\" err=\"unable to set up wallet password listeners: shutting down\"",
+            "2026-12-06 16:28:34.761 [INF] LTND: Shutdown complete",
+            "error creating wallet config: unable to set up wallet password listeners: \
+             shutting down",
+            "",
+        ])));
+        // lnd's own failures end otherwise.
+        assert!(!ended_waiting_for_password(&lines(&[
+            "failed to load config: /root/.lnd/lnd.conf:3: unknown option: frobnicate",
+        ])));
+        assert!(!ended_waiting_for_password(&lines(&[
+            "error creating wallet config: unable to set up wallet password listeners: \
+             shutting down",
+            "2026-12-06 16:30:00.000 [INF] LTND: Version Info rev=\"\" version=0.20.0-beta",
+            "unable to create server: alias too large: max is 32, got 40",
+        ])));
+        // lnd's log reaches stdout after the stderr line at times.
+        assert!(ended_waiting_for_password(&lines(&[
+            "2026-12-06 17:30:23.339 [INF] LTND: Waiting for wallet encryption password.",
+            "error creating wallet config: unable to set up wallet password listeners: \
+             shutting down",
+            "2026-12-06 17:30:23.424 [INF] LTND: Received terminated",
+            "2026-12-06 17:30:23.424 [INF] LTND: Shutting down...",
+            "2026-12-06 17:30:23.424 [INF] LTND: Gracefully shutting down.",
+            "2026-12-06 17:30:23.424 [ERR] LTND: unable to set up wallet password listeners: \
+             shutting down",
+            "2026-12-06 17:30:23.425 [INF] LTND: Shutdown complete",
+        ])));
+        assert!(!ended_waiting_for_password(&[]));
+    }
+
     fn container(
         status: ContainerStatus,
         restarts: i64,
@@ -655,6 +747,7 @@ mod tests {
                 error: None,
                 oom_killed: false,
                 restart_count: restarts,
+                stopped_waiting_for_password: false,
             },
             image: String::new(),
             image_id: String::new(),

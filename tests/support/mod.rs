@@ -2,8 +2,8 @@
 //! tests use `#[path = "../../support/mod.rs"] mod support;`).
 //!
 //! - [`double_binary`]: the built lnd-double, built on demand.
-//! - [`NativeDouble`]: the double as a process on free 127.0.0.1 ports with
-//!   a temporary lnddir, killed on drop.
+//! - [`NativeDouble`]: the double (or real lnd) as a process on free
+//!   127.0.0.1 ports with a temporary lnddir, killed on drop.
 //! - [`require_docker`]: Docker tests fail when the engine is unreachable,
 //!   unless `LSM_SKIP_DOCKER_TESTS=1` (then they return early, saying so).
 //! - [`ensure_test_image`]: the local `lsm-test/lnd` image, built once per
@@ -345,6 +345,9 @@ pub struct DoubleOptions {
     pub env: Vec<(String, String)>,
     /// `listen=<addr>` (p2p) instead of the default `nolisten`.
     pub p2p_listen: Option<String>,
+    /// Which lnd runs: the double (its binary, or `LND_DOUBLE_BIN`) or
+    /// real lnd. The double's knobs are passed either way; lnd ignores them.
+    pub backend: Backend,
 }
 
 impl Default for DoubleOptions {
@@ -357,13 +360,14 @@ impl Default for DoubleOptions {
             rest: true,
             env: Vec::new(),
             p2p_listen: None,
+            backend: Backend::Double,
         }
     }
 }
 
-/// The lnd double as a host process on 127.0.0.1, with its lnddir in a
-/// temporary directory. Killed on drop; [`NativeDouble::restart`] keeps the
-/// directory and ports.
+/// The lnd double (or, with [`DoubleOptions::backend`], real lnd) as a
+/// host process on 127.0.0.1, with its lnddir in a temporary directory.
+/// Killed on drop; [`NativeDouble::restart`] keeps the directory and ports.
 pub struct NativeDouble {
     child: Option<Child>,
     /// Length of the log when the current process started.
@@ -470,7 +474,7 @@ impl NativeDouble {
             .append(true)
             .open(self.log_path())
             .expect("open the log file");
-        let child = Command::new(double_binary())
+        let child = Command::new(self.opts.backend.lnd_binary())
             .args(self.command_args())
             .env(
                 "LND_DOUBLE_STARTUP_DELAY_MS",
@@ -482,7 +486,7 @@ impl NativeDouble {
             .stdout(log.try_clone().expect("clone log"))
             .stderr(log)
             .spawn()
-            .expect("spawn lnd-double");
+            .unwrap_or_else(|e| panic!("spawn {:?} lnd: {e}", self.opts.backend));
         self.child = Some(child);
     }
 

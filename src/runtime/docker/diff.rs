@@ -189,7 +189,8 @@ fn restart_update(
 /// Why a stopped container is not running, and whether that was done
 /// outside lsm. A container whose restart policy would have brought lnd
 /// back after a crash, or that ended as `docker stop` leaves it (exit code
-/// 0, 137 or 143), was stopped; otherwise lnd itself exited.
+/// 0, 137 or 143, or lnd's exit 1 for a signal while it waited for the
+/// wallet password), was stopped; otherwise lnd itself exited.
 fn exit_reason(c: &ObservedContainer) -> (String, bool) {
     let code = c.state.exit_code.unwrap_or(0);
     if c.state.oom_killed {
@@ -202,6 +203,15 @@ fn exit_reason(c: &ObservedContainer) -> (String, bool) {
         c.restart,
         RestartPolicy::Always | RestartPolicy::UnlessStopped
     );
+    if c.state.stopped_waiting_for_password && !restarts_on_crash {
+        return (
+            format!(
+                "container was stopped outside lsm while lnd waited for the wallet password \
+                 (lnd exits with code {code} then)"
+            ),
+            true,
+        );
+    }
     if restarts_on_crash || matches!(code, 0 | 137 | 143) {
         (
             format!("container was stopped outside lsm (exit code {code})"),

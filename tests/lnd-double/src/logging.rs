@@ -57,7 +57,13 @@ static LOGGER: OnceLock<Logger> = OnceLock::new();
 /// at Info.
 pub fn init(level: Level, log_dir: Option<&Path>) {
     let file = log_dir.and_then(|dir| {
-        std::fs::create_dir_all(dir).ok()?;
+        // build/logrotator.go L38: os.MkdirAll(logDir, 0700).
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .ok()?;
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -107,6 +113,19 @@ pub fn error(subsystem: &str, msg: impl Display) {
 
 pub fn debug(subsystem: &str, msg: impl Display) {
     log(Level::Debug, subsystem, msg);
+}
+
+/// A structured log attribute's value as btclog's text handler writes it:
+/// bare when it is a plain word, else quoted like Go's strconv.Quote.
+pub fn attr_value(v: &str) -> String {
+    let plain = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '=' | '\\'));
+    if plain {
+        v.to_string()
+    } else {
+        crate::gofmt::go_quote(v)
+    }
 }
 
 fn timestamp() -> String {

@@ -21,6 +21,7 @@
 mod config;
 mod error;
 mod fsutil;
+mod gofmt;
 mod keys;
 mod logging;
 mod macaroons;
@@ -33,14 +34,17 @@ mod server;
 mod sign_message;
 mod state;
 mod tls;
+mod tls_pair;
 mod version;
 mod wallet;
 
 use config::{Config, Loaded};
+use error::MainError;
 use lsm::lnd::proto::lnrpc::WalletState;
 use node::{Node, Timing};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use zeroize::Zeroizing;
@@ -83,6 +87,15 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprint!("{}", e.render(&app));
+            if e.logged {
+                if e.usage {
+                    logging::warn(
+                        "LTND",
+                        format!("Incorrect usage: Use {app} -h to show usage"),
+                    );
+                }
+                logging::warn("LTND", format!("Error validating config: {}", e.message));
+            }
             return ExitCode::FAILURE;
         }
     };
@@ -109,11 +122,9 @@ fn main() -> ExitCode {
     runtime.shutdown_timeout(Duration::from_millis(500));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // cmd/lnd/main.go: lnd.Main's error on stderr, exit 1 (Main has
+        // already logged it and "Shutdown complete").
         Err(e) => {
-            logging::error(
-                "LTND",
-                format!("Shutting down due to error in main method: {e}"),
-            );
             eprintln!("{e}");
             ExitCode::FAILURE
         }
@@ -157,25 +168,46 @@ fn timing_from(var: impl Fn(&str) -> Option<String>) -> Result<Timing, String> {
 }
 
 /// `lnd.Main`: returns Ok on a signal-driven shutdown, Err with lnd's
-/// message when startup fails.
-async fn run(cfg: Arc<Config>, timing: Timing) -> Result<(), String> {
+/// message when startup fails. As lnd.go does, every failure after the
+/// configuration loaded is logged as "Shutting down due to error in main
+/// method" where it happens (mkErr, L165–179), and every return, failed or
+/// not, logs "Shutdown complete" (the deferred L151–157).
+async fn run(cfg: Arc<Config>, timing: Timing) -> Result<(), MainError> {
     logging::init(
         logging::Level::from_debuglevel(&cfg.debug_level),
         Some(&cfg.log_dir),
     );
+    // ValidateConfig logs these (config.go L1580, L1594), before lnd.Main.
+    if cfg.rest_listeners.is_empty() {
+        logging::info("LTND", "REST API is disabled!");
+    }
+    if cfg.p2p_listeners.is_empty() {
+        logging::info("LTND", "Listening on the p2p interface is disabled!");
+    }
+    let result = serve(cfg, timing).await;
+    if let Err(e) = &result {
+        logging::error("LTND", e.log_line());
+    }
+    logging::info("LTND", "Shutdown complete");
+    result
+}
+
+async fn serve(cfg: Arc<Config>, timing: Timing) -> Result<(), MainError> {
     logging::info(
         "LTND",
         format!(
-            "Version Info version={} commit={} debuglevel=production logging={}",
+            "Version Info {} version={} commit={} debuglevel=production logging={}",
+            version::rev_attr(),
             version::VERSION,
             version::COMMIT,
-            cfg.debug_level
+            logging::attr_value(&cfg.debug_level)
         ),
     );
     logging::info(
         "LTND",
         format!(
-            "Network Info active_chain=Bitcoin network={}",
+            "Network Info {} active_chain=Bitcoin network={}",
+            version::rev_attr(),
             cfg.network.dir_name()
         ),
     );
@@ -186,23 +218,22 @@ async fn run(cfg: Arc<Config>, timing: Timing) -> Result<(), String> {
     for w in &cfg.warnings {
         logging::warn("LTND", w);
     }
-    if cfg.rest_listeners.is_empty() {
-        logging::info("LTND", "REST API is disabled!");
-    }
-    if cfg.p2p_listeners.is_empty() {
-        logging::info("LTND", "Listening on the p2p interface is disabled!");
-    }
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let (fatal_tx, mut fatal_rx) = mpsc::unbounded_channel::<String>();
-    let mut signals = Signals::new()?;
+    let (fatal_tx, mut fatal_rx) = mpsc::unbounded_channel::<MainError>();
+    let mut signals =
+        Signals::new().map_err(|e| MainError::new("unable to install signal handlers", e))?;
+    // Set once a WalletUnlocker call (or the password file) has given lnd
+    // the wallet password: until then lnd waits in waitForWalletPassword.
+    let password_given = Arc::new(AtomicBool::new(false));
 
     // Everything before serving can be interrupted by a signal.
     let serving = async {
         pause(timing.startup_delay).await;
         let tls = tls::ensure(&cfg.tls).map_err(|e| {
-            format!(
-                "error setting cert before unlock: unable to generate or renew TLS certificate: {e}"
+            MainError::new(
+                "error setting cert before unlock",
+                format!("unable to generate or renew TLS certificate: {e}"),
             )
         })?;
         let node = Arc::new(Node::new(
@@ -210,45 +241,63 @@ async fn run(cfg: Arc<Config>, timing: Timing) -> Result<(), String> {
             timing,
             stop_rx.clone(),
             fatal_tx.clone(),
+            password_given.clone(),
         ));
         let grpc = server::bind(&cfg.rpc_listeners)
             .await
             .map_err(|(addr, e)| {
-                format!("unable to listen on grpc endpoint: {e} endpoint={addr}")
+                MainError::new("unable to listen on grpc endpoint", e)
+                    .with_attr("endpoint", addr.to_string())
             })?;
-        let mut handles = server::spawn_grpc(grpc, &tls, &node, &stop_rx)
-            .map_err(|e| format!("error setting cert before unlock: {e}"))?;
+        let tls_credentials = |e: String| {
+            MainError::new(
+                "error setting cert before unlock",
+                format!("unable to load TLS credentials: {e}"),
+            )
+        };
+        let mut handles =
+            server::spawn_grpc(grpc, &tls, &node, &stop_rx).map_err(tls_credentials)?;
         let rest = server::bind(&cfg.rest_listeners)
             .await
-            .map_err(|(_, e)| format!("error starting REST proxy: {e}"))?;
+            .map_err(|(_, e)| MainError::new("error starting REST proxy", e))?;
         handles.extend(
-            server::spawn_rest(rest, &tls, &cfg, &node, &stop_rx)
-                .map_err(|e| format!("error setting cert before unlock: {e}"))?,
+            server::spawn_rest(rest, &tls, &cfg, &node, &stop_rx).map_err(tls_credentials)?,
         );
         pause(timing.waiting_to_start).await;
-        start_wallet(&cfg, &node).await?;
-        Ok::<_, String>(handles)
+        start_wallet(&cfg, &node)
+            .await
+            .map_err(|e| MainError::new("error creating wallet config", e))?;
+        Ok::<_, MainError>(handles)
     };
     let handles = tokio::select! {
         r = serving => r?,
-        _ = signals.recv() => {
-            logging::info("LTND", "Received shutdown request, shutting down");
-            return Ok(());
-        }
+        _ = signals.recv() => return Err(shutdown_before_password()),
     };
 
     let outcome = tokio::select! {
         _ = signals.recv() => {
-            logging::info("LTND", "Received shutdown request, shutting down");
-            Ok(())
+            if password_given.load(Ordering::SeqCst) {
+                Ok(())
+            } else {
+                Err(shutdown_before_password())
+            }
         }
         Some(e) = fatal_rx.recv() => Err(e),
     };
     let _ = stop_tx.send(true);
     let drain = futures_join(handles);
     let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
-    logging::info("LTND", "Shutdown complete");
     outcome
+}
+
+/// A shutdown signal while lnd waits for the wallet password ends
+/// waitForWalletPassword with "shutting down" (config_builder.go L1479–1481),
+/// which BuildWalletConfig logs and returns (L450–456) and lnd.Main wraps
+/// (lnd.go L491): lnd exits 1 even though it was asked to stop.
+fn shutdown_before_password() -> MainError {
+    let e = "unable to set up wallet password listeners: shutting down";
+    logging::error("LTND", e);
+    MainError::new("error creating wallet config", e)
 }
 
 async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
@@ -273,11 +322,11 @@ async fn start_wallet(cfg: &Config, node: &Arc<Node>) -> Result<(), String> {
         WalletState::NonExisting
     });
     match &cfg.wallet_unlock_password_file {
-        Some(_) if !exists && !cfg.wallet_unlock_allow_create => Err(
-            "error creating wallet config: wallet unlock password file was specified but wallet \
+        Some(_) if !exists && !cfg.wallet_unlock_allow_create => {
+            Err("wallet unlock password file was specified but wallet \
              does not exist; initialize the wallet before using auto unlocking"
-                .into(),
-        ),
+                .into())
+        }
         Some(file) if exists => {
             logging::info(
                 "LTND",
@@ -285,7 +334,7 @@ async fn start_wallet(cfg: &Config, node: &Arc<Node>) -> Result<(), String> {
             );
             let raw = std::fs::read(file).map_err(|e| {
                 format!(
-                    "error creating wallet config: error reading password from file {}: open {}: {}",
+                    "error reading password from file {}: open {}: {}",
                     file.display(),
                     file.display(),
                     config::go_io_error(&e)
@@ -295,9 +344,7 @@ async fn start_wallet(cfg: &Config, node: &Arc<Node>) -> Result<(), String> {
             while matches!(pw.last(), Some(b'\n' | b'\r')) {
                 pw.pop();
             }
-            node.auto_unlock(pw)
-                .await
-                .map_err(|e| format!("error creating wallet config: {e}"))
+            node.auto_unlock(pw).await
         }
         _ => {
             logging::info(
@@ -330,11 +377,16 @@ impl Signals {
         })
     }
 
+    /// The next SIGTERM or SIGINT, logged as lnd's interceptor logs it
+    /// (signal/signal.go L166, L177, L185).
     async fn recv(&mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.int.recv() => {}
-        }
+        let name = tokio::select! {
+            _ = self.term.recv() => "terminated",
+            _ = self.int.recv() => "interrupt",
+        };
+        logging::info("LTND", format!("Received {name}"));
+        logging::info("LTND", "Shutting down...");
+        logging::info("LTND", "Gracefully shutting down.");
         if self.hang {
             logging::info(
                 "LTND",

@@ -4,7 +4,7 @@
 //! give the same answers, as lnd's REST proxy forwards to its own gRPC.
 
 use crate::config::Config;
-use crate::error::{RpcError, RpcResult};
+use crate::error::{MainError, RpcError, RpcResult};
 use crate::keys::{self, DerivedKeys};
 use crate::macaroons::{self, check, store::RootKeyStore};
 use crate::method_perms;
@@ -16,6 +16,7 @@ use lsm::lnd::permissions::{self, Permission};
 use lsm::lnd::proto::lnrpc::{self, WalletState};
 use lsm::lnd::proto::walletrpc::{self, AddressType};
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 use tokio::sync::{OwnedMutexGuard, mpsc, watch};
@@ -58,6 +59,10 @@ struct Unlocked {
     keys: DerivedKeys,
     /// `None` with `no-macaroons`.
     macaroons: Option<Mutex<RootKeyStore>>,
+    /// When lnd built its chain control after the unlock: the no-chain
+    /// backend's best block time (chainreg/chainregistry.go L684), which
+    /// GetInfo reports as best_header_timestamp.
+    chain_started: i64,
 }
 
 pub struct Node {
@@ -70,7 +75,10 @@ pub struct Node {
     /// Held until the state is UNLOCKED, which is after the call answered.
     unlock_lock: Arc<tokio::sync::Mutex<()>>,
     shutdown: watch::Receiver<bool>,
-    fatal: mpsc::UnboundedSender<String>,
+    fatal: mpsc::UnboundedSender<MainError>,
+    /// Set once lnd has the wallet password (waitForWalletPassword has
+    /// returned); a shutdown before that is an error exit.
+    password_given: Arc<AtomicBool>,
 }
 
 const ERR_WAITING_TO_START: &str = "waiting to start, RPC services not available";
@@ -90,7 +98,8 @@ impl Node {
         cfg: Arc<Config>,
         timing: Timing,
         shutdown: watch::Receiver<bool>,
-        fatal: mpsc::UnboundedSender<String>,
+        fatal: mpsc::UnboundedSender<MainError>,
+        password_given: Arc<AtomicBool>,
     ) -> Node {
         Node {
             wallet: WalletFile::new(&cfg.network_dir, cfg.network),
@@ -101,6 +110,7 @@ impl Node {
             unlock_lock: Arc::new(tokio::sync::Mutex::new(())),
             shutdown,
             fatal,
+            password_given,
         }
     }
 
@@ -407,6 +417,7 @@ impl Node {
         stateless_init: bool,
         mac_root_key: Option<[u8; 32]>,
     ) -> RpcResult<Vec<u8>> {
+        self.password_given.store(true, Ordering::SeqCst);
         let cfg = self.cfg.clone();
         let prepared = tokio::task::spawn_blocking(move || -> Result<Prepared, String> {
             let xprv = master.xprv()?;
@@ -429,7 +440,7 @@ impl Node {
             Err(e) => {
                 // lnd shuts down when it cannot finish setting up after the
                 // password was accepted.
-                self.die(&e);
+                self.die("error creating wallet config", &e, true);
                 return Err(RpcError::unknown(e));
             }
         };
@@ -466,11 +477,15 @@ impl Node {
                 match written {
                     Ok((store, Ok(()))) => Some(store),
                     Ok((_, Err(e))) => {
-                        return self.die(&format!(
-                            "error creating wallet config: unable to create macaroons {e}"
-                        ));
+                        return self.die(
+                            "error creating wallet config",
+                            &format!("unable to create macaroons {e}"),
+                            true,
+                        );
                     }
-                    Err(e) => return self.die(&e.to_string()),
+                    Err(e) => {
+                        return self.die("error creating wallet config", &e.to_string(), true);
+                    }
                 }
             }
             other => other,
@@ -481,17 +496,21 @@ impl Node {
         *self.unlocked.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(Unlocked {
             keys,
             macaroons: store.map(Mutex::new),
+            chain_started: unix_now() as i64,
         }));
         self.state.set(WalletState::Unlocked);
         drop(guard);
         logging::info("LNWL", "Opened wallet");
-        self.run_startup_stages().await;
+        self.run_startup_stages(stateless_init).await;
     }
 
     /// lnd's shutdown on an error after the password was accepted.
-    fn die(&self, e: &str) {
-        logging::error("LTND", e);
-        let _ = self.fatal.send(e.to_string());
+    fn die(&self, context: &str, cause: &str, log_cause: bool) {
+        // BuildWalletConfig logs its own failures before lnd.Main does.
+        if log_cause {
+            logging::error("LTND", cause);
+        }
+        let _ = self.fatal.send(MainError::new(context, cause));
     }
 
     /// Sleeps for `d`; false if lnd is shutting down meanwhile.
@@ -507,14 +526,18 @@ impl Node {
     }
 
     /// lnd.go after BuildWalletConfig: newServer (L628–636; it checks the
-    /// alias and binds the p2p listeners), RPC_ACTIVE (L679), then
+    /// alias and binds the p2p listeners), the RPC server's sub-servers with
+    /// their macaroon files (addDeps, L669–672), RPC_ACTIVE (L679), then
     /// SERVER_ACTIVE (L785).
-    async fn run_startup_stages(&self) {
+    async fn run_startup_stages(&self, stateless_init: bool) {
         if !self.pause(self.timing.startup_delay).await {
             return;
         }
         if let Err(e) = self.new_server().await {
-            return self.die(&format!("unable to create server: {e}"));
+            return self.die("unable to create server", &e, false);
+        }
+        if !stateless_init && let Err(e) = self.write_sub_server_macaroons() {
+            return self.die("unable to add deps to RPC server", &e, false);
         }
         self.state.set(WalletState::RpcActive);
         logging::info("LTND", "RPC server started");
@@ -529,6 +552,17 @@ impl Node {
             "BlockbeatDispatcher is starting with 1 consumer queues",
         );
         self.state.set(WalletState::ServerActive);
+    }
+
+    fn write_sub_server_macaroons(&self) -> Result<(), String> {
+        let Some(u) = self.unlocked() else {
+            return Ok(());
+        };
+        let Some(store) = u.macaroons.as_ref() else {
+            return Ok(());
+        };
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        macaroons::write_sub_server_files(&mut store, &self.cfg.sub_server_macaroon_paths)
     }
 
     /// The parts of lnd's `newServer` that can stop a signer from starting:
@@ -584,7 +618,11 @@ impl Node {
             color: self.cfg.color.clone(),
             block_height: 1,
             block_hash: NO_CHAIN_BEST_HASH.into(),
-            synced_to_chain: self.state.get() == WalletState::ServerActive,
+            // rpcserver.go getChainSyncInfo (L9361–9387): btcwallet's
+            // IsSynced never reports the no-chain backend as synced, and
+            // the best header time is the backend's start.
+            best_header_timestamp: u.chain_started,
+            synced_to_chain: false,
             testnet: self.cfg.network.is_testnet(),
             chains: vec![lnrpc::Chain {
                 chain: "bitcoin".into(),
@@ -596,6 +634,7 @@ impl Node {
                 .iter()
                 .map(|a| format!("{pubkey}@{a}"))
                 .collect(),
+            features: default_features(),
             ..Default::default()
         })
     }
@@ -750,6 +789,46 @@ impl Node {
                 .collect(),
         })
     }
+}
+
+/// GetInfo's `features`: the union of the feature manager's sets
+/// (rpcserver.go L3360–3372) for lnd's default protocol options
+/// (feature/default_sets.go, trimmed by server.go's feature.NewManager
+/// config), as real v0.20.0-beta reports them for a signer's lnd.conf.
+/// `protocol.*` options an operator adds would change them; the double
+/// ignores those.
+fn default_features() -> std::collections::HashMap<u32, lnrpc::Feature> {
+    const FEATURES: &[(u32, &str, bool)] = &[
+        (0, "data-loss-protect", true),
+        (5, "upfront-shutdown-script", false),
+        (7, "gossip-queries", false),
+        (8, "tlv-onion", true),
+        (12, "static-remote-key", true),
+        (14, "payment-addr", true),
+        (17, "multi-path-payments", false),
+        (23, "anchors-zero-fee-htlc-tx", false),
+        (25, "route-blinding", false),
+        (27, "shutdown-any-segwit", false),
+        (30, "amp", true),
+        (31, "amp", false),
+        (35, "quiescence", false),
+        (45, "explicit-commitment-type", false),
+        (261, "endorsement-x", false),
+        (2023, "script-enforced-lease", false),
+    ];
+    FEATURES
+        .iter()
+        .map(|(bit, name, required)| {
+            (
+                *bit,
+                lnrpc::Feature {
+                    name: (*name).into(),
+                    is_required: *required,
+                    is_known: true,
+                },
+            )
+        })
+        .collect()
 }
 
 /// BakeMacaroon's validation of the requested permissions (rpcserver.go).

@@ -22,12 +22,21 @@ use tokio::task::JoinHandle;
 pub async fn bind(addrs: &[SocketAddr]) -> Result<Vec<TcpListener>, (SocketAddr, String)> {
     let mut out = Vec::with_capacity(addrs.len());
     for addr in addrs {
-        let l = TcpListener::bind(addr)
-            .await
-            .map_err(|e| (*addr, format!("listen tcp {addr}: {}", go_bind_error(&e))))?;
+        let l = TcpListener::bind(addr).await.map_err(|e| {
+            (
+                *addr,
+                format!("listen {} {addr}: {}", go_network(addr), go_bind_error(&e)),
+            )
+        })?;
         out.push(l);
     }
     Ok(out)
+}
+
+/// lncfg.parseNetwork (lncfg/address.go L82–97): lnd listens on "tcp4" or
+/// "tcp6", never "tcp", so Go's errors name that network.
+fn go_network(addr: &SocketAddr) -> &'static str {
+    if addr.is_ipv4() { "tcp4" } else { "tcp6" }
 }
 
 pub fn go_bind_error(e: &std::io::Error) -> String {

@@ -25,17 +25,23 @@ pub struct TlsMaterial {
     pub key_pem: Zeroizing<Vec<u8>>,
 }
 
-/// `TLSManager.generateOrRenewCert` followed by loading the pair.
+/// `TLSManager.generateOrRenewCert` followed by loading the pair
+/// (tls_manager.go L176–209): a pair is generated only when neither file
+/// exists; otherwise both are read and checked as lnd does
+/// (tls_pair.rs), then renewed if expired or, with `tlsautorefresh`,
+/// outdated.
 pub fn ensure(settings: &TlsSettings) -> Result<TlsMaterial, String> {
-    let cert_exists = settings.cert_path.exists();
-    let key_exists = settings.key_path.exists();
-    if !cert_exists && !key_exists {
+    if !file_exists(&settings.cert_path) && !file_exists(&settings.key_path) {
         logging::info("RPCS", "Generating TLS certificates...");
         generate_and_write(settings)?;
         logging::info("RPCS", "Done generating TLS certificates");
+    } else {
+        let material = load(settings)?;
+        crate::tls_pair::check_not_encrypted(&material.key_pem)?;
     }
     let material = load(settings)?;
-    if needs_renewal(&material.cert_pem, settings, unix_now())? {
+    let der = crate::tls_pair::x509_key_pair(&material.cert_pem, &material.key_pem)?;
+    if needs_renewal(&der, settings, unix_now())? {
         logging::info(
             "LTND",
             "TLS certificate is expired or outdated, generating a new one",
@@ -53,6 +59,12 @@ pub fn ensure(settings: &TlsSettings) -> Result<TlsMaterial, String> {
     Ok(material)
 }
 
+/// lnrpc.FileExists: anything but "does not exist" counts as existing.
+fn file_exists(p: &Path) -> bool {
+    !matches!(std::fs::metadata(p), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+}
+
+/// cert.GetCertBytesFromPath: the certificate, then the key.
 fn load(settings: &TlsSettings) -> Result<TlsMaterial, String> {
     let read = |p: &Path| {
         std::fs::read(p)
@@ -64,12 +76,10 @@ fn load(settings: &TlsSettings) -> Result<TlsMaterial, String> {
     })
 }
 
-fn needs_renewal(cert_pem: &[u8], settings: &TlsSettings, now: i64) -> Result<bool, String> {
-    let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem)
-        .map_err(|e| format!("unable to parse TLS certificate: {e}"))?;
-    let cert = pem
-        .parse_x509()
-        .map_err(|e| format!("unable to parse TLS certificate: {e}"))?;
+/// TLSManager.maintainCert: expired, or (tlsautorefresh) cert.IsOutdated.
+fn needs_renewal(cert_der: &[u8], settings: &TlsSettings, now: i64) -> Result<bool, String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
+        .map_err(|_| "x509: malformed certificate".to_string())?;
     let not_after = cert.validity().not_after.timestamp();
     if now > not_after {
         return Ok(true);
@@ -497,7 +507,8 @@ mod tests {
         let m = ensure(&s).unwrap();
         let left = remaining_validity(&m.cert_pem).unwrap().as_secs() as i64;
         let now = unix_now();
-        assert!(!needs_renewal(&m.cert_pem, &s, now).unwrap());
-        assert!(needs_renewal(&m.cert_pem, &s, now + left + 2).unwrap());
+        let der = crate::tls_pair::x509_key_pair(&m.cert_pem, &m.key_pem).unwrap();
+        assert!(!needs_renewal(&der, &s, now).unwrap());
+        assert!(needs_renewal(&der, &s, now + left + 2).unwrap());
     }
 }

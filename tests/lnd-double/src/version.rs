@@ -14,3 +14,9 @@ pub const COMMIT_HASH: &str = "b9ea7070c20ad2ca8514a47d9b4d560a501f0487";
 pub fn version_line(app_name: &str) -> String {
     format!("{app_name} version {VERSION} commit={COMMIT}")
 }
+
+/// The `rev` attribute lnd's structured log lines carry: the first three
+/// bytes of the commit hash (build.WithBuildInfo, btclog.Hex3).
+pub fn rev_attr() -> String {
+    format!("rev={}", &COMMIT_HASH[..6])
+}

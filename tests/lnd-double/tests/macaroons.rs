@@ -59,7 +59,8 @@ async fn default_files_have_lnds_permissions_and_modes() {
         std::fs::read(dir.join("admin.macaroon")).unwrap()
     );
     // Secrets are not on disk in the clear.
-    let db = std::fs::read_to_string(dir.join("macaroons.db")).unwrap();
+    let db =
+        String::from_utf8_lossy(&std::fs::read(dir.join("macaroons.db")).unwrap()).into_owned();
     assert!(!db.contains(&hex::encode(init.identifier())));
     assert_eq!(
         std::fs::metadata(dir.join("macaroons.db"))

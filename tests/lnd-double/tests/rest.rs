@@ -88,14 +88,29 @@ async fn wallet_lifecycle_over_rest() {
     let hdr = [("Grpc-Metadata-macaroon", mac.as_str())];
     let info = rest(&d, "GET", "/v1/getinfo", &hdr, None).await.json();
     assert_eq!(info["version"], "0.20.0-beta commit=v0.20.0-beta");
-    assert_eq!(info["best_header_timestamp"], "0", "int64 as a string");
+    // int64 as a string: the no-chain backend's start, after the unlock.
+    let best: i64 = info["best_header_timestamp"]
+        .as_str()
+        .expect("int64 as a string")
+        .parse()
+        .unwrap();
+    assert!(best > 1_700_000_000, "{info}");
+    assert_eq!(
+        info["synced_to_chain"], false,
+        "the no-chain backend never syncs"
+    );
     assert_eq!(info["block_height"], 1, "uint32 as a number");
     assert_eq!(
         info["chains"],
         json!([{"chain": "bitcoin", "network": "regtest"}])
     );
     assert_eq!(info["uris"], json!([]));
-    assert_eq!(info["features"], json!({}));
+    // map<uint32, Feature>: string keys in key order, as protojson writes.
+    assert_eq!(
+        info["features"]["0"],
+        json!({"name": "data-loss-protect", "is_required": true, "is_known": true})
+    );
+    assert_eq!(info["features"].as_object().unwrap().len(), 16, "{info}");
     assert_eq!(info["testnet"], false);
     for key in [
         "commit_hash",

@@ -9,8 +9,10 @@ use lsm::lnd::client::InitWalletParams;
 use std::process::Command;
 use std::time::Duration;
 
+/// The double, or real lnd with `LND_DOUBLE_BIN` (a sweep for
+/// divergences: these tests assert lnd's own words).
 fn double() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lnd-double"));
+    let mut c = Command::new(support::double_binary());
     c.env("LND_DOUBLE_STARTUP_DELAY_MS", "0");
     c
 }
@@ -34,7 +36,11 @@ fn fails_with(args: &[&str], conf: Option<&str>) -> String {
 #[test]
 fn version_line_is_lnds() {
     for flag in ["--version", "-V"] {
-        let out = double().arg(flag).output().unwrap();
+        // The double's own name: lnd names itself after its executable.
+        let out = Command::new(env!("CARGO_BIN_EXE_lnd-double"))
+            .arg(flag)
+            .output()
+            .unwrap();
         assert!(out.status.success());
         assert_eq!(
             String::from_utf8(out.stdout).unwrap(),
@@ -85,7 +91,7 @@ fn config_errors_exit_1_with_lnds_words() {
 #[test]
 fn bare_port_rpclisten_means_localhost() {
     let port = support::free_port();
-    let mut d = NativeDouble::start_with(DoubleOptions {
+    let d = NativeDouble::start_with(DoubleOptions {
         args: vec![format!("--rpclisten={port}")],
         rest: false,
         ..Default::default()
@@ -97,18 +103,46 @@ fn bare_port_rpclisten_means_localhost() {
         d.logs()
     );
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
-    assert_eq!(d.stop().and_then(|s| s.code()), Some(0));
 }
 
+/// lnd waiting for the wallet password takes SIGTERM/SIGINT as a failure
+/// to get one: exit 1 (config_builder.go L1479–1481, lnd.go L491).
 #[test]
-fn sigterm_and_sigint_exit_0() {
-    for sig in ["TERM", "INT"] {
+fn a_signal_before_the_wallet_password_exits_1() {
+    for (sig, name) in [("TERM", "terminated"), ("INT", "interrupt")] {
         let mut d = NativeDouble::start();
         d.signal(sig);
         let status = d.wait_exit(std::time::Duration::from_secs(10));
-        assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", d.logs());
-        assert!(d.logs().contains("Shutdown complete"), "{}", d.logs());
+        let logs = d.logs();
+        assert_eq!(status.and_then(|s| s.code()), Some(1), "{logs}");
+        assert!(
+            logs.contains(&format!("[INF] LTND: Received {name}")),
+            "{logs}"
+        );
+        assert!(
+            logs.contains("[ERR] LTND: unable to set up wallet password listeners: shutting down"),
+            "{logs}"
+        );
+        assert!(
+            logs.ends_with(
+                "error creating wallet config: unable to set up wallet password listeners: \
+                 shutting down\n"
+            ),
+            "{logs}"
+        );
+        assert!(logs.contains("Shutdown complete"), "{logs}");
     }
+}
+
+/// Once lnd has the password, a signal is a clean shutdown: exit 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_after_the_unlock_exits_0() {
+    let mut d = NativeDouble::start();
+    create_wallet(&d).await;
+    d.signal("TERM");
+    let status = d.wait_exit(std::time::Duration::from_secs(10));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", d.logs());
+    assert!(d.logs().contains("Shutdown complete"), "{}", d.logs());
 }
 
 #[test]
@@ -130,7 +164,7 @@ fn busy_port_fails_like_lnd() {
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
         format!(
-            "unable to listen on grpc endpoint: listen tcp 127.0.0.1:{port}: bind: address already \
+            "unable to listen on grpc endpoint: listen tcp4 127.0.0.1:{port}: bind: address already \
              in use endpoint=127.0.0.1:{port}\n"
         )
     );

@@ -107,9 +107,20 @@ fn join_host_port(host: &str, port: &str) -> String {
 fn resolve(addr: &str) -> Result<SocketAddr, String> {
     let (host, port) =
         split_host_port(addr).ok_or_else(|| format!("address {addr}: missing port in address"))?;
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("lookup tcp/{port}: unknown port"))?;
+    // Go's LookupPort (net/lookup.go L424–433): a number out of range is
+    // an AddrError, a name that is no service a DNSError.
+    let numeric = {
+        let digits = port.strip_prefix(['+', '-']).unwrap_or(&port);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    let port: u16 = if port.is_empty() {
+        0
+    } else if numeric {
+        port.parse()
+            .map_err(|_| format!("address {port}: invalid port"))?
+    } else {
+        return Err(format!("lookup tcp/{port}: unknown port"));
+    };
     let ip = if host.is_empty() {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     } else if host == "localhost" {
@@ -187,6 +198,18 @@ mod tests {
     #[test]
     fn refuses_what_lnd_refuses() {
         assert!(parse_address("udp://1.2.3.4:5", 1).is_err());
+        assert_eq!(
+            resolve("127.0.0.1:99999").unwrap_err(),
+            "address 99999: invalid port"
+        );
+        assert_eq!(
+            resolve("127.0.0.1:-1").unwrap_err(),
+            "address -1: invalid port"
+        );
+        assert_eq!(
+            resolve("127.0.0.1:nope").unwrap_err(),
+            "lookup tcp/nope: unknown port"
+        );
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub struct Config {
     pub admin_macaroon_path: PathBuf,
     pub readonly_macaroon_path: PathBuf,
     pub invoice_macaroon_path: PathBuf,
+    /// The sub-servers' macaroon files, written at each unlock when
+    /// missing (`<sub-server>.New`, e.g. lnrpc/signrpc/signer_server.go
+    /// L136–174): signer, walletkit, router, chainnotifier, invoices.
+    pub sub_server_macaroon_paths: SubServerMacaroonPaths,
     pub wallet_unlock_password_file: Option<PathBuf>,
     pub wallet_unlock_allow_create: bool,
     pub alias: String,
@@ -53,6 +57,18 @@ pub struct Config {
     pub p2p_listeners: Vec<(String, SocketAddr)>,
     /// What lnd would log while loading (e.g. a missing default lnd.conf).
     pub warnings: Vec<String>,
+}
+
+/// Where each sub-server writes its macaroon (its `*macaroonpath` option,
+/// else the network directory).
+#[derive(Debug, Clone)]
+pub struct SubServerMacaroonPaths {
+    pub signer: PathBuf,
+    pub walletkit: PathBuf,
+    pub router: PathBuf,
+    pub chain_notifier: PathBuf,
+    /// invoicesrpc has no path option.
+    pub invoices: PathBuf,
 }
 
 /// Everything the TLS manager needs.
@@ -87,6 +103,9 @@ pub struct ConfigError {
     pub echoed_by_flags: bool,
     /// lnd prints "Use lnd -h to show usage" first for usage errors.
     pub usage: bool,
+    /// Found after lnd set up its logger, so lnd also logs it as a warning
+    /// ("Error validating config: ...").
+    pub logged: bool,
 }
 
 impl ConfigError {
@@ -95,6 +114,7 @@ impl ConfigError {
             message: format!("ValidateConfig: {}", msg.into()),
             echoed_by_flags: false,
             usage: false,
+            logged: false,
         }
     }
 
@@ -103,6 +123,7 @@ impl ConfigError {
             message: msg.into(),
             echoed_by_flags: false,
             usage: false,
+            logged: false,
         }
     }
 
@@ -119,6 +140,11 @@ impl ConfigError {
         out.push_str(&format!("failed to load config: {}\n", self.message));
         out
     }
+}
+
+/// Marks an error lnd meets after its logger is set up.
+fn logged(e: ConfigError) -> ConfigError {
+    ConfigError { logged: true, ..e }
 }
 
 /// Option values as go-flags leaves them after a sequence of parses.
@@ -183,6 +209,7 @@ pub fn load(args: &[String]) -> Result<Loaded, ConfigError> {
         message,
         echoed_by_flags: true,
         usage: false,
+        logged: false,
     })?;
     let cli: Vec<_> = cli.into_iter().map(|f| (f.option, f.value)).collect();
     let mut pre = Settings::default();
@@ -259,6 +286,18 @@ fn validate(
     let tls_cert_path = pick("tlscertpath", lnd_dir.join("tls.cert"));
     let tls_key_path = pick("tlskeypath", lnd_dir.join("tls.key"));
     let log_dir = pick("logdir", lnd_dir.join("logs"));
+    let letsencrypt_dir = pick("letsencryptdir", lnd_dir.join("letsencrypt"));
+    // The tower dir (default: the default lnddir's data/watchtower) follows
+    // a non-default lnddir only while it is the default (config.go L918–925).
+    let default_tower_dir = default_lnd_dir.join("data").join("watchtower");
+    let tower_dir = match s
+        .string("watchtower.towerdir")
+        .map(|d| clean_and_expand(&d))
+    {
+        Some(d) if d != default_tower_dir => d,
+        _ if under_lnd_dir => data_dir.join("watchtower"),
+        _ => default_tower_dir,
+    };
 
     let networks = [
         ("bitcoin.mainnet", Network::Mainnet),
@@ -304,11 +343,22 @@ fn validate(
     let admin_macaroon_path = mac_path("adminmacaroonpath", "admin.macaroon");
     let readonly_macaroon_path = mac_path("readonlymacaroonpath", "readonly.macaroon");
     let invoice_macaroon_path = mac_path("invoicemacaroonpath", "invoice.macaroon");
+    let sub_server_macaroon_paths = SubServerMacaroonPaths {
+        signer: mac_path("signrpc.signermacaroonpath", "signer.macaroon"),
+        walletkit: mac_path("walletrpc.walletkitmacaroonpath", "walletkit.macaroon"),
+        router: mac_path("routerrpc.routermacaroonpath", "router.macaroon"),
+        chain_notifier: mac_path("chainrpc.notifiermacaroonpath", "chainnotifier.macaroon"),
+        invoices: network_dir.join("invoices.macaroon"),
+    };
 
+    // config.go L1415–1431, in lnd's order.
     for dir in [
         lnd_dir.clone(),
         data_dir.clone(),
         network_dir.clone(),
+        letsencrypt_dir,
+        tower_dir.join("bitcoin").join(network.dir_name()),
+        data_dir.join("graph").join(network.dir_name()),
         parent(&tls_cert_path),
         parent(&tls_key_path),
         parent(&admin_macaroon_path),
@@ -319,10 +369,13 @@ fn validate(
     }
     let log_dir = log_dir.join("bitcoin").join(network.dir_name());
 
+    // From here on lnd's logger is set up (config.go SetupLoggers, L1464):
+    // LoadConfig also logs these failures as warnings (L853–872).
     validate_debug_level(&debug_level).map_err(|e| ConfigError {
         message: format!("ValidateConfig: error parsing debug level: {e}"),
         echoed_by_flags: false,
         usage: true,
+        logged: true,
     })?;
 
     let mut raw_rpc = s.list("rpclisten");
@@ -333,10 +386,16 @@ fn validate(
     if raw_rest.is_empty() {
         raw_rest.push(format!("localhost:{DEFAULT_REST_PORT}"));
     }
-    let rpc_listeners = address::normalize(&raw_rpc, DEFAULT_RPC_PORT)
-        .map_err(|e| ConfigError::validate(format!("error normalizing RPC listen addrs: {e}")))?;
-    let rest_listeners = address::normalize(&raw_rest, DEFAULT_REST_PORT)
-        .map_err(|e| ConfigError::validate(format!("error normalizing REST listen addrs: {e}")))?;
+    let rpc_listeners = address::normalize(&raw_rpc, DEFAULT_RPC_PORT).map_err(|e| {
+        logged(ConfigError::validate(format!(
+            "error normalizing RPC listen addrs: {e}"
+        )))
+    })?;
+    let rest_listeners = address::normalize(&raw_rest, DEFAULT_REST_PORT).map_err(|e| {
+        logged(ConfigError::validate(format!(
+            "error normalizing REST listen addrs: {e}"
+        )))
+    })?;
 
     let password_file = s
         .string("wallet-unlock-password-file")
@@ -344,38 +403,38 @@ fn validate(
         .map(|p| clean_and_expand(&p));
     let allow_create = s.flag("wallet-unlock-allow-create");
     if s.flag("noseedbackup") && password_file.is_some() {
-        return Err(ConfigError::validate(
+        return Err(logged(ConfigError::validate(
             "cannot set noseedbackup and wallet-unlock-password-file at the same time",
-        ));
+        )));
     }
     if allow_create && password_file.is_none() {
-        return Err(ConfigError::validate(
+        return Err(logged(ConfigError::validate(
             "cannot set wallet-unlock-allow-create without wallet-unlock-password-file",
-        ));
+        )));
     }
     if let Some(p) = &password_file
         && !p.exists()
     {
-        return Err(ConfigError::validate(format!(
+        return Err(logged(ConfigError::validate(format!(
             "wallet unlock password file {} does not exist",
             p.display()
-        )));
+        ))));
     }
 
     let no_macaroons = s.flag("no-macaroons");
     let rest_tls = !s.flag("no-rest-tls");
     enforce_safe_authentication(&rpc_listeners, !no_macaroons, true).map_err(|e| {
-        ConfigError::validate(format!(
+        logged(ConfigError::validate(format!(
             "error enforcing safe authentication on RPC ports: {e}"
-        ))
+        )))
     })?;
     let rest_listeners = if s.flag("norest") {
         Vec::new()
     } else {
         enforce_safe_authentication(&rest_listeners, !no_macaroons, rest_tls).map_err(|e| {
-            ConfigError::validate(format!(
+            logged(ConfigError::validate(format!(
                 "error enforcing safe authentication on REST ports: {e}"
-            ))
+            )))
         })?;
         rest_listeners
     };
@@ -388,10 +447,12 @@ fn validate(
             listen.push(format!(":{DEFAULT_PEER_PORT}"));
         }
         let p2p = address::normalize_shown(&listen, DEFAULT_PEER_PORT).map_err(|e| {
-            ConfigError::validate(format!("error normalizing p2p listen addrs: {e}"))
+            logged(ConfigError::validate(format!(
+                "error normalizing p2p listen addrs: {e}"
+            )))
         })?;
         let external = address::normalize(&s.list("externalip"), DEFAULT_PEER_PORT)
-            .map_err(ConfigError::validate)?
+            .map_err(|e| logged(ConfigError::validate(e)))?
             .iter()
             .map(|a| a.to_string())
             .collect();
@@ -403,10 +464,10 @@ fn validate(
         && color.starts_with('#')
         && color[1..].bytes().all(|b| b.is_ascii_hexdigit()))
     {
-        return Err(ConfigError::validate(
+        return Err(logged(ConfigError::validate(
             "unable to parse node color: color must be specified using a hexadecimal value in \
              the form #RRGGBB",
-        ));
+        )));
     }
 
     let cert_duration = match s.string("tlscertduration") {
@@ -437,6 +498,7 @@ fn validate(
         admin_macaroon_path,
         readonly_macaroon_path,
         invoice_macaroon_path,
+        sub_server_macaroon_paths,
         wallet_unlock_password_file: password_file,
         wallet_unlock_allow_create: allow_create,
         alias: s.string("alias").unwrap_or_default(),

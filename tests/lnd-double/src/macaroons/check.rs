@@ -7,8 +7,10 @@
 //! every required permission or the op `uri:<full method>`.
 
 use super::store::RootKeyStore;
+use crate::gofmt::go_quote;
 use lsm::lnd::macaroon::{Macaroon, MacaroonError, parse_rfc3339};
 use lsm::lnd::permissions::Permission;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::SystemTime;
 
@@ -48,8 +50,10 @@ pub fn check(
     if !mac.verify_signature(&root_key[..]) {
         return Err("verification failed: signature mismatch after caveat verification".into());
     }
-    for caveat in mac.caveats() {
-        check_caveat(&caveat.condition(), peer, now)?;
+    let conditions: Vec<String> = mac.caveats().iter().map(|c| c.condition()).collect();
+    let declared = infer_declared(&conditions);
+    for cond in &conditions {
+        check_caveat(cond, &declared, peer, now)?;
     }
     let granted = mac
         .permissions()
@@ -62,21 +66,55 @@ pub fn check(
     }
 }
 
+/// What the macaroon's own `declared <key> <value>` caveats declare; a key
+/// declared twice with different values is dropped (macaroon-bakery v2.0.1
+/// checkers/declared.go InferDeclaredFromConditions, which checkDeclared
+/// consults through InferDeclared).
+fn infer_declared(conditions: &[String]) -> HashMap<String, String> {
+    let mut info: HashMap<String, String> = HashMap::new();
+    let mut conflicts = Vec::new();
+    for cond in conditions {
+        let Some(("declared", rest)) = cond.split_once(' ') else {
+            continue;
+        };
+        let Some((key, value)) = rest.split_once(' ') else {
+            continue;
+        };
+        match info.get(key) {
+            Some(old) if old != value => conflicts.push(key.to_string()),
+            Some(_) => {}
+            None => {
+                info.insert(key.to_string(), value.to_string());
+            }
+        }
+    }
+    for key in conflicts {
+        info.remove(&key);
+    }
+    info
+}
+
 /// The bakery's first-party caveat checkers lnd registers.
-fn check_caveat(cav: &str, peer: Option<IpAddr>, now: SystemTime) -> Result<(), String> {
+fn check_caveat(
+    cav: &str,
+    declared: &HashMap<String, String>,
+    peer: Option<IpAddr>,
+    now: SystemTime,
+) -> Result<(), String> {
     if cav.is_empty() {
         return Err("cannot parse caveat \"\": empty caveat".into());
     }
     let (cond, arg) = match cav.split_once(' ') {
         Some(("", _)) => {
             return Err(format!(
-                "cannot parse caveat {cav:?}: caveat starts with space character"
+                "cannot parse caveat {}: caveat starts with space character",
+                go_quote(cav)
             ));
         }
         Some((c, a)) => (c, a),
         None => (cav, ""),
     };
-    let not_satisfied = |why: String| format!("caveat {cav:?} not satisfied: {why}");
+    let not_satisfied = |why: String| format!("caveat {} not satisfied: {why}", go_quote(cav));
     match cond {
         "time-before" => {
             let t = parse_rfc3339(arg).ok_or_else(|| {
@@ -134,8 +172,20 @@ fn check_caveat(cav: &str, peer: Option<IpAddr>, now: SystemTime) -> Result<(), 
                 "cannot accept macaroon with custom caveat '{name}', no middleware registered to handle it"
             )))
         }
+        // checkers/declared.go checkDeclared.
         "declared" => match arg.split_once(' ') {
-            Some((key, value)) => Err(not_satisfied(format!("got {key}=null, expected {value:?}"))),
+            Some((key, value)) => match declared.get(key) {
+                Some(v) if v == value => Ok(()),
+                Some(v) => Err(not_satisfied(format!(
+                    "got {key}={}, expected {}",
+                    go_quote(v),
+                    go_quote(value)
+                ))),
+                None => Err(not_satisfied(format!(
+                    "got {key}=null, expected {}",
+                    go_quote(value)
+                ))),
+            },
             None => Err(not_satisfied("declared caveat has no value".into())),
         },
         "error" => Err(not_satisfied("bad caveat".into())),
@@ -337,6 +387,39 @@ mod tests {
         assert_eq!(
             run(&s, &unknown, &req, GETINFO).unwrap_err(),
             "caveat \"frob 1\" not satisfied: caveat not recognized"
+        );
+    }
+
+    #[test]
+    fn declared_caveats_are_met_by_the_macaroons_own_declarations() {
+        let (_d, mut s) = setup();
+        let req = [Permission::new("info", "read")];
+        let admin = lsm::lnd::permissions::admin();
+        let with = |s: &mut RootKeyStore, cavs: &[&str]| {
+            let mut m = mint(s, 0, &admin);
+            for c in cavs {
+                m.add_first_party_caveat(*c);
+            }
+            m
+        };
+        // A lone declaration declares itself (real lnd accepts it).
+        let m = with(&mut s, &["declared user alice"]);
+        assert!(run(&s, &m, &req, GETINFO).is_ok());
+        let m = with(
+            &mut s,
+            &["declared user alice smith", "declared user alice smith"],
+        );
+        assert!(run(&s, &m, &req, GETINFO).is_ok());
+        // Two values for one key cancel each other.
+        let m = with(&mut s, &["declared user alice", "declared user bob"]);
+        assert_eq!(
+            run(&s, &m, &req, GETINFO).unwrap_err(),
+            "caveat \"declared user alice\" not satisfied: got user=null, expected \"alice\""
+        );
+        let m = with(&mut s, &["declared user"]);
+        assert_eq!(
+            run(&s, &m, &req, GETINFO).unwrap_err(),
+            "caveat \"declared user\" not satisfied: declared caveat has no value"
         );
     }
 }

@@ -50,3 +50,47 @@ pub fn write_default_files(
     }
     Ok(())
 }
+
+/// The sub-servers' own macaroons (root key 0, 0644), each written when
+/// missing as its `New` does while lnd builds the RPC server after the
+/// unlock: signrpc/signer_server.go L136–174, walletrpc/walletkit_server.go
+/// L265–303, routerrpc/router_server.go L212–250, chainrpc/chain_server.go
+/// L122–160, invoicesrpc/invoices_server.go L110–146.
+pub fn write_sub_server_files(
+    store: &mut RootKeyStore,
+    paths: &crate::config::SubServerMacaroonPaths,
+) -> Result<(), String> {
+    let p = |e: &str, a: &str| Permission::new(e, a);
+    for (path, perms) in [
+        (
+            &paths.signer,
+            vec![p("signer", "generate"), p("signer", "read")],
+        ),
+        (
+            &paths.walletkit,
+            vec![
+                p("address", "write"),
+                p("address", "read"),
+                p("onchain", "write"),
+                p("onchain", "read"),
+            ],
+        ),
+        (
+            &paths.router,
+            vec![p("offchain", "read"), p("offchain", "write")],
+        ),
+        (&paths.chain_notifier, vec![p("onchain", "read")]),
+        (
+            &paths.invoices,
+            vec![p("invoices", "write"), p("invoices", "read")],
+        ),
+    ] {
+        if path.exists() {
+            continue;
+        }
+        let mac = bake(store, 0, &perms)?;
+        fsutil::write_new(path, &mac.encode(), 0o644)
+            .map_err(|e| format!("open {}: {e}", path.display()))?;
+    }
+    Ok(())
+}

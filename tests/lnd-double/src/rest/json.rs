@@ -166,12 +166,13 @@ impl Decoded {
     }
 }
 
-/// Decodes a request body; an empty body is the empty message.
+/// Decodes a request body as lnd's gateway does: the first JSON value
+/// (gojson.rs; an empty body is the empty message), then protojson.
 pub fn decode_body(body: &[u8], schema: &'static Schema) -> Result<Decoded, String> {
-    let text = String::from_utf8_lossy(body);
-    if text.trim().is_empty() {
+    let Some(raw) = super::gojson::first_value(body)? else {
         return Ok(Decoded::default());
-    }
+    };
+    let text = String::from_utf8_lossy(raw);
     let value: Value = serde_json::from_str(&text).map_err(|e| {
         format!(
             "proto: syntax error (line {}:{}): {}",
@@ -186,10 +187,11 @@ pub fn decode_body(body: &[u8], schema: &'static Schema) -> Result<Decoded, Stri
 fn decode_value(value: &Value, schema: &'static Schema, text: &str) -> Result<Decoded, String> {
     let obj = match value {
         Value::Object(o) => o,
-        Value::Null => return Ok(Decoded::default()),
+        // protojson wants an object here, even for null.
         other => {
             return Err(format!(
-                "proto: syntax error (line 1:1): unexpected token {other}"
+                "proto: syntax error (line 1:1): unexpected token {}",
+                raw_token(other)
             ));
         }
     };
@@ -208,14 +210,33 @@ fn decode_value(value: &Value, schema: &'static Schema, text: &str) -> Result<De
         if v.is_null() {
             continue;
         }
+        // protojson (lightninglabs/protobuf-go-hex-display v1.33.0
+        // encoding/protojson/decode.go L365, L117–118): a scalar of the
+        // wrong type, or a list or message that is not one.
         let bad = || {
             format!(
-                "proto: ({}): invalid value for {} field {}: {v}",
-                position(text, key),
+                "proto: ({}): invalid value for {} type: {}",
+                value_position(text, key),
                 kind_name(kind),
-                camel(name)
+                raw_token(v)
             )
         };
+        let not_a = |open: bool| {
+            if open {
+                Ok(())
+            } else {
+                Err(format!(
+                    "proto: syntax error ({}): unexpected token {}",
+                    value_position(text, key),
+                    raw_token(v)
+                ))
+            }
+        };
+        match kind {
+            Kind::Message(_) => not_a(v.is_object())?,
+            Kind::RepeatedStr | Kind::RepeatedMessage(_) => not_a(v.is_array())?,
+            _ => {}
+        }
         let val = match kind {
             Kind::Bytes => Val::Bytes(v.as_str().and_then(decode_base64).ok_or_else(bad)?),
             Kind::Str => Val::Str(v.as_str().ok_or_else(bad)?.to_string()),
@@ -237,9 +258,16 @@ fn decode_value(value: &Value, schema: &'static Schema, text: &str) -> Result<De
                 v.as_array()
                     .ok_or_else(bad)?
                     .iter()
-                    .map(|x| x.as_str().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(bad)?,
+                    .map(|x| {
+                        x.as_str().map(str::to_string).ok_or_else(|| {
+                            format!(
+                                "proto: ({}): invalid value for string type: {}",
+                                value_position(text, key),
+                                raw_token(x)
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
             ),
             Kind::RepeatedMessage(s) => Val::Messages(
                 v.as_array()
@@ -382,6 +410,37 @@ pub fn camel(name: &str) -> String {
     out
 }
 
+/// A JSON value as protojson's tokenizer shows it in errors: the opening
+/// bracket of a list or object, else the literal.
+fn raw_token(v: &Value) -> String {
+    match v {
+        Value::Array(_) => "[".into(),
+        Value::Object(_) => "{".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `line L:C` of the value after a key in the raw body.
+fn value_position(text: &str, key: &str) -> String {
+    let needle = format!("\"{key}\"");
+    let Some(k) = text.find(&needle) else {
+        return position(text, key);
+    };
+    let after = &text[k + needle.len()..];
+    let colon = after.find(':').map(|i| i + 1).unwrap_or(0);
+    let skip = after[colon..]
+        .find(|c: char| !c.is_ascii_whitespace())
+        .unwrap_or(0);
+    line_col(text, k + needle.len() + colon + skip)
+}
+
+fn line_col(text: &str, off: usize) -> String {
+    let before = &text[..off];
+    let line = before.matches('\n').count() + 1;
+    let col = off - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    format!("line {line}:{col}")
+}
+
 /// `line L:C` of a key in the raw body, for protojson-style messages.
 fn position(text: &str, key: &str) -> String {
     let needle = format!("\"{key}\"");
@@ -424,13 +483,31 @@ mod tests {
     fn refuses_unknown_fields_and_bad_values() {
         let e = decode_body(br#"{"wallet_password":"cGFzc3dvcmQx","frob":1}"#, REQ).unwrap_err();
         assert_eq!(e, "proto: (line 1:35): unknown field \"frob\"");
-        assert!(decode_body(br#"{"stateless_init":"yes"}"#, REQ).is_err());
-        assert!(
-            decode_body(b"{", REQ)
-                .unwrap_err()
-                .starts_with("proto: syntax error")
+        assert_eq!(
+            decode_body(br#"{"stateless_init":"yes"}"#, REQ).unwrap_err(),
+            "proto: (line 1:19): invalid value for bool type: \"yes\""
+        );
+        assert_eq!(
+            decode_body(br#"{"root_key_id": true}"#, REQ).unwrap_err(),
+            "proto: (line 1:17): invalid value for uint64 type: true"
+        );
+        assert_eq!(
+            decode_body(br#"{"permissions":"x"}"#, REQ).unwrap_err(),
+            "proto: syntax error (line 1:16): unexpected token \"x\""
+        );
+        assert_eq!(
+            decode_body(b"[]", REQ).unwrap_err(),
+            "proto: syntax error (line 1:1): unexpected token ["
+        );
+        // json.Decoder's words for broken JSON, protojson's for the rest.
+        assert_eq!(decode_body(b"{", REQ).unwrap_err(), "unexpected EOF");
+        assert_eq!(
+            decode_body(b"null", REQ).unwrap_err(),
+            "proto: syntax error (line 1:1): unexpected token null"
         );
         assert!(decode_body(b"", REQ).unwrap().0.is_empty());
+        // What follows the first value is never read.
+        assert!(decode_body(b"{} {", REQ).unwrap().0.is_empty());
     }
 
     #[test]

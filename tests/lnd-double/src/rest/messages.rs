@@ -214,7 +214,8 @@ pub fn get_info_response(r: &lnrpc::GetInfoResponse) -> Obj {
         .strings("uris", r.uris.iter().map(String::as_str))
         .map(
             "features",
-            r.features.iter().map(|(bit, f)| {
+            // protojson writes map entries in key order.
+            sorted(&r.features).into_iter().map(|(bit, f)| {
                 (
                     bit.to_string(),
                     Obj::new()
@@ -229,6 +230,12 @@ pub fn get_info_response(r: &lnrpc::GetInfoResponse) -> Obj {
             "store_final_htlc_resolutions",
             r.store_final_htlc_resolutions,
         )
+}
+
+fn sorted<K: Ord + Copy, V>(m: &std::collections::HashMap<K, V>) -> Vec<(K, &V)> {
+    let mut v: Vec<(K, &V)> = m.iter().map(|(k, v)| (*k, v)).collect();
+    v.sort_by_key(|(k, _)| *k);
+    v
 }
 
 pub fn list_accounts_response(r: &walletrpc::ListAccountsResponse) -> Obj {

@@ -5,6 +5,7 @@
 //! status. As in lnd, the gateway is a client of the gRPC side, so the peer
 //! address macaroon caveats see is lnd's own loopback.
 
+mod gojson;
 mod json;
 mod messages;
 

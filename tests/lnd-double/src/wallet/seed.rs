@@ -1,17 +1,15 @@
-//! The double's cipher seed: aezeed's layout and mnemonic (lnd-facts §9)
-//! with a different cipher. 33 bytes = outer version 0, a 23-byte
-//! ciphertext of {internal version, birthday (days since the genesis
-//! block, u16 BE), 16 bytes of entropy} plus a 4-byte tag, a 5-byte salt
+//! lnd's aezeed cipher seed (aezeed/cipherseed.go; lnd-facts §9): 33
+//! bytes = outer version 0, the AEZ encryption (wallet/aez.rs, a 4-byte
+//! tag, the version and salt as associated data, key = scrypt(passphrase or
+//! "aezeed", salt, N=32768, r=8, p=1)) of {internal version, birthday (days
+//! since the genesis block, u16 BE), 16 bytes of entropy}, a 5-byte salt
 //! and a CRC-32C checksum; read MSB-first as 24 × 11-bit indices into the
-//! BIP39 English list. The cipher is PBKDF2-keyed HMAC-SHA256 (stream +
-//! tag) instead of scrypt + AEZ, so the words are not real aezeed words,
-//! but everything lnd checks is checked the same way and in the same order:
-//! unknown word, seed version, checksum, passphrase.
+//! BIP39 English list. Words from real lnd restore here and the double's
+//! restore on real lnd. Errors come in lnd's order: unknown word, seed
+//! version, checksum, passphrase.
 //! The wallet's BIP32 root is the 16-byte entropy, as in lnd.
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-use std::num::NonZeroU32;
+use super::aez;
 use zeroize::Zeroizing;
 
 pub const ENTROPY_SIZE: usize = 16;
@@ -28,7 +26,10 @@ const CHECKSUM_OFFSET: usize = SALT_OFFSET + SALT_SIZE;
 /// Unix time of the bitcoin genesis block, aezeed's birthday epoch.
 pub const BITCOIN_GENESIS: u64 = 1_231_006_505;
 const DEFAULT_PASSPHRASE: &[u8] = b"aezeed";
-const KDF_ITERATIONS: u32 = 2048;
+/// aezeed's scrypt parameters: N = 2^15, r = 8, p = 1, a 32-byte key.
+const SCRYPT_LOG_N: u8 = 15;
+const SCRYPT_R: u32 = 8;
+const SCRYPT_P: u32 = 1;
 
 /// The decoded seed.
 pub struct CipherSeed {
@@ -98,14 +99,10 @@ impl CipherSeed {
 
         let key = derive_key(passphrase, &self.salt);
         let ad = associated_data(&self.salt);
-        let stream = keystream(&key, &ad);
+        let ct = aez::encrypt(&key[..], &[], &[&ad], TAG_SIZE, &plain[..]);
         let mut out = Zeroizing::new([0u8; ENCIPHERED_SIZE]);
         out[0] = CIPHER_SEED_VERSION;
-        for i in 0..PLAINTEXT_SIZE {
-            out[1 + i] = plain[i] ^ stream[i];
-        }
-        let t = tag(&key, &ad, &out[1..1 + PLAINTEXT_SIZE]);
-        out[1 + PLAINTEXT_SIZE..SALT_OFFSET].copy_from_slice(&t);
+        out[1..SALT_OFFSET].copy_from_slice(&ct);
         out[SALT_OFFSET..CHECKSUM_OFFSET].copy_from_slice(&self.salt);
         let crc = crc32c(&out[..CHECKSUM_OFFSET]);
         out[CHECKSUM_OFFSET..].copy_from_slice(&crc.to_be_bytes());
@@ -170,18 +167,8 @@ impl CipherSeed {
         salt.copy_from_slice(&bytes[SALT_OFFSET..CHECKSUM_OFFSET]);
         let key = derive_key(passphrase, &salt);
         let ad = associated_data(&salt);
-        let ct = &bytes[1..1 + PLAINTEXT_SIZE];
-        let want = tag(&key, &ad, ct);
-        let got = &bytes[1 + PLAINTEXT_SIZE..SALT_OFFSET];
-        let diff = want.iter().zip(got).fold(0u8, |a, (x, y)| a | (x ^ y));
-        if diff != 0 {
-            return Err(SeedError::InvalidPass);
-        }
-        let stream = keystream(&key, &ad);
-        let mut plain = Zeroizing::new([0u8; PLAINTEXT_SIZE]);
-        for i in 0..PLAINTEXT_SIZE {
-            plain[i] = ct[i] ^ stream[i];
-        }
+        let plain = aez::decrypt(&key[..], &[], &[&ad], TAG_SIZE, &bytes[1..SALT_OFFSET])
+            .ok_or(SeedError::InvalidPass)?;
         let mut entropy = Zeroizing::new([0u8; ENTROPY_SIZE]);
         entropy.copy_from_slice(&plain[3..]);
         Ok(CipherSeed {
@@ -199,14 +186,11 @@ fn derive_key(passphrase: &[u8], salt: &[u8]) -> Zeroizing<[u8; 32]> {
     } else {
         passphrase
     };
+    let params = scrypt::Params::new(SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P)
+        .unwrap_or_else(|_| unreachable!("aezeed's scrypt parameters are valid"));
     let mut key = Zeroizing::new([0u8; 32]);
-    ring::pbkdf2::derive(
-        ring::pbkdf2::PBKDF2_HMAC_SHA256,
-        NonZeroU32::new(KDF_ITERATIONS).unwrap_or(NonZeroU32::MIN),
-        salt,
-        pass,
-        &mut key[..],
-    );
+    scrypt::scrypt(pass, salt, &params, &mut key[..])
+        .unwrap_or_else(|_| unreachable!("a 32-byte output is valid"));
     key
 }
 
@@ -217,29 +201,6 @@ fn associated_data(salt: &[u8; SALT_SIZE]) -> [u8; 1 + SALT_SIZE] {
     ad
 }
 
-fn hmac(key: &[u8], parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    for p in parts {
-        mac.update(p);
-    }
-    let mut out = Zeroizing::new([0u8; 32]);
-    out.copy_from_slice(&mac.finalize().into_bytes());
-    out
-}
-
-fn keystream(key: &[u8; 32], ad: &[u8]) -> Zeroizing<[u8; 32]> {
-    hmac(key, &[b"lnd-double cipher seed stream", ad])
-}
-
-fn tag(key: &[u8; 32], ad: &[u8], ct: &[u8]) -> [u8; TAG_SIZE] {
-    let full = hmac(key, &[b"lnd-double cipher seed tag", ad, ct]);
-    let mut t = [0u8; TAG_SIZE];
-    t.copy_from_slice(&full[..TAG_SIZE]);
-    t
-}
-
-/// CRC-32C (Castagnoli), as aezeed checksums its seeds.
 fn crc32c(data: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &b in data {
@@ -259,6 +220,43 @@ mod tests {
     #[test]
     fn crc32c_check_value() {
         assert_eq!(crc32c(b"123456789"), 0xE306_9283);
+    }
+
+    /// Words real lnd v0.20.0-beta's GenSeed gave for entropy 01..10 (hex),
+    /// with and without a passphrase (its salt is random; its birthday the
+    /// day of the call).
+    #[test]
+    fn real_lnds_words_decipher_to_its_entropy() {
+        let words = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        let entropy: Vec<u8> = (1..=16).collect();
+        for (mnemonic, pass) in [
+            (
+                "abandon market hollow exit ignore danger wash stumble special oval exhibit \
+                 alley brain cool engine hurt slender scatter sunny wear option fee clean denial",
+                &b"wire truth"[..],
+            ),
+            (
+                "able lemon zone punch shiver federal fortune census ritual twist rally gallery \
+                 group young buffalo combine fragile era evidence supply ankle bamboo pulp cloud",
+                &b""[..],
+            ),
+        ] {
+            let seed = CipherSeed::from_mnemonic(&words(mnemonic), pass).unwrap();
+            assert_eq!(&seed.entropy[..], &entropy[..]);
+            assert_eq!(seed.internal_version, INTERNAL_VERSION);
+            assert_eq!(seed.birthday, 6545);
+            // Enciphered again with the same salt: the same words.
+            assert_eq!(seed.to_mnemonic(pass).join(" "), mnemonic);
+        }
+        let err = CipherSeed::from_mnemonic(
+            &words(
+                "able lemon zone punch shiver federal fortune census ritual twist rally gallery \
+                 group young buffalo combine fragile era evidence supply ankle bamboo pulp cloud",
+            ),
+            b"wire truth",
+        )
+        .unwrap_err();
+        assert_eq!(err, SeedError::InvalidPass);
     }
 
     #[test]
