@@ -4,7 +4,8 @@
 //! `scripts/build-real-lnd.sh`) is the judge of everything it can play; the
 //! lnd double plays the faults real lnd cannot be made to do (hangs, crash
 //! loops, slow starts). Scenarios that both can play run on both, so a
-//! difference between them fails a test (`tests/lnd_backends.rs`).
+//! difference between them fails a test (`on_both_backends!` in
+//! `tests/signer_kit`, and `tests/wire_truth.rs`).
 //!
 //! `LSM_TEST_BACKEND=real` makes real lnd the backend of every test that does
 //! not name one, a developer's sweep for divergences (tests of double-only
