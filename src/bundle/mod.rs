@@ -16,6 +16,7 @@ pub mod diff;
 pub mod network;
 pub mod observe;
 pub mod plan;
+pub mod untar;
 pub mod verify;
 pub mod write;
 
