@@ -146,7 +146,7 @@ pub async fn apply<R: Runtime>(
                 ));
             }
             let step = progress.start(action);
-            let result = signer_step(action, desired, &world, &mut held, deadline).await;
+            let result = signer_step(rt, action, desired, &world, &mut held, deadline).await;
             step.finish(&result);
             if let Err(f) = result {
                 return Err(with_logs(rt, f).await);
@@ -341,16 +341,25 @@ fn client(access: &SignerAccess) -> Result<LndClient, Failure> {
         .map_err(Failure::from)
 }
 
-async fn wait_active(client: &LndClient, deadline: Instant) -> Result<(), Failure> {
-    client
-        .wait_for_state(&[WalletState::ServerActive], deadline)
-        .await
-        .map(|_| ())
-        .map_err(Failure::from)
+/// Waits for lnd to become SERVER_ACTIVE after an InitWallet or unlock,
+/// watching the runtime alongside: lnd that dies meanwhile (after "Opened
+/// wallet", say) fails apply at once instead of at the deadline.
+async fn wait_active<R: Runtime>(
+    rt: &R,
+    client: &LndClient,
+    deadline: Instant,
+) -> Result<(), Failure> {
+    tokio::select! {
+        s = client.wait_for_state(&[WalletState::ServerActive], deadline) => {
+            s.map(|_| ()).map_err(Failure::from)
+        }
+        why = until_stopped(rt, deadline) => Err(not_running(&why)),
+    }
 }
 
 /// Carries out one wallet, macaroon or bundle step.
-async fn signer_step<O: Observation>(
+async fn signer_step<R: Runtime, O: Observation>(
+    rt: &R,
     action: &Action,
     desired: &Desired,
     world: &World<O>,
@@ -364,16 +373,16 @@ async fn signer_step<O: Observation>(
         Op::Wallet(WalletOp::CreateWallet) => {
             held.admin_macaroon =
                 Some(crate::wallet::execute::create(files, &client, deadline).await?);
-            wait_active(&client, deadline).await
+            wait_active(rt, &client, deadline).await
         }
         Op::Wallet(WalletOp::RestoreWallet) => {
             held.admin_macaroon =
                 Some(crate::wallet::execute::restore(files, &client, deadline).await?);
-            wait_active(&client, deadline).await
+            wait_active(rt, &client, deadline).await
         }
         Op::Wallet(WalletOp::UnlockWallet) => {
             crate::wallet::execute::unlock(files, &client, deadline).await?;
-            wait_active(&client, deadline).await
+            wait_active(rt, &client, deadline).await
         }
         Op::Wallet(
             WalletOp::GeneratePassword | WalletOp::FixPermissions | WalletOp::RemoveLeftovers,
