@@ -5,6 +5,7 @@
 use crate::cli::Context;
 use crate::cli::common::{self, ObserverCommand};
 use crate::desired::Desired;
+use crate::diagnostic::escape_line as esc;
 use crate::error::CmdResult;
 use crate::exit::Exit;
 use crate::lnd::proto::lnrpc::WalletState;
@@ -198,15 +199,15 @@ fn report(
                 "  {st}{mark}{st:#} {:<w$}  {:<12} {}",
                 c.kind,
                 c.reason,
-                c.message
+                esc(&c.message)
             );
         }
         for b in &p.blockers {
-            anstream::println!("  ! {}: {}", b.address, b.reason);
+            anstream::println!("  ! {}: {}", b.address, esc(&b.reason));
         }
         for w in &p.warnings {
             let st = crate::output::style::WARN;
-            anstream::println!("  {st}warning{st:#}: {w}");
+            anstream::println!("  {st}warning{st:#}: {}", esc(w));
         }
     }
     Ok(if ok { Exit::Ok } else { Exit::Changes })
