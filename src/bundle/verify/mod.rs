@@ -298,6 +298,13 @@ fn check_bundle_json(files: &Files, opts: &VerifyOptions, f: &mut Findings) -> (
         },
         Err(e) => f.problem(format!("bundle.json: {e}")),
     }
+    if json.edited_by_hand() {
+        f.problem(
+            "bundle.json was edited after lsm wrote it: its signer, network, endpoint, scope or \
+             macaroon fields no longer match its seal (described_sha256); export it again \
+             (lsm apply) rather than editing it",
+        );
+    }
     if json.macaroon_file != format!("{}.macaroon", json.scope) {
         f.problem(format!(
             "bundle.json names the macaroon {}, but scope {} means {}.macaroon",
