@@ -31,7 +31,7 @@ pub async fn observe<Ob: Observer>(
 ) -> Result<World<Ob::Observation>, Failure> {
     let layout = bundle_layout(desired)?;
     let (runtime, host) = tokio::join!(observer.observe(), observe_host(desired, &layout));
-    complete(runtime?, host?).await
+    complete(runtime?, host?, desired).await
 }
 
 /// Observes the signer around a runtime observation just made (apply has
@@ -43,7 +43,7 @@ pub async fn observe_with<O: Observation>(
 ) -> Result<World<O>, Failure> {
     let layout = bundle_layout(desired)?;
     let host = observe_host(desired, &layout).await?;
-    complete(runtime, host).await
+    complete(runtime, host, desired).await
 }
 
 fn bundle_layout(desired: &Desired) -> Result<BundleLayout, Failure> {
@@ -66,9 +66,23 @@ async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, 
     })
 }
 
-/// Asks lnd, once the runtime says how to reach it.
-async fn complete<O: Observation>(runtime: O, host: Host) -> Result<World<O>, Failure> {
-    let signer = signer::observe(runtime.access(), runtime.wallet_exists()).await;
+/// Asks lnd, once the runtime says how to reach it (and whether it accepts
+/// the bundle's macaroon of the declared scope, when there is one).
+async fn complete<O: Observation>(
+    runtime: O,
+    host: Host,
+    desired: &Desired,
+) -> Result<World<O>, Failure> {
+    let probe = desired
+        .scope
+        .bake
+        .then(|| host.bundle.files.get(&desired.scope.file_name()))
+        .flatten()
+        .map(|f| signer::Probe {
+            macaroon: crate::secrets::SecretBytes::from(f.bytes.clone()),
+            permissions: desired.scope.permissions.clone(),
+        });
+    let signer = signer::observe(runtime.access(), runtime.wallet_exists(), probe).await;
     Ok(World {
         runtime,
         signer,

@@ -82,12 +82,25 @@ impl ObservedBundle {
 
 /// Decodes one macaroon file into what the scope diff compares.
 pub fn decode_macaroon_file(name: &str, bytes: &[u8]) -> MacaroonFile {
-    let decoded = Macaroon::decode(bytes).and_then(|m| Ok((m.permissions()?, m.root_key_id()?)));
+    let decoded = Macaroon::decode(bytes).and_then(|m| {
+        let caveats = m
+            .caveats()
+            .iter()
+            .map(|c| match c.kind() {
+                crate::lnd::macaroon::CaveatKind::ThirdParty { location } => {
+                    format!("third-party caveat at {location}")
+                }
+                _ => c.condition(),
+            })
+            .collect();
+        Ok((m.permissions()?, m.root_key_id()?, caveats))
+    });
     match decoded {
-        Ok((permissions, root_key_id)) => MacaroonFile::Decoded {
+        Ok((permissions, root_key_id, caveats)) => MacaroonFile::Decoded {
             name: name.to_string(),
             permissions,
             root_key_id,
+            caveats,
         },
         Err(e) => MacaroonFile::Unreadable {
             name: name.to_string(),

@@ -65,6 +65,13 @@ pub fn plan<Ob: Observer>(
     };
     let runtime = observer.diff(&world.runtime, password);
     let macaroon_files = world.bundle.macaroon_files();
+    // lnd's verdict on the declared macaroon file, if it is the one judged.
+    let rejected = world.signer.bundle_macaroon.as_ref().and_then(|v| {
+        let file = world.bundle.files.get(&desired.scope.file_name())?;
+        (crate::secrets::sha256_hex(&file.bytes) == v.sha256)
+            .then(|| v.rejected.clone())
+            .flatten()
+    });
     let described = world.bundle.described_macaroon_file();
     let scope = crate::scope::diff(
         &desired.scope,
@@ -73,6 +80,7 @@ pub fn plan<Ob: Observer>(
             described: described.as_deref(),
             live: world.signer.root_key_ids.as_deref(),
             ledger: &world.macaroon_ledger,
+            rejected: rejected.as_deref(),
         },
     );
     let bake_planned = scope
