@@ -20,6 +20,8 @@ pub struct World<O> {
     pub signer: SignerView,
     pub secrets: SecretsView,
     pub bundle: ObservedBundle,
+    /// Whose directory `[bundle] path` is (see [`crate::dirguard`]).
+    pub bundle_dir: crate::dirguard::DirView,
     /// lsm's record of the macaroon root keys it baked (in secrets_dir).
     pub macaroon_ledger: LedgerView,
 }
@@ -56,13 +58,18 @@ struct Host {
     secrets: SecretsView,
     macaroon_ledger: LedgerView,
     bundle: ObservedBundle,
+    bundle_dir: crate::dirguard::DirView,
 }
 
 async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, Failure> {
+    let macaroon_file = desired.scope.file_name();
     Ok(Host {
         secrets: desired.wallet_files.observe(),
         macaroon_ledger: ledger::observe(&desired.wallet_files.dir),
         bundle: crate::bundle::observe(layout).map_err(Failure::from)?,
+        bundle_dir: crate::dirguard::observe(layout.dir(), |names| {
+            crate::bundle::observe::foreign_names(names, &macaroon_file)
+        }),
     })
 }
 
@@ -88,6 +95,7 @@ async fn complete<O: Observation>(
         signer,
         secrets: host.secrets,
         bundle: host.bundle,
+        bundle_dir: host.bundle_dir,
         macaroon_ledger: host.macaroon_ledger,
     })
 }
@@ -101,6 +109,7 @@ impl<O: Observation> World<O> {
             "signer": self.signer.digest_input(),
             "secrets": self.secrets,
             "bundle": bundle_digest(&self.bundle),
+            "bundle_dir": self.bundle_dir,
             "macaroon_root_keys": self.macaroon_ledger.digest_input(),
         });
         crate::secrets::sha256_hex(doc.to_string().as_bytes())
@@ -116,6 +125,7 @@ fn bundle_digest(b: &ObservedBundle) -> serde_json::Value {
         .collect();
     json!({
         "dir_mode": b.dir_mode,
+        "dir_marked": b.dir_marked,
         "files": files,
         "archive": b.archive.as_ref().map(|f| (crate::secrets::sha256_hex(&f.bytes), f.mode)),
         "leftovers": [&b.temp_leftovers, &b.archive_temp_leftovers],

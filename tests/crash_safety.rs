@@ -63,7 +63,7 @@ fn crash_at(s: &Signer, point: &str) -> AfterCrash {
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.file_name().to_string_lossy().to_string())
-                .filter(|n| !n.starts_with(".lsm-tmp-"))
+                .filter(|n| !n.starts_with(".lsm-tmp-") && n != lsm::dirguard::MARKER)
                 .collect()
         })
         .unwrap_or_default();

@@ -442,6 +442,7 @@ fn update_ledger(
     desired: &Desired,
     change: impl FnOnce(&mut crate::scope::ledger::Ledger),
 ) -> Result<(), Failure> {
+    desired.wallet_files.prepare_dir()?;
     crate::scope::ledger::update(&desired.wallet_files.dir, change).map_err(|e| {
         Failure::error(e)
             .hint("lsm records the macaroon root keys it bakes there, so it can revoke them later")

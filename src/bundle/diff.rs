@@ -62,15 +62,25 @@ fn export_action(
     let mut drift = false;
     let (mut content_changed, mut archive_changed) = (false, false);
 
+    // The directory's mode is lsm's to repair only when lsm created it;
+    // one it found keeps the mode its owner gave it (said in a note).
     if let Some(mode) = observed.dir_mode
         && mode != DIR_MODE
     {
-        drift = true;
-        reasons.push(format!(
-            "bundle directory mode {} → {}",
-            mode_text(mode),
-            mode_text(DIR_MODE)
-        ));
+        if observed.dir_marked {
+            drift = true;
+            reasons.push(format!(
+                "bundle directory mode {} → {}",
+                mode_text(mode),
+                mode_text(DIR_MODE)
+            ));
+        } else {
+            notes.push(format!(
+                "the bundle directory is {}; lsm did not create it and leaves its mode to you \
+                 (chmod 700 it: the bundle holds the macaroon)",
+                mode_text(mode)
+            ));
+        }
     }
 
     let archive_name = desired.layout.archive_name();
@@ -392,6 +402,7 @@ mod tests {
         };
         ObservedBundle {
             dir_mode: Some(0o700),
+            dir_marked: true,
             files: d.files.iter().map(|(n, c)| (n.clone(), file(c))).collect(),
             archive: d.archive.as_ref().map(file),
             ..Default::default()

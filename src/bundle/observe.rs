@@ -44,6 +44,9 @@ impl fmt::Debug for ObservedFile {
 pub struct ObservedBundle {
     /// The directory's mode; `None` when it does not exist (an empty bundle).
     pub dir_mode: Option<u32>,
+    /// lsm created the directory (its marker is there), so its mode is
+    /// lsm's to repair; see [`crate::dirguard`].
+    pub dir_marked: bool,
     /// Regular files lsm may manage: accounts.json, tls.cert, bundle.json
     /// and every `*.macaroon`.
     pub files: BTreeMap<String, ObservedFile>,
@@ -122,6 +125,27 @@ pub(crate) fn is_own_temp(name: &str) -> bool {
         .is_some_and(|(target, random)| is_managed_name(target) && !random.is_empty())
 }
 
+/// The entries among `names` that make a directory not a bundle of this
+/// scope (see [`crate::dirguard`]): none when it has bundle.json (it is a
+/// bundle; other files in it are left alone), else everything but what
+/// the export writes — accounts.json, tls.cert, `macaroon_file` and its
+/// own temp files. lnd's data directory, with its admin and invoice
+/// macaroons and wallet.db, is no bundle.
+pub fn foreign_names(names: &[String], macaroon_file: &str) -> Vec<String> {
+    if names.iter().any(|n| n == BUNDLE_JSON_FILE) {
+        return Vec::new();
+    }
+    names
+        .iter()
+        .filter(|n| {
+            !(matches!(n.as_str(), ACCOUNTS_FILE | TLS_CERT_FILE)
+                || *n == macaroon_file
+                || is_own_temp(n))
+        })
+        .cloned()
+        .collect()
+}
+
 /// Names whose content lsm reads and may replace.
 fn is_managed_name(name: &str) -> bool {
     matches!(name, ACCOUNTS_FILE | TLS_CERT_FILE | BUNDLE_JSON_FILE) || is_macaroon_name(name)
@@ -155,6 +179,11 @@ fn read_dir(dir: &Path, obs: &mut ObservedBundle) -> Result<(), BundleError> {
     for entry in entries {
         let entry = entry.map_err(|e| BundleError::io("list", dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
+        if name == crate::dirguard::MARKER {
+            // lsm's mark of a directory it created: no bundle file.
+            obs.dir_marked = entry.file_type().is_ok_and(|t| t.is_file());
+            continue;
+        }
         let path = entry.path();
         // DirEntry::file_type does not follow symlinks.
         let ft = entry

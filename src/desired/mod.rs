@@ -110,7 +110,7 @@ impl Desired {
             rpc_endpoint: watch_only_endpoint(&r),
         };
         Desired {
-            wallet_files: WalletFiles::new(r.wallet.secrets_dir.clone()),
+            wallet_files: WalletFiles::from_resolved(&r),
             manifest_path: loaded.path.clone(),
             manifest_name: loaded
                 .path

@@ -107,6 +107,7 @@ pub fn plan<Ob: Observer>(
     actions.extend(bundle_remove);
 
     let mut blockers = wallet.blockers;
+    blockers.extend(bundle_dir_blocker(desired, world));
     blockers.extend(runtime.blockers);
     blockers.extend(scope.blockers);
     let subject = observer.subject();
@@ -141,6 +142,25 @@ pub fn plan<Ob: Observer>(
         warnings,
         notes,
     }
+}
+
+/// `[bundle] path` names a directory lsm must not write into: another
+/// user's, writable by others, or someone else's with other files in it
+/// (lnd's own data directory, `/etc`). Nothing there is chmodded, written
+/// or removed (see [`crate::dirguard`]).
+fn bundle_dir_blocker<O>(desired: &Desired, world: &World<O>) -> Option<crate::plan::Blocker> {
+    let shown = crate::desired::display_path(&desired.bundle.dir);
+    crate::dirguard::refusal(
+        &shown,
+        crate::dirguard::Role::Bundle,
+        &world.bundle_dir,
+        world.secrets.euid,
+    )
+    .map(|(reason, fix)| crate::plan::Blocker {
+        address: crate::plan::Address::new("directory", "bundle"),
+        reason,
+        fix,
+    })
 }
 
 /// The plan that removes the signer (`lsm destroy`). The wallet's data goes

@@ -53,6 +53,14 @@ pub enum FileView {
 pub struct SecretsView {
     /// None when the directory does not exist.
     pub dir_mode: Option<u32>,
+    /// Whose directory it is (see [`crate::dirguard`]); lsm repairs the
+    /// mode only of one it created.
+    pub dir: crate::dirguard::DirView,
+    /// The user lsm runs as (owner checks are against it).
+    pub euid: u32,
+    /// Secret files lsm must not trust, with why: owned by another user,
+    /// or writable by others (someone else may have chosen their content).
+    pub untrusted: Vec<String>,
     pub password: FileView,
     /// Why the present password file cannot be the wallet's (too short,
     /// unreadable). Never its content.
@@ -169,10 +177,47 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
         ));
     }
 
-    // Loose permissions on secrets are drift worth repairing first.
+    // A secrets directory that is not the user's own, is writable by
+    // others, or holds files that are not lsm's: refused outright, and so
+    // is any secret file another user owns or could have written.
+    if let Some((reason, fix)) = crate::dirguard::refusal(
+        dir,
+        crate::dirguard::Role::Secrets,
+        &secrets.dir,
+        secrets.euid,
+    ) {
+        d.blockers.push(Blocker {
+            address: Address::new("directory", "secrets"),
+            reason,
+            fix,
+        });
+    }
+    for why in &secrets.untrusted {
+        d.blockers.push(Blocker {
+            address: secret_addr("ownership"),
+            reason: format!(
+                "{dir}/{why}: lsm never uses a secret someone else could have chosen (a planted \
+                 seed would give the signer another's keys)"
+            ),
+            fix: "remove that file and put your own copy there (owned by you, mode 0600), or \
+                  point [wallet] secrets_dir at a directory of your own"
+                .into(),
+        });
+    }
+
+    // Loose permissions on secrets are drift worth repairing first. The
+    // directory's mode is lsm's to repair only when lsm created it; the
+    // mode of one it found is the operator's (and never drift).
     let mut loose = Vec::new();
     if let Some(m) = secrets.dir_mode.filter(|m| *m != DIR_MODE) {
-        loose.push(format!("{dir} is {m:04o}, not {DIR_MODE:04o}"));
+        if secrets.dir.marked() {
+            loose.push(format!("{dir} is {m:04o}, not {DIR_MODE:04o}"));
+        } else if m & 0o022 == 0 {
+            d.warnings.push(format!(
+                "{dir} is {m:04o}, so others can list the secrets in it; lsm did not create \
+                 this directory and leaves its mode to you: chmod 700 {dir}"
+            ));
+        }
     }
     for (name, view) in [(PASSWORD_FILE, secrets.password), (SEED_FILE, secrets.seed)] {
         if let FileView::Present { mode } = view
@@ -439,6 +484,14 @@ mod tests {
         };
         SecretsView {
             dir_mode: Some(0o700),
+            dir: crate::dirguard::DirView::Present {
+                uid: 0,
+                mode: 0o700,
+                marked: true,
+                foreign: Vec::new(),
+            },
+            euid: 0,
+            untrusted: Vec::new(),
             password: f(password),
             password_problem: None,
             seed: f(seed),
@@ -530,6 +583,60 @@ mod tests {
         );
         assert_eq!(ops(&d), [Op::Wallet(WalletOp::FixPermissions)]);
         assert!(d.actions[0].drift);
+    }
+
+    /// "[changed outside lsm]" only for a mode lsm set: the mode of a
+    /// secrets directory lsm did not create is the operator's, reported
+    /// (when others can read it) but never chmodded nor called drift.
+    #[test]
+    fn only_a_directory_lsm_created_gets_its_mode_repaired_as_drift() {
+        let unlocked = WalletView::Unlocked {
+            identity_pubkey: None,
+        };
+        let mut s = secrets(true, true);
+        s.dir_mode = Some(0o750);
+        let d = diff(&intent(), &s, &unlocked);
+        assert_eq!(ops(&d), [Op::Wallet(WalletOp::FixPermissions)]);
+        assert!(d.actions[0].drift);
+        s.dir = crate::dirguard::DirView::Present {
+            uid: 0,
+            mode: 0o750,
+            marked: false,
+            foreign: Vec::new(),
+        };
+        let d = diff(&intent(), &s, &unlocked);
+        assert!(ops(&d).is_empty(), "{d:?}");
+        assert_eq!(d.warnings.len(), 1, "{d:?}");
+        assert!(d.warnings[0].contains("leaves its mode to you"), "{d:?}");
+        s.dir_mode = Some(0o700);
+        assert!(diff(&intent(), &s, &unlocked).warnings.is_empty());
+    }
+
+    #[test]
+    fn a_world_writable_directory_or_a_foreign_seed_blocks() {
+        let mut s = secrets(true, true);
+        s.dir = crate::dirguard::DirView::Present {
+            uid: 0,
+            mode: 0o1777,
+            marked: false,
+            foreign: Vec::new(),
+        };
+        s.untrusted = vec!["seed.txt belongs to uid 65534".into()];
+        s.seed_problem = Some("it belongs to uid 65534".into());
+        let d = diff(&intent(), &s, &WalletView::NonExisting);
+        assert!(
+            !ops(&d).contains(&Op::Wallet(WalletOp::RestoreWallet)),
+            "never restored: {d:?}"
+        );
+        let reasons: Vec<&str> = d.blockers.iter().map(|b| b.reason.as_str()).collect();
+        assert!(
+            reasons.iter().any(|r| r.contains("world-writable")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.contains("uid 65534")),
+            "{reasons:?}"
+        );
     }
 
     #[test]

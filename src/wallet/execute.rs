@@ -30,6 +30,7 @@ pub fn generate_password(files: &WalletFiles) -> Result<(), Failure> {
     let password = secrets::generate_password()?;
     let mut bytes = Zeroizing::new(password.as_bytes().to_vec());
     bytes.push(b'\n');
+    files.prepare_dir()?;
     secrets::write_new(&files.dir, PASSWORD_FILE, &bytes, || {
         crashpoint!("wallet::password_before_rename");
         Ok(())
@@ -90,6 +91,7 @@ pub async fn create(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    files.prepare_dir()?;
     secrets::write_new(
         &files.dir,
         SEED_FILE,
@@ -193,7 +195,8 @@ pub async fn unlock(
     }
 }
 
-/// chmod the secrets directory to 0700 and the wallet files to 0600.
+/// chmod the wallet files to 0600, and the secrets directory to 0700 when
+/// lsm created it (the mode of a directory it found is the operator's).
 pub fn fix_permissions(files: &WalletFiles) -> Result<(), Failure> {
     let set = |p: &std::path::Path, mode: u32| -> Result<(), Failure> {
         if p.exists() {
@@ -203,7 +206,7 @@ pub fn fix_permissions(files: &WalletFiles) -> Result<(), Failure> {
         }
         Ok(())
     };
-    set(&files.dir, DIR_MODE)?;
+    crate::dirguard::restrict_if_marked(&files.dir, DIR_MODE)?;
     set(&files.password_path(), FILE_MODE)?;
     set(&files.seed_path(), FILE_MODE)
 }

@@ -226,9 +226,7 @@ impl NativeRuntime {
 
     fn write_config(&self) -> Result<(), Failure> {
         let t = self.target();
-        crate::fsutil::ensure_dir(&t.secrets_dir, crate::secrets::DIR_MODE).map_err(|e| {
-            Failure::error(format!("cannot create {}: {e}", t.secrets_dir.display()))
-        })?;
+        t.secrets.prepare_dir()?;
         crate::fsutil::atomic_write(
             &t.conf_path,
             t.conf.as_bytes(),
