@@ -370,15 +370,45 @@ async fn signer_step<R: Runtime, O: Observation>(
     let client = client(&access)?;
     let files = &desired.wallet_files;
     match &action.op {
-        Op::Wallet(WalletOp::CreateWallet) => {
-            held.admin_macaroon =
-                Some(crate::wallet::execute::create(files, &client, deadline).await?);
-            wait_active(rt, &client, deadline).await
+        Op::Wallet(op @ (WalletOp::CreateWallet | WalletOp::RestoreWallet)) => {
+            let network = &desired.wallet.network;
+            let done = if *op == WalletOp::CreateWallet {
+                crate::wallet::execute::create(files, network, &client, deadline).await?
+            } else {
+                crate::wallet::execute::restore(files, network, &client, deadline).await?
+            };
+            held.admin_macaroon = Some(done.admin_macaroon.clone());
+            wait_active(rt, &client, deadline).await?;
+            // The identity that came out of the seed, recorded beside it.
+            let info = client
+                .with_macaroon(&done.admin_macaroon)
+                .get_info()
+                .await
+                .map_err(Failure::from)?;
+            crate::wallet::execute::record_identity(
+                files,
+                network,
+                &info.identity_pubkey,
+                &done.seed_sha256,
+                done.origin,
+            )
         }
-        Op::Wallet(WalletOp::RestoreWallet) => {
-            held.admin_macaroon =
-                Some(crate::wallet::execute::restore(files, &client, deadline).await?);
-            wait_active(rt, &client, deadline).await
+        Op::Wallet(WalletOp::RecordIdentity) => {
+            // Planned only when the pending note names seed.txt's seed and
+            // lnd reported the wallet's identity (see wallet::proof).
+            let identity = world.signer.identity_pubkey.as_deref().ok_or_else(|| {
+                Failure::error("lnd did not report the wallet's identity; nothing was recorded")
+            })?;
+            let pending = world.secrets.identity.pending.as_ref().ok_or_else(|| {
+                Failure::error("the pending identity note is gone; run `lsm plan` again")
+            })?;
+            crate::wallet::execute::record_identity(
+                files,
+                &desired.wallet.network,
+                identity,
+                &pending.seed_sha256,
+                pending.origin,
+            )
         }
         Op::Wallet(WalletOp::UnlockWallet) => {
             crate::wallet::execute::unlock(files, &client, deadline).await?;
@@ -428,6 +458,7 @@ async fn signer_step<R: Runtime, O: Observation>(
                 op,
                 desired,
                 &world.signer,
+                &world.secrets,
                 &world.bundle,
                 held.baked.as_ref().map(|b| b.as_slice()),
             )

@@ -101,6 +101,7 @@ impl Desired {
         };
         let wallet = WalletIntent {
             secrets_dir_display: display_path(&r.wallet.secrets_dir),
+            network: r.signer.network.to_string(),
             auto_unlock: r.wallet.auto_unlock,
             expected_identity_pubkey: r.wallet.expected_identity_pubkey.clone(),
         };

@@ -87,7 +87,13 @@ pub fn plan<Ob: Observer>(
         .bake
         .iter()
         .any(|a| a.op == Op::Macaroon(MacaroonOp::Bake));
-    let bundle = crate::bundle::plan::diff_for(desired, &world.signer, &world.bundle, bake_planned);
+    let bundle = crate::bundle::plan::diff_for(
+        desired,
+        &world.signer,
+        &world.secrets,
+        &world.bundle,
+        bake_planned,
+    );
 
     let (secret_actions, wallet_actions): (Vec<Action>, Vec<Action>) = wallet
         .actions
@@ -106,16 +112,23 @@ pub fn plan<Ob: Observer>(
     actions.extend(scope.revoke);
     actions.extend(bundle_remove);
 
-    let mut blockers = wallet.blockers;
+    // A network change is named as what it is: lnd keeps one wallet per
+    // network, so the declared network's wallet would be another wallet
+    // (and its admin.macaroon is missing, which says nothing useful).
+    let network_change = network_change(desired, world);
+    let mut blockers = network_change.clone().into_iter().collect::<Vec<_>>();
+    blockers.extend(wallet.blockers);
     blockers.extend(bundle_dir_blocker(desired, world));
     blockers.extend(runtime.blockers);
     blockers.extend(scope.blockers);
     let subject = observer.subject();
-    blockers.extend(crate::signer::missing_admin_macaroon(
-        &world.signer,
-        &subject,
-        &observer.admin_macaroon_location(),
-    ));
+    if network_change.is_none() {
+        blockers.extend(crate::signer::missing_admin_macaroon(
+            &world.signer,
+            &subject,
+            &observer.admin_macaroon_location(),
+        ));
+    }
 
     let mut warnings = runtime.warnings;
     warnings.extend(wallet.warnings);
@@ -142,6 +155,37 @@ pub fn plan<Ob: Observer>(
         warnings,
         notes,
     }
+}
+
+/// The network this signer's wallet was made for, when the identity
+/// record or the bundle says it is not the manifest's: a blocker that
+/// names the change and what it means.
+fn network_change<O>(desired: &Desired, world: &World<O>) -> Option<crate::plan::Blocker> {
+    let want = &desired.wallet.network;
+    let record = world
+        .secrets
+        .identity
+        .record
+        .as_ref()
+        .map(|r| (r.network.clone(), crate::wallet::diff::IDENTITY_FILE));
+    let bundle = world
+        .bundle
+        .bundle_json()
+        .map(|j| (j.network, crate::bundle::BUNDLE_JSON_FILE));
+    let (was, source) = record.or(bundle).filter(|(n, _)| n != want)?;
+    Some(crate::plan::Blocker {
+        address: crate::plan::Address::new("signer", "network"),
+        reason: format!(
+            "signer.network changes {was} → {want}, but this signer's wallet is a {was} wallet \
+             ({source} says so). lnd keeps one wallet per network: on {want} the signer would \
+             have another wallet (from the same seed, but other keys and xpubs), and the \
+             watch-only node's {was} bundle would be replaced"
+        ),
+        fix: format!(
+            "to keep this signer, set network = \"{was}\" again. For a {want} signer, declare a \
+             new one (its own [signer] name, [wallet] secrets_dir and [bundle] path)"
+        ),
+    })
 }
 
 /// `[bundle] path` names a directory lsm must not write into: another

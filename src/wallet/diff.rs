@@ -24,12 +24,22 @@ use serde::Serialize;
 /// File names inside `[wallet] secrets_dir`.
 pub const PASSWORD_FILE: &str = "wallet-password.txt";
 pub const SEED_FILE: &str = "seed.txt";
+/// The wallet's identity record: which identity (and network) seed.txt
+/// produced when lsm created or restored the wallet (see
+/// [`identity`](super::identity)).
+pub const IDENTITY_FILE: &str = "wallet-identity.json";
+/// Written just before InitWallet: which seed lsm is about to initialise
+/// the wallet from, so a crash before the identity record is written
+/// still lets the next apply record it.
+pub const IDENTITY_PENDING_FILE: &str = "wallet-identity.pending";
 
 /// What the manifest asks of the wallet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalletIntent {
     /// Shown in reasons, e.g. `~/.lnget/signer`.
     pub secrets_dir_display: String,
+    /// `[signer] network` (`regtest`, ...): the identity record is per network.
+    pub network: String,
     pub auto_unlock: bool,
     pub expected_identity_pubkey: Option<String>,
 }
@@ -75,6 +85,8 @@ pub struct SecretsView {
     /// (the bundle's accounts.json); set by the plan, not observed here.
     #[serde(skip)]
     pub earlier_wallet: Option<String>,
+    /// The identity record, its pending note and seed.txt's fingerprint.
+    pub identity: crate::wallet::identity::IdentityView,
 }
 
 impl SecretsView {
@@ -290,6 +302,38 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
         ));
     }
 
+    // Is seed.txt this wallet's backup? A record that says otherwise, or
+    // cannot be read, refuses it: no restore from it, no purge on the
+    // strength of it (the destroy plan checks the same proof).
+    let proof = crate::wallet::proof::seed_proof(&intent.network, secrets, wallet);
+    if let Some((reason, fix)) = crate::wallet::proof::refusal(&proof, dir, exists) {
+        d.blockers.push(Blocker {
+            address: secret_addr("seed"),
+            reason,
+            fix,
+        });
+    }
+    match &proof {
+        crate::wallet::proof::SeedProof::Pending => d.actions.push(Action::new(
+            Address::new("wallet", "identity"),
+            ActionKind::Create,
+            format!(
+                "record the identity of the wallet lsm initialised from {dir}/{SEED_FILE} in \
+                 {dir}/{IDENTITY_FILE} (apply stopped before it could)"
+            ),
+            Op::Wallet(WalletOp::RecordIdentity),
+        )),
+        crate::wallet::proof::SeedProof::Unproven if exists == Some(true) => {
+            d.notes.push(format!(
+                "{dir}/{SEED_FILE} is not proven to restore this wallet (there is no \
+                 {IDENTITY_FILE}: lsm did not create or restore this wallet, or did before it \
+                 kept one); `lsm seed verify` rehearses a restore in a throwaway lnd and records \
+                 the result, and until then the bundle gets no birthday from seed.txt"
+            ));
+        }
+        _ => {}
+    }
+    let restorable = !proof.refuses();
     match wallet {
         WalletView::NonExisting
         | WalletView::Unreachable {
@@ -310,7 +354,7 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
                              never generates a second seed while one exists"
                         ),
                     });
-                } else {
+                } else if restorable {
                     d.actions
                         .push(restore_action(dir, "(the signer has no wallet)"));
                 }
@@ -354,7 +398,7 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
             let unseen =
                 format!("if lnd reports no wallet once it runs (not visible now: {reason})");
             match secrets.seed {
-                FileView::Present { .. } if secrets.seed_problem.is_none() => {
+                FileView::Present { .. } if secrets.seed_problem.is_none() && restorable => {
                     d.actions.push(restore_action(dir, &unseen));
                 }
                 FileView::Missing
@@ -469,6 +513,7 @@ mod tests {
     fn intent() -> WalletIntent {
         WalletIntent {
             secrets_dir_display: "~/.lnget/signer".into(),
+            network: "regtest".into(),
             auto_unlock: true,
             expected_identity_pubkey: None,
         }
@@ -498,6 +543,10 @@ mod tests {
             seed_problem: None,
             temp_leftovers: Vec::new(),
             earlier_wallet: None,
+            identity: crate::wallet::identity::IdentityView {
+                seed_sha256: seed.then(|| "aa".to_string()),
+                ..Default::default()
+            },
         }
     }
 

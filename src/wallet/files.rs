@@ -12,7 +12,9 @@ use crate::error::Failure;
 use crate::exit::Exit;
 use crate::fsutil::{self, mode_of, temp_prefix_for};
 use crate::regular_file::ReadError;
-use crate::wallet::diff::{FileView, PASSWORD_FILE, SEED_FILE, SecretsView};
+use crate::wallet::diff::{
+    FileView, IDENTITY_FILE, IDENTITY_PENDING_FILE, PASSWORD_FILE, SEED_FILE, SecretsView,
+};
 use crate::wallet::seed::{self, SeedFile};
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -22,10 +24,12 @@ use zeroize::Zeroizing;
 const MIN_PASSWORD_BYTES: usize = 8;
 
 /// What lsm itself keeps in the secrets directory besides the wallet's
-/// two files: its macaroon root key record and (native runtime) lnd's
-/// config and console log.
+/// two files: its macaroon root key record, the identity record and its
+/// pending note, and (native runtime) lnd's config and console log.
 const OTHER_OWN_FILES: &[&str] = &[
     crate::scope::ledger::LEDGER_FILE,
+    IDENTITY_FILE,
+    IDENTITY_PENDING_FILE,
     crate::runtime::native::target::CONF_FILE,
     crate::runtime::native::target::LOG_FILE,
 ];
@@ -113,8 +117,11 @@ impl WalletFiles {
             observe_file(&self.password_path(), euid, &mut untrusted, |b| {
                 password_of(b).map(|_| ())
             });
+        let mut seed_sha256 = None;
         let (seed, seed_problem) = observe_file(&self.seed_path(), euid, &mut untrusted, |b| {
-            seed::parse_and_check(b).map(|_| ())
+            let parsed = seed::parse_and_check(b)?;
+            seed_sha256 = Some(crate::wallet::identity::seed_fingerprint(&parsed.words));
+            Ok(())
         });
         SecretsView {
             dir_mode: mode_of(&self.dir),
@@ -127,6 +134,7 @@ impl WalletFiles {
             seed_problem,
             temp_leftovers: self.temp_leftovers(),
             earlier_wallet: None,
+            identity: crate::wallet::identity::observe(&self.dir, seed_sha256),
         }
     }
 

@@ -5,4 +5,6 @@
 pub mod diff;
 pub mod execute;
 pub mod files;
+pub mod identity;
+pub mod proof;
 pub mod seed;
