@@ -16,7 +16,7 @@ use crate::observe::World;
 use crate::plan::op::{BundleOp, MacaroonOp, Op, RuntimeOp, WalletOp};
 use crate::plan::{Action, Plan};
 use crate::runtime::{HostPassword, Observation, Observer};
-use crate::wallet::diff::FileView;
+use crate::wallet::diff::{FileView, WalletView};
 
 /// Whether an action belongs to the signer phase (needs lnd running).
 pub fn is_signer_level(a: &Action) -> bool {
@@ -208,7 +208,11 @@ fn bundle_dir_blocker<O>(desired: &Desired, world: &World<O>) -> Option<crate::p
 }
 
 /// The plan that removes the signer (`lsm destroy`). The wallet's data goes
-/// only with `purge`, and only while seed.txt exists to restore it.
+/// only with `purge`, and only when losing it loses nothing: lnd reports
+/// no wallet in it, or the wallet is unlocked and seed.txt is usable and
+/// not refused by the identity record — and then `destroy` rehearses a
+/// restore from seed.txt and refuses unless it restores this very wallet
+/// (the volume is the only other copy of the keys).
 pub fn destroy_plan<Ob: Observer>(
     observer: &Ob,
     desired: &Desired,
@@ -217,26 +221,92 @@ pub fn destroy_plan<Ob: Observer>(
 ) -> Plan {
     let runtime = observer.destroy_diff(&world.runtime, purge);
     let mut blockers = runtime.blockers;
+    let mut notes = runtime.notes;
     let removes_data = runtime
         .actions
         .iter()
         .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume));
-    if removes_data && !world.secrets.seed_usable() {
-        let why = match (&world.secrets.seed, &world.secrets.seed_problem) {
-            (FileView::Present { .. }, Some(problem)) => format!("could not restore it: {problem}"),
-            (FileView::NotRegular { kind }, _) => format!("is {kind}, not a seed file"),
-            _ => "does not exist to restore it".to_string(),
-        };
-        blockers.push(crate::plan::Blocker {
+    if removes_data {
+        let dir = &desired.wallet.secrets_dir_display;
+        let block = |reason: String, fix: &str| crate::plan::Blocker {
             address: crate::plan::Address::new("volume", "data"),
-            reason: format!(
-                "--purge-volume would delete the wallet, and {}/seed.txt {why}",
-                desired.wallet.secrets_dir_display
-            ),
-            fix: "put the seed back into seed.txt (or keep the volume); lsm only deletes a wallet \
-                  it can restore"
-                .into(),
-        });
+            reason,
+            fix: fix.to_string(),
+        };
+        match &world.signer.wallet {
+            // lnd says the volume holds no wallet: nothing to lose.
+            WalletView::NonExisting => notes
+                .push("lnd reports no wallet in the volume, so removing it loses no keys".into()),
+            // No volume, no wallet.
+            WalletView::Unreachable {
+                wallet_exists: Some(false),
+                ..
+            } => {}
+            wallet => {
+                if !world.secrets.seed_usable() {
+                    let why = match (&world.secrets.seed, &world.secrets.seed_problem) {
+                        (FileView::Present { .. }, Some(problem)) => {
+                            format!("could not restore it: {problem}")
+                        }
+                        (FileView::NotRegular { kind }, _) => format!("is {kind}, not a seed file"),
+                        _ => "does not exist to restore it".to_string(),
+                    };
+                    blockers.push(block(
+                        format!("--purge-volume would delete the wallet, and {dir}/seed.txt {why}"),
+                        "put the seed back into seed.txt (or keep the volume); lsm only deletes \
+                         a wallet it can restore",
+                    ));
+                } else {
+                    let proof = crate::wallet::proof::seed_proof(
+                        &desired.wallet.network,
+                        &world.secrets,
+                        wallet,
+                    );
+                    let live = matches!(
+                        wallet,
+                        WalletView::Unlocked {
+                            identity_pubkey: Some(_)
+                        }
+                    );
+                    if let Some((reason, fix)) =
+                        crate::wallet::proof::refusal(&proof, dir, Some(true))
+                    {
+                        blockers.push(block(
+                            format!("--purge-volume would delete the wallet: {reason}"),
+                            &fix,
+                        ));
+                    } else if !live && !proof.is_proven() {
+                        // A rehearsal needs something to be compared with.
+                        blockers.push(block(
+                            format!(
+                                "--purge-volume would delete a wallet lsm cannot see ({}), and \
+                                 no {} names seed.txt's seed, so a rehearsed restore from \
+                                 seed.txt would have nothing to be compared with",
+                                match wallet {
+                                    WalletView::Unreachable { reason, .. } => reason.clone(),
+                                    WalletView::Locked => "it is locked".to_string(),
+                                    _ => world.signer.why_incomplete(),
+                                },
+                                crate::wallet::diff::IDENTITY_FILE
+                            ),
+                            "run `lsm apply` so the signer runs unlocked, then `lsm destroy \
+                             --purge-volume` again",
+                        ));
+                    } else {
+                        notes.push(format!(
+                            "before the volume goes, lsm rehearses a restore from {dir}/seed.txt \
+                             in a throwaway lnd and removes the volume only if it restores this \
+                             wallet ({})",
+                            if live {
+                                "the live signer's identity and every account xpub"
+                            } else {
+                                "the identity the identity record names, and the bundle's xpubs"
+                            }
+                        ));
+                    }
+                }
+            }
+        }
     }
     Plan {
         subject: observer.subject(),
@@ -245,8 +315,17 @@ pub fn destroy_plan<Ob: Observer>(
         actions: runtime.actions,
         blockers,
         warnings: runtime.warnings,
-        notes: runtime.notes,
+        notes,
     }
+}
+
+/// Whether a destroy plan removes a wallet lnd reports, so `destroy` must
+/// rehearse a restore from seed.txt first.
+pub fn purges_a_wallet<O>(plan: &Plan, world: &World<O>) -> bool {
+    plan.actions
+        .iter()
+        .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        && world.signer.wallet.exists() != Some(false)
 }
 
 /// Whether the runtime's observation shows a signer that should answer.

@@ -32,6 +32,8 @@ pub const IDENTITY_FILE: &str = "wallet-identity.json";
 /// the wallet from, so a crash before the identity record is written
 /// still lets the next apply record it.
 pub const IDENTITY_PENDING_FILE: &str = "wallet-identity.pending";
+/// The outcome of the last restore rehearsal (`lsm seed verify`).
+pub const REHEARSAL_FILE: &str = "seed-rehearsal.json";
 
 /// What the manifest asks of the wallet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +89,8 @@ pub struct SecretsView {
     pub earlier_wallet: Option<String>,
     /// The identity record, its pending note and seed.txt's fingerprint.
     pub identity: crate::wallet::identity::IdentityView,
+    /// What the last restore rehearsal (`lsm seed verify`) found.
+    pub last_rehearsal: Option<crate::wallet::rehearsal::Outcome>,
 }
 
 impl SecretsView {
@@ -334,6 +338,19 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
         _ => {}
     }
     let restorable = !proof.refuses();
+    // The last rehearsal of this very seed.txt failed: the only backup
+    // does not restore the wallet, which monitoring must see.
+    if let Some(last) = &secrets.last_rehearsal
+        && !last.passed
+        && secrets.identity.seed_sha256.as_ref() == Some(&last.seed_sha256)
+    {
+        d.warnings.push(format!(
+            "the last restore rehearsal of {dir}/{SEED_FILE} {}; put this wallet's own seed \
+             words there and run `lsm seed verify` again",
+            last.summary()
+        ));
+    }
+
     match wallet {
         WalletView::NonExisting
         | WalletView::Unreachable {
@@ -547,6 +564,7 @@ mod tests {
                 seed_sha256: seed.then(|| "aa".to_string()),
                 ..Default::default()
             },
+            last_rehearsal: None,
         }
     }
 

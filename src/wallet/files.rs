@@ -13,7 +13,8 @@ use crate::exit::Exit;
 use crate::fsutil::{self, mode_of, temp_prefix_for};
 use crate::regular_file::ReadError;
 use crate::wallet::diff::{
-    FileView, IDENTITY_FILE, IDENTITY_PENDING_FILE, PASSWORD_FILE, SEED_FILE, SecretsView,
+    FileView, IDENTITY_FILE, IDENTITY_PENDING_FILE, PASSWORD_FILE, REHEARSAL_FILE, SEED_FILE,
+    SecretsView,
 };
 use crate::wallet::seed::{self, SeedFile};
 use std::path::{Path, PathBuf};
@@ -25,11 +26,13 @@ const MIN_PASSWORD_BYTES: usize = 8;
 
 /// What lsm itself keeps in the secrets directory besides the wallet's
 /// two files: its macaroon root key record, the identity record and its
-/// pending note, and (native runtime) lnd's config and console log.
+/// pending note, the last rehearsal's outcome, and (native runtime) lnd's
+/// config and console log.
 const OTHER_OWN_FILES: &[&str] = &[
     crate::scope::ledger::LEDGER_FILE,
     IDENTITY_FILE,
     IDENTITY_PENDING_FILE,
+    REHEARSAL_FILE,
     crate::runtime::native::target::CONF_FILE,
     crate::runtime::native::target::LOG_FILE,
 ];
@@ -135,6 +138,7 @@ impl WalletFiles {
             temp_leftovers: self.temp_leftovers(),
             earlier_wallet: None,
             identity: crate::wallet::identity::observe(&self.dir, seed_sha256),
+            last_rehearsal: crate::wallet::rehearsal::read(&self.dir),
         }
     }
 

@@ -7,4 +7,5 @@ pub mod execute;
 pub mod files;
 pub mod identity;
 pub mod proof;
+pub mod rehearsal;
 pub mod seed;

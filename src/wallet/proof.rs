@@ -183,6 +183,7 @@ mod tests {
                 pending: None,
                 seed_sha256: seed.map(str::to_string),
             },
+            last_rehearsal: None,
         }
     }
 
