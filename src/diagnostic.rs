@@ -395,6 +395,28 @@ pub fn quote(s: &str) -> String {
     }
 }
 
+/// A line that carries untrusted text (a macaroon's location or
+/// permissions, a bundle's file or entry names, bundle.json's fields) as
+/// lsm prints it: every character that could act on the terminal instead
+/// of showing — a newline that fakes another line, an escape sequence, a
+/// bidi override such as U+202E — is escaped as [`quote`] escapes it
+/// (`\n`, `\u{202e}`); the rest is left as is. Lines without such
+/// characters come back unchanged (borrowed).
+pub fn escape_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if is_unsafe_char(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// The candidate closest to `word` by edit distance, if it is close enough
 /// to be a plausible typo.
 pub fn did_you_mean<'a>(
@@ -573,6 +595,23 @@ mod tests {
         assert_eq!(edit_distance("nmae", "name"), 1);
         assert_eq!(did_you_mean("nmae", ["name", "network"]), Some("name"));
         assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn escape_line_neutralises_what_could_spoof_the_terminal() {
+        assert!(matches!(
+            escape_line("signer-only.macaroon differs"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            escape_line("a.macaroon\n  + container.signer ok"),
+            "a.macaroon\\n  + container.signer ok"
+        );
+        assert_eq!(escape_line("x\u{202e}nacaram.txt"), "x\\u{202e}nacaram.txt");
+        assert_eq!(escape_line("\u{1b}[2Jclear"), "\\u{1b}[2Jclear");
+        assert_eq!(escape_line("tab\there"), "tab\\there");
+        // Non-ASCII text that is not a control stays readable.
+        assert_eq!(escape_line("signer «ü» 署名"), "signer «ü» 署名");
     }
 
     #[test]

@@ -113,14 +113,26 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Creates `dir` (and parents) and forces its mode, e.g. 0700 for secrets.
-pub fn ensure_dir(dir: &Path, mode: u32) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    let meta = fs::metadata(dir)?;
-    if meta.permissions().mode() & 0o7777 != mode {
-        fs::set_permissions(dir, fs::Permissions::from_mode(mode))?;
+/// Creates `dir` (and any missing parents) with `mode` on `dir` itself,
+/// and says whether it did. An existing directory is left exactly as it
+/// is: lsm changes the mode only of a directory it created (see
+/// [`crate::dirguard`]), never of one it merely found (`/tmp`, say).
+pub fn ensure_dir(dir: &Path, mode: u32) -> io::Result<bool> {
+    if dir.is_dir() {
+        return Ok(false);
     }
-    Ok(())
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => {
+            // create_dir's mode is subject to the umask: set it exactly.
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode))?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// The mode bits of a file, if it exists.
@@ -159,6 +171,23 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn ensure_dir_sets_the_mode_only_of_a_directory_it_creates() {
+        let tmp = tempfile::tempdir().unwrap();
+        let new = tmp.path().join("a/b");
+        assert!(ensure_dir(&new, 0o700).unwrap());
+        assert_eq!(mode_of(&new), Some(0o700));
+        let found = tmp.path().join("found");
+        fs::create_dir(&found).unwrap();
+        fs::set_permissions(&found, fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(!ensure_dir(&found, 0o700).unwrap());
+        assert_eq!(
+            mode_of(&found),
+            Some(0o1777),
+            "an existing directory is not chmodded"
+        );
     }
 
     #[test]

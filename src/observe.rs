@@ -20,6 +20,8 @@ pub struct World<O> {
     pub signer: SignerView,
     pub secrets: SecretsView,
     pub bundle: ObservedBundle,
+    /// Whose directory `[bundle] path` is (see [`crate::dirguard`]).
+    pub bundle_dir: crate::dirguard::DirView,
     /// lsm's record of the macaroon root keys it baked (in secrets_dir).
     pub macaroon_ledger: LedgerView,
 }
@@ -31,7 +33,7 @@ pub async fn observe<Ob: Observer>(
 ) -> Result<World<Ob::Observation>, Failure> {
     let layout = bundle_layout(desired)?;
     let (runtime, host) = tokio::join!(observer.observe(), observe_host(desired, &layout));
-    complete(runtime?, host?).await
+    complete(runtime?, host?, desired).await
 }
 
 /// Observes the signer around a runtime observation just made (apply has
@@ -43,7 +45,7 @@ pub async fn observe_with<O: Observation>(
 ) -> Result<World<O>, Failure> {
     let layout = bundle_layout(desired)?;
     let host = observe_host(desired, &layout).await?;
-    complete(runtime, host).await
+    complete(runtime, host, desired).await
 }
 
 fn bundle_layout(desired: &Desired) -> Result<BundleLayout, Failure> {
@@ -56,24 +58,44 @@ struct Host {
     secrets: SecretsView,
     macaroon_ledger: LedgerView,
     bundle: ObservedBundle,
+    bundle_dir: crate::dirguard::DirView,
 }
 
 async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, Failure> {
+    let macaroon_file = desired.scope.file_name();
     Ok(Host {
         secrets: desired.wallet_files.observe(),
         macaroon_ledger: ledger::observe(&desired.wallet_files.dir),
         bundle: crate::bundle::observe(layout).map_err(Failure::from)?,
+        bundle_dir: crate::dirguard::observe(layout.dir(), |names| {
+            crate::bundle::observe::foreign_names(names, &macaroon_file)
+        }),
     })
 }
 
-/// Asks lnd, once the runtime says how to reach it.
-async fn complete<O: Observation>(runtime: O, host: Host) -> Result<World<O>, Failure> {
-    let signer = signer::observe(runtime.access(), runtime.wallet_exists()).await;
+/// Asks lnd, once the runtime says how to reach it (and whether it accepts
+/// the bundle's macaroon of the declared scope, when there is one).
+async fn complete<O: Observation>(
+    runtime: O,
+    host: Host,
+    desired: &Desired,
+) -> Result<World<O>, Failure> {
+    let probe = desired
+        .scope
+        .bake
+        .then(|| host.bundle.files.get(&desired.scope.file_name()))
+        .flatten()
+        .map(|f| signer::Probe {
+            macaroon: crate::secrets::SecretBytes::from(f.bytes.clone()),
+            permissions: desired.scope.permissions.clone(),
+        });
+    let signer = signer::observe(runtime.access(), runtime.wallet_exists(), probe).await;
     Ok(World {
         runtime,
         signer,
         secrets: host.secrets,
         bundle: host.bundle,
+        bundle_dir: host.bundle_dir,
         macaroon_ledger: host.macaroon_ledger,
     })
 }
@@ -87,6 +109,7 @@ impl<O: Observation> World<O> {
             "signer": self.signer.digest_input(),
             "secrets": self.secrets,
             "bundle": bundle_digest(&self.bundle),
+            "bundle_dir": self.bundle_dir,
             "macaroon_root_keys": self.macaroon_ledger.digest_input(),
         });
         crate::secrets::sha256_hex(doc.to_string().as_bytes())
@@ -102,6 +125,7 @@ fn bundle_digest(b: &ObservedBundle) -> serde_json::Value {
         .collect();
     json!({
         "dir_mode": b.dir_mode,
+        "dir_marked": b.dir_marked,
         "files": files,
         "archive": b.archive.as_ref().map(|f| (crate::secrets::sha256_hex(&f.bytes), f.mode)),
         "leftovers": [&b.temp_leftovers, &b.archive_temp_leftovers],

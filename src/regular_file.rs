@@ -100,10 +100,12 @@ pub fn read(path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, ReadError> {
     read_with(path, limit, Links::Follow).map(|f| f.bytes)
 }
 
-/// A regular file's content and mode bits.
+/// A regular file's content, mode bits and owner.
 pub struct RegularFile {
     pub bytes: Zeroizing<Vec<u8>>,
     pub mode: u32,
+    /// The owning user id (secrets must be the user's own).
+    pub uid: u32,
 }
 
 /// [`read`], with the file's mode and the choice of following a final
@@ -125,6 +127,7 @@ pub fn read_with(path: &Path, limit: u64, links: Links) -> Result<RegularFile, R
     Ok(RegularFile {
         bytes,
         mode: meta.mode() & 0o7777,
+        uid: meta.uid(),
     })
 }
 

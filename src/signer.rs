@@ -39,6 +39,8 @@ pub struct SignerView {
     pub admin_macaroon: Option<SecretBytes>,
     /// Why facts are missing (lnd starting, no macaroon yet, ...).
     pub limits: Vec<String>,
+    /// lnd's verdict on the bundle's macaroon (see [`Probe`]), when asked.
+    pub bundle_macaroon: Option<MacaroonVerdict>,
     /// `host:port` lsm dialled.
     pub addr: Option<String>,
 }
@@ -59,6 +61,7 @@ impl SignerView {
             tls_cert_pem: None,
             admin_macaroon: None,
             limits: Vec::new(),
+            bundle_macaroon: None,
             addr: None,
         }
     }
@@ -107,6 +110,7 @@ impl SignerView {
             "root_key_ids": self.root_key_ids,
             "accounts": accounts,
             "tls_cert": self.tls_cert_pem.as_ref().map(|c| crate::secrets::sha256_hex(c)),
+            "bundle_macaroon": self.bundle_macaroon.as_ref().map(|v| json!([v.sha256, v.rejected])),
         })
     }
 }
@@ -160,10 +164,32 @@ pub fn reader(access: &SignerAccess, opts: ClientOptions) -> Result<LndReader, F
     LndReader::connect(&access.addr, &access.tls_cert_pem, opts).map_err(Failure::from)
 }
 
-/// Asks lnd what it is.
+/// A macaroon from the bundle for lnd to judge: a file that decodes like
+/// the declared one proves nothing (another signer's has the same
+/// permissions and root key id), so lnd itself is asked whether it
+/// accepts it (Lightning.CheckMacaroonPermissions, read-only).
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub macaroon: SecretBytes,
+    /// The declared permissions, which the macaroon must grant.
+    pub permissions: Vec<crate::lnd::permissions::Permission>,
+}
+
+/// lnd's verdict on a [`Probe`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MacaroonVerdict {
+    /// sha256 of the macaroon judged.
+    pub sha256: String,
+    /// lnd's reason when it rejects it.
+    pub rejected: Option<String>,
+}
+
+/// Asks lnd what it is (and, given a `probe`, whether it accepts the
+/// bundle's macaroon).
 pub async fn observe(
     access: Result<SignerAccess, String>,
     wallet_exists: Option<bool>,
+    probe: Option<Probe>,
 ) -> SignerView {
     let access = match access {
         Ok(a) => a,
@@ -215,11 +241,36 @@ pub async fn observe(
         return view;
     };
     let authed = client.with_macaroon(mac);
-    let (info, ids, accounts) = tokio::join!(
+    let judge = async {
+        match &probe {
+            Some(p) if !p.permissions.is_empty() => Some(
+                authed
+                    .check_macaroon_permissions(&p.macaroon, &p.permissions)
+                    .await,
+            ),
+            _ => None,
+        }
+    };
+    let (info, ids, accounts, judged) = tokio::join!(
         authed.get_info(),
         authed.list_macaroon_ids(),
-        authed.list_accounts()
+        authed.list_accounts(),
+        judge
     );
+    match (judged, &probe) {
+        (Some(Ok(verdict)), Some(p)) => {
+            view.bundle_macaroon = Some(MacaroonVerdict {
+                sha256: crate::secrets::sha256_hex(&p.macaroon),
+                rejected: verdict.err(),
+            });
+        }
+        // An lnd without the call cannot judge; the offline checks stand.
+        (Some(Err(crate::lnd::error::LndError::Unimplemented { .. })), _) => {}
+        (Some(Err(e)), _) => view
+            .limits
+            .push(format!("CheckMacaroonPermissions failed: {e}")),
+        _ => {}
+    }
     match info {
         Ok(info) => {
             view.identity_pubkey = Some(info.identity_pubkey.clone());

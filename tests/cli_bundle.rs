@@ -353,3 +353,38 @@ fn a_desired_bundle_is_checked_before_it_is_written() {
         "checking writes nothing"
     );
 }
+
+/// Names inside a bundle archive reach the report escaped: an entry whose
+/// name holds a newline cannot add a line to the problem list, nor one
+/// with U+202E reverse what follows it.
+#[test]
+fn entry_names_in_an_archive_cannot_fake_report_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Spec::good(Network::Regtest).write(tmp.path());
+    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .filter(|(name, _)| name != lsm::dirguard::MARKER)
+        .collect();
+    files.push(("notes\n  - every check passed".into(), b"x".to_vec()));
+    files.push(("gpj.\u{202e}notes.txt".into(), b"x".to_vec()));
+    let text = lsm::bundle::archive::build(&files).unwrap();
+    let file = tmp.path().join("crafted.tar.gz.b64");
+    fs::write(&file, text.as_bytes()).unwrap();
+    let run = verify(&file, &[]);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        !all.lines()
+            .any(|l| l.trim_start() == "- every check passed"),
+        "an entry name faked a line:\n{all}"
+    );
+    assert!(!all.contains('\u{202e}'), "{all}");
+    assert!(all.contains("notes\\n  - every check passed"), "{all}");
+    assert!(all.contains("gpj.\\u{202e}notes.txt"), "{all}");
+}

@@ -224,3 +224,52 @@ fn neither_a_file_nor_hex_says_so() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ok"], false);
 }
+
+/// A crafted macaroon's location, permissions and caveats reach the
+/// terminal escaped: a newline in them cannot fake a line of the report,
+/// nor U+202E reverse the text after it.
+#[test]
+fn names_in_a_crafted_macaroon_cannot_fake_output_lines() {
+    use lsm::lnd::permissions::Permission;
+    let perms = [
+        Permission::new("signer\nroot key id  0", "generate"),
+        Permission::new("message", "write\u{202e}daer"),
+    ];
+    let mut mac = Macaroon::mint(&[7; 32], 1, [3; 16], &perms).unwrap();
+    mac.add_first_party_caveat("lnd-custom x\ncaveats      none");
+    let bytes = mac.encode().to_vec();
+    // Replace the location packet (field 1, length 3, "lnd") with one
+    // holding a newline and a fake row.
+    assert_eq!(&bytes[..6], &[2, 1, 3, b'l', b'n', b'd']);
+    let location = b"lnd\nlocation     lnd";
+    let mut crafted = vec![2, 1, location.len() as u8];
+    crafted.extend_from_slice(location);
+    crafted.extend_from_slice(&bytes[6..]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crafted.macaroon");
+    std::fs::write(&file, &crafted).unwrap();
+    let out = lsm()
+        .args(["macaroon", "inspect"])
+        .arg(&file)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for fake in ["location     lnd", "root key id  0", "caveats      none"] {
+        assert_eq!(
+            stdout.lines().filter(|l| l.trim_start() == fake).count(),
+            0,
+            "a crafted field printed its own line {fake:?}:\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains('\u{202e}'), "{stdout}");
+    for escaped in [
+        "lnd\\nlocation     lnd",
+        "signer\\nroot key id  0:generate",
+        "message:write\\u{202e}daer",
+        "lnd-custom x\\ncaveats      none",
+    ] {
+        assert!(stdout.contains(escaped), "{escaped:?} not shown:\n{stdout}");
+    }
+}

@@ -393,3 +393,48 @@ fn an_lnd_that_does_not_stop_on_sigterm_is_killed() {
         "SIGTERM came first:\n{log}"
     );
 }
+
+/// lnd that dies right after it opened the wallet, while apply waits for
+/// it to become active (the double's startup stages slowed to 3 s each so
+/// the window is wide): apply fails at once, saying lnd is not running,
+/// instead of waiting out --timeout (180 s by default) as it did.
+#[test]
+fn lnd_dying_after_opening_the_wallet_fails_apply_at_once() {
+    let mut s = Signer::native("");
+    use_wrapper(
+        &mut s,
+        "export LND_DOUBLE_STARTUP_DELAY_MS=3000\nexec \"$LND\" \"$@\"",
+    );
+    let mut child = s
+        .lsm_process(&["apply", "--auto-approve", "--timeout", "90"])
+        .spawn()
+        .expect("spawn lsm apply");
+    let log = s.secrets().join("signer-lnd.log");
+    // Until lnd logs "Opened wallet" (InitWallet answered, the unlock
+    // done), or apply ends without getting there.
+    loop {
+        if std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Opened wallet")) {
+            break;
+        }
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            let run = s.finish(child);
+            panic!("apply ended ({status}) before lnd opened the wallet:\n{run:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    kill_9(s.lnd_pid());
+    let run = s.finish(child).expect(1);
+    assert!(
+        run.stderr.contains("lnd is not running"),
+        "apply did not notice lnd died:\n{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("waiting for the signer"),
+        "{}",
+        run.stderr
+    );
+    // The next apply starts lnd again and converges.
+    s.apply();
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+}

@@ -146,7 +146,7 @@ pub async fn apply<R: Runtime>(
                 ));
             }
             let step = progress.start(action);
-            let result = signer_step(action, desired, &world, &mut held, deadline).await;
+            let result = signer_step(rt, action, desired, &world, &mut held, deadline).await;
             step.finish(&result);
             if let Err(f) = result {
                 return Err(with_logs(rt, f).await);
@@ -393,16 +393,25 @@ fn client(access: &SignerAccess) -> Result<LndClient, Failure> {
         .map_err(Failure::from)
 }
 
-async fn wait_active(client: &LndClient, deadline: Instant) -> Result<(), Failure> {
-    client
-        .wait_for_state(&[WalletState::ServerActive], deadline)
-        .await
-        .map(|_| ())
-        .map_err(Failure::from)
+/// Waits for lnd to become SERVER_ACTIVE after an InitWallet or unlock,
+/// watching the runtime alongside: lnd that dies meanwhile (after "Opened
+/// wallet", say) fails apply at once instead of at the deadline.
+async fn wait_active<R: Runtime>(
+    rt: &R,
+    client: &LndClient,
+    deadline: Instant,
+) -> Result<(), Failure> {
+    tokio::select! {
+        s = client.wait_for_state(&[WalletState::ServerActive], deadline) => {
+            s.map(|_| ()).map_err(Failure::from)
+        }
+        why = until_stopped(rt, deadline) => Err(not_running(&why)),
+    }
 }
 
 /// Carries out one wallet, macaroon or bundle step.
-async fn signer_step<O: Observation>(
+async fn signer_step<R: Runtime, O: Observation>(
+    rt: &R,
     action: &Action,
     desired: &Desired,
     world: &World<O>,
@@ -413,19 +422,49 @@ async fn signer_step<O: Observation>(
     let client = client(&access)?;
     let files = &desired.wallet_files;
     match &action.op {
-        Op::Wallet(WalletOp::CreateWallet) => {
-            held.admin_macaroon =
-                Some(crate::wallet::execute::create(files, &client, deadline).await?);
-            wait_active(&client, deadline).await
+        Op::Wallet(op @ (WalletOp::CreateWallet | WalletOp::RestoreWallet)) => {
+            let network = &desired.wallet.network;
+            let done = if *op == WalletOp::CreateWallet {
+                crate::wallet::execute::create(files, network, &client, deadline).await?
+            } else {
+                crate::wallet::execute::restore(files, network, &client, deadline).await?
+            };
+            held.admin_macaroon = Some(done.admin_macaroon.clone());
+            wait_active(rt, &client, deadline).await?;
+            // The identity that came out of the seed, recorded beside it.
+            let info = client
+                .with_macaroon(&done.admin_macaroon)
+                .get_info()
+                .await
+                .map_err(Failure::from)?;
+            crate::wallet::execute::record_identity(
+                files,
+                network,
+                &info.identity_pubkey,
+                &done.seed_sha256,
+                done.origin,
+            )
         }
-        Op::Wallet(WalletOp::RestoreWallet) => {
-            held.admin_macaroon =
-                Some(crate::wallet::execute::restore(files, &client, deadline).await?);
-            wait_active(&client, deadline).await
+        Op::Wallet(WalletOp::RecordIdentity) => {
+            // Planned only when the pending note names seed.txt's seed and
+            // lnd reported the wallet's identity (see wallet::proof).
+            let identity = world.signer.identity_pubkey.as_deref().ok_or_else(|| {
+                Failure::error("lnd did not report the wallet's identity; nothing was recorded")
+            })?;
+            let pending = world.secrets.identity.pending.as_ref().ok_or_else(|| {
+                Failure::error("the pending identity note is gone; run `lsm plan` again")
+            })?;
+            crate::wallet::execute::record_identity(
+                files,
+                &desired.wallet.network,
+                identity,
+                &pending.seed_sha256,
+                pending.origin,
+            )
         }
         Op::Wallet(WalletOp::UnlockWallet) => {
             crate::wallet::execute::unlock(files, &client, deadline).await?;
-            wait_active(&client, deadline).await
+            wait_active(rt, &client, deadline).await
         }
         Op::Wallet(
             WalletOp::GeneratePassword | WalletOp::FixPermissions | WalletOp::RemoveLeftovers,
@@ -471,6 +510,7 @@ async fn signer_step<O: Observation>(
                 op,
                 desired,
                 &world.signer,
+                &world.secrets,
                 &world.bundle,
                 held.baked.as_ref().map(|b| b.as_slice()),
             )
@@ -485,6 +525,7 @@ fn update_ledger(
     desired: &Desired,
     change: impl FnOnce(&mut crate::scope::ledger::Ledger),
 ) -> Result<(), Failure> {
+    desired.wallet_files.prepare_dir()?;
     crate::scope::ledger::update(&desired.wallet_files.dir, change).map_err(|e| {
         Failure::error(e)
             .hint("lsm records the macaroon root keys it bakes there, so it can revoke them later")

@@ -6,7 +6,6 @@
 use base64::Engine;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use std::io::Read;
 use zeroize::Zeroizing;
 
 /// Builds the base64 text of a tar.gz holding `files` (name, content) at
@@ -34,62 +33,25 @@ pub fn build(files: &[(String, Vec<u8>)]) -> std::io::Result<Zeroizing<String>> 
     Ok(Zeroizing::new(text))
 }
 
-/// Limits for reading an archive someone hands us (`lsm bundle verify`).
-const MAX_ENTRIES: usize = 64;
-const MAX_ENTRY_BYTES: u64 = 4 * 1024 * 1024;
-
 /// A file taken out of an archive: its name and (secret) content.
-pub type Entry = (String, Zeroizing<Vec<u8>>);
+pub type Entry = crate::bundle::untar::Entry;
 
-/// Decodes base64 text and extracts the top-level regular files.
+/// Decodes base64 text and extracts the top-level regular files, within
+/// [`untar::LIMITS`](crate::bundle::untar::LIMITS): the archive comes from
+/// anywhere, so nothing it declares is trusted to be small.
 pub fn extract(text: &[u8]) -> Result<Vec<Entry>, String> {
-    let compact: Vec<u8> = text
-        .iter()
-        .copied()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
+    let compact = Zeroizing::new(
+        text.iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect::<Vec<u8>>(),
+    );
     let gz = Zeroizing::new(
         base64::engine::general_purpose::STANDARD
-            .decode(&compact)
+            .decode(compact.as_slice())
             .map_err(|e| format!("not base64: {e}"))?,
     );
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(gz.as_slice()));
-    let mut out = Vec::new();
-    let entries = archive
-        .entries()
-        .map_err(|e| format!("not a tar.gz: {e}"))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| format!("corrupt tar.gz: {e}"))?;
-        if out.len() >= MAX_ENTRIES {
-            return Err(format!("more than {MAX_ENTRIES} entries"));
-        }
-        if entry.header().entry_type() != tar::EntryType::Regular {
-            return Err("contains something other than regular files".into());
-        }
-        let name = entry
-            .path()
-            .map_err(|e| format!("bad entry name: {e}"))?
-            .to_string_lossy()
-            .to_string();
-        if name.contains('/') || name.starts_with('.') {
-            return Err(format!("entry {name:?} is not a top-level file"));
-        }
-        if entry.size() > MAX_ENTRY_BYTES {
-            return Err(format!("entry {name} is too large"));
-        }
-        let mut buf = Zeroizing::new(Vec::new());
-        entry
-            .by_ref()
-            .take(MAX_ENTRY_BYTES)
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("cannot read {name}: {e}"))?;
-        out.push((name, buf));
-    }
-    // tar stops at its end-of-archive blocks; read the rest of the gzip
-    // stream so a cut-off trailer (length, CRC) is caught, not ignored.
-    std::io::copy(&mut archive.into_inner(), &mut std::io::sink())
-        .map_err(|e| format!("corrupt tar.gz (truncated?): {e}"))?;
-    Ok(out)
+    crate::bundle::untar::read_tar_gz(&gz, crate::bundle::untar::LIMITS)
 }
 
 #[cfg(test)]

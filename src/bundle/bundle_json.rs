@@ -41,6 +41,13 @@ impl Birthday {
 /// The whole file. Field order is alphabetical: it is the key order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleJson {
+    /// [`BundleJson::described_digest`] as lsm wrote it: the seal over the
+    /// fields that come from signer.toml. When they no longer hash to it,
+    /// bundle.json was edited by hand (an edited `rpc_endpoint` would send
+    /// the watch-only node elsewhere); when they do, a difference from the
+    /// manifest is a manifest change. Absent in bundles of older lsm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub described_sha256: Option<String>,
     pub format_version: u32,
     pub lsm_version: String,
     /// The macaroon's file name in the bundle (`<scope>.macaroon`).
@@ -64,6 +71,36 @@ pub struct BundleJson {
 }
 
 impl BundleJson {
+    /// sha256 over the fields that come from signer.toml and lsm itself
+    /// (see [`BundleJson::described_sha256`]).
+    pub fn described_digest(&self) -> String {
+        let fields = serde_json::json!([
+            self.lsm_version,
+            self.macaroon_file,
+            self.network,
+            self.permissions,
+            self.root_key_id,
+            self.rpc_endpoint,
+            self.scope,
+            self.signer,
+        ]);
+        crate::secrets::sha256_hex(fields.to_string().as_bytes())
+    }
+
+    /// Seals the described fields (see [`BundleJson::described_sha256`]).
+    pub fn sealed(mut self) -> Self {
+        self.described_sha256 = Some(self.described_digest());
+        self
+    }
+
+    /// True when the seal is there and the fields no longer match it:
+    /// someone edited bundle.json after lsm wrote it.
+    pub fn edited_by_hand(&self) -> bool {
+        self.described_sha256
+            .as_ref()
+            .is_some_and(|seal| *seal != self.described_digest())
+    }
+
     /// Pretty JSON with a trailing newline: diffable and stable.
     pub fn to_bytes(&self) -> Vec<u8> {
         // Strings, numbers and maps with string keys always serialise.
@@ -87,6 +124,7 @@ mod tests {
     #[test]
     fn keys_are_sorted_and_birthday_is_readable() {
         let b = BundleJson {
+            described_sha256: None,
             format_version: FORMAT_VERSION,
             lsm_version: "0.1.0".into(),
             macaroon_file: "signer-only.macaroon".into(),
@@ -115,5 +153,43 @@ mod tests {
         assert_eq!(keys, sorted);
         assert!(!text.contains("wallet_birthday_note"));
         assert_eq!(BundleJson::parse(text.as_bytes()).unwrap(), b);
+    }
+
+    #[test]
+    fn the_seal_tells_a_hand_edit_from_what_lsm_wrote() {
+        let b = BundleJson {
+            described_sha256: None,
+            format_version: FORMAT_VERSION,
+            lsm_version: "0.1.0".into(),
+            macaroon_file: "signer-only.macaroon".into(),
+            network: "regtest".into(),
+            permissions: vec!["address:read".into()],
+            root_key_id: "1".into(),
+            rpc_endpoint: "10.0.0.2:10012".into(),
+            scope: "signer-only".into(),
+            sha256: BTreeMap::new(),
+            signer: "s".into(),
+            wallet_birthday: None,
+            wallet_birthday_note: None,
+        }
+        .sealed();
+        assert!(!b.edited_by_hand());
+        let text = String::from_utf8(b.to_bytes()).unwrap();
+        assert!(text.starts_with("{\n  \"described_sha256\": \""), "{text}");
+        let edited = text.replace("10.0.0.2:10012", "6.6.6.6:10012");
+        assert!(
+            BundleJson::parse(edited.as_bytes())
+                .unwrap()
+                .edited_by_hand()
+        );
+        // Other fields (the birthday, hashes) are not sealed.
+        let mut other = b.clone();
+        other.wallet_birthday = Some(Birthday::from_unix(1));
+        assert!(!other.edited_by_hand());
+        // An older lsm's bundle.json has no seal: never "edited".
+        let mut old = b;
+        old.described_sha256 = None;
+        old.rpc_endpoint = "x:1".into();
+        assert!(!old.edited_by_hand());
     }
 }

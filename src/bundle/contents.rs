@@ -206,6 +206,7 @@ impl DesiredBundle {
                 }
                 let mac = Macaroon::decode(macaroon.known().unwrap_or_default())?;
                 let json = BundleJson {
+                    described_sha256: None,
                     format_version: FORMAT_VERSION,
                     lsm_version: LSM_VERSION.to_string(),
                     macaroon_file: macaroon_file.clone(),
@@ -223,7 +224,8 @@ impl DesiredBundle {
                         .birthday_unix
                         .is_none()
                         .then(|| NO_BIRTHDAY_NOTE.to_string()),
-                };
+                }
+                .sealed();
                 Content::Known(Zeroizing::new(json.to_bytes()))
             }
         };

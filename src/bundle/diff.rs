@@ -62,15 +62,25 @@ fn export_action(
     let mut drift = false;
     let (mut content_changed, mut archive_changed) = (false, false);
 
+    // The directory's mode is lsm's to repair only when lsm created it;
+    // one it found keeps the mode its owner gave it (said in a note).
     if let Some(mode) = observed.dir_mode
         && mode != DIR_MODE
     {
-        drift = true;
-        reasons.push(format!(
-            "bundle directory mode {} → {}",
-            mode_text(mode),
-            mode_text(DIR_MODE)
-        ));
+        if observed.dir_marked {
+            drift = true;
+            reasons.push(format!(
+                "bundle directory mode {} → {}",
+                mode_text(mode),
+                mode_text(DIR_MODE)
+            ));
+        } else {
+            notes.push(format!(
+                "the bundle directory is {}; lsm did not create it and leaves its mode to you \
+                 (chmod 700 it: the bundle holds the macaroon)",
+                mode_text(mode)
+            ));
+        }
     }
 
     let archive_name = desired.layout.archive_name();
@@ -164,18 +174,23 @@ fn export_action(
     // it only follows the files in it, and anything at all when bundle.json
     // shows the bundle was made for another signer.toml (a new scope moves
     // files too).
-    let manifest_changed = observed
-        .bundle_json()
-        .is_some_and(|j| !desired.described.changed_fields(&j).is_empty());
+    // A bundle.json whose sealed fields no longer match their seal was
+    // edited by hand (an rpc_endpoint pointing elsewhere): that is drift,
+    // whatever signer.toml says.
+    let hand_edited = observed.bundle_json().is_some_and(|j| j.edited_by_hand());
+    let manifest_changed = !hand_edited
+        && observed
+            .bundle_json()
+            .is_some_and(|j| !desired.described.changed_fields(&j).is_empty());
     action.drift = kind == ActionKind::Update
-        && !manifest_changed
-        && (drift || (archive_changed && !content_changed));
+        && (hand_edited || (!manifest_changed && (drift || (archive_changed && !content_changed))));
     Some(action)
 }
 
 /// bundle.json fields that come from signer.toml (or lsm's version), so a
 /// difference in them follows a manifest change, not an edit of the bundle.
 const MANIFEST_FIELDS: &[&str] = &[
+    "described_sha256",
     "lsm_version",
     "macaroon_file",
     "network",
@@ -287,15 +302,26 @@ fn bundle_json_reason(want: &[u8], have: &[u8]) -> String {
     else {
         return "bundle.json is not valid JSON; rewritten".into();
     };
+    const SEAL: &str = "described_sha256";
     let keys: BTreeSet<&String> = w.keys().chain(h.keys()).collect();
+    // The seal follows the fields it seals: named only when it is new.
     let changed: Vec<&str> = keys
         .into_iter()
-        .filter(|k| w.get(*k) != h.get(*k))
+        .filter(|k| w.get(*k) != h.get(*k) && *k != SEAL)
         .map(String::as_str)
         .collect();
-    if changed.is_empty() {
+    let edited =
+        crate::bundle::bundle_json::BundleJson::parse(have).is_ok_and(|j| j.edited_by_hand());
+    if changed.is_empty() && !h.contains_key(SEAL) && w.contains_key(SEAL) {
+        "bundle.json gets lsm's seal of its signer.toml fields (described_sha256)".into()
+    } else if changed.is_empty() {
         // Same values, different bytes (reformatted by hand).
         "bundle.json is not in lsm's layout".into()
+    } else if edited {
+        format!(
+            "bundle.json was edited by hand ({}); rewritten from signer.toml",
+            changed.join(", ")
+        )
     } else {
         format!("bundle.json out of date ({})", changed.join(", "))
     }
@@ -364,7 +390,7 @@ fn stale_action(desired: &DesiredBundle, observed: &ObservedBundle) -> Option<Ac
 mod tests {
     use super::*;
     use crate::bundle::contents::tests::{admin_intent, inputs, layout, signer_only_intent};
-    use crate::bundle::contents::{Part, PartialInputs};
+    use crate::bundle::contents::{BundleInputs, Part, PartialInputs};
     use crate::bundle::observe::ObservedFile;
     use std::path::Path;
     use zeroize::Zeroizing;
@@ -376,6 +402,7 @@ mod tests {
         };
         ObservedBundle {
             dir_mode: Some(0o700),
+            dir_marked: true,
             files: d.files.iter().map(|(n, c)| (n.clone(), file(c))).collect(),
             archive: d.archive.as_ref().map(file),
             ..Default::default()
@@ -453,15 +480,35 @@ mod tests {
             Detail::Change { field, from, .. } if field == "tls.cert" && from.starts_with("sha256:"))));
     }
 
+    /// A hand edit of rpc_endpoint in bundle.json is drift (its seal no
+    /// longer matches); the same difference after a change of signer.toml
+    /// (the bundle on disk sealed with the old endpoint) is not.
     #[test]
-    fn bundle_json_reason_names_the_changed_fields() {
+    fn a_hand_edited_endpoint_is_drift_a_manifest_change_is_not() {
         let d = full(false);
         let mut obs = observed_from(&d);
         let text = String::from_utf8(obs.files["bundle.json"].bytes.to_vec()).unwrap();
         let edited = text.replace("10.0.0.2:10012", "10.0.0.9:10012");
         obs.files.get_mut("bundle.json").unwrap().bytes = Zeroizing::new(edited.into_bytes());
         let a = &diff(&d, &obs).actions[0];
+        assert_eq!(
+            a.reason,
+            "bundle.json was edited by hand (rpc_endpoint); rewritten from signer.toml"
+        );
+        assert!(a.drift, "{a:?}");
+
+        let intent = signer_only_intent();
+        let moved = DesiredBundle::build(
+            layout(Path::new("/x"), false),
+            BundleInputs {
+                rpc_endpoint: "10.0.0.9:10012".into(),
+                ..inputs(&intent)
+            },
+        )
+        .unwrap();
+        let a = &diff(&moved, &observed_from(&d)).actions[0];
         assert_eq!(a.reason, "bundle.json out of date (rpc_endpoint)");
+        assert!(!a.drift, "{a:?}");
     }
 
     #[test]

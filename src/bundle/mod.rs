@@ -16,6 +16,7 @@ pub mod diff;
 pub mod network;
 pub mod observe;
 pub mod plan;
+pub mod untar;
 pub mod verify;
 pub mod write;
 
@@ -135,6 +136,10 @@ pub enum BundleError {
     /// A crash point fired in `return(error)` mode (in-process tests only).
     #[error("injected crash at {0}")]
     Injected(&'static str),
+    /// The directory is not one lsm may write into (see [`crate::dirguard`]);
+    /// carries exit 5 and the fix.
+    #[error("{0}")]
+    Refused(Failure),
 }
 
 impl BundleError {
@@ -149,6 +154,9 @@ impl BundleError {
 
 impl From<BundleError> for Failure {
     fn from(e: BundleError) -> Self {
+        if let BundleError::Refused(f) = e {
+            return f;
+        }
         let hint = match &e {
             BundleError::NotADirectory { .. } | BundleError::BadPath { .. } => {
                 Some("point [bundle] path (or --out) at a directory of its own; lsm creates it")

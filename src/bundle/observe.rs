@@ -44,6 +44,9 @@ impl fmt::Debug for ObservedFile {
 pub struct ObservedBundle {
     /// The directory's mode; `None` when it does not exist (an empty bundle).
     pub dir_mode: Option<u32>,
+    /// lsm created the directory (its marker is there), so its mode is
+    /// lsm's to repair; see [`crate::dirguard`].
+    pub dir_marked: bool,
     /// Regular files lsm may manage: accounts.json, tls.cert, bundle.json
     /// and every `*.macaroon`.
     pub files: BTreeMap<String, ObservedFile>,
@@ -82,12 +85,25 @@ impl ObservedBundle {
 
 /// Decodes one macaroon file into what the scope diff compares.
 pub fn decode_macaroon_file(name: &str, bytes: &[u8]) -> MacaroonFile {
-    let decoded = Macaroon::decode(bytes).and_then(|m| Ok((m.permissions()?, m.root_key_id()?)));
+    let decoded = Macaroon::decode(bytes).and_then(|m| {
+        let caveats = m
+            .caveats()
+            .iter()
+            .map(|c| match c.kind() {
+                crate::lnd::macaroon::CaveatKind::ThirdParty { location } => {
+                    format!("third-party caveat at {location}")
+                }
+                _ => c.condition(),
+            })
+            .collect();
+        Ok((m.permissions()?, m.root_key_id()?, caveats))
+    });
     match decoded {
-        Ok((permissions, root_key_id)) => MacaroonFile::Decoded {
+        Ok((permissions, root_key_id, caveats)) => MacaroonFile::Decoded {
             name: name.to_string(),
             permissions,
             root_key_id,
+            caveats,
         },
         Err(e) => MacaroonFile::Unreadable {
             name: name.to_string(),
@@ -107,6 +123,27 @@ pub(crate) fn is_own_temp(name: &str) -> bool {
     name.strip_prefix(TEMP_PREFIX)
         .and_then(|rest| rest.rsplit_once('.'))
         .is_some_and(|(target, random)| is_managed_name(target) && !random.is_empty())
+}
+
+/// The entries among `names` that make a directory not a bundle of this
+/// scope (see [`crate::dirguard`]): none when it has bundle.json (it is a
+/// bundle; other files in it are left alone), else everything but what
+/// the export writes — accounts.json, tls.cert, `macaroon_file` and its
+/// own temp files. lnd's data directory, with its admin and invoice
+/// macaroons and wallet.db, is no bundle.
+pub fn foreign_names(names: &[String], macaroon_file: &str) -> Vec<String> {
+    if names.iter().any(|n| n == BUNDLE_JSON_FILE) {
+        return Vec::new();
+    }
+    names
+        .iter()
+        .filter(|n| {
+            !(matches!(n.as_str(), ACCOUNTS_FILE | TLS_CERT_FILE)
+                || *n == macaroon_file
+                || is_own_temp(n))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Names whose content lsm reads and may replace.
@@ -142,6 +179,11 @@ fn read_dir(dir: &Path, obs: &mut ObservedBundle) -> Result<(), BundleError> {
     for entry in entries {
         let entry = entry.map_err(|e| BundleError::io("list", dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
+        if name == crate::dirguard::MARKER {
+            // lsm's mark of a directory it created: no bundle file.
+            obs.dir_marked = entry.file_type().is_ok_and(|t| t.is_file());
+            continue;
+        }
         let path = entry.path();
         // DirEntry::file_type does not follow symlinks.
         let ft = entry

@@ -10,6 +10,7 @@ use crate::desired::Desired;
 use crate::error::Failure;
 use crate::plan::op::BundleOp;
 use crate::signer::SignerView;
+use crate::wallet::diff::SecretsView;
 use zeroize::Zeroizing;
 
 fn layout(desired: &Desired) -> Result<BundleLayout, Failure> {
@@ -43,10 +44,33 @@ fn macaroon_part(
     }
 }
 
+/// The wallet birthday bundle.json records: seed.txt's `# birthday` line
+/// while seed.txt is proven to be this wallet's seed (its identity record
+/// names it and the live wallet). Otherwise seed.txt is not trusted to
+/// date this wallet's rescan — it may be another wallet's — and the
+/// birthday bundle.json already has stays as it is (none for a new bundle).
+fn birthday(
+    desired: &Desired,
+    secrets: &SecretsView,
+    signer: &SignerView,
+    observed: &ObservedBundle,
+) -> Option<u64> {
+    if crate::wallet::proof::seed_proof(&desired.wallet.network, secrets, &signer.wallet)
+        .is_proven()
+    {
+        return desired.wallet_files.read_birthday();
+    }
+    observed
+        .bundle_json()
+        .and_then(|j| j.wallet_birthday)
+        .map(|b| b.unix)
+}
+
 fn inputs<'a>(
     desired: &'a Desired,
     signer: &SignerView,
     macaroon: Part<Zeroizing<Vec<u8>>>,
+    birthday_unix: Option<u64>,
 ) -> PartialInputs<'a> {
     let known_when_active = |active: bool| active && signer.server_active();
     PartialInputs {
@@ -63,7 +87,7 @@ fn inputs<'a>(
             None => Part::Unknown,
         },
         macaroon,
-        birthday_unix: desired.wallet_files.read_birthday(),
+        birthday_unix,
     }
 }
 
@@ -72,6 +96,7 @@ fn inputs<'a>(
 pub fn diff_for(
     desired: &Desired,
     signer: &SignerView,
+    secrets: &SecretsView,
     observed: &ObservedBundle,
     bake_planned: bool,
 ) -> BundleDiff {
@@ -85,7 +110,8 @@ pub fn diff_for(
         }
     };
     let mac = macaroon_part(desired, signer, observed, None, bake_planned);
-    let mut out = match DesiredBundle::partial(layout, inputs(desired, signer, mac)) {
+    let born = birthday(desired, secrets, signer, observed);
+    let mut out = match DesiredBundle::partial(layout, inputs(desired, signer, mac, born)) {
         Ok(d) => diff(&d, observed),
         Err(e) => BundleDiff {
             actions: Vec::new(),
@@ -120,11 +146,13 @@ pub async fn execute(
     op: &BundleOp,
     desired: &Desired,
     signer: &SignerView,
+    secrets: &SecretsView,
     observed: &ObservedBundle,
     baked: Option<&[u8]>,
 ) -> Result<(), Failure> {
     let mac = macaroon_part(desired, signer, observed, baked, false);
-    let d = DesiredBundle::partial(layout(desired)?, inputs(desired, signer, mac))
+    let born = birthday(desired, secrets, signer, observed);
+    let d = DesiredBundle::partial(layout(desired)?, inputs(desired, signer, mac, born))
         .map_err(Failure::from)?;
     match op {
         // The writer refuses a file whose content is not known, and only

@@ -49,7 +49,7 @@ macro_rules! crash_point {
 /// [`BundleOp::Export`]: crate::plan::op::BundleOp::Export
 pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleError> {
     let layout = &desired.layout;
-    prepare_dir(layout.dir())?;
+    prepare_dir(desired)?;
     remove_temp_leftovers(layout)?;
 
     let archive_key = BundleLayout::beside(&layout.archive_name());
@@ -108,6 +108,10 @@ pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleErr
 /// cannot make it delete arbitrary files. Already-gone files are fine.
 pub fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleError> {
     let layout = &desired.layout;
+    if layout.dir().exists() {
+        // Never delete from a directory that is not this bundle's.
+        prepare_dir(desired)?;
+    }
     for name in files {
         if !is_removable(desired, name) {
             return Err(BundleError::NotInBundle {
@@ -162,9 +166,13 @@ fn incomplete(name: &str, why: &str) -> BundleError {
     }
 }
 
-/// Creates the directory (0700) or forces its mode — but never through a
-/// symlink: a bundle path that is not a real directory is refused.
-fn prepare_dir(dir: &Path) -> Result<(), BundleError> {
+/// Creates the directory (0700, marked as lsm's) or checks the existing
+/// one (see [`crate::dirguard`]): never through a symlink, never one that
+/// is not the user's own, writable by others, or someone else's directory
+/// with other files in it (lnd's data directory, `/etc`). Its mode is
+/// repaired only when lsm created it.
+fn prepare_dir(desired: &DesiredBundle) -> Result<(), BundleError> {
+    let dir = desired.layout.dir();
     match fs::symlink_metadata(dir) {
         Ok(m) if !m.file_type().is_dir() => {
             return Err(BundleError::NotADirectory {
@@ -176,7 +184,10 @@ fn prepare_dir(dir: &Path) -> Result<(), BundleError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(BundleError::io("inspect", dir, e)),
     }
-    fsutil::ensure_dir(dir, DIR_MODE).map_err(|e| BundleError::io("create", dir, e))
+    crate::dirguard::prepare(dir, crate::dirguard::Role::Bundle, DIR_MODE, |names| {
+        crate::bundle::observe::foreign_names(names, &desired.macaroon_file)
+    })
+    .map_err(BundleError::Refused)
 }
 
 /// chmod 0600 on an existing regular file, through a descriptor opened
@@ -271,10 +282,12 @@ mod tests {
         out.actions.len()
     }
 
+    /// The entries of `dir`, lsm's marker aside.
     fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != crate::dirguard::MARKER)
             .collect();
         v.sort();
         v
@@ -289,6 +302,10 @@ mod tests {
         assert_eq!(apply(&d), 1);
         let dir = tmp.path().join("bundle");
         assert_eq!(fsutil::mode_of(&dir), Some(0o700));
+        assert!(
+            dir.join(crate::dirguard::MARKER).is_file(),
+            "lsm marks what it creates"
+        );
         assert_eq!(
             names(&dir),
             [
@@ -359,7 +376,9 @@ mod tests {
         // file never renamed in the dir and one beside it; a neighbour's
         // temp file in the shared parent must survive.
         let dir = tmp.path().join("bundle");
-        fsutil::ensure_dir(&dir, 0o700).unwrap();
+        // Made (and marked) by the interrupted run.
+        crate::dirguard::prepare(&dir, crate::dirguard::Role::Bundle, 0o700, |_| Vec::new())
+            .unwrap();
         fs::write(dir.join("tls.cert"), d.files["tls.cert"].known().unwrap()).unwrap();
         fs::write(dir.join(".lsm-tmp-accounts.json.Ab12"), b"half").unwrap();
         fs::write(dir.join(".lsm-tmp-signer-only.macaroon.Xy90"), b"half").unwrap();

@@ -1,6 +1,7 @@
 //! `lsm destroy`: stop and remove the signer, keeping its wallet volume and
-//! every secret. `--purge-volume` also removes the volume — only while
-//! seed.txt exists to restore it (else exit 5), and on a terminal only after
+//! every secret. `--purge-volume` also removes the volume — only when lnd
+//! reports no wallet in it, or when a restore rehearsal from seed.txt
+//! restores this very wallet (else exit 5) — and on a terminal only after
 //! the operator types the signer's name.
 
 use crate::apply::confirm::confirm;
@@ -13,7 +14,7 @@ use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
 use crate::exit::Exit;
 use crate::observe;
-use crate::plan::build::destroy_plan;
+use crate::plan::build::{destroy_plan, purges_a_wallet};
 use crate::plan::op::Op;
 use crate::runtime::Runtime;
 use std::io::IsTerminal;
@@ -25,13 +26,15 @@ use std::time::Duration;
                   lnd_dir), secrets_dir (seed.txt, wallet-password.txt) and the bundle are kept, \
                   so `lsm apply` brings the same signer back.",
     after_help = "Exit codes: 0 done or nothing to do, 1 error, 4 lock held, 5 blocked \
-                  (--purge-volume without seed.txt)."
+                  (--purge-volume without a seed.txt that a restore rehearsal proves)."
 )]
 pub struct DestroyArgs {
     /// Remove without asking. Required when stdin is not a terminal.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Docker only: also remove the wallet volume (refused unless seed.txt exists to restore it).
+    /// Docker only: also remove the wallet volume: only when lnd reports no
+    /// wallet in it, or after a restore rehearsal proves seed.txt restores
+    /// this wallet (else exit 5).
     #[arg(long)]
     pub purge_volume: bool,
     /// Seconds to wait for another lsm that holds this signer's lock.
@@ -73,6 +76,17 @@ impl RuntimeCommand for DestroyCommand<'_> {
         }
         if !p.changed() {
             return Ok(Exit::Ok);
+        }
+        // The volume is the only other copy of the keys: it goes only once
+        // seed.txt has been shown to restore this very wallet.
+        if purges_a_wallet(&p, &world) {
+            let outcome = crate::cli::seed::prove(rt, desired, &world, ctx).await?;
+            if !outcome.passed {
+                return Err(crate::wallet::rehearsal::refusal(&outcome));
+            }
+            if !ctx.output.quiet && !ctx.output.json {
+                anstream::eprintln!("restore rehearsal {}", outcome.summary());
+            }
         }
         let tty = std::io::stdin().is_terminal();
         if args.purge_volume && tty {

@@ -382,8 +382,9 @@ fn refuse_foreign_dir(layout: &BundleLayout, macaroon_file: &str) -> Result<(), 
         .find(|n| n.ends_with(".macaroon") && *n != macaroon_file);
     if let Some(name) = foreign_macaroon.or(observed.unmanaged.first()) {
         return Err(Failure::error(format!(
-            "{} exists and is not a credentials bundle: it has no bundle.json and holds {name}",
-            layout.dir().display()
+            "{} exists and is not a credentials bundle: it has no bundle.json and holds {}",
+            layout.dir().display(),
+            crate::diagnostic::quote(name)
         ))
         .hint("choose a new or empty directory with --out"));
     }

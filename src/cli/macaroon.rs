@@ -3,6 +3,7 @@
 //! macaroon itself — only fingerprints — so the output is safe to paste.
 
 use crate::cli::Context;
+use crate::diagnostic::escape_line as esc;
 use crate::error::{CmdResult, Failure};
 use crate::exit::Exit;
 use crate::lnd::macaroon::{Caveat, CaveatKind, Macaroon, format_rfc3339};
@@ -130,9 +131,12 @@ fn known_set(perms: &[Permission]) -> Option<&'static str> {
     .map(|(name, _)| name)
 }
 
+/// Human output. The location, permissions and caveats come from the
+/// macaroon, which anyone may have crafted: each is escaped, so a newline
+/// or a bidi override in them cannot fake a line.
 fn print_human(r: &Report, perms: &[Permission]) {
     let (b, d, w) = (style::BOLD, style::DIM, style::WARN);
-    let row = |k: &str, v: &str| anstream::println!("{b}{k:<13}{b:#}{v}");
+    let row = |k: &str, v: &str| anstream::println!("{b}{k:<13}{b:#}{}", esc(v));
     row("macaroon", &r.fingerprint);
     row("location", r.location.as_deref().unwrap_or("(none)"));
     row("root key id", &r.root_key_id);
@@ -143,7 +147,7 @@ fn print_human(r: &Report, perms: &[Permission]) {
         .unwrap_or_default();
     anstream::println!("{b}permissions{b:#}  {d}({}{set}){d:#}", perms.len());
     for p in &r.permissions {
-        anstream::println!("  {p}");
+        anstream::println!("  {}", esc(p));
     }
     if r.caveats.is_empty() {
         anstream::println!("{b}caveats{b:#}      {d}none{d:#}");
@@ -151,10 +155,11 @@ fn print_human(r: &Report, perms: &[Permission]) {
     }
     anstream::println!("{b}caveats{b:#}      {d}({}){d:#}", r.caveats.len());
     for c in &r.caveats {
+        let cond = esc(&c.condition);
         match c.expired {
-            Some(true) => anstream::println!("  {}  {w}(expired){w:#}", c.condition),
-            Some(false) => anstream::println!("  {}  {d}(not yet expired){d:#}", c.condition),
-            None => anstream::println!("  {}", c.condition),
+            Some(true) => anstream::println!("  {cond}  {w}(expired){w:#}"),
+            Some(false) => anstream::println!("  {cond}  {d}(not yet expired){d:#}"),
+            None => anstream::println!("  {cond}"),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod export;
 pub mod init;
 pub mod macaroon;
 pub mod plan;
+pub mod seed;
 pub mod status;
 pub mod validate;
 
@@ -68,6 +69,8 @@ pub enum Command {
     Destroy(destroy::DestroyArgs),
     /// Report the signer's health as conditions (read-only).
     Status(status::StatusArgs),
+    /// Prove the seed backup: rehearse a restore from seed.txt.
+    Seed(seed::SeedArgs),
     /// Check signer.toml and report every problem at once.
     #[command(long_about = validate::LONG_ABOUT, after_help = validate::AFTER_HELP)]
     Validate(validate::ValidateArgs),
@@ -117,6 +120,7 @@ pub async fn run(cli: Cli, ctx: &Context) -> CmdResult {
         Command::Apply(args) => apply::run(args, ctx).await,
         Command::Destroy(args) => destroy::run(args, ctx).await,
         Command::Status(args) => status::run(args, ctx).await,
+        Command::Seed(args) => seed::run(args, ctx).await,
         Command::Validate(args) => validate::run(args, ctx),
         Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),

@@ -5,6 +5,7 @@
 use crate::cli::Context;
 use crate::cli::common::{self, ObserverCommand};
 use crate::desired::Desired;
+use crate::diagnostic::escape_line as esc;
 use crate::error::CmdResult;
 use crate::exit::Exit;
 use crate::lnd::proto::lnrpc::WalletState;
@@ -13,7 +14,7 @@ use crate::plan::build::plan;
 use crate::plan::{Action, ActionKind, Plan};
 use crate::runtime::{Condition, Observation, Observer};
 use crate::signer::SignerView;
-use crate::wallet::diff::WalletView;
+use crate::wallet::diff::{SecretsView, WalletView};
 use serde_json::json;
 
 #[derive(Debug, clap::Args)]
@@ -160,7 +161,90 @@ impl ObserverCommand for StatusCommand<'_> {
         let world = observe::observe(observer, desired).await?;
         let p = plan(observer, desired, &world);
         let conds = conditions(&world.runtime, &world.signer, &p);
-        report(ctx, desired, &world.signer, &p, &conds)
+        let seed_backup = SeedBackup::of(desired, &world.secrets, &world.signer);
+        report(ctx, desired, &world.signer, &seed_backup, &p, &conds)
+    }
+}
+
+/// What status says about the seed backup: whether seed.txt is proven to
+/// be this wallet's, and when the last restore rehearsal ran and what it
+/// found (fingerprints only).
+struct SeedBackup {
+    proof: &'static str,
+    proof_text: String,
+    last: Option<crate::wallet::rehearsal::Outcome>,
+    /// The last rehearsal was of the seed.txt there now.
+    current: bool,
+}
+
+impl SeedBackup {
+    fn of(desired: &Desired, secrets: &SecretsView, signer: &SignerView) -> SeedBackup {
+        use crate::wallet::proof::{SeedProof, seed_proof};
+        let proof = seed_proof(&desired.wallet.network, secrets, &signer.wallet);
+        let record = crate::wallet::diff::IDENTITY_FILE;
+        let (name, text) = match &proof {
+            SeedProof::NoSeed => ("none", "seed.txt is missing or unusable".to_string()),
+            SeedProof::Proven => (
+                "proven",
+                format!(
+                    "seed.txt is this wallet's seed ({record} names it{})",
+                    secrets
+                        .identity
+                        .seed_sha256
+                        .as_deref()
+                        .map(|f| format!(", {}", crate::wallet::identity::short(f)))
+                        .unwrap_or_default()
+                ),
+            ),
+            SeedProof::Unproven => (
+                "unproven",
+                format!("not proven ({record} is missing); `lsm seed verify` proves it"),
+            ),
+            SeedProof::Pending => (
+                "pending",
+                format!("{record} is still to be written (`lsm apply` records it)"),
+            ),
+            SeedProof::OtherSeed { .. } => (
+                "other_seed",
+                format!("REFUSED: seed.txt is not the seed {record} names"),
+            ),
+            SeedProof::OtherIdentity { .. } => (
+                "other_identity",
+                format!("REFUSED: {record} names another identity than the wallet's"),
+            ),
+            SeedProof::OtherNetwork { recorded } => (
+                "other_network",
+                format!("{record} is for {recorded}, not this network"),
+            ),
+            SeedProof::Unreadable(e) => ("unreadable", e.clone()),
+        };
+        let last = secrets.last_rehearsal.clone();
+        let current = last
+            .as_ref()
+            .is_some_and(|l| secrets.identity.seed_sha256.as_ref() == Some(&l.seed_sha256));
+        SeedBackup {
+            proof: name,
+            proof_text: text,
+            last,
+            current,
+        }
+    }
+
+    fn rehearsal_text(&self) -> String {
+        match &self.last {
+            None => "never (`lsm seed verify` rehearses a restore from seed.txt)".to_string(),
+            Some(l) if self.current => l.summary(),
+            Some(l) => format!("{} — seed.txt has changed since", l.summary()),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "proof": self.proof,
+            "detail": self.proof_text,
+            "last_rehearsal": self.last,
+            "last_rehearsal_of_current_seed": self.current,
+        })
     }
 }
 
@@ -168,6 +252,7 @@ fn report(
     ctx: &Context,
     desired: &Desired,
     signer: &SignerView,
+    seed_backup: &SeedBackup,
     p: &Plan,
     conds: &[Condition],
 ) -> CmdResult {
@@ -182,6 +267,7 @@ fn report(
             "conditions": conds,
             "identity_pubkey": signer.identity_pubkey,
             "lnd_version": signer.version,
+            "seed_backup": seed_backup.json(),
             "blockers": p.blockers,
             "warnings": p.warnings,
         }))?;
@@ -198,15 +284,20 @@ fn report(
                 "  {st}{mark}{st:#} {:<w$}  {:<12} {}",
                 c.kind,
                 c.reason,
-                c.message
+                esc(&c.message)
             );
         }
+        anstream::println!("  seed backup: {}", esc(&seed_backup.proof_text));
+        anstream::println!(
+            "  last restore rehearsal: {}",
+            esc(&seed_backup.rehearsal_text())
+        );
         for b in &p.blockers {
-            anstream::println!("  ! {}: {}", b.address, b.reason);
+            anstream::println!("  ! {}: {}", b.address, esc(&b.reason));
         }
         for w in &p.warnings {
             let st = crate::output::style::WARN;
-            anstream::println!("  {st}warning{st:#}: {w}");
+            anstream::println!("  {st}warning{st:#}: {}", esc(w));
         }
     }
     Ok(if ok { Exit::Ok } else { Exit::Changes })

@@ -102,6 +102,7 @@ impl Desired {
         };
         let wallet = WalletIntent {
             secrets_dir_display: display_path(&r.wallet.secrets_dir),
+            network: r.signer.network.to_string(),
             auto_unlock: r.wallet.auto_unlock,
             expected_identity_pubkey: r.wallet.expected_identity_pubkey.clone(),
         };
@@ -111,7 +112,7 @@ impl Desired {
             rpc_endpoint: watch_only_endpoint(&r),
         };
         Desired {
-            wallet_files: WalletFiles::new(r.wallet.secrets_dir.clone()),
+            wallet_files: WalletFiles::from_resolved(&r),
             manifest_path: loaded.path.clone(),
             manifest_name: loaded
                 .path

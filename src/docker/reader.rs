@@ -172,6 +172,30 @@ impl DockerReader {
         }
     }
 
+    /// The IP addresses the container has on its networks (running only),
+    /// sorted; empty when it has none or does not exist.
+    pub async fn container_addresses(
+        &self,
+        name: &str,
+    ) -> Result<Vec<std::net::IpAddr>, DockerError> {
+        let _g = self.stats.begin().await;
+        let c = match self.docker.inspect_container(name, None).await {
+            Ok(c) => c,
+            Err(e) if is_not_found(&e) => return Ok(Vec::new()),
+            Err(e) => return Err(self.err(&format!("inspect container {name}"), e)),
+        };
+        let mut ips: Vec<std::net::IpAddr> = c
+            .network_settings
+            .and_then(|n| n.networks)
+            .unwrap_or_default()
+            .into_values()
+            .filter_map(|n| n.ip_address)
+            .filter_map(|ip| ip.parse().ok())
+            .collect();
+        ips.sort();
+        Ok(ips)
+    }
+
     /// The volume `name`, or `None`.
     pub async fn inspect_volume(&self, name: &str) -> Result<Option<ObservedVolume>, DockerError> {
         let _g = self.stats.begin().await;

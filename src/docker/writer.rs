@@ -219,6 +219,66 @@ impl DockerWriter {
         }
     }
 
+    /// Creates (does not start) a throwaway container: `image` run with
+    /// `args`, `labels`, a tmpfs (mode 0700) at `tmpfs_at`, on the engine's
+    /// default network, with no published port, no restart policy and no
+    /// named volume (an anonymous volume the image declares goes with
+    /// [`Self::remove_throwaway`]). Returns its id.
+    pub async fn create_throwaway(
+        &self,
+        name: &str,
+        image: &str,
+        args: &[String],
+        labels: &BTreeMap<String, String>,
+        tmpfs_at: &str,
+    ) -> Result<String, DockerError> {
+        use bollard::models::{ContainerCreateBody, HostConfig};
+        let _g = self.stats.enter();
+        tracing::debug!(
+            container = name,
+            image,
+            "docker: create throwaway container"
+        );
+        let opts = CreateContainerOptionsBuilder::default().name(name).build();
+        let body = ContainerCreateBody {
+            image: Some(image.to_string()),
+            cmd: Some(args.to_vec()),
+            labels: Some(labels.clone().into_iter().collect()),
+            host_config: Some(HostConfig {
+                tmpfs: Some(std::collections::HashMap::from([(
+                    tmpfs_at.to_string(),
+                    "rw,mode=0700".to_string(),
+                )])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        match self.docker.create_container(Some(opts), body).await {
+            Ok(r) => Ok(r.id),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 409, ..
+            }) => Err(DockerError::NameConflict {
+                name: name.to_string(),
+            }),
+            Err(e) => Err(self.err(&format!("create container {name}"), e)),
+        }
+    }
+
+    /// Removes a throwaway container with its anonymous volumes (never a
+    /// named one), killing it first. Already gone counts as done.
+    pub async fn remove_throwaway(&self, container: &str) -> Result<(), DockerError> {
+        let _g = self.stats.enter();
+        tracing::debug!(container, "docker: remove throwaway container");
+        let opts = RemoveContainerOptionsBuilder::default()
+            .v(true)
+            .force(true)
+            .build();
+        match self.docker.remove_container(container, Some(opts)).await {
+            Err(e) if is_not_found(&e) => Ok(()),
+            other => other.map_err(|e| self.err(&format!("remove container {container}"), e)),
+        }
+    }
+
     /// Writes files into the container through the archive API (works on a
     /// created-but-never-started container; files under a volume's mount
     /// point land in the volume). Owner root:root, modes as given.

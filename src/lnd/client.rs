@@ -13,9 +13,10 @@ use crate::lnd::proto::lnrpc::lightning_client::LightningClient;
 use crate::lnd::proto::lnrpc::state_client::StateClient;
 use crate::lnd::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
 use crate::lnd::proto::lnrpc::{
-    BakeMacaroonRequest, DeleteMacaroonIdRequest, GenSeedRequest, GetInfoRequest, GetInfoResponse,
-    GetStateRequest, InitWalletRequest, ListMacaroonIDsRequest, ListPermissionsRequest,
-    MacaroonPermission, SubscribeStateRequest, UnlockWalletRequest, WalletState,
+    BakeMacaroonRequest, CheckMacPermRequest, DeleteMacaroonIdRequest, GenSeedRequest,
+    GetInfoRequest, GetInfoResponse, GetStateRequest, InitWalletRequest, ListMacaroonIDsRequest,
+    ListPermissionsRequest, MacaroonPermission, SubscribeStateRequest, UnlockWalletRequest,
+    WalletState,
 };
 use crate::lnd::proto::walletrpc::wallet_kit_client::WalletKitClient;
 use crate::lnd::proto::walletrpc::{Account, ListAccountsRequest};
@@ -42,6 +43,7 @@ pub mod method {
     pub const LIST_MACAROON_IDS: &str = "/lnrpc.Lightning/ListMacaroonIDs";
     pub const DELETE_MACAROON_ID: &str = "/lnrpc.Lightning/DeleteMacaroonID";
     pub const LIST_PERMISSIONS: &str = "/lnrpc.Lightning/ListPermissions";
+    pub const CHECK_MACAROON_PERMISSIONS: &str = "/lnrpc.Lightning/CheckMacaroonPermissions";
     pub const LIST_ACCOUNTS: &str = "/walletrpc.WalletKit/ListAccounts";
 }
 
@@ -541,6 +543,54 @@ impl LndClient {
                 (m, perms)
             })
             .collect())
+    }
+
+    /// Asks lnd whether it accepts `macaroon` for `perms`
+    /// (Lightning.CheckMacaroonPermissions, macaroon:read): its signature
+    /// under a root key lnd has, its caveats, the permissions. `Ok(Err)`
+    /// carries lnd's reason when it rejects that macaroon (InvalidArgument);
+    /// `Err` is a failure of the call itself (this client's own macaroon
+    /// included). `perms` must not be empty: lnd checks nothing but the
+    /// root key of a macaroon asked for no permission.
+    pub async fn check_macaroon_permissions(
+        &self,
+        macaroon: &[u8],
+        perms: &[Permission],
+    ) -> Result<Result<(), String>, LndError> {
+        if perms.is_empty() {
+            return Err(LndError::Internal(
+                "CheckMacaroonPermissions needs at least one permission".into(),
+            ));
+        }
+        let t = self.opts.call_timeout;
+        let msg = CheckMacPermRequest {
+            macaroon: macaroon.to_vec(),
+            permissions: perms
+                .iter()
+                .map(|p| MacaroonPermission {
+                    entity: p.entity.clone(),
+                    action: p.action.clone(),
+                })
+                .collect(),
+            full_method: String::new(),
+            check_default_perms_from_full_method: false,
+        };
+        let req = self.request(msg, t, true);
+        let mut c = LightningClient::new(self.channel.clone());
+        let call = c.check_macaroon_permissions(req);
+        let m = method::CHECK_MACAROON_PERMISSIONS;
+        match tokio::time::timeout(t, call).await {
+            Err(_) => Err(LndError::Timeout {
+                what: format!("{m} on {}", self.endpoint),
+                after: t,
+            }),
+            Ok(Err(status)) if status.code() == tonic::Code::InvalidArgument => {
+                Ok(Err(status.message().to_string()))
+            }
+            Ok(Err(status)) => Err(LndError::from_status(status, self.ctx(m))),
+            Ok(Ok(resp)) if resp.get_ref().valid => Ok(Ok(())),
+            Ok(Ok(_)) => Ok(Err("lnd answers that it is not valid".to_string())),
+        }
     }
 
     /// All wallet accounts (WalletKit.ListAccounts, onchain:read).

@@ -246,7 +246,7 @@ impl From<LndError> for Failure {
     fn from(e: LndError) -> Failure {
         let hint = match &e {
             LndError::WalletAlreadyExists => Some(
-                "lsm never replaces an existing wallet; if this signer should keep it, declare it as existing (or restore from its seed)",
+                "lsm never replaces an existing wallet: run `lsm plan` to see the wallet lnd has now (and whether seed.txt is its backup). If lnd keeps reporting no wallet while saying one exists, restart lnd (`docker restart <name>`, or stop the native lnd) and run `lsm apply`",
             ),
             LndError::WalletNotCreated => Some("create the wallet first (lsm apply does this)"),
             LndError::WalletLocked => Some(

@@ -101,6 +101,18 @@ impl LndReader {
         self.client.list_macaroon_ids().await
     }
 
+    /// Lightning.CheckMacaroonPermissions (macaroon:read): whether lnd
+    /// accepts another macaroon (the bundle's) for `perms`. Read-only.
+    pub async fn check_macaroon_permissions(
+        &self,
+        macaroon: &[u8],
+        perms: &[crate::lnd::permissions::Permission],
+    ) -> Result<Result<(), String>, LndError> {
+        self.client
+            .check_macaroon_permissions(macaroon, perms)
+            .await
+    }
+
     /// WalletKit.ListAccounts (onchain:read).
     pub async fn list_accounts(&self) -> Result<Vec<Account>, LndError> {
         self.client.list_accounts().await

@@ -542,6 +542,79 @@ pub fn path(s: &str, base: &PathBase<'_>) -> FieldResult<PathBuf> {
     Ok(normalize(&expanded))
 }
 
+/// Directories lsm must never take for its own (secrets_dir, the bundle,
+/// lnd_dir): it would chmod, write and clean them. `/` and the home
+/// directory itself are refused as well (see [`own_dir`]).
+const SYSTEM_DIRS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/dev/shm",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/run/user",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/tmp",
+    "/usr",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/local",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/share",
+    "/var",
+    "/var/lib",
+    "/var/log",
+    "/var/run",
+    "/var/tmp",
+];
+
+/// A directory lsm will own (`[wallet] secrets_dir`, `[bundle] path`,
+/// `[native] lnd_dir`): a [`path`] that is not `/`, not the home directory
+/// itself and not a system directory such as `/etc` or `/tmp`. (An
+/// existing directory is checked again when lsm uses it: it must be the
+/// user's own, not writable by others, and hold only lsm's files.)
+pub fn own_dir(s: &str, base: &PathBase<'_>) -> FieldResult<PathBuf> {
+    let dir = path(s, base)?;
+    let what = if dir.parent().is_none() {
+        Some("the file system root")
+    } else if base.home.is_some_and(|h| normalize(h) == dir) {
+        Some("your home directory itself")
+    } else if SYSTEM_DIRS.iter().any(|d| Path::new(d) == dir) {
+        Some("a system directory")
+    } else {
+        None
+    };
+    match what {
+        Some(what) => fail(
+            format!(
+                "{} is {what}{}; lsm would set its mode and write, replace and remove files \
+                 in it",
+                quote(s),
+                if s == dir.to_string_lossy() {
+                    String::new()
+                } else {
+                    format!(" ({})", dir.display())
+                }
+            ),
+            "name a directory of its own, which lsm creates (e.g. \"~/.lnget/signer\")",
+        ),
+        None => Ok(dir),
+    }
+}
+
 /// Folds `.` and `..` lexically (symlinks are not resolved: the directory
 /// may not exist yet).
 pub fn normalize(p: &Path) -> PathBuf {

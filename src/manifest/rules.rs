@@ -60,6 +60,27 @@ pub(super) fn bundle_never_holds_secrets(
             "lnd's directory (admin.macaroon, wallet.db)",
         ),
     ];
+    // Inside lnd's directory the bundle would sit among lnd's own
+    // macaroons (admin.macaroon in data/chain/bitcoin/<network>), which
+    // are not the watch-only node's to have, and lsm would clean them out.
+    if let Some(lnd_dir) = lnd_dir.filter(|d| contains(d, &bundle.path) && *d != bundle.path) {
+        let other = KeyPath::of(&["native", "lnd_dir"]);
+        let at = if r.written(&bundle_path) || !r.written(&other) {
+            bundle_path.clone()
+        } else {
+            other
+        };
+        r.report(
+            &at,
+            format!(
+                "the credentials bundle directory {} is inside lnd's directory {}, among lnd's \
+                 own files and macaroons",
+                bundle.path.display(),
+                lnd_dir.display()
+            ),
+            "give the bundle a directory of its own, outside native.lnd_dir",
+        );
+    }
     for (dir, key, what) in guarded {
         let Some(dir) = dir.filter(|d| contains(&bundle.path, d)) else {
             continue;

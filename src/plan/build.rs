@@ -16,7 +16,7 @@ use crate::observe::World;
 use crate::plan::op::{BundleOp, MacaroonOp, Op, RuntimeOp, WalletOp};
 use crate::plan::{Action, Plan};
 use crate::runtime::{HostPassword, Observation, Observer};
-use crate::wallet::diff::FileView;
+use crate::wallet::diff::{FileView, WalletView};
 
 /// Whether an action belongs to the signer phase (needs lnd running).
 pub fn is_signer_level(a: &Action) -> bool {
@@ -72,6 +72,13 @@ pub fn plan<Ob: Observer>(
         &mut runtime.actions,
     );
     let macaroon_files = world.bundle.macaroon_files();
+    // lnd's verdict on the declared macaroon file, if it is the one judged.
+    let rejected = world.signer.bundle_macaroon.as_ref().and_then(|v| {
+        let file = world.bundle.files.get(&desired.scope.file_name())?;
+        (crate::secrets::sha256_hex(&file.bytes) == v.sha256)
+            .then(|| v.rejected.clone())
+            .flatten()
+    });
     let described = world.bundle.described_macaroon_file();
     let scope = crate::scope::diff(
         &desired.scope,
@@ -80,13 +87,20 @@ pub fn plan<Ob: Observer>(
             described: described.as_deref(),
             live: world.signer.root_key_ids.as_deref(),
             ledger: &world.macaroon_ledger,
+            rejected: rejected.as_deref(),
         },
     );
     let bake_planned = scope
         .bake
         .iter()
         .any(|a| a.op == Op::Macaroon(MacaroonOp::Bake));
-    let bundle = crate::bundle::plan::diff_for(desired, &world.signer, &world.bundle, bake_planned);
+    let bundle = crate::bundle::plan::diff_for(
+        desired,
+        &world.signer,
+        &world.secrets,
+        &world.bundle,
+        bake_planned,
+    );
 
     let (secret_actions, wallet_actions): (Vec<Action>, Vec<Action>) = wallet
         .actions
@@ -105,15 +119,23 @@ pub fn plan<Ob: Observer>(
     actions.extend(scope.revoke);
     actions.extend(bundle_remove);
 
-    let mut blockers = wallet.blockers;
+    // A network change is named as what it is: lnd keeps one wallet per
+    // network, so the declared network's wallet would be another wallet
+    // (and its admin.macaroon is missing, which says nothing useful).
+    let network_change = network_change(desired, world);
+    let mut blockers = network_change.clone().into_iter().collect::<Vec<_>>();
+    blockers.extend(wallet.blockers);
+    blockers.extend(bundle_dir_blocker(desired, world));
     blockers.extend(runtime.blockers);
     blockers.extend(scope.blockers);
     let subject = observer.subject();
-    blockers.extend(crate::signer::missing_admin_macaroon(
-        &world.signer,
-        &subject,
-        &observer.admin_macaroon_location(),
-    ));
+    if network_change.is_none() {
+        blockers.extend(crate::signer::missing_admin_macaroon(
+            &world.signer,
+            &subject,
+            &observer.admin_macaroon_location(),
+        ));
+    }
 
     let mut warnings = runtime.warnings;
     warnings.extend(wallet.warnings);
@@ -142,8 +164,62 @@ pub fn plan<Ob: Observer>(
     }
 }
 
+/// The network this signer's wallet was made for, when the identity
+/// record or the bundle says it is not the manifest's: a blocker that
+/// names the change and what it means.
+fn network_change<O>(desired: &Desired, world: &World<O>) -> Option<crate::plan::Blocker> {
+    let want = &desired.wallet.network;
+    let record = world
+        .secrets
+        .identity
+        .record
+        .as_ref()
+        .map(|r| (r.network.clone(), crate::wallet::diff::IDENTITY_FILE));
+    let bundle = world
+        .bundle
+        .bundle_json()
+        .map(|j| (j.network, crate::bundle::BUNDLE_JSON_FILE));
+    let (was, source) = record.or(bundle).filter(|(n, _)| n != want)?;
+    Some(crate::plan::Blocker {
+        address: crate::plan::Address::new("signer", "network"),
+        reason: format!(
+            "signer.network changes {was} → {want}, but this signer's wallet is a {was} wallet \
+             ({source} says so). lnd keeps one wallet per network: on {want} the signer would \
+             have another wallet (from the same seed, but other keys and xpubs), and the \
+             watch-only node's {was} bundle would be replaced"
+        ),
+        fix: format!(
+            "to keep this signer, set network = \"{was}\" again. For a {want} signer, declare a \
+             new one (its own [signer] name, [wallet] secrets_dir and [bundle] path)"
+        ),
+    })
+}
+
+/// `[bundle] path` names a directory lsm must not write into: another
+/// user's, writable by others, or someone else's with other files in it
+/// (lnd's own data directory, `/etc`). Nothing there is chmodded, written
+/// or removed (see [`crate::dirguard`]).
+fn bundle_dir_blocker<O>(desired: &Desired, world: &World<O>) -> Option<crate::plan::Blocker> {
+    let shown = crate::desired::display_path(&desired.bundle.dir);
+    crate::dirguard::refusal(
+        &shown,
+        crate::dirguard::Role::Bundle,
+        &world.bundle_dir,
+        world.secrets.euid,
+    )
+    .map(|(reason, fix)| crate::plan::Blocker {
+        address: crate::plan::Address::new("directory", "bundle"),
+        reason,
+        fix,
+    })
+}
+
 /// The plan that removes the signer (`lsm destroy`). The wallet's data goes
-/// only with `purge`, and only while seed.txt exists to restore it.
+/// only with `purge`, and only when losing it loses nothing: lnd reports
+/// no wallet in it, or the wallet is unlocked and seed.txt is usable and
+/// not refused by the identity record — and then `destroy` rehearses a
+/// restore from seed.txt and refuses unless it restores this very wallet
+/// (the volume is the only other copy of the keys).
 pub fn destroy_plan<Ob: Observer>(
     observer: &Ob,
     desired: &Desired,
@@ -152,26 +228,92 @@ pub fn destroy_plan<Ob: Observer>(
 ) -> Plan {
     let runtime = observer.destroy_diff(&world.runtime, purge);
     let mut blockers = runtime.blockers;
+    let mut notes = runtime.notes;
     let removes_data = runtime
         .actions
         .iter()
         .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume));
-    if removes_data && !world.secrets.seed_usable() {
-        let why = match (&world.secrets.seed, &world.secrets.seed_problem) {
-            (FileView::Present { .. }, Some(problem)) => format!("could not restore it: {problem}"),
-            (FileView::NotRegular { kind }, _) => format!("is {kind}, not a seed file"),
-            _ => "does not exist to restore it".to_string(),
-        };
-        blockers.push(crate::plan::Blocker {
+    if removes_data {
+        let dir = &desired.wallet.secrets_dir_display;
+        let block = |reason: String, fix: &str| crate::plan::Blocker {
             address: crate::plan::Address::new("volume", "data"),
-            reason: format!(
-                "--purge-volume would delete the wallet, and {}/seed.txt {why}",
-                desired.wallet.secrets_dir_display
-            ),
-            fix: "put the seed back into seed.txt (or keep the volume); lsm only deletes a wallet \
-                  it can restore"
-                .into(),
-        });
+            reason,
+            fix: fix.to_string(),
+        };
+        match &world.signer.wallet {
+            // lnd says the volume holds no wallet: nothing to lose.
+            WalletView::NonExisting => notes
+                .push("lnd reports no wallet in the volume, so removing it loses no keys".into()),
+            // No volume, no wallet.
+            WalletView::Unreachable {
+                wallet_exists: Some(false),
+                ..
+            } => {}
+            wallet => {
+                if !world.secrets.seed_usable() {
+                    let why = match (&world.secrets.seed, &world.secrets.seed_problem) {
+                        (FileView::Present { .. }, Some(problem)) => {
+                            format!("could not restore it: {problem}")
+                        }
+                        (FileView::NotRegular { kind }, _) => format!("is {kind}, not a seed file"),
+                        _ => "does not exist to restore it".to_string(),
+                    };
+                    blockers.push(block(
+                        format!("--purge-volume would delete the wallet, and {dir}/seed.txt {why}"),
+                        "put the seed back into seed.txt (or keep the volume); lsm only deletes \
+                         a wallet it can restore",
+                    ));
+                } else {
+                    let proof = crate::wallet::proof::seed_proof(
+                        &desired.wallet.network,
+                        &world.secrets,
+                        wallet,
+                    );
+                    let live = matches!(
+                        wallet,
+                        WalletView::Unlocked {
+                            identity_pubkey: Some(_)
+                        }
+                    );
+                    if let Some((reason, fix)) =
+                        crate::wallet::proof::refusal(&proof, dir, Some(true))
+                    {
+                        blockers.push(block(
+                            format!("--purge-volume would delete the wallet: {reason}"),
+                            &fix,
+                        ));
+                    } else if !live && !proof.is_proven() {
+                        // A rehearsal needs something to be compared with.
+                        blockers.push(block(
+                            format!(
+                                "--purge-volume would delete a wallet lsm cannot see ({}), and \
+                                 no {} names seed.txt's seed, so a rehearsed restore from \
+                                 seed.txt would have nothing to be compared with",
+                                match wallet {
+                                    WalletView::Unreachable { reason, .. } => reason.clone(),
+                                    WalletView::Locked => "it is locked".to_string(),
+                                    _ => world.signer.why_incomplete(),
+                                },
+                                crate::wallet::diff::IDENTITY_FILE
+                            ),
+                            "run `lsm apply` so the signer runs unlocked, then `lsm destroy \
+                             --purge-volume` again",
+                        ));
+                    } else {
+                        notes.push(format!(
+                            "before the volume goes, lsm rehearses a restore from {dir}/seed.txt \
+                             in a throwaway lnd and removes the volume only if it restores this \
+                             wallet ({})",
+                            if live {
+                                "the live signer's identity and every account xpub"
+                            } else {
+                                "the identity the identity record names, and the bundle's xpubs"
+                            }
+                        ));
+                    }
+                }
+            }
+        }
     }
     Plan {
         subject: observer.subject(),
@@ -180,8 +322,17 @@ pub fn destroy_plan<Ob: Observer>(
         actions: runtime.actions,
         blockers,
         warnings: runtime.warnings,
-        notes: runtime.notes,
+        notes,
     }
+}
+
+/// Whether a destroy plan removes a wallet lnd reports, so `destroy` must
+/// rehearse a restore from seed.txt first.
+pub fn purges_a_wallet<O>(plan: &Plan, world: &World<O>) -> bool {
+    plan.actions
+        .iter()
+        .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        && world.signer.wallet.exists() != Some(false)
 }
 
 /// Whether the runtime's observation shows a signer that should answer.

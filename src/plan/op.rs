@@ -70,6 +70,9 @@ pub enum WalletOp {
     CreateWallet,
     /// InitWallet with the words already in seed.txt.
     RestoreWallet,
+    /// Write the identity record of the wallet lsm initialised from
+    /// seed.txt when an earlier apply stopped before it could.
+    RecordIdentity,
     /// UnlockWallet with wallet-password.txt.
     UnlockWallet,
     /// chmod the secrets directory to 0700 and its files to 0600.

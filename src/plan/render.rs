@@ -5,6 +5,7 @@
 //! The output is a `String` with ANSI styles; callers print it through
 //! anstream, which strips the styles when colour is off.
 
+use crate::diagnostic::escape_line as esc;
 use crate::output::style;
 use crate::plan::{Action, ActionKind, Detail, Plan};
 use anstyle::Style;
@@ -61,7 +62,7 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         s.push('\n');
         for w in &plan.warnings {
             paint(&mut s, style::WARN, "Warning:");
-            let _ = writeln!(s, " {w}");
+            let _ = writeln!(s, " {}", esc(w));
         }
     }
 
@@ -74,15 +75,15 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
         );
         s.push('\n');
         for b in &plan.blockers {
-            let _ = writeln!(s, "  ! {}  {}", b.address, b.reason);
-            let _ = writeln!(s, "      fix: {}", b.fix);
+            let _ = writeln!(s, "  ! {}  {}", b.address, esc(&b.reason));
+            let _ = writeln!(s, "      fix: {}", esc(&b.fix));
         }
     }
 
     if opts.verbose && !plan.notes.is_empty() {
         s.push('\n');
         for n in &plan.notes {
-            let _ = writeln!(s, "note: {n}");
+            let _ = writeln!(s, "note: {}", esc(n));
         }
     }
 
@@ -132,7 +133,9 @@ fn render_action(s: &mut String, a: &Action, width: usize, opts: RenderOptions) 
     paint(s, st, &format!("{:>3}", a.kind.symbol()));
     s.push(' ');
     paint(s, style::BOLD, &format!("{:<width$}", a.address.0));
-    let _ = write!(s, "  {}", a.reason);
+    // Reasons and details name files and macaroon contents found on disk:
+    // escaped, so none of them can fake a line of the plan.
+    let _ = write!(s, "  {}", esc(&a.reason));
     if a.drift {
         s.push(' ');
         paint(s, style::WARN, "[changed outside lsm]");
@@ -146,7 +149,7 @@ fn render_action(s: &mut String, a: &Action, width: usize, opts: RenderOptions) 
     for d in &a.details {
         match d {
             Detail::Change { field, from, to } => {
-                let _ = writeln!(s, "{indent}{field}: {from} → {to}");
+                let _ = writeln!(s, "{indent}{}: {} → {}", esc(field), esc(from), esc(to));
             }
             Detail::FileDiff { path, old, new } => {
                 let old_header = match old {
@@ -161,7 +164,7 @@ fn render_action(s: &mut String, a: &Action, width: usize, opts: RenderOptions) 
             }
             Detail::Note { text } => {
                 if opts.verbose {
-                    let _ = writeln!(s, "{indent}note: {text}");
+                    let _ = writeln!(s, "{indent}note: {}", esc(text));
                 }
             }
         }
@@ -234,6 +237,36 @@ mod tests {
             warnings: vec![],
             notes: vec![],
         }
+    }
+
+    /// A stray file or macaroon in the bundle is named in reasons, notes
+    /// and details: its name cannot add a line to the plan.
+    #[test]
+    fn names_from_disk_cannot_fake_plan_lines() {
+        let stale = Action::new(
+            Address::new("bundle", "stale"),
+            ActionKind::Destroy,
+            "x.macaroon\n  + container.signer  fine is not part of this bundle",
+            Op::Runtime(RuntimeOp::WriteConfig),
+        )
+        .detail(Detail::Change {
+            field: "permissions".into(),
+            from: "signer:generate\u{202e}".into(),
+            to: "signer:generate".into(),
+        });
+        let mut p = plan(vec![stale]);
+        p.warnings.push("w\nWarning: none".into());
+        p.notes
+            .push("the bundle directory also holds a\nnote: b".into());
+        let out = plain(&render(&p, RenderOptions { verbose: true }));
+        for fake in ["+ container.signer  fine", "Warning: none", "note: b"] {
+            assert!(
+                !out.lines().any(|l| l.trim_start().starts_with(fake)),
+                "{fake:?} got a line of its own:\n{out}"
+            );
+        }
+        assert!(!out.contains('\u{202e}'), "{out}");
+        assert!(out.contains("x.macaroon\\n  + container.signer"), "{out}");
     }
 
     #[test]

@@ -60,18 +60,53 @@ const MAX_RPCPASS_BYTES: u64 = 4096;
 
 /// The bitcoind RPC password from `rpcpass_file` (a regular file: a FIFO
 /// or a device there is refused, never waited on), without its line end.
+///
+/// It is written into lnd.conf as `bitcoind.rpcpass=<password>`, so it must
+/// be exactly one line lnd reads back unchanged: a second line would be
+/// read as more of lnd.conf (a `[Application Options]` header and any
+/// option, past every extra_config rule), and lnd's ini reader trims
+/// surrounding blanks and unquotes a leading `"`. Errors name the file,
+/// never its content.
 fn read_rpcpass(path: &std::path::Path) -> Result<String, Failure> {
     let cannot = |why: String| {
         Failure::error(format!(
-            "cannot read [bitcoind] rpcpass_file {}: {why}",
+            "cannot use [bitcoind] rpcpass_file {}: {why}",
             path.display()
         ))
-        .hint("create the file with the bitcoind RPC password (mode 0600)")
+        .hint(
+            "put only the bitcoind RPC password in that file, on one line (a final line end \
+             is fine), mode 0600",
+        )
     };
     let bytes =
         crate::regular_file::read(path, MAX_RPCPASS_BYTES).map_err(|e| cannot(e.to_string()))?;
     let text = std::str::from_utf8(&bytes).map_err(|_| cannot("it is not UTF-8 text".into()))?;
-    Ok(text.trim_end_matches(['\n', '\r']).to_string())
+    let pass = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text);
+    check_rpcpass(pass).map_err(|why| cannot(why.into()))?;
+    Ok(pass.to_string())
+}
+
+/// Why `pass` cannot be written as one lnd.conf value, if it cannot.
+fn check_rpcpass(pass: &str) -> Result<(), &'static str> {
+    if pass.is_empty() {
+        return Err("it is empty");
+    }
+    if pass.contains(['\n', '\r']) {
+        return Err("it holds more than one line; lsm would write the other lines into lnd.conf");
+    }
+    if pass.chars().any(char::is_control) {
+        return Err("the password contains control characters");
+    }
+    if pass.trim() != pass {
+        return Err("the password starts or ends with blanks, which lnd's config reader drops");
+    }
+    if pass.starts_with('"') {
+        return Err("the password starts with a double quote, which lnd's config reader unquotes");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -112,6 +147,44 @@ mod tests {
             }
             _ => panic!("not bitcoind"),
         }
+    }
+
+    /// A second line would be written into lnd.conf verbatim, past every
+    /// extra_config rule; an empty file is no password. Each is refused,
+    /// naming the file and never echoing its content.
+    #[test]
+    fn an_rpcpass_file_that_is_not_one_clean_line_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let pass = dir.path().join("rpcpass");
+        for (content, why) in [
+            (
+                "pass\n[Application Options]\ntlsextraip=6.6.6.6\n",
+                "more than one line",
+            ),
+            ("s3cret\nno-macaroons=true", "more than one line"),
+            ("s3cret\rno-macaroons=true", "more than one line"),
+            ("", "empty"),
+            ("\n", "empty"),
+            ("tab\there", "control characters"),
+            ("esc\u{1b}[2J", "control characters"),
+            (" padded ", "blanks"),
+            ("\"quoted\"", "double quote"),
+        ] {
+            std::fs::write(&pass, content).unwrap();
+            let err = inputs(bitcoind_manifest(&pass)).unwrap_err();
+            assert!(err.message.contains(why), "{content:?}: {}", err.message);
+            assert!(
+                err.message.contains(&pass.display().to_string()),
+                "{}",
+                err.message
+            );
+            for secret in ["6.6.6.6", "no-macaroons", "s3cret", "quoted", "padded"] {
+                assert!(!err.message.contains(secret), "{}", err.message);
+            }
+        }
+        // A CRLF line end is a line end, not part of the password.
+        std::fs::write(&pass, "hunter2\r\n").unwrap();
+        assert!(inputs(bitcoind_manifest(&pass)).is_ok());
     }
 
     #[test]

@@ -197,6 +197,44 @@ pub trait Observer {
     fn restart(&self, observed: &Self::Observation, reason: String) -> Option<Action>;
 }
 
+/// A throwaway lnd for a restore rehearsal (`lsm seed verify`,
+/// `destroy --purge-volume`): the signer's own image or binary, on the
+/// signer's network, with no chain backend, no p2p listener, no published
+/// port, and its data in a tmpfs or a temp directory that goes with it.
+pub struct Throwaway {
+    /// How lsm dials it; the certificate is its own, fresh one.
+    pub access: SignerAccess,
+    /// What it is, for messages (`container x from image y`).
+    pub what: String,
+    /// What to remove afterwards (runtime-specific).
+    pub(crate) handle: ThrowawayHandle,
+}
+
+/// What a runtime needs to remove its throwaway lnd.
+pub(crate) enum ThrowawayHandle {
+    Docker {
+        container: String,
+    },
+    Native {
+        child: std::process::Child,
+        /// Its lnddir; removed when dropped.
+        dir: tempfile::TempDir,
+    },
+}
+
+/// The lnd flags of a throwaway lnd (see [`Throwaway`]) besides its lnddir.
+pub fn throwaway_lnd_flags(network: Network, rpc_listen: &str) -> Vec<String> {
+    vec![
+        format!("--bitcoin.{network}"),
+        "--bitcoin.node=nochainbackend".to_string(),
+        "--nolisten".to_string(),
+        "--nobootstrap".to_string(),
+        "--norest".to_string(),
+        format!("--rpclisten={rpc_listen}"),
+        "--debuglevel=info".to_string(),
+    ]
+}
+
 /// A runtime that can also change things. Only `apply` and `destroy` make one.
 #[allow(async_fn_in_trait)]
 pub trait Runtime {
@@ -208,4 +246,10 @@ pub trait Runtime {
     async fn recent_logs(&self, lines: usize) -> Vec<String>;
     /// How many mutating calls this runtime has made (idempotency checks).
     fn mutations(&self) -> u64;
+    /// Starts a [`Throwaway`] lnd and waits until it serves gRPC (its
+    /// tls.cert exists). It holds no wallet yet.
+    async fn start_throwaway(&self) -> Result<Throwaway, Failure>;
+    /// Stops and removes a throwaway lnd and its data. Best effort: what
+    /// cannot be removed is said in the returned text.
+    async fn remove_throwaway(&self, t: Throwaway) -> Result<(), Failure>;
 }

@@ -65,11 +65,15 @@ pub fn is_scope_file_name(name: &str) -> bool {
 /// A macaroon file found in the bundle directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MacaroonFile {
-    /// Decodes; its permissions and root key id.
+    /// Decodes; its permissions, root key id and caveats.
     Decoded {
         name: String,
         permissions: Vec<Permission>,
         root_key_id: u64,
+        /// Caveats added to it (lnd's BakeMacaroon adds none, so neither
+        /// does lsm): first-party conditions as written, third-party ones
+        /// by location. A macaroon lsm baked has none.
+        caveats: Vec<String>,
     },
     /// Present but not an lnd macaroon.
     Unreadable { name: String, error: String },
@@ -95,6 +99,10 @@ pub struct ScopeInputs<'a> {
     pub live: Option<&'a [u64]>,
     /// lsm's record of the root keys it baked under.
     pub ledger: &'a LedgerView,
+    /// Why lnd rejects the bundle's macaroon of the declared scope
+    /// (CheckMacaroonPermissions), when it was asked and does; `None` when
+    /// it accepts it or could not be asked.
+    pub rejected: Option<&'a str>,
 }
 
 /// The macaroon's part of a plan.
@@ -186,6 +194,7 @@ pub fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
     if intent.bake {
         bake_actions(
             intent,
+            obs,
             current,
             ledger,
             revoke_first,
@@ -256,8 +265,10 @@ pub const ADMIN_STAYS_VALID: &str = "any copy of admin.macaroon exported earlier
 
 /// The bake (and, first, the revocation of the declared root key when a
 /// different macaroon was baked under it).
+#[allow(clippy::too_many_arguments)]
 fn bake_actions(
     intent: &ScopeIntent,
+    obs: &ScopeInputs<'_>,
     current: Option<&MacaroonFile>,
     ledger: &Ledger,
     revoke_first: Option<u64>,
@@ -282,6 +293,7 @@ fn bake_actions(
             name,
             permissions,
             root_key_id,
+            caveats,
         }) => {
             if *name != want_file {
                 let old = name.strip_suffix(".macaroon").unwrap_or(name);
@@ -324,6 +336,24 @@ fn bake_actions(
                         intent.scope
                     )
                 });
+            } else if *name == want_file
+                && let Some(why) = obs.rejected
+            {
+                // The bytes decode like the declared macaroon, but lnd says
+                // no: another signer's macaroon, or one whose caveats fail.
+                drift = true;
+                reason = Some(format!(
+                    "the signer rejects the bundle's {name} ({why}), so the watch-only node \
+                     could not use it; bake it again"
+                ));
+            } else if *name == want_file && !caveats.is_empty() {
+                // lsm bakes without caveats: these were added to it later.
+                drift = true;
+                reason = Some(format!(
+                    "the bundle's {name} carries caveats lsm did not bake ({}); they can cut \
+                     the watch-only node off (an expiry, an IP lock), so bake it again",
+                    caveats.join("; ")
+                ));
             } else if *root_key_id != 0 && !live(*root_key_id) {
                 drift = true;
                 reason = Some(format!(
@@ -467,6 +497,7 @@ mod tests {
             name: name.into(),
             permissions: perms,
             root_key_id: id,
+            caveats: Vec::new(),
         }
     }
 
@@ -493,6 +524,7 @@ mod tests {
                 described,
                 live: Some(live),
                 ledger,
+                rejected: None,
             },
         )
     }
@@ -517,6 +549,47 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// A macaroon file that decodes as the declared one is not enough:
+    /// lnd must accept it (another signer's, with the same permissions and
+    /// root key id, does not), and it must carry no caveat lsm did not
+    /// bake (an expiry cuts the watch-only node off later).
+    #[test]
+    fn a_macaroon_lnd_rejects_or_with_foreign_caveats_is_baked_again() {
+        let so = permissions::signer_only();
+        let l = ledger(&[(1, so.clone())]);
+        let f = decoded("signer-only.macaroon", so.clone(), 1);
+        let d = diff(
+            &signer_only(1),
+            &ScopeInputs {
+                files: std::slice::from_ref(&f),
+                described: None,
+                live: Some(&[0, 1]),
+                ledger: &l,
+                rejected: Some("verification failed: signature mismatch after caveat verification"),
+            },
+        );
+        assert_eq!(d.bake.len(), 1, "{d:?}");
+        assert!(d.bake[0].drift);
+        assert!(d.bake[0].reason.contains("signature mismatch"), "{d:?}");
+        assert!(d.revoke.is_empty(), "nothing of lsm's to revoke: {d:?}");
+        let MacaroonFile::Decoded {
+            name, permissions, ..
+        } = f
+        else {
+            unreachable!()
+        };
+        let capped = MacaroonFile::Decoded {
+            name,
+            permissions,
+            root_key_id: 1,
+            caveats: vec!["time-before 2031-01-01T00:00:00Z".into()],
+        };
+        let d = run(&signer_only(1), &[capped], None, &[0, 1], &l);
+        assert_eq!(d.bake.len(), 1, "{d:?}");
+        assert!(d.bake[0].reason.contains("time-before 2031"), "{d:?}");
+        assert!(d.bake[0].drift);
     }
 
     #[test]
@@ -793,6 +866,7 @@ mod tests {
                 described: None,
                 live: None,
                 ledger: &ledger(&[]),
+                rejected: None,
             },
         );
         assert!(

@@ -24,12 +24,24 @@ use serde::Serialize;
 /// File names inside `[wallet] secrets_dir`.
 pub const PASSWORD_FILE: &str = "wallet-password.txt";
 pub const SEED_FILE: &str = "seed.txt";
+/// The wallet's identity record: which identity (and network) seed.txt
+/// produced when lsm created or restored the wallet (see
+/// [`identity`](super::identity)).
+pub const IDENTITY_FILE: &str = "wallet-identity.json";
+/// Written just before InitWallet: which seed lsm is about to initialise
+/// the wallet from, so a crash before the identity record is written
+/// still lets the next apply record it.
+pub const IDENTITY_PENDING_FILE: &str = "wallet-identity.pending";
+/// The outcome of the last restore rehearsal (`lsm seed verify`).
+pub const REHEARSAL_FILE: &str = "seed-rehearsal.json";
 
 /// What the manifest asks of the wallet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalletIntent {
     /// Shown in reasons, e.g. `~/.lnget/signer`.
     pub secrets_dir_display: String,
+    /// `[signer] network` (`regtest`, ...): the identity record is per network.
+    pub network: String,
     pub auto_unlock: bool,
     pub expected_identity_pubkey: Option<String>,
 }
@@ -53,6 +65,14 @@ pub enum FileView {
 pub struct SecretsView {
     /// None when the directory does not exist.
     pub dir_mode: Option<u32>,
+    /// Whose directory it is (see [`crate::dirguard`]); lsm repairs the
+    /// mode only of one it created.
+    pub dir: crate::dirguard::DirView,
+    /// The user lsm runs as (owner checks are against it).
+    pub euid: u32,
+    /// Secret files lsm must not trust, with why: owned by another user,
+    /// or writable by others (someone else may have chosen their content).
+    pub untrusted: Vec<String>,
     pub password: FileView,
     /// Why the present password file cannot be the wallet's (too short,
     /// unreadable). Never its content.
@@ -67,6 +87,10 @@ pub struct SecretsView {
     /// (the bundle's accounts.json); set by the plan, not observed here.
     #[serde(skip)]
     pub earlier_wallet: Option<String>,
+    /// The identity record, its pending note and seed.txt's fingerprint.
+    pub identity: crate::wallet::identity::IdentityView,
+    /// What the last restore rehearsal (`lsm seed verify`) found.
+    pub last_rehearsal: Option<crate::wallet::rehearsal::Outcome>,
 }
 
 impl SecretsView {
@@ -169,10 +193,47 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
         ));
     }
 
-    // Loose permissions on secrets are drift worth repairing first.
+    // A secrets directory that is not the user's own, is writable by
+    // others, or holds files that are not lsm's: refused outright, and so
+    // is any secret file another user owns or could have written.
+    if let Some((reason, fix)) = crate::dirguard::refusal(
+        dir,
+        crate::dirguard::Role::Secrets,
+        &secrets.dir,
+        secrets.euid,
+    ) {
+        d.blockers.push(Blocker {
+            address: Address::new("directory", "secrets"),
+            reason,
+            fix,
+        });
+    }
+    for why in &secrets.untrusted {
+        d.blockers.push(Blocker {
+            address: secret_addr("ownership"),
+            reason: format!(
+                "{dir}/{why}: lsm never uses a secret someone else could have chosen (a planted \
+                 seed would give the signer another's keys)"
+            ),
+            fix: "remove that file and put your own copy there (owned by you, mode 0600), or \
+                  point [wallet] secrets_dir at a directory of your own"
+                .into(),
+        });
+    }
+
+    // Loose permissions on secrets are drift worth repairing first. The
+    // directory's mode is lsm's to repair only when lsm created it; the
+    // mode of one it found is the operator's (and never drift).
     let mut loose = Vec::new();
     if let Some(m) = secrets.dir_mode.filter(|m| *m != DIR_MODE) {
-        loose.push(format!("{dir} is {m:04o}, not {DIR_MODE:04o}"));
+        if secrets.dir.marked() {
+            loose.push(format!("{dir} is {m:04o}, not {DIR_MODE:04o}"));
+        } else if m & 0o022 == 0 {
+            d.warnings.push(format!(
+                "{dir} is {m:04o}, so others can list the secrets in it; lsm did not create \
+                 this directory and leaves its mode to you: chmod 700 {dir}"
+            ));
+        }
     }
     for (name, view) in [(PASSWORD_FILE, secrets.password), (SEED_FILE, secrets.seed)] {
         if let FileView::Present { mode } = view
@@ -245,6 +306,51 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
         ));
     }
 
+    // Is seed.txt this wallet's backup? A record that says otherwise, or
+    // cannot be read, refuses it: no restore from it, no purge on the
+    // strength of it (the destroy plan checks the same proof).
+    let proof = crate::wallet::proof::seed_proof(&intent.network, secrets, wallet);
+    if let Some((reason, fix)) = crate::wallet::proof::refusal(&proof, dir, exists) {
+        d.blockers.push(Blocker {
+            address: secret_addr("seed"),
+            reason,
+            fix,
+        });
+    }
+    match &proof {
+        crate::wallet::proof::SeedProof::Pending => d.actions.push(Action::new(
+            Address::new("wallet", "identity"),
+            ActionKind::Create,
+            format!(
+                "record the identity of the wallet lsm initialised from {dir}/{SEED_FILE} in \
+                 {dir}/{IDENTITY_FILE} (apply stopped before it could)"
+            ),
+            Op::Wallet(WalletOp::RecordIdentity),
+        )),
+        crate::wallet::proof::SeedProof::Unproven if exists == Some(true) => {
+            d.notes.push(format!(
+                "{dir}/{SEED_FILE} is not proven to restore this wallet (there is no \
+                 {IDENTITY_FILE}: lsm did not create or restore this wallet, or did before it \
+                 kept one); `lsm seed verify` rehearses a restore in a throwaway lnd and records \
+                 the result, and until then the bundle gets no birthday from seed.txt"
+            ));
+        }
+        _ => {}
+    }
+    let restorable = !proof.refuses();
+    // The last rehearsal of this very seed.txt failed: the only backup
+    // does not restore the wallet, which monitoring must see.
+    if let Some(last) = &secrets.last_rehearsal
+        && !last.passed
+        && secrets.identity.seed_sha256.as_ref() == Some(&last.seed_sha256)
+    {
+        d.warnings.push(format!(
+            "the last restore rehearsal of {dir}/{SEED_FILE} {}; put this wallet's own seed \
+             words there and run `lsm seed verify` again",
+            last.summary()
+        ));
+    }
+
     match wallet {
         WalletView::NonExisting
         | WalletView::Unreachable {
@@ -265,7 +371,7 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
                              never generates a second seed while one exists"
                         ),
                     });
-                } else {
+                } else if restorable {
                     d.actions
                         .push(restore_action(dir, "(the signer has no wallet)"));
                 }
@@ -309,7 +415,7 @@ pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -
             let unseen =
                 format!("if lnd reports no wallet once it runs (not visible now: {reason})");
             match secrets.seed {
-                FileView::Present { .. } if secrets.seed_problem.is_none() => {
+                FileView::Present { .. } if secrets.seed_problem.is_none() && restorable => {
                     d.actions.push(restore_action(dir, &unseen));
                 }
                 FileView::Missing
@@ -424,6 +530,7 @@ mod tests {
     fn intent() -> WalletIntent {
         WalletIntent {
             secrets_dir_display: "~/.lnget/signer".into(),
+            network: "regtest".into(),
             auto_unlock: true,
             expected_identity_pubkey: None,
         }
@@ -439,12 +546,25 @@ mod tests {
         };
         SecretsView {
             dir_mode: Some(0o700),
+            dir: crate::dirguard::DirView::Present {
+                uid: 0,
+                mode: 0o700,
+                marked: true,
+                foreign: Vec::new(),
+            },
+            euid: 0,
+            untrusted: Vec::new(),
             password: f(password),
             password_problem: None,
             seed: f(seed),
             seed_problem: None,
             temp_leftovers: Vec::new(),
             earlier_wallet: None,
+            identity: crate::wallet::identity::IdentityView {
+                seed_sha256: seed.then(|| "aa".to_string()),
+                ..Default::default()
+            },
+            last_rehearsal: None,
         }
     }
 
@@ -530,6 +650,60 @@ mod tests {
         );
         assert_eq!(ops(&d), [Op::Wallet(WalletOp::FixPermissions)]);
         assert!(d.actions[0].drift);
+    }
+
+    /// "[changed outside lsm]" only for a mode lsm set: the mode of a
+    /// secrets directory lsm did not create is the operator's, reported
+    /// (when others can read it) but never chmodded nor called drift.
+    #[test]
+    fn only_a_directory_lsm_created_gets_its_mode_repaired_as_drift() {
+        let unlocked = WalletView::Unlocked {
+            identity_pubkey: None,
+        };
+        let mut s = secrets(true, true);
+        s.dir_mode = Some(0o750);
+        let d = diff(&intent(), &s, &unlocked);
+        assert_eq!(ops(&d), [Op::Wallet(WalletOp::FixPermissions)]);
+        assert!(d.actions[0].drift);
+        s.dir = crate::dirguard::DirView::Present {
+            uid: 0,
+            mode: 0o750,
+            marked: false,
+            foreign: Vec::new(),
+        };
+        let d = diff(&intent(), &s, &unlocked);
+        assert!(ops(&d).is_empty(), "{d:?}");
+        assert_eq!(d.warnings.len(), 1, "{d:?}");
+        assert!(d.warnings[0].contains("leaves its mode to you"), "{d:?}");
+        s.dir_mode = Some(0o700);
+        assert!(diff(&intent(), &s, &unlocked).warnings.is_empty());
+    }
+
+    #[test]
+    fn a_world_writable_directory_or_a_foreign_seed_blocks() {
+        let mut s = secrets(true, true);
+        s.dir = crate::dirguard::DirView::Present {
+            uid: 0,
+            mode: 0o1777,
+            marked: false,
+            foreign: Vec::new(),
+        };
+        s.untrusted = vec!["seed.txt belongs to uid 65534".into()];
+        s.seed_problem = Some("it belongs to uid 65534".into());
+        let d = diff(&intent(), &s, &WalletView::NonExisting);
+        assert!(
+            !ops(&d).contains(&Op::Wallet(WalletOp::RestoreWallet)),
+            "never restored: {d:?}"
+        );
+        let reasons: Vec<&str> = d.blockers.iter().map(|b| b.reason.as_str()).collect();
+        assert!(
+            reasons.iter().any(|r| r.contains("world-writable")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.contains("uid 65534")),
+            "{reasons:?}"
+        );
     }
 
     #[test]

@@ -9,6 +9,11 @@
 //!   from it.
 //! - restore: InitWallet with the words already in seed.txt.
 //! - unlock: UnlockWallet with wallet-password.txt.
+//!
+//! Before InitWallet (create or restore), a pending note names the seed;
+//! once lnd is active, the identity record names the identity that came
+//! out of it (see [`identity`](super::identity)). A crash between the two
+//! leaves the note, and the next apply records the identity.
 
 use crate::crashpoint;
 use crate::error::Failure;
@@ -17,8 +22,9 @@ use crate::lnd::client::{InitWalletParams, LndClient};
 use crate::lnd::error::LndError;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::secrets::{self, DIR_MODE, FILE_MODE};
-use crate::wallet::diff::{PASSWORD_FILE, SEED_FILE};
+use crate::wallet::diff::{IDENTITY_PENDING_FILE, PASSWORD_FILE, SEED_FILE};
 use crate::wallet::files::WalletFiles;
+use crate::wallet::identity::{self, IdentityRecord, Origin};
 use crate::wallet::seed;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -30,6 +36,7 @@ pub fn generate_password(files: &WalletFiles) -> Result<(), Failure> {
     let password = secrets::generate_password()?;
     let mut bytes = Zeroizing::new(password.as_bytes().to_vec());
     bytes.push(b'\n');
+    files.prepare_dir()?;
     secrets::write_new(&files.dir, PASSWORD_FILE, &bytes, || {
         crashpoint!("wallet::password_before_rename");
         Ok(())
@@ -55,17 +62,80 @@ async fn current_state(client: &LndClient, deadline: Instant) -> Result<WalletSt
         .map_err(Failure::from)
 }
 
+/// What InitWallet was given and returned.
+pub struct Initialised {
+    /// The admin macaroon lnd issued.
+    pub admin_macaroon: Zeroizing<Vec<u8>>,
+    /// The fingerprint of the seed the wallet now holds.
+    pub seed_sha256: String,
+    pub origin: Origin,
+}
+
+/// Notes the seed about to reach InitWallet (see the module doc).
+fn note_pending(
+    files: &WalletFiles,
+    network: &str,
+    seed_sha256: &str,
+    origin: Origin,
+) -> Result<(), Failure> {
+    identity::write_pending(&files.dir, network, seed_sha256, origin).map_err(|e| {
+        Failure::error(format!(
+            "cannot write {}: {e}",
+            files.dir.join(IDENTITY_PENDING_FILE).display()
+        ))
+    })
+}
+
+/// Writes the identity record: the wallet lnd now has, made from the seed
+/// with `seed_sha256`, is `identity_pubkey`.
+pub fn record_identity(
+    files: &WalletFiles,
+    network: &str,
+    identity_pubkey: &str,
+    seed_sha256: &str,
+    origin: Origin,
+) -> Result<(), Failure> {
+    files.prepare_dir()?;
+    let record = IdentityRecord::new(network, identity_pubkey, seed_sha256, origin);
+    identity::write_record(&files.dir, &record).map_err(|e| {
+        Failure::with_exit(Exit::Blocked, e)
+            .hint("run `lsm plan`: it says which wallet seed.txt and the record belong to")
+    })?;
+    crashpoint!("wallet::after_identity_record");
+    Ok(())
+}
+
+/// lnd refused InitWallet outright (a wallet already there, words or a
+/// password it does not take): the wallet lnd has, if any, is not from the
+/// noted seed, so the note must not make the next apply record it as such.
+/// (A timeout or a lost connection may have initialised it: the note stays.)
+fn forget_pending_if_refused(files: &WalletFiles, f: &Failure) {
+    let refused = [
+        "already has a wallet",
+        "mnemonic",
+        "checksum",
+        "seed version",
+        "word list",
+        "passphrase",
+        "password",
+    ];
+    if refused.iter().any(|r| f.message.contains(r)) {
+        let _ = std::fs::remove_file(files.dir.join(IDENTITY_PENDING_FILE));
+    }
+}
+
 fn wallet_exists_now() -> Failure {
     Failure::error("the signer already has a wallet now, though the plan expected none")
         .hint("run `lsm plan` again; nothing was generated or written")
 }
 
-/// GenSeed → seed.txt → InitWallet. Returns the admin macaroon lnd issued.
+/// GenSeed → seed.txt → pending note → InitWallet.
 pub async fn create(
     files: &WalletFiles,
+    network: &str,
     client: &LndClient,
     deadline: Instant,
-) -> Result<Zeroizing<Vec<u8>>, Failure> {
+) -> Result<Initialised, Failure> {
     // symlink_metadata: a dangling symlink is something there too.
     if std::fs::symlink_metadata(files.seed_path()).is_ok() {
         return Err(Failure::with_exit(
@@ -90,6 +160,7 @@ pub async fn create(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    files.prepare_dir()?;
     secrets::write_new(
         &files.dir,
         SEED_FILE,
@@ -101,23 +172,35 @@ pub async fn create(
     )?;
     crashpoint!("wallet::after_seed_write");
 
-    let admin = init(client, &password, &words).await?;
+    let seed_sha256 = identity::seed_fingerprint(&words);
+    note_pending(files, network, &seed_sha256, Origin::Created)?;
+    let admin = init(client, &password, &words)
+        .await
+        .inspect_err(|f| forget_pending_if_refused(files, f))?;
     crashpoint!("wallet::after_init");
-    Ok(admin)
+    Ok(Initialised {
+        admin_macaroon: admin,
+        seed_sha256,
+        origin: Origin::Created,
+    })
 }
 
-/// InitWallet with the words in seed.txt. Returns the admin macaroon.
+/// Pending note → InitWallet with the words in seed.txt.
 pub async fn restore(
     files: &WalletFiles,
+    network: &str,
     client: &LndClient,
     deadline: Instant,
-) -> Result<Zeroizing<Vec<u8>>, Failure> {
+) -> Result<Initialised, Failure> {
     let seed = files.read_seed()?;
     if current_state(client, deadline).await? != WalletState::NonExisting {
         return Err(wallet_exists_now());
     }
     let password = files.read_password()?;
+    let seed_sha256 = identity::seed_fingerprint(&seed.words);
+    note_pending(files, network, &seed_sha256, Origin::Restored)?;
     let admin = init(client, &password, &seed.words).await.map_err(|f| {
+        forget_pending_if_refused(files, &f);
         // aezeed's refusals: a word outside the list, the seed version, the
         // checksum, or a passphrase that does not decipher it.
         let rejected = [
@@ -142,7 +225,11 @@ pub async fn restore(
         }
     })?;
     crashpoint!("wallet::after_init");
-    Ok(admin)
+    Ok(Initialised {
+        admin_macaroon: admin,
+        seed_sha256,
+        origin: Origin::Restored,
+    })
 }
 
 async fn init(
@@ -193,7 +280,8 @@ pub async fn unlock(
     }
 }
 
-/// chmod the secrets directory to 0700 and the wallet files to 0600.
+/// chmod the wallet files to 0600, and the secrets directory to 0700 when
+/// lsm created it (the mode of a directory it found is the operator's).
 pub fn fix_permissions(files: &WalletFiles) -> Result<(), Failure> {
     let set = |p: &std::path::Path, mode: u32| -> Result<(), Failure> {
         if p.exists() {
@@ -203,7 +291,7 @@ pub fn fix_permissions(files: &WalletFiles) -> Result<(), Failure> {
         }
         Ok(())
     };
-    set(&files.dir, DIR_MODE)?;
+    crate::dirguard::restrict_if_marked(&files.dir, DIR_MODE)?;
     set(&files.password_path(), FILE_MODE)?;
     set(&files.seed_path(), FILE_MODE)
 }

@@ -12,7 +12,10 @@ use crate::error::Failure;
 use crate::exit::Exit;
 use crate::fsutil::{self, mode_of, temp_prefix_for};
 use crate::regular_file::ReadError;
-use crate::wallet::diff::{FileView, PASSWORD_FILE, SEED_FILE, SecretsView};
+use crate::wallet::diff::{
+    FileView, IDENTITY_FILE, IDENTITY_PENDING_FILE, PASSWORD_FILE, REHEARSAL_FILE, SEED_FILE,
+    SecretsView,
+};
 use crate::wallet::seed::{self, SeedFile};
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -21,15 +24,83 @@ use zeroize::Zeroizing;
 /// lnd's minimum wallet password length.
 const MIN_PASSWORD_BYTES: usize = 8;
 
+/// What lsm itself keeps in the secrets directory besides the wallet's
+/// two files: its macaroon root key record, the identity record and its
+/// pending note, the last rehearsal's outcome, and (native runtime) lnd's
+/// config and console log.
+const OTHER_OWN_FILES: &[&str] = &[
+    crate::scope::ledger::LEDGER_FILE,
+    IDENTITY_FILE,
+    IDENTITY_PENDING_FILE,
+    REHEARSAL_FILE,
+    crate::runtime::native::target::CONF_FILE,
+    crate::runtime::native::target::LOG_FILE,
+];
+
 /// The secrets directory and its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalletFiles {
     pub dir: PathBuf,
+    /// Other names in `dir` that are lsm's: the bundle directory and its
+    /// archive, when the bundle lives directly inside (the default layout).
+    pub also_lsms: Vec<String>,
 }
 
 impl WalletFiles {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        WalletFiles { dir: dir.into() }
+        WalletFiles {
+            dir: dir.into(),
+            also_lsms: Vec::new(),
+        }
+    }
+
+    /// The secrets directory of a manifest, knowing where its bundle is.
+    pub fn from_resolved(r: &crate::manifest::Resolved) -> Self {
+        let mut files = WalletFiles::new(r.wallet.secrets_dir.clone());
+        if r.bundle.path.parent() == Some(files.dir.as_path())
+            && let Some(name) = r.bundle.path.file_name()
+        {
+            let name = name.to_string_lossy().into_owned();
+            files
+                .also_lsms
+                .push(format!("{name}{}", crate::bundle::ARCHIVE_SUFFIX));
+            files.also_lsms.push(name);
+        }
+        files
+    }
+
+    /// The entries among `names` that are not lsm's (see [`crate::dirguard`]).
+    pub fn foreign_names(&self, names: &[String]) -> Vec<String> {
+        names
+            .iter()
+            .filter(|n| {
+                let n = n.as_str();
+                !(n == PASSWORD_FILE
+                    || n == SEED_FILE
+                    || OTHER_OWN_FILES.contains(&n)
+                    || n == format!("{}.1", crate::runtime::native::target::LOG_FILE)
+                    || n.starts_with(fsutil::TEMP_PREFIX)
+                    || self.also_lsms.iter().any(|o| o == n))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Whose directory it is (see [`crate::dirguard`]).
+    pub fn observe_dir(&self) -> crate::dirguard::DirView {
+        crate::dirguard::observe(&self.dir, |n| self.foreign_names(n))
+    }
+
+    /// Makes the directory ready for a secret to be written: created 0700
+    /// (and marked) when missing, else refused (exit 5) unless it is the
+    /// user's own and holds only lsm's files. Checked before every write.
+    pub fn prepare_dir(&self) -> Result<(), Failure> {
+        crate::dirguard::prepare(
+            &self.dir,
+            crate::dirguard::Role::Secrets,
+            crate::secrets::DIR_MODE,
+            |n| self.foreign_names(n),
+        )
     }
 
     pub fn password_path(&self) -> PathBuf {
@@ -43,25 +114,38 @@ impl WalletFiles {
     /// Presence, modes and usability. The contents are read and checked in
     /// memory (zeroized after), never kept or shown.
     pub fn observe(&self) -> SecretsView {
+        let euid = crate::dirguard::euid();
+        let mut untrusted = Vec::new();
         let (password, password_problem) =
-            observe_file(&self.password_path(), |b| password_of(b).map(|_| ()));
-        let (seed, seed_problem) =
-            observe_file(&self.seed_path(), |b| seed::parse_and_check(b).map(|_| ()));
+            observe_file(&self.password_path(), euid, &mut untrusted, |b| {
+                password_of(b).map(|_| ())
+            });
+        let mut seed_sha256 = None;
+        let (seed, seed_problem) = observe_file(&self.seed_path(), euid, &mut untrusted, |b| {
+            let parsed = seed::parse_and_check(b)?;
+            seed_sha256 = Some(crate::wallet::identity::seed_fingerprint(&parsed.words));
+            Ok(())
+        });
         SecretsView {
             dir_mode: mode_of(&self.dir),
+            dir: self.observe_dir(),
+            euid,
+            untrusted,
             password,
             password_problem,
             seed,
             seed_problem,
             temp_leftovers: self.temp_leftovers(),
             earlier_wallet: None,
+            identity: crate::wallet::identity::observe(&self.dir, seed_sha256),
+            last_rehearsal: crate::wallet::rehearsal::read(&self.dir),
         }
     }
 
     /// The wallet password, without a trailing newline.
     pub fn read_password(&self) -> Result<Zeroizing<Vec<u8>>, Failure> {
         let path = self.password_path();
-        let bytes = read(&path)?;
+        let bytes = read_own(&path)?;
         password_of(&bytes).map_err(|why| {
             Failure::with_exit(Exit::Blocked, format!("{} {why}", path.display()))
                 .hint("restore wallet-password.txt from your backup; lsm never edits it")
@@ -72,7 +156,7 @@ impl WalletFiles {
     /// Errors name the file and a word's position, never a word.
     pub fn read_seed(&self) -> Result<SeedFile, Failure> {
         let path = self.seed_path();
-        let bytes = read(&path)?;
+        let bytes = read_own(&path)?;
         seed::parse_and_check(&bytes).map_err(|why| {
             Failure::with_exit(
                 Exit::Blocked,
@@ -113,14 +197,42 @@ fn is_leftover(name: &str) -> bool {
         .any(|f| name.starts_with(&temp_prefix_for(f)))
 }
 
-/// A file's view and, when present, why its content is unusable.
+/// Why a secret file owned by `uid` with `mode` cannot be trusted as the
+/// user's own: another user owns it, or others can write it.
+fn not_own(uid: u32, mode: u32, euid: u32) -> Option<String> {
+    if uid != euid {
+        Some(format!(
+            "it belongs to uid {uid}, not to the user running lsm (uid {euid})"
+        ))
+    } else if mode & 0o022 != 0 {
+        Some(format!("others can write it (mode {mode:04o})"))
+    } else {
+        None
+    }
+}
+
+/// A file's view and, when present, why its content is unusable. A file
+/// that is not the user's own is unusable whatever it holds, and is named
+/// in `untrusted`.
 fn observe_file(
     path: &Path,
-    check: impl Fn(&[u8]) -> Result<(), String>,
+    euid: u32,
+    untrusted: &mut Vec<String>,
+    check: impl FnOnce(&[u8]) -> Result<(), String>,
 ) -> (FileView, Option<String>) {
     match crate::secrets::read_file(path) {
         Err(ReadError::NotFound) => (FileView::Missing, None),
-        Ok(f) => (FileView::Present { mode: f.mode }, check(&f.bytes).err()),
+        Ok(f) => {
+            if let Some(why) = not_own(f.uid, f.mode, euid) {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                untrusted.push(format!("{name}: {why}"));
+                return (FileView::Present { mode: f.mode }, Some(why));
+            }
+            (FileView::Present { mode: f.mode }, check(&f.bytes).err())
+        }
         Err(ReadError::NotRegular { kind }) => (FileView::NotRegular { kind }, None),
         // Present but unreadable (permissions, I/O): say so, never guess.
         Err(e) => (
@@ -132,10 +244,18 @@ fn observe_file(
     }
 }
 
-/// Reads a secret file that must exist and be a regular file.
-fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+/// Reads a secret file that must exist, be a regular file and be the
+/// user's own (checked again here, right before lnd gets its content).
+fn read_own(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
     match crate::secrets::read_file(path) {
-        Ok(f) => Ok(f.bytes),
+        Ok(f) => match not_own(f.uid, f.mode, crate::dirguard::euid()) {
+            None => Ok(f.bytes),
+            Some(why) => Err(Failure::with_exit(
+                Exit::Blocked,
+                format!("refusing to use {}: {why}", path.display()),
+            )
+            .hint("put your own copy there (owned by you, mode 0600)")),
+        },
         Err(ReadError::NotFound) => Err(Failure::with_exit(
             Exit::Blocked,
             format!("{} is missing", path.display()),

@@ -5,4 +5,7 @@
 pub mod diff;
 pub mod execute;
 pub mod files;
+pub mod identity;
+pub mod proof;
+pub mod rehearsal;
 pub mod seed;

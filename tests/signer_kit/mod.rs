@@ -214,6 +214,33 @@ impl Signer {
         self.run(cmd)
     }
 
+    /// `lsm <args> -f signer.toml` as a process to spawn (to act on the
+    /// signer while lsm runs), with the environment [`Signer::lsm`] uses;
+    /// stdin is empty, stdout and stderr are piped.
+    pub fn lsm_process(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("lsm"));
+        cmd.current_dir(self.dir.path())
+            .env("LSM_STATE_DIR", self.path("state"))
+            .env("NO_COLOR", "1")
+            .env_remove("DOCKER_HOST")
+            .args(args)
+            .arg("-f")
+            .arg(&self.manifest)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd
+    }
+
+    /// Waits for a spawned lsm and records its output like [`Signer::lsm`].
+    pub fn finish(&self, child: std::process::Child) -> Run {
+        let run = Run::from(child.wait_with_output().expect("wait for lsm"));
+        let mut outs = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
+        outs.push(run.stdout.clone());
+        outs.push(run.stderr.clone());
+        run
+    }
+
     fn command(&self, cwd: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("lsm").expect("lsm binary");
         cmd.current_dir(cwd)

@@ -81,17 +81,28 @@ pub(crate) struct Findings {
     pub skipped: Option<String>,
 }
 
+/// Findings quote what the bundle holds (file and entry names, bundle.json
+/// fields, derivation paths, macaroon permissions): each line is escaped
+/// here, once, so nothing in a bundle can fake a line of the report.
+fn one_line(s: impl Into<String>) -> String {
+    let s = s.into();
+    match crate::diagnostic::escape_line(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    }
+}
+
 impl Findings {
     pub fn problem(&mut self, p: impl Into<String>) {
-        self.problems.push(p.into());
+        self.problems.push(one_line(p));
     }
 
     pub fn warn(&mut self, w: impl Into<String>) {
-        self.warnings.push(w.into());
+        self.warnings.push(one_line(w));
     }
 
     pub fn skip(&mut self, why: impl Into<String>) -> String {
-        let why = why.into();
+        let why = one_line(why);
         self.skipped = Some(why.clone());
         why
     }
@@ -130,7 +141,7 @@ impl Checker {
         };
         let detail = match (&found.skipped, status) {
             (Some(why), CheckStatus::Skipped) => why.clone(),
-            _ => detail,
+            _ => one_line(detail),
         };
         self.report.ok &= found.problems.is_empty();
         self.report.problems.extend(found.problems);
@@ -286,6 +297,13 @@ fn check_bundle_json(files: &Files, opts: &VerifyOptions, f: &mut Findings) -> (
             None => declared.network = Some(n),
         },
         Err(e) => f.problem(format!("bundle.json: {e}")),
+    }
+    if json.edited_by_hand() {
+        f.problem(
+            "bundle.json was edited after lsm wrote it: its signer, network, endpoint, scope or \
+             macaroon fields no longer match its seal (described_sha256); export it again \
+             (lsm apply) rather than editing it",
+        );
     }
     if json.macaroon_file != format!("{}.macaroon", json.scope) {
         f.problem(format!(

@@ -271,7 +271,7 @@ impl<'a> Resolver<'a> {
             p(&["wallet", "secrets_dir"]),
             raw.wallet.as_ref().and_then(|w| w.secrets_dir.as_deref()),
             defaults::SECRETS_DIR,
-            |s| fields::path(s, &base),
+            |s| fields::own_dir(s, &base),
         );
         let wallet = self.wallet(raw.wallet.as_ref(), secrets_dir.clone());
         let macaroon = self.macaroon(raw.macaroon.as_ref());

@@ -149,7 +149,7 @@ impl Resolver<'_> {
             p(&["native", "lnd_dir"]),
             n.and_then(|n| n.lnd_dir.as_deref()),
             defaults::LND_DIR,
-            |s| fields::path(s, &base),
+            |s| fields::own_dir(s, &base),
         );
         let supervisor = self.value(
             p(&["native", "supervisor"]),
@@ -453,16 +453,15 @@ impl Resolver<'_> {
 
     pub(super) fn bundle(&mut self, raw: Option<&raw::BundleTable>) -> Option<Bundle> {
         let base = self.cx.base.clone();
-        let path = self.parsed(p(&["bundle", "path"]), raw.and_then(|b| b.path.as_deref()), defaults::BUNDLE_PATH, |s| {
-            let dir = fields::path(s, &base)?;
-            if dir.file_name().is_none() {
-                return Err(FieldError {
-                    reason: format!("{} is the file system root", crate::diagnostic::quote(s)),
-                    help: "name a directory of its own, e.g. \"~/.lnget/signer/credentials-bundle\"".into(),
-                });
-            }
-            Ok(dir)
-        });
+        let path = self.parsed(
+            p(&["bundle", "path"]),
+            raw.and_then(|b| b.path.as_deref()),
+            defaults::BUNDLE_PATH,
+            |s| {
+                // The archive is named after the directory's last component.
+                fields::own_dir(s, &base)
+            },
+        );
         let archive = self.value(
             p(&["bundle", "archive"]),
             raw.and_then(|b| b.archive),

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod observation;
 mod served_cert;
 pub mod target;
+pub mod throwaway;
 
 use crate::docker::{
     DockerReader, DockerWriter, Observed, RunMark, UploadDir, UploadFile, VolumeFile,
@@ -532,6 +533,26 @@ impl Runtime for DockerRuntime {
 
     fn mutations(&self) -> u64 {
         self.writer.stats().mutations
+    }
+
+    async fn start_throwaway(&self) -> Result<crate::runtime::Throwaway, Failure> {
+        throwaway::start(
+            &self.writer,
+            &self.writer.reader().endpoint().transport,
+            self.target(),
+        )
+        .await
+    }
+
+    async fn remove_throwaway(&self, t: crate::runtime::Throwaway) -> Result<(), Failure> {
+        match t.handle {
+            crate::runtime::ThrowawayHandle::Docker { container } => {
+                throwaway::remove(&self.writer, &container).await
+            }
+            crate::runtime::ThrowawayHandle::Native { .. } => Err(Failure::error(
+                "internal: a native throwaway lnd reached the Docker runtime",
+            )),
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod process;
 pub mod procfs;
 pub mod systemd;
 pub mod target;
+pub mod throwaway;
 
 use crate::error::Failure;
 use crate::manifest::enums::Supervisor;
@@ -230,9 +231,7 @@ impl NativeRuntime {
 
     fn write_config(&self) -> Result<(), Failure> {
         let t = self.target();
-        crate::fsutil::ensure_dir(&t.secrets_dir, crate::secrets::DIR_MODE).map_err(|e| {
-            Failure::error(format!("cannot create {}: {e}", t.secrets_dir.display()))
-        })?;
+        t.secrets.prepare_dir()?;
         crate::fsutil::atomic_write(
             &t.conf_path,
             t.conf.as_bytes(),
@@ -462,6 +461,23 @@ impl Runtime for NativeRuntime {
 
     fn mutations(&self) -> u64 {
         self.mutations.load(Ordering::Relaxed)
+    }
+
+    async fn start_throwaway(&self) -> Result<crate::runtime::Throwaway, Failure> {
+        let bin = self.checked_binary().await?;
+        let exe = bin
+            .path()
+            .ok_or_else(|| Failure::error("internal: a checked lnd binary has no path"))?;
+        throwaway::start(exe, self.target().network).await
+    }
+
+    async fn remove_throwaway(&self, t: crate::runtime::Throwaway) -> Result<(), Failure> {
+        match t.handle {
+            crate::runtime::ThrowawayHandle::Native { child, dir } => throwaway::remove(child, dir),
+            crate::runtime::ThrowawayHandle::Docker { .. } => Err(Failure::error(
+                "internal: a Docker throwaway lnd reached the native runtime",
+            )),
+        }
     }
 }
 

@@ -238,13 +238,15 @@ pub fn observe(path: &Path) -> ProcessState {
 /// lnd is started: a record that cannot be written must stop the start.
 pub fn prepare(path: &Path) -> Result<(), Failure> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    crate::fsutil::ensure_dir(dir, 0o700).map_err(|e| {
-        Failure::error(format!(
-            "cannot create {} for lnd's pidfile: {e}; lnd was not started",
-            dir.display()
-        ))
-        .hint("LSM_STATE_DIR (default ~/.local/state/lsm) must be a directory lsm can write")
-    })
+    crate::fsutil::ensure_dir(dir, 0o700)
+        .map(|_| ())
+        .map_err(|e| {
+            Failure::error(format!(
+                "cannot create {} for lnd's pidfile: {e}; lnd was not started",
+                dir.display()
+            ))
+            .hint("LSM_STATE_DIR (default ~/.local/state/lsm) must be a directory lsm can write")
+        })
 }
 
 /// Writes the record atomically (0600, in a 0700 directory).

@@ -29,6 +29,8 @@ pub struct NativeTarget {
     pub lnd_version: String,
     pub lnd_dir: PathBuf,
     pub secrets_dir: PathBuf,
+    /// The secrets directory's guard (lsm writes lnd.conf and the log there).
+    pub secrets: crate::wallet::files::WalletFiles,
     /// `<secrets_dir>/signer-lnd.conf`.
     pub conf_path: PathBuf,
     /// `<secrets_dir>/signer-lnd.log`.
@@ -95,6 +97,7 @@ impl NativeTarget {
             conf_display: lnd_conf::redact(&conf),
             conf_sha256: crate::secrets::sha256_hex(conf.as_bytes()),
             conf,
+            secrets: crate::wallet::files::WalletFiles::from_resolved(r),
             secrets_dir,
             rpc_bind: r.rpc.listen,
             rest_bind: r.rest.listen,

@@ -14,6 +14,10 @@
 //!   UnlockWallet or ChangePassword has answered, waited before the default
 //!   macaroon files are written and again before the state turns UNLOCKED
 //!   (lnd answers first).
+//! - `LND_DOUBLE_INIT_DELAY_MS` (default 0): InitWallet waits this long
+//!   after it created the wallet ("Wallet created") before it answers, so
+//!   a test can stop its caller while the call is in flight. (lnd goes on
+//!   with the wallet whatever the caller does, and so does the double.)
 //! - `LND_DOUBLE_HANG_ON_SHUTDOWN=1`: a shutdown signal is logged, then
 //!   the double never exits (an lnd stuck shutting down), so only SIGKILL
 //!   ends it.
@@ -53,6 +57,7 @@ const STARTUP_DELAY_ENV: &str = "LND_DOUBLE_STARTUP_DELAY_MS";
 const WAITING_TO_START_ENV: &str = "LND_DOUBLE_WAITING_TO_START_MS";
 const HANG_ON_SHUTDOWN_ENV: &str = "LND_DOUBLE_HANG_ON_SHUTDOWN";
 const UNLOCK_GAP_ENV: &str = "LND_DOUBLE_UNLOCK_GAP_MS";
+const INIT_DELAY_ENV: &str = "LND_DOUBLE_INIT_DELAY_MS";
 const DEFAULT_STARTUP_DELAY: Duration = Duration::from_millis(50);
 /// Real lnd says WAITING_TO_START from the moment it listens until its
 /// databases are open (v0.20.0-beta lnd.go: listeners at L398–409,
@@ -164,6 +169,7 @@ fn timing_from(var: impl Fn(&str) -> Option<String>) -> Result<Timing, String> {
         startup_delay: ms(STARTUP_DELAY_ENV, DEFAULT_STARTUP_DELAY)?,
         waiting_to_start: ms(WAITING_TO_START_ENV, DEFAULT_WAITING_TO_START)?,
         unlock_gap: ms(UNLOCK_GAP_ENV, DEFAULT_UNLOCK_GAP)?,
+        init_delay: ms(INIT_DELAY_ENV, Duration::ZERO)?,
     })
 }
 

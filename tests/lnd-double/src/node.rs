@@ -37,6 +37,8 @@ pub struct Timing {
     /// After a WalletUnlocker call has answered: waited before the default
     /// macaroon files are written, and again before UNLOCKED.
     pub unlock_gap: Duration,
+    /// InitWallet's wait between creating the wallet and answering.
+    pub init_delay: Duration,
 }
 
 /// Who is calling: the `macaroon` metadata values and the peer address.
@@ -200,7 +202,24 @@ impl Node {
         })
     }
 
+    /// InitWallet. Like lnd, which hands the request to its main goroutine
+    /// (walletunlocker/service.go L604–618: the InitMsgs channel is
+    /// buffered) and creates and unlocks the wallet there whatever becomes
+    /// of the caller, the work runs on a task of its own: a caller that
+    /// goes away mid-call (lsm killed) leaves a wallet that is unlocked and
+    /// goes active, never one that exists while the state says
+    /// NON_EXISTING.
     pub async fn init_wallet(
+        self: &Arc<Self>,
+        req: lnrpc::InitWalletRequest,
+    ) -> RpcResult<lnrpc::InitWalletResponse> {
+        let node = self.clone();
+        tokio::spawn(async move { node.init_wallet_detached(req).await })
+            .await
+            .map_err(|e| RpcError::unknown(e.to_string()))?
+    }
+
+    async fn init_wallet_detached(
         self: &Arc<Self>,
         req: lnrpc::InitWalletRequest,
     ) -> RpcResult<lnrpc::InitWalletResponse> {
@@ -278,6 +297,9 @@ impl Node {
                 .map_err(|e| RpcError::unknown(e.to_string()))?
                 .map_err(RpcError::unknown)?;
         logging::info("LTND", "Wallet created");
+        if !self.timing.init_delay.is_zero() {
+            tokio::time::sleep(self.timing.init_delay).await;
+        }
         let admin_macaroon = self
             .clone()
             .complete_unlock(guard, master, password, req.stateless_init, mac_root_key)
@@ -285,7 +307,18 @@ impl Node {
         Ok(lnrpc::InitWalletResponse { admin_macaroon })
     }
 
+    /// UnlockWallet, carried on like InitWallet if the caller goes away.
     pub async fn unlock_wallet(
+        self: &Arc<Self>,
+        req: lnrpc::UnlockWalletRequest,
+    ) -> RpcResult<lnrpc::UnlockWalletResponse> {
+        let node = self.clone();
+        tokio::spawn(async move { node.unlock_wallet_detached(req).await })
+            .await
+            .map_err(|e| RpcError::unknown(e.to_string()))?
+    }
+
+    async fn unlock_wallet_detached(
         self: &Arc<Self>,
         req: lnrpc::UnlockWalletRequest,
     ) -> RpcResult<lnrpc::UnlockWalletResponse> {
@@ -299,7 +332,18 @@ impl Node {
         Ok(lnrpc::UnlockWalletResponse {})
     }
 
+    /// ChangePassword, carried on like InitWallet if the caller goes away.
     pub async fn change_password(
+        self: &Arc<Self>,
+        req: lnrpc::ChangePasswordRequest,
+    ) -> RpcResult<lnrpc::ChangePasswordResponse> {
+        let node = self.clone();
+        tokio::spawn(async move { node.change_password_detached(req).await })
+            .await
+            .map_err(|e| RpcError::unknown(e.to_string()))?
+    }
+
+    async fn change_password_detached(
         self: &Arc<Self>,
         req: lnrpc::ChangePasswordRequest,
     ) -> RpcResult<lnrpc::ChangePasswordResponse> {
@@ -674,6 +718,63 @@ impl Node {
                 macaroon: mac.to_hex().to_string(),
             })
         })
+    }
+
+    /// lnd's rpcServer.CheckMacaroonPermissions (rpcserver.go L8895–8948):
+    /// the argument checks, the permissions (or the method's own with
+    /// check_default_perms_from_full_method), then CheckMacAuth on the
+    /// given macaroon, whose failure is InvalidArgument with its message.
+    /// `peer` is the caller's address, which ipaddr caveats see.
+    pub fn check_macaroon_permissions(
+        &self,
+        req: lnrpc::CheckMacPermRequest,
+        peer: Option<std::net::IpAddr>,
+    ) -> RpcResult<lnrpc::CheckMacPermResponse> {
+        if !req.permissions.is_empty() && req.check_default_perms_from_full_method {
+            return Err(RpcError::unknown(
+                "cannot check default permissions from full method and from provided \
+                 permission list at the same time",
+            ));
+        }
+        if req.full_method.is_empty() && req.check_default_perms_from_full_method {
+            return Err(RpcError::unknown(
+                "cannot check default permissions from full method without providing the full \
+                 method name",
+            ));
+        }
+        let permissions: Vec<Permission> = if req.check_default_perms_from_full_method {
+            method_perms::required(&req.full_method)
+                .ok_or_else(|| {
+                    RpcError::unknown(format!(
+                        "no permissions found for full method {}",
+                        req.full_method
+                    ))
+                })?
+                .to_vec()
+        } else {
+            req.permissions
+                .iter()
+                .map(|p| Permission::new(p.entity.clone(), p.action.clone()))
+                .collect()
+        };
+        let unlocked = self
+            .unlocked()
+            .ok_or_else(|| RpcError::unknown("unable to determine macaroon permissions"))?;
+        let store = unlocked
+            .macaroons
+            .as_ref()
+            .ok_or_else(|| RpcError::unknown("unable to determine macaroon permissions"))?;
+        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        check::check_mac_auth(
+            &store,
+            &req.macaroon,
+            peer,
+            &permissions,
+            &req.full_method,
+            SystemTime::now(),
+        )
+        .map_err(RpcError::invalid_argument)?;
+        Ok(lnrpc::CheckMacPermResponse { valid: true })
     }
 
     pub fn list_macaroon_ids(&self) -> RpcResult<lnrpc::ListMacaroonIDsResponse> {

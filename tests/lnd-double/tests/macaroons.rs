@@ -338,3 +338,110 @@ async fn a_deleted_admin_macaroon_alone_is_rewritten_at_the_next_unlock() {
         invoice
     );
 }
+
+/// Lightning.CheckMacaroonPermissions as lnd serves it (rpcserver.go
+/// L8895, macaroons/service.go CheckMacAuth): valid for a macaroon this
+/// node signed that grants the permissions; InvalidArgument with the
+/// checker's reason for one signed by another node's key, an expired one,
+/// or one lacking a permission; the method's own permissions with
+/// check_default_perms_from_full_method; and lnd's argument errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_macaroon_permissions_judges_another_macaroon_like_lnd() {
+    use lsm::lnd::proto::lnrpc::CheckMacPermRequest;
+    let d = NativeDouble::start();
+    create_wallet(&d).await;
+    let admin = admin_client(&d);
+    let signer_only = admin
+        .bake_macaroon(&permissions::signer_only(), 1)
+        .await
+        .unwrap();
+    let so_perms = permissions::signer_only();
+    assert_eq!(
+        admin
+            .check_macaroon_permissions(&signer_only, &so_perms)
+            .await
+            .unwrap(),
+        Ok(())
+    );
+    // Another node's macaroon with the same permissions and root key id.
+    let other = NativeDouble::start();
+    create_wallet(&other).await;
+    let foreign = admin_client(&other)
+        .bake_macaroon(&permissions::signer_only(), 1)
+        .await
+        .unwrap();
+    let why = admin
+        .check_macaroon_permissions(&foreign, &so_perms)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        why,
+        "verification failed: signature mismatch after caveat verification"
+    );
+    // Expired, and lacking a permission.
+    let mut expired = Macaroon::decode(&signer_only).unwrap();
+    expired.add_first_party_caveat(time_before_condition(
+        SystemTime::now() - Duration::from_secs(60),
+    ));
+    let why = admin
+        .check_macaroon_permissions(&expired.encode(), &so_perms)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(why.ends_with("macaroon has expired"), "{why}");
+    let why = admin
+        .check_macaroon_permissions(&signer_only, &[Permission::new("info", "read")])
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(why, "permission denied");
+
+    let mut raw = LightningClient::new(pinned_channel(&d.rpc_addr(), &d.tls_cert()));
+    let call = |req: CheckMacPermRequest| {
+        let mut r = tonic::Request::new(req);
+        r.metadata_mut()
+            .append("macaroon", hex::encode(d.admin_macaroon()).parse().unwrap());
+        r
+    };
+    let by_method = raw
+        .check_macaroon_permissions(call(CheckMacPermRequest {
+            macaroon: signer_only.to_vec(),
+            full_method: "/signrpc.Signer/SignMessage".into(),
+            check_default_perms_from_full_method: true,
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    assert!(by_method.into_inner().valid);
+    let both = raw
+        .check_macaroon_permissions(call(CheckMacPermRequest {
+            macaroon: signer_only.to_vec(),
+            permissions: vec![MacaroonPermission {
+                entity: "info".into(),
+                action: "read".into(),
+            }],
+            full_method: "/lnrpc.Lightning/GetInfo".into(),
+            check_default_perms_from_full_method: true,
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        both.message(),
+        "cannot check default permissions from full method and from provided permission list at the same time"
+    );
+    // The caller itself needs macaroon:read.
+    let err = LightningClient::new(pinned_channel(&d.rpc_addr(), &d.tls_cert()))
+        .check_macaroon_permissions({
+            let mut r = tonic::Request::new(CheckMacPermRequest {
+                macaroon: signer_only.to_vec(),
+                ..Default::default()
+            });
+            r.metadata_mut()
+                .append("macaroon", hex::encode(&signer_only).parse().unwrap());
+            r
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.message(), "permission denied");
+}

@@ -429,3 +429,44 @@ async fn list_accounts_filters_like_lnd() {
         .unwrap_err();
     assert_eq!(e.message(), "account name 'nope' not found");
 }
+
+/// lnd creates and unlocks the wallet on its main goroutine once
+/// InitWallet handed it over, whatever becomes of the caller. A caller
+/// that goes away mid-call (killed while InitWallet is in flight) must
+/// therefore leave an unlocked wallet that goes active, never a wallet
+/// that exists while the state still says NON_EXISTING — the state in
+/// which every later InitWallet fails with "wallet already exists".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_initwallet_whose_caller_goes_away_still_unlocks_the_wallet() {
+    let d = NativeDouble::start_with(DoubleOptions {
+        env: vec![("LND_DOUBLE_INIT_DELAY_MS".into(), "2000".into())],
+        ..DoubleOptions::default()
+    });
+    let client = d.client();
+    let words = client.gen_seed(None).await.expect("GenSeed").to_vec();
+    let params = InitWalletParams {
+        wallet_password: common::PASSWORD,
+        mnemonic: &words,
+        ..Default::default()
+    };
+    // Drop the call once the double logged "Wallet created": it is then
+    // waiting (the init delay) before it answers.
+    let created = async {
+        while !d.logs().contains("Wallet created") {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        r = client.init_wallet(&params) => panic!("InitWallet answered before the drop: {r:?}"),
+        () = created => {}
+    }
+    let state = client
+        .wait_for_state(&[WalletState::ServerActive], deadline())
+        .await;
+    assert_eq!(
+        state.ok(),
+        Some(WalletState::ServerActive),
+        "the wallet lnd created was left behind:\n{}",
+        d.logs()
+    );
+}

@@ -106,11 +106,11 @@ impl Lightning for LightningService {
         &self,
         req: Request<lnrpc::CheckMacPermRequest>,
     ) -> Result<Response<lnrpc::CheckMacPermResponse>, Status> {
-        self.0
-            .authorize(Service::Other, CHECK_MACAROON_PERMISSIONS, &meta(&req))
-            .map_err(Status::from)?;
-        Err(Status::unimplemented(
-            "lnd-double does not serve CheckMacaroonPermissions yet",
-        ))
+        let m = meta(&req);
+        let r = self
+            .0
+            .authorize(Service::Other, CHECK_MACAROON_PERMISSIONS, &m)
+            .and_then(|()| self.0.check_macaroon_permissions(req.into_inner(), m.peer));
+        respond(CHECK_MACAROON_PERMISSIONS, r)
     }
 }

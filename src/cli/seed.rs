@@ -1,0 +1,261 @@
+//! `lsm seed verify`: proves that seed.txt restores this signer. A
+//! throwaway lnd from the signer's own image or binary restores a wallet
+//! from seed.txt and the wallet password, and lsm compares its identity
+//! pubkey and every account xpub with the live signer's (see
+//! [`crate::wallet::rehearsal`]). Prints fingerprints only; records the
+//! outcome beside seed.txt for `lsm status`.
+
+use crate::apply::lock::SignerLock;
+use crate::cli::Context;
+use crate::cli::common::{self, RuntimeCommand};
+use crate::desired::Desired;
+use crate::error::{CmdResult, Failure};
+use crate::exit::Exit;
+use crate::observe::{self, World};
+use crate::runtime::{Observation, Runtime};
+use crate::wallet::identity::{self, IdentityRecord, Origin, short};
+use crate::wallet::rehearsal::{self, Outcome, Reference};
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct SeedArgs {
+    #[command(subcommand)]
+    pub command: SeedCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SeedCommand {
+    /// Prove seed.txt restores this signer: rehearse a restore in a
+    /// throwaway lnd and compare it with the live signer.
+    ///
+    /// The throwaway lnd runs the signer's own image (Docker) or binary
+    /// (native) on the same network, with no chain backend, no p2p, no
+    /// published port, and its data on a tmpfs or in a temp directory that
+    /// is removed afterwards. It restores from seed.txt and
+    /// wallet-password.txt; lsm compares the identity pubkey and every
+    /// account xpub with the running signer's, prints fingerprints only,
+    /// and records the outcome in seed-rehearsal.json (shown by `lsm
+    /// status`). A wallet without wallet-identity.json gets one when the
+    /// rehearsal passes.
+    #[command(
+        after_help = "Exit codes: 0 seed.txt restores this signer, 1 it does not (or \
+                            the rehearsal could not run), 4 lock held, 5 seed.txt or the \
+                            password is refused (not your own, damaged)."
+    )]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// Seconds to wait for another lsm that holds this signer's lock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3)]
+    pub lock_timeout: u64,
+}
+
+pub async fn run(args: &SeedArgs, ctx: &Context) -> CmdResult {
+    match &args.command {
+        SeedCommand::Verify(a) => {
+            let (_loaded, desired) = common::load(ctx)?;
+            common::with_runtime(
+                &desired,
+                VerifyCommand {
+                    args: a,
+                    ctx,
+                    desired: &desired,
+                },
+            )
+            .await
+        }
+    }
+}
+
+struct VerifyCommand<'a> {
+    args: &'a VerifyArgs,
+    ctx: &'a Context,
+    desired: &'a Desired,
+}
+
+impl RuntimeCommand for VerifyCommand<'_> {
+    async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
+        let VerifyCommand { args, ctx, desired } = self;
+        let name = &desired.resolved.signer.name;
+        let _lock = SignerLock::acquire(
+            name,
+            "lsm seed verify",
+            Duration::from_secs(args.lock_timeout),
+        )?;
+        let world = observe::observe(rt.observer(), desired).await?;
+        let outcome = prove(rt, desired, &world, ctx).await?;
+        if ctx.output.json {
+            ctx.output.print_json(&serde_json::json!({
+                "signer": name,
+                "ok": outcome.passed,
+                "rehearsal": outcome,
+            }))?;
+        } else if !ctx.output.quiet {
+            print_outcome(&outcome);
+        }
+        if outcome.passed {
+            Ok(Exit::Ok)
+        } else {
+            Err(Failure::error(format!(
+                "seed.txt does not restore this signer: {}",
+                outcome.summary()
+            ))
+            .hint(
+                "put this wallet's own seed words into seed.txt (from your offline backup), \
+                 then run `lsm seed verify` again",
+            ))
+        }
+    }
+}
+
+/// What a rehearsal compares with: the live signer when lnd answers as an
+/// active signer; else the identity record, when it names seed.txt's seed
+/// on this network (with the bundle's accounts.json for the xpubs, when
+/// there is one); else nothing, and why.
+pub(crate) fn reference<O: Observation>(
+    desired: &Desired,
+    world: &World<O>,
+) -> Result<Reference, Failure> {
+    if let (Some(identity), Some(accounts)) =
+        (&world.signer.identity_pubkey, &world.signer.accounts)
+    {
+        return Ok(Reference::live(identity, accounts));
+    }
+    let identity = &world.secrets.identity;
+    let named = identity.record.as_ref().filter(|r| {
+        Some(&r.seed_sha256) == identity.seed_sha256.as_ref() && r.network == desired.wallet.network
+    });
+    let Some(record) = named else {
+        return Err(Failure::error(format!(
+            "a restore rehearsal must be compared with this signer's wallet, and neither does \
+             lnd answer as an active signer ({}) nor does {} name seed.txt's seed",
+            world.signer.why_incomplete(),
+            crate::wallet::diff::IDENTITY_FILE
+        ))
+        .hint("run `lsm apply` so the signer runs with its wallet unlocked, then try again"));
+    };
+    let xpubs = world
+        .bundle
+        .files
+        .get(crate::bundle::ACCOUNTS_FILE)
+        .and_then(|f| crate::bundle::accounts::AccountsJson::parse(&f.bytes).ok())
+        .map(|a| {
+            a.accounts
+                .into_iter()
+                .map(|x| (x.derivation_path, x.extended_public_key))
+                .collect()
+        });
+    Ok(Reference {
+        identity_pubkey: record.identity_pubkey.clone(),
+        source: if xpubs.is_some() {
+            format!(
+                "{} and the bundle's accounts.json",
+                crate::wallet::diff::IDENTITY_FILE
+            )
+        } else {
+            crate::wallet::diff::IDENTITY_FILE.to_string()
+        },
+        xpubs,
+    })
+}
+
+/// Runs the rehearsal against the live signer in `world`, records its
+/// outcome beside seed.txt and, when it passes and the wallet has no
+/// identity record yet, writes that record. Shared with
+/// `destroy --purge-volume`.
+pub(crate) async fn prove<R: Runtime>(
+    rt: &R,
+    desired: &Desired,
+    world: &World<<R::Observer as crate::runtime::Observer>::Observation>,
+    ctx: &Context,
+) -> Result<Outcome, Failure> {
+    let live = reference(desired, world)?;
+    let files = &desired.wallet_files;
+    if !ctx.output.quiet && !ctx.output.json {
+        anstream::eprintln!(
+            "Rehearsing a restore from {}/seed.txt in a throwaway lnd (the signer's own {}; \
+             no chain backend, no p2p, no published port, data removed afterwards)...",
+            desired.wallet.secrets_dir_display,
+            if desired.resolved.signer.runtime == crate::manifest::Runtime::Docker {
+                "image"
+            } else {
+                "binary"
+            }
+        );
+    }
+    let outcome = rehearsal::rehearse(rt, files, &desired.wallet.network, &live).await?;
+    rehearsal::write(files, &outcome)?;
+    if outcome.passed {
+        let record = IdentityRecord::new(
+            &desired.wallet.network,
+            &outcome.live_identity,
+            &outcome.seed_sha256,
+            Origin::Rehearsal,
+        );
+        match &world.secrets.identity.record {
+            None if world.secrets.identity.record_problem.is_none() => {
+                identity::write_record(&files.dir, &record).map_err(Failure::error)?;
+            }
+            Some(r) if r.seed_sha256 != outcome.seed_sha256 && !ctx.output.quiet => {
+                anstream::eprintln!(
+                    "note: seed.txt restores this signer, but {} records another seed ({}); lsm \
+                     never replaces it: move it away and run `lsm seed verify` again to record \
+                     this one",
+                    crate::wallet::diff::IDENTITY_FILE,
+                    short(&r.seed_sha256)
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(outcome)
+}
+
+fn print_outcome(o: &Outcome) {
+    use crate::output::style;
+    let row = |k: &str, v: String| anstream::println!("  {:<10}{v}", k);
+    row("seed", format!("seed.txt, {}", short(&o.seed_sha256)));
+    row("lnd", o.lnd.clone());
+    let of = if o.compared_with == "the live signer" {
+        "the live signer's".to_string()
+    } else {
+        format!("as {}", o.compared_with)
+    };
+    match &o.restored_identity {
+        Some(id) if id.eq_ignore_ascii_case(&o.live_identity) => {
+            row("identity", format!("{id} ({of})"));
+        }
+        Some(id) => row(
+            "identity",
+            format!("{id}, NOT {}'s {}", o.compared_with, o.live_identity),
+        ),
+        None => row("identity", "none: lnd did not restore a wallet".into()),
+    }
+    if o.accounts_total > 0 {
+        row(
+            "accounts",
+            format!(
+                "{} of {} xpubs match ({})",
+                o.accounts_matched,
+                o.accounts_total,
+                short(&o.accounts_sha256)
+            ),
+        );
+    } else {
+        row(
+            "accounts",
+            "not compared (no account list to compare with)".into(),
+        );
+    }
+    row("took", format!("{:.1}s", o.took_ms as f64 / 1000.0));
+    if o.passed {
+        anstream::println!(
+            "\n{}Seed backup verified{:#}: seed.txt restores this signer. Recorded in {}.",
+            style::CREATE,
+            style::CREATE,
+            crate::wallet::diff::REHEARSAL_FILE
+        );
+    }
+}

@@ -1,0 +1,342 @@
+//! Whose directory is this? lsm writes the seed, the wallet password and
+//! the credentials bundle only into a directory it created itself, or one
+//! that is provably the user's own and holds nothing but lsm's files.
+//!
+//! - A directory lsm creates gets mode 0700 and a marker file,
+//!   [`MARKER`]. Only a marked directory's mode is lsm's to repair: the
+//!   mode of one lsm did not create (say `/tmp`, or a directory the
+//!   operator made 0750 on purpose) is never changed, only reported.
+//! - An existing directory must belong to the user running lsm and must
+//!   not be group- or world-writable: anyone else who can write there can
+//!   plant a seed lsm would restore, or swap the bundle's files.
+//! - An existing directory lsm did not create is taken only when it holds
+//!   lsm's own files and nothing else (a secrets directory of the shell
+//!   kit, an interrupted first apply) — or, for the bundle, when it is a
+//!   bundle (it has bundle.json). `/etc` or lnd's own data directory, with
+//!   lnd's macaroons in it, is refused rather than chmodded and cleaned.
+//!
+//! Refusals are exit 5 with the fix; the plan shows them as blockers and
+//! apply checks again right before it writes.
+
+use crate::error::Failure;
+use crate::exit::Exit;
+use serde::Serialize;
+use std::fs;
+use std::io;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+/// The file lsm puts in every directory it creates for secrets or the
+/// bundle: its proof that it made the directory, so may set its mode.
+pub const MARKER: &str = ".lsm-dir";
+
+const MARKER_TEXT: &str = "lsm created this directory. It sets the mode (0700) only of \
+     directories it created, and knows them by this file.\n";
+
+/// How many foreign names a refusal lists.
+const SHOWN: usize = 3;
+
+/// What a guarded directory is for, in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// `[wallet] secrets_dir`.
+    Secrets,
+    /// `[bundle] path`.
+    Bundle,
+}
+
+impl Role {
+    fn key(self) -> &'static str {
+        match self {
+            Role::Secrets => "[wallet] secrets_dir",
+            Role::Bundle => "[bundle] path",
+        }
+    }
+}
+
+/// A guarded directory as observed. Serialised into the plan's observed
+/// digest (names only, never contents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DirView {
+    Missing,
+    Present {
+        uid: u32,
+        mode: u32,
+        /// lsm created it (the marker is there, a regular file).
+        marked: bool,
+        /// Entries that are not lsm's (sorted), when lsm did not create it
+        /// and it is not lsm's by its contents; empty otherwise.
+        foreign: Vec<String>,
+    },
+    /// A file, a FIFO, ...: `kind` says what.
+    NotADirectory {
+        kind: &'static str,
+    },
+    Unreadable {
+        error: String,
+    },
+}
+
+impl DirView {
+    /// Whether lsm created this directory (and so may set its mode).
+    pub fn marked(&self) -> bool {
+        matches!(self, DirView::Present { marked: true, .. })
+    }
+}
+
+/// The user lsm runs as.
+pub fn euid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// Observes `dir`. `foreign` gets every entry name and returns those that
+/// are not lsm's (empty when the directory is lsm's by its contents).
+/// Follows a symlink at `dir` itself (operators link directories into
+/// place); the checks apply to what it points at.
+pub fn observe(dir: &Path, foreign: impl Fn(&[String]) -> Vec<String>) -> DirView {
+    let meta = match fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return DirView::Missing,
+        Err(e) => {
+            return DirView::Unreadable {
+                error: e.to_string(),
+            };
+        }
+    };
+    if !meta.is_dir() {
+        return DirView::NotADirectory {
+            kind: crate::regular_file::kind_of(&meta.file_type()),
+        };
+    }
+    let names: Vec<String> = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(e) => {
+            return DirView::Unreadable {
+                error: e.to_string(),
+            };
+        }
+    };
+    let marked = fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.file_type().is_file());
+    let mut foreign = if marked {
+        Vec::new()
+    } else {
+        let others: Vec<String> = names.into_iter().filter(|n| n != MARKER).collect();
+        foreign(&others)
+    };
+    foreign.sort();
+    DirView::Present {
+        uid: meta.uid(),
+        mode: meta.mode() & 0o7777,
+        marked,
+        foreign,
+    }
+}
+
+/// Why lsm must not use `dir` for `role`, and the fix; `None` when it may
+/// (a missing directory is created).
+pub fn refusal(dir: &str, role: Role, view: &DirView, euid: u32) -> Option<(String, String)> {
+    let key = role.key();
+    match view {
+        DirView::Missing => None,
+        DirView::NotADirectory { kind } => Some((
+            format!("{dir} ({key}) is {kind}, not a directory"),
+            format!("point {key} at a directory of its own; lsm creates it"),
+        )),
+        DirView::Unreadable { error } => Some((
+            format!("{dir} ({key}) cannot be read: {error}"),
+            "make it readable by the user running lsm, or choose another directory".into(),
+        )),
+        DirView::Present { uid, .. } if *uid != euid => Some((
+            format!(
+                "{dir} ({key}) belongs to uid {uid}, not to the user running lsm (uid {euid}): \
+                 whoever owns it can plant or swap what lsm reads there"
+            ),
+            format!(
+                "point {key} at a directory of your own (lsm creates it), or chown it yourself"
+            ),
+        )),
+        DirView::Present { mode, .. } if mode & 0o022 != 0 => Some((
+            format!(
+                "{dir} ({key}) is {} ({mode:04o}): anyone who can write there can plant or swap \
+                 what lsm reads",
+                if mode & 0o002 != 0 {
+                    "world-writable"
+                } else {
+                    "group-writable"
+                }
+            ),
+            format!(
+                "point {key} at a directory of its own that only you can write (lsm creates it \
+                 0700); lsm never changes the mode of a directory it did not create"
+            ),
+        )),
+        DirView::Present { foreign, .. } if !foreign.is_empty() => {
+            let mut shown: Vec<String> = foreign
+                .iter()
+                .take(SHOWN)
+                .map(|n| crate::diagnostic::quote(n))
+                .collect();
+            if foreign.len() > SHOWN {
+                shown.push(format!("{} more", foreign.len() - SHOWN));
+            }
+            Some((
+                format!(
+                    "{dir} ({key}) already exists, lsm did not create it, and it holds what is \
+                     not lsm's: {}",
+                    shown.join(", ")
+                ),
+                format!(
+                    "point {key} at a new or empty directory (lsm creates it 0700); lsm does not \
+                     take over, chmod or clean a directory that holds other files"
+                ),
+            ))
+        }
+        DirView::Present { .. } => None,
+    }
+}
+
+/// Makes `dir` ready for lsm to write into: creates it (0700, marked) when
+/// missing; otherwise refuses it (exit 5) as [`refusal`] would, and sets
+/// its mode to `mode` only when lsm created it. Checked right before each
+/// write, since the plan may be old.
+pub fn prepare(
+    dir: &Path,
+    role: Role,
+    mode: u32,
+    foreign: impl Fn(&[String]) -> Vec<String>,
+) -> Result<(), Failure> {
+    let shown = dir.display().to_string();
+    let view = observe(dir, &foreign);
+    if view == DirView::Missing {
+        let created = crate::fsutil::ensure_dir(dir, mode)
+            .map_err(|e| Failure::error(format!("cannot create {shown}: {e}")))?;
+        if created {
+            mark(dir).map_err(|e| Failure::error(format!("cannot mark {shown}: {e}")))?;
+            return Ok(());
+        }
+        // Someone else made it meanwhile: judge it like any other.
+        return prepare_existing(dir, role, mode, &observe(dir, &foreign));
+    }
+    prepare_existing(dir, role, mode, &view)
+}
+
+fn prepare_existing(dir: &Path, role: Role, mode: u32, view: &DirView) -> Result<(), Failure> {
+    let shown = dir.display().to_string();
+    if let Some((reason, fix)) = refusal(&shown, role, view, euid()) {
+        return Err(Failure::with_exit(Exit::Blocked, reason).hint(fix));
+    }
+    if let DirView::Present {
+        mode: have,
+        marked: true,
+        ..
+    } = view
+        && *have != mode
+    {
+        fs::set_permissions(dir, fs::Permissions::from_mode(mode))
+            .map_err(|e| Failure::error(format!("cannot chmod {mode:o} {shown}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Writes the marker (0600, atomically) into a directory lsm just created.
+fn mark(dir: &Path) -> io::Result<()> {
+    crate::fsutil::atomic_write(
+        &dir.join(MARKER),
+        MARKER_TEXT.as_bytes(),
+        crate::secrets::FILE_MODE,
+        crate::fsutil::Existing::Replace,
+    )
+}
+
+/// Sets `dir`'s mode when lsm created it (the wallet's FixPermissions):
+/// never a directory it did not create. Returns whether it did.
+pub fn restrict_if_marked(dir: &Path, mode: u32) -> Result<bool, Failure> {
+    if !observe(dir, |_| Vec::new()).marked() {
+        return Ok(false);
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(mode))
+        .map_err(|e| Failure::error(format!("cannot chmod {mode:o} {}: {e}", dir.display())))?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none(_: &[String]) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn all(names: &[String]) -> Vec<String> {
+        names.to_vec()
+    }
+
+    #[test]
+    fn a_missing_directory_is_created_0700_and_marked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a/b/secrets");
+        prepare(&dir, Role::Secrets, 0o700, all).unwrap();
+        assert_eq!(crate::fsutil::mode_of(&dir), Some(0o700));
+        let view = observe(&dir, all);
+        assert!(view.marked(), "{view:?}");
+        // Marked: its mode is lsm's to repair, and other files do not
+        // make it foreign.
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o750)).unwrap();
+        fs::write(dir.join("notes.txt"), b"x").unwrap();
+        prepare(&dir, Role::Secrets, 0o700, all).unwrap();
+        assert_eq!(crate::fsutil::mode_of(&dir), Some(0o700));
+    }
+
+    #[test]
+    fn an_unmarked_directory_keeps_its_mode_and_is_refused_with_foreign_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("mine");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o750)).unwrap();
+        prepare(&dir, Role::Secrets, 0o700, none).unwrap();
+        assert_eq!(
+            crate::fsutil::mode_of(&dir),
+            Some(0o750),
+            "not lsm's to chmod"
+        );
+        assert!(!restrict_if_marked(&dir, 0o700).unwrap());
+        assert_eq!(crate::fsutil::mode_of(&dir), Some(0o750));
+        fs::write(dir.join("passwd"), b"x").unwrap();
+        let err = prepare(&dir, Role::Bundle, 0o700, all).unwrap_err();
+        assert_eq!(err.exit, Exit::Blocked);
+        assert!(err.message.contains("\"passwd\""), "{}", err.message);
+    }
+
+    #[test]
+    fn writable_by_others_or_owned_by_another_user_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("shared");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o1777)).unwrap();
+        let err = prepare(&dir, Role::Secrets, 0o700, none).unwrap_err();
+        assert_eq!(err.exit, Exit::Blocked);
+        assert!(
+            err.message.contains("world-writable (1777)"),
+            "{}",
+            err.message
+        );
+        assert_eq!(crate::fsutil::mode_of(&dir), Some(0o1777), "never chmodded");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o770)).unwrap();
+        let err = prepare(&dir, Role::Secrets, 0o700, none).unwrap_err();
+        assert!(err.message.contains("group-writable"), "{}", err.message);
+        let view = DirView::Present {
+            uid: 65534,
+            mode: 0o700,
+            marked: true,
+            foreign: Vec::new(),
+        };
+        let (reason, _) = refusal("/x", Role::Secrets, &view, 0).unwrap();
+        assert!(reason.contains("belongs to uid 65534"), "{reason}");
+        assert!(refusal("/x", Role::Secrets, &DirView::Missing, 0).is_none());
+    }
+}

@@ -1,0 +1,157 @@
+//! The Docker runtime's throwaway lnd for a restore rehearsal: a container
+//! of the signer's own image (the same tag, and digest when pinned), named
+//! `<signer>-rehearsal` and labelled `io.lsm.rehearsal=<signer>`, with lnd's
+//! data directory (`/root/.lnd/data`: the wallet and macaroon databases) on
+//! a tmpfs, no published port and no restart policy. lsm dials it at its
+//! address on the engine's default network, so the engine must run on this
+//! host. Its tls.cert and logs live in the anonymous volume the image
+//! declares, which goes with the container.
+
+use super::target::{DockerTarget, LND_DIR};
+use crate::docker::{DockerReader, DockerWriter, Transport};
+use crate::error::Failure;
+use crate::runtime::{SignerAccess, Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The label that marks a throwaway container, with the signer's name.
+pub const REHEARSAL_LABEL: &str = "io.lsm.rehearsal";
+/// The gRPC port inside the throwaway container.
+const PORT: u16 = 10009;
+/// How long its lnd may take to write tls.cert.
+const START_DEADLINE: Duration = Duration::from_secs(120);
+
+/// The throwaway container's name for `signer`.
+pub fn container_name(signer: &str) -> String {
+    format!("{signer}-rehearsal")
+}
+
+/// Starts the throwaway lnd (see the module doc); a leftover of an earlier
+/// rehearsal that died is removed first.
+pub async fn start(
+    writer: &DockerWriter,
+    endpoint: &Transport,
+    t: &DockerTarget,
+) -> Result<Throwaway, Failure> {
+    if !matches!(endpoint, Transport::Unix { .. }) {
+        return Err(Failure::error(
+            "a restore rehearsal needs the Docker engine on this host: lsm dials the throwaway \
+             lnd at its container address, which a remote engine does not route",
+        )
+        .hint("run lsm on the engine's host (DOCKER_HOST or [docker] host pointing at its local socket)"));
+    }
+    let name = container_name(&t.signer);
+    let reader = writer.reader();
+    if let Some(old) = reader
+        .inspect_container(&name)
+        .await
+        .map_err(Failure::from)?
+    {
+        if old.labels.get(REHEARSAL_LABEL) != Some(&t.signer) {
+            return Err(Failure::error(format!(
+                "a container named \"{name}\" exists and is not lsm's rehearsal container for \
+                 signer \"{}\"; lsm will not touch it",
+                t.signer
+            ))
+            .hint("rename or remove that container yourself"));
+        }
+        writer
+            .remove_throwaway(&name)
+            .await
+            .map_err(Failure::from)?;
+    }
+    let mut args = vec![format!("--lnddir={LND_DIR}")];
+    args.extend(throwaway_lnd_flags(t.network, &format!("0.0.0.0:{PORT}")));
+    let labels = BTreeMap::from([(REHEARSAL_LABEL.to_string(), t.signer.clone())]);
+    writer
+        .create_throwaway(
+            &name,
+            &t.reference,
+            &args,
+            &labels,
+            &format!("{LND_DIR}/data"),
+        )
+        .await
+        .map_err(Failure::from)?;
+    let started = async {
+        writer.start(&name).await.map_err(Failure::from)?;
+        wait_ready(reader, &name).await
+    };
+    match started.await {
+        Ok((addr, cert)) => Ok(Throwaway {
+            access: SignerAccess {
+                addr,
+                tls_cert_pem: cert,
+                admin_macaroon: None,
+            },
+            what: format!(
+                "container {name} from {} (data on a tmpfs, no published port)",
+                t.reference
+            ),
+            handle: ThrowawayHandle::Docker { container: name },
+        }),
+        Err(f) => {
+            let logs = reader.logs_tail(&name, 15).await.unwrap_or_default();
+            let _ = writer.remove_throwaway(&name).await;
+            let mut f = f;
+            if !logs.is_empty() {
+                f.message
+                    .push_str(&format!("\nlast lnd log lines:\n  {}", logs.join("\n  ")));
+            }
+            Err(f)
+        }
+    }
+}
+
+/// Its address and tls.cert, once lnd wrote the certificate.
+async fn wait_ready(reader: &DockerReader, name: &str) -> Result<(String, Vec<u8>), Failure> {
+    let deadline = Instant::now() + START_DEADLINE;
+    let mut delay = Duration::from_millis(50);
+    loop {
+        let c = reader
+            .inspect_container(name)
+            .await
+            .map_err(Failure::from)?
+            .ok_or_else(|| Failure::error(format!("the rehearsal container {name} vanished")))?;
+        if let Some(why) = c.down_since(None) {
+            return Err(Failure::error(format!(
+                "the throwaway lnd stopped before it was ready: {why}"
+            )));
+        }
+        if c.is_running() {
+            let cert = reader
+                .download_file(name, &format!("{LND_DIR}/tls.cert"))
+                .await
+                .map_err(Failure::from)?;
+            let ip = reader
+                .container_addresses(name)
+                .await
+                .map_err(Failure::from)?
+                .into_iter()
+                .next();
+            if let (Some(cert), Some(ip)) = (cert, ip) {
+                return Ok((
+                    crate::runtime::host_port(&ip.to_string(), PORT),
+                    cert.to_vec(),
+                ));
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(Failure::error(format!(
+                "the throwaway lnd in {name} did not write its tls.cert within {}s",
+                START_DEADLINE.as_secs()
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(500));
+    }
+}
+
+/// Removes the container, its anonymous volume and its tmpfs.
+pub async fn remove(writer: &DockerWriter, container: &str) -> Result<(), Failure> {
+    writer
+        .remove_throwaway(container)
+        .await
+        .map_err(Failure::from)
+}

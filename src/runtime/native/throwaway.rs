@@ -1,0 +1,160 @@
+//! The native runtime's throwaway lnd for a restore rehearsal: the
+//! signer's own lnd binary (checked to be the pinned version, as for a
+//! start), with its lnddir in a fresh 0700 temp directory — on /dev/shm,
+//! a tmpfs, where there is one — that is removed with it, gRPC on a free
+//! loopback port, no REST, no p2p listener, no chain backend. It runs in a
+//! session of its own (so a wrapper script's lnd is stopped with it) and
+//! dies with lsm (PR_SET_PDEATHSIG), so no throwaway lnd outlives a killed
+//! lsm.
+
+use super::process::passes_to_lnd;
+use crate::error::Failure;
+use crate::manifest::enums::Network;
+use crate::runtime::{SignerAccess, Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How long the throwaway lnd may take to write tls.cert.
+const START_DEADLINE: Duration = Duration::from_secs(120);
+/// Its console output, inside its temp directory.
+const LOG: &str = "rehearsal-lnd.log";
+
+/// Starts `exe` as the throwaway lnd for `network`.
+pub async fn start(exe: &Path, network: Network) -> Result<Throwaway, Failure> {
+    let parent = ["/dev/shm"]
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_dir() && tempfile::Builder::new().tempfile_in(p).is_ok())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = tempfile::Builder::new()
+        .prefix("lsm-rehearsal-")
+        .tempdir_in(&parent)
+        .map_err(|e| {
+            Failure::error(format!(
+                "cannot create a temp directory in {}: {e}",
+                parent.display()
+            ))
+        })?;
+    // tempfile makes it 0700 already; be explicit.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .map_err(|e| Failure::error(format!("cannot chmod {}: {e}", dir.path().display())))?;
+    let port = free_port()?;
+    let mut args = vec![format!("--lnddir={}", dir.path().display())];
+    args.extend(throwaway_lnd_flags(network, &format!("127.0.0.1:{port}")));
+    let log = std::fs::File::create(dir.path().join(LOG))
+        .map_err(|e| Failure::error(format!("cannot create the rehearsal's log: {e}")))?;
+    let err = log
+        .try_clone()
+        .map_err(|e| Failure::error(format!("cannot create the rehearsal's log: {e}")))?;
+    let mut cmd = Command::new(exe);
+    cmd.args(&args)
+        .env_clear()
+        .envs(std::env::vars_os().filter(|(k, _)| k.to_str().is_some_and(passes_to_lnd)))
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(err)
+        .current_dir("/");
+    // SAFETY: runs in the child between fork and exec and makes only
+    // async-signal-safe system calls (setsid, prctl); it allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            rustix::process::setsid().map_err(std::io::Error::from)?;
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))?;
+    let cert_path = dir.path().join("tls.cert");
+    let deadline = Instant::now() + START_DEADLINE;
+    let mut delay = Duration::from_millis(20);
+    let cert = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let logs = tail(&dir.path().join(LOG));
+            return Err(Failure::error(format!(
+                "the throwaway lnd exited before it was ready ({status})\nlast lnd log \
+                 lines:\n  {}",
+                logs.join("\n  ")
+            )));
+        }
+        // lnd writes the key and then the certificate; a complete PEM ends
+        // with its END line.
+        if let Ok(pem) = std::fs::read(&cert_path)
+            && pem.ends_with(b"-----END CERTIFICATE-----\n")
+        {
+            break pem;
+        }
+        if Instant::now() >= deadline {
+            kill(&mut child);
+            return Err(Failure::error(format!(
+                "the throwaway lnd did not write its tls.cert within {}s",
+                START_DEADLINE.as_secs()
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(250));
+    };
+    Ok(Throwaway {
+        access: SignerAccess {
+            addr: format!("127.0.0.1:{port}"),
+            tls_cert_pem: cert,
+            admin_macaroon: None,
+        },
+        what: format!(
+            "{} with its data in {} (removed afterwards), gRPC on 127.0.0.1:{port} only",
+            exe.display(),
+            dir.path().display()
+        ),
+        handle: ThrowawayHandle::Native { child, dir },
+    })
+}
+
+/// Stops the throwaway lnd (its whole session) and removes its directory.
+pub fn remove(mut child: std::process::Child, dir: tempfile::TempDir) -> Result<(), Failure> {
+    kill(&mut child);
+    let path = dir.path().to_path_buf();
+    dir.close().map_err(|e| {
+        Failure::error(format!(
+            "the throwaway lnd stopped, but its directory {} could not be removed: {e}",
+            path.display()
+        ))
+        .hint("remove it by hand: it holds the rehearsal's wallet, encrypted with the wallet password")
+    })
+}
+
+/// SIGKILLs the child's session and reaps the child.
+fn kill(child: &mut std::process::Child) {
+    let group = rustix::process::Pid::from_child(child);
+    let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A loopback port nobody listens on right now.
+fn free_port() -> Result<u16, Failure> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| Failure::error(format!("cannot find a free loopback port: {e}")))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| Failure::error(format!("cannot find a free loopback port: {e}")))
+}
+
+/// The last lines of the throwaway lnd's log, for a failure report.
+fn tail(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(15)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
+}

@@ -1,0 +1,335 @@
+//! The restore rehearsal: proof that seed.txt restores the signer it
+//! belongs to. A throwaway lnd from the signer's own image or binary (see
+//! [`Throwaway`]) restores a wallet from seed.txt and the wallet password
+//! (InitWallet, stateless: no macaroon file is written), and lsm compares
+//! what comes out — the identity pubkey and every account xpub — with the
+//! live signer's. The throwaway lnd and its data are removed afterwards,
+//! whatever happened.
+//!
+//! The outcome is written to `seed-rehearsal.json` beside seed.txt (for
+//! `lsm status`), with fingerprints only. A passing rehearsal of a wallet
+//! without an identity record writes that record, so later plans can tell
+//! a swapped seed.txt offline.
+
+use crate::error::Failure;
+use crate::exit::Exit;
+use crate::lnd::client::{ClientOptions, InitWalletParams, LndClient};
+use crate::lnd::error::LndError;
+use crate::lnd::proto::lnrpc::WalletState;
+use crate::lnd::proto::walletrpc::Account;
+use crate::runtime::{Runtime, Throwaway};
+use crate::wallet::diff::REHEARSAL_FILE;
+use crate::wallet::files::WalletFiles;
+use crate::wallet::identity::{self, short};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How long the throwaway lnd gets to restore the wallet and become active.
+const RESTORE_DEADLINE: Duration = Duration::from_secs(180);
+const FORMAT_VERSION: u32 = 1;
+
+/// What the rehearsal compares against: the live signer as lnd reports it
+/// or, when lnd cannot be asked, the identity record (and the accounts of
+/// the bundle the watch-only node was given).
+pub struct Reference {
+    pub identity_pubkey: String,
+    /// Derivation path → xpub of every account, when known.
+    pub xpubs: Option<BTreeMap<String, String>>,
+    /// What it is, for messages ("the live signer").
+    pub source: String,
+}
+
+impl Reference {
+    /// The live signer, from what lnd reported.
+    pub fn live(identity_pubkey: &str, accounts: &[Account]) -> Reference {
+        Reference {
+            identity_pubkey: identity_pubkey.to_string(),
+            xpubs: Some(owned(xpubs(accounts))),
+            source: "the live signer".to_string(),
+        }
+    }
+}
+
+fn owned(m: BTreeMap<&str, &str>) -> BTreeMap<String, String> {
+    m.into_iter()
+        .map(|(p, x)| (p.to_string(), x.to_string()))
+        .collect()
+}
+
+/// What a rehearsal found. Also the content of `seed-rehearsal.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub format_version: u32,
+    /// Unix time it ran.
+    pub ran_at: u64,
+    /// seed.txt restores the live wallet: same identity, same xpubs.
+    pub passed: bool,
+    /// [`identity::seed_fingerprint`] of the seed.txt rehearsed.
+    pub seed_sha256: String,
+    pub network: String,
+    /// The identity it was compared with (the live signer's, else the
+    /// identity record's).
+    pub live_identity: String,
+    /// What it was compared with.
+    #[serde(default)]
+    pub compared_with: String,
+    /// The identity the restored wallet has (none if lnd refused the seed).
+    pub restored_identity: Option<String>,
+    /// Accounts whose xpub matched, of the live signer's.
+    pub accounts_matched: usize,
+    pub accounts_total: usize,
+    /// sha256 over the live accounts (path and xpub), to show.
+    pub accounts_sha256: String,
+    /// Why it failed, when it did.
+    pub reason: Option<String>,
+    /// What lnd it ran (image or binary).
+    pub lnd: String,
+    /// Wall time of the rehearsal, milliseconds.
+    pub took_ms: u64,
+}
+
+impl Outcome {
+    /// One line for status and messages (fingerprints only).
+    pub fn summary(&self) -> String {
+        let when = crate::lnd::macaroon::format_rfc3339(
+            std::time::UNIX_EPOCH + Duration::from_secs(self.ran_at),
+        );
+        if self.passed && self.accounts_total == 0 {
+            format!(
+                "passed {when}: seed.txt (seed {}) restores identity {} ({})",
+                short(&self.seed_sha256),
+                self.live_identity,
+                self.compared_with
+            )
+        } else if self.passed {
+            format!(
+                "passed {when}: seed.txt (seed {}) restores identity {} and all {} account \
+                 xpubs ({}, as {})",
+                short(&self.seed_sha256),
+                self.live_identity,
+                self.accounts_total,
+                short(&self.accounts_sha256),
+                self.compared_with
+            )
+        } else {
+            format!(
+                "FAILED {when}: seed.txt (seed {}) {}",
+                short(&self.seed_sha256),
+                self.reason
+                    .as_deref()
+                    .unwrap_or("did not restore this wallet")
+            )
+        }
+    }
+}
+
+/// A fingerprint of an account set (derivation path and xpub of each).
+pub fn accounts_fingerprint(xpubs: &BTreeMap<String, String>) -> String {
+    let text: Vec<String> = xpubs.iter().map(|(p, x)| format!("{p} {x}")).collect();
+    crate::secrets::sha256_hex(text.join("\n").as_bytes())
+}
+
+fn xpubs(accounts: &[Account]) -> BTreeMap<&str, &str> {
+    accounts
+        .iter()
+        .map(|a| (a.derivation_path.as_str(), a.extended_public_key.as_str()))
+        .collect()
+}
+
+/// Runs a rehearsal for the seed.txt and password in `files` on `network`,
+/// against `live`, in a throwaway lnd of `rt`. Refusals to use the files
+/// (missing, not the user's own, offline checks failing) are errors; a
+/// seed lnd refuses or that restores another wallet is a failed outcome.
+pub async fn rehearse<R: Runtime>(
+    rt: &R,
+    files: &WalletFiles,
+    network: &str,
+    live: &Reference,
+) -> Result<Outcome, Failure> {
+    let seed = files.read_seed()?;
+    let password = files.read_password()?;
+    let seed_sha256 = identity::seed_fingerprint(&seed.words);
+    let started = std::time::Instant::now();
+    let mut outcome = Outcome {
+        format_version: FORMAT_VERSION,
+        ran_at: now(),
+        passed: false,
+        seed_sha256,
+        network: network.to_string(),
+        live_identity: live.identity_pubkey.clone(),
+        compared_with: live.source.clone(),
+        restored_identity: None,
+        accounts_matched: 0,
+        accounts_total: live.xpubs.as_ref().map_or(0, BTreeMap::len),
+        accounts_sha256: live
+            .xpubs
+            .as_ref()
+            .map(accounts_fingerprint)
+            .unwrap_or_default(),
+        reason: None,
+        lnd: String::new(),
+        took_ms: 0,
+    };
+    let throwaway = rt.start_throwaway().await?;
+    outcome.lnd = throwaway.what.clone();
+    let restored = restore(&throwaway, &password, &seed.words).await;
+    // Removed whatever happened; a failure to remove is said, not hidden.
+    let removed = rt.remove_throwaway(throwaway).await;
+    outcome.took_ms = started.elapsed().as_millis() as u64;
+    let removal_note = removed.err().map(|f| f.message);
+    match restored? {
+        Restored::Refused(why) => {
+            outcome.reason = Some(format!("cannot be restored by lnd: {why}"));
+        }
+        Restored::Wallet {
+            identity_pubkey,
+            accounts,
+        } => {
+            let got = xpubs(&accounts);
+            let accounts_ok = match &live.xpubs {
+                Some(want) => {
+                    outcome.accounts_matched = want
+                        .iter()
+                        .filter(|(path, xpub)| got.get(path.as_str()) == Some(&xpub.as_str()))
+                        .count();
+                    outcome.accounts_matched == want.len() && got.len() == want.len()
+                }
+                // Nothing to compare them with: the identity decides.
+                None => true,
+            };
+            let same_identity = identity_pubkey.eq_ignore_ascii_case(&live.identity_pubkey);
+            outcome.passed = same_identity && accounts_ok;
+            if !same_identity {
+                outcome.reason = Some(format!(
+                    "restores identity {identity_pubkey}, not {}'s {}: it is another wallet's \
+                     seed",
+                    live.source, live.identity_pubkey
+                ));
+            } else if !outcome.passed {
+                outcome.reason = Some(format!(
+                    "restores the identity but {} of {} account xpubs differ",
+                    outcome.accounts_total - outcome.accounts_matched,
+                    outcome.accounts_total
+                ));
+            }
+            outcome.restored_identity = Some(identity_pubkey);
+        }
+    }
+    if let Some(note) = removal_note {
+        return Err(Failure::error(format!(
+            "the rehearsal ran ({}), but {note}",
+            outcome.summary()
+        )));
+    }
+    Ok(outcome)
+}
+
+/// What the throwaway lnd made of the seed.
+enum Restored {
+    /// lnd refused the words (a passphrase it cannot guess, a bad mnemonic).
+    Refused(String),
+    Wallet {
+        identity_pubkey: String,
+        accounts: Vec<Account>,
+    },
+}
+
+async fn restore(t: &Throwaway, password: &[u8], words: &[String]) -> Result<Restored, Failure> {
+    let opts = ClientOptions {
+        cert_label: "the throwaway lnd's tls.cert".to_string(),
+        ..ClientOptions::default()
+    };
+    let client =
+        LndClient::connect(&t.access.addr, &t.access.tls_cert_pem, opts).map_err(Failure::from)?;
+    let deadline = Instant::now() + RESTORE_DEADLINE;
+    client
+        .wait_for_state(&[WalletState::NonExisting], deadline)
+        .await
+        .map_err(Failure::from)?;
+    let params = InitWalletParams {
+        wallet_password: password,
+        mnemonic: words,
+        aezeed_passphrase: b"",
+        recovery_window: 0,
+        // No macaroon files on disk: the admin macaroon comes back to lsm
+        // alone, and goes with this process.
+        stateless_init: true,
+        macaroon_root_key: None,
+    };
+    let admin = match client.init_wallet(&params).await {
+        Ok(m) => m,
+        // aezeed's refusals: "invalid passphrase" when the seed was made
+        // with a passphrase, a bad mnemonic, an unknown version.
+        Err(LndError::Other { status, .. }) if status.code() == tonic::Code::Unknown => {
+            let why = match status.message() {
+                "invalid passphrase" => "invalid passphrase: the seed was made with an aezeed \
+                                         passphrase, and lsm restores with none"
+                    .to_string(),
+                other => other.to_string(),
+            };
+            return Ok(Restored::Refused(why));
+        }
+        Err(e) => return Err(Failure::from(e)),
+    };
+    client
+        .wait_for_state(&[WalletState::ServerActive], deadline)
+        .await
+        .map_err(Failure::from)?;
+    let authed = client.with_macaroon(&admin);
+    let info = authed.get_info().await.map_err(Failure::from)?;
+    let accounts = authed.list_accounts().await.map_err(Failure::from)?;
+    Ok(Restored::Wallet {
+        identity_pubkey: info.identity_pubkey,
+        accounts,
+    })
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Writes the outcome to `seed-rehearsal.json` (0600, replacing the last).
+pub fn write(files: &WalletFiles, outcome: &Outcome) -> Result<(), Failure> {
+    files.prepare_dir()?;
+    let path = files.dir.join(REHEARSAL_FILE);
+    let mut bytes = serde_json::to_vec_pretty(outcome)
+        .map_err(|e| Failure::error(format!("cannot encode {}: {e}", path.display())))?;
+    bytes.push(b'\n');
+    crate::fsutil::atomic_write(
+        &path,
+        &bytes,
+        crate::secrets::FILE_MODE,
+        crate::fsutil::Existing::Replace,
+    )
+    .map_err(|e| Failure::error(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The last rehearsal's outcome, if one was recorded and is readable.
+pub fn read(dir: &Path) -> Option<Outcome> {
+    let f = crate::regular_file::read_with(
+        &dir.join(REHEARSAL_FILE),
+        64 * 1024,
+        crate::regular_file::Links::Refuse,
+    )
+    .ok()?;
+    serde_json::from_slice(&f.bytes).ok()
+}
+
+/// A failed outcome as a refusal (exit 5), for `destroy --purge-volume`.
+pub fn refusal(outcome: &Outcome) -> Failure {
+    Failure::with_exit(
+        Exit::Blocked,
+        format!(
+            "the restore rehearsal failed: {}; the volume is the only other copy of the keys, so \
+             lsm keeps it",
+            outcome.summary()
+        ),
+    )
+    .hint("put this wallet's own seed words into seed.txt, then run `lsm seed verify` until it passes")
+}

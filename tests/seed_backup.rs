@@ -1,0 +1,361 @@
+//! A seed backup that proves itself. lsm records which identity (and
+//! network) seed.txt produced when it created or restored the wallet
+//! (wallet-identity.json), refuses another wallet's seed.txt as this
+//! wallet's backup, rehearses a restore in a throwaway lnd (`lsm seed
+//! verify`, and before every `destroy --purge-volume`), and names a network
+//! change for what it is. The rehearsal runs on real lnd too, where aezeed
+//! is real: the signer's own seed passes, another signer's seed fails, and
+//! a seed made with an aezeed passphrase fails.
+
+mod signer_kit;
+
+use signer_kit::support::docker;
+use signer_kit::{Backend, Signer, assert_contains_all};
+use std::path::Path;
+
+fn copy_secret(from: &Path, to: &Path) {
+    std::fs::copy(from, to).unwrap();
+    std::fs::set_permissions(to, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+}
+
+fn bundle_json(s: &Signer) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(s.bundle().join("bundle.json")).unwrap()).unwrap()
+}
+
+/// Two applied signers on `backend`.
+fn two_signers(backend: Backend) -> Option<(Signer, Signer)> {
+    let a = Signer::docker_on(backend, "")?;
+    let b = Signer::docker_on(backend, "")?;
+    a.apply();
+    b.apply();
+    assert_ne!(a.identity(), b.identity());
+    Some((a, b))
+}
+
+/// Item 2: another signer's seed.txt beside a running wallet is refused
+/// as its backup (exit 5, named, with the fix), and its birthday never
+/// reaches this wallet's bundle.json. Copying the other signer's identity
+/// record along is refused too. The wallet's own seed.txt back: fine again.
+#[test]
+fn another_signers_seed_is_refused_as_this_wallets_backup() {
+    let Some((a, b)) = two_signers(Backend::Double) else {
+        return;
+    };
+    let own_seed = std::fs::read(a.secrets().join("seed.txt")).unwrap();
+    let birthday = bundle_json(&a)["wallet_birthday"].clone();
+    assert!(
+        !birthday.is_null(),
+        "lsm created the seed, so it knows the birthday"
+    );
+    copy_secret(&b.secrets().join("seed.txt"), &a.secrets().join("seed.txt"));
+
+    let plan = a.lsm(&["plan"]).expect(5);
+    assert_contains_all(
+        &plan.stdout,
+        &[
+            "! secret.seed",
+            "seed.txt is not the seed this wallet came from",
+            "refuses it as the wallet's backup",
+            "fix: put this wallet's own seed.txt back",
+        ],
+    );
+    assert!(
+        !plan.stdout.contains("bundle.json out of date"),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(a.lsm(&["status", "--json"]).expect(2).json()["ok"], false);
+    a.lsm(&["apply", "--auto-approve"]).expect(5);
+    assert_eq!(
+        bundle_json(&a)["wallet_birthday"],
+        birthday,
+        "the birthday was rewritten"
+    );
+
+    // The other signer's record copied along: another identity.
+    copy_secret(
+        &b.secrets().join("wallet-identity.json"),
+        &a.secrets().join("wallet-identity.json"),
+    );
+    let plan = a.lsm(&["plan"]).expect(5);
+    assert_contains_all(
+        &plan.stdout,
+        &["! secret.seed", "but the signer's wallet is", &a.identity()],
+    );
+
+    // Back to this wallet's own files.
+    std::fs::remove_file(a.secrets().join("wallet-identity.json")).unwrap();
+    std::fs::write(a.secrets().join("seed.txt"), &own_seed).unwrap();
+    a.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    a.assert_no_secret_leaked();
+}
+
+/// Item 1: `destroy --purge-volume` with another signer's seed.txt in
+/// place is refused (exit 5) and removes nothing — offline when the
+/// identity record disproves the seed, and by the restore rehearsal when
+/// there is no record to go by. With the wallet's own seed the rehearsal
+/// passes, the volume goes, and the next apply restores the same wallet.
+#[test]
+fn purge_volume_keeps_the_wallet_unless_seed_txt_restores_it() {
+    let Some((a, b)) = two_signers(Backend::Double) else {
+        return;
+    };
+    let identity = a.identity();
+    let own_seed = std::fs::read(a.secrets().join("seed.txt")).unwrap();
+    copy_secret(&b.secrets().join("seed.txt"), &a.secrets().join("seed.txt"));
+    let run = a
+        .lsm(&["destroy", "--purge-volume", "--auto-approve"])
+        .expect(5);
+    assert_contains_all(
+        &run.stdout,
+        &["! volume.data", "is not the seed this wallet came from"],
+    );
+    assert!(a.volume_exists() && a.inspect("{{.State.Running}}").as_deref() == Some("true"));
+
+    // Without the record, only the rehearsal can tell: it restores the
+    // other wallet, so the purge is refused.
+    std::fs::remove_file(a.secrets().join("wallet-identity.json")).unwrap();
+    let run = a
+        .lsm(&["destroy", "--purge-volume", "--auto-approve"])
+        .expect(5);
+    assert_contains_all(
+        &run.stderr,
+        &[
+            "the restore rehearsal failed",
+            &format!("not the live signer's {identity}"),
+            "lsm keeps it",
+        ],
+    );
+    assert!(
+        a.volume_exists(),
+        "the wallet's only other copy was removed"
+    );
+    assert_eq!(a.inspect("{{.State.Running}}").as_deref(), Some("true"));
+    let status = a.lsm(&["status", "--json"]).expect(2).json();
+    assert_eq!(
+        status["seed_backup"]["last_rehearsal"]["passed"], false,
+        "{status:#}"
+    );
+    // No throwaway container is left behind.
+    let left = docker(&["ps", "-aq", "--filter", "label=io.lsm.rehearsal"]);
+    assert!(
+        !left
+            .lines()
+            .any(|id| docker(&["inspect", "-f", "{{.Name}}", id]).contains(&a.name)),
+        "a rehearsal container was left: {left}"
+    );
+
+    // The wallet's own seed: the rehearsal passes, the volume goes, and
+    // apply brings back the same wallet from seed.txt.
+    std::fs::write(a.secrets().join("seed.txt"), &own_seed).unwrap();
+    let run = a
+        .lsm(&["destroy", "--purge-volume", "--auto-approve"])
+        .expect(0);
+    assert!(
+        run.stderr.contains("restore rehearsal passed"),
+        "{}",
+        run.stderr
+    );
+    assert!(!a.volume_exists());
+    a.apply();
+    assert_eq!(a.identity(), identity);
+    a.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    a.assert_no_secret_leaked();
+}
+
+/// Item 13: a volume that never held a wallet (lnd reports none) can be
+/// purged though there is no seed.txt.
+#[cfg(feature = "failpoints")]
+#[test]
+fn a_volume_that_never_held_a_wallet_can_be_purged() {
+    let Some(s) = Signer::new("") else { return };
+    // Stopped after GenSeed, before seed.txt: lnd runs, with no wallet.
+    let crash = s.lsm_env(
+        &["apply", "--auto-approve"],
+        &[("FAILPOINTS", "wallet::after_genseed=return")],
+    );
+    assert_eq!(crash.code, lsm::crashpoint::CRASH_EXIT, "{}", crash.stderr);
+    assert!(!s.secrets().join("seed.txt").exists());
+    assert!(s.volume_exists());
+    let run = s
+        .lsm(&["destroy", "--purge-volume", "--auto-approve"])
+        .expect(0);
+    assert!(run.stdout.contains("- volume.data"), "{}", run.stdout);
+    assert!(!s.volume_exists());
+}
+
+/// Item 12: a network change (regtest → testnet) is named as one, with
+/// what it means, instead of "admin-testnet.macaroon is missing".
+#[test]
+fn a_network_change_is_named_for_what_it_is() {
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    s.set_manifest(
+        &s.manifest_text()
+            .replace("network = \"regtest\"", "network = \"testnet\""),
+    );
+    let plan = s.lsm(&["plan"]).expect(5);
+    assert_contains_all(
+        &plan.stdout,
+        &[
+            "! signer.network",
+            "signer.network changes regtest → testnet",
+            "lnd keeps one wallet per network",
+            "fix: to keep this signer, set network = \"regtest\" again",
+        ],
+    );
+    assert!(
+        !plan.stdout.contains("! file.admin_macaroon") && !plan.stdout.contains("is missing"),
+        "{}",
+        plan.stdout
+    );
+    s.lsm(&["apply", "--auto-approve"]).expect(5);
+}
+
+/// `lsm seed verify` on `backend`: the signer's own seed passes (printing
+/// fingerprints only), is recorded, and status says when and what; then
+/// another signer's seed fails (exit 1), and status warns.
+fn seed_verify_passes_for_its_own_seed_and_fails_for_another(backend: Backend) {
+    let Some((a, b)) = two_signers(backend) else {
+        return;
+    };
+    let run = a.lsm(&["seed", "verify"]).expect(0);
+    assert_contains_all(
+        &run.stdout,
+        &[
+            &format!("{} (the live signer's)", a.identity()),
+            "259 of 259 xpubs match",
+            "Seed backup verified",
+        ],
+    );
+    assert!(
+        run.stderr.contains("throwaway lnd") && run.stderr.contains("no published port"),
+        "{}",
+        run.stderr
+    );
+    let status = a.status();
+    assert_eq!(status["ok"], true, "{status:#}");
+    eprintln!(
+        "{backend:?}: the rehearsal took {} ms",
+        status["seed_backup"]["last_rehearsal"]["took_ms"]
+    );
+    assert_eq!(status["seed_backup"]["proof"], "proven");
+    assert_eq!(status["seed_backup"]["last_rehearsal"]["passed"], true);
+    assert_eq!(
+        status["seed_backup"]["last_rehearsal_of_current_seed"],
+        true
+    );
+    let text = a.lsm(&["status"]).expect(0);
+    assert!(
+        text.stdout.contains("last restore rehearsal: passed"),
+        "{}",
+        text.stdout
+    );
+
+    copy_secret(&b.secrets().join("seed.txt"), &a.secrets().join("seed.txt"));
+    let run = a.lsm(&["seed", "verify"]).expect(1);
+    assert!(
+        run.stdout
+            .contains(&format!("{}, NOT the live signer's", b.identity())),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("seed.txt does not restore this signer"),
+        "{}",
+        run.stderr
+    );
+    let status = a.lsm(&["status", "--json"]).expect(2).json();
+    assert_eq!(status["seed_backup"]["last_rehearsal"]["passed"], false);
+    assert!(
+        status["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("the last restore rehearsal")),
+        "{status:#}"
+    );
+    a.assert_no_secret_leaked();
+    b.assert_no_secret_leaked();
+}
+
+on_both_backends!(seed_verify_passes_for_its_own_seed_and_fails_for_another);
+
+/// Real lnd (real aezeed): a wallet made outside lsm with an aezeed
+/// passphrase, whose words are in seed.txt. lsm restores with no
+/// passphrase, so the rehearsal shows seed.txt alone would not bring the
+/// wallet back: it fails, naming the passphrase.
+#[cfg(feature = "failpoints")]
+#[test]
+fn a_seed_made_with_a_passphrase_fails_the_rehearsal() {
+    let Some(s) = Signer::docker_on(Backend::Real, "") else {
+        return;
+    };
+    // lnd up with no wallet yet (stopped after GenSeed, before seed.txt).
+    let crash = s.lsm_env(
+        &["apply", "--auto-approve"],
+        &[("FAILPOINTS", "wallet::after_genseed=return")],
+    );
+    assert_eq!(crash.code, lsm::crashpoint::CRASH_EXIT, "{}", crash.stderr);
+    // The operator makes the wallet with a passphrase, by hand.
+    let password = std::fs::read_to_string(s.secrets().join("wallet-password.txt")).unwrap();
+    let words = s.with_client(&[], async |c| {
+        let words = c.gen_seed(Some(b"an aezeed passphrase")).await.unwrap();
+        c.init_wallet(&lsm::lnd::client::InitWalletParams {
+            wallet_password: password.trim().as_bytes(),
+            mnemonic: &words,
+            aezeed_passphrase: b"an aezeed passphrase",
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        words.to_vec()
+    });
+    let seed = s.secrets().join("seed.txt");
+    std::fs::write(&seed, format!("{}\n", words.join(" "))).unwrap();
+    std::fs::set_permissions(&seed, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    s.apply();
+    let run = s.lsm(&["seed", "verify"]).expect(1);
+    assert!(
+        run.stdout.contains("none: lnd did not restore a wallet"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("invalid passphrase") && run.stderr.contains("aezeed passphrase"),
+        "{}",
+        run.stderr
+    );
+    // And so the volume, the only copy that opens without the passphrase,
+    // is never purged.
+    s.lsm(&["destroy", "--purge-volume", "--auto-approve"])
+        .expect(5);
+    assert!(s.volume_exists());
+}
+
+/// The native runtime's rehearsal: the signer's own lnd binary with its
+/// lnddir in a temp directory (on /dev/shm when there is one) that is gone
+/// afterwards, and gRPC on loopback only.
+fn seed_verify_on_a_native_signer(backend: Backend) {
+    let s = Signer::native_on(backend, "");
+    s.apply();
+    let run = s.lsm(&["seed", "verify", "--json"]).expect(0);
+    let outcome = &run.json()["rehearsal"];
+    assert_eq!(outcome["passed"], true, "{outcome:#}");
+    assert_eq!(outcome["restored_identity"], s.identity().as_str());
+    let lnd = outcome["lnd"].as_str().unwrap();
+    assert!(lnd.contains("gRPC on 127.0.0.1:"), "{lnd}");
+    let dir = lnd
+        .split("with its data in ")
+        .nth(1)
+        .and_then(|r| r.split(" (removed afterwards)").next())
+        .expect("the temp directory is named");
+    assert!(
+        dir.contains("lsm-rehearsal-") && !Path::new(dir).exists(),
+        "the rehearsal's directory {dir} is still there"
+    );
+    assert_eq!(s.status()["seed_backup"]["last_rehearsal"]["passed"], true);
+    s.assert_no_secret_leaked();
+}
+
+on_both_backends!(seed_verify_on_a_native_signer);
