@@ -29,7 +29,6 @@ pub mod docker;
 pub mod error;
 pub mod exit;
 pub mod fsutil;
-pub mod lnd;
 pub mod logging;
 pub mod manifest;
 pub mod observe;
@@ -41,3 +40,7 @@ pub mod scope;
 pub mod secrets;
 pub mod signer;
 pub mod wallet;
+
+/// lnd's wire layer is the workspace crate `lsm-lnd`; inside lsm it keeps
+/// the name `lnd` (`crate::lnd::client`, `crate::lnd::macaroon`, ...).
+use lsm_lnd as lnd;

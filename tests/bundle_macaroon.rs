@@ -66,9 +66,8 @@ fn a_macaroon_the_signer_rejects_is_baked_again(backend: Backend) {
         .expect(0);
 
     // Case (b): the signer's own macaroon with an expiry lsm did not bake.
-    let mut capped =
-        lsm::lnd::macaroon::Macaroon::decode(&a.bundle_macaroon()).expect("a macaroon");
-    capped.add_first_party_caveat(lsm::lnd::macaroon::time_before_condition(
+    let mut capped = lsm_lnd::macaroon::Macaroon::decode(&a.bundle_macaroon()).expect("a macaroon");
+    capped.add_first_party_caveat(lsm_lnd::macaroon::time_before_condition(
         SystemTime::now() + Duration::from_secs(2 * 3600),
     ));
     std::fs::write(bundle_macaroon_path(&a), &capped.encode()[..]).unwrap();
@@ -83,7 +82,7 @@ fn a_macaroon_the_signer_rejects_is_baked_again(backend: Backend) {
         ],
     );
     a.apply();
-    let rebaked = lsm::lnd::macaroon::Macaroon::decode(&a.bundle_macaroon()).unwrap();
+    let rebaked = lsm_lnd::macaroon::Macaroon::decode(&a.bundle_macaroon()).unwrap();
     assert!(rebaked.caveats().is_empty(), "still capped");
     assert_eq!(signs_with(&a, &a.bundle_macaroon()).code, 0);
     a.lsm(&["plan", "--detailed-exitcode"]).expect(0);

@@ -8,7 +8,7 @@ mod bundle_kit;
 use assert_cmd::Command;
 use bundle_kit::{Run, Spec, assert_no_macaroon, run_lsm};
 use lsm::bundle::network::Network;
-use lsm::lnd::permissions;
+use lsm_lnd::permissions;
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -5,7 +5,7 @@
 mod bundle_kit;
 
 use bundle_kit::{assert_no_macaroon, run_lsm};
-use lsm::lnd::permissions;
+use lsm_lnd::permissions;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};

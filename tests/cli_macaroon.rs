@@ -2,8 +2,8 @@
 //! fingerprints out, never the macaroon; bad inputs exit 1 naming the input.
 
 use assert_cmd::Command;
-use lsm::lnd::macaroon::Macaroon;
-use lsm::lnd::permissions;
+use lsm_lnd::macaroon::Macaroon;
+use lsm_lnd::permissions;
 use predicates::prelude::*;
 use std::path::PathBuf;
 
@@ -230,7 +230,7 @@ fn neither_a_file_nor_hex_says_so() {
 /// nor U+202E reverse the text after it.
 #[test]
 fn names_in_a_crafted_macaroon_cannot_fake_output_lines() {
-    use lsm::lnd::permissions::Permission;
+    use lsm_lnd::permissions::Permission;
     let perms = [
         Permission::new("signer\nroot key id  0", "generate"),
         Permission::new("message", "write\u{202e}daer"),

@@ -482,7 +482,7 @@ fn declared_tls_names_converge_into_the_certificate_and_the_bundle(b: Backend) {
     };
     s.apply();
     let before = std::fs::read(s.bundle().join("tls.cert")).unwrap();
-    let info = lsm::lnd::tls::CertInfo::from_pem(&before).unwrap();
+    let info = lsm_lnd::tls::CertInfo::from_pem(&before).unwrap();
     assert!(!info.covers_host("signer.example"), "{info:?}");
 
     let rpc = format!("[rpc]\nlisten = \"127.0.0.1:{}\"\n", s.rpc_port);
@@ -512,7 +512,7 @@ fn declared_tls_names_converge_into_the_certificate_and_the_bundle(b: Backend) {
         s.lnd_file("tls.cert"),
         "the bundle has lnd's certificate"
     );
-    let info = lsm::lnd::tls::CertInfo::from_pem(&after).unwrap();
+    let info = lsm_lnd::tls::CertInfo::from_pem(&after).unwrap();
     assert!(
         info.covers_host("signer.example") && info.covers_host("10.1.2.3"),
         "{info:?}"
@@ -524,7 +524,7 @@ fn declared_tls_names_converge_into_the_certificate_and_the_bundle(b: Backend) {
     // A name removed again: the next certificate no longer carries it.
     s.write_manifest();
     s.apply();
-    let info = lsm::lnd::tls::CertInfo::from_pem(&s.lnd_file("tls.cert")).unwrap();
+    let info = lsm_lnd::tls::CertInfo::from_pem(&s.lnd_file("tls.cert")).unwrap();
     assert!(!info.covers_host("signer.example"), "{info:?}");
     s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
 }

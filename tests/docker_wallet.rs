@@ -77,7 +77,7 @@ fn scope_changes_rebake_revoke_and_clean_the_bundle(b: Backend) {
         .build()
         .unwrap()
         .block_on(async {
-            lsm::lnd::client::LndClient::connect(&endpoint, &cert, Default::default())
+            lsm_lnd::client::LndClient::connect(&endpoint, &cert, Default::default())
                 .unwrap()
                 .get_state()
                 .await
@@ -218,7 +218,7 @@ fn a_scope_change_under_the_same_root_key_id_revokes_the_old_macaroon(b: Backend
 fn a_hand_baked_macaroon_in_the_bundle_keeps_its_root_key() {
     let Some(s) = Signer::new("") else { return };
     s.apply();
-    let info_read: Vec<lsm::lnd::permissions::Permission> = vec!["info:read".parse().unwrap()];
+    let info_read: Vec<lsm_lnd::permissions::Permission> = vec!["info:read".parse().unwrap()];
     let monitor = s.with_client(&s.admin_macaroon(), async |c| {
         c.bake_macaroon(&info_read, 42).await.unwrap()
     });

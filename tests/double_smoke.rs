@@ -3,7 +3,7 @@
 
 mod support;
 
-use lsm::lnd::proto::lnrpc::WalletState;
+use lsm_lnd::proto::lnrpc::WalletState;
 use support::NativeDouble;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

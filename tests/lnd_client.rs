@@ -4,18 +4,18 @@
 //! full lnd double lives in tests/lnd-double.
 
 use futures_util::stream;
-use lsm::lnd::client::{ClientOptions, InitWalletParams, LndClient};
-use lsm::lnd::error::LndError;
-use lsm::lnd::fingerprint;
-use lsm::lnd::macaroon::Macaroon;
-use lsm::lnd::permissions::{self, Permission};
-use lsm::lnd::proto::lnrpc::lightning_server::{Lightning, LightningServer};
-use lsm::lnd::proto::lnrpc::state_server::{State, StateServer};
-use lsm::lnd::proto::lnrpc::wallet_unlocker_server::{WalletUnlocker, WalletUnlockerServer};
-use lsm::lnd::proto::lnrpc::*;
-use lsm::lnd::proto::walletrpc::wallet_kit_server::{WalletKit, WalletKitServer};
-use lsm::lnd::proto::walletrpc::{Account, ListAccountsRequest, ListAccountsResponse};
-use lsm::lnd::tls::{CertInfo, PinnedCertVerifier};
+use lsm_lnd::client::{ClientOptions, InitWalletParams, LndClient};
+use lsm_lnd::error::LndError;
+use lsm_lnd::fingerprint;
+use lsm_lnd::macaroon::Macaroon;
+use lsm_lnd::permissions::{self, Permission};
+use lsm_lnd::proto::lnrpc::lightning_server::{Lightning, LightningServer};
+use lsm_lnd::proto::lnrpc::state_server::{State, StateServer};
+use lsm_lnd::proto::lnrpc::wallet_unlocker_server::{WalletUnlocker, WalletUnlockerServer};
+use lsm_lnd::proto::lnrpc::*;
+use lsm_lnd::proto::walletrpc::wallet_kit_server::{WalletKit, WalletKitServer};
+use lsm_lnd::proto::walletrpc::{Account, ListAccountsRequest, ListAccountsResponse};
+use lsm_lnd::tls::{CertInfo, PinnedCertVerifier};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -313,22 +313,22 @@ impl Lightning for Svc {
 
     async fn sign_message(
         &self,
-        _: Request<lsm::lnd::proto::lnrpc::SignMessageRequest>,
-    ) -> Result<Response<lsm::lnd::proto::lnrpc::SignMessageResponse>, Status> {
+        _: Request<lsm_lnd::proto::lnrpc::SignMessageRequest>,
+    ) -> Result<Response<lsm_lnd::proto::lnrpc::SignMessageResponse>, Status> {
         Err(Status::unimplemented("not in this test server"))
     }
 
     async fn verify_message(
         &self,
-        _: Request<lsm::lnd::proto::lnrpc::VerifyMessageRequest>,
-    ) -> Result<Response<lsm::lnd::proto::lnrpc::VerifyMessageResponse>, Status> {
+        _: Request<lsm_lnd::proto::lnrpc::VerifyMessageRequest>,
+    ) -> Result<Response<lsm_lnd::proto::lnrpc::VerifyMessageResponse>, Status> {
         Err(Status::unimplemented("not in this test server"))
     }
 
     async fn check_macaroon_permissions(
         &self,
-        _: Request<lsm::lnd::proto::lnrpc::CheckMacPermRequest>,
-    ) -> Result<Response<lsm::lnd::proto::lnrpc::CheckMacPermResponse>, Status> {
+        _: Request<lsm_lnd::proto::lnrpc::CheckMacPermRequest>,
+    ) -> Result<Response<lsm_lnd::proto::lnrpc::CheckMacPermResponse>, Status> {
         Err(Status::unimplemented("not in this test server"))
     }
 
@@ -456,7 +456,7 @@ async fn a_different_certificate_is_refused_as_tls_mismatch() {
     let c = client(server.addr, &pinned);
     let err = c.get_state().await.unwrap_err();
     let served_fp =
-        fingerprint::short(&lsm::lnd::tls::cert_der_from_pem(served.cert_pem.as_bytes()).unwrap());
+        fingerprint::short(&lsm_lnd::tls::cert_der_from_pem(served.cert_pem.as_bytes()).unwrap());
     match &err {
         LndError::TlsMismatch {
             endpoint,
@@ -831,7 +831,7 @@ fn cert_info_reads_lnd_like_certs() {
     assert!(!info.covers_host("10.0.0.1") && !info.covers_host("signer.lan"));
     assert!(!info.is_expired_at(std::time::SystemTime::now()));
     assert!(info.not_after > info.not_before);
-    let der = lsm::lnd::tls::cert_der_from_pem(cert.cert_pem.as_bytes()).unwrap();
+    let der = lsm_lnd::tls::cert_der_from_pem(cert.cert_pem.as_bytes()).unwrap();
     assert_eq!(info.sha256, fingerprint::sha256_hex(&der));
     assert!(PinnedCertVerifier::from_pem(cert.cert_pem.as_bytes()).is_ok());
 }

@@ -2,8 +2,8 @@
 //! and against arbitrary bytes: every input decodes or fails with a typed
 //! error, never a panic.
 
-use lsm::lnd::macaroon::{CaveatKind, Macaroon, MacaroonError, parse_rfc3339};
-use lsm::lnd::permissions::{self, Permission};
+use lsm_lnd::macaroon::{CaveatKind, Macaroon, MacaroonError, parse_rfc3339};
+use lsm_lnd::permissions::{self, Permission};
 use proptest::prelude::*;
 use std::path::PathBuf;
 

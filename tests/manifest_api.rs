@@ -6,10 +6,10 @@ mod manifest_util;
 
 use lsm::error::Failure;
 use lsm::exit::Exit;
-use lsm::lnd::permissions;
 use lsm::manifest::{
     self, LndBinary, MacaroonScope, Network, RestartPolicy, Runtime, Source, Supervisor,
 };
+use lsm_lnd::permissions;
 use manifest_util::repo;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;

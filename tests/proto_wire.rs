@@ -1,17 +1,17 @@
 //! Pins the protobuf wire encoding of lnd messages to bytes computed by hand
 //! from the field numbers in lnd-facts §2 and §5.2. A renumbered or retyped
-//! field in `proto/` changes these bytes, so it can never pass silently.
+//! field in `crates/lsm-lnd/proto/` changes these bytes, so it can never pass silently.
 //!
 //! Tag byte = (field_number << 3) | wire_type; wire type 0 = varint,
 //! 2 = length-delimited. Field numbers ≥ 16 need a two-byte tag.
 
-use lsm::lnd::proto::lnrpc::{
+use lsm_lnd::proto::lnrpc::{
     self, BakeMacaroonRequest, ChangePasswordRequest, DeleteMacaroonIdRequest, GenSeedRequest,
     GenSeedResponse, GetInfoResponse, GetStateResponse, InitWalletRequest, ListMacaroonIDsResponse,
     MacaroonId, MacaroonPermission, Op, UnlockWalletRequest, WalletState, WatchOnly,
     WatchOnlyAccount,
 };
-use lsm::lnd::proto::walletrpc::{self, Account, AddressType, ListAccountsRequest};
+use lsm_lnd::proto::walletrpc::{self, Account, AddressType, ListAccountsRequest};
 use prost::Message;
 
 fn enc<M: Message>(m: &M) -> String {

@@ -27,7 +27,7 @@ fn observation_never_names_the_writing_lnd_client() {
         for forbidden in ["LndClient", "lnd::client::{", "signer::client("] {
             assert!(
                 !text.contains(forbidden),
-                "{module} names {forbidden}: observation must use lsm::lnd::reader::LndReader"
+                "{module} names {forbidden}: observation must use lsm_lnd::reader::LndReader"
             );
         }
     }

@@ -301,7 +301,7 @@ fn a_seed_made_with_a_passphrase_fails_the_rehearsal() {
     let password = std::fs::read_to_string(s.secrets().join("wallet-password.txt")).unwrap();
     let words = s.with_client(&[], async |c| {
         let words = c.gen_seed(Some(b"an aezeed passphrase")).await.unwrap();
-        c.init_wallet(&lsm::lnd::client::InitWalletParams {
+        c.init_wallet(&lsm_lnd::client::InitWalletParams {
             wallet_password: password.trim().as_bytes(),
             mnemonic: &words,
             aezeed_passphrase: b"an aezeed passphrase",

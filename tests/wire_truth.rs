@@ -16,14 +16,14 @@
 mod signer_kit;
 
 use lsm::bundle::accounts::AccountsJson;
-use lsm::lnd::macaroon::Macaroon;
-use lsm::lnd::permissions::{self, Permission};
-use lsm::lnd::proto::lnrpc::lightning_client::LightningClient;
-use lsm::lnd::proto::lnrpc::state_client::StateClient;
-use lsm::lnd::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
-use lsm::lnd::proto::lnrpc::*;
-use lsm::lnd::proto::walletrpc::wallet_kit_client::WalletKitClient;
-use lsm::lnd::proto::walletrpc::{ListAccountsRequest, ListAccountsResponse};
+use lsm_lnd::macaroon::Macaroon;
+use lsm_lnd::permissions::{self, Permission};
+use lsm_lnd::proto::lnrpc::lightning_client::LightningClient;
+use lsm_lnd::proto::lnrpc::state_client::StateClient;
+use lsm_lnd::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
+use lsm_lnd::proto::lnrpc::*;
+use lsm_lnd::proto::walletrpc::wallet_kit_client::WalletKitClient;
+use lsm_lnd::proto::walletrpc::{ListAccountsRequest, ListAccountsResponse};
 use signer_kit::support::{self, Backend, DoubleOptions, NativeDouble, TestContainer};
 use signer_kit::{Run, Signer};
 use std::io::{Read, Write};
@@ -383,7 +383,7 @@ fn lsm_export_works_against_a_signer_lsm_does_not_manage(backend: Backend) {
     let rpc = format!("127.0.0.1:{}", c.host_port(10009));
     let admin = runtime().block_on(async {
         let client =
-            lsm::lnd::client::LndClient::connect(&rpc, &cert, Default::default()).expect("client");
+            lsm_lnd::client::LndClient::connect(&rpc, &cert, Default::default()).expect("client");
         client
             .wait_for_state(
                 &[WalletState::NonExisting],
@@ -393,7 +393,7 @@ fn lsm_export_works_against_a_signer_lsm_does_not_manage(backend: Backend) {
             .expect("NON_EXISTING");
         let words = client.gen_seed(None).await.expect("GenSeed");
         client
-            .init_wallet(&lsm::lnd::client::InitWalletParams {
+            .init_wallet(&lsm_lnd::client::InitWalletParams {
                 wallet_password: PASSWORD,
                 mnemonic: &words,
                 ..Default::default()
@@ -557,7 +557,7 @@ fn a_given_master_key_gives_lnds_keys_byte_for_byte(backend: Backend) {
         })
         .to_lncli_bytes();
         assert_eq!(
-            lsm::lnd::fingerprint::sha256_hex(&json),
+            lsm_lnd::fingerprint::sha256_hex(&json),
             ACCOUNTS_JSON_SHA256,
             "accounts.json of the test master key"
         );
@@ -794,7 +794,7 @@ fn each_wallet_state_refuses_with_lnds_words(backend: Backend) {
             unknown("password must have at least 8 characters")
         );
         // lsm's classifier knows every one of these texts.
-        use lsm::lnd::error::{LndError, classify_message};
+        use lsm_lnd::error::{LndError, classify_message};
         assert!(matches!(
             classify_message(&wrong, ""),
             Some(LndError::InvalidPassphrase)
@@ -1135,7 +1135,7 @@ fn lnds_files_modes_and_certificate(backend: Backend) {
         assert_eq!(m.root_key_id().unwrap(), 0, "{file}");
         assert!(m.caveats().is_empty(), "{file}");
     }
-    let cert = lsm::lnd::tls::CertInfo::from_pem(&d.tls_cert()).expect("tls.cert");
+    let cert = lsm_lnd::tls::CertInfo::from_pem(&d.tls_cert()).expect("tls.cert");
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     assert_eq!(cert.common_name.as_deref(), Some(host.trim()), "{cert:?}");
     for name in [host.trim(), "localhost", "unix", "unixpacket", "bufconn"] {
@@ -1483,7 +1483,7 @@ fn rest(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> (u16, serde_json::Value) {
-    let verifier = lsm::lnd::tls::PinnedCertVerifier::from_pem(&d.tls_cert()).expect("tls.cert");
+    let verifier = lsm_lnd::tls::PinnedCertVerifier::from_pem(&d.tls_cert()).expect("tls.cert");
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

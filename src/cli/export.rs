@@ -58,7 +58,7 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value = "signer-only")]
     pub scope: ScopeArg,
     /// A permission for --scope custom (repeat it), e.g. signer:generate.
-    #[arg(long = "permission", value_name = "ENTITY:ACTION")]
+    #[arg(long = "permission", value_name = "ENTITY:ACTION", value_parser = parse_permission)]
     pub permissions: Vec<Permission>,
     /// Root key id to bake under; not 0, which also signs admin.macaroon
     /// and can never be revoked. [default: 1]
@@ -80,13 +80,9 @@ pub struct ExportArgs {
     pub no_archive: bool,
 }
 
-impl clap::builder::ValueParserFactory for Permission {
-    type Parser = clap::builder::ValueParser;
-    fn value_parser() -> Self::Parser {
-        clap::builder::ValueParser::new(|s: &str| {
-            s.parse::<Permission>().map_err(|e| e.to_string())
-        })
-    }
+/// `--permission`'s parser (lnd's `entity:action`).
+fn parse_permission(s: &str) -> Result<Permission, String> {
+    s.parse::<Permission>().map_err(|e| e.to_string())
 }
 
 /// What `--json` prints.

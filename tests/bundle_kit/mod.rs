@@ -8,10 +8,10 @@
 use bip32::{ChildNumber, Prefix, XPrv};
 use lsm::bundle::network::{Network, version};
 use lsm::bundle::{BundleInputs, BundleLayout, DesiredBundle, write};
-use lsm::lnd::macaroon::Macaroon;
-use lsm::lnd::permissions::{self, Permission};
-use lsm::lnd::proto::walletrpc::{Account, AddressType};
 use lsm::scope::ScopeIntent;
+use lsm_lnd::macaroon::Macaroon;
+use lsm_lnd::permissions::{self, Permission};
+use lsm_lnd::proto::walletrpc::{Account, AddressType};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};

@@ -471,7 +471,7 @@ impl Signer {
     pub fn with_client<T>(
         &self,
         macaroon: &[u8],
-        f: impl AsyncFnOnce(lsm::lnd::client::LndClient) -> T,
+        f: impl AsyncFnOnce(lsm_lnd::client::LndClient) -> T,
     ) -> T {
         let cert = self.lnd_file("tls.cert");
         let addr = format!("127.0.0.1:{}", self.rpc_port);
@@ -480,10 +480,10 @@ impl Signer {
             .build()
             .expect("tokio runtime")
             .block_on(async {
-                let client = lsm::lnd::client::LndClient::connect(
+                let client = lsm_lnd::client::LndClient::connect(
                     &addr,
                     &cert,
-                    lsm::lnd::client::ClientOptions::default(),
+                    lsm_lnd::client::ClientOptions::default(),
                 )
                 .expect("LndClient")
                 .with_macaroon(macaroon);

@@ -314,8 +314,7 @@ pub fn ensure_test_image() -> String {
 /// A gRPC channel to `addr` (host:port) that trusts exactly `cert_pem`, for
 /// raw tonic clients in tests (lsm's `LndClient` wraps the same verifier).
 pub fn pinned_channel(addr: &str, cert_pem: &[u8]) -> tonic::transport::Channel {
-    let verifier =
-        lsm::lnd::tls::PinnedCertVerifier::from_pem(cert_pem).expect("a PEM certificate");
+    let verifier = lsm_lnd::tls::PinnedCertVerifier::from_pem(cert_pem).expect("a PEM certificate");
     let host = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);
     tonic::transport::Endpoint::from_shared(format!("https://{addr}"))
         .expect("endpoint")
@@ -572,11 +571,11 @@ impl NativeDouble {
     }
 
     /// An lsm client for this double (inside a Tokio runtime).
-    pub fn client(&self) -> lsm::lnd::client::LndClient {
-        lsm::lnd::client::LndClient::connect(
+    pub fn client(&self) -> lsm_lnd::client::LndClient {
+        lsm_lnd::client::LndClient::connect(
             &self.rpc_addr(),
             &self.tls_cert(),
-            lsm::lnd::client::ClientOptions::default(),
+            lsm_lnd::client::ClientOptions::default(),
         )
         .expect("LndClient")
     }
@@ -584,11 +583,11 @@ impl NativeDouble {
     /// GenSeed + InitWallet with `password`, then waits for SERVER_ACTIVE.
     /// Returns the admin macaroon lnd issued.
     pub async fn create_wallet(&self, password: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
-        use lsm::lnd::proto::lnrpc::WalletState;
+        use lsm_lnd::proto::lnrpc::WalletState;
         let client = self.client();
         let words = client.gen_seed(None).await.expect("GenSeed");
         let admin = client
-            .init_wallet(&lsm::lnd::client::InitWalletParams {
+            .init_wallet(&lsm_lnd::client::InitWalletParams {
                 wallet_password: password,
                 mnemonic: &words,
                 ..Default::default()

@@ -8,7 +8,7 @@
 
 use crate::network::Network;
 use bip32::{ChildNumber, Prefix, XPrv, XPub};
-use lsm::lnd::proto::walletrpc::AddressType;
+use lsm_lnd::proto::walletrpc::AddressType;
 
 /// lnd's key family of the node identity key.
 pub const KEY_FAMILY_NODE_KEY: u32 = 6;

@@ -44,7 +44,7 @@ mod wallet;
 
 use config::{Config, Loaded};
 use error::MainError;
-use lsm::lnd::proto::lnrpc::WalletState;
+use lsm_lnd::proto::lnrpc::WalletState;
 use node::{Node, Timing};
 use std::process::ExitCode;
 use std::sync::Arc;

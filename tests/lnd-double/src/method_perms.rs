@@ -5,7 +5,7 @@
 //! baked for e.g. `uri:/signrpc.Signer/SignMessage` is accepted as lnd
 //! would accept it.
 
-use lsm::lnd::permissions::Permission;
+use lsm_lnd::permissions::Permission;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 

@@ -7,11 +7,11 @@ use crate::node::Node;
 use crate::rpc::{LightningService, StateService, UnlockerService, WalletKitService};
 use crate::tls::TlsMaterial;
 use crate::{logging, rest};
-use lsm::lnd::proto::lnrpc::{
+use lsm_lnd::proto::lnrpc::{
     lightning_server::LightningServer, state_server::StateServer,
     wallet_unlocker_server::WalletUnlockerServer,
 };
-use lsm::lnd::proto::walletrpc::wallet_kit_server::WalletKitServer;
+use lsm_lnd::proto::walletrpc::wallet_kit_server::WalletKitServer;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;

@@ -4,7 +4,7 @@
 //! transition, none coalesced.
 
 use crate::logging;
-use lsm::lnd::proto::lnrpc::WalletState;
+use lsm_lnd::proto::lnrpc::WalletState;
 use std::sync::Mutex;
 use tokio::sync::broadcast;
 

@@ -5,8 +5,8 @@
 mod common;
 
 use common::support::{self, TestContainer, docker};
-use lsm::lnd::client::{ClientOptions, LndClient};
-use lsm::lnd::proto::lnrpc::WalletState;
+use lsm_lnd::client::{ClientOptions, LndClient};
+use lsm_lnd::proto::lnrpc::WalletState;
 use std::time::{Duration, Instant};
 
 const LND_ARGS: &[&str] = &[

@@ -6,11 +6,11 @@ mod common;
 
 use common::support::{NativeDouble, pinned_channel};
 use common::{admin_client, create_wallet};
-use lsm::lnd::error::LndError;
-use lsm::lnd::macaroon::{Macaroon, time_before_condition};
-use lsm::lnd::permissions::{self, Permission};
-use lsm::lnd::proto::lnrpc::lightning_client::LightningClient;
-use lsm::lnd::proto::lnrpc::{BakeMacaroonRequest, GetInfoRequest, MacaroonPermission};
+use lsm_lnd::error::LndError;
+use lsm_lnd::macaroon::{Macaroon, time_before_condition};
+use lsm_lnd::permissions::{self, Permission};
+use lsm_lnd::proto::lnrpc::lightning_client::LightningClient;
+use lsm_lnd::proto::lnrpc::{BakeMacaroonRequest, GetInfoRequest, MacaroonPermission};
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, SystemTime};
 
@@ -347,7 +347,7 @@ async fn a_deleted_admin_macaroon_alone_is_rewritten_at_the_next_unlock() {
 /// check_default_perms_from_full_method; and lnd's argument errors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_macaroon_permissions_judges_another_macaroon_like_lnd() {
-    use lsm::lnd::proto::lnrpc::CheckMacPermRequest;
+    use lsm_lnd::proto::lnrpc::CheckMacPermRequest;
     let d = NativeDouble::start();
     create_wallet(&d).await;
     let admin = admin_client(&d);

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use common::support::NativeDouble;
 use common::{open_stream, rest};
-use lsm::lnd::macaroon::Macaroon;
+use lsm_lnd::macaroon::Macaroon;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -77,7 +77,7 @@ async fn wallet_lifecycle_over_rest() {
         .unwrap();
     assert_eq!(
         Macaroon::decode(&admin).unwrap().permissions().unwrap(),
-        lsm::lnd::permissions::admin()
+        lsm_lnd::permissions::admin()
     );
     let mut sub = open_stream(&d, "/v1/state/subscribe").await;
     let first = sub.next_line(Instant::now() + Duration::from_secs(5)).await;

@@ -5,7 +5,7 @@ mod common;
 
 use common::support::{self, DoubleOptions, NativeDouble};
 use common::{PASSWORD, create_wallet};
-use lsm::lnd::client::InitWalletParams;
+use lsm_lnd::client::InitWalletParams;
 use std::process::Command;
 use std::time::Duration;
 

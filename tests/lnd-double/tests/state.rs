@@ -5,9 +5,9 @@ mod common;
 
 use common::support::{DoubleOptions, NativeDouble};
 use common::{PASSWORD, admin_client, create_wallet, deadline};
-use lsm::lnd::error::LndError;
-use lsm::lnd::proto::lnrpc::state_client::StateClient;
-use lsm::lnd::proto::lnrpc::{SubscribeStateRequest, WalletState};
+use lsm_lnd::error::LndError;
+use lsm_lnd::proto::lnrpc::state_client::StateClient;
+use lsm_lnd::proto::lnrpc::{SubscribeStateRequest, WalletState};
 use std::time::Duration;
 
 fn raw_message(e: &LndError) -> String {
@@ -43,7 +43,7 @@ async fn walks_every_state_and_streams_each_transition() {
         let words = words.clone();
         tokio::spawn(async move {
             client
-                .init_wallet(&lsm::lnd::client::InitWalletParams {
+                .init_wallet(&lsm_lnd::client::InitWalletParams {
                     wallet_password: PASSWORD,
                     mnemonic: &words,
                     ..Default::default()
@@ -86,10 +86,10 @@ async fn walks_every_state_and_streams_each_transition() {
     );
 }
 
-fn admin_client_without_file(d: &NativeDouble) -> lsm::lnd::client::LndClient {
+fn admin_client_without_file(d: &NativeDouble) -> lsm_lnd::client::LndClient {
     // Any well-formed macaroon: the state check comes first.
     let mac =
-        lsm::lnd::macaroon::Macaroon::mint(&[1; 32], 0, [0; 16], &lsm::lnd::permissions::admin())
+        lsm_lnd::macaroon::Macaroon::mint(&[1; 32], 0, [0; 16], &lsm_lnd::permissions::admin())
             .unwrap();
     d.client().with_macaroon(&mac.encode())
 }
@@ -221,8 +221,8 @@ async fn password_file_without_wallet_needs_allow_create() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn change_password_rotates_password_and_optionally_root_keys() {
-    use lsm::lnd::proto::lnrpc::ChangePasswordRequest;
-    use lsm::lnd::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
+    use lsm_lnd::proto::lnrpc::ChangePasswordRequest;
+    use lsm_lnd::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
     let mut d = NativeDouble::start();
     create_wallet(&d).await;
     let old_admin = d.admin_macaroon();
@@ -291,7 +291,7 @@ async fn waiting_to_start_window_refuses_everything_but_state() {
     // The first answer comes while lnd is still WAITING_TO_START.
     let client = loop {
         if let Ok(pem) = std::fs::read(d.lnd_dir().join("tls.cert")) {
-            let c = lsm::lnd::client::LndClient::connect(&d.rpc_addr(), &pem, Default::default())
+            let c = lsm_lnd::client::LndClient::connect(&d.rpc_addr(), &pem, Default::default())
                 .unwrap();
             match c.get_state().await {
                 Ok(s) => {
@@ -323,7 +323,7 @@ async fn unlocker_answers_before_the_macaroon_files_and_unlocked() {
     });
     let client = d.client();
     let words = client.gen_seed(None).await.unwrap();
-    let params = lsm::lnd::client::InitWalletParams {
+    let params = lsm_lnd::client::InitWalletParams {
         wallet_password: PASSWORD,
         mnemonic: &words,
         ..Default::default()

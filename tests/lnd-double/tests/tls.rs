@@ -4,9 +4,9 @@
 mod common;
 
 use common::support::{DoubleOptions, NativeDouble};
-use lsm::lnd::client::{ClientOptions, LndClient};
-use lsm::lnd::error::LndError;
-use lsm::lnd::proto::lnrpc::WalletState;
+use lsm_lnd::client::{ClientOptions, LndClient};
+use lsm_lnd::error::LndError;
+use lsm_lnd::proto::lnrpc::WalletState;
 use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt;
 use x509_parser::extensions::GeneralName;

@@ -9,11 +9,11 @@ use common::{PASSWORD, admin_client, create_wallet, deadline};
 use hmac::{Hmac, KeyInit, Mac};
 use k256::elliptic_curve::PrimeField;
 use k256::elliptic_curve::group::GroupEncoding;
-use lsm::lnd::client::InitWalletParams;
-use lsm::lnd::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
-use lsm::lnd::proto::lnrpc::{GenSeedRequest, InitWalletRequest, WalletState};
-use lsm::lnd::proto::walletrpc::wallet_kit_client::WalletKitClient;
-use lsm::lnd::proto::walletrpc::{AddressType, ListAccountsRequest};
+use lsm_lnd::client::InitWalletParams;
+use lsm_lnd::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
+use lsm_lnd::proto::lnrpc::{GenSeedRequest, InitWalletRequest, WalletState};
+use lsm_lnd::proto::walletrpc::wallet_kit_client::WalletKitClient;
+use lsm_lnd::proto::walletrpc::{AddressType, ListAccountsRequest};
 use sha2::Sha512;
 
 // ----- an independent BIP32 (HMAC-SHA512 + k256 arithmetic) ----------------
@@ -245,7 +245,7 @@ async fn init_wallet_refuses_like_lnd() {
     assert!(words.iter().all(|w| english.find_word(w).is_some()));
 
     let msg =
-        |r: Result<tonic::Response<lsm::lnd::proto::lnrpc::InitWalletResponse>, tonic::Status>| {
+        |r: Result<tonic::Response<lsm_lnd::proto::lnrpc::InitWalletResponse>, tonic::Status>| {
             let s = r.unwrap_err();
             assert_eq!(s.code(), tonic::Code::Unknown);
             s.message().to_string()
@@ -353,13 +353,13 @@ async fn stateless_init_and_a_given_root_key() {
         })
         .await
         .unwrap();
-    let mac = lsm::lnd::macaroon::Macaroon::decode(&admin).unwrap();
+    let mac = lsm_lnd::macaroon::Macaroon::decode(&admin).unwrap();
     assert!(
         mac.verify_signature(&root_key),
         "baked with the given root key"
     );
     assert_eq!(mac.root_key_id().unwrap(), 0);
-    assert_eq!(mac.permissions().unwrap(), lsm::lnd::permissions::admin());
+    assert_eq!(mac.permissions().unwrap(), lsm_lnd::permissions::admin());
     for f in ["admin.macaroon", "readonly.macaroon", "invoice.macaroon"] {
         assert!(
             !d.network_dir().join(f).exists(),
@@ -388,7 +388,7 @@ async fn list_accounts_filters_like_lnd() {
         r.metadata_mut().insert("macaroon", mac.parse().unwrap());
         r
     };
-    let paths = |r: lsm::lnd::proto::walletrpc::ListAccountsResponse| -> Vec<String> {
+    let paths = |r: lsm_lnd::proto::walletrpc::ListAccountsResponse| -> Vec<String> {
         r.accounts.into_iter().map(|a| a.derivation_path).collect()
     };
     assert_eq!(

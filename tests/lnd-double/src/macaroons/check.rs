@@ -8,8 +8,8 @@
 
 use super::store::RootKeyStore;
 use crate::gofmt::go_quote;
-use lsm::lnd::macaroon::{Macaroon, MacaroonError, parse_rfc3339};
-use lsm::lnd::permissions::Permission;
+use lsm_lnd::macaroon::{Macaroon, MacaroonError, parse_rfc3339};
+use lsm_lnd::permissions::Permission;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::SystemTime;
@@ -279,7 +279,7 @@ fn unmarshal_error(e: MacaroonError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lsm::lnd::macaroon::time_before_condition;
+    use lsm_lnd::macaroon::time_before_condition;
     use std::time::Duration;
 
     fn setup() -> (tempfile::TempDir, RootKeyStore) {
@@ -315,12 +315,12 @@ mod tests {
     fn permissions_and_uri_ops() {
         let (_d, mut s) = setup();
         let info = [Permission::new("info", "read")];
-        let signer = mint(&mut s, 0, &lsm::lnd::permissions::signer_only());
+        let signer = mint(&mut s, 0, &lsm_lnd::permissions::signer_only());
         assert_eq!(
             run(&s, &signer, &info, GETINFO).unwrap_err(),
             "permission denied"
         );
-        let admin = mint(&mut s, 0, &lsm::lnd::permissions::admin());
+        let admin = mint(&mut s, 0, &lsm_lnd::permissions::admin());
         assert!(run(&s, &admin, &info, GETINFO).is_ok());
         let uri = mint(&mut s, 0, &[Permission::new("uri", GETINFO)]);
         assert!(run(&s, &uri, &info, GETINFO).is_ok());
@@ -355,7 +355,7 @@ mod tests {
     fn signature_root_key_and_caveats() {
         let (_d, mut s) = setup();
         let req = [Permission::new("info", "read")];
-        let admin = lsm::lnd::permissions::admin();
+        let admin = lsm_lnd::permissions::admin();
 
         // Unknown root key id.
         let other = Macaroon::mint(&[5; 32], 7, [1; 16], &admin).unwrap();
@@ -415,7 +415,7 @@ mod tests {
     fn declared_caveats_are_met_by_the_macaroons_own_declarations() {
         let (_d, mut s) = setup();
         let req = [Permission::new("info", "read")];
-        let admin = lsm::lnd::permissions::admin();
+        let admin = lsm_lnd::permissions::admin();
         let with = |s: &mut RootKeyStore, cavs: &[&str]| {
             let mut m = mint(s, 0, &admin);
             for c in cavs {

@@ -1,5 +1,5 @@
 //! Real macaroons, minted and checked with lsm's codec
-//! (`lsm::lnd::macaroon`) so the double and lsm agree on every byte: the
+//! (`lsm_lnd::macaroon`) so the double and lsm agree on every byte: the
 //! root key store, baking, lnd's default macaroon files, and the per-call
 //! check.
 
@@ -8,8 +8,8 @@ pub mod store;
 
 use crate::fsutil;
 use crate::wallet::crypto::random_bytes;
-use lsm::lnd::macaroon::Macaroon;
-use lsm::lnd::permissions::{self, Permission};
+use lsm_lnd::macaroon::Macaroon;
+use lsm_lnd::permissions::{self, Permission};
 use std::path::Path;
 use store::RootKeyStore;
 

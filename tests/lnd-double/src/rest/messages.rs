@@ -3,8 +3,8 @@
 //! declaration order).
 
 use super::json::{Decoded, Kind, Obj, Schema};
-use lsm::lnd::proto::lnrpc::{self, WalletState};
-use lsm::lnd::proto::walletrpc::{self, AddressType};
+use lsm_lnd::proto::lnrpc::{self, WalletState};
+use lsm_lnd::proto::walletrpc::{self, AddressType};
 
 const ADDRESS_TYPES: &[&str] = &[
     "UNKNOWN",

@@ -189,7 +189,7 @@ async fn route(
                 ))
             })?;
             gate(Service::Other, "/lnrpc.Lightning/DeleteMacaroonID")?;
-            let r = node.delete_macaroon_id(lsm::lnd::proto::lnrpc::DeleteMacaroonIdRequest {
+            let r = node.delete_macaroon_id(lsm_lnd::proto::lnrpc::DeleteMacaroonIdRequest {
                 root_key_id: id,
             })?;
             Ok(m::delete_macaroon_id_response(&r))

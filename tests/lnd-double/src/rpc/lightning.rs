@@ -2,7 +2,7 @@
 
 use super::{meta, respond};
 use crate::node::{Node, Service};
-use lsm::lnd::proto::lnrpc::{self, lightning_server::Lightning};
+use lsm_lnd::proto::lnrpc::{self, lightning_server::Lightning};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 

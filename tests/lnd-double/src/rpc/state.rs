@@ -1,7 +1,7 @@
 //! lnrpc.State: reachable in every state, no macaroon.
 
 use crate::node::Node;
-use lsm::lnd::proto::lnrpc::{self, state_server::State};
+use lsm_lnd::proto::lnrpc::{self, state_server::State};
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio_stream::Stream;

@@ -2,7 +2,7 @@
 
 use super::{meta, respond};
 use crate::node::{Node, Service};
-use lsm::lnd::proto::lnrpc::{self, wallet_unlocker_server::WalletUnlocker};
+use lsm_lnd::proto::lnrpc::{self, wallet_unlocker_server::WalletUnlocker};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 

@@ -2,7 +2,7 @@
 
 use super::{meta, respond};
 use crate::node::{Node, Service};
-use lsm::lnd::proto::walletrpc::{self, wallet_kit_server::WalletKit};
+use lsm_lnd::proto::walletrpc::{self, wallet_kit_server::WalletKit};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 

@@ -7,8 +7,8 @@
 #[path = "../../../support/mod.rs"]
 pub mod support;
 
-use lsm::lnd::client::{InitWalletParams, LndClient};
-use lsm::lnd::proto::lnrpc::WalletState;
+use lsm_lnd::client::{InitWalletParams, LndClient};
+use lsm_lnd::proto::lnrpc::WalletState;
 use std::sync::Arc;
 use std::time::Duration;
 use support::NativeDouble;
@@ -110,7 +110,7 @@ pub async fn rest(
 }
 
 async fn tls_connect(d: &NativeDouble) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
-    let verifier = lsm::lnd::tls::PinnedCertVerifier::from_pem(&d.tls_cert()).expect("cert");
+    let verifier = lsm_lnd::tls::PinnedCertVerifier::from_pem(&d.tls_cert()).expect("cert");
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

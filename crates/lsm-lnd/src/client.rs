@@ -1,4 +1,4 @@
-//! The gRPC client lsm uses to drive a signer: pinned TLS ([`crate::lnd::tls`]),
+//! The gRPC client lsm uses to drive a signer: pinned TLS ([`crate::tls`]),
 //! the macaroon as lowercase hex in the `macaroon` metadata (lnd-facts §3.1),
 //! a timeout on every call, typed errors ([`LndError`]).
 //!
@@ -6,21 +6,21 @@
 //! dropped or not-yet-listening signer is reconnected on the next call. That
 //! is what [`LndClient::wait_for_state`] relies on while lnd starts up.
 
-use crate::lnd::error::{CallContext, LndError};
-use crate::lnd::macaroon::Macaroon;
-use crate::lnd::permissions::Permission;
-use crate::lnd::proto::lnrpc::lightning_client::LightningClient;
-use crate::lnd::proto::lnrpc::state_client::StateClient;
-use crate::lnd::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
-use crate::lnd::proto::lnrpc::{
+use crate::error::{CallContext, LndError};
+use crate::macaroon::Macaroon;
+use crate::permissions::Permission;
+use crate::proto::lnrpc::lightning_client::LightningClient;
+use crate::proto::lnrpc::state_client::StateClient;
+use crate::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
+use crate::proto::lnrpc::{
     BakeMacaroonRequest, CheckMacPermRequest, DeleteMacaroonIdRequest, GenSeedRequest,
     GetInfoRequest, GetInfoResponse, GetStateRequest, InitWalletRequest, ListMacaroonIDsRequest,
     ListPermissionsRequest, MacaroonPermission, SubscribeStateRequest, UnlockWalletRequest,
     WalletState,
 };
-use crate::lnd::proto::walletrpc::wallet_kit_client::WalletKitClient;
-use crate::lnd::proto::walletrpc::{Account, ListAccountsRequest};
-use crate::lnd::tls::PinnedCertVerifier;
+use crate::proto::walletrpc::wallet_kit_client::WalletKitClient;
+use crate::proto::walletrpc::{Account, ListAccountsRequest};
+use crate::tls::PinnedCertVerifier;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 //! only the holder of tls.key can complete the handshake. There is no
 //! accept-any mode, by design.
 
-use crate::lnd::fingerprint;
+use crate::fingerprint;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;

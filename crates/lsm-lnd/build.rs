@@ -5,7 +5,6 @@
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // compile_fds does not emit rerun lines of its own.
     println!("cargo:rerun-if-changed=proto");
-    println!("cargo:rerun-if-changed=versions.env");
     let fds = protox::compile(
         [
             "lightning.proto",

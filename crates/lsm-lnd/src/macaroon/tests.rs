@@ -2,7 +2,7 @@
 //! the libmacaroons reference vectors.
 
 use super::*;
-use crate::lnd::permissions;
+use crate::permissions;
 
 /// libmacaroons' README example: root key, identifier and the signatures
 /// after 0, 1 and 2 first-party caveats (same chain as go-macaroon).

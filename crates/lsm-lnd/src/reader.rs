@@ -8,7 +8,7 @@
 //! `connect`.
 //!
 //! ```
-//! # async fn f(reader: lsm::lnd::reader::LndReader) {
+//! # async fn f(reader: lsm_lnd::reader::LndReader) {
 //! let _state = reader.get_state().await;
 //! let authed = reader.with_macaroon(b"macaroon");
 //! let _ = (authed.get_info().await, authed.list_macaroon_ids().await);
@@ -19,33 +19,33 @@
 //! Writing through a reader does not compile:
 //!
 //! ```compile_fail
-//! # async fn f(reader: lsm::lnd::reader::LndReader) {
+//! # async fn f(reader: lsm_lnd::reader::LndReader) {
 //! let _ = reader.unlock_wallet(b"password").await;
 //! # }
 //! ```
 //!
 //! ```compile_fail
-//! # async fn f(reader: lsm::lnd::reader::LndReader) {
+//! # async fn f(reader: lsm_lnd::reader::LndReader) {
 //! let _ = reader.with_macaroon(b"m").delete_macaroon_id(1).await;
 //! # }
 //! ```
 //!
 //! ```compile_fail
-//! # fn f(reader: lsm::lnd::reader::LndReader) {
-//! let _client: lsm::lnd::client::LndClient = reader.into();
+//! # fn f(reader: lsm_lnd::reader::LndReader) {
+//! let _client: lsm_lnd::client::LndClient = reader.into();
 //! # }
 //! ```
 //!
 //! ```compile_fail
-//! # fn f(reader: lsm::lnd::reader::LndReader) {
+//! # fn f(reader: lsm_lnd::reader::LndReader) {
 //! let _client = reader.client;
 //! # }
 //! ```
 
-use crate::lnd::client::{ClientOptions, LndClient};
-use crate::lnd::error::LndError;
-use crate::lnd::proto::lnrpc::{GetInfoResponse, WalletState};
-use crate::lnd::proto::walletrpc::Account;
+use crate::client::{ClientOptions, LndClient};
+use crate::error::LndError;
+use crate::proto::lnrpc::{GetInfoResponse, WalletState};
+use crate::proto::walletrpc::Account;
 use tokio::time::Instant;
 
 /// A read-only connection to one signer. Cheap to clone.
@@ -106,7 +106,7 @@ impl LndReader {
     pub async fn check_macaroon_permissions(
         &self,
         macaroon: &[u8],
-        perms: &[crate::lnd::permissions::Permission],
+        perms: &[crate::permissions::Permission],
     ) -> Result<Result<(), String>, LndError> {
         self.client
             .check_macaroon_permissions(macaroon, perms)

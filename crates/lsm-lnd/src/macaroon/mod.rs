@@ -17,9 +17,9 @@ pub use caveat::{Caveat, CaveatKind, format_rfc3339, parse_rfc3339, time_before_
 pub use ident::{ID_VERSION, canonical_ops, parse_root_key_id};
 pub use sign::SIGNATURE_LEN;
 
-use crate::lnd::fingerprint;
-use crate::lnd::permissions::Permission;
-use crate::lnd::proto::lnrpc::MacaroonId;
+use crate::fingerprint;
+use crate::permissions::Permission;
+use crate::proto::lnrpc::MacaroonId;
 use wire::{
     FIELD_IDENTIFIER, FIELD_LOCATION, FIELD_SIGNATURE, FIELD_VERIFICATION_ID, Reader, VERSION_V2,
 };

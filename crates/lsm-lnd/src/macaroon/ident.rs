@@ -3,8 +3,8 @@
 //! root key id as ASCII decimal, and the canonicalised ops.
 
 use super::MacaroonError;
-use crate::lnd::permissions::Permission;
-use crate::lnd::proto::lnrpc::{MacaroonId, Op};
+use crate::permissions::Permission;
+use crate::proto::lnrpc::{MacaroonId, Op};
 use prost::Message;
 
 /// bakery.LatestVersion: the identifier's first byte.
