@@ -25,7 +25,6 @@ pub mod crashpoint;
 pub mod desired;
 pub mod diagnostic;
 pub mod dirguard;
-pub mod docker;
 pub mod error;
 pub mod exit;
 pub mod fsutil;
@@ -44,3 +43,7 @@ pub mod wallet;
 /// lnd's wire layer is the workspace crate `lsm-lnd`; inside lsm it keeps
 /// the name `lnd` (`crate::lnd::client`, `crate::lnd::macaroon`, ...).
 use lsm_lnd as lnd;
+
+/// The Docker engine layer is the workspace crate `lsm-docker`; inside lsm
+/// it keeps the name `docker` (`crate::docker::DockerReader`, ...).
+use lsm_docker as docker;

@@ -75,6 +75,13 @@ impl From<Zeroizing<Vec<u8>>> for SecretBytes {
     }
 }
 
+/// A file read out of a container keeps its zeroizing buffer.
+impl From<crate::docker::FileBytes> for SecretBytes {
+    fn from(bytes: crate::docker::FileBytes) -> Self {
+        SecretBytes(bytes.into_zeroizing())
+    }
+}
+
 impl std::fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "<{} bytes>", self.0.len())

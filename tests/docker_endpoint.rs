@@ -1,12 +1,12 @@
 //! Endpoint resolution (pure) and the one-line errors for unreachable or
 //! misconfigured engines. None of these need a running engine.
 
-use lsm::docker::{
+use lsm::error::Failure;
+use lsm::exit::Exit;
+use lsm_docker::{
     DEFAULT_SOCKET, DockerEnv, DockerError, DockerReader, DockerWriter, Endpoint, EndpointOrigin,
     Transport,
 };
-use lsm::error::Failure;
-use lsm::exit::Exit;
 use std::path::PathBuf;
 
 fn env(host: Option<&str>) -> DockerEnv {

@@ -5,7 +5,8 @@
 mod docker_support;
 
 use docker_support::{basic_spec, conf_file, engine, guard, provision};
-use lsm::docker::{Event, EventFilter, EventRecorder, labels};
+use lsm_docker::events::{Event, EventFilter, EventRecorder};
+use lsm_docker::labels;
 
 fn actions(events: &[Event], kind: &str) -> Vec<String> {
     events

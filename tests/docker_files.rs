@@ -5,7 +5,7 @@
 mod docker_support;
 
 use docker_support::{basic_spec, conf_file, engine, guard, provision, running, unique};
-use lsm::docker::{ContainerSpec, DockerReader, Observed, StatsSnapshot, UploadFile, VolumeFile};
+use lsm_docker::{ContainerSpec, DockerReader, Observed, StatsSnapshot, UploadFile, VolumeFile};
 use std::process::Command;
 
 const CONF_PATH: &str = "/root/.lnd/lnd.conf";

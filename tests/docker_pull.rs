@@ -4,8 +4,8 @@
 mod docker_support;
 
 use docker_support::{engine, unique};
-use lsm::docker::DockerError;
 use lsm::error::Failure;
+use lsm_docker::DockerError;
 
 #[tokio::test]
 async fn a_pull_that_cannot_happen_names_the_image() {

@@ -5,7 +5,7 @@ mod docker_support;
 use docker_support::{
     Cleanup, basic_spec, create_network, engine, free_port, guard, inspect, running, unique,
 };
-use lsm::docker::{
+use lsm_docker::{
     ContainerSpec, ContainerStatus, DockerError, PortBinding, RestartPolicy, VolumeMount, labels,
     legacy_spec_hash, spec_hash,
 };
@@ -68,7 +68,7 @@ fn spec_hash_is_stable_across_runs() {
 #[test]
 fn the_restart_policy_is_not_hashed_but_labelled() {
     // The engine updates the policy in place and labels never change, so a
-    // hash over it would go stale at the first update (see lsm::docker::spec).
+    // hash over it would go stale at the first update (see lsm_docker::spec).
     let base = spec_hash(&fixed_spec(), &files());
     let mut s = fixed_spec();
     s.restart = RestartPolicy::Always;

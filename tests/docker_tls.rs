@@ -5,7 +5,7 @@
 //! enforced, the client certificate is presented, and a wrong CA is one clear
 //! "cannot reach" line.
 
-use lsm::docker::{DockerEnv, DockerError, DockerReader, Endpoint};
+use lsm_docker::{DockerEnv, DockerError, DockerReader, Endpoint};
 use rcgen::{
     BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,

@@ -2,6 +2,7 @@
 //! errors (thiserror) and convert into [`Failure`], which carries the exit code
 //! automation routes on and the text a human needs to fix the problem.
 
+mod from_docker;
 mod from_lnd;
 
 use crate::diagnostic::JsonProblem;

@@ -9,7 +9,7 @@
 //!   their containers, volumes and networks even when a test panics.
 #![allow(dead_code)]
 
-use lsm::docker::{
+use lsm_docker::{
     ContainerSpec, DockerReader, DockerWriter, ObservedContainer, RestartPolicy, UploadFile,
     VolumeMount,
 };
@@ -235,7 +235,7 @@ pub async fn provision(
 ) {
     w.ensure_volume(
         &spec.volume.name,
-        &lsm::docker::labels::ownership_labels(signer),
+        &lsm_docker::labels::ownership_labels(signer),
     )
     .await
     .unwrap();

@@ -269,7 +269,8 @@ impl Signer {
     /// zero mutating calls. Also fails if the recorder saw nothing at all
     /// (lsm's reads show up too), so the check cannot pass vacuously.
     pub fn assert_no_engine_mutation(&self, args: &[&str]) {
-        use lsm::docker::{DockerReader, EventFilter, EventRecorder};
+        use lsm_docker::DockerReader;
+        use lsm_docker::events::{EventFilter, EventRecorder};
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let events = rt.block_on(async {
             let reader = DockerReader::connect(None).await.expect("engine");

@@ -337,7 +337,7 @@ impl DockerRuntime {
             .download_file(&self.target().signer, PASSWORD_PATH)
             .await
             .map_err(Failure::from)?;
-        Ok(copy.filter(|c| !c.is_empty()))
+        Ok(copy.filter(|c| !c.is_empty()).map(Into::into))
     }
 
     async fn wait_running(&self) -> Result<(), Failure> {

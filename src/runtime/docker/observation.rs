@@ -131,7 +131,9 @@ impl DockerObservation {
             }
         };
         let (admin_macaroon, admin_macaroon_state) = match mac {
-            VolumeFile::Present(bytes) => (Some(bytes), VolumeFile::Present(Default::default())),
+            VolumeFile::Present(bytes) => {
+                (Some(bytes.into()), VolumeFile::Present(Default::default()))
+            }
             other => (None, other),
         };
         let restart_record = match (&record, &observed.container) {

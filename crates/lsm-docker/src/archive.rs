@@ -116,7 +116,7 @@ fn relative(path: &str) -> Result<&str, String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadFile {
     /// May be secret (the password copy, a macaroon): never shown.
-    pub content: crate::secrets::SecretBytes,
+    pub content: crate::FileBytes,
     pub mode: u32,
 }
 

@@ -19,7 +19,8 @@ pub const RESTART_POLICY: &str = "io.lsm.restart-policy";
 /// The lsm version that created the object (informational, never compared).
 pub const VERSION: &str = "io.lsm.version";
 
-/// This build's version, as written into [`VERSION`].
+/// This build's version, as written into [`VERSION`] (the workspace has
+/// one version, so this crate's is lsm's).
 pub const LSM_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The ownership labels for a signer's objects (volumes carry these; containers add [`SPEC_HASH`]).

@@ -279,7 +279,7 @@ impl RunMark {
                 if restarts == 1 { "" } else { "s" }
             ));
         }
-        let nanos = |t: &Option<String>| t.as_deref().and_then(super::events::parse_rfc3339_nanos);
+        let nanos = |t: &Option<String>| t.as_deref().and_then(super::rfc3339::parse_rfc3339_nanos);
         // Compared as instants: RFC 3339 with trimmed fractions does not
         // sort as text (".5Z" after ".75Z").
         match (nanos(&c.state.finished_at), nanos(&self.finished_at)) {
@@ -306,7 +306,7 @@ pub struct ManagedContainer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VolumeFile {
     /// May be secret (the password copy, a macaroon): never shown.
-    Present(crate::secrets::SecretBytes),
+    Present(crate::FileBytes),
     /// The container exists and the file does not.
     Absent,
     /// There is no container to read through: files in a volume are only

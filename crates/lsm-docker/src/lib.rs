@@ -4,10 +4,11 @@
 //!
 //! # Read-only by construction
 //! Two client types split the Engine API:
-//! - [`DockerReader`] only inspects, lists, downloads, reads logs, the
-//!   version and events. Its bollard handle is private to `reader.rs`, it has
-//!   no method that mutates, and nothing converts it into a writer; on top of
-//!   that its transport refuses any POST/PUT/DELETE (`request_hooks.rs`). `plan` and
+//! - [`DockerReader`] only inspects, lists, downloads, reads logs and the
+//!   version (and, for the tests' event recorder, the engine's clock and
+//!   events). Its bollard handle is private to `reader.rs`, it has no method
+//!   that mutates, and nothing converts it into a writer; on top of that its
+//!   transport refuses any POST/PUT/DELETE (`request_hooks.rs`). `plan` and
 //!   `status` take a `&DockerReader`, so they cannot change anything.
 //! - [`DockerWriter`] is created separately by [`DockerWriter::connect`], holds
 //!   a [`DockerReader`] on the same connection for re-observation
@@ -22,21 +23,25 @@
 //! | `spec` | [`ContainerSpec`] → create body, [`spec_hash`] |
 //! | `labels` | lsm's ownership labels |
 //! | `observe` | owned observation structs, [`DockerReader::observe_all`] |
-//! | `archive` | in-memory tar for uploads and downloads |
+//! | `archive` | in-memory tar for uploads and downloads; [`FileBytes`], a file read out of a container |
 //! | `image_ref` | `repo:tag@digest` parsing and digest checks |
-//! | `events` | [`EventRecorder`]: prove which calls changed engine state |
+//! | `rfc3339` | the engine's times as Unix nanoseconds |
+//! | `events` | feature `test-support` only: the tests' `EventRecorder`, which proves which calls changed engine state |
 //! | `request_hooks` | on every HTTP request: count it, pin the API version, refuse writes (reader) |
-//! | `error` | [`DockerError`], convertible into [`crate::error::Failure`] |
+//! | `error` | [`DockerError`]; lsm's core turns it into a command failure with a hint |
 
 mod archive;
 mod endpoint;
 mod error;
-mod events;
+#[cfg(feature = "test-support")]
+pub mod events;
+mod file_bytes;
 mod image_ref;
 pub mod labels;
 mod observe;
 mod reader;
 mod request_hooks;
+mod rfc3339;
 mod spec;
 mod writer;
 
@@ -45,7 +50,7 @@ pub use endpoint::{
     CALL_TIMEOUT, CONNECT_TIMEOUT, DEFAULT_SOCKET, DockerEnv, Endpoint, EndpointOrigin, Transport,
 };
 pub use error::DockerError;
-pub use events::{Event, EventFilter, EventRecorder};
+pub use file_bytes::FileBytes;
 pub use image_ref::{ImageRef, check_digest, digests_contain};
 pub use observe::{
     ContainerState, ContainerStatus, ManagedContainer, Observed, ObservedContainer, ObservedImage,

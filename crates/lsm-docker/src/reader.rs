@@ -7,15 +7,15 @@
 use super::archive::{self, DirListing, ReadFile};
 use super::endpoint::{CALL_TIMEOUT, DockerEnv, Endpoint};
 use super::error::{DockerError, from_bollard, is_not_found};
+#[cfg(feature = "test-support")]
 use super::events::{self, Event};
 use super::observe::{self, ManagedContainer, ObservedContainer, ObservedImage, ObservedVolume};
 use super::request_hooks::{self, RequestStats, StatsSnapshot};
 use bollard::Docker;
 use bollard::query_parameters::{
-    DownloadFromContainerOptionsBuilder, EventsOptionsBuilder, ListContainersOptionsBuilder,
-    LogsOptionsBuilder,
+    DownloadFromContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
 };
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -147,18 +147,6 @@ impl DockerReader {
         })
     }
 
-    /// The engine's clock in Unix nanoseconds (from `/info`), so event
-    /// windows are measured by the clock that stamps the events.
-    pub async fn engine_time_nanos(&self) -> Result<i64, DockerError> {
-        let _g = self.stats.begin().await;
-        let info = self.docker.info().await.map_err(|e| self.err("info", e))?;
-        let text = info.system_time.unwrap_or_default();
-        events::parse_rfc3339_nanos(&text).ok_or_else(|| DockerError::Protocol {
-            op: "info".into(),
-            detail: format!("SystemTime {text:?} is not an RFC 3339 time"),
-        })
-    }
-
     /// The container `name` (or id), or `None` when there is none.
     pub async fn inspect_container(
         &self,
@@ -253,7 +241,7 @@ impl DockerReader {
         &self,
         container: &str,
         path: &str,
-    ) -> Result<Option<crate::secrets::SecretBytes>, DockerError> {
+    ) -> Result<Option<crate::FileBytes>, DockerError> {
         Ok(self.read_file(container, path).await?.map(|f| f.content))
     }
 
@@ -365,17 +353,34 @@ impl DockerReader {
         let skip = lines.len().saturating_sub(n);
         Ok(lines.into_iter().skip(skip).collect())
     }
+}
+
+/// What the test support's event recorder ([`super::events`]) needs; no
+/// command of lsm reads the engine's clock or its events.
+#[cfg(feature = "test-support")]
+impl DockerReader {
+    /// The engine's clock in Unix nanoseconds (from `/info`), so event
+    /// windows are measured by the clock that stamps the events.
+    pub async fn engine_time_nanos(&self) -> Result<i64, DockerError> {
+        let _g = self.stats.begin().await;
+        let info = self.docker.info().await.map_err(|e| self.err("info", e))?;
+        let text = info.system_time.unwrap_or_default();
+        super::rfc3339::parse_rfc3339_nanos(&text).ok_or_else(|| DockerError::Protocol {
+            op: "info".into(),
+            detail: format!("SystemTime {text:?} is not an RFC 3339 time"),
+        })
+    }
 
     /// The engine's event stream from `since_nanos` (replayed from the
     /// engine's buffer) until `until_nanos` (then it ends) or forever.
-    pub(super) fn event_stream(
+    pub(crate) fn event_stream(
         &self,
         since_nanos: i64,
         until_nanos: Option<i64>,
-        filters: &HashMap<String, Vec<String>>,
-    ) -> impl Stream<Item = Result<Event, DockerError>> + Send + 'static {
+        filters: &std::collections::HashMap<String, Vec<String>>,
+    ) -> impl futures_util::Stream<Item = Result<Event, DockerError>> + Send + 'static {
         let since = events::format_nanos(since_nanos);
-        let mut opts = EventsOptionsBuilder::default()
+        let mut opts = bollard::query_parameters::EventsOptionsBuilder::default()
             .since(&since)
             .filters(filters);
         if let Some(u) = until_nanos {
