@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 /// At most this many problems are rendered in full; the summary still counts all.
-pub const MAX_RENDERED: usize = 50;
+pub(crate) const MAX_RENDERED: usize = 50;
 /// Source lines wider than this (in characters) are clipped around the span.
 const MAX_LINE_WIDTH: usize = 120;
 /// How much context to keep left of the span in a clipped line.
@@ -38,13 +38,13 @@ const CHAR_MARK_STRIDE: usize = 4096;
 
 /// A 1-based position; `column` counts characters, not bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Location {
+pub(crate) struct Location {
     pub line: usize,
     pub column: usize,
 }
 
 impl SourceFile {
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+    pub(crate) fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
@@ -71,16 +71,12 @@ impl SourceFile {
         chars + self.text[at..offset].chars().count()
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     pub fn text(&self) -> &str {
         &self.text
     }
 
     /// The location of a byte offset (clamped into the text).
-    pub fn location(&self, offset: usize) -> Location {
+    pub(crate) fn location(&self, offset: usize) -> Location {
         let offset = floor_char_boundary(&self.text, offset);
         let line_index = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line_index];
@@ -126,7 +122,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(file: &Arc<SourceFile>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(file: &Arc<SourceFile>, message: impl Into<String>) -> Self {
         Diagnostic {
             file: Arc::clone(file),
             span: None,
@@ -136,27 +132,27 @@ impl Diagnostic {
         }
     }
 
-    pub fn at(mut self, span: Range<usize>) -> Self {
+    pub(crate) fn at(mut self, span: Range<usize>) -> Self {
         self.span = Some(span);
         self
     }
 
-    pub fn key(mut self, key: impl Into<String>) -> Self {
+    pub(crate) fn key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn location(&self) -> Option<Location> {
+    pub(crate) fn location(&self) -> Option<Location> {
         self.span.as_ref().map(|s| self.file.location(s.start))
     }
 
     /// `file:line:col`, or just the file for whole-file problems.
-    pub fn position(&self) -> String {
+    pub(crate) fn position(&self) -> String {
         match self.location() {
             Some(l) => format!("{}:{}:{}", self.file.name, l.line, l.column),
             None => self.file.name.clone(),
@@ -191,7 +187,7 @@ impl From<&Diagnostic> for JsonProblem {
 
 /// Renders every diagnostic, then one summary line per file. `color` adds
 /// ANSI styles (anstream strips them again where colour is off).
-pub fn render(diagnostics: &[Diagnostic], color: bool) -> String {
+pub(crate) fn render(diagnostics: &[Diagnostic], color: bool) -> String {
     let paint = |s: Style, text: &str| {
         if color {
             format!("{s}{text}{s:#}")
@@ -384,7 +380,7 @@ fn clean(s: &str) -> String {
 
 /// Quotes a value from an untrusted file for a message: escaped, and
 /// shortened when long, so a megabyte-long string cannot flood the terminal.
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     const MAX: usize = 60;
     let escaped: String = s.chars().flat_map(char::escape_debug).collect();
     if escaped.chars().count() > MAX {
@@ -402,7 +398,7 @@ pub fn quote(s: &str) -> String {
 /// bidi override such as U+202E — is escaped as [`quote`] escapes it
 /// (`\n`, `\u{202e}`); the rest is left as is. Lines without such
 /// characters come back unchanged (borrowed).
-pub fn escape_line(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape_line(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(is_unsafe_char) {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -419,7 +415,7 @@ pub fn escape_line(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// The candidate closest to `word` by edit distance, if it is close enough
 /// to be a plausible typo.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -439,7 +435,7 @@ pub fn did_you_mean<'a>(
 
 /// Edit distance over characters where swapping two neighbours counts as
 /// one edit (optimal string alignment): `nmae` is one typo from `name`.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let width = b.len() + 1;

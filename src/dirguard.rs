@@ -39,7 +39,7 @@ const SHOWN: usize = 3;
 /// What a guarded directory is for, in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub(crate) enum Role {
     /// `[wallet] secrets_dir`.
     Secrets,
     /// `[bundle] path`.
@@ -59,7 +59,7 @@ impl Role {
 /// digest (names only, never contents).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
-pub enum DirView {
+pub(crate) enum DirView {
     Missing,
     Present {
         uid: u32,
@@ -81,13 +81,13 @@ pub enum DirView {
 
 impl DirView {
     /// Whether lsm created this directory (and so may set its mode).
-    pub fn marked(&self) -> bool {
+    pub(crate) fn marked(&self) -> bool {
         matches!(self, DirView::Present { marked: true, .. })
     }
 }
 
 /// The user lsm runs as.
-pub fn euid() -> u32 {
+pub(crate) fn euid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
@@ -95,7 +95,7 @@ pub fn euid() -> u32 {
 /// are not lsm's (empty when the directory is lsm's by its contents).
 /// Follows a symlink at `dir` itself (operators link directories into
 /// place); the checks apply to what it points at.
-pub fn observe(dir: &Path, foreign: impl Fn(&[String]) -> Vec<String>) -> DirView {
+pub(crate) fn observe(dir: &Path, foreign: impl Fn(&[String]) -> Vec<String>) -> DirView {
     let meta = match fs::metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return DirView::Missing,
@@ -139,7 +139,12 @@ pub fn observe(dir: &Path, foreign: impl Fn(&[String]) -> Vec<String>) -> DirVie
 
 /// Why lsm must not use `dir` for `role`, and the fix; `None` when it may
 /// (a missing directory is created).
-pub fn refusal(dir: &str, role: Role, view: &DirView, euid: u32) -> Option<(String, String)> {
+pub(crate) fn refusal(
+    dir: &str,
+    role: Role,
+    view: &DirView,
+    euid: u32,
+) -> Option<(String, String)> {
     let key = role.key();
     match view {
         DirView::Missing => None,
@@ -204,7 +209,7 @@ pub fn refusal(dir: &str, role: Role, view: &DirView, euid: u32) -> Option<(Stri
 /// missing; otherwise refuses it (exit 5) as [`refusal`] would, and sets
 /// its mode to `mode` only when lsm created it. Checked right before each
 /// write, since the plan may be old.
-pub fn prepare(
+pub(crate) fn prepare(
     dir: &Path,
     role: Role,
     mode: u32,
@@ -255,7 +260,7 @@ fn mark(dir: &Path) -> io::Result<()> {
 
 /// Sets `dir`'s mode when lsm created it (the wallet's FixPermissions):
 /// never a directory it did not create. Returns whether it did.
-pub fn restrict_if_marked(dir: &Path, mode: u32) -> Result<bool, Failure> {
+pub(crate) fn restrict_if_marked(dir: &Path, mode: u32) -> Result<bool, Failure> {
     if !observe(dir, |_| Vec::new()).marked() {
         return Ok(false);
     }

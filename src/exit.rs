@@ -20,7 +20,7 @@ pub enum Exit {
 
 impl Exit {
     /// The numeric process exit status.
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         self as u8
     }
 }

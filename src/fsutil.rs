@@ -11,16 +11,16 @@ use std::path::{Path, PathBuf};
 /// target's file name and a random suffix (`.lsm-tmp-tls.cert.AbC123`), so a
 /// crash leftover can be recognised — and attributed to its target even in
 /// a directory lsm shares with others (the bundle archive's parent).
-pub const TEMP_PREFIX: &str = ".lsm-tmp-";
+pub(crate) const TEMP_PREFIX: &str = ".lsm-tmp-";
 
 /// The temp-name prefix used for writes to a file named `file_name`.
-pub fn temp_prefix_for(file_name: &str) -> String {
+pub(crate) fn temp_prefix_for(file_name: &str) -> String {
     format!("{TEMP_PREFIX}{file_name}.")
 }
 
 /// How an atomic write treats an existing target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Existing {
+pub(crate) enum Existing {
     /// Replace it.
     Replace,
     /// Refuse with `ErrorKind::AlreadyExists` (the seed file's rule).
@@ -29,7 +29,12 @@ pub enum Existing {
 
 /// Writes `bytes` to `path` atomically with `mode` (set on the temp file
 /// before any byte is written, so the content is never exposed wider).
-pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32, existing: Existing) -> io::Result<()> {
+pub(crate) fn atomic_write(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    existing: Existing,
+) -> io::Result<()> {
     atomic_write_with(path, bytes, mode, existing, || Ok(()))
 }
 
@@ -37,7 +42,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32, existing: Existing) ->
 /// and synced but not yet renamed over `path`: the one moment a crash
 /// leaves a temp file behind, where crash tests stop a writer. If it fails,
 /// the write is abandoned and the temp file stays, as a crash would leave it.
-pub fn atomic_write_with(
+pub(crate) fn atomic_write_with(
     path: &Path,
     bytes: &[u8],
     mode: u32,
@@ -76,7 +81,7 @@ pub fn atomic_write_with(
 /// The regular files in `dir` whose names `ours` accepts — crash leftovers
 /// of a writer's own atomic writes — sorted. A missing `dir` has none;
 /// symlinks and directories are never listed.
-pub fn list_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<Vec<String>> {
+pub(crate) fn list_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<Vec<String>> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -93,7 +98,7 @@ pub fn list_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<Ve
 }
 
 /// Removes what [`list_temp_files`] lists and fsyncs `dir` if any went.
-pub fn remove_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<()> {
+pub(crate) fn remove_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<()> {
     let mut removed = false;
     for name in list_temp_files(dir, ours)? {
         match fs::remove_file(dir.join(&name)) {
@@ -109,7 +114,7 @@ pub fn remove_temp_files(dir: &Path, ours: impl Fn(&str) -> bool) -> io::Result<
 }
 
 /// fsyncs a directory so a rename or unlink in it is durable.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
@@ -117,7 +122,7 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// and says whether it did. An existing directory is left exactly as it
 /// is: lsm changes the mode only of a directory it created (see
 /// [`crate::dirguard`]), never of one it merely found (`/tmp`, say).
-pub fn ensure_dir(dir: &Path, mode: u32) -> io::Result<bool> {
+pub(crate) fn ensure_dir(dir: &Path, mode: u32) -> io::Result<bool> {
     if dir.is_dir() {
         return Ok(false);
     }
@@ -136,7 +141,7 @@ pub fn ensure_dir(dir: &Path, mode: u32) -> io::Result<bool> {
 }
 
 /// The mode bits of a file, if it exists.
-pub fn mode_of(path: &Path) -> Option<u32> {
+pub(crate) fn mode_of(path: &Path) -> Option<u32> {
     fs::metadata(path)
         .ok()
         .map(|m| m.permissions().mode() & 0o7777)

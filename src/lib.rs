@@ -18,27 +18,27 @@
 //! | 5. lnd, wallet, bundle, secrets | [`lnd`] (protos, pinned TLS client, macaroon codec), [`wallet`], [`bundle`], [`secrets`], [`dirguard`] (whose directory it is), [`fsutil`], [`regular_file`] |
 //! | commands | [`cli`] (one file per command), [`error`], [`exit`], [`output`], [`logging`] |
 
-pub mod apply;
+pub(crate) mod apply;
 pub mod bundle;
 pub mod cli;
 pub mod crashpoint;
-pub mod desired;
-pub mod diagnostic;
+pub(crate) mod desired;
+pub(crate) mod diagnostic;
 pub mod dirguard;
 pub mod error;
 pub mod exit;
-pub mod fsutil;
-pub mod logging;
+pub(crate) mod fsutil;
+pub(crate) mod logging;
 pub mod manifest;
-pub mod observe;
-pub mod output;
-pub mod plan;
-pub mod regular_file;
-pub mod runtime;
+pub(crate) mod observe;
+pub(crate) mod output;
+pub(crate) mod plan;
+pub(crate) mod regular_file;
+pub(crate) mod runtime;
 pub mod scope;
-pub mod secrets;
-pub mod signer;
-pub mod wallet;
+pub(crate) mod secrets;
+pub(crate) mod signer;
+pub(crate) mod wallet;
 
 /// lnd's wire layer is the workspace crate `lsm-lnd`; inside lsm it keeps
 /// the name `lnd` (`crate::lnd::client`, `crate::lnd::macaroon`, ...).

@@ -27,7 +27,7 @@ const BODY_LOGGING_CRATES: &[&str] = &[
 ];
 
 /// The default filter for the verbosity flags.
-pub fn default_spec(quiet: bool, verbose: u8) -> &'static str {
+pub(crate) fn default_spec(quiet: bool, verbose: u8) -> &'static str {
     match (quiet, verbose) {
         (true, _) => "error",
         (_, 0 | 1) => "warn",
@@ -38,7 +38,7 @@ pub fn default_spec(quiet: bool, verbose: u8) -> &'static str {
 
 /// `spec` (an `LSM_LOG` value), or `fallback` when it is unset or does not
 /// parse.
-pub fn env_filter(spec: Option<&str>, fallback: &str) -> EnvFilter {
+pub(crate) fn env_filter(spec: Option<&str>, fallback: &str) -> EnvFilter {
     spec.and_then(|s| EnvFilter::try_new(s).ok())
         .unwrap_or_else(|| EnvFilter::new(fallback))
 }
@@ -81,7 +81,7 @@ where
 
 /// Installs the stderr logger; colour only when colour is allowed and
 /// stderr is a terminal (a CI log file gets plain text).
-pub fn init(quiet: bool, verbose: u8, color: bool) {
+pub(crate) fn init(quiet: bool, verbose: u8, color: bool) {
     use std::io::IsTerminal;
     let spec = std::env::var("LSM_LOG").ok();
     let _ = subscriber(

@@ -15,7 +15,7 @@ use crate::wallet::diff::SecretsView;
 use serde_json::json;
 
 /// Everything observed about one signer.
-pub struct World<O> {
+pub(crate) struct World<O> {
     pub runtime: O,
     pub signer: SignerView,
     pub secrets: SecretsView,
@@ -27,7 +27,7 @@ pub struct World<O> {
 }
 
 /// Observes the signer.
-pub async fn observe<Ob: Observer>(
+pub(crate) async fn observe<Ob: Observer>(
     observer: &Ob,
     desired: &Desired,
 ) -> Result<World<Ob::Observation>, Failure> {
@@ -39,7 +39,7 @@ pub async fn observe<Ob: Observer>(
 /// Observes the signer around a runtime observation just made (apply has
 /// one in hand after waiting for lnd): the host files and lnd itself are
 /// read now, the runtime is not read again.
-pub async fn observe_with<O: Observation>(
+pub(crate) async fn observe_with<O: Observation>(
     runtime: O,
     desired: &Desired,
 ) -> Result<World<O>, Failure> {
@@ -103,7 +103,7 @@ async fn complete<O: Observation>(
 impl<O: Observation> World<O> {
     /// sha256 over a canonical rendering of everything a plan depends on.
     /// Secrets enter only as presence, modes and hashes.
-    pub fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         let doc = json!({
             "runtime": self.runtime.digest_input(),
             "signer": self.signer.digest_input(),

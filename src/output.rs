@@ -9,7 +9,7 @@ use std::io::Write;
 
 /// Output settings derived from the global flags once, in `main`.
 #[derive(Debug, Clone, Copy)]
-pub struct Output {
+pub(crate) struct Output {
     /// Print machine-readable JSON on stdout instead of human text.
     pub json: bool,
     /// Verbosity: 0 concise, 1 `-v` (value sources), 2+ debug logs.
@@ -22,7 +22,7 @@ pub struct Output {
 
 impl Output {
     /// Applies the global colour choice to anstream for the whole process.
-    pub fn install(self) {
+    pub(crate) fn install(self) {
         if !self.color {
             anstream::ColorChoice::Never.write_global();
         }
@@ -30,7 +30,7 @@ impl Output {
 
     /// Prints a serialisable value as pretty JSON on stdout.
     /// A reader that stops early (`| head`) is not an error.
-    pub fn print_json<T: Serialize>(&self, value: &T) -> std::io::Result<()> {
+    pub(crate) fn print_json<T: Serialize>(&self, value: &T) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
         let written = serde_json::to_writer_pretty(&mut out, value)
             .map_err(std::io::Error::from)
@@ -43,14 +43,14 @@ impl Output {
 }
 
 /// Styles shared by every renderer, so plans and diagnostics look alike.
-pub mod style {
+pub(crate) mod style {
     use super::*;
-    pub const ERROR: Style = AnsiColor::Red.on_default().bold();
-    pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
-    pub const CREATE: Style = AnsiColor::Green.on_default();
-    pub const UPDATE: Style = AnsiColor::Yellow.on_default();
-    pub const DESTROY: Style = AnsiColor::Red.on_default();
-    pub const ACCENT: Style = AnsiColor::Cyan.on_default();
-    pub const BOLD: Style = Style::new().bold();
-    pub const DIM: Style = Style::new().dimmed();
+    pub(crate) const ERROR: Style = AnsiColor::Red.on_default().bold();
+    pub(crate) const WARN: Style = AnsiColor::Yellow.on_default().bold();
+    pub(crate) const CREATE: Style = AnsiColor::Green.on_default();
+    pub(crate) const UPDATE: Style = AnsiColor::Yellow.on_default();
+    pub(crate) const DESTROY: Style = AnsiColor::Red.on_default();
+    pub(crate) const ACCENT: Style = AnsiColor::Cyan.on_default();
+    pub(crate) const BOLD: Style = Style::new().bold();
+    pub(crate) const DIM: Style = Style::new().dimmed();
 }

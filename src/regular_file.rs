@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 /// Why a file could not be read.
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     NotFound,
     /// The path names something other than a regular file.
     NotRegular {
@@ -51,7 +51,7 @@ impl std::error::Error for ReadError {}
 
 /// Whether a symlink at the path itself is followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Links {
+pub(crate) enum Links {
     /// As `cat` does: for files an operator names.
     Follow,
     /// Refused: for lsm's own secret files (seed.txt, the wallet password),
@@ -61,12 +61,12 @@ pub enum Links {
 
 /// Opens `path` for reading, refusing anything but a regular file (see the
 /// module comment). Never blocks.
-pub fn open(path: &Path) -> Result<(File, Metadata), ReadError> {
+pub(crate) fn open(path: &Path) -> Result<(File, Metadata), ReadError> {
     open_with(path, Links::Follow)
 }
 
 /// [`open`], with the choice of following a final symlink.
-pub fn open_with(path: &Path, links: Links) -> Result<(File, Metadata), ReadError> {
+pub(crate) fn open_with(path: &Path, links: Links) -> Result<(File, Metadata), ReadError> {
     let mut flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
     if links == Links::Refuse {
         flags |= rustix::fs::OFlags::NOFOLLOW;
@@ -96,12 +96,12 @@ pub fn open_with(path: &Path, links: Links) -> Result<(File, Metadata), ReadErro
 
 /// Reads at most `limit` bytes of the regular file at `path` into a buffer
 /// that is wiped when dropped (the file may hold a secret).
-pub fn read(path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+pub(crate) fn read(path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, ReadError> {
     read_with(path, limit, Links::Follow).map(|f| f.bytes)
 }
 
 /// A regular file's content, mode bits and owner.
-pub struct RegularFile {
+pub(crate) struct RegularFile {
     pub bytes: Zeroizing<Vec<u8>>,
     pub mode: u32,
     /// The owning user id (secrets must be the user's own).
@@ -110,7 +110,7 @@ pub struct RegularFile {
 
 /// [`read`], with the file's mode and the choice of following a final
 /// symlink.
-pub fn read_with(path: &Path, limit: u64, links: Links) -> Result<RegularFile, ReadError> {
+pub(crate) fn read_with(path: &Path, limit: u64, links: Links) -> Result<RegularFile, ReadError> {
     use std::os::unix::fs::MetadataExt;
     let (file, meta) = open_with(path, links)?;
     if meta.len() > limit {
@@ -132,7 +132,10 @@ pub fn read_with(path: &Path, limit: u64, links: Links) -> Result<RegularFile, R
 }
 
 /// Like [`read`], but a missing file is `Ok(None)`.
-pub fn read_optional(path: &Path, limit: u64) -> Result<Option<Zeroizing<Vec<u8>>>, ReadError> {
+pub(crate) fn read_optional(
+    path: &Path,
+    limit: u64,
+) -> Result<Option<Zeroizing<Vec<u8>>>, ReadError> {
     match read(path, limit) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(ReadError::NotFound) => Ok(None),
@@ -141,7 +144,7 @@ pub fn read_optional(path: &Path, limit: u64) -> Result<Option<Zeroizing<Vec<u8>
 }
 
 /// What a non-regular file is, for messages ("it is a named pipe (FIFO)").
-pub fn kind_of(ft: &FileType) -> &'static str {
+pub(crate) fn kind_of(ft: &FileType) -> &'static str {
     if ft.is_dir() {
         "a directory"
     } else if ft.is_fifo() {
@@ -168,7 +171,7 @@ pub(crate) mod test_support {
     use std::time::Duration;
 
     /// Creates a FIFO at `path`.
-    pub fn mkfifo(path: &Path) {
+    pub(crate) fn mkfifo(path: &Path) {
         rustix::fs::mknodat(
             rustix::fs::CWD,
             path,
@@ -181,7 +184,7 @@ pub(crate) mod test_support {
 
     /// A FIFO named `name` in a fresh temporary directory (removed when the
     /// returned guard drops).
-    pub fn temp_fifo(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    pub(crate) fn temp_fifo(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");
         let fifo = dir.path().join(name);
         mkfifo(&fifo);
@@ -189,7 +192,7 @@ pub(crate) mod test_support {
     }
 
     /// Asserts an error message says a FIFO was refused.
-    pub fn assert_fifo_refused(message: &str) {
+    pub(crate) fn assert_fifo_refused(message: &str) {
         assert!(
             message.contains("named pipe (FIFO), not a regular file"),
             "{message}"
@@ -198,7 +201,7 @@ pub(crate) mod test_support {
 
     /// Runs `f` on another thread; a call that blocks (the bug these tests
     /// guard against) fails the test instead of hanging the suite.
-    pub fn without_hanging<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    pub(crate) fn without_hanging<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let _ = tx.send(f());

@@ -11,20 +11,20 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 /// Mode of every secret file.
-pub const FILE_MODE: u32 = 0o600;
+pub(crate) const FILE_MODE: u32 = 0o600;
 /// Mode of every directory holding secrets.
-pub const DIR_MODE: u32 = 0o700;
+pub(crate) const DIR_MODE: u32 = 0o700;
 
 /// Full sha256 hex (bundle.json file hashes, digests).
-pub use crate::lnd::fingerprint::sha256_hex;
+pub(crate) use crate::lnd::fingerprint::sha256_hex;
 /// What plans show instead of a secret (`sha256:` + 16 hex digits).
-pub use crate::lnd::fingerprint::short as fingerprint;
+pub(crate) use crate::lnd::fingerprint::short as fingerprint;
 
 /// Bytes that may be secret — a password copy or a macaroon read from a
 /// file or out of the engine — held so that no `{:?}` can print them: their
 /// Debug shows only the length, and they are zeroized when dropped.
 #[derive(Clone, Default)]
-pub struct SecretBytes(Zeroizing<Vec<u8>>);
+pub(crate) struct SecretBytes(Zeroizing<Vec<u8>>);
 
 impl<T: AsRef<[u8]> + ?Sized> PartialEq<T> for SecretBytes {
     fn eq(&self, other: &T) -> bool {
@@ -35,16 +35,16 @@ impl<T: AsRef<[u8]> + ?Sized> PartialEq<T> for SecretBytes {
 impl Eq for SecretBytes {}
 
 impl SecretBytes {
-    pub fn new(bytes: Vec<u8>) -> Self {
+    pub(crate) fn new(bytes: Vec<u8>) -> Self {
         SecretBytes(Zeroizing::new(bytes))
     }
 
-    pub fn as_slice(&self) -> &[u8] {
+    pub(crate) fn as_slice(&self) -> &[u8] {
         &self.0
     }
 
     /// A zeroizing copy, for APIs that take one.
-    pub fn to_zeroizing(&self) -> Zeroizing<Vec<u8>> {
+    pub(crate) fn to_zeroizing(&self) -> Zeroizing<Vec<u8>> {
         self.0.clone()
     }
 }
@@ -89,12 +89,12 @@ impl std::fmt::Debug for SecretBytes {
 }
 
 /// Secret files are a line or two; a larger one is not lsm's.
-pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+pub(crate) const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
 /// Reads a secret file with its mode: only a regular file of at most
 /// [`MAX_SECRET_FILE_BYTES`], never through a symlink, never waiting on a
 /// FIFO or device in its place.
-pub fn read_file(
+pub(crate) fn read_file(
     path: &Path,
 ) -> Result<crate::regular_file::RegularFile, crate::regular_file::ReadError> {
     use crate::regular_file::{Links, read_with};
@@ -102,7 +102,7 @@ pub fn read_file(
 }
 
 /// [`read_file`]'s content in a zeroizing buffer; `Ok(None)` when absent.
-pub fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
+pub(crate) fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
     use crate::regular_file::ReadError;
     match read_file(path) {
         Ok(f) => Ok(Some(f.bytes)),
@@ -120,7 +120,7 @@ pub fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
 /// Callers check the directory first
 /// ([`WalletFiles::prepare_dir`](crate::wallet::files::WalletFiles::prepare_dir));
 /// one that is still missing is created 0700.
-pub fn write_new(
+pub(crate) fn write_new(
     dir: &Path,
     name: &str,
     bytes: &[u8],
@@ -148,7 +148,7 @@ pub fn write_new(
 
 /// A fresh wallet password: 44 characters of base64url over 33 random bytes
 /// (264 bits), printable so operators can type it into lncli if needed.
-pub fn generate_password() -> Result<Zeroizing<String>, Failure> {
+pub(crate) fn generate_password() -> Result<Zeroizing<String>, Failure> {
     use base64::Engine;
     let mut raw = Zeroizing::new([0u8; 33]);
     getrandom::fill(raw.as_mut())

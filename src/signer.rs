@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// What lnd said.
 #[derive(Debug, Clone)]
-pub struct SignerView {
+pub(crate) struct SignerView {
     pub wallet: WalletView,
     /// lnd's raw state, when it answered.
     pub state: Option<WalletState>,
@@ -67,18 +67,18 @@ impl SignerView {
     }
 
     /// True once lnd serves authenticated calls.
-    pub fn server_active(&self) -> bool {
+    pub(crate) fn server_active(&self) -> bool {
         self.state == Some(WalletState::ServerActive)
     }
 
     /// lnd answered as an active signer and every fact was read: only then
     /// can a plan with no actions say the signer matches.
-    pub fn complete(&self) -> bool {
+    pub(crate) fn complete(&self) -> bool {
         self.server_active() && self.limits.is_empty()
     }
 
     /// Why the facts are incomplete, in a few words.
-    pub fn why_incomplete(&self) -> String {
+    pub(crate) fn why_incomplete(&self) -> String {
         match (&self.wallet, self.state) {
             (WalletView::Unreachable { reason, .. }, _) if !reason.is_empty() => reason.clone(),
             (_, Some(s)) if s != WalletState::ServerActive => format!("lnd is {}", s.as_str_name()),
@@ -89,7 +89,7 @@ impl SignerView {
     /// Canonical facts for the plan's observed digest (nothing secret; the
     /// accounts and cert enter as hashes). Transient start-up states collapse
     /// so a plan made while lnd finished starting is not needlessly stale.
-    pub fn digest_input(&self) -> serde_json::Value {
+    pub(crate) fn digest_input(&self) -> serde_json::Value {
         let wallet = match &self.wallet {
             WalletView::Unreachable { wallet_exists, .. } => json!({"unreachable": wallet_exists}),
             WalletView::NonExisting => json!("non_existing"),
@@ -121,7 +121,7 @@ impl SignerView {
 /// lnd (0.17 and later) writes each missing default macaroon file every
 /// time the wallet is unlocked (v0.20.0-beta lnd.go genDefaultMacaroons,
 /// called from config_builder.go L552), so restarting lnd brings it back.
-pub fn missing_admin_macaroon(
+pub(crate) fn missing_admin_macaroon(
     view: &SignerView,
     subject: &Subject,
     location: &str,
@@ -150,7 +150,7 @@ pub fn missing_admin_macaroon(
 
 /// Timeouts for observation: short, because a plan must not hang on a
 /// signer that is down.
-pub fn observe_options(cert_label: &str) -> ClientOptions {
+pub(crate) fn observe_options(cert_label: &str) -> ClientOptions {
     ClientOptions {
         connect_timeout: Duration::from_secs(3),
         call_timeout: Duration::from_secs(10),
@@ -160,7 +160,7 @@ pub fn observe_options(cert_label: &str) -> ClientOptions {
 }
 
 /// A read-only connection for `access` (no macaroon attached).
-pub fn reader(access: &SignerAccess, opts: ClientOptions) -> Result<LndReader, Failure> {
+pub(crate) fn reader(access: &SignerAccess, opts: ClientOptions) -> Result<LndReader, Failure> {
     LndReader::connect(&access.addr, &access.tls_cert_pem, opts).map_err(Failure::from)
 }
 
@@ -169,7 +169,7 @@ pub fn reader(access: &SignerAccess, opts: ClientOptions) -> Result<LndReader, F
 /// permissions and root key id), so lnd itself is asked whether it
 /// accepts it (Lightning.CheckMacaroonPermissions, read-only).
 #[derive(Debug, Clone)]
-pub struct Probe {
+pub(crate) struct Probe {
     pub macaroon: SecretBytes,
     /// The declared permissions, which the macaroon must grant.
     pub permissions: Vec<crate::lnd::permissions::Permission>,
@@ -177,7 +177,7 @@ pub struct Probe {
 
 /// lnd's verdict on a [`Probe`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MacaroonVerdict {
+pub(crate) struct MacaroonVerdict {
     /// sha256 of the macaroon judged.
     pub sha256: String,
     /// lnd's reason when it rejects it.
@@ -186,7 +186,7 @@ pub struct MacaroonVerdict {
 
 /// Asks lnd what it is (and, given a `probe`, whether it accepts the
 /// bundle's macaroon).
-pub async fn observe(
+pub(crate) async fn observe(
     access: Result<SignerAccess, String>,
     wallet_exists: Option<bool>,
     probe: Option<Probe>,

@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 /// Asks `question` and returns true only if the operator types `expected`.
 /// Fails (exit 1) when stdin is not a terminal.
-pub fn confirm(question: &str, expected: &str) -> Result<bool, Failure> {
+pub(crate) fn confirm(question: &str, expected: &str) -> Result<bool, Failure> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(Failure::error(

@@ -25,14 +25,14 @@ use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 /// How long apply waits for lnd to come up and become ready.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(180);
+pub(crate) const READY_TIMEOUT: Duration = Duration::from_secs(180);
 /// Rounds of the signer phase before apply gives up (each round normally
 /// finishes everything; more means something keeps changing underneath).
 const MAX_ROUNDS: usize = 4;
 
 /// What apply did.
 #[derive(Debug, Default)]
-pub struct Applied {
+pub(crate) struct Applied {
     /// Actions carried out, in order.
     pub actions: Vec<Action>,
     /// True when a seed was generated or restored in this run.
@@ -47,7 +47,7 @@ struct Held {
 }
 
 /// Applies `plan` and verifies convergence.
-pub async fn apply<R: Runtime>(
+pub(crate) async fn apply<R: Runtime>(
     rt: &R,
     desired: &Desired,
     plan_to_apply: &Plan,

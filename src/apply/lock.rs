@@ -11,12 +11,9 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// How long a second writer waits before giving up with exit 4.
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(3);
-
 /// lsm's state directory: `LSM_STATE_DIR`, else the XDG state dir
 /// (`~/.local/state/lsm` on Linux).
-pub fn state_dir() -> Result<PathBuf, Failure> {
+pub(crate) fn state_dir() -> Result<PathBuf, Failure> {
     if let Some(d) = std::env::var_os("LSM_STATE_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));
     }
@@ -31,7 +28,7 @@ pub fn state_dir() -> Result<PathBuf, Failure> {
 
 /// Who holds a lock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Holder {
+pub(crate) struct Holder {
     pub pid: u32,
     pub command: String,
     /// Unix seconds.
@@ -40,14 +37,17 @@ pub struct Holder {
 
 /// A held lock; released on drop (and by the kernel if lsm dies).
 #[derive(Debug)]
-pub struct SignerLock {
+pub(crate) struct SignerLock {
     file: File,
-    path: PathBuf,
 }
 
 impl SignerLock {
     /// Takes the lock for `signer`, waiting up to `wait` for another holder.
-    pub fn acquire(signer: &str, command: &str, wait: Duration) -> Result<SignerLock, Failure> {
+    pub(crate) fn acquire(
+        signer: &str,
+        command: &str,
+        wait: Duration,
+    ) -> Result<SignerLock, Failure> {
         let dir = state_dir()?.join("locks");
         crate::fsutil::ensure_dir(&dir, 0o700).map_err(|e| {
             Failure::error(format!(
@@ -59,7 +59,7 @@ impl SignerLock {
     }
 
     /// As [`acquire`](Self::acquire), at an explicit path.
-    pub fn acquire_at(
+    pub(crate) fn acquire_at(
         path: &Path,
         signer: &str,
         command: &str,
@@ -116,14 +116,7 @@ impl SignerLock {
                 path.display()
             )));
         }
-        Ok(SignerLock {
-            file,
-            path: path.to_path_buf(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(SignerLock { file })
     }
 }
 

@@ -3,7 +3,7 @@
 //! per-signer lock ([`lock`]) and the approval prompt ([`confirm`]), and
 //! progress output ([`progress`]).
 
-pub mod confirm;
-pub mod execute;
-pub mod lock;
-pub mod progress;
+pub(crate) mod confirm;
+pub(crate) mod execute;
+pub(crate) mod lock;
+pub(crate) mod progress;

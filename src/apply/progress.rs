@@ -8,17 +8,17 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::time::{Duration, Instant};
 
 /// Progress reporting for one apply or destroy.
-pub struct Progress {
+pub(crate) struct Progress {
     quiet: bool,
 }
 
 impl Progress {
-    pub fn new(out: &Output) -> Self {
+    pub(crate) fn new(out: &Output) -> Self {
         Progress { quiet: out.quiet }
     }
 
     /// Announces an action; the returned step reports how it ended.
-    pub fn start(&self, action: &Action) -> Step {
+    pub(crate) fn start(&self, action: &Action) -> Step {
         Step {
             label: format!("{} {}", action.kind.symbol(), action.address),
             verb: action.kind.verb(),
@@ -28,14 +28,14 @@ impl Progress {
     }
 
     /// A remark worth showing (never secret).
-    pub fn note(&self, text: &str) {
+    pub(crate) fn note(&self, text: &str) {
         if !self.quiet {
             anstream::eprintln!("  {}note{:#}: {text}", style::DIM, style::DIM);
         }
     }
 
     /// A spinner for waits of unknown length.
-    pub fn spinner(&self, message: &str) -> Spinner {
+    pub(crate) fn spinner(&self, message: &str) -> Spinner {
         let bar = if self.quiet {
             ProgressBar::hidden()
         } else {
@@ -53,7 +53,7 @@ impl Progress {
 }
 
 /// One action in progress.
-pub struct Step {
+pub(crate) struct Step {
     label: String,
     verb: &'static str,
     started: Instant,
@@ -61,7 +61,7 @@ pub struct Step {
 }
 
 impl Step {
-    pub fn finish<T, E>(self, result: &Result<T, E>) {
+    pub(crate) fn finish<T, E>(self, result: &Result<T, E>) {
         if self.quiet {
             return;
         }
@@ -86,16 +86,16 @@ impl Step {
 }
 
 /// A running spinner.
-pub struct Spinner {
+pub(crate) struct Spinner {
     bar: ProgressBar,
 }
 
 impl Spinner {
-    pub fn set(&self, message: &str) {
+    pub(crate) fn set(&self, message: &str) {
         self.bar.set_message(message.to_string());
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }
 }

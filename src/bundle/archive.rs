@@ -34,12 +34,12 @@ pub fn build(files: &[(String, Vec<u8>)]) -> std::io::Result<Zeroizing<String>> 
 }
 
 /// A file taken out of an archive: its name and (secret) content.
-pub type Entry = crate::bundle::untar::Entry;
+pub(crate) type Entry = crate::bundle::untar::Entry;
 
 /// Decodes base64 text and extracts the top-level regular files, within
 /// [`untar::LIMITS`](crate::bundle::untar::LIMITS): the archive comes from
 /// anywhere, so nothing it declares is trusted to be small.
-pub fn extract(text: &[u8]) -> Result<Vec<Entry>, String> {
+pub(crate) fn extract(text: &[u8]) -> Result<Vec<Entry>, String> {
     let compact = Zeroizing::new(
         text.iter()
             .copied()

@@ -15,10 +15,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
 /// The format this lsm writes. Readers refuse newer versions.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// Why a bundle may lack a birthday; written beside the null.
-pub const NO_BIRTHDAY_NOTE: &str = "unknown: lsm did not create this wallet's seed and the \
+pub(crate) const NO_BIRTHDAY_NOTE: &str = "unknown: lsm did not create this wallet's seed and the \
      signer does not report it; give the watch-only import a birthday (lncli createwatchonly \
      asks for one) or it rescans the chain from 2017";
 
@@ -30,7 +30,7 @@ pub struct Birthday {
 }
 
 impl Birthday {
-    pub fn from_unix(unix: u64) -> Birthday {
+    pub(crate) fn from_unix(unix: u64) -> Birthday {
         Birthday {
             rfc3339: format_rfc3339(UNIX_EPOCH + Duration::from_secs(unix)),
             unix,
@@ -73,7 +73,7 @@ pub struct BundleJson {
 impl BundleJson {
     /// sha256 over the fields that come from signer.toml and lsm itself
     /// (see [`BundleJson::described_sha256`]).
-    pub fn described_digest(&self) -> String {
+    pub(crate) fn described_digest(&self) -> String {
         let fields = serde_json::json!([
             self.lsm_version,
             self.macaroon_file,
@@ -88,21 +88,21 @@ impl BundleJson {
     }
 
     /// Seals the described fields (see [`BundleJson::described_sha256`]).
-    pub fn sealed(mut self) -> Self {
+    pub(crate) fn sealed(mut self) -> Self {
         self.described_sha256 = Some(self.described_digest());
         self
     }
 
     /// True when the seal is there and the fields no longer match it:
     /// someone edited bundle.json after lsm wrote it.
-    pub fn edited_by_hand(&self) -> bool {
+    pub(crate) fn edited_by_hand(&self) -> bool {
         self.described_sha256
             .as_ref()
             .is_some_and(|seal| *seal != self.described_digest())
     }
 
     /// Pretty JSON with a trailing newline: diffable and stable.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         // Strings, numbers and maps with string keys always serialise.
         let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();
         out.push(b'\n');

@@ -45,7 +45,7 @@ pub struct BundleInputs<'a> {
 
 /// One input as far as plan time knows it.
 #[derive(Clone)]
-pub enum Part<T> {
+pub(crate) enum Part<T> {
     Known(T),
     /// Will be produced during apply (a bake is planned): certainly new.
     Pending,
@@ -54,7 +54,7 @@ pub enum Part<T> {
 }
 
 /// [`BundleInputs`] with the signer-derived parts possibly missing.
-pub struct PartialInputs<'a> {
+pub(crate) struct PartialInputs<'a> {
     pub signer: String,
     pub network: String,
     pub rpc_endpoint: String,
@@ -89,7 +89,7 @@ pub enum Content {
 }
 
 impl Content {
-    pub fn known(&self) -> Option<&[u8]> {
+    pub(crate) fn known(&self) -> Option<&[u8]> {
         match self {
             Content::Known(b) => Some(b),
             _ => None,
@@ -158,7 +158,7 @@ pub struct Described {
 
 impl Described {
     /// The fields `json` records differently (empty when all agree).
-    pub fn changed_fields(&self, json: &BundleJson) -> Vec<&'static str> {
+    pub(crate) fn changed_fields(&self, json: &BundleJson) -> Vec<&'static str> {
         [
             ("signer", self.signer == json.signer),
             ("network", self.network == json.network),
@@ -181,7 +181,7 @@ impl DesiredBundle {
     }
 
     /// The bundle as far as plan time knows it.
-    pub fn partial(layout: BundleLayout, i: PartialInputs<'_>) -> Result<Self, BundleError> {
+    pub(crate) fn partial(layout: BundleLayout, i: PartialInputs<'_>) -> Result<Self, BundleError> {
         let macaroon_file = i.scope.file_name();
         let accounts = Content::of(&i.accounts, |a| {
             AccountsJson::from(&ListAccountsResponse {
@@ -275,17 +275,18 @@ impl DesiredBundle {
         })
     }
 
+    /// The desired content for a name as plan actions spell it (a file in
+    /// the directory, or `../<archive name>`).
     /// True when every byte is known (nothing pending or unknown).
-    pub fn is_complete(&self) -> bool {
+    #[cfg(test)]
+    fn is_complete(&self) -> bool {
         self.files
             .values()
             .chain(self.archive.as_ref())
             .all(|c| matches!(c, Content::Known(_)))
     }
 
-    /// The desired content for a name as plan actions spell it (a file in
-    /// the directory, or `../<archive name>`).
-    pub fn content(&self, name: &str) -> Option<&Content> {
+    pub(crate) fn content(&self, name: &str) -> Option<&Content> {
         if name == BundleLayout::beside(&self.layout.archive_name()) {
             return self.archive.as_ref();
         }

@@ -21,13 +21,13 @@ use std::collections::BTreeSet;
 
 /// The bundle's actions (export first, then stale removal) and notes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct BundleDiff {
+pub(crate) struct BundleDiff {
     pub actions: Vec<Action>,
     pub notes: Vec<String>,
 }
 
 /// Compares the desired bundle with what is on disk.
-pub fn diff(desired: &DesiredBundle, observed: &ObservedBundle) -> BundleDiff {
+pub(crate) fn diff(desired: &DesiredBundle, observed: &ObservedBundle) -> BundleDiff {
     let mut out = BundleDiff::default();
     if let Some(a) = export_action(desired, observed, &mut out.notes) {
         out.actions.push(a);

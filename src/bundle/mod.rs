@@ -11,36 +11,35 @@
 pub mod accounts;
 pub mod archive;
 pub mod bundle_json;
-pub mod contents;
-pub mod diff;
+pub(crate) mod contents;
+pub(crate) mod diff;
 pub mod network;
-pub mod observe;
-pub mod plan;
-pub mod untar;
+pub(crate) mod observe;
+pub(crate) mod plan;
+pub(crate) mod untar;
 pub mod verify;
 pub mod write;
 
-pub use contents::{BundleInputs, Content, DesiredBundle, Part, PartialInputs};
-pub use diff::{BundleDiff, diff};
-pub use network::Network;
-pub use observe::{ObservedBundle, ObservedFile, observe};
-pub use verify::{Check, CheckStatus, VerifyOptions, VerifyReport};
+pub use contents::{BundleInputs, DesiredBundle};
+pub(crate) use contents::{Part, PartialInputs};
+pub(crate) use diff::{BundleDiff, diff};
+pub(crate) use observe::{ObservedBundle, observe};
 
 use crate::error::Failure;
 use std::path::{Path, PathBuf};
 
 /// accounts.json: the xpubs, as `lncli wallet accounts list` prints them.
-pub const ACCOUNTS_FILE: &str = "accounts.json";
+pub(crate) const ACCOUNTS_FILE: &str = "accounts.json";
 /// tls.cert: the signer's certificate, byte for byte.
-pub const TLS_CERT_FILE: &str = "tls.cert";
+pub(crate) const TLS_CERT_FILE: &str = "tls.cert";
 /// bundle.json: what the bundle is for, and the sha256 of every other file.
-pub const BUNDLE_JSON_FILE: &str = "bundle.json";
+pub(crate) const BUNDLE_JSON_FILE: &str = "bundle.json";
 /// The archive beside the directory is `<directory name>` + this.
-pub const ARCHIVE_SUFFIX: &str = ".tar.gz.b64";
+pub(crate) const ARCHIVE_SUFFIX: &str = ".tar.gz.b64";
 /// Bundle files are secrets (the macaroon) or sit next to one.
-pub const FILE_MODE: u32 = crate::secrets::FILE_MODE;
+pub(crate) const FILE_MODE: u32 = crate::secrets::FILE_MODE;
 /// The bundle directory.
-pub const DIR_MODE: u32 = crate::secrets::DIR_MODE;
+pub(crate) const DIR_MODE: u32 = crate::secrets::DIR_MODE;
 
 /// Where a bundle lives: its directory and, when archiving is on, the
 /// `<name>.tar.gz.b64` beside it (where the old kit put
@@ -79,30 +78,30 @@ impl BundleLayout {
     }
 
     /// Whether the `.tar.gz.b64` archive is wanted.
-    pub fn archive_enabled(&self) -> bool {
+    pub(crate) fn archive_enabled(&self) -> bool {
         self.archive
     }
 
     /// The archive's file name, `<directory name>.tar.gz.b64`.
-    pub fn archive_name(&self) -> String {
+    pub(crate) fn archive_name(&self) -> String {
         format!("{}{ARCHIVE_SUFFIX}", self.dir_name)
     }
 
     /// The directory that holds the bundle directory and the archive.
-    pub fn parent(&self) -> PathBuf {
+    pub(crate) fn parent(&self) -> PathBuf {
         match self.dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         }
     }
 
-    pub fn archive_path(&self) -> PathBuf {
+    pub(crate) fn archive_path(&self) -> PathBuf {
         self.parent().join(self.archive_name())
     }
 
     /// How plan actions name a file: bare for files in the directory,
     /// `../name` for the archive and its leftovers beside it.
-    pub fn beside(name: &str) -> String {
+    pub(crate) fn beside(name: &str) -> String {
         format!("../{name}")
     }
 }

@@ -18,16 +18,16 @@ pub enum Network {
 }
 
 /// Every network name [`Network::from_str`] accepts.
-pub const NAMES: &[&str] = &["mainnet", "testnet", "testnet4", "signet", "regtest"];
+pub(crate) const NAMES: &[&str] = &["mainnet", "testnet", "testnet4", "signet", "regtest"];
 
 /// The BIP32 version bytes of the extended public keys lnd exports.
 pub mod version {
-    pub const XPUB: u32 = 0x0488_b21e;
-    pub const YPUB: u32 = 0x049d_7cb2;
-    pub const ZPUB: u32 = 0x04b2_4746;
-    pub const TPUB: u32 = 0x0435_87cf;
-    pub const UPUB: u32 = 0x044a_5262;
-    pub const VPUB: u32 = 0x045f_1cf6;
+    pub(crate) const XPUB: u32 = 0x0488_b21e;
+    pub(crate) const YPUB: u32 = 0x049d_7cb2;
+    pub(crate) const ZPUB: u32 = 0x04b2_4746;
+    pub(crate) const TPUB: u32 = 0x0435_87cf;
+    pub(crate) const UPUB: u32 = 0x044a_5262;
+    pub(crate) const VPUB: u32 = 0x045f_1cf6;
 
     /// The human name of a version, for messages (`zpub`), if it is one of
     /// the public or private versions a bitcoin wallet uses.
@@ -51,7 +51,7 @@ pub mod version {
 
     /// Whether `v` is a private-key version: an account "xpub" with one of
     /// these would hand out the signer's keys.
-    pub fn is_private(v: u32) -> bool {
+    pub(crate) fn is_private(v: u32) -> bool {
         name(v).is_some_and(|n| n.ends_with("prv"))
     }
 }
@@ -67,7 +67,7 @@ impl Network {
         }
     }
 
-    pub fn is_mainnet(self) -> bool {
+    pub(crate) fn is_mainnet(self) -> bool {
         self == Network::Mainnet
     }
 

@@ -19,11 +19,11 @@ use zeroize::Zeroizing;
 
 /// Bundle files are a few KiB (accounts.json for 259 accounts ~100 KiB);
 /// anything far larger is not one of ours and is not read into memory.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// A regular file as found. `Debug` shows its size, never its bytes.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ObservedFile {
+pub(crate) struct ObservedFile {
     pub bytes: Zeroizing<Vec<u8>>,
     pub mode: u32,
 }
@@ -41,7 +41,7 @@ impl fmt::Debug for ObservedFile {
 
 /// The bundle as found on disk.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ObservedBundle {
+pub(crate) struct ObservedBundle {
     /// The directory's mode; `None` when it does not exist (an empty bundle).
     pub dir_mode: Option<u32>,
     /// lsm created the directory (its marker is there), so its mode is
@@ -64,7 +64,7 @@ pub struct ObservedBundle {
 
 impl ObservedBundle {
     /// The macaroon files, decoded, for the scope diff.
-    pub fn macaroon_files(&self) -> Vec<MacaroonFile> {
+    pub(crate) fn macaroon_files(&self) -> Vec<MacaroonFile> {
         self.files
             .iter()
             .filter(|(name, _)| is_macaroon_name(name))
@@ -73,18 +73,18 @@ impl ObservedBundle {
     }
 
     /// bundle.json as found, when it parses.
-    pub fn bundle_json(&self) -> Option<BundleJson> {
+    pub(crate) fn bundle_json(&self) -> Option<BundleJson> {
         BundleJson::parse(&self.files.get(BUNDLE_JSON_FILE)?.bytes).ok()
     }
 
     /// The macaroon file bundle.json says the bundle hands out.
-    pub fn described_macaroon_file(&self) -> Option<String> {
+    pub(crate) fn described_macaroon_file(&self) -> Option<String> {
         self.bundle_json().map(|j| j.macaroon_file)
     }
 }
 
 /// Decodes one macaroon file into what the scope diff compares.
-pub fn decode_macaroon_file(name: &str, bytes: &[u8]) -> MacaroonFile {
+pub(crate) fn decode_macaroon_file(name: &str, bytes: &[u8]) -> MacaroonFile {
     let decoded = Macaroon::decode(bytes).and_then(|m| {
         let caveats = m
             .caveats()
@@ -131,7 +131,7 @@ pub(crate) fn is_own_temp(name: &str) -> bool {
 /// the export writes — accounts.json, tls.cert, `macaroon_file` and its
 /// own temp files. lnd's data directory, with its admin and invoice
 /// macaroons and wallet.db, is no bundle.
-pub fn foreign_names(names: &[String], macaroon_file: &str) -> Vec<String> {
+pub(crate) fn foreign_names(names: &[String], macaroon_file: &str) -> Vec<String> {
     if names.iter().any(|n| n == BUNDLE_JSON_FILE) {
         return Vec::new();
     }
@@ -153,7 +153,7 @@ fn is_managed_name(name: &str) -> bool {
 
 /// Reads the bundle at `layout`. A missing directory is an empty bundle;
 /// a path that is a file or a symlink is refused.
-pub fn observe(layout: &BundleLayout) -> Result<ObservedBundle, BundleError> {
+pub(crate) fn observe(layout: &BundleLayout) -> Result<ObservedBundle, BundleError> {
     let mut obs = ObservedBundle::default();
     let dir = layout.dir();
     match fs::symlink_metadata(dir) {

@@ -93,7 +93,7 @@ fn inputs<'a>(
 
 /// The bundle's plan actions given the live signer (`bake_planned`: the
 /// scope diff will bake a new macaroon in this plan).
-pub fn diff_for(
+pub(crate) fn diff_for(
     desired: &Desired,
     signer: &SignerView,
     secrets: &SecretsView,
@@ -142,7 +142,7 @@ fn uncovered_endpoint(endpoint: &str, cert_pem: Option<&[u8]>) -> Option<String>
 }
 
 /// Carries out a bundle step with everything known now.
-pub async fn execute(
+pub(crate) async fn execute(
     op: &BundleOp,
     desired: &Desired,
     signer: &SignerView,

@@ -15,12 +15,12 @@ use std::io::{self, Read};
 use zeroize::Zeroizing;
 
 /// A file taken out of an archive: its name and (secret) content.
-pub type Entry = (String, Zeroizing<Vec<u8>>);
+pub(crate) type Entry = (String, Zeroizing<Vec<u8>>);
 
 /// The bounds. A bundle is five files of at most ~100 KiB (accounts.json
 /// for 259 accounts), so each is generous.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Bytes the gzip stream may inflate to, headers and padding included.
     pub inflated: u64,
     /// Entries (files and extension headers together).
@@ -33,7 +33,7 @@ pub struct Limits {
 
 /// What `lsm bundle verify` allows: with a 4 MiB input, peak memory stays
 /// a few times 8 MiB and the work a few tens of milliseconds.
-pub const LIMITS: Limits = Limits {
+pub(crate) const LIMITS: Limits = Limits {
     inflated: 8 * 1024 * 1024,
     entries: 64,
     entry: 4 * 1024 * 1024,
@@ -45,7 +45,7 @@ const BLOCK: usize = 512;
 /// The regular files of the gzip'd tar in `gz`, in archive order. Every
 /// refusal says what was wrong without quoting file contents; names are
 /// escaped (`{:?}`), since they come from the archive.
-pub fn read_tar_gz(gz: &[u8], limits: Limits) -> Result<Vec<Entry>, String> {
+pub(crate) fn read_tar_gz(gz: &[u8], limits: Limits) -> Result<Vec<Entry>, String> {
     let mut r = Bounded {
         inner: flate2::read::GzDecoder::new(gz),
         left: limits.inflated,

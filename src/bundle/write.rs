@@ -106,7 +106,7 @@ pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleErr
 /// Removes files that no longer belong. Refuses anything lsm does not
 /// own or that the desired bundle still needs, so a hand-edited plan
 /// cannot make it delete arbitrary files. Already-gone files are fine.
-pub fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleError> {
+pub(crate) fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleError> {
     let layout = &desired.layout;
     if layout.dir().exists() {
         // Never delete from a directory that is not this bundle's.

@@ -33,7 +33,7 @@ use std::time::Duration;
                   protection.\n\nExamples:\n  lsm apply\n  lsm apply --auto-approve \
                   --detailed-exitcode\n  lsm plan -o plan.json && lsm apply plan.json"
 )]
-pub struct ApplyArgs {
+pub(crate) struct ApplyArgs {
     /// A plan saved by `lsm plan -o FILE`: apply exactly it, without a prompt.
     #[arg(value_name = "PLAN")]
     pub plan_file: Option<PathBuf>,
@@ -51,7 +51,7 @@ pub struct ApplyArgs {
     pub timeout: u64,
 }
 
-pub async fn run(args: &ApplyArgs, ctx: &Context) -> CmdResult {
+pub(crate) async fn run(args: &ApplyArgs, ctx: &Context) -> CmdResult {
     let saved = match &args.plan_file {
         Some(file) => Some(crate::plan::saved::read(file)?),
         None => None,

@@ -14,13 +14,13 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 #[derive(Debug, clap::Args)]
-pub struct BundleArgs {
+pub(crate) struct BundleArgs {
     #[command(subcommand)]
     pub command: BundleCommand,
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum BundleCommand {
+pub(crate) enum BundleCommand {
     /// Check a credentials bundle offline: files, hashes, certificate,
     /// macaroon scope, accounts and network, modes.
     ///
@@ -29,7 +29,7 @@ pub enum BundleCommand {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// A bundle directory, its `.tar.gz.b64` archive, or `-` to read the
     /// archive text from standard input.
     #[arg(value_name = "PATH|FILE.b64|-")]
@@ -47,7 +47,7 @@ impl clap::builder::ValueParserFactory for Network {
     }
 }
 
-pub fn run(args: &BundleArgs, ctx: &Context) -> CmdResult {
+pub(crate) fn run(args: &BundleArgs, ctx: &Context) -> CmdResult {
     match &args.command {
         BundleCommand::Verify(a) => verify_cmd(a, ctx),
     }

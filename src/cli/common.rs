@@ -21,7 +21,7 @@ use crate::runtime::{Observer, Runtime};
 
 /// Loads signer.toml (every problem rendered at once) and derives the
 /// desired state.
-pub fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
+pub(crate) fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     let path = ctx.manifest_path();
     let loaded = manifest::load(&path).map_err(Failure::from)?;
     let desired = Desired::from_loaded(&loaded);
@@ -30,13 +30,13 @@ pub fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
 
 /// A command body that needs only to observe (it gets no way to mutate).
 #[allow(async_fn_in_trait)]
-pub trait ObserverCommand {
+pub(crate) trait ObserverCommand {
     async fn run<Ob: Observer>(self, observer: &Ob) -> CmdResult;
 }
 
 /// A command body that changes the signer.
 #[allow(async_fn_in_trait)]
-pub trait RuntimeCommand {
+pub(crate) trait RuntimeCommand {
     async fn run<R: Runtime>(self, runtime: &R) -> CmdResult;
 }
 
@@ -45,7 +45,7 @@ fn native_target(desired: &Desired) -> Result<NativeTarget, Failure> {
 }
 
 /// Runs `cmd` on the read-only observer of the manifest's runtime.
-pub async fn with_observer(desired: &Desired, cmd: impl ObserverCommand) -> CmdResult {
+pub(crate) async fn with_observer(desired: &Desired, cmd: impl ObserverCommand) -> CmdResult {
     let name = &desired.manifest_name;
     let network = desired.resolved.signer.network.as_str();
     match desired.resolved.signer.runtime {
@@ -62,7 +62,7 @@ pub async fn with_observer(desired: &Desired, cmd: impl ObserverCommand) -> CmdR
 }
 
 /// Runs `cmd` on the mutating runtime of the manifest's runtime.
-pub async fn with_runtime(desired: &Desired, cmd: impl RuntimeCommand) -> CmdResult {
+pub(crate) async fn with_runtime(desired: &Desired, cmd: impl RuntimeCommand) -> CmdResult {
     let name = &desired.manifest_name;
     let network = desired.resolved.signer.network.as_str();
     match desired.resolved.signer.runtime {

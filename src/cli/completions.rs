@@ -8,12 +8,12 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 #[derive(Debug, clap::Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// bash, zsh, fish, elvish or powershell.
     pub shell: Shell,
 }
 
-pub fn run(args: &CompletionsArgs, _ctx: &Context) -> CmdResult {
+pub(crate) fn run(args: &CompletionsArgs, _ctx: &Context) -> CmdResult {
     let mut cmd = Cli::command();
     clap_complete::generate(args.shell, &mut cmd, "lsm", &mut std::io::stdout());
     Ok(Exit::Ok)

@@ -28,7 +28,7 @@ use std::time::Duration;
     after_help = "Exit codes: 0 done or nothing to do, 1 error, 4 lock held, 5 blocked \
                   (--purge-volume without a seed.txt that a restore rehearsal proves)."
 )]
-pub struct DestroyArgs {
+pub(crate) struct DestroyArgs {
     /// Remove without asking. Required when stdin is not a terminal.
     #[arg(long)]
     pub auto_approve: bool,
@@ -42,7 +42,7 @@ pub struct DestroyArgs {
     pub lock_timeout: u64,
 }
 
-pub async fn run(args: &DestroyArgs, ctx: &Context) -> CmdResult {
+pub(crate) async fn run(args: &DestroyArgs, ctx: &Context) -> CmdResult {
     let (_loaded, desired) = common::load(ctx)?;
     let cmd = DestroyCommand {
         args,

@@ -22,7 +22,7 @@ use std::time::UNIX_EPOCH;
 use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ScopeArg {
+pub(crate) enum ScopeArg {
     /// Bake lnd's remote-signing set (message:write signer:generate
     /// address:read onchain:write, plus signer:read).
     SignerOnly,
@@ -34,7 +34,7 @@ pub enum ScopeArg {
 
 /// Flags of `lsm export` (its help text is on `Command::Export`).
 #[derive(Debug, clap::Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// The signer's gRPC address.
     #[arg(long, value_name = "HOST:PORT")]
     pub rpcserver: String,
@@ -100,7 +100,7 @@ struct ExportReport<'a> {
     verify: &'a verify::VerifyReport,
 }
 
-pub async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
+pub(crate) async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
     let intent_kind = check_args(args)?;
     let birthday = args.birthday.as_deref().map(parse_birthday).transpose()?;
     // Before touching the signer: a bake is wasted if we cannot write.

@@ -11,18 +11,18 @@ use serde_json::json;
 use std::io::Write;
 
 /// Shown by `lsm init --help`.
-pub const LONG_ABOUT: &str = "Write a commented starter manifest (default ./signer.toml, or -f FILE). It sets \
+pub(crate) const LONG_ABOUT: &str = "Write a commented starter manifest (default ./signer.toml, or -f FILE). It sets \
                   signer.network and signer.runtime (from the flags) and signer.name, plus the two \
                   choices worth reading before the first apply: rpc.listen (where the watch-only \
                   node dials) and macaroon.scope (what the exported macaroon may do). Every other \
                   key is shown commented out with its default. An existing file is never \
                   overwritten.";
 /// Examples shown under `lsm init --help`.
-pub const AFTER_HELP: &str =
+pub(crate) const AFTER_HELP: &str =
     "Examples:\n  lsm init\n  lsm init --network mainnet --runtime native -f /etc/lsm/signer.toml";
 
 #[derive(Debug, clap::Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Bitcoin network of the signer's wallet.
     #[arg(long, value_name = "NETWORK", default_value = "testnet")]
     pub network: Network,
@@ -51,7 +51,7 @@ impl ValueEnum for Runtime {
     }
 }
 
-pub fn run(args: &InitArgs, ctx: &Context) -> CmdResult {
+pub(crate) fn run(args: &InitArgs, ctx: &Context) -> CmdResult {
     let path = ctx.manifest_path();
     let text = starter(args.network, args.runtime);
     // Prove the starter is valid where it will live (a broken versions.env

@@ -18,13 +18,13 @@ use std::time::SystemTime;
 use zeroize::Zeroizing;
 
 #[derive(Debug, clap::Args)]
-pub struct MacaroonArgs {
+pub(crate) struct MacaroonArgs {
     #[command(subcommand)]
     pub command: MacaroonCommand,
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum MacaroonCommand {
+pub(crate) enum MacaroonCommand {
     /// Show a macaroon's location, root key id, permissions and caveats.
     ///
     /// Prints fingerprints, never the macaroon. Prefer a file or `-` (stdin)
@@ -33,14 +33,14 @@ pub enum MacaroonCommand {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct InspectArgs {
+pub(crate) struct InspectArgs {
     /// A macaroon file (binary as lnd writes it, or hex text), `-` for
     /// standard input, or the macaroon as hex.
     #[arg(value_name = "FILE|HEX|-")]
     pub input: OsString,
 }
 
-pub fn run(args: &MacaroonArgs, ctx: &Context) -> CmdResult {
+pub(crate) fn run(args: &MacaroonArgs, ctx: &Context) -> CmdResult {
     match &args.command {
         MacaroonCommand::Inspect(a) => inspect(a, ctx),
     }

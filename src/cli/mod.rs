@@ -1,24 +1,25 @@
 //! Command-line interface: clap definitions, one file per command. Each
-//! command is `run(&Args, &Context) -> CmdResult`; `main` maps the result to
-//! an exit code in one place.
+//! command is `run(&Args, &Context) -> CmdResult`; [`main`] maps the result
+//! to an exit code in one place.
 
-pub mod apply;
-pub mod bundle;
-pub mod common;
-pub mod completions;
-pub mod destroy;
-pub mod export;
-pub mod init;
-pub mod macaroon;
-pub mod plan;
-pub mod seed;
-pub mod status;
-pub mod validate;
+pub(crate) mod apply;
+pub(crate) mod bundle;
+pub(crate) mod common;
+pub(crate) mod completions;
+pub(crate) mod destroy;
+pub(crate) mod export;
+pub(crate) mod init;
+pub(crate) mod macaroon;
+pub(crate) mod plan;
+pub(crate) mod seed;
+pub(crate) mod status;
+pub(crate) mod validate;
 
 use crate::error::CmdResult;
-use crate::output::Output;
+use crate::output::{Output, style};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// lsm keeps an lnd remote signer exactly as declared in signer.toml.
 #[derive(Debug, Parser)]
@@ -32,7 +33,7 @@ use std::path::PathBuf;
     after_help = "Exit codes: 0 ok/no changes, 1 error, 2 changes (with --detailed-exitcode), \
                   3 stale plan, 4 lock held, 5 blocked by a protection."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
@@ -41,7 +42,7 @@ pub struct Cli {
 
 /// Flags every command accepts.
 #[derive(Debug, Clone, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// The manifest to use.
     #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
     pub file: Option<PathBuf>,
@@ -60,7 +61,7 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Show what apply would change and why (read-only).
     Plan(plan::PlanArgs),
     /// Converge the signer to signer.toml.
@@ -98,14 +99,14 @@ pub enum Command {
 
 /// What every command gets from `main`.
 #[derive(Debug, Clone)]
-pub struct Context {
+pub(crate) struct Context {
     pub global: GlobalArgs,
     pub output: Output,
 }
 
 impl Context {
     /// The manifest path: `-f FILE`, else `./signer.toml`.
-    pub fn manifest_path(&self) -> PathBuf {
+    pub(crate) fn manifest_path(&self) -> PathBuf {
         self.global
             .file
             .clone()
@@ -113,8 +114,67 @@ impl Context {
     }
 }
 
+/// The whole `lsm` binary (`src/main.rs` only calls this): parse flags, run
+/// the command, map the outcome to an exit code.
+pub fn main() -> ExitCode {
+    // One crypto provider for tonic and bollard (crates.md pitfall 1).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    // Crash injection for the crash-safety tests (test builds only).
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
+
+    // Usage errors exit 1: exit 2 means "changes" to automation.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let output = Output {
+        json: cli.global.json,
+        verbose: cli.global.verbose,
+        quiet: cli.global.quiet,
+        color: !cli.global.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    output.install();
+    crate::logging::init(output.quiet, output.verbose, output.color);
+    let ctx = Context {
+        global: cli.global.clone(),
+        output,
+    };
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            anstream::eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli, &ctx)) {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            let e = style::ERROR;
+            anstream::eprintln!("{e}error{e:#}: {}", failure.message);
+            for h in &failure.hints {
+                anstream::eprintln!("  {}help{:#}: {h}", style::BOLD, style::BOLD);
+            }
+            if ctx.output.json {
+                let _ = ctx.output.print_json(&failure.json());
+            }
+            failure.exit.into()
+        }
+    }
+}
+
 /// Runs the parsed command.
-pub async fn run(cli: Cli, ctx: &Context) -> CmdResult {
+pub(crate) async fn run(cli: Cli, ctx: &Context) -> CmdResult {
     match &cli.command {
         Command::Plan(args) => plan::run(args, ctx).await,
         Command::Apply(args) => apply::run(args, ctx).await,

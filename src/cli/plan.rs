@@ -24,7 +24,7 @@ use std::path::PathBuf;
                   Examples:\n  lsm plan\n  lsm plan --detailed-exitcode -o plan.json\n  \
                   lsm plan --json | jq .summary"
 )]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     /// Exit 2 when there are changes, 0 when there are none, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -33,7 +33,7 @@ pub struct PlanArgs {
     pub out: Option<PathBuf>,
 }
 
-pub async fn run(args: &PlanArgs, ctx: &Context) -> CmdResult {
+pub(crate) async fn run(args: &PlanArgs, ctx: &Context) -> CmdResult {
     let (loaded, desired) = common::load(ctx)?;
     let cmd = PlanCommand {
         args,
@@ -84,7 +84,7 @@ impl ObserverCommand for PlanCommand<'_> {
 
 /// The plan's document, naming the manifest's absolute path so that
 /// `lsm apply FILE` finds the manifest without `-f`.
-pub fn document(p: &Plan, desired: &Desired) -> PlanDocument {
+pub(crate) fn document(p: &Plan, desired: &Desired) -> PlanDocument {
     let mut doc = PlanDocument::new(p);
     let path = &desired.manifest_path;
     doc.manifest_path = std::fs::canonicalize(path)
@@ -95,7 +95,7 @@ pub fn document(p: &Plan, desired: &Desired) -> PlanDocument {
 }
 
 /// Prints a plan for humans or as JSON.
-pub fn show(p: &Plan, desired: &Desired, ctx: &Context) -> Result<(), Failure> {
+pub(crate) fn show(p: &Plan, desired: &Desired, ctx: &Context) -> Result<(), Failure> {
     if ctx.output.json {
         ctx.output.print_json(&document(p, desired))?;
     } else if !ctx.output.quiet || p.changed() || p.blocked() {
@@ -111,7 +111,7 @@ pub fn show(p: &Plan, desired: &Desired, ctx: &Context) -> Result<(), Failure> {
 }
 
 /// 5 when blocked; with --detailed-exitcode 2 for changes, else 0.
-pub fn exit_for(p: &Plan, detailed: bool) -> Exit {
+pub(crate) fn exit_for(p: &Plan, detailed: bool) -> Exit {
     if p.blocked() {
         Exit::Blocked
     } else if detailed && p.changed() {

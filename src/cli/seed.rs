@@ -18,13 +18,13 @@ use crate::wallet::rehearsal::{self, Outcome, Reference};
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
-pub struct SeedArgs {
+pub(crate) struct SeedArgs {
     #[command(subcommand)]
     pub command: SeedCommand,
 }
 
 #[derive(Debug, clap::Subcommand)]
-pub enum SeedCommand {
+pub(crate) enum SeedCommand {
     /// Prove seed.txt restores this signer: rehearse a restore in a
     /// throwaway lnd and compare it with the live signer.
     ///
@@ -46,13 +46,13 @@ pub enum SeedCommand {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Seconds to wait for another lsm that holds this signer's lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 3)]
     pub lock_timeout: u64,
 }
 
-pub async fn run(args: &SeedArgs, ctx: &Context) -> CmdResult {
+pub(crate) async fn run(args: &SeedArgs, ctx: &Context) -> CmdResult {
     match &args.command {
         SeedCommand::Verify(a) => {
             let (_loaded, desired) = common::load(ctx)?;

@@ -23,7 +23,7 @@ use serde_json::json;
                   Changes nothing.",
     after_help = "Exit codes: 0 every condition holds, 1 error, 2 some condition does not hold."
 )]
-pub struct StatusArgs {}
+pub(crate) struct StatusArgs {}
 
 fn first(p: &Plan, f: impl Fn(&Action) -> bool) -> Option<&Action> {
     p.actions.iter().find(|a| f(a))
@@ -32,7 +32,11 @@ fn first(p: &Plan, f: impl Fn(&Action) -> bool) -> Option<&Action> {
 /// Conditions derived from the plan and lnd's answers. They agree with the
 /// plan: every action it lists makes some condition false, so status is ok
 /// exactly when the plan has nothing to do (and nothing blocks it).
-pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) -> Vec<Condition> {
+pub(crate) fn conditions<O: Observation>(
+    runtime: &O,
+    signer: &SignerView,
+    p: &Plan,
+) -> Vec<Condition> {
     let mut out = runtime.conditions();
     let running = out.iter().all(|c| c.status);
     let wallet = match &signer.wallet {
@@ -138,7 +142,7 @@ pub fn conditions<O: Observation>(runtime: &O, signer: &SignerView, p: &Plan) ->
     out
 }
 
-pub async fn run(_args: &StatusArgs, ctx: &Context) -> CmdResult {
+pub(crate) async fn run(_args: &StatusArgs, ctx: &Context) -> CmdResult {
     let (_loaded, desired) = common::load(ctx)?;
     common::with_observer(
         &desired,

@@ -9,21 +9,21 @@ use serde_json::{Value, json};
 use std::fmt::Write as _;
 
 /// Shown by `lsm validate --help`.
-pub const LONG_ABOUT: &str = "Check signer.toml (and a versions.env beside it) without touching anything. \
+pub(crate) const LONG_ABOUT: &str = "Check signer.toml (and a versions.env beside it) without touching anything. \
                   Every problem is reported at once with file:line:column, the key and how to \
                   fix it. Exit 0 when valid, 1 otherwise.";
 /// Examples shown under `lsm validate --help`.
-pub const AFTER_HELP: &str = "Examples:\n  lsm validate\n  lsm validate -f examples/signer.toml --show\n  \
+pub(crate) const AFTER_HELP: &str = "Examples:\n  lsm validate\n  lsm validate -f examples/signer.toml --show\n  \
                   lsm validate --json | jq .manifest_hash";
 
 #[derive(Debug, clap::Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// Print the fully resolved manifest: every value, defaults filled in, with where it came from.
     #[arg(long)]
     pub show: bool,
 }
 
-pub fn run(args: &ValidateArgs, ctx: &Context) -> CmdResult {
+pub(crate) fn run(args: &ValidateArgs, ctx: &Context) -> CmdResult {
     let path = ctx.manifest_path();
     let loaded = match manifest::load(&path) {
         Ok(loaded) => loaded,
@@ -60,7 +60,7 @@ pub fn run(args: &ValidateArgs, ctx: &Context) -> CmdResult {
 }
 
 /// `key = value    # source`, one line per resolved value, sorted by key.
-pub fn show(loaded: &Loaded) -> String {
+pub(crate) fn show(loaded: &Loaded) -> String {
     let value = serde_json::to_value(&loaded.resolved).unwrap_or(Value::Null);
     let mut rows = Vec::new();
     flatten(&manifest::problem::KeyPath::root(), &value, &mut rows);

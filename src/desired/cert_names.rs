@@ -19,7 +19,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// lnd's `tlsextraip` values: `[rpc] tls_extra_ips`, plus a specific
 /// (non-loopback) rpc bind address, which is what a watch-only node dials,
 /// so the certificate must name it; unspecified binds add nothing.
-pub fn extra_ips(r: &Resolved) -> Vec<String> {
+pub(crate) fn extra_ips(r: &Resolved) -> Vec<String> {
     let mut ips: Vec<String> = r.rpc.tls_extra_ips.iter().map(|i| i.to_string()).collect();
     let bind = r.rpc.listen.ip();
     if !bind.is_unspecified() && !bind.is_loopback() {
@@ -32,14 +32,14 @@ pub fn extra_ips(r: &Resolved) -> Vec<String> {
 }
 
 /// The names the signer's certificate must carry for `r`.
-pub fn declared(r: &Resolved) -> CertNames {
+pub(crate) fn declared(r: &Resolved) -> CertNames {
     CertNames::issued_for(&extra_ips(r), &r.rpc.tls_extra_domains)
 }
 
 /// A certificate's subject alternative names, as sets (lnd compares them
 /// as sets: order and duplicates do not count).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CertNames {
+pub(crate) struct CertNames {
     pub ips: BTreeSet<IpAddr>,
     pub dns: BTreeSet<String>,
 }
@@ -47,7 +47,7 @@ pub struct CertNames {
 impl CertNames {
     /// The names lnd gives a certificate it issues for these extras with
     /// autofill off. Extra IPs that do not parse are skipped, as lnd does.
-    pub fn issued_for(extra_ips: &[String], extra_domains: &[String]) -> CertNames {
+    pub(crate) fn issued_for(extra_ips: &[String], extra_domains: &[String]) -> CertNames {
         let mut ips: BTreeSet<IpAddr> = [
             IpAddr::V4(Ipv4Addr::LOCALHOST),
             IpAddr::V6(Ipv6Addr::LOCALHOST),
@@ -68,7 +68,7 @@ impl CertNames {
     }
 
     /// The names a certificate carries.
-    pub fn of(cert: &CertInfo) -> CertNames {
+    pub(crate) fn of(cert: &CertInfo) -> CertNames {
         CertNames {
             ips: cert.ip_addresses.iter().copied().map(canonical).collect(),
             dns: cert.dns_names.iter().cloned().collect(),
@@ -77,7 +77,7 @@ impl CertNames {
 
     /// What changes from `self` (the certificate's) to `to`: `+DNS:x`,
     /// `-IP:y`, additions first.
-    pub fn changes_to(&self, to: &CertNames) -> Vec<String> {
+    pub(crate) fn changes_to(&self, to: &CertNames) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         out.extend(to.dns.difference(&self.dns).map(|d| format!("+DNS:{d}")));
         out.extend(to.ips.difference(&self.ips).map(|i| format!("+IP:{i}")));

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 /// The chain backend block.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChainConf {
+pub(crate) enum ChainConf {
     /// lnd's pure signing mode: no chain, no peers.
     NoChainBackend,
     Neutrino {
@@ -29,7 +29,7 @@ pub enum ChainConf {
 
 /// Everything the rendering depends on, already resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfInputs {
+pub(crate) struct ConfInputs {
     pub signer_name: String,
     pub alias: String,
     pub debug_level: String,
@@ -55,7 +55,7 @@ pub struct ConfInputs {
 const SECRET_KEYS: &[&str] = &["bitcoind.rpcpass"];
 
 /// Renders lnd.conf.
-pub fn render(c: &ConfInputs) -> String {
+pub(crate) fn render(c: &ConfInputs) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -141,7 +141,7 @@ fn kv(s: &mut String, k: &str, v: &str) {
 
 /// The same text with secret values replaced by a fingerprint, for plans,
 /// diffs and logs.
-pub fn redact(conf: &str) -> String {
+pub(crate) fn redact(conf: &str) -> String {
     let mut out = String::with_capacity(conf.len());
     for line in conf.lines() {
         let key = line.split_once('=').map(|(k, _)| k.trim());

@@ -4,8 +4,8 @@
 //! ([`lnd_conf`]). Each runtime derives its own target (container spec or
 //! process) from the same manifest.
 
-pub mod cert_names;
-pub mod lnd_conf;
+pub(crate) mod cert_names;
+pub(crate) mod lnd_conf;
 
 use crate::manifest::{Loaded, MacaroonScope, Resolved};
 use crate::scope::ScopeIntent;
@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 /// Where and what the bundle is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BundleTarget {
+pub(crate) struct BundleTarget {
     pub dir: PathBuf,
     /// `<dir>.tar.gz.b64` when `[bundle] archive` is on.
     pub archive: Option<PathBuf>,
@@ -25,7 +25,7 @@ pub struct BundleTarget {
 
 /// The runtime-neutral desired signer.
 #[derive(Debug, Clone)]
-pub struct Desired {
+pub(crate) struct Desired {
     pub resolved: Resolved,
     /// The manifest file, for messages.
     pub manifest_path: PathBuf,
@@ -57,7 +57,7 @@ pub struct Desired {
 /// only a Docker network resolves would need the container's own port;
 /// that, like NAT or a DNS name lsm cannot guess, needs an explicit
 /// endpoint in the manifest.)
-pub fn watch_only_endpoint(r: &Resolved) -> String {
+pub(crate) fn watch_only_endpoint(r: &Resolved) -> String {
     let port = r.rpc.listen.port();
     let bind = r.rpc.listen.ip();
     let host = if !bind.is_unspecified() {
@@ -77,7 +77,7 @@ pub fn watch_only_endpoint(r: &Resolved) -> String {
 }
 
 /// Shows a path with the home directory as `~`, as operators wrote it.
-pub fn display_path(p: &std::path::Path) -> String {
+pub(crate) fn display_path(p: &std::path::Path) -> String {
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from)
         && let Ok(rest) = p.strip_prefix(&home)
     {
@@ -87,7 +87,7 @@ pub fn display_path(p: &std::path::Path) -> String {
 }
 
 impl Desired {
-    pub fn from_loaded(loaded: &Loaded) -> Desired {
+    pub(crate) fn from_loaded(loaded: &Loaded) -> Desired {
         let r = loaded.resolved.clone();
         let scope_name = r.macaroon.scope.to_string();
         let scope = ScopeIntent {

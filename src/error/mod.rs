@@ -26,7 +26,7 @@ pub struct Failure {
 
 impl Failure {
     /// A plain error (exit 1).
-    pub fn error(message: impl Into<String>) -> Self {
+    pub(crate) fn error(message: impl Into<String>) -> Self {
         Failure {
             exit: Exit::Error,
             message: message.into(),
@@ -36,7 +36,7 @@ impl Failure {
     }
 
     /// A failure with a specific exit code.
-    pub fn with_exit(exit: Exit, message: impl Into<String>) -> Self {
+    pub(crate) fn with_exit(exit: Exit, message: impl Into<String>) -> Self {
         Failure {
             exit,
             message: message.into(),
@@ -46,13 +46,13 @@ impl Failure {
     }
 
     /// Adds a "how to fix it" line.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
         self
     }
 
     /// Attaches the located problems behind this failure (for `--json`).
-    pub fn with_problems(mut self, problems: Vec<JsonProblem>) -> Self {
+    pub(crate) fn with_problems(mut self, problems: Vec<JsonProblem>) -> Self {
         self.problems = problems;
         self
     }
@@ -60,7 +60,7 @@ impl Failure {
     /// The failure as `--json` prints it. With located problems, `error`
     /// is a one-line summary and `problems` carries them; the rendered
     /// text is for humans on stderr.
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         let error = match self.problems.len() {
             0 => self.message.clone(),
             1 => "1 problem (see problems)".to_string(),
@@ -95,4 +95,4 @@ impl From<std::io::Error> for Failure {
 }
 
 /// Result of a command: the exit code on success (0 or 2), or a failure.
-pub type CmdResult = Result<Exit, Failure>;
+pub(crate) type CmdResult = Result<Exit, Failure>;

@@ -6,35 +6,35 @@
 
 use super::enums::{ChainBackend, DebugLevel, MacaroonScope, RestartPolicy, Runtime, Supervisor};
 
-pub const SIGNER_NAME: &str = "litd-signer";
-pub const RUNTIME: Runtime = Runtime::Docker;
-pub const ALIAS: &str = "lsm-signer";
-pub const DEBUG_LEVEL: DebugLevel = DebugLevel::Info;
-pub const CHAIN_BACKEND: ChainBackend = ChainBackend::Nochainbackend;
+pub(crate) const SIGNER_NAME: &str = "litd-signer";
+pub(crate) const RUNTIME: Runtime = Runtime::Docker;
+pub(crate) const ALIAS: &str = "lsm-signer";
+pub(crate) const DEBUG_LEVEL: DebugLevel = DebugLevel::Info;
+pub(crate) const CHAIN_BACKEND: ChainBackend = ChainBackend::Nochainbackend;
 
 /// The Docker volume is `<signer.name>` + this suffix.
-pub const VOLUME_SUFFIX: &str = "-data";
-pub const RESTART: RestartPolicy = RestartPolicy::UnlessStopped;
+pub(crate) const VOLUME_SUFFIX: &str = "-data";
+pub(crate) const RESTART: RestartPolicy = RestartPolicy::UnlessStopped;
 
-pub const LND_PATH: &str = "lnd";
-pub const LND_DIR: &str = "~/.lnd-signer";
-pub const SUPERVISOR: Supervisor = Supervisor::Process;
+pub(crate) const LND_PATH: &str = "lnd";
+pub(crate) const LND_DIR: &str = "~/.lnd-signer";
+pub(crate) const SUPERVISOR: Supervisor = Supervisor::Process;
 
-pub const RPC_LISTEN: &str = "0.0.0.0:10012";
+pub(crate) const RPC_LISTEN: &str = "0.0.0.0:10012";
 /// Always a TLS name besides `<signer.name>`: what a watch-only node in a
 /// shared Docker network (or an /etc/hosts entry) dials.
-pub const TLS_EXTRA_DOMAIN: &str = "signer";
+pub(crate) const TLS_EXTRA_DOMAIN: &str = "signer";
 
-pub const REST_ENABLED: bool = true;
-pub const REST_LISTEN: &str = "127.0.0.1:10013";
+pub(crate) const REST_ENABLED: bool = true;
+pub(crate) const REST_LISTEN: &str = "127.0.0.1:10013";
 
-pub const SECRETS_DIR: &str = "~/.lnget/signer";
-pub const AUTO_UNLOCK: bool = true;
+pub(crate) const SECRETS_DIR: &str = "~/.lnget/signer";
+pub(crate) const AUTO_UNLOCK: bool = true;
 
-pub const MACAROON_SCOPE: MacaroonScope = MacaroonScope::SignerOnly;
+pub(crate) const MACAROON_SCOPE: MacaroonScope = MacaroonScope::SignerOnly;
 /// Not 0: root key 0 is lnd's default key (admin.macaroon) and cannot be
 /// deleted, so a macaroon baked under it could never be revoked.
-pub const ROOT_KEY_ID: u64 = 1;
+pub(crate) const ROOT_KEY_ID: u64 = 1;
 
-pub const BUNDLE_PATH: &str = "~/.lnget/signer/credentials-bundle";
-pub const BUNDLE_ARCHIVE: bool = true;
+pub(crate) const BUNDLE_PATH: &str = "~/.lnget/signer/credentials-bundle";
+pub(crate) const BUNDLE_ARCHIVE: bool = true;

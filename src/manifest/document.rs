@@ -8,18 +8,18 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 /// The parsed document and the file it came from.
-pub struct Document<'a> {
+pub(crate) struct Document<'a> {
     pub root: &'a Spanned<DeTable<'a>>,
     pub file: &'a SourceFile,
 }
 
 impl<'a> Document<'a> {
-    pub fn new(root: &'a Spanned<DeTable<'a>>, file: &'a SourceFile) -> Self {
+    pub(crate) fn new(root: &'a Spanned<DeTable<'a>>, file: &'a SourceFile) -> Self {
         Document { root, file }
     }
 
     /// The value at a path, if the manifest contains it.
-    pub fn value(&self, path: &KeyPath) -> Option<&'a Spanned<DeValue<'a>>> {
+    pub(crate) fn value(&self, path: &KeyPath) -> Option<&'a Spanned<DeValue<'a>>> {
         let mut table: &'a DeTable<'a> = self.root.get_ref();
         let mut current: Option<&'a Spanned<DeValue<'a>>> = None;
         for seg in &path.0 {
@@ -37,12 +37,12 @@ impl<'a> Document<'a> {
         current
     }
 
-    pub fn contains(&self, path: &KeyPath) -> bool {
+    pub(crate) fn contains(&self, path: &KeyPath) -> bool {
         self.value(path).is_some()
     }
 
     /// The span of the key itself (`listen` in `listen = ...`, `docker` in `[docker]`).
-    pub fn key_span(&self, path: &KeyPath) -> Option<Range<usize>> {
+    pub(crate) fn key_span(&self, path: &KeyPath) -> Option<Range<usize>> {
         let key = path.last_key()?;
         let parent = path.parent();
         let table = if parent.is_root() {
@@ -59,7 +59,7 @@ impl<'a> Document<'a> {
     /// Where to point for a problem with `path`: its value, else the
     /// nearest enclosing table that exists (for missing keys), else the
     /// start of the file.
-    pub fn span(&self, path: &KeyPath) -> Range<usize> {
+    pub(crate) fn span(&self, path: &KeyPath) -> Range<usize> {
         let mut p = path.clone();
         loop {
             if let Some(v) = self.value(&p) {
@@ -74,7 +74,7 @@ impl<'a> Document<'a> {
 
     /// Like [`span`](Self::span) but prefers the key for tables, so a
     /// problem with a whole table underlines `[docker]`'s name, not its body.
-    pub fn key_or_value_span(&self, path: &KeyPath) -> Range<usize> {
+    pub(crate) fn key_or_value_span(&self, path: &KeyPath) -> Range<usize> {
         match self.value(path) {
             Some(v) if matches!(v.get_ref(), DeValue::Table(_)) => {
                 self.key_span(path).unwrap_or_else(|| v.span())
@@ -85,7 +85,7 @@ impl<'a> Document<'a> {
     }
 
     /// The location of a path's value, for provenance.
-    pub fn location(&self, path: &KeyPath) -> Option<Location> {
+    pub(crate) fn location(&self, path: &KeyPath) -> Option<Location> {
         self.value(path).map(|v| self.file.location(v.span().start))
     }
 }

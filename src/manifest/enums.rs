@@ -14,7 +14,7 @@ macro_rules! spelled {
             pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
 
             /// The spelling used in signer.toml.
-            pub fn as_str(self) -> &'static str {
+            pub(crate) fn as_str(self) -> &'static str {
                 match self {
                     $($ty::$variant => $text),+
                 }
@@ -45,19 +45,6 @@ pub enum Network {
     Regtest,
 }
 spelled!(Network { Mainnet => "mainnet", Testnet => "testnet", Testnet4 => "testnet4", Signet => "signet", Regtest => "regtest" });
-
-impl Network {
-    /// The lnd.conf flag that selects this network (exactly one is set).
-    pub fn lnd_flag(self) -> &'static str {
-        match self {
-            Network::Mainnet => "bitcoin.mainnet",
-            Network::Testnet => "bitcoin.testnet",
-            Network::Testnet4 => "bitcoin.testnet4",
-            Network::Signet => "bitcoin.signet",
-            Network::Regtest => "bitcoin.regtest",
-        }
-    }
-}
 
 /// Where lnd runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

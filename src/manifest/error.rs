@@ -62,13 +62,13 @@ impl ManifestError {
     }
 
     /// The machine form for `--json`.
-    pub fn json_problems(&self) -> Vec<JsonProblem> {
+    pub(crate) fn json_problems(&self) -> Vec<JsonProblem> {
         self.diagnostics().iter().map(JsonProblem::from).collect()
     }
 }
 
 /// Why lsm wants the manifest in a file, and what to do instead.
-pub const NOT_REGULAR_HELP: &str = "lsm reads the manifest only from a regular file: relative paths and a \
+pub(crate) const NOT_REGULAR_HELP: &str = "lsm reads the manifest only from a regular file: relative paths and a \
      versions.env beside it resolve against its directory, and apply reads it again. Save it to a \
      file and pass -f FILE";
 

@@ -15,7 +15,7 @@ pub struct FieldError {
     pub help: String,
 }
 
-pub type FieldResult<T> = Result<T, FieldError>;
+pub(crate) type FieldResult<T> = Result<T, FieldError>;
 
 fn fail<T>(reason: impl Into<String>, help: impl Into<String>) -> FieldResult<T> {
     Err(FieldError {
@@ -64,11 +64,11 @@ pub fn docker_object_name(s: &str) -> FieldResult<String> {
 /// the declared binds (`host` shares the host's interfaces, so Docker
 /// ignores the published ports and lnd's 0.0.0.0 binds listen everywhere;
 /// `none` and `container:<id>` leave no published ports at all).
-pub const REFUSED_NETWORK_MODES: &[&str] = &["host", "none"];
+pub(crate) const REFUSED_NETWORK_MODES: &[&str] = &["host", "none"];
 
 /// A user-defined Docker network to join: a Docker name, and not one of the
 /// network modes that bypass the published ports.
-pub fn docker_network(s: &str) -> FieldResult<String> {
+pub(crate) fn docker_network(s: &str) -> FieldResult<String> {
     let why = if REFUSED_NETWORK_MODES.contains(&s) {
         Some(format!(
             "{} is Docker's {s} network mode, not a network to join",
@@ -94,7 +94,7 @@ pub fn docker_network(s: &str) -> FieldResult<String> {
 }
 
 /// lnd's alias: at most 32 bytes, printable.
-pub fn alias(s: &str) -> FieldResult<String> {
+pub(crate) fn alias(s: &str) -> FieldResult<String> {
     if has_control(s) {
         return fail(
             format!("{} contains control characters", quote(s)),
@@ -116,7 +116,7 @@ pub fn alias(s: &str) -> FieldResult<String> {
 
 /// An image repository without tag or digest, e.g. `lightninglabs/lnd` or
 /// `registry.example.com:5000/team/lnd`, as written in the manifest.
-pub fn image(s: &str) -> FieldResult<String> {
+pub(crate) fn image(s: &str) -> FieldResult<String> {
     image_with(
         s,
         |tag| {
@@ -137,7 +137,7 @@ pub fn image(s: &str) -> FieldResult<String> {
 /// [`image`]'s rule with the fixes for a tag or a digest written in it
 /// supplied by the caller: the manifest and versions.env name the place
 /// for them differently.
-pub fn image_with(
+pub(crate) fn image_with(
     s: &str,
     tag_fix: impl Fn(&str) -> String,
     digest_fix: impl Fn(&str) -> String,
@@ -254,7 +254,7 @@ pub fn digest(s: &str) -> FieldResult<String> {
 }
 
 /// A Docker endpoint URL.
-pub fn docker_host(s: &str) -> FieldResult<String> {
+pub(crate) fn docker_host(s: &str) -> FieldResult<String> {
     let Some((scheme, rest)) = s.split_once("://") else {
         return fail(
             format!("{} has no scheme", quote(s)),
@@ -359,7 +359,7 @@ pub fn bind(s: &str) -> FieldResult<SocketAddr> {
 }
 
 /// An IP address (for the TLS certificate).
-pub fn ip(s: &str) -> FieldResult<IpAddr> {
+pub(crate) fn ip(s: &str) -> FieldResult<IpAddr> {
     s.parse::<IpAddr>().or_else(|_| {
         if dns_name(s).is_ok() {
             fail(
@@ -376,7 +376,7 @@ pub fn ip(s: &str) -> FieldResult<IpAddr> {
 }
 
 /// A DNS name for the TLS certificate (a leading `*.` wildcard is allowed).
-pub fn dns_name(s: &str) -> FieldResult<String> {
+pub(crate) fn dns_name(s: &str) -> FieldResult<String> {
     if s.parse::<IpAddr>().is_ok() {
         return fail(
             format!("{} is an IP address", quote(s)),
@@ -403,7 +403,7 @@ pub fn dns_name(s: &str) -> FieldResult<String> {
 }
 
 /// `host` or `host:port` (host name, IPv4 or `[IPv6]`).
-pub fn host_port(s: &str) -> FieldResult<String> {
+pub(crate) fn host_port(s: &str) -> FieldResult<String> {
     let example = "e.g. \"node.example.com:18333\", \"10.0.0.5\" or \"[fd00::5]:8333\"";
     let bad = || fail(format!("{} is not host or host:port", quote(s)), example);
     if s.parse::<SocketAddr>().is_ok() || s.parse::<IpAddr>().is_ok() {
@@ -424,7 +424,7 @@ pub fn host_port(s: &str) -> FieldResult<String> {
 }
 
 /// A ZMQ endpoint: `tcp://host:port`.
-pub fn zmq_endpoint(s: &str) -> FieldResult<String> {
+pub(crate) fn zmq_endpoint(s: &str) -> FieldResult<String> {
     match s.strip_prefix("tcp://") {
         Some(rest) if rest.contains(':') && host_port(rest).is_ok() => Ok(s.to_string()),
         _ => fail(
@@ -435,7 +435,7 @@ pub fn zmq_endpoint(s: &str) -> FieldResult<String> {
 }
 
 /// An http(s) URL.
-pub fn url(s: &str) -> FieldResult<String> {
+pub(crate) fn url(s: &str) -> FieldResult<String> {
     let rest = s
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"));
@@ -487,7 +487,7 @@ pub fn permission(s: &str) -> FieldResult<Permission> {
 
 /// Where the home directory and the manifest live, for path expansion.
 #[derive(Debug, Clone)]
-pub struct PathBase<'a> {
+pub(crate) struct PathBase<'a> {
     pub home: Option<&'a Path>,
     pub manifest_dir: &'a Path,
 }
@@ -495,7 +495,7 @@ pub struct PathBase<'a> {
 /// A filesystem path: `~` and `~/x` expand to the home directory, relative
 /// paths are taken relative to the manifest's directory (as compose does),
 /// `.` and `..` are folded away. The result is absolute.
-pub fn path(s: &str, base: &PathBase<'_>) -> FieldResult<PathBuf> {
+pub(crate) fn path(s: &str, base: &PathBase<'_>) -> FieldResult<PathBuf> {
     if s.is_empty() {
         return fail(
             "the path is empty",
@@ -586,7 +586,7 @@ const SYSTEM_DIRS: &[&str] = &[
 /// itself and not a system directory such as `/etc` or `/tmp`. (An
 /// existing directory is checked again when lsm uses it: it must be the
 /// user's own, not writable by others, and hold only lsm's files.)
-pub fn own_dir(s: &str, base: &PathBase<'_>) -> FieldResult<PathBuf> {
+pub(crate) fn own_dir(s: &str, base: &PathBase<'_>) -> FieldResult<PathBuf> {
     let dir = path(s, base)?;
     let what = if dir.parent().is_none() {
         Some("the file system root")
@@ -617,7 +617,7 @@ pub fn own_dir(s: &str, base: &PathBase<'_>) -> FieldResult<PathBuf> {
 
 /// Folds `.` and `..` lexically (symlinks are not resolved: the directory
 /// may not exist yet).
-pub fn normalize(p: &Path) -> PathBuf {
+pub(crate) fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -660,7 +660,7 @@ impl std::fmt::Display for LndBinary {
     }
 }
 
-pub fn lnd_binary(s: &str, base: &PathBase<'_>) -> FieldResult<LndBinary> {
+pub(crate) fn lnd_binary(s: &str, base: &PathBase<'_>) -> FieldResult<LndBinary> {
     if s.contains('/') || s.starts_with('~') || s == "." || s == ".." {
         return path(s, base).map(LndBinary::Path);
     }
@@ -674,7 +674,7 @@ pub fn lnd_binary(s: &str, base: &PathBase<'_>) -> FieldResult<LndBinary> {
 }
 
 /// An lnd.conf option name, e.g. `routing.strictgraphpruning`.
-pub fn lnd_conf_key(s: &str) -> FieldResult<String> {
+pub(crate) fn lnd_conf_key(s: &str) -> FieldResult<String> {
     let ok = charset(s, |c| c.is_ascii_alphanumeric(), &['.', '-', '_'])
         && !s.ends_with('.')
         && !s.contains("..");
@@ -690,7 +690,7 @@ pub fn lnd_conf_key(s: &str) -> FieldResult<String> {
 
 /// A string value for lnd.conf: one line, no control characters (a newline
 /// would smuggle in a second option, e.g. one lsm manages).
-pub fn lnd_conf_value(s: &str) -> FieldResult<String> {
+pub(crate) fn lnd_conf_value(s: &str) -> FieldResult<String> {
     if has_control(s) {
         fail(
             format!("{} contains a line break or control character", quote(s)),

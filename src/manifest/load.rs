@@ -22,10 +22,10 @@ use toml::de::DeTable;
 
 /// Manifests are a few KiB; a larger file is a mistake (or an attack) and
 /// is refused before it is parsed.
-pub const MAX_MANIFEST_SIZE: u64 = 1024 * 1024;
+pub(crate) const MAX_MANIFEST_SIZE: u64 = 1024 * 1024;
 /// Syntax errors shown: after the first few, TOML error recovery mostly
 /// produces follow-on noise.
-pub const MAX_SYNTAX_ERRORS: usize = 10;
+pub(crate) const MAX_SYNTAX_ERRORS: usize = 10;
 
 /// A manifest that loaded cleanly.
 #[derive(Debug, Clone)]

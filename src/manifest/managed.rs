@@ -5,7 +5,7 @@
 
 /// One managed option (or a whole option group when `group` is true).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ManagedKey {
+pub(crate) struct ManagedKey {
     pub name: &'static str,
     /// `true`: every option `name.*` (e.g. all of `bitcoin.*`).
     pub group: bool,
@@ -29,7 +29,7 @@ const fn group(name: &'static str, instead: &'static str) -> ManagedKey {
     }
 }
 
-pub const MANAGED_KEYS: &[ManagedKey] = &[
+pub(crate) const MANAGED_KEYS: &[ManagedKey] = &[
     key(
         "nolisten",
         "lsm always sets it: a signer accepts no peer-to-peer connections",
@@ -103,7 +103,7 @@ pub const MANAGED_KEYS: &[ManagedKey] = &[
 
 /// The managed option `key` falls under, if any (lnd option names are
 /// matched case-insensitively).
-pub fn managed(key: &str) -> Option<&'static ManagedKey> {
+pub(crate) fn managed(key: &str) -> Option<&'static ManagedKey> {
     let key = key.to_ascii_lowercase();
     MANAGED_KEYS.iter().find(|m| {
         if m.group {

@@ -17,38 +17,31 @@
 //! | [`resolved`] | what the rest of lsm is written against |
 //! | [`starter`] | the manifest `lsm init` writes |
 
-pub mod defaults;
-pub mod document;
-pub mod enums;
-pub mod error;
+pub(crate) mod defaults;
+pub(crate) mod document;
+pub(crate) mod enums;
+pub(crate) mod error;
 pub mod fields;
-pub mod load;
-pub mod managed;
-pub mod problem;
-pub mod provenance;
-pub mod raw;
-pub mod read;
-pub mod resolve;
-pub mod resolved;
-pub mod rules;
+pub(crate) mod load;
+pub(crate) mod managed;
+pub(crate) mod problem;
+pub(crate) mod provenance;
+pub(crate) mod raw;
+pub(crate) mod read;
+pub(crate) mod resolve;
+pub(crate) mod resolved;
+pub(crate) mod rules;
 pub mod schema;
-pub mod schema_rules;
+pub(crate) mod schema_rules;
 pub mod starter;
-pub mod structure;
-pub mod syntax;
-pub mod toml_lines;
+pub(crate) mod structure;
+pub(crate) mod syntax;
+pub(crate) mod toml_lines;
 pub mod versions_env;
 
-pub use enums::{
-    ChainBackend, DebugLevel, MacaroonScope, Network, RestartPolicy, Runtime, Supervisor,
-};
+pub use enums::{MacaroonScope, Network, RestartPolicy, Runtime, Supervisor};
 pub use error::ManifestError;
 pub use fields::LndBinary;
-pub use load::{Loaded, MAX_MANIFEST_SIZE, load, load_text};
+pub use load::{Loaded, load, load_text};
 pub use provenance::{Provenance, Source};
-pub use resolved::{
-    Bitcoind, Bundle, Docker, Macaroon, Native, Neutrino, Resolved, Rest, Rpc, Signer, Wallet,
-};
-
-/// The manifest file name used when `-f` is not given.
-pub const DEFAULT_FILE: &str = "signer.toml";
+pub use resolved::Resolved;

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 /// One step into the document: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Segment {
+pub(crate) enum Segment {
     Key(String),
     Index(usize),
 }
@@ -14,15 +14,15 @@ pub enum Segment {
 /// A path into the manifest, shown as a TOML dotted key
 /// (`signer.extra_config."a.b"`, `macaroon.permissions[2]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyPath(pub Vec<Segment>);
+pub(crate) struct KeyPath(pub Vec<Segment>);
 
 impl KeyPath {
-    pub fn root() -> Self {
+    pub(crate) fn root() -> Self {
         KeyPath(Vec::new())
     }
 
     /// A path of plain keys, e.g. `KeyPath::of(&["rpc", "listen"])`.
-    pub fn of(keys: &[&str]) -> Self {
+    pub(crate) fn of(keys: &[&str]) -> Self {
         KeyPath(
             keys.iter()
                 .map(|k| Segment::Key((*k).to_string()))
@@ -30,25 +30,25 @@ impl KeyPath {
         )
     }
 
-    pub fn key(&self, k: &str) -> Self {
+    pub(crate) fn key(&self, k: &str) -> Self {
         let mut p = self.clone();
         p.0.push(Segment::Key(k.to_string()));
         p
     }
 
-    pub fn index(&self, i: usize) -> Self {
+    pub(crate) fn index(&self, i: usize) -> Self {
         let mut p = self.clone();
         p.0.push(Segment::Index(i));
         p
     }
 
-    pub fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The path up to (not including) the first array index: the table
     /// entry that holds the problem.
-    pub fn entry(&self) -> KeyPath {
+    pub(crate) fn entry(&self) -> KeyPath {
         KeyPath(
             self.0
                 .iter()
@@ -59,27 +59,27 @@ impl KeyPath {
     }
 
     /// The last key, if the path ends in one.
-    pub fn last_key(&self) -> Option<&str> {
+    pub(crate) fn last_key(&self) -> Option<&str> {
         match self.0.last() {
             Some(Segment::Key(k)) => Some(k),
             _ => None,
         }
     }
 
-    pub fn parent(&self) -> KeyPath {
+    pub(crate) fn parent(&self) -> KeyPath {
         let mut p = self.clone();
         p.0.pop();
         p
     }
 
     /// True when `self` is `other` or lies below it.
-    pub fn starts_with(&self, other: &KeyPath) -> bool {
+    pub(crate) fn starts_with(&self, other: &KeyPath) -> bool {
         self.0.starts_with(&other.0)
     }
 
     /// How the table holding this path is named in messages: `[signer]`,
     /// or "the top level".
-    pub fn table_name(&self) -> String {
+    pub(crate) fn table_name(&self) -> String {
         if self.is_root() {
             "the top level".to_string()
         } else {
@@ -112,7 +112,7 @@ impl fmt::Display for KeyPath {
 }
 
 /// TOML bare keys: A-Z a-z 0-9 _ -
-pub fn is_bare_key(k: &str) -> bool {
+pub(crate) fn is_bare_key(k: &str) -> bool {
     !k.is_empty()
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -120,7 +120,7 @@ pub fn is_bare_key(k: &str) -> bool {
 
 /// A problem found in the manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub path: KeyPath,
     pub span: Range<usize>,
     pub message: String,
@@ -128,7 +128,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(path: KeyPath, span: Range<usize>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(path: KeyPath, span: Range<usize>, message: impl Into<String>) -> Self {
         Problem {
             path,
             span,
@@ -137,7 +137,7 @@ impl Problem {
         }
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }

@@ -38,23 +38,11 @@ impl fmt::Display for Source {
 pub struct Provenance(BTreeMap<String, Source>);
 
 impl Provenance {
-    pub fn insert(&mut self, key: impl Into<String>, source: Source) {
+    pub(crate) fn insert(&mut self, key: impl Into<String>, source: Source) {
         self.0.insert(key.into(), source);
     }
 
     pub fn get(&self, key: &str) -> Option<&Source> {
         self.0.get(key)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Source)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }

@@ -22,22 +22,22 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The only manifest format version this lsm reads.
-pub const FORMAT_VERSION: u64 = 1;
+pub(crate) const FORMAT_VERSION: u64 = 1;
 
 /// Regex (JSON Schema dialect) for a container/instance name, as Docker allows.
-pub const NAME_PATTERN: &str = "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$";
+pub(crate) const NAME_PATTERN: &str = "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$";
 /// Docker volume and network names need at least two characters.
-pub const VOLUME_PATTERN: &str = "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$";
+pub(crate) const VOLUME_PATTERN: &str = "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$";
 /// A Docker image tag.
-pub const TAG_PATTERN: &str = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
+pub(crate) const TAG_PATTERN: &str = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
 /// A pinned image digest.
-pub const DIGEST_PATTERN: &str = "^sha256:[0-9a-f]{64}$";
+pub(crate) const DIGEST_PATTERN: &str = "^sha256:[0-9a-f]{64}$";
 /// A compressed secp256k1 public key in hex.
-pub const PUBKEY_PATTERN: &str = "^0[23][0-9a-fA-F]{64}$";
+pub(crate) const PUBKEY_PATTERN: &str = "^0[23][0-9a-fA-F]{64}$";
 
 /// `entity:action` with lnd's vocabulary, or `uri:/pkg.Service/Method`.
 /// Built from the same lists `Permission::from_str` checks against.
-pub fn permission_pattern() -> String {
+pub(crate) fn permission_pattern() -> String {
     format!(
         "^(({}):({})|uri:/[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)+/[A-Za-z][A-Za-z0-9_]*)$",
         ENTITIES
@@ -59,7 +59,7 @@ pub fn permission_pattern() -> String {
     description = "Declares one lnd remote signer for lsm (format version 1). \
                    The README's manifest reference documents every key."
 )]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// Manifest format version. Required; must be 1.
     #[schemars(required)]
     pub version: Option<FormatVersion>,
@@ -89,7 +89,7 @@ pub struct Manifest {
 /// `[signer]`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SignerTable {
+pub(crate) struct SignerTable {
     /// Container / instance name (Docker name rules: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 63 characters).
     #[schemars(regex(pattern = NAME_PATTERN), length(min = 1, max = 63), extend("default" = defaults::SIGNER_NAME))]
     pub name: Option<String>,
@@ -117,7 +117,7 @@ pub struct SignerTable {
 /// A value in `[signer.extra_config]`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum ExtraValue {
+pub(crate) enum ExtraValue {
     /// One `key=value` line.
     Scalar(ExtraScalar),
     /// One `key=value` line per element (lnd's repeatable options).
@@ -129,7 +129,7 @@ pub enum ExtraValue {
 /// One lnd.conf value.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum ExtraScalar {
+pub(crate) enum ExtraScalar {
     Bool(bool),
     Integer(i64),
     String(String),
@@ -138,7 +138,7 @@ pub enum ExtraScalar {
 /// `[neutrino]`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NeutrinoTable {
+pub(crate) struct NeutrinoTable {
     /// Peers to connect to (host or host:port); lnd's neutrino.addpeer.
     pub peers: Option<Vec<String>>,
     /// Fee estimation URL (lnd's fee.url); required by lnd on mainnet.
@@ -148,7 +148,7 @@ pub struct NeutrinoTable {
 /// `[bitcoind]`: every key is required when chain_backend = "bitcoind".
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BitcoindTable {
+pub(crate) struct BitcoindTable {
     /// bitcoind RPC address, host or host:port.
     pub rpchost: Option<String>,
     /// bitcoind RPC user.
@@ -164,7 +164,7 @@ pub struct BitcoindTable {
 /// `[docker]`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DockerTable {
+pub(crate) struct DockerTable {
     /// Image repository without tag (default LND_IMAGE from versions.env).
     #[schemars(length(min = 1))]
     pub image: Option<String>,
@@ -192,7 +192,7 @@ pub struct DockerTable {
 /// `[native]`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NativeTable {
+pub(crate) struct NativeTable {
     /// lnd binary: a bare name is looked up in PATH, anything else is a path.
     #[schemars(length(min = 1), extend("default" = defaults::LND_PATH))]
     pub lnd_path: Option<String>,
@@ -207,7 +207,7 @@ pub struct NativeTable {
 /// `[rpc]`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RpcTable {
+pub(crate) struct RpcTable {
     /// Host bind for the signer's gRPC: `IPv4:port` or `[IPv6]:port`, port 1–65535.
     #[schemars(regex(pattern = bind_pattern()), extend("default" = defaults::RPC_LISTEN))]
     pub listen: Option<String>,
@@ -223,7 +223,7 @@ pub struct RpcTable {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = schema_rules::rest_rules)]
-pub struct RestTable {
+pub(crate) struct RestTable {
     /// Run lnd's REST listener.
     #[schemars(extend("default" = defaults::REST_ENABLED))]
     pub enabled: Option<bool>,
@@ -235,7 +235,7 @@ pub struct RestTable {
 /// `[wallet]`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WalletTable {
+pub(crate) struct WalletTable {
     /// Directory for wallet-password.txt and seed.txt (0600 files in a 0700 directory).
     #[schemars(length(min = 1), extend("default" = defaults::SECRETS_DIR))]
     pub secrets_dir: Option<String>,
@@ -251,7 +251,7 @@ pub struct WalletTable {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(transform = schema_rules::macaroon_rules)]
-pub struct MacaroonTable {
+pub(crate) struct MacaroonTable {
     /// Permission set of the exported macaroon.
     #[schemars(extend("default" = defaults::MACAROON_SCOPE))]
     pub scope: Option<MacaroonScope>,
@@ -266,7 +266,7 @@ pub struct MacaroonTable {
 /// `[bundle]`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BundleTable {
+pub(crate) struct BundleTable {
     /// Directory the credentials bundle is exported to.
     #[schemars(length(min = 1), extend("default" = defaults::BUNDLE_PATH))]
     pub path: Option<String>,
@@ -278,7 +278,7 @@ pub struct BundleTable {
 /// `version = 1`: a type of its own so both serde and the schema refuse
 /// every other number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FormatVersion;
+pub(crate) struct FormatVersion;
 
 impl<'de> Deserialize<'de> for FormatVersion {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 /// Why a file could not be turned into text.
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     NotFound,
     /// Not a regular file: what it is ("a named pipe (FIFO)", ...).
     NotRegular {
@@ -31,7 +31,7 @@ pub enum ReadError {
 }
 
 /// Reads at most `limit` bytes of text from the regular file `path`.
-pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     let bytes = regular_file::read(path, limit).map_err(|e| match e {
         regular_file::ReadError::NotFound => ReadError::NotFound,
         regular_file::ReadError::NotRegular { kind } => ReadError::NotRegular { kind },
@@ -53,7 +53,7 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
 }
 
 /// The diagnostic for a file that is too large or not text.
-pub fn content_diagnostic(name: &str, error: ReadError) -> Result<Diagnostic, ReadError> {
+pub(crate) fn content_diagnostic(name: &str, error: ReadError) -> Result<Diagnostic, ReadError> {
     match error {
         ReadError::TooLarge { limit } => {
             let file = SourceFile::new(name, "");

@@ -122,10 +122,10 @@ pub struct Wallet {
 }
 
 impl Wallet {
-    pub const PASSWORD_FILE: &'static str = "wallet-password.txt";
-    pub const SEED_FILE: &'static str = "seed.txt";
+    pub(crate) const PASSWORD_FILE: &'static str = "wallet-password.txt";
+    pub(crate) const SEED_FILE: &'static str = "seed.txt";
 
-    pub fn password_file(&self) -> PathBuf {
+    pub(crate) fn password_file(&self) -> PathBuf {
         self.secrets_dir.join(Self::PASSWORD_FILE)
     }
 
@@ -174,7 +174,7 @@ impl Resolved {
     }
 
     /// One line for humans: `signer "litd-signer", testnet, docker lightninglabs/lnd:v0.20.0-beta`.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let runtime = match (&self.docker, &self.native) {
             (Some(d), _) => format!("docker {}", d.reference()),
             (None, Some(n)) => format!("native {} ({})", n.lnd_path, n.lnd_version),

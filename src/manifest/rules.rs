@@ -10,7 +10,7 @@ use std::path::Path;
 /// Two binds collide when they share a port and their addresses overlap:
 /// the same address, or either one a wildcard (`0.0.0.0` and `[::]` take the
 /// port on every address; on Linux `[::]` also covers IPv4).
-pub fn binds_collide(a: SocketAddr, b: SocketAddr) -> bool {
+pub(crate) fn binds_collide(a: SocketAddr, b: SocketAddr) -> bool {
     let canonical = |ip: IpAddr| ip.to_canonical();
     let (x, y) = (canonical(a.ip()), canonical(b.ip()));
     a.port() == b.port() && (x.is_unspecified() || y.is_unspecified() || x == y)

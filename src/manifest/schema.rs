@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 pub const SCHEMA_PATH: &str = "schemas/signer.schema.json";
 
 /// The generated schema (draft 2020-12), built once per process.
-pub fn json_schema() -> &'static Value {
+pub(crate) fn json_schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
         let generator = SchemaSettings::draft2020_12()

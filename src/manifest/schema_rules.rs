@@ -26,7 +26,7 @@ const PORT: &str =
 
 /// Regex (JSON Schema dialect) for a listener bind: `IPv4:port` or
 /// `[IPv6]:port`, port 1–65535, as `fields::bind` accepts it.
-pub fn bind_pattern() -> String {
+pub(crate) fn bind_pattern() -> String {
     format!("^(?:{IPV4}|\\[{}\\]):{PORT}$", ipv6_pattern())
 }
 
@@ -82,7 +82,7 @@ fn push_rules(schema: &mut Schema, rules: impl IntoIterator<Item = Value>) {
 
 /// Top-level rules: each runtime or backend table only with its selector,
 /// a selected `[bitcoind]` complete, neutrino on mainnet with a fee URL.
-pub fn manifest_rules(schema: &mut Schema) {
+pub(crate) fn manifest_rules(schema: &mut Schema) {
     let tables: Vec<String> = schema
         .get("properties")
         .and_then(Value::as_object)
@@ -137,7 +137,7 @@ pub fn manifest_rules(schema: &mut Schema) {
 }
 
 /// `[rest]`: `listen` only while REST is enabled.
-pub fn rest_rules(schema: &mut Schema) {
+pub(crate) fn rest_rules(schema: &mut Schema) {
     push_rules(
         schema,
         [json!({
@@ -149,7 +149,7 @@ pub fn rest_rules(schema: &mut Schema) {
 
 /// `[macaroon]`: `permissions` only with `scope = "custom"`, and then at
 /// least one.
-pub fn macaroon_rules(schema: &mut Schema) {
+pub(crate) fn macaroon_rules(schema: &mut Schema) {
     let custom = MacaroonScope::Custom.as_str();
     let default = defaults::MACAROON_SCOPE.as_str();
     let is_custom = if custom == default {

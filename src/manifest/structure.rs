@@ -21,7 +21,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 /// Schema keywords the walker enforces.
-pub const ENFORCED_KEYWORDS: &[&str] = &[
+#[cfg(test)]
+const ENFORCED_KEYWORDS: &[&str] = &[
     "$ref",
     "type",
     "const",
@@ -40,8 +41,9 @@ pub const ENFORCED_KEYWORDS: &[&str] = &[
 /// Keywords that are annotations, or checked elsewhere with precise
 /// messages: `pattern` and `not` (formats) in fields.rs, `uniqueItems` and
 /// the cross-key `allOf`/`if`/`then`/`else`/`minItems` (schema_rules.rs) in
-/// the resolver. tests/manifest_schema.rs keeps the two in agreement.
-pub const OTHER_KNOWN_KEYWORDS: &[&str] = &[
+/// the resolver. A unit test below keeps the two in agreement.
+#[cfg(test)]
+const OTHER_KNOWN_KEYWORDS: &[&str] = &[
     "$schema",
     "$defs",
     "title",
@@ -60,7 +62,7 @@ pub const OTHER_KNOWN_KEYWORDS: &[&str] = &[
 ];
 
 /// Checks the whole document.
-pub fn check(root: &Spanned<DeTable<'_>>) -> Vec<Problem> {
+pub(crate) fn check(root: &Spanned<DeTable<'_>>) -> Vec<Problem> {
     let walker = Walker::new(json_schema());
     let mut out = Vec::new();
     walker.table(
@@ -76,7 +78,7 @@ pub fn check(root: &Spanned<DeTable<'_>>) -> Vec<Problem> {
 /// What the schema expects at a key path, for help where there is no
 /// parsed value to check (a TOML syntax error).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Expected {
+pub(crate) struct Expected {
     /// JSON types accepted (`"string"`, `"boolean"`, ...); empty when any.
     pub types: BTreeSet<String>,
     /// The exact values allowed, as TOML literals (enumerations).
@@ -86,7 +88,7 @@ pub struct Expected {
 }
 
 /// What the schema expects at `path`, `None` for a key it does not know.
-pub fn expected_at(path: &KeyPath) -> Option<Expected> {
+pub(crate) fn expected_at(path: &KeyPath) -> Option<Expected> {
     let walker = Walker::new(json_schema());
     let schema = walker.schema_at(path)?;
     let types: BTreeSet<String> = walker
@@ -126,7 +128,7 @@ pub fn expected_at(path: &KeyPath) -> Option<Expected> {
 
 /// Removes every entry a problem points into, so what remains has the
 /// types serde expects.
-pub fn prune(root: &mut DeTable<'_>, problems: &[Problem]) {
+pub(crate) fn prune(root: &mut DeTable<'_>, problems: &[Problem]) {
     for p in problems {
         let entry = p.path.entry();
         let keys: Vec<&str> = entry

@@ -16,13 +16,13 @@ use toml::de::{DeTable, DeValue};
 
 /// Parts one dotted key or table header may have: the TOML parser lsm
 /// uses refuses 80 or more (its recursion limit).
-pub const MAX_KEY_PARTS: usize = 79;
+pub(crate) const MAX_KEY_PARTS: usize = 79;
 /// How deep arrays and inline tables may nest before the parser stops.
-pub const MAX_NESTING: usize = 80;
+pub(crate) const MAX_NESTING: usize = 80;
 
 /// One diagnostic per line with a syntax error, in file order, at most
 /// [`MAX_SYNTAX_ERRORS`].
-pub fn diagnostics(
+pub(crate) fn diagnostics(
     file: &Arc<SourceFile>,
     root: &DeTable<'_>,
     errors: &[toml::de::Error],

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 /// What a line holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineKind {
+pub(crate) enum LineKind {
     /// `[a.b]` or `[[a.b]]`.
     Header { path: Vec<String>, array: bool },
     /// `a.b = ...`; `value` is the byte range after the `=` within the line.
@@ -23,7 +23,7 @@ pub enum LineKind {
 
 /// One line: where it starts in the text, and what it holds.
 #[derive(Debug, Clone)]
-pub struct Line {
+pub(crate) struct Line {
     pub start: usize,
     pub text_len: usize,
     pub kind: LineKind,
@@ -31,13 +31,13 @@ pub struct Line {
 
 /// Every line of a TOML text, classified.
 #[derive(Debug)]
-pub struct Lines<'a> {
+pub(crate) struct Lines<'a> {
     text: &'a str,
     lines: Vec<Line>,
 }
 
 impl<'a> Lines<'a> {
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         let mut lines = Vec::new();
         let mut start = 0;
         // The closing delimiter of a multi-line string the scan is inside.
@@ -70,29 +70,29 @@ impl<'a> Lines<'a> {
     }
 
     /// The text of line `index`, without its line end.
-    pub fn text_of(&self, index: usize) -> Option<&'a str> {
+    pub(crate) fn text_of(&self, index: usize) -> Option<&'a str> {
         let l = self.lines.get(index)?;
         self.text.get(l.start..l.start + l.text_len)
     }
 
     /// The 0-based index of the line holding byte `offset`.
-    pub fn index_of(&self, offset: usize) -> usize {
+    pub(crate) fn index_of(&self, offset: usize) -> usize {
         self.lines
             .partition_point(|l| l.start <= offset)
             .saturating_sub(1)
     }
 
-    pub fn get(&self, index: usize) -> Option<&Line> {
+    pub(crate) fn get(&self, index: usize) -> Option<&Line> {
         self.lines.get(index)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (usize, &Line)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &Line)> {
         self.lines.iter().enumerate()
     }
 
     /// The header line in effect at line `index` (the line itself when it
     /// is a header), if any.
-    pub fn header_for(&self, index: usize) -> Option<(usize, &[String])> {
+    pub(crate) fn header_for(&self, index: usize) -> Option<(usize, &[String])> {
         self.lines[..=index.min(self.lines.len().saturating_sub(1))]
             .iter()
             .enumerate()
@@ -105,7 +105,7 @@ impl<'a> Lines<'a> {
 
     /// The key path line `index` sets or opens: its table's path plus its
     /// own key. `None` for lines that are neither a header nor `key =`.
-    pub fn key_path(&self, index: usize) -> Option<KeyPath> {
+    pub(crate) fn key_path(&self, index: usize) -> Option<KeyPath> {
         let line = self.lines.get(index)?;
         match &line.kind {
             LineKind::Header { path, .. } => Some(key_path(path)),
@@ -119,7 +119,7 @@ impl<'a> Lines<'a> {
 
     /// Like [`key_path`](Self::key_path) for a line that starts with a key
     /// but is not `key = ...` (`network "testnet"`): its table plus that key.
-    pub fn leading_key_path(&self, index: usize) -> Option<KeyPath> {
+    pub(crate) fn leading_key_path(&self, index: usize) -> Option<KeyPath> {
         let line = self.lines.get(index)?;
         if line.kind != LineKind::Other {
             return self.key_path(index);
@@ -131,7 +131,7 @@ impl<'a> Lines<'a> {
 
     /// The byte range (in the whole text) of line `index`'s value, for
     /// `key = value` lines.
-    pub fn value_range(&self, index: usize) -> Option<Range<usize>> {
+    pub(crate) fn value_range(&self, index: usize) -> Option<Range<usize>> {
         let line = self.lines.get(index)?;
         match &line.kind {
             LineKind::Key { value, .. } => Some(line.start + value.start..line.start + value.end),
@@ -145,7 +145,7 @@ fn key_path(parts: &[String]) -> KeyPath {
 }
 
 /// Classifies one line (outside multi-line strings).
-pub fn classify(line: &str) -> LineKind {
+pub(crate) fn classify(line: &str) -> LineKind {
     let trimmed = line.trim_start();
     let indent = line.len() - trimmed.len();
     if let Some(rest) = trimmed.strip_prefix('[') {
@@ -175,7 +175,7 @@ pub fn classify(line: &str) -> LineKind {
 /// A dotted key at the start of `s`: its parts and the bytes it took
 /// (trailing white space included). Quoted parts are unescaped for `\"` and
 /// `\\` only, which is all a key in a message needs.
-pub fn dotted_key(s: &str) -> Option<(Vec<String>, usize)> {
+pub(crate) fn dotted_key(s: &str) -> Option<(Vec<String>, usize)> {
     let mut parts = Vec::new();
     let mut i = skip_blank(s, 0);
     loop {

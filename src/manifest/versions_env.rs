@@ -17,32 +17,24 @@ use std::sync::Arc;
 /// The repository's versions.env, compiled into lsm.
 pub const EMBEDDED_TEXT: &str = include_str!("../../versions.env");
 /// The file name looked for beside the manifest.
-pub const FILE_NAME: &str = "versions.env";
+pub(crate) const FILE_NAME: &str = "versions.env";
 /// versions.env files are a few lines; anything this large is a mistake.
-pub const MAX_SIZE: u64 = 64 * 1024;
+pub(crate) const MAX_SIZE: u64 = 64 * 1024;
 
 /// The keys versions.env may set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum VersionKey {
+pub(crate) enum VersionKey {
     LndImage,
     LndVersion,
 }
 
 impl VersionKey {
-    pub const ALL: &'static [VersionKey] = &[VersionKey::LndImage, VersionKey::LndVersion];
+    pub(crate) const ALL: &'static [VersionKey] = &[VersionKey::LndImage, VersionKey::LndVersion];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             VersionKey::LndImage => "LND_IMAGE",
             VersionKey::LndVersion => "LND_VERSION",
-        }
-    }
-
-    /// The manifest key that overrides it.
-    pub fn manifest_key(self) -> &'static str {
-        match self {
-            VersionKey::LndImage => "docker.image",
-            VersionKey::LndVersion => "docker.version",
         }
     }
 
@@ -72,41 +64,44 @@ impl VersionKey {
 
 /// Where a versions layer came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VersionsOrigin {
+pub(crate) enum VersionsOrigin {
     Embedded,
     File(PathBuf),
 }
 
 /// One value and the line that set it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionValue {
+pub(crate) struct VersionValue {
     pub value: String,
     pub line: usize,
 }
 
 /// One parsed versions.env.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Versions {
+pub(crate) struct Versions {
     pub origin: VersionsOrigin,
     pub values: BTreeMap<VersionKey, VersionValue>,
 }
 
 impl Versions {
-    pub fn get(&self, key: VersionKey) -> Option<&VersionValue> {
+    pub(crate) fn get(&self, key: VersionKey) -> Option<&VersionValue> {
         self.values.get(&key)
     }
 }
 
 /// The embedded layer. It is checked by a test, so failure here means a
 /// broken build; it is still reported, never a panic.
-pub fn embedded() -> Result<Versions, Vec<Diagnostic>> {
+pub(crate) fn embedded() -> Result<Versions, Vec<Diagnostic>> {
     let file = SourceFile::new("versions.env (built into lsm)", EMBEDDED_TEXT);
     parse(&file, VersionsOrigin::Embedded)
 }
 
 /// The layer beside the manifest, if that file exists. `shown_dir` is how
 /// the manifest's directory is shown in messages (as the operator wrote it).
-pub fn beside(manifest_dir: &Path, shown_dir: &Path) -> Result<Option<Versions>, Vec<Diagnostic>> {
+pub(crate) fn beside(
+    manifest_dir: &Path,
+    shown_dir: &Path,
+) -> Result<Option<Versions>, Vec<Diagnostic>> {
     let path = manifest_dir.join(FILE_NAME);
     let shown = shown_dir.join(FILE_NAME).display().to_string();
     match read_text(&path, MAX_SIZE) {
@@ -141,7 +136,10 @@ pub fn beside(manifest_dir: &Path, shown_dir: &Path) -> Result<Option<Versions>,
 
 /// Parses `KEY=VALUE` lines: `#` comments, blank lines, an optional
 /// `export ` prefix, values optionally in matching single or double quotes.
-pub fn parse(file: &Arc<SourceFile>, origin: VersionsOrigin) -> Result<Versions, Vec<Diagnostic>> {
+pub(crate) fn parse(
+    file: &Arc<SourceFile>,
+    origin: VersionsOrigin,
+) -> Result<Versions, Vec<Diagnostic>> {
     let mut values: BTreeMap<VersionKey, VersionValue> = BTreeMap::new();
     let mut problems = Vec::new();
     let text = file.text();

@@ -10,10 +10,10 @@ use std::fmt;
 /// Addresses are stable identifiers for JSON consumers and saved plans.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct Address(pub String);
+pub(crate) struct Address(pub String);
 
 impl Address {
-    pub fn new(kind: &str, name: &str) -> Self {
+    pub(crate) fn new(kind: &str, name: &str) -> Self {
         Address(format!("{kind}.{name}"))
     }
 }
@@ -40,7 +40,7 @@ impl fmt::Display for Address {
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum ActionKind {
+pub(crate) enum ActionKind {
     /// `+` the resource does not exist and will be created.
     Create,
     /// `~` the resource exists and is changed in place.
@@ -57,7 +57,7 @@ pub enum ActionKind {
 
 impl ActionKind {
     /// The plan symbol, padded by the renderer.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             ActionKind::Create => "+",
             ActionKind::Update => "~",
@@ -68,7 +68,7 @@ impl ActionKind {
     }
 
     /// Terraform-style `change.actions` list for JSON consumers.
-    pub fn json_actions(self) -> &'static [&'static str] {
+    pub(crate) fn json_actions(self) -> &'static [&'static str] {
         match self {
             ActionKind::Create => &["create"],
             ActionKind::Update => &["update"],
@@ -80,7 +80,7 @@ impl ActionKind {
     }
 
     /// The verb shown before the address in human output.
-    pub fn verb(self) -> &'static str {
+    pub(crate) fn verb(self) -> &'static str {
         match self {
             ActionKind::Create => "create",
             ActionKind::Update => "update",
@@ -96,7 +96,7 @@ impl ActionKind {
 /// secrets appear as fingerprints only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Detail {
+pub(crate) enum Detail {
     /// A field that changes, e.g. `rpc port: 10012 → 10022`.
     Change {
         field: String,
@@ -123,7 +123,7 @@ pub enum Detail {
 
 /// One reasoned step of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Action {
+pub(crate) struct Action {
     pub address: Address,
     pub kind: ActionKind,
     /// Why this action is needed, in the operator's terms.
@@ -140,7 +140,12 @@ pub struct Action {
 }
 
 impl Action {
-    pub fn new(address: Address, kind: ActionKind, reason: impl Into<String>, op: Op) -> Self {
+    pub(crate) fn new(
+        address: Address,
+        kind: ActionKind,
+        reason: impl Into<String>,
+        op: Op,
+    ) -> Self {
         Action {
             address,
             kind,
@@ -153,27 +158,27 @@ impl Action {
         }
     }
 
-    pub fn disruptive(mut self) -> Self {
+    pub(crate) fn disruptive(mut self) -> Self {
         self.disruptive = true;
         self
     }
 
-    pub fn drift(mut self) -> Self {
+    pub(crate) fn drift(mut self) -> Self {
         self.drift = true;
         self
     }
 
-    pub fn replace_path(mut self, path: impl Into<String>) -> Self {
+    pub(crate) fn replace_path(mut self, path: impl Into<String>) -> Self {
         self.replace_paths.push(path.into());
         self
     }
 
-    pub fn detail(mut self, detail: Detail) -> Self {
+    pub(crate) fn detail(mut self, detail: Detail) -> Self {
         self.details.push(detail);
         self
     }
 
-    pub fn note(self, text: impl Into<String>) -> Self {
+    pub(crate) fn note(self, text: impl Into<String>) -> Self {
         self.detail(Detail::Note { text: text.into() })
     }
 }
@@ -181,7 +186,7 @@ impl Action {
 /// A protection that refuses the plan (exit 5): applying would risk the seed
 /// or the wallet. Blockers are shown instead of being silently skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Blocker {
+pub(crate) struct Blocker {
     pub address: Address,
     pub reason: String,
     /// What the operator can do about it.

@@ -15,11 +15,11 @@ use crate::desired::Desired;
 use crate::observe::World;
 use crate::plan::op::{BundleOp, MacaroonOp, Op, RuntimeOp, WalletOp};
 use crate::plan::{Action, Plan};
-use crate::runtime::{HostPassword, Observation, Observer};
+use crate::runtime::{HostPassword, Observer};
 use crate::wallet::diff::{FileView, WalletView};
 
 /// Whether an action belongs to the signer phase (needs lnd running).
-pub fn is_signer_level(a: &Action) -> bool {
+pub(crate) fn is_signer_level(a: &Action) -> bool {
     match &a.op {
         Op::Runtime(_) => false,
         Op::Wallet(
@@ -30,7 +30,7 @@ pub fn is_signer_level(a: &Action) -> bool {
 }
 
 /// The plan that converges the signer.
-pub fn plan<Ob: Observer>(
+pub(crate) fn plan<Ob: Observer>(
     observer: &Ob,
     desired: &Desired,
     world: &World<Ob::Observation>,
@@ -220,7 +220,7 @@ fn bundle_dir_blocker<O>(desired: &Desired, world: &World<O>) -> Option<crate::p
 /// not refused by the identity record — and then `destroy` rehearses a
 /// restore from seed.txt and refuses unless it restores this very wallet
 /// (the volume is the only other copy of the keys).
-pub fn destroy_plan<Ob: Observer>(
+pub(crate) fn destroy_plan<Ob: Observer>(
     observer: &Ob,
     desired: &Desired,
     world: &World<Ob::Observation>,
@@ -328,14 +328,9 @@ pub fn destroy_plan<Ob: Observer>(
 
 /// Whether a destroy plan removes a wallet lnd reports, so `destroy` must
 /// rehearse a restore from seed.txt first.
-pub fn purges_a_wallet<O>(plan: &Plan, world: &World<O>) -> bool {
+pub(crate) fn purges_a_wallet<O>(plan: &Plan, world: &World<O>) -> bool {
     plan.actions
         .iter()
         .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
         && world.signer.wallet.exists() != Some(false)
-}
-
-/// Whether the runtime's observation shows a signer that should answer.
-pub fn signer_expected<O: Observation>(o: &O) -> bool {
-    o.access().is_ok()
 }

@@ -30,7 +30,7 @@ fn starts_lnd(op: &Op) -> bool {
 /// `actions` already plans says that the certificate changes with it, or,
 /// when none is planned, a restart of the running lnd is added. Nothing
 /// when the certificate is unknown (no lnd yet) or already right.
-pub fn converge<Ob: Observer>(
+pub(crate) fn converge<Ob: Observer>(
     observer: &Ob,
     observed: &Ob::Observation,
     desired: &Desired,

@@ -10,12 +10,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The current document format.
-pub const FORMAT_VERSION: &str = "1.1";
+pub(crate) const FORMAT_VERSION: &str = "1.1";
 
 /// The JSON plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(title = "lsm plan", deny_unknown_fields)]
-pub struct PlanDocument {
+pub(crate) struct PlanDocument {
     /// `MAJOR.MINOR`; a major change breaks consumers.
     pub format_version: String,
     /// The lsm that made the plan.
@@ -51,7 +51,7 @@ pub struct PlanDocument {
 /// Counts of the summary line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct SummaryDoc {
+pub(crate) struct SummaryDoc {
     pub add: usize,
     pub change: usize,
     pub replace: usize,
@@ -72,7 +72,7 @@ impl From<Summary> for SummaryDoc {
 /// One action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct ActionDoc {
+pub(crate) struct ActionDoc {
     /// Stable resource address, e.g. `container.signer`.
     pub address: String,
     /// One of create, update, replace, destroy, start, restart.
@@ -92,7 +92,7 @@ pub struct ActionDoc {
 /// Reviewer context; never secret material.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum DetailDoc {
+pub(crate) enum DetailDoc {
     Change {
         field: String,
         from: String,
@@ -140,7 +140,7 @@ impl From<&Detail> for DetailDoc {
 /// A protection that blocks the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct BlockerDoc {
+pub(crate) struct BlockerDoc {
     pub address: String,
     pub reason: String,
     pub fix: String,
@@ -168,7 +168,7 @@ impl From<&Action> for ActionDoc {
 
 impl PlanDocument {
     /// The document for a plan.
-    pub fn new(plan: &Plan) -> Self {
+    pub(crate) fn new(plan: &Plan) -> Self {
         let Subject {
             signer,
             runtime,
@@ -206,18 +206,18 @@ impl PlanDocument {
     }
 }
 
-/// The JSON Schema of [`PlanDocument`], as checked in at
-/// `schemas/plan.schema.json`.
-pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(PlanDocument);
-    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The JSON Schema of [`PlanDocument`], as checked in at
+    /// `schemas/plan.schema.json`.
+    fn schema_json() -> String {
+        let schema = schemars::schema_for!(PlanDocument);
+        let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        s.push('\n');
+        s
+    }
 
     #[test]
     fn checked_in_schema_is_current() {

@@ -6,22 +6,22 @@
 //! macaroon → bundle — and the plan lists actions in that order, which is the
 //! order the executor runs them in.
 
-pub mod action;
-pub mod build;
-pub mod certificate;
-pub mod document;
-pub mod op;
-pub mod render;
-pub mod saved;
+pub(crate) mod action;
+pub(crate) mod build;
+pub(crate) mod certificate;
+pub(crate) mod document;
+pub(crate) mod op;
+pub(crate) mod render;
+pub(crate) mod saved;
 
-pub use action::{Action, ActionKind, Address, Blocker, Detail};
-pub use op::Op;
+pub(crate) use action::{Action, ActionKind, Address, Blocker, Detail};
+pub(crate) use op::Op;
 
 use serde::Serialize;
 
 /// Who the plan is for; printed in its header and stored in plan files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Subject {
+pub(crate) struct Subject {
     /// `[signer] name`.
     pub signer: String,
     /// `docker` or `native`.
@@ -36,7 +36,7 @@ pub struct Subject {
 
 /// A complete plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub subject: Subject,
     /// Digest of the resolved manifest the plan was made from.
     pub manifest_hash: String,
@@ -55,7 +55,7 @@ pub struct Plan {
 
 /// Counts for the summary line, Terraform-style.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub add: usize,
     pub change: usize,
     pub replace: usize,
@@ -66,7 +66,7 @@ impl Summary {
     /// Counts `actions` (a plan's, or those apply carried out, so the two
     /// summaries agree). Starting a container created or replaced among the
     /// same actions is part of creating it, not a change of its own.
-    pub fn of(actions: &[Action]) -> Summary {
+    pub(crate) fn of(actions: &[Action]) -> Summary {
         let mut s = Summary::default();
         let made_here = |a: &Action| {
             actions.iter().any(|b| {
@@ -88,21 +88,21 @@ impl Summary {
 
 impl Plan {
     /// True when applying would change something.
-    pub fn changed(&self) -> bool {
+    pub(crate) fn changed(&self) -> bool {
         !self.actions.is_empty()
     }
 
     /// True when a protection refuses the plan (exit 5).
-    pub fn blocked(&self) -> bool {
+    pub(crate) fn blocked(&self) -> bool {
         !self.blockers.is_empty()
     }
 
-    pub fn summary(&self) -> Summary {
+    pub(crate) fn summary(&self) -> Summary {
         Summary::of(&self.actions)
     }
 
     /// Actions that interrupt the watch-only node's access to its signer.
-    pub fn disruptive_count(&self) -> usize {
+    pub(crate) fn disruptive_count(&self) -> usize {
         self.actions.iter().filter(|a| a.disruptive).count()
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 /// An executable step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
-pub enum Op {
+pub(crate) enum Op {
     /// A step the runtime (Docker or native) carries out.
     Runtime(RuntimeOp),
     /// A step on the wallet, its secrets or the signer's gRPC API.
@@ -23,7 +23,7 @@ pub enum Op {
 /// planned them executes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-pub enum RuntimeOp {
+pub(crate) enum RuntimeOp {
     /// Pull the lnd image (checked against the digest when pinned).
     PullImage,
     /// Create the named data volume.
@@ -63,7 +63,7 @@ pub enum RuntimeOp {
 /// Wallet steps, in the order a fresh signer needs them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-pub enum WalletOp {
+pub(crate) enum WalletOp {
     /// Generate wallet-password.txt (never overwrites).
     GeneratePassword,
     /// GenSeed → seed.txt (durable) → InitWallet.
@@ -84,7 +84,7 @@ pub enum WalletOp {
 /// Macaroon steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-pub enum MacaroonOp {
+pub(crate) enum MacaroonOp {
     /// BakeMacaroon with the declared permissions and root key id.
     Bake,
     /// DeleteMacaroonID: revoke every macaroon of an old root key id.
@@ -97,7 +97,7 @@ pub enum MacaroonOp {
 /// Bundle steps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-pub enum BundleOp {
+pub(crate) enum BundleOp {
     /// Write the bundle files that differ from the live signer.
     Export { files: Vec<String> },
     /// Remove files that no longer belong (e.g. admin.macaroon after a scope change).

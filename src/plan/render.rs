@@ -14,7 +14,7 @@ use std::fmt::Write;
 
 /// How much to show.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct RenderOptions {
+pub(crate) struct RenderOptions {
     /// Show notes on each action and on the plan.
     pub verbose: bool,
 }
@@ -32,7 +32,7 @@ fn kind_style(kind: ActionKind) -> Style {
 }
 
 /// Renders the whole plan.
-pub fn render(plan: &Plan, opts: RenderOptions) -> String {
+pub(crate) fn render(plan: &Plan, opts: RenderOptions) -> String {
     let mut s = String::new();
     let subj = &plan.subject;
     paint(
@@ -94,7 +94,7 @@ pub fn render(plan: &Plan, opts: RenderOptions) -> String {
 }
 
 /// "Plan: 1 to add, ..." or "No changes. The signer matches signer.toml."
-pub fn summary_line(plan: &Plan) -> String {
+pub(crate) fn summary_line(plan: &Plan) -> String {
     if !plan.changed() {
         let mut line = format!(
             "No changes. The signer matches {}.",

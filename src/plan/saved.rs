@@ -14,7 +14,7 @@ use std::path::Path;
 const MAX_PLAN_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Writes the plan document atomically (0644: plans hold no secrets).
-pub fn write(path: &Path, doc: &PlanDocument) -> Result<(), Failure> {
+pub(crate) fn write(path: &Path, doc: &PlanDocument) -> Result<(), Failure> {
     let mut bytes = serde_json::to_vec_pretty(doc)
         .map_err(|e| Failure::error(format!("cannot serialise the plan: {e}")))?;
     bytes.push(b'\n');
@@ -23,7 +23,7 @@ pub fn write(path: &Path, doc: &PlanDocument) -> Result<(), Failure> {
 }
 
 /// Reads and checks a saved plan file.
-pub fn read(path: &Path) -> Result<PlanDocument, Failure> {
+pub(crate) fn read(path: &Path) -> Result<PlanDocument, Failure> {
     let shown = path.display();
     // A regular file only: a FIFO or a device is refused, never waited on.
     let bytes = crate::regular_file::read(path, MAX_PLAN_BYTES).map_err(|e| match e {
@@ -65,7 +65,7 @@ pub fn read(path: &Path) -> Result<PlanDocument, Failure> {
 }
 
 /// Refuses (exit 3) a saved plan that no longer matches the current one.
-pub fn check_fresh(saved: &PlanDocument, current: &PlanDocument) -> Result<(), Failure> {
+pub(crate) fn check_fresh(saved: &PlanDocument, current: &PlanDocument) -> Result<(), Failure> {
     let stale = |what: String| {
         Failure::with_exit(Exit::StalePlan, format!("Saved plan is stale: {what}"))
             .hint("run `lsm plan -o <file>` again, review it, and apply the new plan")

@@ -9,7 +9,7 @@ use crate::manifest::resolved::Resolved;
 
 /// lnd.conf inputs common to both runtimes; `rpc`, `rest` and the password
 /// path are where lnd itself sees them.
-pub fn conf_inputs(
+pub(crate) fn conf_inputs(
     r: &Resolved,
     rpc_listen: String,
     rest_listen: Option<String>,

@@ -5,9 +5,9 @@
 //! read-only by construction: `plan` is built from an observer, and an
 //! observer has no way to produce the runtime that executes actions.
 
-pub mod conf;
-pub mod docker;
-pub mod native;
+pub(crate) mod conf;
+pub(crate) mod docker;
+pub(crate) mod native;
 
 use crate::error::Failure;
 use crate::manifest::enums::Network;
@@ -18,7 +18,7 @@ use serde::Serialize;
 
 /// How lsm reaches the signer's gRPC from this host.
 #[derive(Clone)]
-pub struct SignerAccess {
+pub(crate) struct SignerAccess {
     /// `host:port` as dialled from this host.
     pub addr: String,
     /// lnd's tls.cert (PEM): the pin.
@@ -29,7 +29,7 @@ pub struct SignerAccess {
 
 impl SignerAccess {
     /// Access at `addr` once lnd has written its certificate.
-    pub fn once_certified(
+    pub(crate) fn once_certified(
         addr: &str,
         tls_cert_pem: Option<&[u8]>,
         admin_macaroon: Option<&SecretBytes>,
@@ -55,12 +55,12 @@ impl std::fmt::Debug for SignerAccess {
 
 /// lnd's admin.macaroon relative to its lnddir (lnd-facts §4): written
 /// there when the wallet is created.
-pub fn admin_macaroon_rel(network: Network) -> String {
+pub(crate) fn admin_macaroon_rel(network: Network) -> String {
     format!("data/chain/bitcoin/{network}/admin.macaroon")
 }
 
 /// `host:port`, bracketing an IPv6 host.
-pub fn host_port(host: &str, port: u16) -> String {
+pub(crate) fn host_port(host: &str, port: u16) -> String {
     if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]:{port}")
     } else {
@@ -70,7 +70,7 @@ pub fn host_port(host: &str, port: u16) -> String {
 
 /// The address lsm dials for a gRPC bind on this host: an unspecified bind
 /// (`0.0.0.0`, `[::]`) is reached over loopback.
-pub fn local_dial(bind: std::net::SocketAddr) -> String {
+pub(crate) fn local_dial(bind: std::net::SocketAddr) -> String {
     let ip = bind.ip();
     let host = if ip.is_unspecified() && ip.is_ipv6() {
         "::1".to_string()
@@ -84,7 +84,11 @@ pub fn local_dial(bind: std::net::SocketAddr) -> String {
 
 /// Replacing the signer (container or process) for the changes that force
 /// it, each `(replace path, reason)`; `kept` says what survives (the wallet).
-pub fn replace_signer(address: Address, changes: &[(String, String)], kept: String) -> Action {
+pub(crate) fn replace_signer(
+    address: Address,
+    changes: &[(String, String)],
+    kept: String,
+) -> Action {
     let reason = changes
         .iter()
         .map(|(_, r)| r.as_str())
@@ -106,7 +110,7 @@ pub fn replace_signer(address: Address, changes: &[(String, String)], kept: Stri
 
 /// One status condition (`lsm status`), Kubernetes-style.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Condition {
+pub(crate) struct Condition {
     /// CamelCase, e.g. `ContainerRunning`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -117,7 +121,7 @@ pub struct Condition {
 }
 
 impl Condition {
-    pub fn new(kind: &str, status: bool, reason: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: &str, status: bool, reason: &str, message: impl Into<String>) -> Self {
         Condition {
             kind: kind.to_string(),
             status,
@@ -128,7 +132,7 @@ impl Condition {
 }
 
 /// What a runtime saw of its own resources.
-pub trait Observation {
+pub(crate) trait Observation {
     /// A canonical value of everything observed that a plan depends on; the
     /// plan's observed digest hashes it. Nothing secret may be in it.
     fn digest_input(&self) -> serde_json::Value;
@@ -138,8 +142,6 @@ pub trait Observation {
     fn wallet_exists(&self) -> Option<bool>;
     /// Runtime conditions for `lsm status` (running, config in sync).
     fn conditions(&self) -> Vec<Condition>;
-    /// The runtime's own version of lnd, if it knows it (image tag, binary).
-    fn lnd_version_hint(&self) -> Option<String>;
     /// Why lnd will not come up without another apply step (the process lsm
     /// started has exited), so apply fails at once with lnd's last log lines
     /// instead of waiting for its deadline. `None` while lnd may still come up.
@@ -151,7 +153,7 @@ pub trait Observation {
 /// The runtime's part of a plan: its actions (image → volume → config →
 /// signer), protections, warnings and notes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct RuntimeDiff {
+pub(crate) struct RuntimeDiff {
     pub actions: Vec<Action>,
     pub blockers: Vec<Blocker>,
     /// What an operator must see even when nothing changes (always shown).
@@ -161,7 +163,7 @@ pub struct RuntimeDiff {
 
 /// What the runtime needs to know about the wallet password on the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostPassword {
+pub(crate) enum HostPassword {
     /// wallet-password.txt exists (its content is compared by the runtime).
     /// A copy of another password may be the only one that opens the
     /// wallet, so it is never replaced.
@@ -177,7 +179,7 @@ pub enum HostPassword {
 
 /// Read-only access to a runtime. `plan` and `status` use only this.
 #[allow(async_fn_in_trait)]
-pub trait Observer {
+pub(crate) trait Observer {
     type Observation: Observation;
     /// Who and what: for plan headers and plan files.
     fn subject(&self) -> Subject;
@@ -201,7 +203,7 @@ pub trait Observer {
 /// `destroy --purge-volume`): the signer's own image or binary, on the
 /// signer's network, with no chain backend, no p2p listener, no published
 /// port, and its data in a tmpfs or a temp directory that goes with it.
-pub struct Throwaway {
+pub(crate) struct Throwaway {
     /// How lsm dials it; the certificate is its own, fresh one.
     pub access: SignerAccess,
     /// What it is, for messages (`container x from image y`).
@@ -223,7 +225,7 @@ pub(crate) enum ThrowawayHandle {
 }
 
 /// The lnd flags of a throwaway lnd (see [`Throwaway`]) besides its lnddir.
-pub fn throwaway_lnd_flags(network: Network, rpc_listen: &str) -> Vec<String> {
+pub(crate) fn throwaway_lnd_flags(network: Network, rpc_listen: &str) -> Vec<String> {
     vec![
         format!("--bitcoin.{network}"),
         "--bitcoin.node=nochainbackend".to_string(),
@@ -237,15 +239,13 @@ pub fn throwaway_lnd_flags(network: Network, rpc_listen: &str) -> Vec<String> {
 
 /// A runtime that can also change things. Only `apply` and `destroy` make one.
 #[allow(async_fn_in_trait)]
-pub trait Runtime {
+pub(crate) trait Runtime {
     type Observer: Observer;
     fn observer(&self) -> &Self::Observer;
     /// Carries out one planned runtime step.
     async fn execute(&self, op: &RuntimeOp) -> Result<(), Failure>;
     /// The last lines lnd wrote, for failure reports.
     async fn recent_logs(&self, lines: usize) -> Vec<String>;
-    /// How many mutating calls this runtime has made (idempotency checks).
-    fn mutations(&self) -> u64;
     /// Starts a [`Throwaway`] lnd and waits until it serves gRPC (its
     /// tls.cert exists). It holds no wallet yet.
     async fn start_throwaway(&self) -> Result<Throwaway, Failure>;

@@ -25,9 +25,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// The file's name in the secrets directory.
-pub const LEDGER_FILE: &str = "macaroon-root-keys.json";
+pub(crate) const LEDGER_FILE: &str = "macaroon-root-keys.json";
 /// The format this lsm writes; a newer one is refused, not rewritten.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 /// Larger than any real ledger by orders of magnitude.
 const MAX_BYTES: u64 = 1024 * 1024;
 
@@ -38,7 +38,7 @@ const ABOUT: &str = "Macaroon root keys lsm baked under on this signer, with eve
 /// Root key id → every permission set lsm baked under it since lnd
 /// created that root key (`entity:action` strings, in lnd's order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     root_keys: BTreeMap<u64, BTreeSet<Vec<String>>>,
 }
 
@@ -54,7 +54,7 @@ struct LedgerFile {
 /// The ledger as observed: unreadable is not the same as empty, because
 /// treating it as empty would silently give up revocations.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LedgerView {
+pub(crate) enum LedgerView {
     /// Read (a missing file is an empty ledger).
     Readable(Ledger),
     /// Present but not usable; `error` names the file and the problem.
@@ -63,7 +63,7 @@ pub enum LedgerView {
 
 impl LedgerView {
     /// For the plan's observed digest.
-    pub fn digest_input(&self) -> serde_json::Value {
+    pub(crate) fn digest_input(&self) -> serde_json::Value {
         match self {
             LedgerView::Readable(l) => serde_json::json!(l.root_keys),
             LedgerView::Unreadable { error } => serde_json::json!({ "unreadable": error }),
@@ -77,17 +77,17 @@ fn strings(perms: &[Permission]) -> Vec<String> {
 
 impl Ledger {
     /// Root key ids lsm baked under, ascending.
-    pub fn ids(&self) -> impl Iterator<Item = u64> + '_ {
+    pub(crate) fn ids(&self) -> impl Iterator<Item = u64> + '_ {
         self.root_keys.keys().copied()
     }
 
-    pub fn owns(&self, id: u64) -> bool {
+    pub(crate) fn owns(&self, id: u64) -> bool {
         self.root_keys.contains_key(&id)
     }
 
     /// Whether every macaroon lsm baked under `id` grants exactly `perms`
     /// (false when it baked nothing under it).
-    pub fn only_baked(&self, id: u64, perms: &[Permission]) -> bool {
+    pub(crate) fn only_baked(&self, id: u64, perms: &[Permission]) -> bool {
         let want = strings(perms);
         self.root_keys
             .get(&id)
@@ -95,7 +95,7 @@ impl Ledger {
     }
 
     /// Permission sets baked under `id` other than `perms`, for plans.
-    pub fn other_sets(&self, id: u64, perms: &[Permission]) -> Vec<String> {
+    pub(crate) fn other_sets(&self, id: u64, perms: &[Permission]) -> Vec<String> {
         let want = strings(perms);
         self.root_keys
             .get(&id)
@@ -109,7 +109,7 @@ impl Ledger {
     /// Records a bake. A root key that is not live (`live` known and
     /// without it) is created afresh by BakeMacaroon, so what was recorded
     /// under it before no longer signs anything.
-    pub fn record_bake(&mut self, id: u64, perms: &[Permission], live: Option<&[u64]>) {
+    pub(crate) fn record_bake(&mut self, id: u64, perms: &[Permission], live: Option<&[u64]>) {
         let fresh = live.is_some_and(|l| !l.contains(&id));
         let sets = self.root_keys.entry(id).or_default();
         if fresh {
@@ -119,7 +119,7 @@ impl Ledger {
     }
 
     /// Forgets a root key lnd deleted.
-    pub fn forget(&mut self, id: u64) {
+    pub(crate) fn forget(&mut self, id: u64) {
         self.root_keys.remove(&id);
     }
 
@@ -127,7 +127,7 @@ impl Ledger {
     /// between DeleteMacaroonID and [`forget`](Self::forget)), except
     /// `keep`, so a later root key under the same id is not taken for
     /// lsm's.
-    pub fn prune(&mut self, live: Option<&[u64]>, keep: Option<u64>) {
+    pub(crate) fn prune(&mut self, live: Option<&[u64]>, keep: Option<u64>) {
         if let Some(live) = live {
             self.root_keys
                 .retain(|id, _| live.contains(id) || Some(*id) == keep);
@@ -136,12 +136,12 @@ impl Ledger {
 }
 
 /// Where the ledger lives.
-pub fn path_in(secrets_dir: &Path) -> PathBuf {
+pub(crate) fn path_in(secrets_dir: &Path) -> PathBuf {
     secrets_dir.join(LEDGER_FILE)
 }
 
 /// Reads the ledger; never fails, an unusable file is reported as such.
-pub fn observe(secrets_dir: &Path) -> LedgerView {
+pub(crate) fn observe(secrets_dir: &Path) -> LedgerView {
     match load(secrets_dir) {
         Ok(l) => LedgerView::Readable(l),
         Err(error) => LedgerView::Unreadable { error },
@@ -149,7 +149,7 @@ pub fn observe(secrets_dir: &Path) -> LedgerView {
 }
 
 /// Reads the ledger, or says what is wrong with it (naming the file).
-pub fn load(secrets_dir: &Path) -> Result<Ledger, String> {
+pub(crate) fn load(secrets_dir: &Path) -> Result<Ledger, String> {
     let path = path_in(secrets_dir);
     let shown = path.display();
     let meta = match std::fs::symlink_metadata(&path) {
@@ -184,7 +184,7 @@ pub fn load(secrets_dir: &Path) -> Result<Ledger, String> {
 
 /// Writes the ledger atomically (0600), first removing temp files a crash
 /// left from an earlier write of it — only those, never a neighbour's.
-pub fn save(secrets_dir: &Path, ledger: &Ledger) -> Result<(), String> {
+pub(crate) fn save(secrets_dir: &Path, ledger: &Ledger) -> Result<(), String> {
     let path = path_in(secrets_dir);
     // Created 0700 if missing; an existing directory's mode is the wallet
     // plan's to repair (a planned, visible step), not changed here.
@@ -207,7 +207,7 @@ pub fn save(secrets_dir: &Path, ledger: &Ledger) -> Result<(), String> {
 }
 
 /// Load, change, save: the executor's read-modify-write of one step.
-pub fn update(secrets_dir: &Path, change: impl FnOnce(&mut Ledger)) -> Result<(), String> {
+pub(crate) fn update(secrets_dir: &Path, change: impl FnOnce(&mut Ledger)) -> Result<(), String> {
     let mut ledger = load(secrets_dir)?;
     change(&mut ledger);
     save(secrets_dir, &ledger)

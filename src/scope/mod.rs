@@ -22,7 +22,7 @@
 //!   write; a crash in between is repaired by the next apply, which sees
 //!   the old permissions in the bundle and bakes.
 
-pub mod ledger;
+pub(crate) mod ledger;
 
 use crate::lnd::permissions::Permission;
 use crate::plan::op::{MacaroonOp, Op};
@@ -44,7 +44,7 @@ pub struct ScopeIntent {
 
 impl ScopeIntent {
     /// The bundle file name for this scope: admin.macaroon, signer-only.macaroon, custom.macaroon.
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         file_name_of(&self.scope)
     }
 }
@@ -58,13 +58,13 @@ const SCOPE_FILES: &[&str] = &["admin.macaroon", "signer-only.macaroon", "custom
 
 /// Whether lsm would give a bundle macaroon this name (any other
 /// `*.macaroon` in the bundle was put there by someone else).
-pub fn is_scope_file_name(name: &str) -> bool {
+pub(crate) fn is_scope_file_name(name: &str) -> bool {
     SCOPE_FILES.contains(&name)
 }
 
 /// A macaroon file found in the bundle directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MacaroonFile {
+pub(crate) enum MacaroonFile {
     /// Decodes; its permissions, root key id and caveats.
     Decoded {
         name: String,
@@ -80,7 +80,7 @@ pub enum MacaroonFile {
 }
 
 impl MacaroonFile {
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             MacaroonFile::Decoded { name, .. } | MacaroonFile::Unreadable { name, .. } => name,
         }
@@ -89,7 +89,7 @@ impl MacaroonFile {
 
 /// What the scope diff is decided from.
 #[derive(Debug, Clone, Copy)]
-pub struct ScopeInputs<'a> {
+pub(crate) struct ScopeInputs<'a> {
     /// The macaroon files in the bundle.
     pub files: &'a [MacaroonFile],
     /// The macaroon file bundle.json says the bundle hands out, if readable:
@@ -107,7 +107,7 @@ pub struct ScopeInputs<'a> {
 
 /// The macaroon's part of a plan.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ScopeDiff {
+pub(crate) struct ScopeDiff {
     /// Bake actions (run before the bundle is exported), preceded by the
     /// revocation of the declared root key when it must be renewed.
     pub bake: Vec<Action>,
@@ -149,7 +149,7 @@ fn current<'a>(intent: &ScopeIntent, obs: &ScopeInputs<'a>) -> Option<&'a Macaro
 }
 
 /// Decides bake and revoke actions.
-pub fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
+pub(crate) fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
     let mut d = ScopeDiff::default();
     let ledger = match obs.ledger {
         LedgerView::Readable(l) => l,
@@ -255,7 +255,7 @@ pub fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
 }
 
 /// Said when the bundle moves away from admin.macaroon.
-pub const ADMIN_STAYS_VALID: &str = "any copy of admin.macaroon exported earlier (to the \
+pub(crate) const ADMIN_STAYS_VALID: &str = "any copy of admin.macaroon exported earlier (to the \
      watch-only node or elsewhere) stays valid for good: it is signed by root key 0, which lnd \
      cannot delete, so removing it from the bundle does not revoke it. To invalidate such copies, \
      rotate the signer's macaroon root keys with lnd's ChangePassword and new_macaroon_root_key \

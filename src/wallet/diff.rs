@@ -22,22 +22,22 @@ use crate::secrets::{DIR_MODE, FILE_MODE};
 use serde::Serialize;
 
 /// File names inside `[wallet] secrets_dir`.
-pub const PASSWORD_FILE: &str = "wallet-password.txt";
-pub const SEED_FILE: &str = "seed.txt";
+pub(crate) const PASSWORD_FILE: &str = "wallet-password.txt";
+pub(crate) const SEED_FILE: &str = "seed.txt";
 /// The wallet's identity record: which identity (and network) seed.txt
 /// produced when lsm created or restored the wallet (see
 /// [`identity`](super::identity)).
-pub const IDENTITY_FILE: &str = "wallet-identity.json";
+pub(crate) const IDENTITY_FILE: &str = "wallet-identity.json";
 /// Written just before InitWallet: which seed lsm is about to initialise
 /// the wallet from, so a crash before the identity record is written
 /// still lets the next apply record it.
-pub const IDENTITY_PENDING_FILE: &str = "wallet-identity.pending";
+pub(crate) const IDENTITY_PENDING_FILE: &str = "wallet-identity.pending";
 /// The outcome of the last restore rehearsal (`lsm seed verify`).
-pub const REHEARSAL_FILE: &str = "seed-rehearsal.json";
+pub(crate) const REHEARSAL_FILE: &str = "seed-rehearsal.json";
 
 /// What the manifest asks of the wallet.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WalletIntent {
+pub(crate) struct WalletIntent {
     /// Shown in reasons, e.g. `~/.lnget/signer`.
     pub secrets_dir_display: String,
     /// `[signer] network` (`regtest`, ...): the identity record is per network.
@@ -49,7 +49,7 @@ pub struct WalletIntent {
 /// A secret file as observed: presence and mode, never content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
-pub enum FileView {
+pub(crate) enum FileView {
     Missing,
     Present {
         mode: u32,
@@ -62,7 +62,7 @@ pub enum FileView {
 
 /// The secrets directory as observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SecretsView {
+pub(crate) struct SecretsView {
     /// None when the directory does not exist.
     pub dir_mode: Option<u32>,
     /// Whose directory it is (see [`crate::dirguard`]); lsm repairs the
@@ -96,7 +96,7 @@ pub struct SecretsView {
 impl SecretsView {
     /// seed.txt exists and would restore a wallet (as far as lsm can check
     /// without the passphrase).
-    pub fn seed_usable(&self) -> bool {
+    pub(crate) fn seed_usable(&self) -> bool {
         matches!(self.seed, FileView::Present { .. }) && self.seed_problem.is_none()
     }
 }
@@ -104,7 +104,7 @@ impl SecretsView {
 /// The wallet as lnd reports it, or why it cannot be seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
-pub enum WalletView {
+pub(crate) enum WalletView {
     /// lnd is not reachable (not running yet, starting). `wallet_exists` is
     /// what the runtime could tell from lnd's files, if anything.
     Unreachable {
@@ -122,7 +122,7 @@ pub enum WalletView {
 
 impl WalletView {
     /// Whether a wallet exists, when that is known.
-    pub fn exists(&self) -> Option<bool> {
+    pub(crate) fn exists(&self) -> Option<bool> {
         match self {
             WalletView::Unreachable { wallet_exists, .. } => *wallet_exists,
             WalletView::NonExisting => Some(false),
@@ -133,7 +133,7 @@ impl WalletView {
 
 /// The wallet's part of a plan.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct WalletDiff {
+pub(crate) struct WalletDiff {
     pub actions: Vec<Action>,
     pub blockers: Vec<Blocker>,
     pub notes: Vec<String>,
@@ -151,7 +151,11 @@ fn wallet_addr() -> Address {
 }
 
 /// The wallet's actions, blockers and notes.
-pub fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -> WalletDiff {
+pub(crate) fn diff(
+    intent: &WalletIntent,
+    secrets: &SecretsView,
+    wallet: &WalletView,
+) -> WalletDiff {
     let mut d = WalletDiff::default();
     let dir = &intent.secrets_dir_display;
     let exists = wallet.exists();

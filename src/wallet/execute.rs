@@ -32,7 +32,7 @@ use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 /// Writes a fresh random wallet-password.txt; never overwrites one.
-pub fn generate_password(files: &WalletFiles) -> Result<(), Failure> {
+pub(crate) fn generate_password(files: &WalletFiles) -> Result<(), Failure> {
     let password = secrets::generate_password()?;
     let mut bytes = Zeroizing::new(password.as_bytes().to_vec());
     bytes.push(b'\n');
@@ -63,7 +63,7 @@ async fn current_state(client: &LndClient, deadline: Instant) -> Result<WalletSt
 }
 
 /// What InitWallet was given and returned.
-pub struct Initialised {
+pub(crate) struct Initialised {
     /// The admin macaroon lnd issued.
     pub admin_macaroon: Zeroizing<Vec<u8>>,
     /// The fingerprint of the seed the wallet now holds.
@@ -88,7 +88,7 @@ fn note_pending(
 
 /// Writes the identity record: the wallet lnd now has, made from the seed
 /// with `seed_sha256`, is `identity_pubkey`.
-pub fn record_identity(
+pub(crate) fn record_identity(
     files: &WalletFiles,
     network: &str,
     identity_pubkey: &str,
@@ -130,7 +130,7 @@ fn wallet_exists_now() -> Failure {
 }
 
 /// GenSeed → seed.txt → pending note → InitWallet.
-pub async fn create(
+pub(crate) async fn create(
     files: &WalletFiles,
     network: &str,
     client: &LndClient,
@@ -186,7 +186,7 @@ pub async fn create(
 }
 
 /// Pending note → InitWallet with the words in seed.txt.
-pub async fn restore(
+pub(crate) async fn restore(
     files: &WalletFiles,
     network: &str,
     client: &LndClient,
@@ -249,7 +249,7 @@ async fn init(
 }
 
 /// UnlockWallet with wallet-password.txt.
-pub async fn unlock(
+pub(crate) async fn unlock(
     files: &WalletFiles,
     client: &LndClient,
     deadline: Instant,
@@ -282,7 +282,7 @@ pub async fn unlock(
 
 /// chmod the wallet files to 0600, and the secrets directory to 0700 when
 /// lsm created it (the mode of a directory it found is the operator's).
-pub fn fix_permissions(files: &WalletFiles) -> Result<(), Failure> {
+pub(crate) fn fix_permissions(files: &WalletFiles) -> Result<(), Failure> {
     let set = |p: &std::path::Path, mode: u32| -> Result<(), Failure> {
         if p.exists() {
             std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(|e| {

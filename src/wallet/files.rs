@@ -39,7 +39,7 @@ const OTHER_OWN_FILES: &[&str] = &[
 
 /// The secrets directory and its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WalletFiles {
+pub(crate) struct WalletFiles {
     pub dir: PathBuf,
     /// Other names in `dir` that are lsm's: the bundle directory and its
     /// archive, when the bundle lives directly inside (the default layout).
@@ -47,7 +47,7 @@ pub struct WalletFiles {
 }
 
 impl WalletFiles {
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> Self {
         WalletFiles {
             dir: dir.into(),
             also_lsms: Vec::new(),
@@ -55,7 +55,7 @@ impl WalletFiles {
     }
 
     /// The secrets directory of a manifest, knowing where its bundle is.
-    pub fn from_resolved(r: &crate::manifest::Resolved) -> Self {
+    pub(crate) fn from_resolved(r: &crate::manifest::Resolved) -> Self {
         let mut files = WalletFiles::new(r.wallet.secrets_dir.clone());
         if r.bundle.path.parent() == Some(files.dir.as_path())
             && let Some(name) = r.bundle.path.file_name()
@@ -70,7 +70,7 @@ impl WalletFiles {
     }
 
     /// The entries among `names` that are not lsm's (see [`crate::dirguard`]).
-    pub fn foreign_names(&self, names: &[String]) -> Vec<String> {
+    pub(crate) fn foreign_names(&self, names: &[String]) -> Vec<String> {
         names
             .iter()
             .filter(|n| {
@@ -87,14 +87,14 @@ impl WalletFiles {
     }
 
     /// Whose directory it is (see [`crate::dirguard`]).
-    pub fn observe_dir(&self) -> crate::dirguard::DirView {
+    pub(crate) fn observe_dir(&self) -> crate::dirguard::DirView {
         crate::dirguard::observe(&self.dir, |n| self.foreign_names(n))
     }
 
     /// Makes the directory ready for a secret to be written: created 0700
     /// (and marked) when missing, else refused (exit 5) unless it is the
     /// user's own and holds only lsm's files. Checked before every write.
-    pub fn prepare_dir(&self) -> Result<(), Failure> {
+    pub(crate) fn prepare_dir(&self) -> Result<(), Failure> {
         crate::dirguard::prepare(
             &self.dir,
             crate::dirguard::Role::Secrets,
@@ -103,17 +103,17 @@ impl WalletFiles {
         )
     }
 
-    pub fn password_path(&self) -> PathBuf {
+    pub(crate) fn password_path(&self) -> PathBuf {
         self.dir.join(PASSWORD_FILE)
     }
 
-    pub fn seed_path(&self) -> PathBuf {
+    pub(crate) fn seed_path(&self) -> PathBuf {
         self.dir.join(SEED_FILE)
     }
 
     /// Presence, modes and usability. The contents are read and checked in
     /// memory (zeroized after), never kept or shown.
-    pub fn observe(&self) -> SecretsView {
+    pub(crate) fn observe(&self) -> SecretsView {
         let euid = crate::dirguard::euid();
         let mut untrusted = Vec::new();
         let (password, password_problem) =
@@ -143,7 +143,7 @@ impl WalletFiles {
     }
 
     /// The wallet password, without a trailing newline.
-    pub fn read_password(&self) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    pub(crate) fn read_password(&self) -> Result<Zeroizing<Vec<u8>>, Failure> {
         let path = self.password_path();
         let bytes = read_own(&path)?;
         password_of(&bytes).map_err(|why| {
@@ -154,7 +154,7 @@ impl WalletFiles {
 
     /// seed.txt's words (checked as lnd would check them) and birthday.
     /// Errors name the file and a word's position, never a word.
-    pub fn read_seed(&self) -> Result<SeedFile, Failure> {
+    pub(crate) fn read_seed(&self) -> Result<SeedFile, Failure> {
         let path = self.seed_path();
         let bytes = read_own(&path)?;
         seed::parse_and_check(&bytes).map_err(|why| {
@@ -167,7 +167,7 @@ impl WalletFiles {
     }
 
     /// When lsm generated the seed, if seed.txt records it.
-    pub fn read_birthday(&self) -> Option<u64> {
+    pub(crate) fn read_birthday(&self) -> Option<u64> {
         let bytes = crate::secrets::read_file(&self.seed_path()).ok()?;
         seed::parse(&bytes.bytes).ok()?.birthday
     }
@@ -175,12 +175,12 @@ impl WalletFiles {
     /// Temp files of an interrupted write of seed.txt or
     /// wallet-password.txt. Their content was never used: a seed or
     /// password reaches lnd only after its rename made it durable.
-    pub fn temp_leftovers(&self) -> Vec<String> {
+    pub(crate) fn temp_leftovers(&self) -> Vec<String> {
         fsutil::list_temp_files(&self.dir, is_leftover).unwrap_or_default()
     }
 
     /// Removes what [`temp_leftovers`](Self::temp_leftovers) lists now.
-    pub fn remove_temp_leftovers(&self) -> Result<(), Failure> {
+    pub(crate) fn remove_temp_leftovers(&self) -> Result<(), Failure> {
         fsutil::remove_temp_files(&self.dir, is_leftover).map_err(|e| {
             Failure::error(format!(
                 "cannot remove leftovers in {}: {e}",

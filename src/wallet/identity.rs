@@ -27,7 +27,7 @@ use std::io;
 use std::path::Path;
 
 /// The format this lsm writes; a newer one is refused, not rewritten.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 const MAX_BYTES: u64 = 64 * 1024;
 
 const ABOUT: &str = "The identity of the wallet lsm created or restored from seed.txt (or \
@@ -37,7 +37,7 @@ const ABOUT: &str = "The identity of the wallet lsm created or restored from see
 /// A fingerprint of seed words: sha256 over a domain tag and the words
 /// (lower case, single spaces), as lowercase hex. It identifies the seed
 /// without revealing it (128 bits of entropy stand behind the words).
-pub fn seed_fingerprint(words: &[String]) -> String {
+pub(crate) fn seed_fingerprint(words: &[String]) -> String {
     let mut h = Sha256::new();
     h.update(b"lsm seed fingerprint v1\n");
     for (i, w) in words.iter().enumerate() {
@@ -50,14 +50,14 @@ pub fn seed_fingerprint(words: &[String]) -> String {
 }
 
 /// How plans show a seed fingerprint.
-pub fn short(fingerprint: &str) -> String {
+pub(crate) fn short(fingerprint: &str) -> String {
     format!("sha256:{}", fingerprint.get(..16).unwrap_or(fingerprint))
 }
 
 /// How the record came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Origin {
+pub(crate) enum Origin {
     /// lsm generated the seed and created the wallet.
     Created,
     /// lsm restored the wallet from seed.txt.
@@ -68,7 +68,7 @@ pub enum Origin {
 
 /// `wallet-identity.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdentityRecord {
+pub(crate) struct IdentityRecord {
     pub format_version: u32,
     #[serde(default)]
     pub about: String,
@@ -82,7 +82,12 @@ pub struct IdentityRecord {
 }
 
 impl IdentityRecord {
-    pub fn new(network: &str, identity_pubkey: &str, seed_sha256: &str, origin: Origin) -> Self {
+    pub(crate) fn new(
+        network: &str,
+        identity_pubkey: &str,
+        seed_sha256: &str,
+        origin: Origin,
+    ) -> Self {
         IdentityRecord {
             format_version: FORMAT_VERSION,
             about: ABOUT.to_string(),
@@ -97,7 +102,7 @@ impl IdentityRecord {
 
 /// `wallet-identity.pending`: the seed lsm is about to hand InitWallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pending {
+pub(crate) struct Pending {
     pub format_version: u32,
     pub network: String,
     pub seed_sha256: String,
@@ -109,7 +114,7 @@ pub struct Pending {
 /// The record and the pending note as observed (nothing secret: a
 /// fingerprint and a public key). Serialised into the plan's digest.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct IdentityView {
+pub(crate) struct IdentityView {
     pub record: Option<IdentityRecord>,
     /// Why the record exists but cannot be used.
     pub record_problem: Option<String>,
@@ -140,7 +145,7 @@ fn read_json<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Opt
 
 /// Observes the record and the pending note in `dir`; `seed_sha256` is
 /// seed.txt's fingerprint when seed.txt is usable.
-pub fn observe(dir: &Path, seed_sha256: Option<String>) -> IdentityView {
+pub(crate) fn observe(dir: &Path, seed_sha256: Option<String>) -> IdentityView {
     let (record, record_problem) = match read_json::<IdentityRecord>(dir, IDENTITY_FILE) {
         Ok(Some(r)) if r.format_version > FORMAT_VERSION => (
             None,
@@ -165,7 +170,7 @@ pub fn observe(dir: &Path, seed_sha256: Option<String>) -> IdentityView {
 
 /// Notes, durably, that lsm is about to initialise the wallet from the
 /// seed with fingerprint `seed_sha256` (replacing an older note).
-pub fn write_pending(
+pub(crate) fn write_pending(
     dir: &Path,
     network: &str,
     seed_sha256: &str,
@@ -192,7 +197,7 @@ pub fn write_pending(
 /// network and identity is kept as it is; one naming anything else is an
 /// error (the caller's plan refused that case; it changed meanwhile). The
 /// pending note goes once the record is durable.
-pub fn write_record(dir: &Path, record: &IdentityRecord) -> Result<(), String> {
+pub(crate) fn write_record(dir: &Path, record: &IdentityRecord) -> Result<(), String> {
     let path = dir.join(IDENTITY_FILE);
     match read_json::<IdentityRecord>(dir, IDENTITY_FILE)? {
         Some(old)

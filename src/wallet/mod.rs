@@ -2,10 +2,10 @@
 //! ([`execute`]) create, restore and unlock, with the seed durable on disk
 //! before lnd ever sees it; [`files`] knows the secrets directory's layout.
 
-pub mod diff;
-pub mod execute;
-pub mod files;
-pub mod identity;
-pub mod proof;
-pub mod rehearsal;
-pub mod seed;
+pub(crate) mod diff;
+pub(crate) mod execute;
+pub(crate) mod files;
+pub(crate) mod identity;
+pub(crate) mod proof;
+pub(crate) mod rehearsal;
+pub(crate) mod seed;

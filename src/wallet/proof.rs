@@ -8,7 +8,7 @@ use crate::wallet::identity::short;
 
 /// What is known about seed.txt being the wallet's backup.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SeedProof {
+pub(crate) enum SeedProof {
     /// No usable seed.txt to judge (missing, damaged, not the user's own:
     /// the wallet diff says so on its own).
     NoSeed,
@@ -38,13 +38,13 @@ impl SeedProof {
     /// its birthday exported, the volume purged on the strength of it.
     /// (Unproven seeds are restored only when there is no wallet at all,
     /// which the wallet diff decides.)
-    pub fn is_proven(&self) -> bool {
+    pub(crate) fn is_proven(&self) -> bool {
         matches!(self, SeedProof::Proven)
     }
 
     /// A refusal: seed.txt is shown not to be this wallet's backup, or
     /// lsm cannot tell because the record is damaged.
-    pub fn refuses(&self) -> bool {
+    pub(crate) fn refuses(&self) -> bool {
         matches!(
             self,
             SeedProof::OtherSeed { .. }
@@ -55,7 +55,7 @@ impl SeedProof {
 }
 
 /// Judges seed.txt for the manifest's `network` and the wallet lnd reports.
-pub fn seed_proof(network: &str, secrets: &SecretsView, wallet: &WalletView) -> SeedProof {
+pub(crate) fn seed_proof(network: &str, secrets: &SecretsView, wallet: &WalletView) -> SeedProof {
     let Some(found) = secrets
         .identity
         .seed_sha256
@@ -109,7 +109,7 @@ pub fn seed_proof(network: &str, secrets: &SecretsView, wallet: &WalletView) -> 
 
 /// The refusal's reason and fix, for a plan blocker; `dir` is the secrets
 /// directory as shown.
-pub fn refusal(
+pub(crate) fn refusal(
     proof: &SeedProof,
     dir: &str,
     wallet_exists: Option<bool>,

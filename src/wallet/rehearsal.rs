@@ -34,7 +34,7 @@ const FORMAT_VERSION: u32 = 1;
 /// What the rehearsal compares against: the live signer as lnd reports it
 /// or, when lnd cannot be asked, the identity record (and the accounts of
 /// the bundle the watch-only node was given).
-pub struct Reference {
+pub(crate) struct Reference {
     pub identity_pubkey: String,
     /// Derivation path → xpub of every account, when known.
     pub xpubs: Option<BTreeMap<String, String>>,
@@ -44,7 +44,7 @@ pub struct Reference {
 
 impl Reference {
     /// The live signer, from what lnd reported.
-    pub fn live(identity_pubkey: &str, accounts: &[Account]) -> Reference {
+    pub(crate) fn live(identity_pubkey: &str, accounts: &[Account]) -> Reference {
         Reference {
             identity_pubkey: identity_pubkey.to_string(),
             xpubs: Some(owned(xpubs(accounts))),
@@ -61,7 +61,7 @@ fn owned(m: BTreeMap<&str, &str>) -> BTreeMap<String, String> {
 
 /// What a rehearsal found. Also the content of `seed-rehearsal.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub format_version: u32,
     /// Unix time it ran.
     pub ran_at: u64,
@@ -93,7 +93,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// One line for status and messages (fingerprints only).
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let when = crate::lnd::macaroon::format_rfc3339(
             std::time::UNIX_EPOCH + Duration::from_secs(self.ran_at),
         );
@@ -127,7 +127,7 @@ impl Outcome {
 }
 
 /// A fingerprint of an account set (derivation path and xpub of each).
-pub fn accounts_fingerprint(xpubs: &BTreeMap<String, String>) -> String {
+pub(crate) fn accounts_fingerprint(xpubs: &BTreeMap<String, String>) -> String {
     let text: Vec<String> = xpubs.iter().map(|(p, x)| format!("{p} {x}")).collect();
     crate::secrets::sha256_hex(text.join("\n").as_bytes())
 }
@@ -143,7 +143,7 @@ fn xpubs(accounts: &[Account]) -> BTreeMap<&str, &str> {
 /// against `live`, in a throwaway lnd of `rt`. Refusals to use the files
 /// (missing, not the user's own, offline checks failing) are errors; a
 /// seed lnd refuses or that restores another wallet is a failed outcome.
-pub async fn rehearse<R: Runtime>(
+pub(crate) async fn rehearse<R: Runtime>(
     rt: &R,
     files: &WalletFiles,
     network: &str,
@@ -295,7 +295,7 @@ fn now() -> u64 {
 }
 
 /// Writes the outcome to `seed-rehearsal.json` (0600, replacing the last).
-pub fn write(files: &WalletFiles, outcome: &Outcome) -> Result<(), Failure> {
+pub(crate) fn write(files: &WalletFiles, outcome: &Outcome) -> Result<(), Failure> {
     files.prepare_dir()?;
     let path = files.dir.join(REHEARSAL_FILE);
     let mut bytes = serde_json::to_vec_pretty(outcome)
@@ -311,7 +311,7 @@ pub fn write(files: &WalletFiles, outcome: &Outcome) -> Result<(), Failure> {
 }
 
 /// The last rehearsal's outcome, if one was recorded and is readable.
-pub fn read(dir: &Path) -> Option<Outcome> {
+pub(crate) fn read(dir: &Path) -> Option<Outcome> {
     let f = crate::regular_file::read_with(
         &dir.join(REHEARSAL_FILE),
         64 * 1024,
@@ -322,7 +322,7 @@ pub fn read(dir: &Path) -> Option<Outcome> {
 }
 
 /// A failed outcome as a refusal (exit 5), for `destroy --purge-volume`.
-pub fn refusal(outcome: &Outcome) -> Failure {
+pub(crate) fn refusal(outcome: &Outcome) -> Failure {
     Failure::with_exit(
         Exit::Blocked,
         format!(

@@ -12,14 +12,14 @@
 use zeroize::Zeroizing;
 
 /// Words in an aezeed mnemonic.
-pub const WORDS: usize = 24;
+pub(crate) const WORDS: usize = 24;
 /// The only aezeed cipher seed version lnd writes and accepts.
 const CIPHER_SEED_VERSION: u8 = 0;
 const ENCODED_LEN: usize = 33;
 const CHECKSUM_OFFSET: usize = 29;
 
 /// What seed.txt holds.
-pub struct SeedFile {
+pub(crate) struct SeedFile {
     pub words: Zeroizing<Vec<String>>,
     /// Unix time lsm generated the seed, when it recorded it.
     pub birthday: Option<u64>,
@@ -38,7 +38,7 @@ impl std::fmt::Debug for SeedFile {
 /// writes it, but any layout an operator restored is accepted); `#` starts
 /// a comment line, and `# birthday <unix time>` records the birthday.
 /// Errors name positions, never words.
-pub fn parse(bytes: &[u8]) -> Result<SeedFile, String> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<SeedFile, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
     let mut words = Zeroizing::new(Vec::new());
     let mut birthday = None;
@@ -70,7 +70,7 @@ pub fn parse(bytes: &[u8]) -> Result<SeedFile, String> {
 }
 
 /// Parses seed.txt and checks the words form an aezeed seed lnd accepts.
-pub fn parse_and_check(bytes: &[u8]) -> Result<SeedFile, String> {
+pub(crate) fn parse_and_check(bytes: &[u8]) -> Result<SeedFile, String> {
     let seed = parse(bytes)?;
     check_cipher_seed(&seed.words)?;
     Ok(seed)
@@ -78,7 +78,7 @@ pub fn parse_and_check(bytes: &[u8]) -> Result<SeedFile, String> {
 
 /// The aezeed outer checks lnd makes before it asks for the passphrase:
 /// the version byte and the CRC-32C checksum.
-pub fn check_cipher_seed(words: &[String]) -> Result<(), String> {
+pub(crate) fn check_cipher_seed(words: &[String]) -> Result<(), String> {
     let mut encoded = Zeroizing::new([0u8; ENCODED_LEN]);
     let mut bit = 0usize;
     for (i, w) in words.iter().enumerate() {
@@ -113,7 +113,7 @@ pub fn check_cipher_seed(words: &[String]) -> Result<(), String> {
 
 /// seed.txt's bytes: the birthday comment (when known), then the words on
 /// one line.
-pub fn format(words: &[String], birthday: Option<u64>) -> Zeroizing<Vec<u8>> {
+pub(crate) fn format(words: &[String], birthday: Option<u64>) -> Zeroizing<Vec<u8>> {
     let mut out = Zeroizing::new(Vec::with_capacity(WORDS * 9 + 128));
     if let Some(t) = birthday {
         out.extend_from_slice(

@@ -93,15 +93,15 @@ fn one_line(s: impl Into<String>) -> String {
 }
 
 impl Findings {
-    pub fn problem(&mut self, p: impl Into<String>) {
+    pub(crate) fn problem(&mut self, p: impl Into<String>) {
         self.problems.push(one_line(p));
     }
 
-    pub fn warn(&mut self, w: impl Into<String>) {
+    pub(crate) fn warn(&mut self, w: impl Into<String>) {
         self.warnings.push(one_line(w));
     }
 
-    pub fn skip(&mut self, why: impl Into<String>) -> String {
+    pub(crate) fn skip(&mut self, why: impl Into<String>) -> String {
         let why = one_line(why);
         self.skipped = Some(why.clone());
         why
@@ -163,7 +163,7 @@ impl Checker {
 pub(crate) type Files = BTreeMap<String, Zeroizing<Vec<u8>>>;
 
 /// Verifies a bundle directory (and the archive beside it, if there is one).
-pub fn verify_dir(dir: &Path, opts: &VerifyOptions) -> Result<VerifyReport, BundleError> {
+pub(crate) fn verify_dir(dir: &Path, opts: &VerifyOptions) -> Result<VerifyReport, BundleError> {
     let layout = BundleLayout::new(dir, false)?;
     let observed = observe(&layout)?;
     if observed.dir_mode.is_none() {
@@ -187,7 +187,7 @@ pub fn verify_dir(dir: &Path, opts: &VerifyOptions) -> Result<VerifyReport, Bund
 }
 
 /// Verifies a bundle given as base64 tar.gz text (a `.b64` file or stdin).
-pub fn verify_archive(source: &str, text: &[u8], opts: &VerifyOptions) -> VerifyReport {
+pub(crate) fn verify_archive(source: &str, text: &[u8], opts: &VerifyOptions) -> VerifyReport {
     let mut c = Checker::new(source.to_string());
     let entries = c.run("archive", |f| match crate::bundle::archive::extract(text) {
         Ok(entries) => (format!("{} files", entries.len()), Some(entries)),

@@ -26,7 +26,7 @@ use std::collections::hash_map::Entry;
 use std::hash::Hash;
 
 /// Everything resolution needs besides the raw manifest.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub doc: &'a Document<'a>,
     /// Entries the structural check rejected (and pruned): not defaulted,
     /// and rules depending on them are skipped to avoid follow-on noise.
@@ -37,7 +37,7 @@ pub struct Context<'a> {
 }
 
 /// Resolves the manifest. `None` when any problem was found.
-pub fn resolve(
+pub(crate) fn resolve(
     raw: &raw::Manifest,
     cx: &Context<'_>,
 ) -> (Option<Resolved>, Provenance, Vec<Problem>) {

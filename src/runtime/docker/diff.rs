@@ -249,7 +249,7 @@ fn loose_modes(o: &DockerObservation) -> Vec<(String, bool)> {
 }
 
 /// The Docker runtime's actions.
-pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> RuntimeDiff {
+pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> RuntimeDiff {
     let mut d = RuntimeDiff::default();
 
     // Image.
@@ -509,7 +509,7 @@ pub fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> 
 
 /// A restart of the running container for `reason`; None when it is not
 /// running (the diff plans its start then).
-pub fn restart(o: &DockerObservation, reason: String) -> Option<Action> {
+pub(crate) fn restart(o: &DockerObservation, reason: String) -> Option<Action> {
     o.container.as_ref().filter(|c| c.is_running())?;
     Some(
         Action::new(
@@ -523,7 +523,7 @@ pub fn restart(o: &DockerObservation, reason: String) -> Option<Action> {
 }
 
 /// `lsm destroy`: remove the container (and the volume with `purge`).
-pub fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> RuntimeDiff {
+pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> RuntimeDiff {
     let mut d = RuntimeDiff::default();
     if o.container.is_some() {
         d.actions.push(

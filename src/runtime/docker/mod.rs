@@ -3,11 +3,11 @@
 //! [`DockerObserver`] holds only a [`DockerReader`]; [`DockerRuntime`] holds
 //! a [`DockerWriter`]. `plan` gets the former and so cannot mutate anything.
 
-pub mod diff;
-pub mod observation;
+pub(crate) mod diff;
+pub(crate) mod observation;
 mod served_cert;
-pub mod target;
-pub mod throwaway;
+pub(crate) mod target;
+pub(crate) mod throwaway;
 
 use crate::docker::{
     DockerReader, DockerWriter, Observed, RunMark, UploadDir, UploadFile, VolumeFile,
@@ -30,7 +30,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 const RUNNING_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Read-only view of the signer's Docker objects.
-pub struct DockerObserver {
+pub(crate) struct DockerObserver {
     reader: DockerReader,
     target: DockerTarget,
     manifest_name: String,
@@ -46,7 +46,7 @@ pub struct DockerObserver {
 
 impl DockerObserver {
     /// Connects read-only to the engine named by the manifest or DOCKER_HOST.
-    pub async fn connect(
+    pub(crate) async fn connect(
         target: DockerTarget,
         manifest_name: &str,
         network: &str,
@@ -76,14 +76,6 @@ impl DockerObserver {
             known_cert: std::sync::Mutex::new(None),
             mark: std::sync::Mutex::new(None),
         }
-    }
-
-    pub fn target(&self) -> &DockerTarget {
-        &self.target
-    }
-
-    pub fn reader(&self) -> &DockerReader {
-        &self.reader
     }
 }
 
@@ -242,7 +234,6 @@ impl Observer for DockerObserver {
             observed.files.push((TLS_CERT_PATH.to_string(), state));
         }
         let observation = DockerObservation::from_observed(
-            self.reader.endpoint().url.clone(),
             dial,
             t,
             observed,
@@ -267,13 +258,13 @@ impl Observer for DockerObserver {
 }
 
 /// The Docker runtime that can change things; only apply and destroy make one.
-pub struct DockerRuntime {
+pub(crate) struct DockerRuntime {
     writer: DockerWriter,
     observer: DockerObserver,
 }
 
 impl DockerRuntime {
-    pub async fn connect(
+    pub(crate) async fn connect(
         target: DockerTarget,
         manifest_name: &str,
         network: &str,
@@ -531,10 +522,6 @@ impl Runtime for DockerRuntime {
             .unwrap_or_default()
     }
 
-    fn mutations(&self) -> u64 {
-        self.writer.stats().mutations
-    }
-
     async fn start_throwaway(&self) -> Result<crate::runtime::Throwaway, Failure> {
         throwaway::start(
             &self.writer,
@@ -553,13 +540,5 @@ impl Runtime for DockerRuntime {
                 "internal: a native throwaway lnd reached the Docker runtime",
             )),
         }
-    }
-}
-
-/// Reads tls.cert from the volume (used after the signer starts).
-pub async fn read_tls_cert(reader: &DockerReader, container: &str) -> Option<Vec<u8>> {
-    match reader.download_file(container, TLS_CERT_PATH).await {
-        Ok(Some(b)) => Some(b.to_vec()),
-        _ => None,
     }
 }

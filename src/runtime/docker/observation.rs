@@ -17,7 +17,7 @@ use serde_json::json;
 /// wallet-password.txt. Only the comparison is kept, never the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PasswordCopy {
+pub(crate) enum PasswordCopy {
     /// No container to read through.
     Unknown,
     Absent,
@@ -27,8 +27,7 @@ pub enum PasswordCopy {
 
 /// The Docker runtime's observation.
 #[derive(Debug, Clone)]
-pub struct DockerObservation {
-    pub endpoint: String,
+pub(crate) struct DockerObservation {
     pub container: Option<ObservedContainer>,
     pub volume: Option<ObservedVolume>,
     pub image: Option<ObservedImage>,
@@ -56,7 +55,7 @@ pub struct DockerObservation {
 
 /// Modes of what lsm keeps in the volume (`None`: absent or not read).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LsmModes {
+pub(crate) struct LsmModes {
     pub dir: Option<u32>,
     pub conf: Option<u32>,
     pub password: Option<u32>,
@@ -65,7 +64,7 @@ pub struct LsmModes {
 /// The host lsm dials to reach lnd's gRPC port published at `bind` on the
 /// engine's host. `bind` is what the container publishes now (which may
 /// differ from the manifest while a change is pending).
-pub fn dial_address(bind: std::net::SocketAddr, transport: &Transport) -> String {
+pub(crate) fn dial_address(bind: std::net::SocketAddr, transport: &Transport) -> String {
     let remote_host = match transport {
         Transport::Tcp { addr } | Transport::Tls { addr, .. } => Some(
             addr.rsplit_once(':')
@@ -90,8 +89,7 @@ impl DockerObservation {
     /// Builds the observation from the engine's answers and the host's
     /// password file (compared, then wiped). `mark` is where the container's
     /// run stood when lsm started it or first saw it in this run.
-    pub fn from_observed(
-        endpoint: String,
+    pub(crate) fn from_observed(
         dial: String,
         target: &DockerTarget,
         mut observed: Observed,
@@ -155,7 +153,6 @@ impl DockerObservation {
                     None => Some("no volume".to_string()),
                 });
         DockerObservation {
-            endpoint,
             container: observed.container,
             volume: observed.volume,
             image: observed.image,
@@ -170,10 +167,6 @@ impl DockerObservation {
             down,
             other_volume,
         }
-    }
-
-    pub fn running(&self) -> bool {
-        self.container.as_ref().is_some_and(|c| c.is_running())
     }
 }
 
@@ -294,10 +287,6 @@ impl Observation for DockerObservation {
             ),
         };
         vec![running]
-    }
-
-    fn lnd_version_hint(&self) -> Option<String> {
-        self.container.as_ref().map(|c| c.image.clone())
     }
 
     fn stopped(&self) -> Option<String> {

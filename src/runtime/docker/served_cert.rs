@@ -15,14 +15,14 @@ use std::path::Path;
 
 /// The bundle's tls.cert, when it is a single certificate in lnd's exact
 /// PEM form (never through a symbolic link).
-pub fn bundle_copy(path: &Path) -> Option<Vec<u8>> {
+pub(crate) fn bundle_copy(path: &Path) -> Option<Vec<u8>> {
     let file = crate::bundle::observe::read_regular(path).ok()?;
     is_canonical_cert_pem(&file.bytes).then(|| file.bytes.to_vec())
 }
 
 /// True when the lnd at `dial` completes a TLS handshake pinned to
 /// `cert_pem` and answers GetState (which needs no macaroon).
-pub async fn lnd_serves(dial: &str, cert_pem: &[u8]) -> bool {
+pub(crate) async fn lnd_serves(dial: &str, cert_pem: &[u8]) -> bool {
     let opts = crate::signer::observe_options("the bundle's tls.cert");
     match LndReader::connect(dial, cert_pem, opts) {
         Ok(client) => client.get_state().await.is_ok(),

@@ -13,26 +13,26 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// lnd's data directory inside the container (the image's VOLUME).
-pub const LND_DIR: &str = "/root/.lnd";
+pub(crate) const LND_DIR: &str = "/root/.lnd";
 /// lsm's own files inside the volume, kept apart from lnd's.
-pub const LSM_DIR: &str = "/root/.lnd/lsm";
+pub(crate) const LSM_DIR: &str = "/root/.lnd/lsm";
 /// The rendered config lnd is started with.
-pub const CONF_PATH: &str = "/root/.lnd/lsm/lnd.conf";
+pub(crate) const CONF_PATH: &str = "/root/.lnd/lsm/lnd.conf";
 /// The wallet password copy for wallet-unlock-password-file.
-pub const PASSWORD_PATH: &str = "/root/.lnd/lsm/wallet-password.txt";
+pub(crate) const PASSWORD_PATH: &str = "/root/.lnd/lsm/wallet-password.txt";
 /// What lsm last set the container's restart policy to in place:
 /// `<container id> <policy>`. Labels cannot change, so after an in-place
 /// update this file, not the `io.lsm.restart-policy` label, says what lsm set.
-pub const RESTART_RECORD_PATH: &str = "/root/.lnd/lsm/restart-policy";
+pub(crate) const RESTART_RECORD_PATH: &str = "/root/.lnd/lsm/restart-policy";
 /// lsm's directory's mode: it holds the wallet password copy.
-pub const LSM_DIR_MODE: u32 = 0o700;
+pub(crate) const LSM_DIR_MODE: u32 = 0o700;
 /// The mode of lsm's files in the volume.
-pub const LSM_FILE_MODE: u32 = 0o600;
+pub(crate) const LSM_FILE_MODE: u32 = 0o600;
 /// lnd's certificate.
-pub const TLS_CERT_PATH: &str = "/root/.lnd/tls.cert";
+pub(crate) const TLS_CERT_PATH: &str = "/root/.lnd/tls.cert";
 /// Ports lnd listens on inside the container.
-pub const RPC_PORT: u16 = 10012;
-pub const REST_PORT: u16 = 10013;
+pub(crate) const RPC_PORT: u16 = 10012;
+pub(crate) const REST_PORT: u16 = 10013;
 
 /// Where lsm has lnd write its admin.macaroon for `network` (lnd.conf's
 /// `adminmacaroonpath`): in lsm's directory of the volume, so that one
@@ -40,13 +40,13 @@ pub const REST_PORT: u16 = 10013;
 /// macaroon, instead of a second read of lnd's network directory. The
 /// network is in the name because lnd writes the file only when it is
 /// missing: a copy left by another network's wallet would not be replaced.
-pub fn admin_macaroon_path(network: Network) -> String {
+pub(crate) fn admin_macaroon_path(network: Network) -> String {
     format!("{LSM_DIR}/admin-{network}.macaroon")
 }
 
 /// Everything the Docker runtime converges to.
 #[derive(Debug, Clone)]
-pub struct DockerTarget {
+pub(crate) struct DockerTarget {
     pub signer: String,
     /// `[docker] host`, else DOCKER_HOST, else the local socket.
     pub host: Option<String>,
@@ -87,7 +87,7 @@ fn restart_policy(p: ManifestRestart) -> RestartPolicy {
 
 impl DockerTarget {
     /// The Docker target of a resolved manifest with `runtime = "docker"`.
-    pub fn from_resolved(r: &Resolved) -> Result<DockerTarget, Failure> {
+    pub(crate) fn from_resolved(r: &Resolved) -> Result<DockerTarget, Failure> {
         let d = r.docker.as_ref().ok_or_else(|| {
             Failure::error("internal: the Docker runtime was given a non-Docker manifest")
         })?;
@@ -170,14 +170,14 @@ impl DockerTarget {
         })
     }
 
-    pub fn admin_macaroon_path(&self) -> String {
+    pub(crate) fn admin_macaroon_path(&self) -> String {
         admin_macaroon_path(self.network)
     }
 
     /// Whether a container labelled with spec hash `hash` was made from
     /// this manifest (restart policy aside), and if by an earlier lsm, the
     /// policy it was made with.
-    pub fn made_from_this(&self, hash: Option<&str>) -> Option<Option<RestartPolicy>> {
+    pub(crate) fn made_from_this(&self, hash: Option<&str>) -> Option<Option<RestartPolicy>> {
         let hash = hash?;
         if hash == self.spec_hash {
             return Some(None);

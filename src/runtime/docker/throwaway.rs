@@ -16,20 +16,20 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// The label that marks a throwaway container, with the signer's name.
-pub const REHEARSAL_LABEL: &str = "io.lsm.rehearsal";
+pub(crate) const REHEARSAL_LABEL: &str = "io.lsm.rehearsal";
 /// The gRPC port inside the throwaway container.
 const PORT: u16 = 10009;
 /// How long its lnd may take to write tls.cert.
 const START_DEADLINE: Duration = Duration::from_secs(120);
 
 /// The throwaway container's name for `signer`.
-pub fn container_name(signer: &str) -> String {
+pub(crate) fn container_name(signer: &str) -> String {
     format!("{signer}-rehearsal")
 }
 
 /// Starts the throwaway lnd (see the module doc); a leftover of an earlier
 /// rehearsal that died is removed first.
-pub async fn start(
+pub(crate) async fn start(
     writer: &DockerWriter,
     endpoint: &Transport,
     t: &DockerTarget,
@@ -149,7 +149,7 @@ async fn wait_ready(reader: &DockerReader, name: &str) -> Result<(String, Vec<u8
 }
 
 /// Removes the container, its anonymous volume and its tmpfs.
-pub async fn remove(writer: &DockerWriter, container: &str) -> Result<(), Failure> {
+pub(crate) async fn remove(writer: &DockerWriter, container: &str) -> Result<(), Failure> {
     writer
         .remove_throwaway(container)
         .await

@@ -16,7 +16,7 @@ const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 /// What lsm found at `lnd_path`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-pub enum Binary {
+pub(crate) enum Binary {
     /// Found and runnable; `version_ok` tells whether it is the pinned one.
     Found {
         /// Where it was found.
@@ -38,21 +38,21 @@ pub enum Binary {
 }
 
 impl Binary {
-    pub fn path(&self) -> Option<&Path> {
+    pub(crate) fn path(&self) -> Option<&Path> {
         match self {
             Binary::Found { path, .. } => Some(path),
             Binary::Unusable { .. } => None,
         }
     }
 
-    pub fn canonical(&self) -> Option<&Path> {
+    pub(crate) fn canonical(&self) -> Option<&Path> {
         match self {
             Binary::Found { canonical, .. } => Some(canonical),
             Binary::Unusable { .. } => None,
         }
     }
 
-    pub fn stamp(&self) -> Option<&str> {
+    pub(crate) fn stamp(&self) -> Option<&str> {
         match self {
             Binary::Found { stamp, .. } => stamp.as_deref(),
             Binary::Unusable { .. } => None,
@@ -63,7 +63,7 @@ impl Binary {
 /// Device, inode, size and modification time of `path`: what changes when
 /// the file is replaced (a new inode) or rewritten in place (a wrapper
 /// script edited to exec another lnd).
-pub fn stamp(path: &Path) -> Option<String> {
+pub(crate) fn stamp(path: &Path) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
     Some(format!(
@@ -86,7 +86,7 @@ fn is_script(path: &Path) -> bool {
 }
 
 /// Whether `output` of `lnd --version` names exactly `expected` (`0.20.0-beta`).
-pub fn reports_version(output: &str, expected: &str) -> bool {
+pub(crate) fn reports_version(output: &str, expected: &str) -> bool {
     output.split_whitespace().any(|word| word == expected)
 }
 
@@ -95,7 +95,10 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// Where `bin` is: a path as written, a bare name through `PATH`.
-pub fn locate(bin: &LndBinary, path_var: Option<&std::ffi::OsStr>) -> Result<PathBuf, String> {
+pub(crate) fn locate(
+    bin: &LndBinary,
+    path_var: Option<&std::ffi::OsStr>,
+) -> Result<PathBuf, String> {
     match bin {
         LndBinary::Path(p) => {
             if !p.exists() {
@@ -132,7 +135,7 @@ fn first_line(bytes: &[u8]) -> String {
 }
 
 /// Locates `bin` and asks it for its version.
-pub async fn check(bin: &LndBinary, expected: &str) -> Binary {
+pub(crate) async fn check(bin: &LndBinary, expected: &str) -> Binary {
     let path = match locate(bin, std::env::var_os("PATH").as_deref()) {
         Ok(p) => p,
         Err(reason) => return Binary::Unusable { reason },

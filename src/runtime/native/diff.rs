@@ -320,7 +320,7 @@ fn restart_for_config(
 
 /// A restart of lnd (disruptive: the watch-only node loses its signer
 /// while lnd starts).
-pub fn restart(reason: String) -> Action {
+pub(crate) fn restart(reason: String) -> Action {
     Action::new(
         process_addr(),
         ActionKind::Restart,
@@ -401,7 +401,11 @@ fn service_action(
 }
 
 /// The native runtime's actions.
-pub fn diff(t: &NativeTarget, o: &NativeObservation, _password: HostPassword) -> RuntimeDiff {
+pub(crate) fn diff(
+    t: &NativeTarget,
+    o: &NativeObservation,
+    _password: HostPassword,
+) -> RuntimeDiff {
     // lnd reads wallet-password.txt where lsm keeps it: there is no copy to
     // plan, so the password's state matters only to the wallet's own plan.
     let mut d = RuntimeDiff::default();
@@ -444,7 +448,7 @@ pub fn diff(t: &NativeTarget, o: &NativeObservation, _password: HostPassword) ->
 
 /// `lsm destroy`: stop lnd (and remove its unit); lnd_dir and the secrets
 /// are never touched, so `--purge-volume` is refused.
-pub fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool) -> RuntimeDiff {
+pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool) -> RuntimeDiff {
     let mut d = RuntimeDiff::default();
     let lnd_dir = display_path(&t.lnd_dir);
     if purge {
@@ -578,7 +582,6 @@ mod tests {
             }
         });
         NativeObservation {
-            supervisor: t.supervisor,
             binary: Binary::Found {
                 path: LND.into(),
                 canonical: LND.into(),

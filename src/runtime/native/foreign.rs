@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// A process in the signer's place that lsm did not start (or cannot
 /// prove it did).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Foreign {
+pub(crate) struct Foreign {
     /// `None`: a listening socket whose owner /proc does not show (another
     /// user's process).
     pub pid: Option<u32>,
@@ -28,7 +28,7 @@ pub struct Foreign {
 
 impl Foreign {
     /// `pid 4242 (/usr/local/bin/lnd) runs with ... and listens on ...`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let who = match self.pid {
             Some(pid) => format!("pid {pid} ({})", self.program),
             None => "a process lsm cannot see (another user's)".to_string(),
@@ -77,7 +77,7 @@ fn add(found: &mut Vec<Foreign>, pid: Option<u32>, holds: String) {
 
 /// Every process other than `own` (the lnd lsm runs, if any) that runs on
 /// the signer's lnd_dir or listens on its ports, in this network namespace.
-pub fn find(t: &NativeTarget, own: Option<u32>) -> Vec<Foreign> {
+pub(crate) fn find(t: &NativeTarget, own: Option<u32>) -> Vec<Foreign> {
     let mut found = Vec::new();
     let pids: Vec<u32> = procfs::pids()
         .into_iter()

@@ -7,16 +7,16 @@
 //! starts or signals processes and drives systemctl, and only apply and
 //! destroy make one.
 
-pub mod binary;
-pub mod diff;
-pub mod foreign;
-pub mod observation;
-pub mod pidfile;
-pub mod process;
-pub mod procfs;
-pub mod systemd;
-pub mod target;
-pub mod throwaway;
+pub(crate) mod binary;
+pub(crate) mod diff;
+pub(crate) mod foreign;
+pub(crate) mod observation;
+pub(crate) mod pidfile;
+pub(crate) mod process;
+pub(crate) mod procfs;
+pub(crate) mod systemd;
+pub(crate) mod target;
+pub(crate) mod throwaway;
 
 use crate::error::Failure;
 use crate::manifest::enums::Supervisor;
@@ -36,7 +36,7 @@ use target::NativeTarget;
 const ACTIVE_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Read-only view of the native signer.
-pub struct NativeObserver {
+pub(crate) struct NativeObserver {
     target: NativeTarget,
     run_as: systemd::RunAs,
     manifest_name: String,
@@ -55,17 +55,13 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Failure> {
 }
 
 impl NativeObserver {
-    pub fn new(target: NativeTarget, manifest_name: &str, network: &str) -> NativeObserver {
+    pub(crate) fn new(target: NativeTarget, manifest_name: &str, network: &str) -> NativeObserver {
         NativeObserver {
             target,
             run_as: systemd::RunAs::current(),
             manifest_name: manifest_name.to_string(),
             network: network.to_string(),
         }
-    }
-
-    pub fn target(&self) -> &NativeTarget {
-        &self.target
     }
 
     fn unit_name(&self) -> String {
@@ -149,7 +145,6 @@ impl Observer for NativeObserver {
         };
         let foreign = foreign::find(t, own);
         let mut o = NativeObservation {
-            supervisor: t.supervisor,
             binary,
             lnd_dir_exists: t.lnd_dir.is_dir(),
             conf,
@@ -184,13 +179,13 @@ impl Observer for NativeObserver {
 }
 
 /// The native runtime that can change things; only apply and destroy make one.
-pub struct NativeRuntime {
+pub(crate) struct NativeRuntime {
     observer: NativeObserver,
     mutations: AtomicU64,
 }
 
 impl NativeRuntime {
-    pub fn new(target: NativeTarget, manifest_name: &str, network: &str) -> NativeRuntime {
+    pub(crate) fn new(target: NativeTarget, manifest_name: &str, network: &str) -> NativeRuntime {
         NativeRuntime {
             observer: NativeObserver::new(target, manifest_name, network),
             mutations: AtomicU64::new(0),
@@ -457,10 +452,6 @@ impl Runtime for NativeRuntime {
             Supervisor::Systemd => systemd::journal(&self.observer.unit_name(), lines).await,
             Supervisor::Process => tail(&t.log_path, lines),
         }
-    }
-
-    fn mutations(&self) -> u64 {
-        self.mutations.load(Ordering::Relaxed)
     }
 
     async fn start_throwaway(&self) -> Result<crate::runtime::Throwaway, Failure> {

@@ -8,14 +8,13 @@ use super::foreign::Foreign;
 use super::pidfile::{ProcessState, Record};
 use super::procfs::ProcInfo;
 use super::systemd::ServiceState;
-use crate::manifest::enums::Supervisor;
 use crate::runtime::{Condition, Observation, SignerAccess};
 use crate::secrets::SecretBytes;
 use serde_json::json;
 
 /// The unit under supervisor = "systemd".
 #[derive(Debug, Clone)]
-pub struct ObservedUnit {
+pub(crate) struct ObservedUnit {
     pub name: String,
     /// The installed unit file, if any.
     pub file: Option<String>,
@@ -31,8 +30,7 @@ pub struct ObservedUnit {
 
 /// The native runtime's observation.
 #[derive(Debug, Clone)]
-pub struct NativeObservation {
-    pub supervisor: Supervisor,
+pub(crate) struct NativeObservation {
     pub binary: Binary,
     pub lnd_dir_exists: bool,
     /// signer-lnd.conf on disk.
@@ -52,7 +50,7 @@ pub struct NativeObservation {
 
 impl NativeObservation {
     /// Whether lnd runs, and why not.
-    pub fn running(&self) -> Result<(), String> {
+    pub(crate) fn running(&self) -> Result<(), String> {
         match &self.unit {
             None => match self.process.why_not_running() {
                 None => Ok(()),
@@ -68,7 +66,7 @@ impl NativeObservation {
     }
 
     /// The record of the lnd lsm last started, whatever became of it.
-    pub fn record(&self) -> Option<&Record> {
+    pub(crate) fn record(&self) -> Option<&Record> {
         self.process.record()
     }
 
@@ -180,13 +178,6 @@ impl Observation for NativeObservation {
             }
         };
         vec![c]
-    }
-
-    fn lnd_version_hint(&self) -> Option<String> {
-        match &self.binary {
-            Binary::Found { version_line, .. } => Some(version_line.clone()),
-            Binary::Unusable { .. } => None,
-        }
     }
 
     fn stopped(&self) -> Option<String> {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 /// What lsm recorded when it started lnd.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
+pub(crate) struct Record {
     pub pid: u32,
     /// Clock ticks after boot, from /proc/<pid>/stat.
     pub start_time: u64,
@@ -50,7 +50,7 @@ pub struct Record {
 /// How lsm started a process: what it executed, with which arguments and
 /// config, and where it dials it.
 #[derive(Debug, Clone, Copy)]
-pub struct Launch<'a> {
+pub(crate) struct Launch<'a> {
     pub launcher: &'a Path,
     pub launcher_stamp: Option<&'a str>,
     pub args: &'a [String],
@@ -61,7 +61,7 @@ pub struct Launch<'a> {
 impl Record {
     /// The record of `info`, a process lsm has just started as `launch`
     /// (it may still be a wrapper about to exec lnd).
-    pub fn spawned(info: &ProcInfo, launch: Launch<'_>) -> Record {
+    pub(crate) fn spawned(info: &ProcInfo, launch: Launch<'_>) -> Record {
         Record {
             pid: info.pid,
             start_time: info.start_time,
@@ -82,7 +82,7 @@ impl Record {
 
     /// The record completed with what runs now that lnd is up (`info`, the
     /// same process: lsm's unreaped child or systemd's MainPID).
-    pub fn confirmed(mut self, info: &ProcInfo) -> Result<Record, Failure> {
+    pub(crate) fn confirmed(mut self, info: &ProcInfo) -> Result<Record, Failure> {
         if info.pid != self.pid || info.start_time != self.start_time {
             return Err(Failure::error(format!(
                 "internal: lnd (pid {}) is not the process lsm started",
@@ -101,12 +101,12 @@ impl Record {
     }
 
     /// What lsm executed (older records: the executable /proc showed).
-    pub fn launcher(&self) -> Option<&Path> {
+    pub(crate) fn launcher(&self) -> Option<&Path> {
         self.launcher.as_deref().or(self.exe.as_deref())
     }
 
     /// The arguments lsm passed (older records: those /proc showed).
-    pub fn args(&self) -> &[String] {
+    pub(crate) fn args(&self) -> &[String] {
         match &self.args {
             Some(a) => a,
             None => self.argv.get(1..).unwrap_or_default(),
@@ -116,7 +116,7 @@ impl Record {
     /// Whether `info` is the process this record describes: the same pid,
     /// start time and boot, and once lnd was confirmed up, the same
     /// executable and command line (lnd never execs again).
-    pub fn describes(&self, info: &ProcInfo, boot_id: Option<&str>) -> bool {
+    pub(crate) fn describes(&self, info: &ProcInfo, boot_id: Option<&str>) -> bool {
         let same = info.pid == self.pid
             && info.start_time == self.start_time
             && boot_id.unwrap_or_default() == self.boot_id;
@@ -129,7 +129,7 @@ impl Record {
 
 /// The recorded lnd, as it is now.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProcessState {
+pub(crate) enum ProcessState {
     /// No record: lsm has not started lnd here (or destroy stopped it).
     NotStarted,
     /// The recorded process runs; `now` is what /proc shows of it (its
@@ -144,7 +144,7 @@ pub enum ProcessState {
 }
 
 impl ProcessState {
-    pub fn running(&self) -> Option<&Record> {
+    pub(crate) fn running(&self) -> Option<&Record> {
         match self {
             ProcessState::Running { record, .. } => Some(record),
             _ => None,
@@ -152,7 +152,7 @@ impl ProcessState {
     }
 
     /// The record, whatever became of its process.
-    pub fn record(&self) -> Option<&Record> {
+    pub(crate) fn record(&self) -> Option<&Record> {
         match self {
             ProcessState::Running { record, .. }
             | ProcessState::Exited { record }
@@ -162,7 +162,7 @@ impl ProcessState {
     }
 
     /// Why lnd is not running, for plans and status; `None` while it runs.
-    pub fn why_not_running(&self) -> Option<String> {
+    pub(crate) fn why_not_running(&self) -> Option<String> {
         match self {
             ProcessState::Running { .. } => None,
             ProcessState::NotStarted => Some("lsm has not started lnd".into()),
@@ -181,7 +181,7 @@ impl ProcessState {
 }
 
 /// Reads the record; `Ok(None)` when there is none.
-pub fn read(path: &Path) -> Result<Option<Record>, String> {
+pub(crate) fn read(path: &Path) -> Result<Option<Record>, String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -205,7 +205,7 @@ pub fn read(path: &Path) -> Result<Option<Record>, String> {
 }
 
 /// Reads the record and checks it against /proc.
-pub fn observe(path: &Path) -> ProcessState {
+pub(crate) fn observe(path: &Path) -> ProcessState {
     let record = match read(path) {
         Ok(Some(r)) => r,
         Ok(None) => return ProcessState::NotStarted,
@@ -236,7 +236,7 @@ pub fn observe(path: &Path) -> ProcessState {
 
 /// Makes sure the pidfile's directory exists (0700) and is one, before
 /// lnd is started: a record that cannot be written must stop the start.
-pub fn prepare(path: &Path) -> Result<(), Failure> {
+pub(crate) fn prepare(path: &Path) -> Result<(), Failure> {
     let dir = path.parent().unwrap_or(Path::new("."));
     crate::fsutil::ensure_dir(dir, 0o700)
         .map(|_| ())
@@ -250,7 +250,7 @@ pub fn prepare(path: &Path) -> Result<(), Failure> {
 }
 
 /// Writes the record atomically (0600, in a 0700 directory).
-pub fn write(path: &Path, record: &Record) -> Result<(), Failure> {
+pub(crate) fn write(path: &Path, record: &Record) -> Result<(), Failure> {
     prepare(path)?;
     // Test builds: FAILPOINTS="native::pidfile_write=return".
     fail::fail_point!("native::pidfile_write", |_| Err(Failure::error(format!(
@@ -263,7 +263,7 @@ pub fn write(path: &Path, record: &Record) -> Result<(), Failure> {
 }
 
 /// Removes the record (lnd was stopped on purpose).
-pub fn remove(path: &Path) -> Result<(), Failure> {
+pub(crate) fn remove(path: &Path) -> Result<(), Failure> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -21,24 +21,24 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// How long lnd may take to open its gRPC port after it was started.
-pub const START_DEADLINE: Duration = Duration::from_secs(60);
+pub(crate) const START_DEADLINE: Duration = Duration::from_secs(60);
 /// How long lnd gets to shut down after SIGTERM before SIGKILL.
-pub const STOP_DEADLINE: Duration = Duration::from_secs(30);
+pub(crate) const STOP_DEADLINE: Duration = Duration::from_secs(30);
 
 /// A log this large is moved to `<log>.1` when lnd next starts. lsm is not
 /// a daemon, so this is the only moment it can rotate without touching a
 /// running lnd's output; lnd keeps its own size-rotated logs in lnd_dir,
 /// and this file (its console) is for startup failures.
-pub const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
+pub(crate) const LOG_ROTATE_BYTES: u64 = 10 * 1024 * 1024;
 
 /// Starts each run in lnd's log; a startup failure shows only the lines
 /// after the last one.
-pub const LOG_MARKER: &str = "lsm: starting ";
+pub(crate) const LOG_MARKER: &str = "lsm: starting ";
 
 /// The grace between SIGTERM and SIGKILL. Test builds can shorten it
 /// (`FAILPOINTS="native::stop_grace_ms=return(200)"`) so the SIGKILL path
 /// is tested without waiting 30 s.
-pub fn stop_grace() -> Duration {
+pub(crate) fn stop_grace() -> Duration {
     #[cfg(feature = "failpoints")]
     if let Some(Some(ms)) = fail::eval("native::stop_grace_ms", |arg| {
         arg.and_then(|a| a.parse::<u64>().ok())
@@ -53,7 +53,7 @@ pub fn stop_grace() -> Duration {
 /// the Go runtime's own knobs. Everything else (a CI job's tokens, cloud
 /// credentials) stays with lsm, and lnd runs alike whoever ran `lsm apply`
 /// — as under systemd, which also starts lnd with a clean environment.
-pub fn passes_to_lnd(name: &str) -> bool {
+pub(crate) fn passes_to_lnd(name: &str) -> bool {
     matches!(
         name,
         "PATH"
@@ -106,7 +106,7 @@ fn cloexec_above_stderr() {
 
 /// Starts `exe args` detached, output appended to `log`. Returns the child
 /// (the caller watches it through startup, then lets it go).
-pub fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Failure> {
+pub(crate) fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Failure> {
     if std::fs::metadata(log).is_ok_and(|m| m.len() > LOG_ROTATE_BYTES) {
         let mut old = log.as_os_str().to_owned();
         old.push(".1");
@@ -161,7 +161,7 @@ pub fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Failure> 
 /// in its session (a wrapper's lnd): used when lsm cannot record it, so no
 /// lnd outlives lsm unrecorded. The child is unreaped until the end, so
 /// neither its pid nor its process group can have been reused.
-pub fn abandon(mut child: Child) {
+pub(crate) fn abandon(mut child: Child) {
     let group = rustix::process::Pid::from_child(&child);
     let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
     let _ = child.kill();
@@ -170,7 +170,11 @@ pub fn abandon(mut child: Child) {
 
 /// Waits until lnd itself listens on its gRPC `port`, or fails as soon as
 /// the process exits (with its status; the executor adds the log lines).
-pub async fn wait_started(child: &mut Child, port: u16, deadline: Instant) -> Result<(), Failure> {
+pub(crate) async fn wait_started(
+    child: &mut Child,
+    port: u16,
+    deadline: Instant,
+) -> Result<(), Failure> {
     let mut delay = Duration::from_millis(20);
     loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -229,7 +233,7 @@ async fn exited(fd: &tokio::io::unix::AsyncFd<OwnedFd>, within: Duration) -> boo
 /// Stops the recorded lnd: SIGTERM, up to `grace` for it to exit, then
 /// SIGKILL. A process that is not the recorded one is never signalled.
 /// Returns false when there was nothing to stop.
-pub async fn stop(record: &Record, grace: Duration) -> Result<bool, Failure> {
+pub(crate) async fn stop(record: &Record, grace: Duration) -> Result<bool, Failure> {
     let Some(fd) = open_verified(record)? else {
         return Ok(false);
     };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// One process as /proc shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProcInfo {
+pub(crate) struct ProcInfo {
     pub pid: u32,
     /// `R`, `S`, `D`, `Z` (zombie: exited, not yet reaped), ...
     pub state: char,
@@ -24,7 +24,7 @@ pub struct ProcInfo {
 
 impl ProcInfo {
     /// An exited process that its parent has not reaped is not running.
-    pub fn is_zombie(&self) -> bool {
+    pub(crate) fn is_zombie(&self) -> bool {
         matches!(self.state, 'Z' | 'X')
     }
 }
@@ -34,7 +34,7 @@ fn proc_dir(pid: u32) -> PathBuf {
 }
 
 /// The process `pid`, or `None` when no such process exists.
-pub fn read(pid: u32) -> Option<ProcInfo> {
+pub(crate) fn read(pid: u32) -> Option<ProcInfo> {
     if pid == 0 {
         return None;
     }
@@ -68,7 +68,7 @@ pub fn read(pid: u32) -> Option<ProcInfo> {
 /// (comm, state, start time) from `/proc/<pid>/stat`. The command name is
 /// in parentheses and may itself contain spaces and parentheses, so the
 /// fields are counted from the last `)`.
-pub fn parse_stat(text: &str) -> Option<(String, char, u64)> {
+pub(crate) fn parse_stat(text: &str) -> Option<(String, char, u64)> {
     let open = text.find('(')?;
     let close = text.rfind(')')?;
     let comm = text.get(open + 1..close)?.to_string();
@@ -89,14 +89,14 @@ fn split_cmdline(raw: &[u8]) -> Vec<String> {
 /// Whether process `pid` itself holds a socket listening on TCP `port`
 /// (IPv4 or IPv6): proof that lnd is up, where a bare connect could reach
 /// whatever else holds the port.
-pub fn listens_on(pid: u32, port: u16) -> bool {
+pub(crate) fn listens_on(pid: u32, port: u16) -> bool {
     let inodes = listening_sockets(&proc_dir(pid), port);
     !inodes.is_empty() && holds_any(pid, &inodes) == Some(true)
 }
 
 /// Inodes of the sockets listening on TCP `port` in the network namespace
 /// of `/proc/<pid>` (or `/proc/self`) given as `dir`.
-pub fn listening_sockets(dir: &Path, port: u16) -> Vec<String> {
+pub(crate) fn listening_sockets(dir: &Path, port: u16) -> Vec<String> {
     let mut inodes = Vec::new();
     for table in ["net/tcp", "net/tcp6"] {
         let text = std::fs::read_to_string(dir.join(table)).unwrap_or_default();
@@ -107,7 +107,7 @@ pub fn listening_sockets(dir: &Path, port: u16) -> Vec<String> {
 
 /// Whether process `pid` holds one of the sockets `inodes`; `None` when
 /// its descriptors cannot be read (another user's process, or gone).
-pub fn holds_any(pid: u32, inodes: &[String]) -> Option<bool> {
+pub(crate) fn holds_any(pid: u32, inodes: &[String]) -> Option<bool> {
     let fds = std::fs::read_dir(proc_dir(pid).join("fd")).ok()?;
     Some(fds.flatten().any(|fd| {
         std::fs::read_link(fd.path()).is_ok_and(|target| {
@@ -118,7 +118,7 @@ pub fn holds_any(pid: u32, inodes: &[String]) -> Option<bool> {
 }
 
 /// Every process id /proc lists.
-pub fn pids() -> Vec<u32> {
+pub(crate) fn pids() -> Vec<u32> {
     std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
@@ -128,7 +128,7 @@ pub fn pids() -> Vec<u32> {
 }
 
 /// The command line of `pid` alone (cheaper than [`read`] for a scan).
-pub fn argv(pid: u32) -> Vec<String> {
+pub(crate) fn argv(pid: u32) -> Vec<String> {
     std::fs::read(proc_dir(pid).join("cmdline"))
         .map(|raw| split_cmdline(&raw))
         .unwrap_or_default()
@@ -151,7 +151,7 @@ fn listening_inodes(table: &str, port: u16) -> Vec<String> {
 }
 
 /// This boot's id: a start time only identifies a process within one boot.
-pub fn boot_id() -> Option<String> {
+pub(crate) fn boot_id() -> Option<String> {
     std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .ok()
         .map(|s| s.trim().to_string())

@@ -13,32 +13,32 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Where lsm installs its units.
-pub const UNIT_DIR: &str = "/etc/systemd/system";
+pub(crate) const UNIT_DIR: &str = "/etc/systemd/system";
 /// How long one systemctl call may take (a stop waits for lnd).
 const SYSTEMCTL_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// `lsm-<signer>.service`.
-pub fn unit_name(signer: &str) -> String {
+pub(crate) fn unit_name(signer: &str) -> String {
     format!("lsm-{signer}.service")
 }
 
 /// Where the unit named `unit` is installed.
-pub fn unit_path(unit: &str) -> PathBuf {
+pub(crate) fn unit_path(unit: &str) -> PathBuf {
     Path::new(UNIT_DIR).join(unit)
 }
 
 /// Whether systemd is this host's init system (sd_booted(3)'s test).
-pub fn booted() -> bool {
+pub(crate) fn booted() -> bool {
     Path::new("/run/systemd/system").is_dir()
 }
 
 /// Why systemd cannot be driven here, for blockers and refusals.
-pub const NOT_BOOTED: &str = "supervisor = \"systemd\", but systemd is not running on this host (/run/systemd/system does \
+pub(crate) const NOT_BOOTED: &str = "supervisor = \"systemd\", but systemd is not running on this host (/run/systemd/system does \
      not exist, as in most containers)";
 
 /// The user lnd runs as: the one running lsm.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunAs {
+pub(crate) struct RunAs {
     pub user: String,
     pub group: String,
 }
@@ -46,7 +46,7 @@ pub struct RunAs {
 impl RunAs {
     /// The effective user and group of this process, by name when
     /// /etc/passwd and /etc/group know them (numeric ids otherwise).
-    pub fn current() -> RunAs {
+    pub(crate) fn current() -> RunAs {
         let uid = rustix::process::geteuid().as_raw();
         let gid = rustix::process::getegid().as_raw();
         RunAs {
@@ -92,7 +92,7 @@ fn under_home(p: &Path) -> bool {
 }
 
 /// Renders the unit for lnd at `exe`.
-pub fn render(t: &NativeTarget, exe: &Path, run_as: &RunAs) -> String {
+pub(crate) fn render(t: &NativeTarget, exe: &Path, run_as: &RunAs) -> String {
     let mut s = String::new();
     let exec: Vec<String> = std::iter::once(exe.display().to_string())
         .chain(t.lnd_args())
@@ -165,7 +165,7 @@ pub fn render(t: &NativeTarget, exe: &Path, run_as: &RunAs) -> String {
 
 /// What systemd says about the unit (`systemctl show`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ServiceState {
+pub(crate) struct ServiceState {
     /// `loaded`, `not-found`, ...
     pub load: String,
     /// `active`, `inactive`, `failed`, `activating`, ...
@@ -179,11 +179,11 @@ pub struct ServiceState {
 }
 
 impl ServiceState {
-    pub fn is_active(&self) -> bool {
+    pub(crate) fn is_active(&self) -> bool {
         self.active == "active"
     }
 
-    pub fn is_enabled(&self) -> bool {
+    pub(crate) fn is_enabled(&self) -> bool {
         self.unit_file == "enabled"
     }
 
@@ -192,7 +192,7 @@ impl ServiceState {
     /// restart it (`activating (auto-restart)`, which a waiting apply would
     /// otherwise sit through until its deadline). `None` while it runs or
     /// may still come up.
-    pub fn given_up(&self) -> Option<String> {
+    pub(crate) fn given_up(&self) -> Option<String> {
         match (self.active.as_str(), self.sub.as_str()) {
             ("failed" | "inactive", sub) => Some(format!("is {} ({sub})", self.active)),
             (active, "auto-restart") => Some(format!(
@@ -203,7 +203,7 @@ impl ServiceState {
     }
 
     /// Parses `systemctl show --property=...` output.
-    pub fn parse(text: &str) -> ServiceState {
+    pub(crate) fn parse(text: &str) -> ServiceState {
         let mut s = ServiceState::default();
         for line in text.lines() {
             let Some((k, v)) = line.split_once('=') else {
@@ -224,7 +224,7 @@ impl ServiceState {
 }
 
 /// Refuses, clearly, where systemd is not running.
-pub fn require_booted() -> Result<(), Failure> {
+pub(crate) fn require_booted() -> Result<(), Failure> {
     if booted() {
         Ok(())
     } else {
@@ -234,7 +234,7 @@ pub fn require_booted() -> Result<(), Failure> {
 }
 
 /// Runs `systemctl args`, returning stdout; refuses where systemd is not running.
-pub async fn systemctl(args: &[&str]) -> Result<String, Failure> {
+pub(crate) async fn systemctl(args: &[&str]) -> Result<String, Failure> {
     require_booted()?;
     let run = tokio::process::Command::new("systemctl")
         .args(args)
@@ -263,7 +263,7 @@ pub async fn systemctl(args: &[&str]) -> Result<String, Failure> {
 }
 
 /// The unit's state.
-pub async fn show(unit: &str) -> Result<ServiceState, Failure> {
+pub(crate) async fn show(unit: &str) -> Result<ServiceState, Failure> {
     let out = systemctl(&[
         "show",
         "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NeedDaemonReload",
@@ -274,7 +274,7 @@ pub async fn show(unit: &str) -> Result<ServiceState, Failure> {
 }
 
 /// The unit's last journal lines (failure reports).
-pub async fn journal(unit: &str, lines: usize) -> Vec<String> {
+pub(crate) async fn journal(unit: &str, lines: usize) -> Vec<String> {
     let run = tokio::process::Command::new("journalctl")
         .args([
             "-u",

@@ -13,13 +13,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// The rendered lnd.conf, in `[wallet] secrets_dir` (0600).
-pub const CONF_FILE: &str = "signer-lnd.conf";
+pub(crate) const CONF_FILE: &str = "signer-lnd.conf";
 /// lnd's stdout and stderr under the process supervisor, appended.
-pub const LOG_FILE: &str = "signer-lnd.log";
+pub(crate) const LOG_FILE: &str = "signer-lnd.log";
 
 /// Everything the native runtime converges to.
 #[derive(Debug, Clone)]
-pub struct NativeTarget {
+pub(crate) struct NativeTarget {
     pub signer: String,
     pub network: Network,
     pub supervisor: Supervisor,
@@ -66,7 +66,7 @@ fn single_line(key: &str, path: &Path) -> Result<(), Failure> {
 impl NativeTarget {
     /// The native target of a resolved manifest with `runtime = "native"`;
     /// `state_dir` is lsm's state directory (it holds the pidfile).
-    pub fn from_resolved(r: &Resolved, state_dir: &Path) -> Result<NativeTarget, Failure> {
+    pub(crate) fn from_resolved(r: &Resolved, state_dir: &Path) -> Result<NativeTarget, Failure> {
         let n = r.native.as_ref().ok_or_else(|| {
             Failure::error("internal: the native runtime was given a non-native manifest")
         })?;
@@ -109,18 +109,18 @@ impl NativeTarget {
     }
 
     /// lnd's certificate (lnd-facts §3.3).
-    pub fn tls_cert_path(&self) -> PathBuf {
+    pub(crate) fn tls_cert_path(&self) -> PathBuf {
         self.lnd_dir.join("tls.cert")
     }
 
     /// lnd's admin.macaroon for the network.
-    pub fn admin_macaroon_path(&self) -> PathBuf {
+    pub(crate) fn admin_macaroon_path(&self) -> PathBuf {
         self.lnd_dir
             .join(crate::runtime::admin_macaroon_rel(self.network))
     }
 
     /// The arguments lnd is started with (after the program).
-    pub fn lnd_args(&self) -> Vec<String> {
+    pub(crate) fn lnd_args(&self) -> Vec<String> {
         vec![
             format!("--lnddir={}", self.lnd_dir.display()),
             format!("--configfile={}", self.conf_path.display()),
@@ -128,7 +128,7 @@ impl NativeTarget {
     }
 
     /// The pinned version as lnd prints it (`0.20.0-beta`).
-    pub fn expected_version(&self) -> &str {
+    pub(crate) fn expected_version(&self) -> &str {
         self.lnd_version
             .strip_prefix('v')
             .unwrap_or(&self.lnd_version)
@@ -138,7 +138,7 @@ impl NativeTarget {
 /// A target for unit tests: `[native]` keys, a secrets dir, a home of
 /// `/home/op`, the manifest at `/etc/lsm/signer.toml`, state in /var/lib/lsm.
 #[cfg(test)]
-pub fn test_target(native: &str, secrets: &str) -> NativeTarget {
+pub(crate) fn test_target(native: &str, secrets: &str) -> NativeTarget {
     let text = format!(
         "version = 1\n[signer]\nname = \"s1\"\nnetwork = \"regtest\"\nruntime = \"native\"\n\
          [native]\n{native}\n[rpc]\nlisten = \"0.0.0.0:10012\"\n[wallet]\nsecrets_dir = \"{secrets}\"\n\

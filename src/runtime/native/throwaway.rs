@@ -23,7 +23,7 @@ const START_DEADLINE: Duration = Duration::from_secs(120);
 const LOG: &str = "rehearsal-lnd.log";
 
 /// Starts `exe` as the throwaway lnd for `network`.
-pub async fn start(exe: &Path, network: Network) -> Result<Throwaway, Failure> {
+pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway, Failure> {
     let parent = ["/dev/shm"]
         .iter()
         .map(Path::new)
@@ -120,7 +120,10 @@ pub async fn start(exe: &Path, network: Network) -> Result<Throwaway, Failure> {
 }
 
 /// Stops the throwaway lnd (its whole session) and removes its directory.
-pub fn remove(mut child: std::process::Child, dir: tempfile::TempDir) -> Result<(), Failure> {
+pub(crate) fn remove(
+    mut child: std::process::Child,
+    dir: tempfile::TempDir,
+) -> Result<(), Failure> {
     kill(&mut child);
     let path = dir.path().to_path_buf();
     dir.close().map_err(|e| {
