@@ -32,6 +32,7 @@ use std::path::Path;
 /// A crash point: see the module doc for the two ways to trigger it.
 macro_rules! crash_point {
     ($name:literal) => {
+        #[cfg(feature = "failpoints")]
         fail::fail_point!($name, |arg: Option<String>| {
             if arg.as_deref() == Some("error") {
                 Err(BundleError::Injected($name))
@@ -214,6 +215,7 @@ fn write_file(path: &Path, bytes: &[u8], point: &'static str) -> Result<(), Bund
     let result = fsutil::atomic_write_with(path, bytes, FILE_MODE, Existing::Replace, || {
         // Both are used only when failpoints are compiled in.
         let _ = (point, &injected);
+        #[cfg(feature = "failpoints")]
         fail::fail_point!(point, |arg: Option<String>| {
             if arg.as_deref() == Some("error") {
                 injected.set(true);

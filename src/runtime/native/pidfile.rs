@@ -253,6 +253,7 @@ pub(crate) fn prepare(path: &Path) -> Result<(), Failure> {
 pub(crate) fn write(path: &Path, record: &Record) -> Result<(), Failure> {
     prepare(path)?;
     // Test builds: FAILPOINTS="native::pidfile_write=return".
+    #[cfg(feature = "failpoints")]
     fail::fail_point!("native::pidfile_write", |_| Err(Failure::error(format!(
         "cannot write the pidfile {}: injected failure",
         path.display()
