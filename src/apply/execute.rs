@@ -20,6 +20,7 @@ use crate::plan::op::{MacaroonOp, Op, RuntimeOp, WalletOp};
 use crate::plan::{Action, Plan};
 use crate::runtime::{Observation, Observer, Runtime, SignerAccess};
 use crate::signer;
+use lsm_lnd::backoff::Backoff;
 use std::time::Duration;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
@@ -302,7 +303,7 @@ async fn wait_once<R: Runtime>(
     spinner: &crate::apply::progress::Spinner,
     deadline: Instant,
 ) -> Result<World<<R::Observer as Observer>::Observation>, Waited> {
-    let mut delay = Duration::from_millis(50);
+    let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
     // lnd writes tls.cert a moment after the container starts; poll the
     // runtime with backoff (there is no event for a file appearing).
     let (observed, access): (_, SignerAccess) = loop {
@@ -321,8 +322,7 @@ async fn wait_once<R: Runtime>(
             }
             Err(reason) => {
                 spinner.set(&format!("waiting for lnd: {reason}"));
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(1));
+                tokio::time::sleep(backoff.next_delay()).await;
             }
         }
     };
@@ -369,10 +369,9 @@ fn not_running(why: &str) -> Failure {
 /// reports that lnd stopped; never returns before that or the deadline
 /// (past which it waits forever: the other branch times out).
 async fn until_stopped<R: Runtime>(rt: &R, deadline: Instant) -> String {
-    let mut delay = Duration::from_millis(250);
+    let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(2));
     while Instant::now() < deadline {
-        tokio::time::sleep_until((Instant::now() + delay).min(deadline)).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
+        tokio::time::sleep_until((Instant::now() + backoff.next_delay()).min(deadline)).await;
         if let Ok(o) = rt.observer().observe().await
             && let Some(why) = o.stopped()
         {

@@ -5,6 +5,7 @@
 
 use crate::error::Failure;
 use crate::exit::Exit;
+use lsm_lnd::backoff::Backoff;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -73,7 +74,7 @@ impl SignerLock {
             .open(path)
             .map_err(|e| Failure::error(format!("cannot open lock {}: {e}", path.display())))?;
         let deadline = Instant::now() + wait;
-        let mut delay = Duration::from_millis(20);
+        let mut backoff = Backoff::new(Duration::from_millis(20), Duration::from_millis(250));
         loop {
             match file.try_lock() {
                 Ok(()) => break,
@@ -81,9 +82,10 @@ impl SignerLock {
                     // Bounded wait for the holder to finish; flock has no
                     // timeout of its own.
                     std::thread::sleep(
-                        delay.min(deadline.saturating_duration_since(Instant::now())),
+                        backoff
+                            .next_delay()
+                            .min(deadline.saturating_duration_since(Instant::now())),
                     );
-                    delay = (delay * 2).min(Duration::from_millis(250));
                 }
                 Err(TryLockError::WouldBlock) => {
                     return Err(held_error(path, signer, read_holder(&mut file)));

@@ -6,6 +6,7 @@
 //! dropped or not-yet-listening signer is reconnected on the next call. That
 //! is what [`LndClient::wait_for_state`] relies on while lnd starts up.
 
+use crate::backoff::Backoff;
 use crate::error::{CallContext, LndError};
 use crate::macaroon::Macaroon;
 use crate::permissions::Permission;
@@ -263,7 +264,7 @@ impl LndClient {
         deadline: Instant,
     ) -> Result<WalletState, LndError> {
         let started = Instant::now();
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(500));
         let mut streaming = true;
         let mut last_state: Option<WalletState> = None;
         let mut last_error: Option<String> = None;
@@ -623,30 +624,6 @@ fn split_host_port(addr: &str) -> Result<(&str, u16), LndError> {
     Ok((host, port))
 }
 
-/// Exponential backoff for polling: 50 ms doubling to 500 ms.
-struct Backoff {
-    next: Duration,
-}
-
-impl Backoff {
-    const START: Duration = Duration::from_millis(50);
-    const CAP: Duration = Duration::from_millis(500);
-
-    fn new() -> Self {
-        Backoff { next: Self::START }
-    }
-
-    fn reset(&mut self) {
-        self.next = Self::START;
-    }
-
-    fn next_delay(&mut self) -> Duration {
-        let d = self.next;
-        self.next = (self.next * 2).min(Self::CAP);
-        d
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -671,14 +648,5 @@ mod tests {
         ] {
             assert!(split_host_port(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn backoff_doubles_to_a_cap() {
-        let mut b = Backoff::new();
-        let seq: Vec<u128> = (0..6).map(|_| b.next_delay().as_millis()).collect();
-        assert_eq!(seq, [50, 100, 200, 400, 500, 500]);
-        b.reset();
-        assert_eq!(b.next_delay().as_millis(), 50);
     }
 }

@@ -11,6 +11,7 @@ use super::target::{DockerTarget, LND_DIR};
 use crate::docker::{DockerReader, DockerWriter, Transport};
 use crate::error::Failure;
 use crate::runtime::{SignerAccess, Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use lsm_lnd::backoff::Backoff;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -107,7 +108,7 @@ pub(crate) async fn start(
 /// Its address and tls.cert, once lnd wrote the certificate.
 async fn wait_ready(reader: &DockerReader, name: &str) -> Result<(String, Vec<u8>), Failure> {
     let deadline = Instant::now() + START_DEADLINE;
-    let mut delay = Duration::from_millis(50);
+    let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(500));
     loop {
         let c = reader
             .inspect_container(name)
@@ -143,8 +144,7 @@ async fn wait_ready(reader: &DockerReader, name: &str) -> Result<(String, Vec<u8
                 START_DEADLINE.as_secs()
             )));
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_millis(500));
+        tokio::time::sleep(backoff.next_delay()).await;
     }
 }
 

@@ -24,6 +24,7 @@ use crate::plan::Subject;
 use crate::plan::op::RuntimeOp;
 use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
 use crate::secrets::SecretBytes;
+use lsm_lnd::backoff::Backoff;
 use observation::{NativeObservation, ObservedUnit};
 use pidfile::{Launch, Record};
 use std::io;
@@ -340,7 +341,7 @@ impl NativeRuntime {
             self.mutated();
         }
         let deadline = tokio::time::Instant::now() + ACTIVE_DEADLINE;
-        let mut delay = Duration::from_millis(50);
+        let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(500));
         let state = loop {
             let s = systemd::show(&name).await?;
             if let Some(why) = s.given_up() {
@@ -356,9 +357,8 @@ impl NativeRuntime {
                     )));
                 }
                 // systemd has no cheap event for this from outside D-Bus.
-                _ => tokio::time::sleep(delay).await,
+                _ => tokio::time::sleep(backoff.next_delay()).await,
             }
-            delay = (delay * 2).min(Duration::from_millis(500));
         };
         // Identity and launch only: a Type=simple unit is "active" from the
         // fork on, so /proc may not show lnd's executable yet.

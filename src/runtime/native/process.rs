@@ -11,6 +11,7 @@
 use super::pidfile::Record;
 use super::procfs;
 use crate::error::Failure;
+use lsm_lnd::backoff::Backoff;
 use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::OpenOptionsExt;
@@ -175,7 +176,7 @@ pub(crate) async fn wait_started(
     port: u16,
     deadline: Instant,
 ) -> Result<(), Failure> {
-    let mut delay = Duration::from_millis(20);
+    let mut backoff = Backoff::new(Duration::from_millis(20), Duration::from_millis(250));
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             return Err(Failure::error(format!(
@@ -197,8 +198,7 @@ pub(crate) async fn wait_started(
             ));
         }
         // No event tells when a port opens: poll with backoff.
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_millis(250));
+        tokio::time::sleep(backoff.next_delay()).await;
     }
 }
 

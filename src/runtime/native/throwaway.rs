@@ -11,6 +11,7 @@ use super::process::passes_to_lnd;
 use crate::error::Failure;
 use crate::manifest::enums::Network;
 use crate::runtime::{SignerAccess, Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use lsm_lnd::backoff::Backoff;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -77,7 +78,7 @@ pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway, Fai
         .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))?;
     let cert_path = dir.path().join("tls.cert");
     let deadline = Instant::now() + START_DEADLINE;
-    let mut delay = Duration::from_millis(20);
+    let mut backoff = Backoff::new(Duration::from_millis(20), Duration::from_millis(250));
     let cert = loop {
         if let Ok(Some(status)) = child.try_wait() {
             let logs = tail(&dir.path().join(LOG));
@@ -101,8 +102,7 @@ pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway, Fai
                 START_DEADLINE.as_secs()
             )));
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_millis(250));
+        tokio::time::sleep(backoff.next_delay()).await;
     };
     Ok(Throwaway {
         access: SignerAccess {
