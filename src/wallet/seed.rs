@@ -11,12 +11,10 @@
 
 use zeroize::Zeroizing;
 
+use lsm_lnd::aezeed;
+
 /// Words in an aezeed mnemonic.
-pub(crate) const WORDS: usize = 24;
-/// The only aezeed cipher seed version lnd writes and accepts.
-const CIPHER_SEED_VERSION: u8 = 0;
-const ENCODED_LEN: usize = 33;
-const CHECKSUM_OFFSET: usize = 29;
+pub(crate) const WORDS: usize = aezeed::NUM_WORDS;
 
 /// What seed.txt holds.
 pub(crate) struct SeedFile {
@@ -79,36 +77,8 @@ pub(crate) fn parse_and_check(bytes: &[u8]) -> Result<SeedFile, String> {
 /// The aezeed outer checks lnd makes before it asks for the passphrase:
 /// the version byte and the CRC-32C checksum.
 pub(crate) fn check_cipher_seed(words: &[String]) -> Result<(), String> {
-    let mut encoded = Zeroizing::new([0u8; ENCODED_LEN]);
-    let mut bit = 0usize;
-    for (i, w) in words.iter().enumerate() {
-        let index = bip39::Language::English
-            .find_word(w)
-            .ok_or_else(|| format!("word {} is not in the BIP39 English word list", i + 1))?;
-        for b in (0..11).rev() {
-            if index >> b & 1 == 1 {
-                encoded[bit / 8] |= 0x80 >> (bit % 8);
-            }
-            bit += 1;
-        }
-    }
-    if encoded[0] != CIPHER_SEED_VERSION {
-        return Err(format!(
-            "it is not an aezeed seed lnd accepts (cipher seed version {}, not {CIPHER_SEED_VERSION})",
-            encoded[0]
-        ));
-    }
-    let want = u32::from_be_bytes(
-        encoded[CHECKSUM_OFFSET..]
-            .try_into()
-            .expect("four checksum bytes"),
-    );
-    if crc32c(&encoded[..CHECKSUM_OFFSET]) != want {
-        return Err(
-            "its checksum does not match: a word is wrong, missing or out of order".to_string(),
-        );
-    }
-    Ok(())
+    let encoded = aezeed::words_to_bytes(words).map_err(|e| e.to_string())?;
+    aezeed::check_outer(&encoded).map_err(|e| e.to_string())
 }
 
 /// seed.txt's bytes: the birthday comment (when known), then the words on
@@ -133,55 +103,23 @@ pub(crate) fn format(words: &[String], birthday: Option<u64>) -> Zeroizing<Vec<u
     out
 }
 
-/// CRC-32C (Castagnoli), as aezeed uses.
-fn crc32c(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0x82F6_3B78
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// 24 words encoding `encoded` (33 bytes) MSB-first.
-    fn words_of(encoded: &[u8; ENCODED_LEN]) -> Vec<String> {
-        let list = bip39::Language::English.word_list();
-        (0..WORDS)
-            .map(|i| {
-                let mut index = 0usize;
-                for b in 0..11 {
-                    let bit = i * 11 + b;
-                    index = index << 1 | usize::from(encoded[bit / 8] >> (7 - bit % 8) & 1);
-                }
-                list[index].to_string()
-            })
-            .collect()
+    fn words_of(encoded: &[u8; aezeed::ENCIPHERED_SIZE]) -> Vec<String> {
+        aezeed::bytes_to_words(encoded).to_vec()
     }
 
     /// A well-formed cipher seed: version 0, arbitrary body, valid CRC.
-    fn valid_encoded() -> [u8; ENCODED_LEN] {
-        let mut e = [0u8; ENCODED_LEN];
-        for (i, b) in e.iter_mut().enumerate().take(CHECKSUM_OFFSET).skip(1) {
+    fn valid_encoded() -> [u8; aezeed::ENCIPHERED_SIZE] {
+        let mut e = [0u8; aezeed::ENCIPHERED_SIZE];
+        for (i, b) in e.iter_mut().enumerate().skip(1) {
             *b = (i as u8).wrapping_mul(37);
         }
-        let crc = crc32c(&e[..CHECKSUM_OFFSET]);
-        e[CHECKSUM_OFFSET..].copy_from_slice(&crc.to_be_bytes());
+        aezeed::seal_checksum(&mut e);
         e
-    }
-
-    #[test]
-    fn crc32c_matches_the_standard_check_value() {
-        assert_eq!(crc32c(b"123456789"), 0xE306_9283);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! pinned-TLS gRPC client (and its read-only face for observation, the
 //! reader), typed errors and the offline macaroon codec.
 
+pub mod aezeed;
 pub mod backoff;
 pub mod client;
 pub mod error;

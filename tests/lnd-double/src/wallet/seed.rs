@@ -10,19 +10,18 @@
 //! The wallet's BIP32 root is the 16-byte entropy, as in lnd.
 
 use super::aez;
+use lsm_lnd::aezeed;
+use lsm_lnd::aezeed::{CHECKSUM_OFFSET, CIPHER_SEED_VERSION};
+pub use lsm_lnd::aezeed::ENCIPHERED_SIZE;
 use zeroize::Zeroizing;
 
 pub const ENTROPY_SIZE: usize = 16;
-pub const ENCIPHERED_SIZE: usize = 33;
-pub const NUM_WORDS: usize = 24;
-const CIPHER_SEED_VERSION: u8 = 0;
 /// lnd's `keychain.CurrentKeyDerivationVersion`.
 pub const INTERNAL_VERSION: u8 = 1;
 const SALT_SIZE: usize = 5;
 const PLAINTEXT_SIZE: usize = 19;
 const TAG_SIZE: usize = 4;
 const SALT_OFFSET: usize = 1 + PLAINTEXT_SIZE + TAG_SIZE;
-const CHECKSUM_OFFSET: usize = SALT_OFFSET + SALT_SIZE;
 /// Unix time of the bitcoin genesis block, aezeed's birthday epoch.
 pub const BITCOIN_GENESIS: u64 = 1_231_006_505;
 const DEFAULT_PASSPHRASE: &[u8] = b"aezeed";
@@ -104,65 +103,34 @@ impl CipherSeed {
         out[0] = CIPHER_SEED_VERSION;
         out[1..SALT_OFFSET].copy_from_slice(&ct);
         out[SALT_OFFSET..CHECKSUM_OFFSET].copy_from_slice(&self.salt);
-        let crc = crc32c(&out[..CHECKSUM_OFFSET]);
-        out[CHECKSUM_OFFSET..].copy_from_slice(&crc.to_be_bytes());
+        aezeed::seal_checksum(&mut out);
         out
     }
 
     /// The 24 words (GenSeedResponse.cipher_seed_mnemonic).
     pub fn to_mnemonic(&self, passphrase: &[u8]) -> Zeroizing<Vec<String>> {
-        let bytes = self.encipher(passphrase);
-        let list = bip39::Language::English.word_list();
-        let mut words = Zeroizing::new(Vec::with_capacity(NUM_WORDS));
-        for i in 0..NUM_WORDS {
-            let mut index = 0usize;
-            for bit in i * 11..i * 11 + 11 {
-                let byte = bytes[bit / 8];
-                index = (index << 1) | usize::from((byte >> (7 - bit % 8)) & 1);
-            }
-            words.push(list[index].to_string());
-        }
-        words
+        aezeed::bytes_to_words(&self.encipher(passphrase))
     }
 
     /// lnd's `Mnemonic.ToCipherSeed`: as in InitWallet, the input is copied
     /// into a 24-word array (missing words are empty, extra ones dropped).
     pub fn from_mnemonic(words: &[String], passphrase: &[u8]) -> Result<CipherSeed, SeedError> {
-        let mut indices = [0u16; NUM_WORDS];
-        for (i, slot) in indices.iter_mut().enumerate() {
-            let word = words.get(i).map(String::as_str).unwrap_or("");
-            *slot =
-                bip39::Language::English
-                    .find_word(word)
-                    .ok_or_else(|| SeedError::UnknownWord {
-                        word: word.to_string(),
-                        index: i,
-                    })?;
-        }
-        let mut bytes = Zeroizing::new([0u8; ENCIPHERED_SIZE]);
-        for (i, idx) in indices.iter().enumerate() {
-            for b in 0..11 {
-                if (idx >> (10 - b)) & 1 == 1 {
-                    let bit = i * 11 + b;
-                    bytes[bit / 8] |= 1 << (7 - bit % 8);
-                }
-            }
-        }
+        let bytes = aezeed::words_to_bytes(words).map_err(|e| match e {
+            aezeed::OuterError::UnknownWord { index } => SeedError::UnknownWord {
+                word: words.get(index).cloned().unwrap_or_default(),
+                index,
+            },
+            aezeed::OuterError::WrongVersion(_) => SeedError::WrongVersion,
+            aezeed::OuterError::Checksum => SeedError::Checksum,
+        })?;
         Self::decipher(&bytes, passphrase)
     }
 
     fn decipher(bytes: &[u8; ENCIPHERED_SIZE], passphrase: &[u8]) -> Result<CipherSeed, SeedError> {
-        if bytes[0] != CIPHER_SEED_VERSION {
-            return Err(SeedError::WrongVersion);
-        }
-        let crc = u32::from_be_bytes(
-            bytes[CHECKSUM_OFFSET..]
-                .try_into()
-                .unwrap_or_else(|_| unreachable!("4 checksum bytes")),
-        );
-        if crc32c(&bytes[..CHECKSUM_OFFSET]) != crc {
-            return Err(SeedError::Checksum);
-        }
+        aezeed::check_outer(bytes).map_err(|e| match e {
+            aezeed::OuterError::WrongVersion(_) => SeedError::WrongVersion,
+            _ => SeedError::Checksum,
+        })?;
         let mut salt = [0u8; SALT_SIZE];
         salt.copy_from_slice(&bytes[SALT_OFFSET..CHECKSUM_OFFSET]);
         let key = derive_key(passphrase, &salt);
@@ -201,26 +169,9 @@ fn associated_data(salt: &[u8; SALT_SIZE]) -> [u8; 1 + SALT_SIZE] {
     ad
 }
 
-fn crc32c(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0x82F6_3B78 & mask);
-        }
-    }
-    !crc
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crc32c_check_value() {
-        assert_eq!(crc32c(b"123456789"), 0xE306_9283);
-    }
 
     /// Words real lnd v0.20.0-beta's GenSeed gave for entropy 01..10 (hex),
     /// with and without a passphrase (its salt is random; its birthday the
