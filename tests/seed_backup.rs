@@ -163,6 +163,49 @@ fn purge_volume_keeps_the_wallet_unless_seed_txt_restores_it() {
     a.assert_no_secret_leaked();
 }
 
+/// Only lnd can say whose wallet a volume holds. Another signer's
+/// seed.txt, identity record and accounts.json copied in together (a
+/// `cp -a` of the wrong directory) agree with one another; with this
+/// signer's lnd stopped, a rehearsal compared with them would pass and the
+/// purge would delete this wallet's only copy. It is refused (exit 5), and
+/// nothing is removed.
+#[test]
+fn a_stopped_signer_is_not_purged_on_the_word_of_the_files_beside_its_seed() {
+    let Some((a, b)) = two_signers(Backend::Double) else {
+        return;
+    };
+    for f in ["seed.txt", "wallet-identity.json"] {
+        copy_secret(&b.secrets().join(f), &a.secrets().join(f));
+    }
+    copy_secret(
+        &b.bundle().join("accounts.json"),
+        &a.bundle().join("accounts.json"),
+    );
+    docker(&["stop", &a.name]);
+    let run = a
+        .lsm(&["destroy", "--purge-volume", "--auto-approve"])
+        .expect(5);
+    assert_contains_all(
+        &run.stdout,
+        &[
+            "! volume.data",
+            "would delete a wallet lnd does not show",
+            "copied from another signer",
+            "fix: run `lsm apply` so the signer runs unlocked",
+        ],
+    );
+    assert!(
+        !run.stderr.contains("Rehearsing"),
+        "no rehearsal is run against the files beside seed.txt: {}",
+        run.stderr
+    );
+    assert!(a.volume_exists(), "this wallet's only copy was removed");
+    assert!(
+        a.inspect("{{.Name}}").is_some(),
+        "the container was removed"
+    );
+}
+
 /// Item 13: a volume that never held a wallet (lnd reports none) can be
 /// purged though there is no seed.txt.
 #[cfg(feature = "failpoints")]

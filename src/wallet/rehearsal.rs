@@ -31,6 +31,10 @@ use tokio::time::Instant;
 const RESTORE_DEADLINE: Duration = Duration::from_secs(180);
 const FORMAT_VERSION: u32 = 1;
 
+/// [`Reference::source`] (and [`Outcome::compared_with`]) of the live
+/// signer.
+pub const LIVE_SIGNER: &str = "the live signer";
+
 /// What the rehearsal compares against: the live signer as lnd reports it
 /// or, when lnd cannot be asked, the identity record (and the accounts of
 /// the bundle the watch-only node was given).
@@ -48,7 +52,7 @@ impl Reference {
         Reference {
             identity_pubkey: identity_pubkey.to_string(),
             xpubs: Some(owned(xpubs(accounts))),
-            source: "the live signer".to_string(),
+            source: LIVE_SIGNER.to_string(),
         }
     }
 }
@@ -92,6 +96,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether it was compared with the live signer (not with the files
+    /// beside seed.txt, which prove nothing about lnd's data).
+    pub fn against_live(&self) -> bool {
+        self.compared_with == LIVE_SIGNER
+    }
+
     /// One line for status and messages (fingerprints only).
     pub fn summary(&self) -> String {
         let when = crate::lnd::macaroon::format_rfc3339(
