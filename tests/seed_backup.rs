@@ -204,6 +204,13 @@ fn a_stopped_signer_is_not_purged_on_the_word_of_the_files_beside_its_seed() {
         a.inspect("{{.Name}}").is_some(),
         "the container was removed"
     );
+    // Nor does status call them this wallet's backup while lnd is down.
+    let status = a.lsm(&["status", "--json"]).expect(2).json();
+    let detail = status["seed_backup"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("not confirmed") && !detail.contains("this wallet's seed"),
+        "{detail}"
+    );
 }
 
 /// Item 13: a volume that never held a wallet (lnd reports none) can be
