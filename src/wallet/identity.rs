@@ -125,11 +125,15 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Reads a small JSON file of lsm's from `dir`: `Ok(None)` when absent.
-/// It vouches for seed.txt, so like the secrets it must be the user's own
-/// and writable by no one else: a record another user owns or could have
-/// written is refused, not believed.
-fn read_json<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Option<T>, String> {
+/// Reads a small JSON file of lsm's from `dir` (the identity record, its
+/// pending note, the last rehearsal's outcome): `Ok(None)` when absent.
+/// The record vouches for seed.txt, so like the secrets each must be the
+/// user's own and writable by no one else: one another user owns or could
+/// have written is refused, not believed.
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(
+    dir: &Path,
+    name: &str,
+) -> Result<Option<T>, String> {
     use crate::regular_file::{Links, ReadError, read_with};
     let path = dir.join(name);
     match read_with(&path, MAX_BYTES, Links::Refuse) {

@@ -347,15 +347,10 @@ pub fn write(files: &WalletFiles, outcome: &Outcome) -> Result<(), Failure> {
     .map_err(|e| Failure::error(format!("cannot write {}: {e}", path.display())))
 }
 
-/// The last rehearsal's outcome, if one was recorded and is readable.
+/// The last rehearsal's outcome, if one was recorded and is readable (and,
+/// like the identity record, the user's own and written by no one else).
 pub fn read(dir: &Path) -> Option<Outcome> {
-    let f = crate::regular_file::read_with(
-        &dir.join(REHEARSAL_FILE),
-        64 * 1024,
-        crate::regular_file::Links::Refuse,
-    )
-    .ok()?;
-    serde_json::from_slice(&f.bytes).ok()
+    identity::read_json(dir, REHEARSAL_FILE).ok().flatten()
 }
 
 /// A failed outcome as a refusal (exit 5), for `destroy --purge-volume`.
