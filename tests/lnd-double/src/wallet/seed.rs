@@ -11,8 +11,8 @@
 
 use super::aez;
 use lsm_lnd::aezeed;
-use lsm_lnd::aezeed::{CHECKSUM_OFFSET, CIPHER_SEED_VERSION};
 pub use lsm_lnd::aezeed::ENCIPHERED_SIZE;
+use lsm_lnd::aezeed::{CHECKSUM_OFFSET, CIPHER_SEED_VERSION};
 use zeroize::Zeroizing;
 
 pub const ENTROPY_SIZE: usize = 16;
