@@ -9,14 +9,20 @@
 //! apply::execute ─▶ runtime::Runtime + wallet + scope + bundle ─▶ observe again: must be empty
 //! ```
 //!
+//! lsm is the core of a workspace: lnd's wire is the crate `lsm-lnd`
+//! (protos, pinned-TLS client, macaroon codec, aezeed, backoff), the Docker
+//! engine is `lsm-docker`; inside lsm they keep the names `lnd` and
+//! `docker`. Items are `pub(crate)` unless the integration tests need
+//! them, so the compiler finds dead code.
+//!
 //! | layer | modules |
 //! |---|---|
-//! | 1. manifest → desired state | [`manifest`], [`diagnostic`], [`desired`] |
-//! | 2. runtime observers → observed state | [`runtime`] (trait; [`runtime::docker`], [`runtime::native`]), [`docker`] (engine client), [`signer`] (lnd over gRPC), [`observe`] |
-//! | 3. diff → plan of reasoned actions | [`plan`] (model, build, render, JSON, saved plans) with each resource's own diff: [`wallet::diff`], [`scope`], `bundle` |
-//! | 4. executor → apply | [`apply`] (executor, lock, approval, progress), [`crashpoint`] |
-//! | 5. lnd, wallet, bundle, secrets | [`lnd`] (protos, pinned TLS client, macaroon codec), [`wallet`], [`bundle`], [`secrets`], [`dirguard`] (whose directory it is), [`fsutil`], [`regular_file`], [`interrupt`] (cleanup on Ctrl-C) |
-//! | commands | [`cli`] (one file per command), [`error`], [`exit`], [`output`], [`logging`] |
+//! | 1. manifest → desired state | [`manifest`], `diagnostic`, `desired` |
+//! | 2. runtime observers → observed state | `runtime` (trait; `runtime::docker`, `runtime::native`), `signer` (lnd over gRPC), `observe` |
+//! | 3. diff → plan of reasoned actions | `plan` (model, build, render, JSON, saved plans) with each resource's own diff: `wallet::diff`, [`scope`], [`bundle`] |
+//! | 4. executor → apply | `apply` (executor, lock, approval, progress), [`crashpoint`] |
+//! | 5. wallet, bundle, secrets | `wallet`, [`bundle`], `secrets`, [`dirguard`] (whose directory it is), `fsutil`, `regular_file`, `interrupt` (cleanup on Ctrl-C) |
+//! | commands | [`cli`] (one file per command; [`cli::main`] is the binary), [`error`], [`exit`], `output`, `logging` |
 
 pub(crate) mod apply;
 pub mod bundle;
