@@ -309,6 +309,20 @@ fn destroy_keeps_the_wallet_and_purge_needs_the_seed(b: Backend) {
     assert!(s.volume_exists(), "destroy removed the wallet volume");
     assert!(s.secrets().join("seed.txt").exists());
 
+    // With the container gone, no lnd can say whose wallet the volume holds:
+    // seed.txt and the files beside it could have come from another signer.
+    let blocked = s
+        .lsm(&["destroy", "--purge-volume", "--auto-approve"])
+        .expect(5);
+    assert!(
+        blocked.stdout.contains("running unlocked with this volume"),
+        "{}",
+        blocked.stdout
+    );
+    assert!(s.volume_exists());
+    s.apply();
+    assert_eq!(s.identity(), identity, "the kept volume's wallet came back");
+
     // Without seed.txt, purging the volume is refused.
     std::fs::rename(s.secrets().join("seed.txt"), s.path("seed.backup")).unwrap();
     let blocked = s
