@@ -339,6 +339,59 @@ fn sigkill_during_initwallet_converges_by_itself() {
     assert_identity_recorded(&s);
 }
 
+/// The next apply starts while lnd is still creating the wallet from the
+/// killed apply's InitWallet (lnd carries it on without its caller): lnd
+/// still says NON_EXISTING, so the plan restores from seed.txt, and lnd
+/// answers that InitWallet with "already has a wallet". The restore waits
+/// for lnd's wallet, which is seed.txt's, and converges in that same apply.
+#[test]
+fn an_apply_racing_an_interrupted_initwallet_converges() {
+    let mut s = Signer::native("");
+    let script = s.path("bin/lnd");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nexport LND_DOUBLE_INIT_DELAY_MS=6000\nexec '{}' \"$@\"\n",
+            signer_kit::support::double_binary().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    s.runtime_table = s.runtime_table.replace(
+        &signer_kit::support::double_binary().display().to_string(),
+        &script.display().to_string(),
+    );
+    s.write_manifest();
+    let mut child = s
+        .lsm_process(&["apply", "--auto-approve"])
+        .spawn()
+        .expect("spawn lsm apply");
+    let log = s.secrets().join("signer-lnd.log");
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Wallet created")) {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "apply ended ({status}) before InitWallet: {:?}",
+                s.finish(child)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL lsm");
+    assert_eq!(s.finish(child).code, -1);
+    let seed = seed_of(&s);
+    // At once, while the double still holds the first InitWallet.
+    let again = s.lsm(&["apply", "--auto-approve"]);
+    assert_eq!(
+        again.code, 0,
+        "apply racing the interrupted InitWallet failed\n{}\n{}",
+        again.stdout, again.stderr
+    );
+    assert_eq!(seed_of(&s), seed, "seed.txt was replaced");
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+    assert_identity_recorded(&s);
+}
+
 /// SIGKILLs at random moments of a first apply (the delays are printed, so
 /// a failure can be replayed): each time, the next apply converges by
 /// itself, and plan and status agree afterwards.

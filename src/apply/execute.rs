@@ -428,11 +428,15 @@ async fn signer_step<R: Runtime, O: Observation>(
             } else {
                 crate::wallet::execute::restore(files, network, &client, deadline).await?
             };
-            held.admin_macaroon = Some(done.admin_macaroon.clone());
             wait_active(rt, &client, deadline).await?;
+            let admin = match done.admin_macaroon {
+                Some(admin) => admin,
+                None => written_admin_macaroon(rt).await?,
+            };
+            held.admin_macaroon = Some(admin.clone());
             // The identity that came out of the seed, recorded beside it.
             let info = client
-                .with_macaroon(&done.admin_macaroon)
+                .with_macaroon(&admin)
                 .get_info()
                 .await
                 .map_err(Failure::from)?;
@@ -529,6 +533,21 @@ fn update_ledger(
         Failure::error(e)
             .hint("lsm records the macaroon root keys it bakes there, so it can revoke them later")
     })
+}
+
+/// admin.macaroon as lnd wrote it to its data directory: for a wallet an
+/// interrupted apply's InitWallet created, whose reply no one received.
+async fn written_admin_macaroon<R: Runtime>(rt: &R) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let observed = rt.observer().observe().await?;
+    observed
+        .access()
+        .ok()
+        .and_then(|a| a.admin_macaroon)
+        .map(|m| m.to_zeroizing())
+        .ok_or_else(|| {
+            Failure::error("lnd created the wallet but its admin.macaroon is not readable yet")
+                .hint("run `lsm apply` again")
+        })
 }
 
 fn admin_macaroon<O: Observation>(

@@ -64,8 +64,11 @@ async fn current_state(client: &LndClient, deadline: Instant) -> Result<WalletSt
 
 /// What InitWallet was given and returned.
 pub(crate) struct Initialised {
-    /// The admin macaroon lnd issued.
-    pub admin_macaroon: Zeroizing<Vec<u8>>,
+    /// The admin macaroon lnd issued; `None` when lnd was still creating
+    /// the wallet from an interrupted apply's InitWallet with the same
+    /// words (see [`restore`]): lnd writes admin.macaroon to its data
+    /// directory then, and the caller reads it from there.
+    pub admin_macaroon: Option<Zeroizing<Vec<u8>>>,
     /// The fingerprint of the seed the wallet now holds.
     pub seed_sha256: String,
     pub origin: Origin,
@@ -179,7 +182,7 @@ pub(crate) async fn create(
         .inspect_err(|f| forget_pending_if_refused(files, f))?;
     crashpoint!("wallet::after_init");
     Ok(Initialised {
-        admin_macaroon: admin,
+        admin_macaroon: Some(admin),
         seed_sha256,
         origin: Origin::Created,
     })
@@ -199,31 +202,17 @@ pub(crate) async fn restore(
     let password = files.read_password()?;
     let seed_sha256 = identity::seed_fingerprint(&seed.words);
     note_pending(files, network, &seed_sha256, Origin::Restored)?;
-    let admin = init(client, &password, &seed.words).await.map_err(|f| {
-        forget_pending_if_refused(files, &f);
-        // aezeed's refusals: a word outside the list, the seed version, the
-        // checksum, or a passphrase that does not decipher it.
-        let rejected = [
-            "mnemonic",
-            "checksum",
-            "seed version",
-            "word list",
-            "passphrase",
-        ];
-        if rejected.iter().any(|r| f.message.contains(r)) {
-            Failure::with_exit(
-                Exit::Blocked,
-                format!(
-                    "lnd rejected the words in {}: {}",
-                    files.seed_path().display(),
-                    f.message
-                ),
-            )
-            .hint("restore the original seed.txt from your offline backup")
-        } else {
-            f
-        }
-    })?;
+    let admin = match init_lnd(client, &password, &seed.words).await {
+        Ok(admin) => Some(admin),
+        // lnd said NON_EXISTING a moment ago, yet has a wallet: an InitWallet
+        // from an apply killed mid-call is still running in lnd (it outlives
+        // its caller). That apply noted the same seed.txt before calling, as
+        // this one just did, so the wallet lnd is creating is seed.txt's; the
+        // identity step below records it exactly as a later apply's
+        // RecordIdentity would. Keep the note; lnd unlocks the wallet itself.
+        Err(crate::lnd::error::LndError::WalletAlreadyExists) => None,
+        Err(e) => return Err(restore_refused(files, Failure::from(e))),
+    };
     crashpoint!("wallet::after_init");
     Ok(Initialised {
         admin_macaroon: admin,
@@ -232,11 +221,50 @@ pub(crate) async fn restore(
     })
 }
 
+/// A refused restore: the pending note goes when lnd refused outright, and
+/// aezeed's refusals become a blocker naming seed.txt.
+fn restore_refused(files: &WalletFiles, f: Failure) -> Failure {
+    forget_pending_if_refused(files, &f);
+    // aezeed's refusals: a word outside the list, the seed version, the
+    // checksum, or a passphrase that does not decipher it.
+    let rejected = [
+        "mnemonic",
+        "checksum",
+        "seed version",
+        "word list",
+        "passphrase",
+    ];
+    if rejected.iter().any(|r| f.message.contains(r)) {
+        Failure::with_exit(
+            Exit::Blocked,
+            format!(
+                "lnd rejected the words in {}: {}",
+                files.seed_path().display(),
+                f.message
+            ),
+        )
+        .hint("restore the original seed.txt from your offline backup")
+    } else {
+        f
+    }
+}
+
 async fn init(
     client: &LndClient,
     password: &[u8],
     words: &[String],
 ) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    init_lnd(client, password, words)
+        .await
+        .map_err(Failure::from)
+}
+
+/// InitWallet with lnd's typed error, for callers that handle one of them.
+async fn init_lnd(
+    client: &LndClient,
+    password: &[u8],
+    words: &[String],
+) -> Result<Zeroizing<Vec<u8>>, crate::lnd::error::LndError> {
     let params = InitWalletParams {
         wallet_password: password,
         mnemonic: words,
@@ -245,7 +273,7 @@ async fn init(
         stateless_init: false,
         macaroon_root_key: None,
     };
-    client.init_wallet(&params).await.map_err(Failure::from)
+    client.init_wallet(&params).await
 }
 
 /// UnlockWallet with wallet-password.txt.
