@@ -33,7 +33,23 @@ pub(crate) async fn observe<Ob: Observer>(
 ) -> Result<World<Ob::Observation>, Failure> {
     let layout = bundle_layout(desired)?;
     let (runtime, host) = tokio::join!(observer.observe(), observe_host(desired, &layout));
+    let world = complete(runtime?, host?, desired).await?;
+    if !torn(&world) {
+        return Ok(world);
+    }
+    // Read once more, lnd first being active now: see [`torn`].
+    let (runtime, host) = tokio::join!(observer.observe(), observe_host(desired, &layout));
     complete(runtime?, host?, desired).await
+}
+
+/// Whether lnd answered "active" without the admin.macaroon the runtime
+/// read just before. lnd writes its default macaroon files before it
+/// reports the wallet unlocked, so a runtime read made before lnd came up
+/// and a state read made after can disagree; a second runtime read, made
+/// after lnd was seen active, cannot. Only then is a missing admin.macaroon
+/// real (deleted outside lsm) and a blocker.
+pub(crate) fn torn<O>(world: &World<O>) -> bool {
+    world.signer.server_active() && world.signer.admin_macaroon.is_none()
 }
 
 /// Observes the signer around a runtime observation just made (apply has

@@ -344,7 +344,11 @@ async fn wait_once<R: Runtime>(
     // observed is current; observe the rest around it instead of reading
     // the runtime again.
     if lnd.get_state().await.is_ok_and(|s| settled.contains(&s)) {
-        return Ok(observe::observe_with(observed, desired).await?);
+        let world = observe::observe_with(observed, desired).await?;
+        if !observe::torn(&world) {
+            return Ok(world);
+        }
+        return Ok(observe::observe(rt.observer(), desired).await?);
     }
     spinner.set("waiting for lnd to be ready");
     // lnd may die while it starts: watch the runtime alongside.
