@@ -33,6 +33,7 @@ pub(crate) mod diagnostic;
 pub mod dirguard;
 pub mod error;
 pub mod exit;
+pub(crate) mod fleet;
 pub(crate) mod fsutil;
 pub(crate) mod interrupt;
 pub(crate) mod logging;

@@ -42,6 +42,13 @@ impl Output {
     }
 }
 
+/// Writes `text` to stdout as is; a reader that stops early (`| head`) is
+/// not an error.
+pub(crate) fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
 /// Styles shared by every renderer, so plans and diagnostics look alike.
 pub(crate) mod style {
     use super::*;

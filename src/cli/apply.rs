@@ -59,10 +59,10 @@ pub(crate) async fn run(args: &ApplyArgs, ctx: &Context) -> CmdResult {
     // A saved plan names the manifest it was made from: without -f, that
     // one is loaded (and still checked against the plan's manifest hash).
     let mut ctx = ctx.clone();
-    if ctx.global.file.is_none()
+    if ctx.global.file.is_empty()
         && let Some(path) = saved.as_ref().and_then(|d| d.manifest_path.as_ref())
     {
-        ctx.global.file = Some(PathBuf::from(path));
+        ctx.global.file = vec![PathBuf::from(path)];
     }
     let (_loaded, desired) = common::load(&ctx)?;
     let cmd = ApplyCommand {

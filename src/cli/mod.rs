@@ -43,9 +43,17 @@ pub(crate) struct Cli {
 /// Flags every command accepts.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct GlobalArgs {
-    /// The manifest to use.
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    /// The manifest to use. Repeat it, or name a directory (its *.toml
+    /// files) or a glob, to run plan, apply, status, destroy or validate on
+    /// many nodes at once.
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE", action = clap::ArgAction::Append)]
+    pub file: Vec<PathBuf>,
+    /// With many manifests: how many nodes run at once (default 4).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: Option<u16>,
+    /// With many manifests: run only the node with this name (repeatable).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub target: Vec<String>,
     /// Machine-readable JSON on stdout; logs stay on stderr.
     #[arg(long, global = true)]
     pub json: bool,
@@ -109,7 +117,8 @@ impl Context {
     pub(crate) fn manifest_path(&self) -> PathBuf {
         self.global
             .file
-            .clone()
+            .first()
+            .cloned()
             .unwrap_or_else(|| PathBuf::from("signer.toml"))
     }
 }
@@ -186,6 +195,9 @@ fn shown(text: &str) -> String {
 
 /// Runs the parsed command.
 pub(crate) async fn run(cli: Cli, ctx: &Context) -> CmdResult {
+    if crate::fleet::wanted(ctx, &cli.command) {
+        return crate::fleet::run(&cli.command, ctx).await;
+    }
     match &cli.command {
         Command::Plan(args) => plan::run(args, ctx).await,
         Command::Apply(args) => apply::run(args, ctx).await,
