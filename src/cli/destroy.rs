@@ -68,11 +68,7 @@ impl RuntimeCommand for DestroyCommand<'_> {
         let p = destroy_plan(rt.observer(), desired, &world, args.purge_volume);
         show(&p, desired, ctx)?;
         if p.blocked() {
-            return Err(Failure::with_exit(
-                Exit::Blocked,
-                "destroy refused: a protection blocks this plan (see above)",
-            )
-            .hint("fix what the blockers say, then run `lsm destroy` again"));
+            return Err(common::blocked(&p, "destroy", "destroy", !ctx.output.json));
         }
         if !p.changed() {
             return Ok(Exit::Ok);
