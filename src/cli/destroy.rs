@@ -25,8 +25,10 @@ use std::time::Duration;
     long_about = "Stop and remove the signer. lnd's data (the Docker volume or [native] \
                   lnd_dir), secrets_dir (seed.txt, wallet-password.txt) and the bundle are kept, \
                   so `lsm apply` brings the same signer back.",
-    after_help = "Exit codes: 0 done or nothing to do, 1 error, 4 lock held, 5 blocked \
-                  (--purge-volume without a seed.txt that a restore rehearsal proves)."
+    after_help = "Exit codes: 0 done or nothing to do, 1 error, 2 something removed (with \
+                  --detailed-exitcode), 4 lock held, 5 blocked (--purge-volume without a \
+                  seed.txt that a restore rehearsal proves).\n\nPreview it read-only with \
+                  `lsm plan --destroy [--purge-volume]`."
 )]
 pub struct DestroyArgs {
     /// Remove without asking. Required when stdin is not a terminal.
@@ -37,6 +39,9 @@ pub struct DestroyArgs {
     /// this wallet (else exit 5).
     #[arg(long)]
     pub purge_volume: bool,
+    /// Exit 2 when something was removed, 0 when nothing was.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
     /// Seconds to wait for another lsm that holds this signer's lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 3)]
     pub lock_timeout: u64,
@@ -119,6 +124,10 @@ impl RuntimeCommand for DestroyCommand<'_> {
                 }
             );
         }
-        Ok(Exit::Ok)
+        Ok(if args.detailed_exitcode {
+            Exit::Changes
+        } else {
+            Exit::Ok
+        })
     }
 }
