@@ -91,6 +91,21 @@ pub fn euid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
+/// Why a file lsm trusts (a secret, the identity record) owned by `uid`
+/// with `mode` cannot be taken as the user's own: another user owns it, or
+/// others can write it, so someone else may have chosen its content.
+pub fn not_own(uid: u32, mode: u32, euid: u32) -> Option<String> {
+    if uid != euid {
+        Some(format!(
+            "it belongs to uid {uid}, not to the user running lsm (uid {euid})"
+        ))
+    } else if mode & 0o022 != 0 {
+        Some(format!("others can write it (mode {mode:04o})"))
+    } else {
+        None
+    }
+}
+
 /// Observes `dir`. `foreign` gets every entry name and returns those that
 /// are not lsm's (empty when the directory is lsm's by its contents).
 /// Follows a symlink at `dir` itself (operators link directories into

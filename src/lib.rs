@@ -15,7 +15,7 @@
 //! | 2. runtime observers → observed state | [`runtime`] (trait; [`runtime::docker`], [`runtime::native`]), [`docker`] (engine client), [`signer`] (lnd over gRPC), [`observe`] |
 //! | 3. diff → plan of reasoned actions | [`plan`] (model, build, render, JSON, saved plans) with each resource's own diff: [`wallet::diff`], [`scope`], `bundle` |
 //! | 4. executor → apply | [`apply`] (executor, lock, approval, progress), [`crashpoint`] |
-//! | 5. lnd, wallet, bundle, secrets | [`lnd`] (protos, pinned TLS client, macaroon codec), [`wallet`], [`bundle`], [`secrets`], [`dirguard`] (whose directory it is), [`fsutil`], [`regular_file`] |
+//! | 5. lnd, wallet, bundle, secrets | [`lnd`] (protos, pinned TLS client, macaroon codec), [`wallet`], [`bundle`], [`secrets`], [`dirguard`] (whose directory it is), [`fsutil`], [`regular_file`], [`interrupt`] (cleanup on Ctrl-C) |
 //! | commands | [`cli`] (one file per command), [`error`], [`exit`], [`output`], [`logging`] |
 
 pub mod apply;
@@ -29,6 +29,7 @@ pub mod docker;
 pub mod error;
 pub mod exit;
 pub mod fsutil;
+pub mod interrupt;
 pub mod lnd;
 pub mod logging;
 pub mod manifest;

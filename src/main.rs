@@ -51,9 +51,9 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(failure) => {
             let e = style::ERROR;
-            anstream::eprintln!("{e}error{e:#}: {}", failure.message);
+            anstream::eprintln!("{e}error{e:#}: {}", shown(&failure.message));
             for h in &failure.hints {
-                anstream::eprintln!("  {}help{:#}: {h}", style::BOLD, style::BOLD);
+                anstream::eprintln!("  {}help{:#}: {}", style::BOLD, style::BOLD, shown(h));
             }
             if ctx.output.json {
                 let _ = ctx.output.print_json(&failure.json());
@@ -61,4 +61,15 @@ fn main() -> ExitCode {
             failure.exit.into()
         }
     }
+}
+
+/// A failure's text as the terminal gets it: messages quote names from
+/// outside (files in a directory, lnd's log lines), so every character
+/// that could act on the terminal (an escape sequence, a carriage return,
+/// a bidi override) is escaped; the message's own line breaks stay.
+fn shown(text: &str) -> String {
+    text.split('\n')
+        .map(lsm::diagnostic::escape_line)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -354,6 +354,29 @@ fn a_desired_bundle_is_checked_before_it_is_written() {
     );
 }
 
+/// A name in a bundle directory that lsm refuses to read (a directory
+/// where a macaroon file belongs) reaches the error escaped too: its
+/// newline cannot fake a line of lsm's output, nor an escape sequence hide
+/// what follows.
+#[test]
+fn a_refused_name_in_a_bundle_directory_cannot_fake_output_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Spec::good(Network::Regtest).write(tmp.path());
+    fs::create_dir(dir.join("x\nok: every check passed\u{1b}[8mz.macaroon")).unwrap();
+    let run = verify(&dir, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        !all.lines().any(|l| l.starts_with("ok: every check passed")),
+        "a name faked a line:\n{all}"
+    );
+    assert!(!all.contains('\u{1b}'), "{all}");
+    assert!(
+        all.contains("x\\nok: every check passed\\u{1b}[8mz.macaroon is a directory"),
+        "{all}"
+    );
+}
+
 /// Names inside a bundle archive reach the report escaped: an entry whose
 /// name holds a newline cannot add a line to the problem list, nor one
 /// with U+202E reverse what follows it.

@@ -163,6 +163,56 @@ fn purge_volume_keeps_the_wallet_unless_seed_txt_restores_it() {
     a.assert_no_secret_leaked();
 }
 
+/// Only lnd can say whose wallet a volume holds. Another signer's
+/// seed.txt, identity record and accounts.json copied in together (a
+/// `cp -a` of the wrong directory) agree with one another; with this
+/// signer's lnd stopped, a rehearsal compared with them would pass and the
+/// purge would delete this wallet's only copy. It is refused (exit 5), and
+/// nothing is removed.
+#[test]
+fn a_stopped_signer_is_not_purged_on_the_word_of_the_files_beside_its_seed() {
+    let Some((a, b)) = two_signers(Backend::Double) else {
+        return;
+    };
+    for f in ["seed.txt", "wallet-identity.json"] {
+        copy_secret(&b.secrets().join(f), &a.secrets().join(f));
+    }
+    copy_secret(
+        &b.bundle().join("accounts.json"),
+        &a.bundle().join("accounts.json"),
+    );
+    docker(&["stop", &a.name]);
+    let run = a
+        .lsm(&["destroy", "--purge-volume", "--auto-approve"])
+        .expect(5);
+    assert_contains_all(
+        &run.stdout,
+        &[
+            "! volume.data",
+            "would delete a wallet lnd does not show",
+            "copied from another signer",
+            "fix: run `lsm apply` so the signer runs unlocked",
+        ],
+    );
+    assert!(
+        !run.stderr.contains("Rehearsing"),
+        "no rehearsal is run against the files beside seed.txt: {}",
+        run.stderr
+    );
+    assert!(a.volume_exists(), "this wallet's only copy was removed");
+    assert!(
+        a.inspect("{{.Name}}").is_some(),
+        "the container was removed"
+    );
+    // Nor does status call them this wallet's backup while lnd is down.
+    let status = a.lsm(&["status", "--json"]).expect(2).json();
+    let detail = status["seed_backup"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("not confirmed") && !detail.contains("this wallet's seed"),
+        "{detail}"
+    );
+}
+
 /// Item 13: a volume that never held a wallet (lnd reports none) can be
 /// purged though there is no seed.txt.
 #[cfg(feature = "failpoints")]
@@ -359,3 +409,120 @@ fn seed_verify_on_a_native_signer(backend: Backend) {
 }
 
 on_both_backends!(seed_verify_on_a_native_signer);
+
+/// Sends `signal` to a spawned lsm once `ready` holds (polled for up to
+/// 60 s), then waits for it. The rehearsal is held right after its
+/// throwaway lnd restored the wallet (a failpoint sleeping there), the
+/// moment its removal matters most.
+#[cfg(feature = "failpoints")]
+fn interrupt_rehearsal(s: &Signer, signal: i32, ready: impl Fn() -> bool) -> signer_kit::Run {
+    let child = s
+        .lsm_process(&["seed", "verify"])
+        .env("FAILPOINTS", "rehearsal::after_restore=sleep(120000)")
+        .spawn()
+        .expect("spawn lsm");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rehearsal's lnd never appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Time for the restore to reach the failpoint (the double takes well
+    // under a second); earlier would be as good a test.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    // SAFETY: kill(2) on the pid of a child this test spawned and has not
+    // yet waited for.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    s.finish(child)
+}
+
+/// Ctrl-C during `lsm seed verify` does not leave the throwaway container
+/// behind, running with a restored copy of the wallet unlocked, and what
+/// the interruption cut short is not recorded as a failed rehearsal.
+#[cfg(feature = "failpoints")]
+#[test]
+fn an_interrupted_rehearsal_leaves_no_container_behind() {
+    let Some(s) = Signer::new("") else { return };
+    s.apply();
+    let container = format!("{}-rehearsal", s.name);
+    let running = || {
+        docker(&["ps", "-q", "--filter", &format!("name=^{container}$")])
+            .trim()
+            .len()
+            > 0
+    };
+    let run = interrupt_rehearsal(&s, libc::SIGINT, running);
+    assert_eq!(run.code, 128 + libc::SIGINT, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "interrupted: removing the restore rehearsal's container {container}"
+        )),
+        "{}",
+        run.stderr
+    );
+    let left = docker(&["ps", "-aq", "--filter", &format!("name=^{container}$")]);
+    assert!(left.trim().is_empty(), "{container} was left behind");
+    assert!(
+        !s.secrets().join("seed-rehearsal.json").exists(),
+        "an interrupted rehearsal was recorded"
+    );
+    // The next one runs as usual.
+    s.lsm(&["seed", "verify"]).expect(0);
+}
+
+/// The same for a native signer: SIGTERM stops the throwaway lnd and
+/// removes its temp directory (the restored wallet) before lsm exits.
+#[cfg(feature = "failpoints")]
+#[test]
+fn an_interrupted_native_rehearsal_leaves_no_lnd_or_directory_behind() {
+    let s = Signer::native_on(Backend::Double, "");
+    s.apply();
+    // The throwaway lnd, by its --lnddir in a temp directory of its own.
+    let throwaway = || -> Option<(u32, std::path::PathBuf)> {
+        std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let dir = cmdline.split(|b| *b == 0).find_map(|a| {
+                let a = std::str::from_utf8(a).ok()?;
+                a.strip_prefix("--lnddir=")
+                    .filter(|d| d.contains("lsm-rehearsal-"))
+                    .map(std::path::PathBuf::from)
+            })?;
+            // Only this signer's lsm's child.
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let ppid: u32 = status
+                .lines()
+                .find_map(|l| l.strip_prefix("PPid:"))?
+                .trim()
+                .parse()
+                .ok()?;
+            let parent = std::fs::read(format!("/proc/{ppid}/cmdline")).ok()?;
+            let ours = parent
+                .split(|b| *b == 0)
+                .any(|a| a == s.manifest.as_os_str().as_encoded_bytes());
+            ours.then_some((pid, dir))
+        })
+    };
+    let found = std::sync::Mutex::new(None);
+    let run = interrupt_rehearsal(&s, libc::SIGTERM, || {
+        let t = throwaway();
+        let seen = t.is_some();
+        if t.is_some() {
+            *found.lock().unwrap() = t;
+        }
+        seen
+    });
+    assert_eq!(run.code, 128 + libc::SIGTERM, "{}", run.stderr);
+    let (pid, dir) = found
+        .into_inner()
+        .unwrap()
+        .expect("the throwaway lnd was seen");
+    signer_kit::wait_until_gone(pid);
+    assert!(!dir.exists(), "{} was left behind", dir.display());
+    assert!(
+        !s.secrets().join("seed-rehearsal.json").exists(),
+        "an interrupted rehearsal was recorded"
+    );
+}

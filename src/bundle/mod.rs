@@ -111,15 +111,21 @@ impl BundleLayout {
 /// and never include file contents.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    #[error("bundle path {}: {why}", path.display())]
+    #[error("bundle path {}: {why}", shown(path))]
     BadPath { path: PathBuf, why: String },
-    #[error("{} is {kind}, not a directory", path.display())]
+    #[error("{} is {kind}, not a directory", shown(path))]
     NotADirectory { path: PathBuf, kind: &'static str },
-    #[error("{} is {kind}; lsm only reads and replaces regular files there", path.display())]
+    #[error(
+        "{} is {kind}; lsm only reads and replaces regular files there",
+        shown(path)
+    )]
     NotRegular { path: PathBuf, kind: &'static str },
-    #[error("{} is larger than {limit} bytes; it is not a bundle file", path.display())]
+    #[error(
+        "{} is larger than {limit} bytes; it is not a bundle file",
+        shown(path)
+    )]
     TooLarge { path: PathBuf, limit: u64 },
-    #[error("cannot {what} {}: {source}", path.display())]
+    #[error("cannot {what} {}: {source}", shown(path))]
     Io {
         what: &'static str,
         path: PathBuf,
@@ -140,6 +146,13 @@ pub enum BundleError {
     /// carries exit 5 and the fix.
     #[error("{0}")]
     Refused(Failure),
+}
+
+/// A path as a message shows it: the names in a bundle directory are
+/// anyone's, and a newline or an escape sequence in one must not fake a
+/// line of lsm's output.
+fn shown(path: &Path) -> String {
+    crate::diagnostic::escape_line(&path.display().to_string()).into_owned()
 }
 
 impl BundleError {

@@ -11,6 +11,7 @@
 //! attributes) and GNU long names are read up to a few KiB; links,
 //! directories, devices and the like are refused by name.
 
+use crate::diagnostic::quote;
 use std::io::{self, Read};
 use zeroize::Zeroizing;
 
@@ -44,7 +45,7 @@ const BLOCK: usize = 512;
 
 /// The regular files of the gzip'd tar in `gz`, in archive order. Every
 /// refusal says what was wrong without quoting file contents; names are
-/// escaped (`{:?}`), since they come from the archive.
+/// escaped and shortened ([`quote`]), since they come from the archive.
 pub fn read_tar_gz(gz: &[u8], limits: Limits) -> Result<Vec<Entry>, String> {
     let mut r = Bounded {
         inner: flate2::read::GzDecoder::new(gz),
@@ -80,11 +81,12 @@ pub fn read_tar_gz(gz: &[u8], limits: Limits) -> Result<Vec<Entry>, String> {
                     None => header_name(header)?,
                 };
                 if name.contains('/') || name.starts_with('.') || name.is_empty() {
-                    return Err(format!("entry {name:?} is not a top-level file"));
+                    return Err(format!("entry {} is not a top-level file", quote(&name)));
                 }
                 if size > limits.entry {
                     return Err(format!(
-                        "entry {name:?} declares {size} bytes, more than the {} a bundle file may have",
+                        "entry {} declares {size} bytes, more than the {} a bundle file may have",
+                        quote(&name),
                         limits.entry
                     ));
                 }
@@ -119,9 +121,9 @@ pub fn read_tar_gz(gz: &[u8], limits: Limits) -> Result<Vec<Entry>, String> {
             }
             other => {
                 return Err(format!(
-                    "contains something other than regular files ({} {:?})",
+                    "contains something other than regular files ({} {})",
                     kind_name(other),
-                    header_name(header).unwrap_or_default()
+                    quote(&header_name(header).unwrap_or_default())
                 ));
             }
         }

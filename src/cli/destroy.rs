@@ -1,8 +1,8 @@
 //! `lsm destroy`: stop and remove the signer, keeping its wallet volume and
 //! every secret. `--purge-volume` also removes the volume — only when lnd
-//! reports no wallet in it, or when a restore rehearsal from seed.txt
-//! restores this very wallet (else exit 5) — and on a terminal only after
-//! the operator types the signer's name.
+//! reports no wallet in it, or when lnd runs the wallet unlocked and a
+//! restore rehearsal from seed.txt restores that live wallet (else exit 5)
+//! — and on a terminal only after the operator types the signer's name.
 
 use crate::apply::confirm::confirm;
 use crate::apply::lock::SignerLock;
@@ -27,16 +27,16 @@ use std::time::Duration;
                   so `lsm apply` brings the same signer back.",
     after_help = "Exit codes: 0 done or nothing to do, 1 error, 2 something removed (with \
                   --detailed-exitcode), 4 lock held, 5 blocked (--purge-volume without a \
-                  seed.txt that a restore rehearsal proves).\n\nPreview it read-only with \
-                  `lsm plan --destroy [--purge-volume]`."
+                  running, unlocked signer whose wallet a restore rehearsal from seed.txt \
+                  proves).\n\nPreview it read-only with `lsm plan --destroy [--purge-volume]`."
 )]
 pub struct DestroyArgs {
     /// Remove without asking. Required when stdin is not a terminal.
     #[arg(long)]
     pub auto_approve: bool,
     /// Docker only: also remove the wallet volume: only when lnd reports no
-    /// wallet in it, or after a restore rehearsal proves seed.txt restores
-    /// this wallet (else exit 5).
+    /// wallet in it, or when lnd runs the wallet unlocked and a restore
+    /// rehearsal proves seed.txt restores it (else exit 5).
     #[arg(long)]
     pub purge_volume: bool,
     /// Exit 2 when something was removed, 0 when nothing was.
@@ -81,7 +81,14 @@ impl RuntimeCommand for DestroyCommand<'_> {
         // The volume is the only other copy of the keys: it goes only once
         // seed.txt has been shown to restore this very wallet.
         if purges_a_wallet(&p, &world) {
-            let outcome = crate::cli::seed::prove(rt, desired, &world, ctx).await?;
+            let outcome = crate::cli::seed::prove(
+                rt,
+                desired,
+                &world,
+                ctx,
+                crate::cli::seed::Against::LiveSigner,
+            )
+            .await?;
             if !outcome.passed {
                 return Err(crate::wallet::rehearsal::refusal(&outcome));
             }

@@ -85,7 +85,7 @@ impl RuntimeCommand for VerifyCommand<'_> {
             Duration::from_secs(args.lock_timeout),
         )?;
         let world = observe::observe(rt.observer(), desired).await?;
-        let outcome = prove(rt, desired, &world, ctx).await?;
+        let outcome = prove(rt, desired, &world, ctx, Against::LiveOrRecord).await?;
         if ctx.output.json {
             ctx.output.print_json(&serde_json::json!({
                 "signer": name,
@@ -110,32 +110,71 @@ impl RuntimeCommand for VerifyCommand<'_> {
     }
 }
 
+/// What a rehearsal may be compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Against {
+    /// Only the live signer: what `destroy --purge-volume` needs, since the
+    /// identity record and the bundle lie beside seed.txt and may have been
+    /// copied from another signer along with it.
+    LiveSigner,
+    /// The live signer when lnd answers; else the identity record (and the
+    /// bundle's accounts.json), when the record names seed.txt's seed on
+    /// this network (`lsm seed verify`, which removes nothing).
+    LiveOrRecord,
+}
+
 /// What a rehearsal compares with: the live signer when lnd answers as an
-/// active signer; else the identity record, when it names seed.txt's seed
-/// on this network (with the bundle's accounts.json for the xpubs, when
-/// there is one); else nothing, and why.
+/// active signer; else, when `against` allows it, the identity record, when
+/// it names seed.txt's seed on this network (with the bundle's
+/// accounts.json for the xpubs, when there is one); else nothing, and why.
 pub(crate) fn reference<O: Observation>(
     desired: &Desired,
     world: &World<O>,
+    against: Against,
 ) -> Result<Reference, Failure> {
+    let want = &desired.wallet.network;
+    if let Some(running) = world.signer.network.as_ref().filter(|n| *n != want) {
+        // The throwaway lnd runs on the declared network: compared with an
+        // lnd on another one, every seed would look like another wallet's.
+        return Err(Failure::error(format!(
+            "the running lnd is a {running} signer and signer.toml declares {want}; a rehearsal \
+             on {want} would restore another wallet than the one running"
+        ))
+        .hint("run `lsm plan`: it says what the network change means for this signer"));
+    }
     if let (Some(identity), Some(accounts)) =
         (&world.signer.identity_pubkey, &world.signer.accounts)
     {
         return Ok(Reference::live(identity, accounts));
     }
-    let identity = &world.secrets.identity;
-    let named = identity.record.as_ref().filter(|r| {
-        Some(&r.seed_sha256) == identity.seed_sha256.as_ref() && r.network == desired.wallet.network
-    });
-    let Some(record) = named else {
-        return Err(Failure::error(format!(
-            "a restore rehearsal must be compared with this signer's wallet, and neither does \
-             lnd answer as an active signer ({}) nor does {} name seed.txt's seed",
+    let not_live = |why: String| {
+        Failure::error(format!(
+            "a restore rehearsal must be compared with this signer's wallet, and lnd does not \
+             answer as an active signer ({}){why}",
             world.signer.why_incomplete(),
-            crate::wallet::diff::IDENTITY_FILE
         ))
-        .hint("run `lsm apply` so the signer runs with its wallet unlocked, then try again"));
+        .hint("run `lsm apply` so the signer runs with its wallet unlocked, then try again")
     };
+    if against == Against::LiveSigner {
+        return Err(not_live(String::new()));
+    }
+    let identity = &world.secrets.identity;
+    let record_file = crate::wallet::diff::IDENTITY_FILE;
+    let Some(record) = identity
+        .record
+        .as_ref()
+        .filter(|r| Some(&r.seed_sha256) == identity.seed_sha256.as_ref())
+    else {
+        return Err(not_live(format!(
+            ", nor does {record_file} name seed.txt's seed"
+        )));
+    };
+    if record.network != *want {
+        return Err(not_live(format!(
+            ", and {record_file} names seed.txt's seed for {}, not {}: signer.network changed",
+            record.network, want
+        )));
+    }
     let xpubs = world
         .bundle
         .files
@@ -161,17 +200,18 @@ pub(crate) fn reference<O: Observation>(
     })
 }
 
-/// Runs the rehearsal against the live signer in `world`, records its
-/// outcome beside seed.txt and, when it passes and the wallet has no
-/// identity record yet, writes that record. Shared with
-/// `destroy --purge-volume`.
+/// Runs the rehearsal against the signer in `world` (see [`reference`]),
+/// records its outcome beside seed.txt and, when it passes and the wallet
+/// has no identity record yet, writes that record. Shared with
+/// `destroy --purge-volume`, which compares with the live signer only.
 pub(crate) async fn prove<R: Runtime>(
     rt: &R,
     desired: &Desired,
     world: &World<<R::Observer as crate::runtime::Observer>::Observation>,
     ctx: &Context,
+    against: Against,
 ) -> Result<Outcome, Failure> {
-    let live = reference(desired, world)?;
+    let live = reference(desired, world, against)?;
     let files = &desired.wallet_files;
     if !ctx.output.quiet && !ctx.output.json {
         anstream::eprintln!(
@@ -218,7 +258,7 @@ fn print_outcome(o: &Outcome) {
     let row = |k: &str, v: String| anstream::println!("  {:<10}{v}", k);
     row("seed", format!("seed.txt, {}", short(&o.seed_sha256)));
     row("lnd", o.lnd.clone());
-    let of = if o.compared_with == "the live signer" {
+    let of = if o.against_live() {
         "the live signer's".to_string()
     } else {
         format!("as {}", o.compared_with)
@@ -250,11 +290,21 @@ fn print_outcome(o: &Outcome) {
         );
     }
     row("took", format!("{:.1}s", o.took_ms as f64 / 1000.0));
-    if o.passed {
+    if o.passed && o.against_live() {
         anstream::println!(
             "\n{}Seed backup verified{:#}: seed.txt restores this signer. Recorded in {}.",
             style::CREATE,
             style::CREATE,
+            crate::wallet::diff::REHEARSAL_FILE
+        );
+    } else if o.passed {
+        anstream::println!(
+            "\n{}Seed backup consistent{:#}: seed.txt restores what {} names. lnd was not \
+             running, so the wallet in its data is not compared: run `lsm seed verify` again \
+             with the signer running to prove seed.txt restores it. Recorded in {}.",
+            style::CREATE,
+            style::CREATE,
+            o.compared_with,
             crate::wallet::diff::REHEARSAL_FILE
         );
     }

@@ -184,18 +184,25 @@ impl SeedBackup {
         let record = crate::wallet::diff::IDENTITY_FILE;
         let (name, text) = match &proof {
             SeedProof::NoSeed => ("none", "seed.txt is missing or unusable".to_string()),
-            SeedProof::Proven => (
-                "proven",
-                format!(
-                    "seed.txt is this wallet's seed ({record} names it{})",
-                    secrets
-                        .identity
-                        .seed_sha256
-                        .as_deref()
-                        .map(|f| format!(", {}", crate::wallet::identity::short(f)))
-                        .unwrap_or_default()
-                ),
-            ),
+            SeedProof::Proven => {
+                let seed = secrets
+                    .identity
+                    .seed_sha256
+                    .as_deref()
+                    .map(|f| format!(", {}", crate::wallet::identity::short(f)))
+                    .unwrap_or_default();
+                let text = if signer.identity_pubkey.is_some() {
+                    format!("seed.txt is this wallet's seed ({record} names it{seed})")
+                } else {
+                    // The record lies beside seed.txt: only lnd can confirm
+                    // the wallet in its data is the one the record names.
+                    format!(
+                        "seed.txt is the seed {record} names{seed}; lnd does not answer, so the \
+                         wallet's identity is not confirmed"
+                    )
+                };
+                ("proven", text)
+            }
             SeedProof::Unproven => (
                 "unproven",
                 format!("not proven ({record} is missing); `lsm seed verify` proves it"),

@@ -265,7 +265,9 @@ impl DockerWriter {
     }
 
     /// Removes a throwaway container with its anonymous volumes (never a
-    /// named one), killing it first. Already gone counts as done.
+    /// named one), killing it first. Already gone counts as done, and so
+    /// does a removal already under way (an interrupted lsm's, or the
+    /// cleanup racing the rehearsal's own): this waits until it is gone.
     pub async fn remove_throwaway(&self, container: &str) -> Result<(), DockerError> {
         let _g = self.stats.enter();
         tracing::debug!(container, "docker: remove throwaway container");
@@ -275,6 +277,23 @@ impl DockerWriter {
             .build();
         match self.docker.remove_container(container, Some(opts)).await {
             Err(e) if is_not_found(&e) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 409,
+                message,
+            }) if message.contains("already in progress") => {
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+                while self.reader().inspect_container(container).await?.is_some() {
+                    if tokio::time::Instant::now() >= deadline {
+                        return Err(DockerError::Api {
+                            op: format!("remove container {container}"),
+                            status: 409,
+                            message: "another removal of it did not finish within 60 s".into(),
+                        });
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                Ok(())
+            }
             other => other.map_err(|e| self.err(&format!("remove container {container}"), e)),
         }
     }

@@ -216,10 +216,13 @@ fn bundle_dir_blocker<O>(desired: &Desired, world: &World<O>) -> Option<crate::p
 
 /// The plan that removes the signer (`lsm destroy`). The wallet's data goes
 /// only with `purge`, and only when losing it loses nothing: lnd reports
-/// no wallet in it, or the wallet is unlocked and seed.txt is usable and
-/// not refused by the identity record — and then `destroy` rehearses a
-/// restore from seed.txt and refuses unless it restores this very wallet
-/// (the volume is the only other copy of the keys).
+/// no wallet in it, or lnd runs the wallet unlocked and seed.txt is usable
+/// and not refused by the identity record — and then `destroy` rehearses a
+/// restore from seed.txt and refuses unless it restores that live wallet
+/// (the volume is the only other copy of the keys). Only lnd can say whose
+/// wallet the volume holds: seed.txt, its identity record and the bundle
+/// could all have been copied from another signer, so with lnd stopped or
+/// locked the purge is blocked rather than judged by them.
 pub fn destroy_plan<Ob: Observer>(
     observer: &Ob,
     desired: &Desired,
@@ -250,6 +253,17 @@ pub fn destroy_plan<Ob: Observer>(
                 ..
             } => {}
             wallet => {
+                let live = matches!(
+                    wallet,
+                    WalletView::Unlocked {
+                        identity_pubkey: Some(_)
+                    }
+                );
+                let proof = crate::wallet::proof::seed_proof(
+                    &desired.wallet.network,
+                    &world.secrets,
+                    wallet,
+                );
                 if !world.secrets.seed_usable() {
                     let why = match (&world.secrets.seed, &world.secrets.seed_problem) {
                         (FileView::Present { .. }, Some(problem)) => {
@@ -263,54 +277,45 @@ pub fn destroy_plan<Ob: Observer>(
                         "put the seed back into seed.txt (or keep the volume); lsm only deletes \
                          a wallet it can restore",
                     ));
+                } else if let Some((reason, fix)) =
+                    crate::wallet::proof::refusal(&proof, dir, Some(true))
+                {
+                    blockers.push(block(
+                        format!("--purge-volume would delete the wallet: {reason}"),
+                        &fix,
+                    ));
+                } else if let Some(change) = network_change(desired, world) {
+                    // lnd on the declared network shows another wallet than
+                    // the one the volume was made for.
+                    blockers.push(block(
+                        format!("--purge-volume cannot judge the wallet: {}", change.reason),
+                        &change.fix,
+                    ));
+                } else if !live {
+                    blockers.push(block(
+                        format!(
+                            "--purge-volume would delete a wallet lnd does not show ({}). Only \
+                             lnd, running unlocked with this volume, can say whose wallet it \
+                             holds: seed.txt, {} and the bundle could all have been copied from \
+                             another signer, and a rehearsal compared with them proves nothing \
+                             about this volume",
+                            match wallet {
+                                WalletView::Unreachable { reason, .. } => reason.clone(),
+                                WalletView::Locked => "it is locked".to_string(),
+                                _ => world.signer.why_incomplete(),
+                            },
+                            crate::wallet::diff::IDENTITY_FILE
+                        ),
+                        "run `lsm apply` so the signer runs unlocked, then `lsm destroy \
+                         --purge-volume` again: the rehearsal then compares seed.txt with the \
+                         live wallet",
+                    ));
                 } else {
-                    let proof = crate::wallet::proof::seed_proof(
-                        &desired.wallet.network,
-                        &world.secrets,
-                        wallet,
-                    );
-                    let live = matches!(
-                        wallet,
-                        WalletView::Unlocked {
-                            identity_pubkey: Some(_)
-                        }
-                    );
-                    if let Some((reason, fix)) =
-                        crate::wallet::proof::refusal(&proof, dir, Some(true))
-                    {
-                        blockers.push(block(
-                            format!("--purge-volume would delete the wallet: {reason}"),
-                            &fix,
-                        ));
-                    } else if !live && !proof.is_proven() {
-                        // A rehearsal needs something to be compared with.
-                        blockers.push(block(
-                            format!(
-                                "--purge-volume would delete a wallet lsm cannot see ({}), and \
-                                 no {} names seed.txt's seed, so a rehearsed restore from \
-                                 seed.txt would have nothing to be compared with",
-                                match wallet {
-                                    WalletView::Unreachable { reason, .. } => reason.clone(),
-                                    WalletView::Locked => "it is locked".to_string(),
-                                    _ => world.signer.why_incomplete(),
-                                },
-                                crate::wallet::diff::IDENTITY_FILE
-                            ),
-                            "run `lsm apply` so the signer runs unlocked, then `lsm destroy \
-                             --purge-volume` again",
-                        ));
-                    } else {
-                        notes.push(format!(
-                            "before the volume goes, lsm rehearses a restore from {dir}/seed.txt \
-                             in a throwaway lnd and removes the volume only if it restores this \
-                             wallet ({})",
-                            if live {
-                                "the live signer's identity and every account xpub"
-                            } else {
-                                "the identity the identity record names, and the bundle's xpubs"
-                            }
-                        ));
-                    }
+                    notes.push(format!(
+                        "before the volume goes, lsm rehearses a restore from {dir}/seed.txt in \
+                         a throwaway lnd and removes the volume only if it restores the live \
+                         signer's identity and every account xpub"
+                    ));
                 }
             }
         }

@@ -208,6 +208,8 @@ pub struct Throwaway {
     pub what: String,
     /// What to remove afterwards (runtime-specific).
     pub(crate) handle: ThrowawayHandle,
+    /// Removes it if lsm is interrupted before `remove_throwaway` did.
+    pub(crate) on_interrupt: crate::interrupt::Guard,
 }
 
 /// What a runtime needs to remove its throwaway lnd.

@@ -197,20 +197,6 @@ fn is_leftover(name: &str) -> bool {
         .any(|f| name.starts_with(&temp_prefix_for(f)))
 }
 
-/// Why a secret file owned by `uid` with `mode` cannot be trusted as the
-/// user's own: another user owns it, or others can write it.
-fn not_own(uid: u32, mode: u32, euid: u32) -> Option<String> {
-    if uid != euid {
-        Some(format!(
-            "it belongs to uid {uid}, not to the user running lsm (uid {euid})"
-        ))
-    } else if mode & 0o022 != 0 {
-        Some(format!("others can write it (mode {mode:04o})"))
-    } else {
-        None
-    }
-}
-
 /// A file's view and, when present, why its content is unusable. A file
 /// that is not the user's own is unusable whatever it holds, and is named
 /// in `untrusted`.
@@ -223,7 +209,7 @@ fn observe_file(
     match crate::secrets::read_file(path) {
         Err(ReadError::NotFound) => (FileView::Missing, None),
         Ok(f) => {
-            if let Some(why) = not_own(f.uid, f.mode, euid) {
+            if let Some(why) = crate::dirguard::not_own(f.uid, f.mode, euid) {
                 let name = path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -248,7 +234,7 @@ fn observe_file(
 /// user's own (checked again here, right before lnd gets its content).
 fn read_own(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
     match crate::secrets::read_file(path) {
-        Ok(f) => match not_own(f.uid, f.mode, crate::dirguard::euid()) {
+        Ok(f) => match crate::dirguard::not_own(f.uid, f.mode, crate::dirguard::euid()) {
             None => Ok(f.bytes),
             Some(why) => Err(Failure::with_exit(
                 Exit::Blocked,

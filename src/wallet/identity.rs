@@ -125,16 +125,28 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Reads a small JSON file of lsm's from `dir`: `Ok(None)` when absent.
-fn read_json<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Option<T>, String> {
+/// Reads a small JSON file of lsm's from `dir` (the identity record, its
+/// pending note, the last rehearsal's outcome): `Ok(None)` when absent.
+/// The record vouches for seed.txt, so like the secrets each must be the
+/// user's own and writable by no one else: one another user owns or could
+/// have written is refused, not believed.
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(
+    dir: &Path,
+    name: &str,
+) -> Result<Option<T>, String> {
     use crate::regular_file::{Links, ReadError, read_with};
     let path = dir.join(name);
     match read_with(&path, MAX_BYTES, Links::Refuse) {
         Err(ReadError::NotFound) => Ok(None),
         Err(e) => Err(format!("{} cannot be read: {e}", path.display())),
-        Ok(f) => serde_json::from_slice(&f.bytes)
-            .map(Some)
-            .map_err(|e| format!("{} is not lsm's record: {e}", path.display())),
+        Ok(f) => {
+            if let Some(why) = crate::dirguard::not_own(f.uid, f.mode, crate::dirguard::euid()) {
+                return Err(format!("{} is not to be trusted: {why}", path.display()));
+            }
+            serde_json::from_slice(&f.bytes)
+                .map(Some)
+                .map_err(|e| format!("{} is not lsm's record: {e}", path.display()))
+        }
     }
 }
 
@@ -263,6 +275,42 @@ mod tests {
         let err = write_record(dir, &other).unwrap_err();
         assert!(err.contains("never replaces"), "{err}");
         assert_eq!(observe(dir, None).record.unwrap().identity_pubkey, "02ab");
+    }
+
+    /// The record vouches for seed.txt: one others could have written is
+    /// refused like a secret file (and a pending note like it is ignored),
+    /// never believed.
+    #[test]
+    fn a_record_others_can_write_is_refused_not_believed() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        write_pending(dir, "regtest", "aa", Origin::Created).unwrap();
+        write_record(
+            dir,
+            &IdentityRecord::new("regtest", "02ab", "aa", Origin::Created),
+        )
+        .unwrap();
+        write_pending(dir, "regtest", "aa", Origin::Created).unwrap();
+        for name in [IDENTITY_FILE, IDENTITY_PENDING_FILE] {
+            std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(0o620))
+                .unwrap();
+        }
+        let view = observe(dir, Some("aa".into()));
+        assert!(view.record.is_none(), "{view:?}");
+        assert!(view.pending.is_none(), "{view:?}");
+        let problem = view.record_problem.unwrap();
+        assert!(
+            problem.contains("others can write it (mode 0620)"),
+            "{problem}"
+        );
+        // write_record does not take it for lsm's either.
+        let err = write_record(
+            dir,
+            &IdentityRecord::new("regtest", "02ab", "aa", Origin::Created),
+        )
+        .unwrap_err();
+        assert!(err.contains("not to be trusted"), "{err}");
     }
 
     #[test]

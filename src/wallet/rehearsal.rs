@@ -31,6 +31,10 @@ use tokio::time::Instant;
 const RESTORE_DEADLINE: Duration = Duration::from_secs(180);
 const FORMAT_VERSION: u32 = 1;
 
+/// [`Reference::source`] (and [`Outcome::compared_with`]) of the live
+/// signer.
+pub const LIVE_SIGNER: &str = "the live signer";
+
 /// What the rehearsal compares against: the live signer as lnd reports it
 /// or, when lnd cannot be asked, the identity record (and the accounts of
 /// the bundle the watch-only node was given).
@@ -48,7 +52,7 @@ impl Reference {
         Reference {
             identity_pubkey: identity_pubkey.to_string(),
             xpubs: Some(owned(xpubs(accounts))),
-            source: "the live signer".to_string(),
+            source: LIVE_SIGNER.to_string(),
         }
     }
 }
@@ -92,6 +96,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether it was compared with the live signer (not with the files
+    /// beside seed.txt, which prove nothing about lnd's data).
+    pub fn against_live(&self) -> bool {
+        self.compared_with == LIVE_SIGNER
+    }
+
     /// One line for status and messages (fingerprints only).
     pub fn summary(&self) -> String {
         let when = crate::lnd::macaroon::format_rfc3339(
@@ -173,11 +183,21 @@ pub async fn rehearse<R: Runtime>(
         lnd: String::new(),
         took_ms: 0,
     };
-    let throwaway = rt.start_throwaway().await?;
-    outcome.lnd = throwaway.what.clone();
-    let restored = restore(&throwaway, &password, &seed.words).await;
-    // Removed whatever happened; a failure to remove is said, not hidden.
-    let removed = rt.remove_throwaway(throwaway).await;
+    // A Ctrl-C from here on removes the throwaway lnd and exits; nothing
+    // it cut short is taken for the rehearsal's outcome.
+    let (what, restored, removed) = crate::interrupt::unless_interrupted(async {
+        let throwaway = rt.start_throwaway().await?;
+        let what = throwaway.what.clone();
+        let restored = restore(&throwaway, &password, &seed.words).await;
+        // The throwaway lnd holds the restored wallet, unlocked: the moment
+        // a Ctrl-C must not leave it behind (see crate::interrupt).
+        crate::crashpoint!("rehearsal::after_restore");
+        // Removed whatever happened; a failure to remove is said, not hidden.
+        let removed = rt.remove_throwaway(throwaway).await;
+        Ok::<_, Failure>((what, restored, removed))
+    })
+    .await?;
+    outcome.lnd = what;
     outcome.took_ms = started.elapsed().as_millis() as u64;
     let removal_note = removed.err().map(|f| f.message);
     match restored? {
@@ -261,17 +281,14 @@ async fn restore(t: &Throwaway, password: &[u8], words: &[String]) -> Result<Res
     };
     let admin = match client.init_wallet(&params).await {
         Ok(m) => m,
-        // aezeed's refusals: "invalid passphrase" when the seed was made
-        // with a passphrase, a bad mnemonic, an unknown version.
-        Err(LndError::Other { status, .. }) if status.code() == tonic::Code::Unknown => {
-            let why = match status.message() {
-                "invalid passphrase" => "invalid passphrase: the seed was made with an aezeed \
-                                         passphrase, and lsm restores with none"
-                    .to_string(),
-                other => other.to_string(),
-            };
-            return Ok(Restored::Refused(why));
+        Err(LndError::Other { status, .. })
+            if status.code() == tonic::Code::Unknown
+                && let Some(why) = aezeed_refusal(status.message()) =>
+        {
+            return Ok(Restored::Refused(why.to_string()));
         }
+        // Anything else (a connection lost, lnd gone) says nothing about
+        // the seed: the rehearsal could not run.
         Err(e) => return Err(Failure::from(e)),
     };
     client
@@ -284,6 +301,26 @@ async fn restore(t: &Throwaway, password: &[u8], words: &[String]) -> Result<Res
     Ok(Restored::Wallet {
         identity_pubkey: info.identity_pubkey,
         accounts,
+    })
+}
+
+/// What lnd's InitWallet says when aezeed refuses the words (lnd
+/// v0.20.0-beta aezeed/errors.go), as lsm reports it;
+/// `None` for any other error, which is no verdict on the seed (tonic
+/// reports a lost connection with the same gRPC code, Unknown). A word
+/// lnd names is never repeated: it is a seed word.
+fn aezeed_refusal(message: &str) -> Option<&'static str> {
+    Some(if message == "invalid passphrase" {
+        "invalid passphrase: the seed was made with an aezeed passphrase, and lsm restores \
+         with none"
+    } else if message.contains("isn't a part of default word list") {
+        "a word is not in the aezeed word list"
+    } else if message.contains("checksum doesn't match") {
+        "the mnemonic's checksum does not match"
+    } else if message.contains("wrong seed version") {
+        "the seed's aezeed version is not one lnd knows"
+    } else {
+        return None;
     })
 }
 
@@ -310,15 +347,10 @@ pub fn write(files: &WalletFiles, outcome: &Outcome) -> Result<(), Failure> {
     .map_err(|e| Failure::error(format!("cannot write {}: {e}", path.display())))
 }
 
-/// The last rehearsal's outcome, if one was recorded and is readable.
+/// The last rehearsal's outcome, if one was recorded and is readable (and,
+/// like the identity record, the user's own and written by no one else).
 pub fn read(dir: &Path) -> Option<Outcome> {
-    let f = crate::regular_file::read_with(
-        &dir.join(REHEARSAL_FILE),
-        64 * 1024,
-        crate::regular_file::Links::Refuse,
-    )
-    .ok()?;
-    serde_json::from_slice(&f.bytes).ok()
+    identity::read_json(dir, REHEARSAL_FILE).ok().flatten()
 }
 
 /// A failed outcome as a refusal (exit 5), for `destroy --purge-volume`.
@@ -332,4 +364,24 @@ pub fn refusal(outcome: &Outcome) -> Failure {
         ),
     )
     .hint("put this wallet's own seed words into seed.txt, then run `lsm seed verify` until it passes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only aezeed's refusals are a verdict on the seed: a connection lost
+    /// mid-InitWallet (tonic reports it as Unknown too) is not, and a word
+    /// lnd names is never repeated.
+    #[test]
+    fn only_aezeed_refusals_fail_a_rehearsal() {
+        assert!(aezeed_refusal("invalid passphrase").is_some());
+        assert!(aezeed_refusal("mnemonic phrase checksum doesn't match").is_some());
+        assert!(aezeed_refusal("wrong seed version").is_some());
+        let word = aezeed_refusal("word zebra isn't a part of default word list (index=3)");
+        assert!(word.is_some_and(|w| !w.contains("zebra")), "{word:?}");
+        for other in ["transport error", "h2 protocol error: broken pipe", ""] {
+            assert_eq!(aezeed_refusal(other), None, "{other}");
+        }
+    }
 }

@@ -545,14 +545,17 @@ impl Runtime for DockerRuntime {
     }
 
     async fn remove_throwaway(&self, t: crate::runtime::Throwaway) -> Result<(), Failure> {
-        match t.handle {
+        let removed = match t.handle {
             crate::runtime::ThrowawayHandle::Docker { container } => {
                 throwaway::remove(&self.writer, &container).await
             }
             crate::runtime::ThrowawayHandle::Native { .. } => Err(Failure::error(
                 "internal: a native throwaway lnd reached the Docker runtime",
             )),
-        }
+        };
+        // Removed (or said why not): nothing is left for a Ctrl-C to clean.
+        drop(t.on_interrupt);
+        removed
     }
 }
 

@@ -61,6 +61,15 @@ pub async fn start(
             .await
             .map_err(Failure::from)?;
     }
+    // From here on a Ctrl-C removes the container (with the wallet it may
+    // hold by then) before lsm exits.
+    let on_interrupt = {
+        let (writer, name) = (writer.clone(), name.clone());
+        crate::interrupt::on_interrupt(
+            format!("the restore rehearsal's container {name}"),
+            move || async move { remove_for_good(&writer, &name).await },
+        )
+    };
     let mut args = vec![format!("--lnddir={LND_DIR}")];
     args.extend(throwaway_lnd_flags(t.network, &format!("0.0.0.0:{PORT}")));
     let labels = BTreeMap::from([(REHEARSAL_LABEL.to_string(), t.signer.clone())]);
@@ -90,6 +99,7 @@ pub async fn start(
                 t.reference
             ),
             handle: ThrowawayHandle::Docker { container: name },
+            on_interrupt,
         }),
         Err(f) => {
             let logs = reader.logs_tail(&name, 15).await.unwrap_or_default();
@@ -145,6 +155,22 @@ async fn wait_ready(reader: &DockerReader, name: &str) -> Result<(String, Vec<u8
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_millis(500));
+    }
+}
+
+/// Removes the container after an interruption, when requests of the
+/// abandoned rehearsal (a create, a start) may still be under way at the
+/// engine: removes it until it stays gone.
+async fn remove_for_good(writer: &DockerWriter, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut gone_in_a_row = 0;
+    while gone_in_a_row < 3 && Instant::now() < deadline {
+        let _ = writer.remove_throwaway(name).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        match writer.reader().inspect_container(name).await {
+            Ok(None) => gone_in_a_row += 1,
+            _ => gone_in_a_row = 0,
+        }
     }
 }
 

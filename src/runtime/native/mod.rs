@@ -472,12 +472,15 @@ impl Runtime for NativeRuntime {
     }
 
     async fn remove_throwaway(&self, t: crate::runtime::Throwaway) -> Result<(), Failure> {
-        match t.handle {
+        let removed = match t.handle {
             crate::runtime::ThrowawayHandle::Native { child, dir } => throwaway::remove(child, dir),
             crate::runtime::ThrowawayHandle::Docker { .. } => Err(Failure::error(
                 "internal: a Docker throwaway lnd reached the native runtime",
             )),
-        }
+        };
+        // Removed (or said why not): nothing is left for a Ctrl-C to clean.
+        drop(t.on_interrupt);
+        removed
     }
 }
 

@@ -45,6 +45,22 @@ pub async fn start(exe: &Path, network: Network) -> Result<Throwaway, Failure> {
         std::os::unix::fs::PermissionsExt::from_mode(0o700),
     )
     .map_err(|e| Failure::error(format!("cannot chmod {}: {e}", dir.path().display())))?;
+    // From here on a Ctrl-C stops lnd (once started) and removes its
+    // directory (with the wallet it may hold by then) before lsm exits.
+    let started: std::sync::Arc<std::sync::Mutex<Option<u32>>> = Default::default();
+    let on_interrupt = {
+        let (started, path) = (started.clone(), dir.path().to_path_buf());
+        crate::interrupt::on_interrupt(
+            format!("the restore rehearsal's lnd and {}", path.display()),
+            move || async move {
+                let pid = *started.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(pid) = pid.and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+                    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+                }
+                let _ = std::fs::remove_dir_all(&path);
+            },
+        )
+    };
     let port = free_port()?;
     let mut args = vec![format!("--lnddir={}", dir.path().display())];
     args.extend(throwaway_lnd_flags(network, &format!("127.0.0.1:{port}")));
@@ -75,6 +91,7 @@ pub async fn start(exe: &Path, network: Network) -> Result<Throwaway, Failure> {
     let mut child = cmd
         .spawn()
         .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))?;
+    *started.lock().unwrap_or_else(|e| e.into_inner()) = Some(child.id());
     let cert_path = dir.path().join("tls.cert");
     let deadline = Instant::now() + START_DEADLINE;
     let mut delay = Duration::from_millis(20);
@@ -116,6 +133,7 @@ pub async fn start(exe: &Path, network: Network) -> Result<Throwaway, Failure> {
             dir.path().display()
         ),
         handle: ThrowawayHandle::Native { child, dir },
+        on_interrupt,
     })
 }
 
