@@ -43,10 +43,11 @@ scripts/build-real-lnd.sh "${LSM_REAL_LND_VERSION:-}" >/dev/null \
     || die "building real lnd failed (scripts/build-real-lnd.sh)"
 unset LSM_REAL_LND_NO_IMAGES
 
-# ansible-core for the Ansible collection's tests (tests/ansible.rs), pinned
-# by contrib/ansible/requirements.txt, into <target>/ansible-venv once per
-# run (from PyPI the first time, cached after). Those tests fail, not skip,
-# when it cannot be installed.
+# ansible-core for the Ansible collection's tests (tests/ansible.rs) and
+# PyYAML for the CI example's (tests/ci_examples.rs), pinned by
+# contrib/ansible/requirements.txt, into <target>/ansible-venv once per run
+# (from PyPI the first time, cached after). Those tests fail, not skip, when
+# it cannot be installed.
 scripts/ansible-env.sh >/dev/null \
     || die "installing ansible-core failed (scripts/ansible-env.sh)"
 
