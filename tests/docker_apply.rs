@@ -326,6 +326,17 @@ fn destroy_keeps_the_wallet_and_purge_needs_the_seed(b: Backend) {
     assert!(s.volume_exists(), "destroy removed the wallet volume");
     assert!(s.secrets().join("seed.txt").exists());
 
+    // With lnd gone, only its volume could say whose wallet it holds:
+    // the purge is refused, in the preview as in destroy.
+    let preview = s
+        .lsm(&["plan", "--destroy", "--purge-volume", "--json"])
+        .expect(5);
+    assert_eq!(preview.json()["applyable"], false, "{}", preview.stdout);
+    s.lsm(&["destroy", "--purge-volume", "--auto-approve"])
+        .expect(5);
+    assert!(s.volume_exists());
+    s.apply();
+
     // Without seed.txt, purging the volume is refused.
     std::fs::rename(s.secrets().join("seed.txt"), s.path("seed.backup")).unwrap();
     let preview = s
