@@ -43,6 +43,14 @@ scripts/build-real-lnd.sh "${LSM_REAL_LND_VERSION:-}" >/dev/null \
     || die "building real lnd failed (scripts/build-real-lnd.sh)"
 unset LSM_REAL_LND_NO_IMAGES
 
+# ansible-core for the Ansible collection's tests (tests/ansible.rs) and
+# PyYAML for the CI example's (tests/ci_examples.rs), pinned by
+# contrib/ansible/requirements.txt, into <target>/ansible-venv once per run
+# (from PyPI the first time, cached after). Those tests fail, not skip, when
+# it cannot be installed.
+scripts/ansible-env.sh >/dev/null \
+    || die "installing ansible-core failed (scripts/ansible-env.sh)"
+
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace "${FEATURES[@]}" "$@" || die "tests failed (cargo nextest run --workspace)"
     # nextest does not run doctests.

@@ -303,9 +303,26 @@ fn destroy_keeps_the_wallet_and_purge_needs_the_seed(b: Backend) {
     s.lsm(&["destroy"]).expect(1); // no terminal, no --auto-approve
     assert!(s.inspect("{{.Id}}").is_some());
 
-    let run = s.lsm(&["destroy", "--auto-approve"]).expect(0);
+    // The read-only preview (what check modes run) says what destroy does.
+    let preview = s
+        .lsm(&["plan", "--destroy", "--detailed-exitcode"])
+        .expect(2);
+    assert!(
+        preview.stdout.contains("- container.signer"),
+        "{}",
+        preview.stdout
+    );
+    assert!(s.inspect("{{.Id}}").is_some(), "plan --destroy removed it");
+
+    let run = s
+        .lsm(&["destroy", "--auto-approve", "--detailed-exitcode"])
+        .expect(2);
     assert!(run.stdout.contains("- container.signer"), "{}", run.stdout);
     assert!(s.inspect("{{.Id}}").is_none());
+    s.lsm(&["plan", "--destroy", "--detailed-exitcode"])
+        .expect(0);
+    s.lsm(&["destroy", "--auto-approve", "--detailed-exitcode"])
+        .expect(0);
     assert!(s.volume_exists(), "destroy removed the wallet volume");
     assert!(s.secrets().join("seed.txt").exists());
 
@@ -325,6 +342,10 @@ fn destroy_keeps_the_wallet_and_purge_needs_the_seed(b: Backend) {
 
     // Without seed.txt, purging the volume is refused.
     std::fs::rename(s.secrets().join("seed.txt"), s.path("seed.backup")).unwrap();
+    let preview = s
+        .lsm(&["plan", "--destroy", "--purge-volume", "--json"])
+        .expect(5);
+    assert_eq!(preview.json()["applyable"], false, "{}", preview.stdout);
     let blocked = s
         .lsm(&["destroy", "--purge-volume", "--auto-approve"])
         .expect(5);

@@ -296,6 +296,23 @@ fn an_unexpected_identity_blocks_with_exit_5() {
         "{}",
         run.stderr
     );
+    // Without the plan on screen (--json), the failure itself names the
+    // blocker and carries its fix.
+    let json = s
+        .lsm(&["apply", "--auto-approve", "--json"])
+        .expect(5)
+        .json();
+    let error = json["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("wallet.signer") && error.contains("this is not the declared wallet"),
+        "{json}"
+    );
+    assert!(
+        json["hints"][0]
+            .as_str()
+            .is_some_and(|h| h.contains("expected_identity_pubkey")),
+        "{json}"
+    );
     // The right identity passes.
     let right = s.identity();
     std::fs::write(

@@ -98,17 +98,14 @@ impl RuntimeCommand for ApplyCommand<'_> {
         let world = observe::observe(rt.observer(), desired).await?;
         let p = plan(rt.observer(), desired, &world);
 
+        let plan_shown = saved.is_none() && !ctx.output.json;
         if let Some(saved) = &saved {
             crate::plan::saved::check_fresh(saved, &PlanDocument::new(&p))?;
-        } else if !ctx.output.json {
+        } else if plan_shown {
             show(&p, desired, ctx)?;
         }
         if p.blocked() {
-            return Err(Failure::with_exit(
-                Exit::Blocked,
-                "apply refused: a protection blocks this plan (see above)",
-            )
-            .hint("fix what the blockers say, then run `lsm plan` again"));
+            return Err(common::blocked(&p, "apply", "plan", plan_shown));
         }
         // Nothing to do counts only when lnd answered every question; else
         // apply waits for it below and checks, and fails if it cannot.

@@ -12,7 +12,9 @@ use crate::apply::lock::state_dir;
 use crate::cli::Context;
 use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
+use crate::exit::Exit;
 use crate::manifest::{self, Loaded, Runtime as RuntimeKind};
+use crate::plan::Plan;
 use crate::runtime::docker::target::DockerTarget;
 use crate::runtime::docker::{DockerObserver, DockerRuntime};
 use crate::runtime::native::target::NativeTarget;
@@ -26,6 +28,38 @@ pub(crate) fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     let loaded = manifest::load(&path).map_err(Failure::from)?;
     let desired = Desired::from_loaded(&loaded);
     Ok((loaded, desired))
+}
+
+/// The failure of `command` (apply, destroy) when a protection blocks its
+/// plan; the last hint says to run `lsm <rerun>` once the blockers are fixed. On a terminal the plan with its blockers was printed just above;
+/// when it was not (`--json`, a saved plan) the message names each blocker
+/// and the hints carry their fixes, so the one document a pipeline reads
+/// says why (exit 5).
+pub fn blocked(p: &Plan, command: &str, rerun: &str, plan_shown: bool) -> Failure {
+    let retry = format!("fix what the blockers say, then run `lsm {rerun}` again");
+    if plan_shown {
+        return Failure::with_exit(
+            Exit::Blocked,
+            format!("{command} refused: a protection blocks this plan (see above)"),
+        )
+        .hint(retry);
+    }
+    let reasons: Vec<String> = p
+        .blockers
+        .iter()
+        .map(|b| format!("{}: {}", b.address.0, b.reason))
+        .collect();
+    let failure = Failure::with_exit(
+        Exit::Blocked,
+        format!(
+            "{command} refused: a protection blocks this plan: {}",
+            reasons.join("; ")
+        ),
+    );
+    p.blockers
+        .iter()
+        .fold(failure, |f, b| f.hint(b.fix.clone()))
+        .hint(retry)
 }
 
 /// A command body that needs only to observe (it gets no way to mutate).

@@ -25,9 +25,10 @@ use std::time::Duration;
     long_about = "Stop and remove the signer. lnd's data (the Docker volume or [native] \
                   lnd_dir), secrets_dir (seed.txt, wallet-password.txt) and the bundle are kept, \
                   so `lsm apply` brings the same signer back.",
-    after_help = "Exit codes: 0 done or nothing to do, 1 error, 4 lock held, 5 blocked \
-                  (--purge-volume without a running, unlocked signer whose wallet a \
-                  restore rehearsal from seed.txt proves)."
+    after_help = "Exit codes: 0 done or nothing to do, 1 error, 2 something removed (with \
+                  --detailed-exitcode), 4 lock held, 5 blocked (--purge-volume without a \
+                  running, unlocked signer whose wallet a restore rehearsal from seed.txt \
+                  proves).\n\nPreview it read-only with `lsm plan --destroy [--purge-volume]`."
 )]
 pub(crate) struct DestroyArgs {
     /// Remove without asking. Required when stdin is not a terminal.
@@ -38,6 +39,9 @@ pub(crate) struct DestroyArgs {
     /// rehearsal proves seed.txt restores it (else exit 5).
     #[arg(long)]
     pub purge_volume: bool,
+    /// Exit 2 when something was removed, 0 when nothing was.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
     /// Seconds to wait for another lsm that holds this signer's lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 3)]
     pub lock_timeout: u64,
@@ -69,11 +73,7 @@ impl RuntimeCommand for DestroyCommand<'_> {
         let p = destroy_plan(rt.observer(), desired, &world, args.purge_volume);
         show(&p, desired, ctx)?;
         if p.blocked() {
-            return Err(Failure::with_exit(
-                Exit::Blocked,
-                "destroy refused: a protection blocks this plan (see above)",
-            )
-            .hint("fix what the blockers say, then run `lsm destroy` again"));
+            return Err(common::blocked(&p, "destroy", "destroy", !ctx.output.json));
         }
         if !p.changed() {
             return Ok(Exit::Ok);
@@ -131,6 +131,10 @@ impl RuntimeCommand for DestroyCommand<'_> {
                 }
             );
         }
-        Ok(Exit::Ok)
+        Ok(if args.detailed_exitcode {
+            Exit::Changes
+        } else {
+            Exit::Ok
+        })
     }
 }

@@ -9,7 +9,7 @@ use crate::exit::Exit;
 use crate::manifest::Loaded;
 use crate::observe;
 use crate::plan::Plan;
-use crate::plan::build::plan;
+use crate::plan::build::{destroy_plan, plan};
 use crate::plan::document::PlanDocument;
 use crate::plan::render::{RenderOptions, render};
 use crate::runtime::Observer;
@@ -22,7 +22,7 @@ use std::path::PathBuf;
     after_help = "Exit codes: 0 no changes (or changes without --detailed-exitcode), 1 error, \
                   2 changes (with --detailed-exitcode), 5 blocked by a protection.\n\n\
                   Examples:\n  lsm plan\n  lsm plan --detailed-exitcode -o plan.json\n  \
-                  lsm plan --json | jq .summary"
+                  lsm plan --json | jq .summary\n  lsm plan --destroy --detailed-exitcode"
 )]
 pub(crate) struct PlanArgs {
     /// Exit 2 when there are changes, 0 when there are none, 1 on error.
@@ -31,6 +31,14 @@ pub(crate) struct PlanArgs {
     /// Save the plan; `lsm apply FILE` applies exactly it, or refuses (exit 3) if stale.
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Plan what `lsm destroy` would remove instead (read-only like every
+    /// plan; for check modes). Not savable: `lsm apply FILE` converges.
+    #[arg(long, conflicts_with = "out")]
+    pub destroy: bool,
+    /// With --destroy: plan `lsm destroy --purge-volume` (its restore
+    /// rehearsal runs only in destroy itself).
+    #[arg(long, requires = "destroy")]
+    pub purge_volume: bool,
 }
 
 pub(crate) async fn run(args: &PlanArgs, ctx: &Context) -> CmdResult {
@@ -60,7 +68,11 @@ impl ObserverCommand for PlanCommand<'_> {
             desired,
         } = self;
         let world = observe::observe(observer, desired).await?;
-        let p = plan(observer, desired, &world);
+        let p = if args.destroy {
+            destroy_plan(observer, desired, &world, args.purge_volume)
+        } else {
+            plan(observer, desired, &world)
+        };
         if ctx.output.verbose > 0 && !ctx.output.json {
             anstream::print!(
                 "Resolved values and their sources:\n{}\n",

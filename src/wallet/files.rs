@@ -172,9 +172,10 @@ impl WalletFiles {
         seed::parse(&bytes.bytes).ok()?.birthday
     }
 
-    /// Temp files of an interrupted write of seed.txt or
-    /// wallet-password.txt. Their content was never used: a seed or
-    /// password reaches lnd only after its rename made it durable.
+    /// Temp files of an interrupted write of seed.txt,
+    /// wallet-password.txt or one of lsm's records beside them (identity,
+    /// its pending note, root keys, rehearsal). Their content was never
+    /// used: each file is read only after its rename made it durable.
     pub(crate) fn temp_leftovers(&self) -> Vec<String> {
         fsutil::list_temp_files(&self.dir, is_leftover).unwrap_or_default()
     }
@@ -190,11 +191,18 @@ impl WalletFiles {
     }
 }
 
-/// A temp name of lsm's own seed or password writes.
+/// A temp name of lsm's own atomic writes into the secrets directory.
 fn is_leftover(name: &str) -> bool {
-    [SEED_FILE, PASSWORD_FILE]
-        .iter()
-        .any(|f| name.starts_with(&temp_prefix_for(f)))
+    [
+        SEED_FILE,
+        PASSWORD_FILE,
+        IDENTITY_FILE,
+        IDENTITY_PENDING_FILE,
+        REHEARSAL_FILE,
+        crate::scope::ledger::LEDGER_FILE,
+    ]
+    .iter()
+    .any(|f| name.starts_with(&temp_prefix_for(f)))
 }
 
 /// A file's view and, when present, why its content is unusable. A file
@@ -313,20 +321,27 @@ mod tests {
     }
 
     #[test]
-    fn only_leftovers_of_seed_and_password_writes_are_listed_and_removed() {
+    fn only_leftovers_of_lsms_own_writes_are_listed_and_removed() {
         let tmp = tempfile::tempdir().unwrap();
         let files = WalletFiles::new(tmp.path());
         for name in [
             ".lsm-tmp-seed.txt.Ab12",
             ".lsm-tmp-wallet-password.txt.Zz9",
+            ".lsm-tmp-wallet-identity.json.Cd34",
             ".lsm-tmp-other.txt.x",
             "notes.txt",
         ] {
             std::fs::write(tmp.path().join(name), b"x").unwrap();
         }
+        let mut listed = files.temp_leftovers();
+        listed.sort();
         assert_eq!(
-            files.temp_leftovers(),
-            [".lsm-tmp-seed.txt.Ab12", ".lsm-tmp-wallet-password.txt.Zz9"]
+            listed,
+            [
+                ".lsm-tmp-seed.txt.Ab12",
+                ".lsm-tmp-wallet-identity.json.Cd34",
+                ".lsm-tmp-wallet-password.txt.Zz9"
+            ]
         );
         files.remove_temp_leftovers().unwrap();
         assert!(files.temp_leftovers().is_empty());

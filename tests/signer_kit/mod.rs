@@ -348,9 +348,22 @@ impl Signer {
         out.status.success().then_some(out.stdout)
     }
 
+    /// Adds output of another tool (ansible-playbook, say) to what
+    /// [`Signer::assert_no_secret_leaked`] checks.
+    pub fn record_output(&self, text: &str) {
+        let mut outs = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
+        outs.push(text.to_string());
+    }
+
     /// Fails if any secret this signer holds appears in any output so far.
     pub fn assert_no_secret_leaked(&self) {
-        let out = self.all_output();
+        self.assert_no_secret_in("lsm's output", &self.all_output());
+    }
+
+    /// Fails if any secret this signer holds (the seed, three of its words
+    /// in a row, the wallet password, the bundle's macaroons as hex or
+    /// base64, the bundle archive's base64) appears in `text`.
+    pub fn assert_no_secret_in(&self, what_text: &str, out: &str) {
         let mut secrets: Vec<(String, String)> = Vec::new();
         if let Some(words) = self.seed_words() {
             assert_eq!(words.len(), 24, "seed.txt holds 24 words");
@@ -385,7 +398,7 @@ impl Signer {
         for (what, value) in secrets {
             assert!(
                 !value.is_empty() && !out.contains(&value),
-                "{what} appeared in lsm's output"
+                "{what} appeared in {what_text}"
             );
         }
     }
