@@ -497,7 +497,9 @@ impl Signer {
         ids
     }
 
-    /// lsm's record of the root keys it baked, as ids.
+    /// lsm's record of the root keys it baked, as ids (read by the crash
+    /// tests, which need the failpoints feature).
+    #[cfg(feature = "failpoints")]
     pub fn recorded_root_keys(&self) -> Vec<u64> {
         let Ok(text) = std::fs::read_to_string(self.secrets().join("macaroon-root-keys.json"))
         else {
