@@ -20,6 +20,7 @@ mod cli_export;
 mod cli_macaroon;
 #[cfg(feature = "failpoints")]
 mod crash_safety;
+mod diagnostic_snapshots;
 mod docker_apply;
 mod docker_endpoint;
 mod docker_events;
@@ -44,6 +45,7 @@ mod manifest_versions;
 mod native_apply;
 mod native_process;
 mod operator_files;
+mod plan_snapshots;
 mod proto_wire;
 mod read_only_observation;
 mod secret_dirs;
