@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every test of the workspace (README quick start,
-# .ci/run). Extra arguments go to the test runner, e.g.
-#   scripts/test.sh manifest_errors
+# .ci/run). lsm's integration tests are one binary, `it` (tests/it/main.rs),
+# with a module per file. Extra arguments go to the test runner, e.g.
+#   scripts/test.sh manifest_errors::
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,7 @@ command -v cargo >/dev/null 2>&1 || die "cargo not found; install Rust from http
 # Docker image once for the whole run; the tests reuse both. The image
 # script installs what it needs (busybox-static) and skips the build when an
 # image of the same content exists.
-# Test builds include lsm's crash points (tests/crash_safety.rs); release
+# Test builds include lsm's crash points (tests/it/crash_safety.rs); release
 # builds never do.
 FEATURES=(--features lsm/failpoints)
 cargo build --workspace --bins "${FEATURES[@]}" || die "build failed (cargo build --workspace --bins)"

@@ -7,7 +7,7 @@
 //! uses, and attached to the raw types with `#[schemars(transform = ...)]`.
 //!
 //! The structural check does not walk these keywords: the resolver checks
-//! the same rules with precise messages, and `tests/manifest_schema.rs`
+//! the same rules with precise messages, and `tests/it/manifest_schema.rs`
 //! keeps both in agreement manifest by manifest.
 
 use super::defaults;

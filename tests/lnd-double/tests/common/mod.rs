@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-#[path = "../../../support/mod.rs"]
+#[path = "../../../it/support/mod.rs"]
 pub mod support;
 
 use lsm_lnd::client::{InitWalletParams, LndClient};
