@@ -430,7 +430,8 @@ async fn signer_step<R: Runtime, O: Observation>(
             let done = if *op == WalletOp::CreateWallet {
                 crate::wallet::execute::create(files, network, &client, deadline).await?
             } else {
-                crate::wallet::execute::restore(files, network, &client, deadline).await?
+                let prior = world.secrets.identity.pending.as_ref();
+                crate::wallet::execute::restore(files, network, &client, deadline, prior).await?
             };
             wait_active(rt, &client, deadline).await?;
             let admin = match done.admin_macaroon {

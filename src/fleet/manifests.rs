@@ -82,7 +82,8 @@ fn listed(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Failure> {
         .map_err(|e| Failure::error(format!("cannot list {}: {e}", super::shown(dir))))?;
     let mut out: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        // metadata follows symlinks: a linked manifest is a manifest.
+        .filter(|e| std::fs::metadata(e.path()).is_ok_and(|m| m.is_file()))
         .filter(|e| matches(pattern, &e.file_name().to_string_lossy()))
         .map(|e| e.path())
         .collect();

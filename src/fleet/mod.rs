@@ -31,6 +31,11 @@ use std::path::Path;
 /// host, which for local engines is this one.
 pub(crate) const DEFAULT_PARALLELISM: usize = 4;
 
+/// Set in every node's child: a child never starts a fleet of its own,
+/// whatever its arguments say (no recursion, even if an argument the fleet
+/// meant to strip slipped through).
+pub(crate) const CHILD_ENV: &str = "LSM_FLEET_CHILD";
+
 /// Whether this invocation is a fleet run rather than today's single node.
 pub(crate) fn wanted(ctx: &Context, command: &Command) -> bool {
     let g = &ctx.global;
@@ -45,6 +50,12 @@ pub(crate) fn wanted(ctx: &Context, command: &Command) -> bool {
 
 /// Runs `command` for every node.
 pub(crate) async fn run(command: &Command, ctx: &Context) -> CmdResult {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        return Err(Failure::error(
+            "internal: a fleet node's lsm was given more than one manifest; it runs one",
+        )
+        .hint("report this with the command line used"));
+    }
     let parallelism = ctx
         .global
         .parallelism
@@ -72,13 +83,18 @@ pub(crate) async fn run(command: &Command, ctx: &Context) -> CmdResult {
                 _ => None,
             };
             let dir = saved::PlanDir::new()?;
-            if let Command::Apply(a) = command
-                && !a.auto_approve
-            {
-                return Err(Failure::error(
-                    "a fleet apply needs --auto-approve or a saved fleet plan",
-                )
-                .hint("review with `lsm plan -f … -o fleet-plan.json`, then `lsm apply fleet-plan.json`"));
+            let unapproved = match command {
+                Command::Apply(a) => !a.auto_approve,
+                Command::Destroy(d) => !d.auto_approve,
+                _ => false,
+            };
+            if unapproved {
+                return Err(Failure::error(format!(
+                    "a fleet {} needs --auto-approve{}",
+                    command_name(command),
+                    if matches!(command, Command::Apply(_)) { " or a saved fleet plan" } else { "" }
+                ))
+                .hint("review first with `lsm plan -f …` (or `lsm plan --destroy -f …`); apply a reviewed `lsm plan -f … -o fleet-plan.json` with `lsm apply fleet-plan.json`"));
             }
             let runs = runner::run(&nodes, parallelism, ctx.output.json, |node| {
                 let mut args = child_args(command);
@@ -86,15 +102,18 @@ pub(crate) async fn run(command: &Command, ctx: &Context) -> CmdResult {
                     args.push("-o".into());
                     args.push(dir.plan_path(node).into_os_string());
                 }
-                args
+                Ok(args)
             })
             .await;
             if let Some(out) = &out {
                 saved::write(out, &nodes, &runs, &dir)?;
             }
+            // status exits 2 for an unhealthy signer on its own, flag or not.
             let detailed = match command {
                 Command::Plan(p) => p.detailed_exitcode,
                 Command::Apply(a) => a.detailed_exitcode,
+                Command::Destroy(d) => d.detailed_exitcode,
+                Command::Status(_) => true,
                 _ => false,
             };
             finish(ctx, command_name(command), &runs, detailed)
@@ -133,16 +152,16 @@ fn select(nodes: Vec<Node>, targets: &[String]) -> Result<Vec<Node>, Failure> {
 /// Reports the runs and decides the exit code.
 fn finish(ctx: &Context, command: &str, runs: &[runner::NodeRun], detailed: bool) -> CmdResult {
     let outcomes: Vec<Outcome> = runs.iter().map(|r| Outcome::of(command, r.code)).collect();
+    let exit = match outcome::worst(&outcomes) {
+        Exit::Changes if !detailed => Exit::Ok,
+        e => e,
+    };
     if ctx.output.json {
-        report::json(runs, &outcomes, command)?;
+        report::json(runs, &outcomes, command, exit)?;
     } else {
         report::human(runs, &outcomes, command);
     }
-    let worst = outcome::worst(&outcomes);
-    Ok(match worst {
-        Exit::Changes if !detailed => Exit::Ok,
-        e => e,
-    })
+    Ok(exit)
 }
 
 /// The operator's own arguments for one child: everything but what names
@@ -151,8 +170,10 @@ fn finish(ctx: &Context, command: &str, runs: &[runner::NodeRun], detailed: bool
 /// it changed something.
 fn child_args(command: &Command) -> Vec<OsString> {
     let mut args = strip_fleet_flags(std::env::args_os().skip(1), None);
-    if matches!(command, Command::Plan(_) | Command::Apply(_))
-        && !args.iter().any(|a| a == "--detailed-exitcode")
+    if matches!(
+        command,
+        Command::Plan(_) | Command::Apply(_) | Command::Destroy(_)
+    ) && !args.iter().any(|a| a == "--detailed-exitcode")
     {
         args.push("--detailed-exitcode".into());
     }
@@ -165,7 +186,8 @@ pub(crate) fn strip_fleet_flags(
     args: impl Iterator<Item = OsString>,
     drop: Option<&Path>,
 ) -> Vec<OsString> {
-    const WITH_VALUE: &[&str] = &["-f", "--file", "--target", "--parallelism", "-o", "--out"];
+    const WITH_VALUE: &[&str] = &["--file", "--target", "--parallelism", "--out"];
+    let mut drop = drop;
     let mut out = Vec::new();
     let mut skip_next = false;
     for a in args {
@@ -173,18 +195,35 @@ pub(crate) fn strip_fleet_flags(
             skip_next = false;
             continue;
         }
-        let s = a.to_string_lossy();
-        if WITH_VALUE.contains(&s.as_ref()) {
+        let s = a.to_string_lossy().into_owned();
+        if WITH_VALUE.contains(&s.as_str()) {
             skip_next = true;
             continue;
         }
-        let glued = ["-f", "-o"]
+        if ["--file=", "--target=", "--parallelism=", "--out="]
             .iter()
-            .any(|p| s.starts_with(p) && s.len() > 2 && !s.starts_with("--"))
-            || ["--file=", "--target=", "--parallelism=", "--out="]
-                .iter()
-                .any(|p| s.starts_with(p));
-        if glued || drop.is_some_and(|d| Path::new(&a) == d) {
+            .any(|p| s.starts_with(p))
+        {
+            continue;
+        }
+        // A cluster of short flags (`-vf DIR`, `-vfDIR`, `-qo plan.json`):
+        // what comes before `f` or `o` stays; `f`/`o` and its value go.
+        if s.starts_with('-') && !s.starts_with("--") && s.len() > 1 {
+            if let Some(k) = s[1..].find(['f', 'o']) {
+                let (kept, rest) = (&s[1..1 + k], &s[2 + k..]);
+                if !kept.is_empty() {
+                    out.push(OsString::from(format!("-{kept}")));
+                }
+                skip_next = rest.is_empty();
+                continue;
+            }
+            out.push(a);
+            continue;
+        }
+        if let Some(d) = drop
+            && Path::new(&a) == d
+        {
+            drop = None; // only the positional plan file, once
             continue;
         }
         out.push(a);
@@ -242,8 +281,8 @@ mod tests {
             kept,
             ["plan", "--json", "-v", "--detailed-exitcode"].map(OsString::from)
         );
-        let apply = ["apply", "fleet.json", "--auto-approve"].map(OsString::from);
-        let kept = strip_fleet_flags(apply.into_iter(), Some(Path::new("fleet.json")));
-        assert_eq!(kept, ["apply", "--auto-approve"].map(OsString::from));
+        let apply = ["apply", "10", "--lock-timeout", "10"].map(OsString::from);
+        let kept = strip_fleet_flags(apply.into_iter(), Some(Path::new("10")));
+        assert_eq!(kept, ["apply", "--lock-timeout", "10"].map(OsString::from));
     }
 }

@@ -73,12 +73,22 @@ impl Outcome {
             (Outcome::Changes, "plan") => "to change",
             (Outcome::NoChanges, "destroy") => "destroyed",
             (Outcome::NoChanges, "validate") => "valid",
+            (Outcome::Changes, "status") => "not ok",
             (Outcome::NoChanges, _) => "ok",
             (Outcome::Changes, _) => "changed",
             (Outcome::Blocked, _) => "blocked",
             (Outcome::LockHeld, _) => "locked",
             (Outcome::Stale, _) => "stale",
             (Outcome::Failed, _) => "failed",
+        }
+    }
+
+    /// Whether the node is fine: for `status`, exit 2 means unhealthy.
+    pub(crate) fn ok(self, command: &str) -> bool {
+        match self {
+            Outcome::NoChanges => true,
+            Outcome::Changes => command != "status",
+            _ => false,
         }
     }
 

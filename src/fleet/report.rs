@@ -45,7 +45,7 @@ fn summary_line(runs: &[NodeRun], outcomes: &[Outcome], command: &str) -> String
     let failed: Vec<String> = runs
         .iter()
         .zip(outcomes)
-        .filter(|(_, o)| !matches!(o, Outcome::NoChanges | Outcome::Changes))
+        .filter(|(_, o)| !o.ok(command))
         .map(|(r, _)| {
             format!(
                 "{}: {}",
@@ -81,7 +81,12 @@ fn why(run: &NodeRun) -> String {
 
 /// NDJSON: one line per node (its own document plus `node`, `manifest`,
 /// `exit_code`), then a `fleet_summary` line.
-pub(crate) fn json(runs: &[NodeRun], outcomes: &[Outcome], command: &str) -> Result<(), Failure> {
+pub(crate) fn json(
+    runs: &[NodeRun],
+    outcomes: &[Outcome],
+    command: &str,
+    exit: crate::exit::Exit,
+) -> Result<(), Failure> {
     let mut out = String::new();
     for (run, outcome) in runs.iter().zip(outcomes) {
         let mut doc = node_document(run);
@@ -108,7 +113,7 @@ pub(crate) fn json(runs: &[NodeRun], outcomes: &[Outcome], command: &str) -> Res
     let not_ok: Vec<Value> = runs
         .iter()
         .zip(outcomes)
-        .filter(|(_, o)| !matches!(o, Outcome::NoChanges | Outcome::Changes))
+        .filter(|(_, o)| !o.ok(command))
         .map(|(r, o)| json!({"node": r.node.name, "outcome": key(*o), "exit_code": r.code, "reason": why(r)}))
         .collect();
     let summary = json!({
@@ -117,7 +122,7 @@ pub(crate) fn json(runs: &[NodeRun], outcomes: &[Outcome], command: &str) -> Res
         "command": command,
         "nodes": runs.len(),
         "counts": counts,
-        "exit_code": super::outcome::worst(outcomes) as u8,
+        "exit_code": exit.code(),
         "not_ok": not_ok,
     });
     out.push_str(&summary.to_string());

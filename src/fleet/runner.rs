@@ -27,14 +27,29 @@ pub(crate) async fn run(
     nodes: &[Node],
     parallelism: usize,
     json: bool,
-    args_for: impl Fn(&Node) -> Vec<OsString>,
+    args_for: impl Fn(&Node) -> Result<Vec<OsString>, String>,
 ) -> Vec<NodeRun> {
     let gate = Arc::new(Semaphore::new(parallelism));
     let progress = Progress::new(nodes.len(), !json && std::io::stderr().is_terminal());
     let exe = std::env::current_exe().unwrap_or_else(|_| "lsm".into());
     let mut tasks = Vec::with_capacity(nodes.len());
     for node in nodes {
-        let mut args = args_for(node);
+        // A node that cannot run (no saved plan) fails here, in its own
+        // section, without a child.
+        let mut args = match args_for(node) {
+            Ok(args) => args,
+            Err(why) => {
+                let run = NodeRun {
+                    node: node.clone(),
+                    code: Some(1),
+                    stdout: Vec::new(),
+                    stderr: format!("error: {why}\n").into_bytes(),
+                    took: Duration::ZERO,
+                };
+                tasks.push(tokio::spawn(async move { run }));
+                continue;
+            }
+        };
         args.push("-f".into());
         args.push(node.manifest.clone().into_os_string());
         let (gate, progress, exe, node) =
@@ -65,6 +80,7 @@ async fn run_one(exe: &std::path::Path, args: Vec<OsString>, node: Node) -> Node
     let started = Instant::now();
     let output = tokio::process::Command::new(exe)
         .args(&args)
+        .env(super::CHILD_ENV, "1")
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
         .output()

@@ -91,7 +91,8 @@ pub(crate) fn write(
             .zip(runs)
             .map(|(n, r)| NodePlan {
                 node: n.name.clone(),
-                manifest: n.manifest.clone(),
+                // Absolute, so the plan applies from any directory.
+                manifest: std::fs::canonicalize(&n.manifest).unwrap_or_else(|_| n.manifest.clone()),
                 plan: std::fs::read(dir.plan_path(n))
                     .ok()
                     .and_then(|b| serde_json::from_slice(&b).ok()),
@@ -122,46 +123,42 @@ impl PlanDir {
             .map_err(|e| Failure::error(format!("cannot make a temporary directory: {e}")))
     }
 
-    /// Where `node`'s single plan goes (names are unique in a run).
+    /// Where `node`'s single plan goes: the name hex-encoded, so distinct
+    /// names (unique in a run) never share a file.
     pub(crate) fn plan_path(&self, node: &Node) -> PathBuf {
-        let safe: String = node
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.0.path().join(format!("{safe}.plan.json"))
+        self.0
+            .path()
+            .join(format!("{}.plan.json", hex::encode(node.name.as_bytes())))
     }
 }
 
 /// The child arguments applying `node`'s part of `plan`: its single plan,
-/// written to `dir`. A node without one gets arguments that fail clearly.
+/// written to `dir`. A node without one cannot run.
 pub(crate) fn apply_args(
     node: &Node,
     plan: &FleetPlan,
     dir: &PlanDir,
     fleet_file: &Path,
-) -> Vec<OsString> {
-    let mut args = super::strip_fleet_flags(std::env::args_os().skip(1), Some(fleet_file));
+) -> Result<Vec<OsString>, String> {
+    let entry = plan.nodes.iter().find(|n| n.node == node.name);
+    let Some(single) = entry.and_then(|n| n.plan.as_ref()) else {
+        let code = entry
+            .and_then(|n| n.plan_exit_code)
+            .map_or("none".to_string(), |c| c.to_string());
+        return Err(format!(
+            "{} has no saved plan in {} (its plan failed, exit {code}); plan the fleet again",
+            node.name,
+            super::shown(fleet_file)
+        ));
+    };
     let path = dir.plan_path(node);
-    let single = plan
-        .nodes
-        .iter()
-        .find(|n| n.node == node.name)
-        .and_then(|n| n.plan.as_ref());
-    match single.map(|p| serde_json::to_vec_pretty(p).map(|b| std::fs::write(&path, b))) {
-        Some(Ok(Ok(()))) => args.push(path.into_os_string()),
-        // No plan for this node: point apply at a file that is not there,
-        // so the node fails, in its own section, naming the file.
-        _ => args.push(path.with_extension("missing").into_os_string()),
-    }
+    let bytes = serde_json::to_vec_pretty(single).map_err(|e| e.to_string())?;
+    std::fs::write(&path, bytes)
+        .map_err(|e| format!("cannot write {}: {e}", super::shown(&path)))?;
+    let mut args = super::strip_fleet_flags(std::env::args_os().skip(1), Some(fleet_file));
+    args.push(path.into_os_string());
     if !args.iter().any(|a| a == "--detailed-exitcode") {
         args.push("--detailed-exitcode".into());
     }
-    args
+    Ok(args)
 }

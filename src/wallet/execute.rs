@@ -189,11 +189,15 @@ pub(crate) async fn create(
 }
 
 /// Pending note → InitWallet with the words in seed.txt.
+///
+/// `prior` is the pending note observed before this apply: the proof that
+/// an earlier, interrupted apply gave lnd seed.txt's words (see below).
 pub(crate) async fn restore(
     files: &WalletFiles,
     network: &str,
     client: &LndClient,
     deadline: Instant,
+    prior: Option<&identity::Pending>,
 ) -> Result<Initialised, Failure> {
     let seed = files.read_seed()?;
     if current_state(client, deadline).await? != WalletState::NonExisting {
@@ -202,22 +206,44 @@ pub(crate) async fn restore(
     let password = files.read_password()?;
     let seed_sha256 = identity::seed_fingerprint(&seed.words);
     note_pending(files, network, &seed_sha256, Origin::Restored)?;
+    let mut origin = Origin::Restored;
     let admin = match init_lnd(client, &password, &seed.words).await {
         Ok(admin) => Some(admin),
-        // lnd said NON_EXISTING a moment ago, yet has a wallet: an InitWallet
-        // from an apply killed mid-call is still running in lnd (it outlives
-        // its caller). That apply noted the same seed.txt before calling, as
-        // this one just did, so the wallet lnd is creating is seed.txt's; the
-        // identity step below records it exactly as a later apply's
-        // RecordIdentity would. Keep the note; lnd unlocks the wallet itself.
-        Err(crate::lnd::error::LndError::WalletAlreadyExists) => None,
+        // lnd said NON_EXISTING a moment ago, yet has a wallet: another
+        // InitWallet got there first. If an earlier apply, killed mid-call,
+        // had noted this very seed (the note observed before this apply), it
+        // is that call, still running in lnd (InitWallet outlives its
+        // caller): the wallet is seed.txt's, and the identity step records
+        // it exactly as a later apply's RecordIdentity would. Anything else
+        // (InitWallet needs no macaroon: lncli create, a script, anyone on
+        // the port) is a wallet seed.txt is not proven to restore.
+        Err(crate::lnd::error::LndError::WalletAlreadyExists) => match prior {
+            Some(p) if p.seed_sha256 == seed_sha256 && p.network == network => {
+                origin = p.origin;
+                note_pending(files, network, &seed_sha256, origin)?;
+                None
+            }
+            _ => {
+                let _ = std::fs::remove_file(files.dir.join(IDENTITY_PENDING_FILE));
+                return Err(Failure::with_exit(
+                    Exit::Blocked,
+                    "lnd got a wallet from elsewhere while lsm restored seed.txt: no earlier \
+                     apply of lsm gave lnd these words, so seed.txt is not proven to be that \
+                     wallet's backup",
+                )
+                .hint(
+                    "find out who initialised the signer's wallet; `lsm plan` shows whether \
+                     seed.txt is this wallet's, and `lsm seed verify` proves it",
+                ));
+            }
+        },
         Err(e) => return Err(restore_refused(files, Failure::from(e))),
     };
     crashpoint!("wallet::after_init");
     Ok(Initialised {
         admin_macaroon: admin,
         seed_sha256,
-        origin: Origin::Restored,
+        origin,
     })
 }
 

@@ -9,10 +9,8 @@
 //! These tests fail, never skip, when ansible-core cannot be installed; the
 //! Docker ones skip only with `LSM_SKIP_DOCKER_TESTS=1` and no engine.
 
-
-
-use serde_json::Value;
 use crate::signer_kit::{Run, Signer};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

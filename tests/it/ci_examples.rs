@@ -12,10 +12,8 @@
 //! The YAML is read with PyYAML from the pinned ansible-core venv
 //! (`scripts/ansible-env.sh`): the test fails, never skips, without it.
 
-
-
-use serde_json::Value;
 use crate::signer_kit::{Run, Signer};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// A workflow file as JSON (PyYAML reads `on:` as the boolean true; it is

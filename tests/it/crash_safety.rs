@@ -391,6 +391,66 @@ fn an_apply_racing_an_interrupted_initwallet_converges() {
     assert_identity_recorded(&s);
 }
 
+/// As above, but without the killed apply's pending note: the wallet lnd
+/// got first is not proven to be seed.txt's, so apply blocks (exit 5) and
+/// records no identity.
+#[test]
+fn a_racing_wallet_no_earlier_apply_noted_is_not_adopted() {
+    let mut s = Signer::native("");
+    let script = s.path("bin/lnd");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nexport LND_DOUBLE_INIT_DELAY_MS=6000\nexec '{}' \"$@\"\n",
+            crate::support::double_binary().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    s.runtime_table = s.runtime_table.replace(
+        &crate::support::double_binary().display().to_string(),
+        &script.display().to_string(),
+    );
+    s.write_manifest();
+    let mut child = s
+        .lsm_process(&["apply", "--auto-approve"])
+        .spawn()
+        .expect("spawn lsm apply");
+    let log = s.secrets().join("signer-lnd.log");
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Wallet created")) {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "apply ended ({status}) before InitWallet: {:?}",
+                s.finish(child)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL lsm");
+    assert_eq!(s.finish(child).code, -1);
+    let seed = seed_of(&s);
+    // The note of the killed apply is gone: nothing proves that the wallet
+    // lnd is creating holds seed.txt's words (anyone may call InitWallet).
+    std::fs::remove_file(s.secrets().join("wallet-identity.pending")).unwrap();
+    let again = s.lsm(&["apply", "--auto-approve"]);
+    assert_eq!(
+        again.code, 5,
+        "an unproven wallet was adopted\n{}\n{}",
+        again.stdout, again.stderr
+    );
+    assert!(
+        again.stderr.contains("lnd got a wallet from elsewhere"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(seed_of(&s), seed, "seed.txt was replaced");
+    assert!(
+        !s.secrets().join("wallet-identity.json").exists(),
+        "an identity was recorded"
+    );
+}
+
 /// SIGKILLs at random moments of a first apply (the delays are printed, so
 /// a failure can be replayed): each time, the next apply converges by
 /// itself, and plan and status agree afterwards.

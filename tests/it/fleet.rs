@@ -5,8 +5,6 @@
 //! plans that refuse a stale node on its own. Native signers on the
 //! double: the fleet layer is the same for every runtime.
 
-
-
 use crate::signer_kit::Signer;
 
 fn manifest(s: &Signer) -> &str {

@@ -16,10 +16,10 @@ mod support;
 mod ansible;
 mod bundle_macaroon;
 mod bundle_memory;
+mod ci_examples;
 mod cli_bundle;
 mod cli_export;
 mod cli_macaroon;
-mod ci_examples;
 #[cfg(feature = "failpoints")]
 mod crash_safety;
 mod diagnostic_snapshots;
