@@ -1,5 +1,7 @@
 //! The spec hash (pure) and the create → observe round trip on the real engine.
 
+#![allow(clippy::too_many_lines)] // test code: exempt (see Cargo.toml)
+
 mod docker_support;
 
 use docker_support::{

@@ -13,6 +13,8 @@
 //!   identity key, SignMessage), its files and certificate, how it stops
 //!   (bad TLS files, signals), lnd.conf errors, and its REST gateway.
 
+#![allow(clippy::too_many_lines)] // test code: exempt (see Cargo.toml)
+
 mod signer_kit;
 
 use lsm::bundle::accounts::AccountsJson;
