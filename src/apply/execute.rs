@@ -472,31 +472,8 @@ async fn signer_step<R: Runtime, O: Observation>(
     let files = &desired.wallet_files;
     match &action.op {
         Op::Wallet(op @ (WalletOp::CreateWallet | WalletOp::RestoreWallet)) => {
-            let network = &desired.wallet.network;
-            let done = if *op == WalletOp::CreateWallet {
-                crate::wallet::execute::create(files, network, &client, deadline).await?
-            } else {
-                crate::wallet::execute::restore(files, network, &client, deadline).await?
-            };
-            wait_active(rt, &client, deadline).await?;
-            let admin = match done.admin_macaroon {
-                Some(admin) => admin,
-                None => written_admin_macaroon(rt).await?,
-            };
-            held.admin_macaroon = Some(admin.clone());
-            // The identity that came out of the seed, recorded beside it.
-            let info = client
-                .with_macaroon(&admin)
-                .get_info()
-                .await
-                .map_err(Failure::from)?;
-            crate::wallet::execute::record_identity(
-                files,
-                network,
-                &info.identity_pubkey,
-                &done.seed_sha256,
-                done.origin,
-            )
+            let create = *op == WalletOp::CreateWallet;
+            make_wallet(rt, &client, desired, create, held, deadline).await
         }
         Op::Wallet(WalletOp::RecordIdentity) => {
             // Planned only when the pending note names seed.txt's seed and
@@ -522,25 +499,7 @@ async fn signer_step<R: Runtime, O: Observation>(
         Op::Wallet(
             WalletOp::GeneratePassword | WalletOp::FixPermissions | WalletOp::RemoveLeftovers,
         ) => Ok(()),
-        Op::Macaroon(MacaroonOp::Bake) => {
-            let admin = admin_macaroon(held, world)?;
-            let (id, perms) = (desired.scope.root_key_id, &desired.scope.permissions);
-            // Recorded before lnd mints it: a crash right after the bake
-            // must not leave a root key lsm forgets it owns.
-            let live = world.signer.root_key_ids.as_deref();
-            update_ledger(desired, |l| {
-                l.prune(live, Some(id));
-                l.record_bake(id, perms, live);
-            })?;
-            let baked = client
-                .with_macaroon(&admin)
-                .bake_macaroon(perms, id)
-                .await
-                .map_err(Failure::from)?;
-            crashpoint!("macaroon::after_bake");
-            held.baked = Some(baked);
-            Ok(())
-        }
+        Op::Macaroon(MacaroonOp::Bake) => bake(&client, desired, world, held).await,
         Op::Macaroon(MacaroonOp::Revoke { root_key_id }) => {
             let admin = admin_macaroon(held, world)?;
             client
@@ -583,6 +542,70 @@ fn update_ledger(
         Failure::error(e)
             .hint("lsm records the macaroon root keys it bakes there, so it can revoke them later")
     })
+}
+
+/// Creates or restores the wallet, waits until lnd is active, and records
+/// the identity that came out of the seed beside it.
+async fn make_wallet<R: Runtime>(
+    rt: &R,
+    client: &LndClient,
+    desired: &Desired,
+    create: bool,
+    held: &mut Held,
+    deadline: Instant,
+) -> Result<(), Failure> {
+    let files = &desired.wallet_files;
+    let network = &desired.wallet.network;
+    let done = if create {
+        crate::wallet::execute::create(files, network, client, deadline).await?
+    } else {
+        crate::wallet::execute::restore(files, network, client, deadline).await?
+    };
+    wait_active(rt, client, deadline).await?;
+    let admin = match done.admin_macaroon {
+        Some(admin) => admin,
+        None => written_admin_macaroon(rt).await?,
+    };
+    held.admin_macaroon = Some(admin.clone());
+    // The identity that came out of the seed, recorded beside it.
+    let info = client
+        .with_macaroon(&admin)
+        .get_info()
+        .await
+        .map_err(Failure::from)?;
+    crate::wallet::execute::record_identity(
+        files,
+        network,
+        &info.identity_pubkey,
+        &done.seed_sha256,
+        done.origin,
+    )
+}
+
+/// Bakes the declared macaroon and holds it for the bundle. Recorded
+/// before lnd mints it: a crash right after the bake must not leave a
+/// root key lsm forgets it owns.
+async fn bake<O: Observation>(
+    client: &LndClient,
+    desired: &Desired,
+    world: &World<O>,
+    held: &mut Held,
+) -> Result<(), Failure> {
+    let admin = admin_macaroon(held, world)?;
+    let (id, perms) = (desired.scope.root_key_id, &desired.scope.permissions);
+    let live = world.signer.root_key_ids.as_deref();
+    update_ledger(desired, |l| {
+        l.prune(live, Some(id));
+        l.record_bake(id, perms, live);
+    })?;
+    let baked = client
+        .with_macaroon(&admin)
+        .bake_macaroon(perms, id)
+        .await
+        .map_err(Failure::from)?;
+    crashpoint!("macaroon::after_bake");
+    held.baked = Some(baked);
+    Ok(())
 }
 
 /// admin.macaroon as lnd wrote it to its data directory: for a wallet an
