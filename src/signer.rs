@@ -213,19 +213,7 @@ pub(crate) async fn observe(
     view.addr = Some(access.addr.clone());
     view.tls_cert_pem = Some(access.tls_cert_pem.clone());
     view.admin_macaroon = access.admin_macaroon.clone();
-    view.wallet = match state {
-        WalletState::NonExisting => WalletView::NonExisting,
-        WalletState::Locked => WalletView::Locked,
-        WalletState::Unlocked | WalletState::RpcActive | WalletState::ServerActive => {
-            WalletView::Unlocked {
-                identity_pubkey: None,
-            }
-        }
-        WalletState::WaitingToStart => WalletView::Unreachable {
-            reason: "lnd is still starting (opening its databases)".into(),
-            wallet_exists,
-        },
-    };
+    view.wallet = wallet_of(state, wallet_exists);
     if state != WalletState::ServerActive {
         if matches!(state, WalletState::Unlocked | WalletState::RpcActive) {
             view.limits.push(
@@ -240,9 +228,33 @@ pub(crate) async fn observe(
         );
         return view;
     };
-    let authed = client.with_macaroon(mac);
+    read_active(&mut view, &client.with_macaroon(mac), probe.as_ref()).await;
+    view
+}
+
+/// The wallet as lnd's state tells it (the identity comes with GetInfo).
+fn wallet_of(state: WalletState, wallet_exists: Option<bool>) -> WalletView {
+    match state {
+        WalletState::NonExisting => WalletView::NonExisting,
+        WalletState::Locked => WalletView::Locked,
+        WalletState::Unlocked | WalletState::RpcActive | WalletState::ServerActive => {
+            WalletView::Unlocked {
+                identity_pubkey: None,
+            }
+        }
+        WalletState::WaitingToStart => WalletView::Unreachable {
+            reason: "lnd is still starting (opening its databases)".into(),
+            wallet_exists,
+        },
+    }
+}
+
+/// With the admin macaroon, reads an active lnd's identity, root keys and
+/// accounts, and its verdict on the `probe`, concurrently. A call that
+/// fails leaves its part unknown and says why in the view's limits.
+async fn read_active(view: &mut SignerView, authed: &LndReader, probe: Option<&Probe>) {
     let judge = async {
-        match &probe {
+        match probe {
             Some(p) if !p.permissions.is_empty() => Some(
                 authed
                     .check_macaroon_permissions(&p.macaroon, &p.permissions)
@@ -257,7 +269,7 @@ pub(crate) async fn observe(
         authed.list_accounts(),
         judge
     );
-    match (judged, &probe) {
+    match (judged, probe) {
         (Some(Ok(verdict)), Some(p)) => {
             view.bundle_macaroon = Some(MacaroonVerdict {
                 sha256: crate::secrets::sha256_hex(&p.macaroon),
@@ -290,7 +302,6 @@ pub(crate) async fn observe(
         Ok(a) => view.accounts = Some(a),
         Err(e) => view.limits.push(format!("ListAccounts failed: {e}")),
     }
-    view
 }
 
 #[cfg(test)]

@@ -56,21 +56,45 @@ pub(crate) async fn apply<R: Runtime>(
     ready_timeout: Duration,
 ) -> Result<Applied, Failure> {
     let mut applied = Applied::default();
-    let mut held = Held::default();
-    let deadline = Instant::now() + ready_timeout;
+    let cx = Phase {
+        rt,
+        desired,
+        progress,
+        deadline: Instant::now() + ready_timeout,
+    };
+    runtime_phase(&cx, plan_to_apply, &mut applied).await?;
+    if !signer_phase(&cx, plan_to_apply, &mut applied).await? {
+        // Out of rounds: observe once more; the plan must be empty.
+        final_check(rt, desired).await?;
+    }
+    Ok(applied)
+}
 
-    // Runtime and host-secret steps, exactly as planned.
+/// What every step of apply works with.
+struct Phase<'a, R> {
+    rt: &'a R,
+    desired: &'a Desired,
+    progress: &'a Progress,
+    /// When lnd must have come up and become ready.
+    deadline: Instant,
+}
+
+/// Runtime and host-secret steps, exactly as planned.
+async fn runtime_phase<R: Runtime>(
+    cx: &Phase<'_, R>,
+    plan_to_apply: &Plan,
+    applied: &mut Applied,
+) -> Result<(), Failure> {
+    let (rt, files) = (cx.rt, &cx.desired.wallet_files);
     for action in plan_to_apply.actions.iter().filter(|a| !is_signer_level(a)) {
-        let step = progress.start(action);
+        let step = cx.progress.start(action);
         let result = match &action.op {
             Op::Runtime(op) => rt.execute(op).await,
             Op::Wallet(WalletOp::GeneratePassword) => {
-                crate::wallet::execute::generate_password(&desired.wallet_files)
+                crate::wallet::execute::generate_password(files)
             }
-            Op::Wallet(WalletOp::FixPermissions) => {
-                crate::wallet::execute::fix_permissions(&desired.wallet_files)
-            }
-            Op::Wallet(WalletOp::RemoveLeftovers) => desired.wallet_files.remove_temp_leftovers(),
+            Op::Wallet(WalletOp::FixPermissions) => crate::wallet::execute::fix_permissions(files),
+            Op::Wallet(WalletOp::RemoveLeftovers) => files.remove_temp_leftovers(),
             _ => Ok(()),
         };
         step.finish(&result);
@@ -83,22 +107,29 @@ pub(crate) async fn apply<R: Runtime>(
         }
         applied.actions.push(action.clone());
     }
+    Ok(())
+}
 
-    // The signer phase: level-triggered, from fresh observations.
+/// The signer phase: level-triggered, from fresh observations. True when a
+/// round's fresh observation, made after the last step, plans nothing:
+/// that observation is the convergence check.
+async fn signer_phase<R: Runtime>(
+    cx: &Phase<'_, R>,
+    plan_to_apply: &Plan,
+    applied: &mut Applied,
+) -> Result<bool, Failure> {
     let planned: Vec<&Action> = plan_to_apply
         .actions
         .iter()
         .filter(|a| is_signer_level(a))
         .collect();
-    // Set when a round's fresh observation, made after the last step, plans
-    // nothing: that observation is the convergence check.
-    let mut converged = false;
-    'rounds: for _round in 0..MAX_ROUNDS {
-        let world = match wait_for_signer(rt, desired, progress, deadline).await {
+    let mut held = Held::default();
+    for _round in 0..MAX_ROUNDS {
+        let world = match wait_for_signer(cx.rt, cx.desired, cx.progress, cx.deadline).await {
             Ok(w) => w,
-            Err(f) => return Err(with_logs(rt, f).await),
+            Err(f) => return Err(with_logs(cx.rt, f).await),
         };
-        let now = plan(rt.observer(), desired, &world);
+        let now = plan(cx.rt.observer(), cx.desired, &world);
         if now.blocked() {
             return Err(blocked(&now));
         }
@@ -110,91 +141,110 @@ pub(crate) async fn apply<R: Runtime>(
             .hint("run `lsm plan` to see the current state, then apply again"));
         }
         if now.actions.is_empty() && world.signer.complete() {
-            converged = true;
-            break;
+            return Ok(true);
         }
-        for action in &now.actions {
-            // A wallet is created or restored only when the approved plan
-            // showed that very step: a seed the operator never saw planned
-            // is a new identity for the watch-only node, or the wrong one
-            // restored (and a planned restore never stands in for a new seed).
-            let makes_wallet = matches!(
-                action.op,
-                Op::Wallet(WalletOp::CreateWallet | WalletOp::RestoreWallet)
-            );
-            let was_planned = planned.iter().any(|p| {
-                if makes_wallet {
-                    p.op == action.op
-                } else {
-                    p.address == action.address && p.kind == action.kind
-                }
-            });
-            if makes_wallet && !was_planned {
-                return Err(Failure::with_exit(
-                    Exit::Blocked,
-                    format!(
-                        "now that the signer runs, it needs: {} ({}), which the plan did not \
-                         show; nothing was generated",
-                        action.address, action.reason
-                    ),
-                )
-                .hint("run `lsm plan` again: it now sees the wallet state; apply that plan"));
-            }
-            if !was_planned {
-                progress.note(&format!(
-                    "now that the signer runs, {} also needs: {}",
-                    action.address, action.reason
-                ));
-            }
-            let step = progress.start(action);
-            let result = signer_step(rt, action, desired, &world, &mut held, deadline).await;
-            step.finish(&result);
-            if let Err(f) = result {
-                return Err(with_logs(rt, f).await);
-            }
-            applied.actions.push(action.clone());
-            if let Op::Wallet(op) = &action.op {
-                if matches!(op, WalletOp::CreateWallet | WalletOp::RestoreWallet) {
-                    applied.wallet_created = true;
-                }
-                // lnd now answers differently (accounts, macaroons exist):
-                // plan the rest from a fresh observation.
-                continue 'rounds;
-            }
-        }
+        run_round(cx, &planned, &now, &world, &mut held, applied).await?;
     }
+    Ok(false)
+}
 
-    if converged {
-        return Ok(applied);
+/// Runs one round's steps, up to and including the first wallet step:
+/// lnd then answers differently (accounts, macaroons exist), so the rest
+/// is planned from a fresh observation.
+async fn run_round<R: Runtime, O: Observation>(
+    cx: &Phase<'_, R>,
+    planned: &[&Action],
+    now: &Plan,
+    world: &World<O>,
+    held: &mut Held,
+    applied: &mut Applied,
+) -> Result<(), Failure> {
+    for action in &now.actions {
+        check_planned(planned, action, cx.progress)?;
+        let step = cx.progress.start(action);
+        let result = signer_step(cx.rt, action, cx.desired, world, held, cx.deadline).await;
+        step.finish(&result);
+        if let Err(f) = result {
+            return Err(with_logs(cx.rt, f).await);
+        }
+        applied.actions.push(action.clone());
+        if let Op::Wallet(op) = &action.op {
+            if matches!(op, WalletOp::CreateWallet | WalletOp::RestoreWallet) {
+                applied.wallet_created = true;
+            }
+            return Ok(());
+        }
     }
-    // Out of rounds: observe once more; the plan must be empty.
+    Ok(())
+}
+
+/// A wallet is created or restored only when the approved plan showed
+/// that very step: a seed the operator never saw planned is a new identity
+/// for the watch-only node, or the wrong one restored (and a planned
+/// restore never stands in for a new seed). Other steps the plan did not
+/// show are run, and said.
+fn check_planned(planned: &[&Action], action: &Action, progress: &Progress) -> Result<(), Failure> {
+    let makes_wallet = matches!(
+        action.op,
+        Op::Wallet(WalletOp::CreateWallet | WalletOp::RestoreWallet)
+    );
+    let was_planned = planned.iter().any(|p| {
+        if makes_wallet {
+            p.op == action.op
+        } else {
+            p.address == action.address && p.kind == action.kind
+        }
+    });
+    if makes_wallet && !was_planned {
+        return Err(Failure::with_exit(
+            Exit::Blocked,
+            format!(
+                "now that the signer runs, it needs: {} ({}), which the plan did not \
+                 show; nothing was generated",
+                action.address, action.reason
+            ),
+        )
+        .hint("run `lsm plan` again: it now sees the wallet state; apply that plan"));
+    }
+    if !was_planned {
+        progress.note(&format!(
+            "now that the signer runs, {} also needs: {}",
+            action.address, action.reason
+        ));
+    }
+    Ok(())
+}
+
+/// The observation after the last round: anything it still plans (or a
+/// signer it cannot see whole) means apply did not converge.
+async fn final_check<R: Runtime>(rt: &R, desired: &Desired) -> Result<(), Failure> {
     let world = observe::observe(rt.observer(), desired).await?;
     let remaining = plan(rt.observer(), desired, &world);
-    if remaining.changed() || remaining.blocked() || !world.signer.complete() {
-        let mut lines: Vec<String> = remaining
-            .actions
-            .iter()
-            .map(|a| format!("{} {}: {}", a.kind.symbol(), a.address, a.reason))
-            .collect();
-        lines.extend(
-            remaining
-                .blockers
-                .iter()
-                .map(|b| format!("! {}: {}", b.address, b.reason)),
-        );
-        if !world.signer.complete() {
-            lines.push(format!(
-                "? lnd: {}; the wallet, macaroons and bundle could not be checked",
-                world.signer.why_incomplete()
-            ));
-        }
-        return Err(Failure::error(format!(
-            "apply did not converge; still to do:\n  {}",
-            lines.join("\n  ")
-        ))
-        .hint("run `lsm plan` to see why; the steps already done are kept"));
+    if !remaining.changed() && !remaining.blocked() && world.signer.complete() {
+        return Ok(());
     }
-    Ok(applied)
+    let mut lines: Vec<String> = remaining
+        .actions
+        .iter()
+        .map(|a| format!("{} {}: {}", a.kind.symbol(), a.address, a.reason))
+        .collect();
+    lines.extend(
+        remaining
+            .blockers
+            .iter()
+            .map(|b| format!("! {}: {}", b.address, b.reason)),
+    );
+    if !world.signer.complete() {
+        lines.push(format!(
+            "? lnd: {}; the wallet, macaroons and bundle could not be checked",
+            world.signer.why_incomplete()
+        ));
+    }
+    Err(Failure::error(format!(
+        "apply did not converge; still to do:\n  {}",
+        lines.join("\n  ")
+    ))
+    .hint("run `lsm plan` to see why; the steps already done are kept"))
 }
 
 fn blocked(p: &Plan) -> Failure {
@@ -426,32 +476,9 @@ async fn signer_step<R: Runtime, O: Observation>(
     let files = &desired.wallet_files;
     match &action.op {
         Op::Wallet(op @ (WalletOp::CreateWallet | WalletOp::RestoreWallet)) => {
-            let network = &desired.wallet.network;
-            let done = if *op == WalletOp::CreateWallet {
-                crate::wallet::execute::create(files, network, &client, deadline).await?
-            } else {
-                let prior = world.secrets.identity.pending.as_ref();
-                crate::wallet::execute::restore(files, network, &client, deadline, prior).await?
-            };
-            wait_active(rt, &client, deadline).await?;
-            let admin = match done.admin_macaroon {
-                Some(admin) => admin,
-                None => written_admin_macaroon(rt).await?,
-            };
-            held.admin_macaroon = Some(admin.clone());
-            // The identity that came out of the seed, recorded beside it.
-            let info = client
-                .with_macaroon(&admin)
-                .get_info()
-                .await
-                .map_err(Failure::from)?;
-            crate::wallet::execute::record_identity(
-                files,
-                network,
-                &info.identity_pubkey,
-                &done.seed_sha256,
-                done.origin,
-            )
+            let create = *op == WalletOp::CreateWallet;
+            let prior = world.secrets.identity.pending.as_ref();
+            make_wallet(rt, &client, desired, create, prior, held, deadline).await
         }
         Op::Wallet(WalletOp::RecordIdentity) => {
             // Planned only when the pending note names seed.txt's seed and
@@ -477,25 +504,7 @@ async fn signer_step<R: Runtime, O: Observation>(
         Op::Wallet(
             WalletOp::GeneratePassword | WalletOp::FixPermissions | WalletOp::RemoveLeftovers,
         ) => Ok(()),
-        Op::Macaroon(MacaroonOp::Bake) => {
-            let admin = admin_macaroon(held, world)?;
-            let (id, perms) = (desired.scope.root_key_id, &desired.scope.permissions);
-            // Recorded before lnd mints it: a crash right after the bake
-            // must not leave a root key lsm forgets it owns.
-            let live = world.signer.root_key_ids.as_deref();
-            update_ledger(desired, |l| {
-                l.prune(live, Some(id));
-                l.record_bake(id, perms, live);
-            })?;
-            let baked = client
-                .with_macaroon(&admin)
-                .bake_macaroon(perms, id)
-                .await
-                .map_err(Failure::from)?;
-            crashpoint!("macaroon::after_bake");
-            held.baked = Some(baked);
-            Ok(())
-        }
+        Op::Macaroon(MacaroonOp::Bake) => bake(&client, desired, world, held).await,
         Op::Macaroon(MacaroonOp::Revoke { root_key_id }) => {
             let admin = admin_macaroon(held, world)?;
             client
@@ -538,6 +547,71 @@ fn update_ledger(
         Failure::error(e)
             .hint("lsm records the macaroon root keys it bakes there, so it can revoke them later")
     })
+}
+
+/// Creates or restores the wallet, waits until lnd is active, and records
+/// the identity that came out of the seed beside it.
+async fn make_wallet<R: Runtime>(
+    rt: &R,
+    client: &LndClient,
+    desired: &Desired,
+    create: bool,
+    prior: Option<&crate::wallet::identity::Pending>,
+    held: &mut Held,
+    deadline: Instant,
+) -> Result<(), Failure> {
+    let files = &desired.wallet_files;
+    let network = &desired.wallet.network;
+    let done = if create {
+        crate::wallet::execute::create(files, network, client, deadline).await?
+    } else {
+        crate::wallet::execute::restore(files, network, client, deadline, prior).await?
+    };
+    wait_active(rt, client, deadline).await?;
+    let admin = match done.admin_macaroon {
+        Some(admin) => admin,
+        None => written_admin_macaroon(rt).await?,
+    };
+    held.admin_macaroon = Some(admin.clone());
+    // The identity that came out of the seed, recorded beside it.
+    let info = client
+        .with_macaroon(&admin)
+        .get_info()
+        .await
+        .map_err(Failure::from)?;
+    crate::wallet::execute::record_identity(
+        files,
+        network,
+        &info.identity_pubkey,
+        &done.seed_sha256,
+        done.origin,
+    )
+}
+
+/// Bakes the declared macaroon and holds it for the bundle. Recorded
+/// before lnd mints it: a crash right after the bake must not leave a
+/// root key lsm forgets it owns.
+async fn bake<O: Observation>(
+    client: &LndClient,
+    desired: &Desired,
+    world: &World<O>,
+    held: &mut Held,
+) -> Result<(), Failure> {
+    let admin = admin_macaroon(held, world)?;
+    let (id, perms) = (desired.scope.root_key_id, &desired.scope.permissions);
+    let live = world.signer.root_key_ids.as_deref();
+    update_ledger(desired, |l| {
+        l.prune(live, Some(id));
+        l.record_bake(id, perms, live);
+    })?;
+    let baked = client
+        .with_macaroon(&admin)
+        .bake_macaroon(perms, id)
+        .await
+        .map_err(Failure::from)?;
+    crashpoint!("macaroon::after_bake");
+    held.baked = Some(baked);
+    Ok(())
 }
 
 /// admin.macaroon as lnd wrote it to its data directory: for a wallet an

@@ -48,40 +48,15 @@ fn mode_text(mode: u32) -> String {
     format!("{mode:04o}")
 }
 
+/// The export of the files that are missing or differ, with every reason;
+/// `None` when the bundle is as desired.
 fn export_action(
     desired: &DesiredBundle,
     observed: &ObservedBundle,
     notes: &mut Vec<String>,
 ) -> Option<Action> {
-    let mut files = Vec::new();
-    let mut reasons = Vec::new();
-    let mut details = Vec::new();
-    let mut unknown_present = Vec::new();
-    let mut missing = Vec::new();
-    // Drift is decided per difference (see `drift_of`), not for the action.
-    let mut drift = false;
-    let (mut content_changed, mut archive_changed) = (false, false);
-
-    // The directory's mode is lsm's to repair only when lsm created it;
-    // one it found keeps the mode its owner gave it (said in a note).
-    if let Some(mode) = observed.dir_mode
-        && mode != DIR_MODE
-    {
-        if observed.dir_marked {
-            drift = true;
-            reasons.push(format!(
-                "bundle directory mode {} → {}",
-                mode_text(mode),
-                mode_text(DIR_MODE)
-            ));
-        } else {
-            notes.push(format!(
-                "the bundle directory is {}; lsm did not create it and leaves its mode to you \
-                 (chmod 700 it: the bundle holds the macaroon)",
-                mode_text(mode)
-            ));
-        }
-    }
+    let mut f = Findings::default();
+    notes.extend(dir_mode(observed, &mut f));
 
     let archive_name = desired.layout.archive_name();
     let archive_key = BundleLayout::beside(&archive_name);
@@ -98,59 +73,22 @@ fn export_action(
             )
         }));
     for (key, shown, want, have) in pairs {
-        let Some(have) = have else {
-            files.push(key.to_string());
-            missing.push(shown.to_string());
-            drift |= !matches!(want, Content::Pending);
-            continue;
+        let file = Compared {
+            key,
+            shown,
+            is_archive: key == archive_key,
         };
-        let mut changed = false;
-        match want {
-            Content::Known(bytes) if bytes.as_slice() != have.bytes.as_slice() => {
-                changed = true;
-                if key == archive_key {
-                    archive_changed = true;
-                } else {
-                    content_changed = true;
-                    drift |= !(key == BUNDLE_JSON_FILE && manifest_fields_only(bytes, &have.bytes));
-                }
-                reasons.push(why_differs(key, shown, bytes, have));
-                details.push(Detail::Change {
-                    field: shown.to_string(),
-                    from: fingerprint::short(&have.bytes),
-                    to: fingerprint::short(bytes),
-                });
-            }
-            Content::Known(_) => {}
-            Content::Pending => {
-                changed = true;
-                reasons.push(pending_reason(key, shown, desired));
-            }
-            Content::Unknown => unknown_present.push(shown.to_string()),
-        }
-        if have.mode != FILE_MODE {
-            changed = true;
-            drift = true;
-            reasons.push(format!(
-                "{shown} mode {} → {}",
-                mode_text(have.mode),
-                mode_text(FILE_MODE)
-            ));
-        }
-        if changed {
-            files.push(key.to_string());
-        }
+        f.compare(desired, &file, want, have);
     }
 
-    if let Some(note) = unknown_note(desired, &unknown_present) {
-        notes.push(note);
-    }
+    notes.extend(unknown_note(desired, &f.unknown_present));
     let nothing_there = observed.dir_mode.is_none()
         || !desired.files.keys().any(|n| observed.files.contains_key(n));
+    let mut reasons = f.reasons;
     if nothing_there {
-        reasons.insert(0, format!("no bundle yet: write {}", missing.join(", ")));
-    } else if !missing.is_empty() {
-        reasons.insert(0, format!("{} missing", missing.join(", ")));
+        reasons.insert(0, format!("no bundle yet: write {}", f.missing.join(", ")));
+    } else if !f.missing.is_empty() {
+        reasons.insert(0, format!("{} missing", f.missing.join(", ")));
     }
     if reasons.is_empty() {
         return None;
@@ -164,27 +102,153 @@ fn export_action(
         Address::new("bundle", "files"),
         kind,
         reasons.join("; "),
-        Op::Bundle(BundleOp::Export { files }),
+        Op::Bundle(BundleOp::Export { files: f.files }),
     );
-    action.details = details;
-    // An existing bundle that differs where lsm did not plan a change (a
-    // rotated cert, a chmod, an edited or deleted file) was altered outside
-    // lsm. Not drift: content a planned bake changes, bundle.json fields
-    // that follow signer.toml (a new port, scope or name), the archive when
-    // it only follows the files in it, and anything at all when bundle.json
-    // shows the bundle was made for another signer.toml (a new scope moves
-    // files too).
-    // A bundle.json whose sealed fields no longer match their seal was
-    // edited by hand (an rpc_endpoint pointing elsewhere): that is drift,
-    // whatever signer.toml says.
+    action.details = f.details;
+    action.drift = kind == ActionKind::Update
+        && changed_outside_lsm(
+            desired,
+            observed,
+            f.drift,
+            f.archive_changed && !f.content_changed,
+        );
+    Some(action)
+}
+
+/// What the comparison of the bundle's files found, file by file.
+#[derive(Default)]
+struct Findings {
+    /// Files to write (by key).
+    files: Vec<String>,
+    reasons: Vec<String>,
+    details: Vec<Detail>,
+    /// Present files whose desired content is not known yet.
+    unknown_present: Vec<String>,
+    missing: Vec<String>,
+    /// Drift is decided per difference, not for the action (see
+    /// [`changed_outside_lsm`]).
+    drift: bool,
+    content_changed: bool,
+    archive_changed: bool,
+}
+
+/// One file of the bundle: its key in the layout, the name shown, and
+/// whether it is the archive beside the directory.
+struct Compared<'a> {
+    key: &'a str,
+    shown: &'a str,
+    is_archive: bool,
+}
+
+impl Findings {
+    /// Compares one file's desired content and mode with what is on disk.
+    fn compare(
+        &mut self,
+        desired: &DesiredBundle,
+        file: &Compared<'_>,
+        want: &Content,
+        have: Option<&ObservedFile>,
+    ) {
+        let (key, shown) = (file.key, file.shown);
+        let Some(have) = have else {
+            self.files.push(key.to_string());
+            self.missing.push(shown.to_string());
+            self.drift |= !matches!(want, Content::Pending);
+            return;
+        };
+        let mut changed = false;
+        match want {
+            Content::Known(bytes) if bytes.as_slice() != have.bytes.as_slice() => {
+                changed = true;
+                self.content_differs(file, bytes, have);
+            }
+            Content::Known(_) => {}
+            Content::Pending => {
+                changed = true;
+                self.reasons.push(pending_reason(key, shown, desired));
+            }
+            Content::Unknown => self.unknown_present.push(shown.to_string()),
+        }
+        if have.mode != FILE_MODE {
+            changed = true;
+            self.drift = true;
+            self.reasons.push(format!(
+                "{shown} mode {} → {}",
+                mode_text(have.mode),
+                mode_text(FILE_MODE)
+            ));
+        }
+        if changed {
+            self.files.push(key.to_string());
+        }
+    }
+
+    /// A file whose known content differs: why, and its fingerprints. A
+    /// bundle.json that differs only in fields following signer.toml is
+    /// no sign of an edit.
+    fn content_differs(&mut self, file: &Compared<'_>, want: &[u8], have: &ObservedFile) {
+        let (key, shown) = (file.key, file.shown);
+        if file.is_archive {
+            self.archive_changed = true;
+        } else {
+            self.content_changed = true;
+            self.drift |= !(key == BUNDLE_JSON_FILE && manifest_fields_only(want, &have.bytes));
+        }
+        self.reasons.push(why_differs(key, shown, want, have));
+        self.details.push(Detail::Change {
+            field: shown.to_string(),
+            from: fingerprint::short(&have.bytes),
+            to: fingerprint::short(want),
+        });
+    }
+}
+
+/// The directory's mode is lsm's to repair only when lsm created it (a
+/// reason, and drift); one it found keeps the mode its owner gave it (said
+/// in the note returned).
+fn dir_mode(observed: &ObservedBundle, f: &mut Findings) -> Option<String> {
+    let mode = observed.dir_mode.filter(|m| *m != DIR_MODE)?;
+    if observed.dir_marked {
+        f.drift = true;
+        f.reasons.push(format!(
+            "bundle directory mode {} → {}",
+            mode_text(mode),
+            mode_text(DIR_MODE)
+        ));
+        None
+    } else {
+        Some(format!(
+            "the bundle directory is {}; lsm did not create it and leaves its mode to you \
+             (chmod 700 it: the bundle holds the macaroon)",
+            mode_text(mode)
+        ))
+    }
+}
+
+/// Whether an existing bundle's differences were made outside lsm.
+///
+/// An existing bundle that differs where lsm did not plan a change (a
+/// rotated cert, a chmod, an edited or deleted file) was altered outside
+/// lsm. Not drift: content a planned bake changes, bundle.json fields that
+/// follow signer.toml (a new port, scope or name), the archive when it
+/// only follows the files in it, and anything at all when bundle.json
+/// shows the bundle was made for another signer.toml (a new scope moves
+/// files too).
+/// A bundle.json whose sealed fields no longer match their seal was edited
+/// by hand (an rpc_endpoint pointing elsewhere): that is drift, whatever
+/// signer.toml says.
+fn changed_outside_lsm(
+    desired: &DesiredBundle,
+    observed: &ObservedBundle,
+    drift: bool,
+    archive_only: bool,
+) -> bool {
     let hand_edited = observed.bundle_json().is_some_and(|j| j.edited_by_hand());
     let manifest_changed = !hand_edited
         && observed
             .bundle_json()
             .is_some_and(|j| !desired.described.changed_fields(&j).is_empty());
-    action.drift = kind == ActionKind::Update
-        && (hand_edited || (!manifest_changed && (drift || (archive_changed && !content_changed))));
-    Some(action)
+    hand_edited || (!manifest_changed && (drift || archive_only))
 }
 
 /// bundle.json fields that come from signer.toml (or lsm's version), so a

@@ -133,44 +133,8 @@ pub(crate) async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
     })?;
 
     let (intent, macaroon) = match intent_kind {
-        Scoped::Admin => {
-            let mac = Macaroon::decode(&given).map_err(|e| not_a_macaroon(args, e))?;
-            let perms = mac.permissions().map_err(|e| not_a_macaroon(args, e))?;
-            if perms != permissions::admin() && !ctx.output.quiet {
-                anstream::eprintln!(
-                    "{}warning{:#}: --scope admin exports {} as admin.macaroon, but it is not lnd's admin macaroon",
-                    style::WARN,
-                    style::WARN,
-                    args.macaroonpath.display()
-                );
-            }
-            let intent = ScopeIntent {
-                scope: "admin".into(),
-                root_key_id: mac.root_key_id().map_err(|e| not_a_macaroon(args, e))?,
-                permissions: perms,
-                bake: false,
-            };
-            (intent, given.clone())
-        }
-        Scoped::Bake { scope, perms } => {
-            let root_key_id = args.root_key_id.unwrap_or(1);
-            let baked = client
-                .bake_macaroon(&perms, root_key_id)
-                .await
-                .map_err(|e| {
-                    needs(e, "macaroon:generate", "bake the watch-only macaroon").hint(
-                        "pass a macaroon that can bake (the signer's admin.macaroon), or \
-                         --scope admin to export the given macaroon as is",
-                    )
-                })?;
-            let intent = ScopeIntent {
-                scope: scope.into(),
-                permissions: perms,
-                root_key_id,
-                bake: true,
-            };
-            (intent, baked)
-        }
+        Scoped::Admin => admin_macaroon(args, ctx, &given)?,
+        Scoped::Bake { scope, perms } => bake(&client, args, scope, perms).await?,
     };
     let fingerprint = Macaroon::decode(&macaroon)
         .map(|m| m.fingerprint())
@@ -206,47 +170,143 @@ pub(crate) async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
     }
     let (written, removed) = converge(&desired)?;
     let report = verify::verify_dir(&args.out, &opts)?;
-    let archive = layout
-        .archive_enabled()
-        .then(|| layout.archive_path().display().to_string());
+    let exported = Exported {
+        archive: layout
+            .archive_enabled()
+            .then(|| layout.archive_path().display().to_string()),
+        network,
+        intent,
+        identity,
+        fingerprint,
+        birthday_known: birthday.is_some(),
+        written,
+        removed,
+    };
     if ctx.output.json {
-        ctx.output.print_json(&ExportReport {
-            ok: report.ok,
-            bundle: args.out.display().to_string(),
-            archive,
-            network: network.to_string(),
-            scope: &intent.scope,
-            identity_pubkey: identity,
-            macaroon_fingerprint: fingerprint,
-            files_written: written,
-            files_removed: removed,
-            verify: &report,
-        })?;
+        exported.print_json(args, ctx, &report)?;
         return Ok(if report.ok { Exit::Ok } else { Exit::Error });
     }
     if !ctx.output.quiet {
+        exported.print_text(args);
+    }
+    crate::cli::bundle::report_outcome(&report, ctx)
+}
+
+/// --scope admin: the given macaroon is exported as is, with a warning
+/// when it is not lnd's admin macaroon (it is named admin.macaroon).
+fn admin_macaroon(
+    args: &ExportArgs,
+    ctx: &Context,
+    given: &Zeroizing<Vec<u8>>,
+) -> Result<(ScopeIntent, Zeroizing<Vec<u8>>), Failure> {
+    let mac = Macaroon::decode(given).map_err(|e| not_a_macaroon(args, e))?;
+    let perms = mac.permissions().map_err(|e| not_a_macaroon(args, e))?;
+    if perms != permissions::admin() && !ctx.output.quiet {
+        anstream::eprintln!(
+            "{}warning{:#}: --scope admin exports {} as admin.macaroon, but it is not lnd's admin macaroon",
+            style::WARN,
+            style::WARN,
+            args.macaroonpath.display()
+        );
+    }
+    let intent = ScopeIntent {
+        scope: "admin".into(),
+        root_key_id: mac.root_key_id().map_err(|e| not_a_macaroon(args, e))?,
+        permissions: perms,
+        bake: false,
+    };
+    Ok((intent, given.clone()))
+}
+
+/// A scoped macaroon baked by the signer (never root key id 0 unless
+/// asked: that one also signs admin.macaroon and cannot be revoked).
+async fn bake(
+    client: &LndClient,
+    args: &ExportArgs,
+    scope: &'static str,
+    perms: Vec<Permission>,
+) -> Result<(ScopeIntent, Zeroizing<Vec<u8>>), Failure> {
+    let root_key_id = args.root_key_id.unwrap_or(1);
+    let baked = client
+        .bake_macaroon(&perms, root_key_id)
+        .await
+        .map_err(|e| {
+            needs(e, "macaroon:generate", "bake the watch-only macaroon").hint(
+                "pass a macaroon that can bake (the signer's admin.macaroon), or \
+                 --scope admin to export the given macaroon as is",
+            )
+        })?;
+    let intent = ScopeIntent {
+        scope: scope.into(),
+        permissions: perms,
+        root_key_id,
+        bake: true,
+    };
+    Ok((intent, baked))
+}
+
+/// What an export wrote, for the summary (text or `--json`).
+struct Exported {
+    archive: Option<String>,
+    network: Network,
+    intent: ScopeIntent,
+    identity: Option<String>,
+    fingerprint: String,
+    birthday_known: bool,
+    written: Vec<String>,
+    removed: Vec<String>,
+}
+
+impl Exported {
+    fn print_json(
+        self,
+        args: &ExportArgs,
+        ctx: &Context,
+        report: &verify::VerifyReport,
+    ) -> std::io::Result<()> {
+        ctx.output.print_json(&ExportReport {
+            ok: report.ok,
+            bundle: args.out.display().to_string(),
+            archive: self.archive,
+            network: self.network.to_string(),
+            scope: &self.intent.scope,
+            identity_pubkey: self.identity,
+            macaroon_fingerprint: self.fingerprint,
+            files_written: self.written,
+            files_removed: self.removed,
+            verify: report,
+        })
+    }
+
+    /// What was exported where, and what the operator must still do (a
+    /// birthday for the watch-only import).
+    fn print_text(&self, args: &ExportArgs) {
         let b = style::BOLD;
+        let network = self.network;
+        let fingerprint = &self.fingerprint;
         anstream::println!(
             "{b}exported{b:#} the {} bundle of {} ({network}) to {}",
-            intent.scope,
-            identity.as_deref().unwrap_or(&args.rpcserver),
+            self.intent.scope,
+            self.identity.as_deref().unwrap_or(&args.rpcserver),
             args.out.display()
         );
-        if let Some(a) = &archive {
+        if let Some(a) = &self.archive {
             anstream::println!("{b}archive{b:#}  {a}");
         }
-        anstream::println!("{b}macaroon{b:#} {} ({fingerprint})", intent.file_name());
-        if birthday.is_none() {
+        anstream::println!(
+            "{b}macaroon{b:#} {} ({fingerprint})",
+            self.intent.file_name()
+        );
+        if !self.birthday_known {
             anstream::println!(
                 "no --birthday given: bundle.json records none, so tell the watch-only \
                  import when the wallet was created or it rescans from 2017"
             );
         }
-        if written.is_empty() && removed.is_empty() {
+        if self.written.is_empty() && self.removed.is_empty() {
             anstream::println!("the bundle was already up to date; nothing rewritten");
         }
     }
-    crate::cli::bundle::report_outcome(&report, ctx)
 }
 
 /// What --scope asks for, after checking the flags fit together.

@@ -171,37 +171,27 @@ impl Cx<'_> {
         if is_duplicate(e) {
             return self.duplicate(at, line);
         }
-        if msg == "recursion limit" {
-            let parts = path.as_ref().map_or(0, |p| p.0.len());
-            return Explained {
-                message: format!(
-                    "invalid TOML: {} has {parts} parts; the TOML parser accepts at most {MAX_KEY_PARTS} in one key or table header",
-                    shown.as_deref().unwrap_or("this key")
-                ),
-                key: path.as_ref().map(short),
-                help: deep_key_help(),
-                repeated_table: false,
-                span: None,
-            };
+        if let Some(explained) = nesting_limit(msg, path.as_ref(), shown.as_deref()) {
+            return explained;
         }
-        if msg.starts_with("cannot recurse further") {
-            return Explained {
-                message: format!(
-                    "invalid TOML: arrays and inline tables nest more than {MAX_NESTING} levels deep here"
-                ),
-                key: path.as_ref().map(short),
-                help: "no manifest value nests deeper than an array of strings or a small inline table; look for an unbalanced [ or {".into(),
-                repeated_table: false,
-                span: None,
-            };
-        }
-        let help = if let Some((word, span)) = self.bare_value(msg, &at, line) {
+        if let Some((word, span)) = self.bare_value(msg, &at, line) {
             let mut explained = self.unquoted(word, path.as_ref());
             explained.span = Some(span);
             return explained;
-        } else if msg.starts_with("invalid basic string")
-            || msg.starts_with("invalid literal string")
+        }
+        let mut explained = plain(self.help(msg, line, path.as_ref()));
+        if let Some(shown) = &shown
+            && !msg.contains("unclosed table")
         {
+            explained.message = format!("invalid TOML at {shown}: {msg}");
+        }
+        explained
+    }
+
+    /// The fix for the parser's message `msg` about line `line` (the key
+    /// `path`, when known): what TOML wants there, in the manifest's terms.
+    fn help(&self, msg: &str, line: usize, path: Option<&KeyPath>) -> String {
+        if msg.starts_with("invalid basic string") || msg.starts_with("invalid literal string") {
             let q = if msg.contains("literal") { "'" } else { "\"" };
             format!(
                 "close the string with {q} on the same line: a TOML string ends on its own line (write multi-line text between {q}{q}{q} and {q}{q}{q})"
@@ -218,37 +208,14 @@ impl Cx<'_> {
                 .with_equals(line)
                 .unwrap_or_else(|| "key = \"value\"".to_string());
             format!("put = between the key and its value: {example}")
-        } else if msg.starts_with("missing comma between array elements") {
-            "separate array elements with commas, e.g. [\"a\", \"b\"]".into()
-        } else if msg.starts_with("unclosed array table") {
-            "close the header with ]]".into()
         } else if msg.starts_with("unclosed table") {
-            match &path {
+            match path {
                 Some(p) => format!("close the header with ]: [{p}]"),
                 None => "close the header with ]".into(),
             }
-        } else if msg.starts_with("unclosed array") {
-            "close the array with ]".into()
-        } else if msg.starts_with("unclosed inline table") {
-            "close the inline table with }".into()
-        } else if msg.starts_with("unexpected key or value")
-            || msg.starts_with("unexpected content")
-        {
-            "one key = value per line: a value ends at the end of its line or at a # comment; quote text that contains spaces".into()
-        } else if msg.starts_with("missing escaped value") || msg.starts_with("invalid escape") {
-            "in \"double quotes\" a backslash starts an escape: write \\\\ for a backslash, or put the text in 'single quotes', which take it literally".into()
-        } else if msg.starts_with("unquoted keys cannot be empty") {
-            "write a key before =, e.g. network = \"testnet\"".into()
         } else {
-            generic_help(msg)
-        };
-        let mut explained = plain(help);
-        if let Some(shown) = &shown
-            && !msg.contains("unclosed table")
-        {
-            explained.message = format!("invalid TOML at {shown}: {msg}");
+            fixed_help(msg)
         }
-        explained
     }
 
     /// The key path an error at `offset` (on line `line`) is about: the
@@ -540,6 +507,57 @@ fn deep_key_help() -> String {
     "no key in signer.toml needs more than a handful of parts (the deepest are like \
      signer.extra_config.healthcheck.chainbackend.attempts); look for a runaway dotted key or table header"
         .into()
+}
+
+/// The parser's nesting limits, hit by a key with too many parts or by
+/// values nested too deep; `None` for any other message.
+fn nesting_limit(msg: &str, path: Option<&KeyPath>, shown: Option<&str>) -> Option<Explained> {
+    if msg == "recursion limit" {
+        let parts = path.map_or(0, |p| p.0.len());
+        return Some(Explained {
+            message: format!(
+                "invalid TOML: {} has {parts} parts; the TOML parser accepts at most {MAX_KEY_PARTS} in one key or table header",
+                shown.unwrap_or("this key")
+            ),
+            key: path.map(short),
+            help: deep_key_help(),
+            repeated_table: false,
+            span: None,
+        });
+    }
+    if msg.starts_with("cannot recurse further") {
+        return Some(Explained {
+            message: format!(
+                "invalid TOML: arrays and inline tables nest more than {MAX_NESTING} levels deep here"
+            ),
+            key: path.map(short),
+            help: "no manifest value nests deeper than an array of strings or a small inline table; look for an unbalanced [ or {".into(),
+            repeated_table: false,
+            span: None,
+        });
+    }
+    None
+}
+
+/// The fixes that need nothing but the parser's message.
+fn fixed_help(msg: &str) -> String {
+    if msg.starts_with("missing comma between array elements") {
+        "separate array elements with commas, e.g. [\"a\", \"b\"]".into()
+    } else if msg.starts_with("unclosed array table") {
+        "close the header with ]]".into()
+    } else if msg.starts_with("unclosed array") {
+        "close the array with ]".into()
+    } else if msg.starts_with("unclosed inline table") {
+        "close the inline table with }".into()
+    } else if msg.starts_with("unexpected key or value") || msg.starts_with("unexpected content") {
+        "one key = value per line: a value ends at the end of its line or at a # comment; quote text that contains spaces".into()
+    } else if msg.starts_with("missing escaped value") || msg.starts_with("invalid escape") {
+        "in \"double quotes\" a backslash starts an escape: write \\\\ for a backslash, or put the text in 'single quotes', which take it literally".into()
+    } else if msg.starts_with("unquoted keys cannot be empty") {
+        "write a key before =, e.g. network = \"testnet\"".into()
+    } else {
+        generic_help(msg)
+    }
 }
 
 /// The parser's own words, made into an instruction: "…, expected `=`" → "write `=` here".

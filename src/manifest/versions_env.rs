@@ -266,14 +266,7 @@ fn parse_line(line: &str, base: usize) -> Result<Option<Entry>, LineError> {
     };
     let key = body[..eq].trim_end();
     let key_span = base + start..base + start + key.len();
-    let key_ok = key
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
-        && key
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    if !key_ok {
+    if !is_variable_name(key) {
         return Err(line_error(
             key_span,
             format!("{} is not a variable name", quote(key)),
@@ -283,81 +276,10 @@ fn parse_line(line: &str, base: usize) -> Result<Option<Entry>, LineError> {
     }
     let value_start = start + eq + 1;
     let raw = &line[value_start..];
-    let value_text = raw.trim();
-    let spaced_before = key.len() < eq;
-    let spaced_after =
-        raw.starts_with([' ', '\t']) && !value_text.is_empty() && !value_text.starts_with('#');
-    if spaced_before || spaced_after {
-        let at = if spaced_before {
-            base + start + key.len()..base + value_start - 1
-        } else {
-            base + value_start..base + value_start + (raw.len() - raw.trim_start().len())
-        };
-        let reading = if spaced_before {
-            format!("a shell would run {key} as a command")
-        } else {
-            format!(
-                "a shell would set {key} to nothing and run {} as a command",
-                quote(value_text.split_whitespace().next().unwrap_or_default())
-            )
-        };
-        return Err(line_error(
-            at,
-            format!("spaces around = : {reading}"),
-            format!("write {key}={value_text} with no spaces around ="),
-            Some(key),
-        ));
-    }
-    if let Some(pos) = raw.find(['$', '`']) {
-        let at = base + value_start + pos;
-        return Err(line_error(
-            at..at + 1,
-            format!(
-                "{} would be expanded by a shell; versions.env values are literal",
-                quote(&raw[pos..pos + 1])
-            ),
-            format!("write the value itself, e.g. {key}={}", example_value(key)),
-            Some(key),
-        ));
-    }
-    let value = value_text;
+    check_spacing(key, key.len() < eq, raw, base + start, base + value_start)?;
+    check_expansion(key, raw, base + value_start)?;
     let value_abs = base + value_start + (raw.len() - raw.trim_start().len());
-    let (value, span) = match value.chars().next() {
-        Some(q @ ('"' | '\'')) => {
-            let inner = &value[1..];
-            match inner.find(q) {
-                Some(end) => {
-                    let after = inner[end + 1..].trim_start();
-                    if !(after.is_empty() || after.starts_with('#')) {
-                        return Err(line_error(
-                            value_abs..value_abs + value.len(),
-                            "unexpected text after the closing quote",
-                            "put the whole value inside the quotes",
-                            Some(key),
-                        ));
-                    }
-                    (&inner[..end], value_abs + 1..value_abs + 1 + end)
-                }
-                None => {
-                    return Err(line_error(
-                        value_abs..value_abs + value.len(),
-                        format!("the quote {q} is never closed"),
-                        format!("end the value with {q}"),
-                        Some(key),
-                    ));
-                }
-            }
-        }
-        _ => {
-            // An unquoted value ends at a ` #` comment.
-            let cut = value
-                .find(" #")
-                .or_else(|| value.find("\t#"))
-                .unwrap_or(value.len());
-            let v = value[..cut].trim_end();
-            (v, value_abs..value_abs + v.len())
-        }
-    };
+    let (value, span) = literal_value(key, raw.trim(), value_abs)?;
     if value.is_empty() {
         return Err(line_error(
             key_span,
@@ -371,6 +293,110 @@ fn parse_line(line: &str, base: usize) -> Result<Option<Entry>, LineError> {
         value: value.to_string(),
         value_span: span,
     }))
+}
+
+/// A shell variable name as versions.env uses them: upper case letters,
+/// digits and '_', not starting with a digit.
+fn is_variable_name(key: &str) -> bool {
+    key.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Spaces around `=` make a shell run a command instead of setting the
+/// variable. `spaced_before`: the key was followed by blanks; `key_at` and
+/// `raw_at` are where the key and the text after `=` (`raw`) start.
+fn check_spacing(
+    key: &str,
+    spaced_before: bool,
+    raw: &str,
+    key_at: usize,
+    raw_at: usize,
+) -> Result<(), LineError> {
+    let value_text = raw.trim();
+    let spaced_after =
+        raw.starts_with([' ', '\t']) && !value_text.is_empty() && !value_text.starts_with('#');
+    if !spaced_before && !spaced_after {
+        return Ok(());
+    }
+    let at = if spaced_before {
+        key_at + key.len()..raw_at - 1
+    } else {
+        raw_at..raw_at + (raw.len() - raw.trim_start().len())
+    };
+    let reading = if spaced_before {
+        format!("a shell would run {key} as a command")
+    } else {
+        format!(
+            "a shell would set {key} to nothing and run {} as a command",
+            quote(value_text.split_whitespace().next().unwrap_or_default())
+        )
+    };
+    Err(line_error(
+        at,
+        format!("spaces around = : {reading}"),
+        format!("write {key}={value_text} with no spaces around ="),
+        Some(key),
+    ))
+}
+
+/// `$` and backquotes would be expanded by a shell that sources the file,
+/// so lsm and the shell would read different values.
+fn check_expansion(key: &str, raw: &str, raw_at: usize) -> Result<(), LineError> {
+    let Some(pos) = raw.find(['$', '`']) else {
+        return Ok(());
+    };
+    let at = raw_at + pos;
+    Err(line_error(
+        at..at + 1,
+        format!(
+            "{} would be expanded by a shell; versions.env values are literal",
+            quote(&raw[pos..pos + 1])
+        ),
+        format!("write the value itself, e.g. {key}={}", example_value(key)),
+        Some(key),
+    ))
+}
+
+/// The value as a shell reads it, and its span: inside matching quotes
+/// (nothing but a comment after them), else up to a ` #` comment.
+/// `value_abs` is where the trimmed `value` starts in the file.
+fn literal_value<'a>(
+    key: &str,
+    value: &'a str,
+    value_abs: usize,
+) -> Result<(&'a str, Range<usize>), LineError> {
+    let Some(q @ ('"' | '\'')) = value.chars().next() else {
+        // An unquoted value ends at a ` #` comment.
+        let cut = value
+            .find(" #")
+            .or_else(|| value.find("\t#"))
+            .unwrap_or(value.len());
+        let v = value[..cut].trim_end();
+        return Ok((v, value_abs..value_abs + v.len()));
+    };
+    let inner = &value[1..];
+    let Some(end) = inner.find(q) else {
+        return Err(line_error(
+            value_abs..value_abs + value.len(),
+            format!("the quote {q} is never closed"),
+            format!("end the value with {q}"),
+            Some(key),
+        ));
+    };
+    let after = inner[end + 1..].trim_start();
+    if !(after.is_empty() || after.starts_with('#')) {
+        return Err(line_error(
+            value_abs..value_abs + value.len(),
+            "unexpected text after the closing quote",
+            "put the whole value inside the quotes",
+            Some(key),
+        ));
+    }
+    Ok((&inner[..end], value_abs + 1..value_abs + 1 + end))
 }
 
 /// A value to show in help for `key`.

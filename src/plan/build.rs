@@ -35,34 +35,8 @@ pub(crate) fn plan<Ob: Observer>(
     desired: &Desired,
     world: &World<Ob::Observation>,
 ) -> Plan {
-    let mut secrets = world.secrets.clone();
-    if world
-        .bundle
-        .files
-        .contains_key(crate::bundle::ACCOUNTS_FILE)
-    {
-        secrets.earlier_wallet = Some(format!(
-            "{}/{}",
-            crate::desired::display_path(&desired.bundle.dir),
-            crate::bundle::ACCOUNTS_FILE
-        ));
-    }
-    let wallet = crate::wallet::diff::diff(&desired.wallet, &secrets, &world.signer.wallet);
-    let password = if matches!(world.secrets.password, FileView::Present { .. }) {
-        if world.signer.wallet.exists() == Some(false) {
-            HostPassword::PresentNoWallet
-        } else {
-            HostPassword::Present
-        }
-    } else if wallet
-        .actions
-        .iter()
-        .any(|a| a.op == Op::Wallet(WalletOp::GeneratePassword))
-    {
-        HostPassword::Planned
-    } else {
-        HostPassword::Missing
-    };
+    let wallet = wallet_diff(desired, world);
+    let password = host_password(world, &wallet);
     let mut runtime = observer.diff(&world.runtime, password);
     crate::plan::certificate::converge(
         observer,
@@ -71,25 +45,7 @@ pub(crate) fn plan<Ob: Observer>(
         world.signer.tls_cert_pem.as_deref(),
         &mut runtime.actions,
     );
-    let macaroon_files = world.bundle.macaroon_files();
-    // lnd's verdict on the declared macaroon file, if it is the one judged.
-    let rejected = world.signer.bundle_macaroon.as_ref().and_then(|v| {
-        let file = world.bundle.files.get(&desired.scope.file_name())?;
-        (crate::secrets::sha256_hex(&file.bytes) == v.sha256)
-            .then(|| v.rejected.clone())
-            .flatten()
-    });
-    let described = world.bundle.described_macaroon_file();
-    let scope = crate::scope::diff(
-        &desired.scope,
-        &crate::scope::ScopeInputs {
-            files: &macaroon_files,
-            described: described.as_deref(),
-            live: world.signer.root_key_ids.as_deref(),
-            ledger: &world.macaroon_ledger,
-            rejected: rejected.as_deref(),
-        },
-    );
+    let scope = scope_diff(desired, world);
     let bake_planned = scope
         .bake
         .iter()
@@ -140,12 +96,8 @@ pub(crate) fn plan<Ob: Observer>(
     let mut warnings = runtime.warnings;
     warnings.extend(wallet.warnings);
     // Nothing to do is only "matches" when lnd answered every question.
-    if actions.is_empty() && blockers.is_empty() && !world.signer.complete() {
-        warnings.push(format!(
-            "lnd did not answer as an active signer ({}), so its wallet, macaroons and the \
-             bundle were not compared; `lsm apply` waits for it (up to --timeout) and checks them",
-            world.signer.why_incomplete()
-        ));
+    if actions.is_empty() && blockers.is_empty() {
+        warnings.extend(incomplete_warning(world));
     }
     let mut notes = runtime.notes;
     notes.extend(wallet.notes);
@@ -162,6 +114,81 @@ pub(crate) fn plan<Ob: Observer>(
         warnings,
         notes,
     }
+}
+
+/// The wallet's diff. The bundle's accounts.json is a sign that a wallet
+/// existed, which the wallet's rules must see (a missing seed.txt may only
+/// have been moved offline).
+fn wallet_diff<O>(desired: &Desired, world: &World<O>) -> crate::wallet::diff::WalletDiff {
+    let mut secrets = world.secrets.clone();
+    if world
+        .bundle
+        .files
+        .contains_key(crate::bundle::ACCOUNTS_FILE)
+    {
+        secrets.earlier_wallet = Some(format!(
+            "{}/{}",
+            crate::desired::display_path(&desired.bundle.dir),
+            crate::bundle::ACCOUNTS_FILE
+        ));
+    }
+    crate::wallet::diff::diff(&desired.wallet, &secrets, &world.signer.wallet)
+}
+
+/// The host's wallet password as the runtime's plan needs it: present
+/// (and whether lnd proved there is no wallet), planned, or missing.
+fn host_password<O>(world: &World<O>, wallet: &crate::wallet::diff::WalletDiff) -> HostPassword {
+    if matches!(world.secrets.password, FileView::Present { .. }) {
+        if world.signer.wallet.exists() == Some(false) {
+            HostPassword::PresentNoWallet
+        } else {
+            HostPassword::Present
+        }
+    } else if wallet
+        .actions
+        .iter()
+        .any(|a| a.op == Op::Wallet(WalletOp::GeneratePassword))
+    {
+        HostPassword::Planned
+    } else {
+        HostPassword::Missing
+    }
+}
+
+/// The macaroon scope's diff, from the bundle's macaroon files, lnd's root
+/// keys, lsm's ledger and lnd's verdict on the declared file.
+fn scope_diff<O>(desired: &Desired, world: &World<O>) -> crate::scope::ScopeDiff {
+    let macaroon_files = world.bundle.macaroon_files();
+    // lnd's verdict on the declared macaroon file, if it is the one judged.
+    let rejected = world.signer.bundle_macaroon.as_ref().and_then(|v| {
+        let file = world.bundle.files.get(&desired.scope.file_name())?;
+        (crate::secrets::sha256_hex(&file.bytes) == v.sha256)
+            .then(|| v.rejected.clone())
+            .flatten()
+    });
+    let described = world.bundle.described_macaroon_file();
+    crate::scope::diff(
+        &desired.scope,
+        &crate::scope::ScopeInputs {
+            files: &macaroon_files,
+            described: described.as_deref(),
+            live: world.signer.root_key_ids.as_deref(),
+            ledger: &world.macaroon_ledger,
+            rejected: rejected.as_deref(),
+        },
+    )
+}
+
+/// With lnd not answering as an active signer, an empty plan does not
+/// mean the signer matches: the wallet, macaroons and bundle went unseen.
+fn incomplete_warning<O>(world: &World<O>) -> Option<String> {
+    (!world.signer.complete()).then(|| {
+        format!(
+            "lnd did not answer as an active signer ({}), so its wallet, macaroons and the \
+             bundle were not compared; `lsm apply` waits for it (up to --timeout) and checks them",
+            world.signer.why_incomplete()
+        )
+    })
 }
 
 /// The network this signer's wallet was made for, when the identity

@@ -276,120 +276,37 @@ fn bake_actions(
     live_ids: Option<&[u64]>,
     d: &mut ScopeDiff,
 ) {
-    let want_file = intent.file_name();
     let id = intent.root_key_id;
-    let mut details = Vec::new();
-    let mut drift = false;
-    let mut reason = None;
-    match current {
-        None => {}
-        Some(MacaroonFile::Unreadable { name, error }) => {
-            drift = *name == want_file;
-            reason = Some(format!(
+    let (details, drift, mut reason) = match current {
+        None => (Vec::new(), false, None),
+        Some(MacaroonFile::Unreadable { name, error }) => (
+            Vec::new(),
+            *name == intent.file_name(),
+            Some(format!(
                 "{name} in the bundle is not a valid macaroon ({error}); bake it again"
-            ));
-        }
+            )),
+        ),
         Some(MacaroonFile::Decoded {
             name,
             permissions,
             root_key_id,
             caveats,
         }) => {
-            if *name != want_file {
-                let old = name.strip_suffix(".macaroon").unwrap_or(name);
-                details.push(Detail::Change {
-                    field: "scope".into(),
-                    from: old.to_string(),
-                    to: intent.scope.clone(),
-                });
-            }
-            if *permissions != intent.permissions {
-                details.push(Detail::Change {
-                    field: "permissions".into(),
-                    from: joined(permissions),
-                    to: joined(&intent.permissions),
-                });
-            }
-            if *root_key_id != id {
-                details.push(Detail::Change {
-                    field: "root key id".into(),
-                    from: root_key_id.to_string(),
-                    to: id.to_string(),
-                });
-            }
-            if !details.is_empty() {
-                reason = Some(if *name == "admin.macaroon" {
-                    format!(
-                        "the scope changed in signer.toml: bake a {} macaroon (root key id \
-                         {id}); copies of admin.macaroon exported earlier stay valid (root key \
-                         0 cannot be revoked; see the notes, `lsm plan -v`)",
-                        intent.scope
-                    )
-                } else if *name != want_file {
-                    format!(
-                        "the scope changed in signer.toml: bake a {} macaroon (root key id {id})",
-                        intent.scope
-                    )
-                } else {
-                    format!(
-                        "the bundle's {} macaroon differs from signer.toml",
-                        intent.scope
-                    )
-                });
-            } else if *name == want_file
-                && let Some(why) = obs.rejected
-            {
-                // The bytes decode like the declared macaroon, but lnd says
-                // no: another signer's macaroon, or one whose caveats fail.
-                drift = true;
-                reason = Some(format!(
-                    "the signer rejects the bundle's {name} ({why}), so the watch-only node \
-                     could not use it; bake it again"
-                ));
-            } else if *name == want_file && !caveats.is_empty() {
-                // lsm bakes without caveats: these were added to it later.
-                drift = true;
-                reason = Some(format!(
-                    "the bundle's {name} carries caveats lsm did not bake ({}); they can cut \
-                     the watch-only node off (an expiry, an IP lock), so bake it again",
-                    caveats.join("; ")
-                ));
-            } else if *root_key_id != 0 && !live(*root_key_id) {
-                drift = true;
-                reason = Some(format!(
-                    "root key id {root_key_id} no longer exists on the signer, so the bundle's \
-                     macaroon is dead; bake it again"
-                ));
-            }
-            if *root_key_id == id && *permissions != intent.permissions && !ledger.owns(id) {
-                d.notes.push(format!(
-                    "root key id {id} also signs the bundle's previous macaroon ({}), which lsm \
-                     has no record of baking, so it does not revoke it and that macaroon stays \
-                     valid: revoke it by hand (`lncli deletemacaroonid {id}`) and apply again, \
-                     or declare an unused [macaroon] root_key_id",
-                    joined(permissions)
-                ));
-            }
+            let details = scope_changes(intent, name, permissions, *root_key_id);
+            let found = rebake_reason(intent, obs, live, &details, name, caveats, *root_key_id);
+            d.notes.extend(unrecorded_sharer_note(
+                intent,
+                ledger,
+                permissions,
+                *root_key_id,
+            ));
+            let (reason, drift) = found.map_or((None, false), |(r, drift)| (Some(r), drift));
+            (details, drift, reason)
         }
-    }
+    };
     if let Some(first) = revoke_first {
-        let mut other_sets = ledger.other_sets(first, &intent.permissions);
-        if let Some(MacaroonFile::Decoded { permissions, .. }) = current
-            && *permissions != intent.permissions
-        {
-            let shown = joined(permissions);
-            if !other_sets.contains(&shown) {
-                other_sets.push(shown);
-            }
-        }
-        let others = other_sets.join("; ");
-        d.bake.push(revoke_action(
-            first,
-            format!(
-                "revoke root key id {first} first: it signs a macaroon granting {others}, which \
-                 must stop working; the bake that follows gets a fresh root key"
-            ),
-        ));
+        d.bake
+            .push(revoke_first_action(intent, ledger, current, first));
         reason.get_or_insert_with(|| {
             format!(
                 "bake the {} macaroon again under the renewed root key id {id}",
@@ -430,6 +347,163 @@ fn bake_actions(
     a.drift = drift;
     a.disruptive = current.is_some();
     d.bake.push(a);
+}
+
+/// How the bundle's macaroon (`name`, granting `permissions` under
+/// `root_key_id`) differs from the declared scope, field by field.
+fn scope_changes(
+    intent: &ScopeIntent,
+    name: &str,
+    permissions: &[Permission],
+    root_key_id: u64,
+) -> Vec<Detail> {
+    let mut details = Vec::new();
+    if name != intent.file_name() {
+        let old = name.strip_suffix(".macaroon").unwrap_or(name);
+        details.push(Detail::Change {
+            field: "scope".into(),
+            from: old.to_string(),
+            to: intent.scope.clone(),
+        });
+    }
+    if permissions != intent.permissions {
+        details.push(Detail::Change {
+            field: "permissions".into(),
+            from: joined(permissions),
+            to: joined(&intent.permissions),
+        });
+    }
+    if root_key_id != intent.root_key_id {
+        details.push(Detail::Change {
+            field: "root key id".into(),
+            from: root_key_id.to_string(),
+            to: intent.root_key_id.to_string(),
+        });
+    }
+    details
+}
+
+/// Why the bundle's decoded macaroon must be baked again, and whether that
+/// repairs a change made outside lsm; `None` when it is fine. A declared
+/// change (`details`) is never drift; a macaroon that matches the
+/// declaration yet no longer works is.
+fn rebake_reason(
+    intent: &ScopeIntent,
+    obs: &ScopeInputs<'_>,
+    live: &dyn Fn(u64) -> bool,
+    details: &[Detail],
+    name: &str,
+    caveats: &[String],
+    root_key_id: u64,
+) -> Option<(String, bool)> {
+    let is_declared_file = name == intent.file_name();
+    if !details.is_empty() {
+        return Some((changed_scope_reason(intent, name), false));
+    }
+    if is_declared_file && let Some(why) = obs.rejected {
+        // The bytes decode like the declared macaroon, but lnd says
+        // no: another signer's macaroon, or one whose caveats fail.
+        return Some((
+            format!(
+                "the signer rejects the bundle's {name} ({why}), so the watch-only node \
+                 could not use it; bake it again"
+            ),
+            true,
+        ));
+    }
+    if is_declared_file && !caveats.is_empty() {
+        // lsm bakes without caveats: these were added to it later.
+        return Some((
+            format!(
+                "the bundle's {name} carries caveats lsm did not bake ({}); they can cut \
+                 the watch-only node off (an expiry, an IP lock), so bake it again",
+                caveats.join("; ")
+            ),
+            true,
+        ));
+    }
+    if root_key_id != 0 && !live(root_key_id) {
+        return Some((
+            format!(
+                "root key id {root_key_id} no longer exists on the signer, so the bundle's \
+                 macaroon is dead; bake it again"
+            ),
+            true,
+        ));
+    }
+    None
+}
+
+/// The reason for a bake that follows a change of signer.toml; moving away
+/// from admin.macaroon says that its exported copies stay valid.
+fn changed_scope_reason(intent: &ScopeIntent, name: &str) -> String {
+    let id = intent.root_key_id;
+    if name == "admin.macaroon" {
+        format!(
+            "the scope changed in signer.toml: bake a {} macaroon (root key id \
+             {id}); copies of admin.macaroon exported earlier stay valid (root key \
+             0 cannot be revoked; see the notes, `lsm plan -v`)",
+            intent.scope
+        )
+    } else if name != intent.file_name() {
+        format!(
+            "the scope changed in signer.toml: bake a {} macaroon (root key id {id})",
+            intent.scope
+        )
+    } else {
+        format!(
+            "the bundle's {} macaroon differs from signer.toml",
+            intent.scope
+        )
+    }
+}
+
+/// The declared root key also signs the bundle's previous macaroon, which
+/// lsm has no record of baking: lsm does not revoke it, so the operator
+/// must know it stays valid.
+fn unrecorded_sharer_note(
+    intent: &ScopeIntent,
+    ledger: &Ledger,
+    permissions: &[Permission],
+    root_key_id: u64,
+) -> Option<String> {
+    let id = intent.root_key_id;
+    (root_key_id == id && permissions != intent.permissions && !ledger.owns(id)).then(|| {
+        format!(
+            "root key id {id} also signs the bundle's previous macaroon ({}), which lsm \
+             has no record of baking, so it does not revoke it and that macaroon stays \
+             valid: revoke it by hand (`lncli deletemacaroonid {id}`) and apply again, \
+             or declare an unused [macaroon] root_key_id",
+            joined(permissions)
+        )
+    })
+}
+
+/// Revokes the declared root key before the bake, naming every other
+/// permission set lsm (or the bundle) shows was signed under it.
+fn revoke_first_action(
+    intent: &ScopeIntent,
+    ledger: &Ledger,
+    current: Option<&MacaroonFile>,
+    first: u64,
+) -> Action {
+    let mut other_sets = ledger.other_sets(first, &intent.permissions);
+    if let Some(MacaroonFile::Decoded { permissions, .. }) = current
+        && *permissions != intent.permissions
+    {
+        let shown = joined(permissions);
+        if !other_sets.contains(&shown) {
+            other_sets.push(shown);
+        }
+    }
+    let others = other_sets.join("; ");
+    revoke_action(
+        first,
+        format!(
+            "revoke root key id {first} first: it signs a macaroon granting {others}, which \
+             must stop working; the bake that follows gets a fresh root key"
+        ),
+    )
 }
 
 /// Macaroon files whose root key lsm did not bake under: mentioned, never

@@ -150,7 +150,9 @@ fn wallet_addr() -> Address {
     Address::new("wallet", "signer")
 }
 
-/// The wallet's actions, blockers and notes.
+/// The wallet's actions, blockers and notes. Each step below is one rule;
+/// they run in the order an operator reads a plan (the files first, then
+/// the password, the seed's proof, and the wallet itself).
 pub(crate) fn diff(
     intent: &WalletIntent,
     secrets: &SecretsView,
@@ -159,14 +161,27 @@ pub(crate) fn diff(
     let mut d = WalletDiff::default();
     let dir = &intent.secrets_dir_display;
     let exists = wallet.exists();
-    let seed_present = !matches!(secrets.seed, FileView::Missing);
-    let password_present = !matches!(secrets.password, FileView::Missing);
 
-    // Something other than a plain file where a secret belongs: lsm neither
-    // reads through it nor writes over it.
+    d.blockers.extend(not_regular_blockers(dir, secrets));
+    d.actions.extend(leftovers_action(dir, secrets));
+    d.blockers.extend(directory_refusal(dir, secrets));
+    d.blockers.extend(untrusted_blockers(dir, secrets));
+    loose_permissions(dir, secrets, &mut d);
+    password_step(dir, secrets, wallet, &mut d);
+    d.warnings.extend(bad_seed_warning(dir, secrets, exists));
+    let restorable = seed_proof_step(intent, secrets, wallet, &mut d);
+    d.warnings.extend(failed_rehearsal_warning(dir, secrets));
+    wallet_step(intent, secrets, wallet, restorable, &mut d);
+    d
+}
+
+/// Something other than a plain file where a secret belongs: lsm neither
+/// reads through it nor writes over it.
+fn not_regular_blockers(dir: &str, secrets: &SecretsView) -> Vec<Blocker> {
+    let mut out = Vec::new();
     for (name, view) in [(PASSWORD_FILE, secrets.password), (SEED_FILE, secrets.seed)] {
         if let FileView::NotRegular { kind } = view {
-            d.blockers.push(Blocker {
+            out.push(Blocker {
                 address: secret_addr(if name == SEED_FILE {
                     "seed"
                 } else {
@@ -182,38 +197,49 @@ pub(crate) fn diff(
             });
         }
     }
+    out
+}
 
-    // Leftovers of a write that was interrupted before its rename: their
-    // content never reached lnd.
-    if !secrets.temp_leftovers.is_empty() {
-        d.actions.push(Action::new(
-            secret_addr("leftovers"),
-            ActionKind::Destroy,
-            format!(
-                "remove {} left in {dir} by an interrupted write (never used)",
-                secrets.temp_leftovers.join(", ")
-            ),
-            Op::Wallet(WalletOp::RemoveLeftovers),
-        ));
+/// Leftovers of a write that was interrupted before its rename: their
+/// content never reached lnd, so removing them loses nothing.
+fn leftovers_action(dir: &str, secrets: &SecretsView) -> Option<Action> {
+    if secrets.temp_leftovers.is_empty() {
+        return None;
     }
+    Some(Action::new(
+        secret_addr("leftovers"),
+        ActionKind::Destroy,
+        format!(
+            "remove {} left in {dir} by an interrupted write (never used)",
+            secrets.temp_leftovers.join(", ")
+        ),
+        Op::Wallet(WalletOp::RemoveLeftovers),
+    ))
+}
 
-    // A secrets directory that is not the user's own, is writable by
-    // others, or holds files that are not lsm's: refused outright, and so
-    // is any secret file another user owns or could have written.
-    if let Some((reason, fix)) = crate::dirguard::refusal(
+/// A secrets directory that is not the user's own, is writable by others,
+/// or holds files that are not lsm's is refused outright.
+fn directory_refusal(dir: &str, secrets: &SecretsView) -> Option<Blocker> {
+    let (reason, fix) = crate::dirguard::refusal(
         dir,
         crate::dirguard::Role::Secrets,
         &secrets.dir,
         secrets.euid,
-    ) {
-        d.blockers.push(Blocker {
-            address: Address::new("directory", "secrets"),
-            reason,
-            fix,
-        });
-    }
-    for why in &secrets.untrusted {
-        d.blockers.push(Blocker {
+    )?;
+    Some(Blocker {
+        address: Address::new("directory", "secrets"),
+        reason,
+        fix,
+    })
+}
+
+/// Any secret file another user owns or could have written is refused: a
+/// planted seed would give the signer another's keys.
+fn untrusted_blockers(dir: &str, secrets: &SecretsView) -> Vec<Blocker> {
+    secrets
+        .untrusted
+        .iter()
+        .map(|why| Blocker {
             address: secret_addr("ownership"),
             reason: format!(
                 "{dir}/{why}: lsm never uses a secret someone else could have chosen (a planted \
@@ -222,12 +248,14 @@ pub(crate) fn diff(
             fix: "remove that file and put your own copy there (owned by you, mode 0600), or \
                   point [wallet] secrets_dir at a directory of your own"
                 .into(),
-        });
-    }
+        })
+        .collect()
+}
 
-    // Loose permissions on secrets are drift worth repairing first. The
-    // directory's mode is lsm's to repair only when lsm created it; the
-    // mode of one it found is the operator's (and never drift).
+/// Loose permissions on secrets are drift worth repairing first. The
+/// directory's mode is lsm's to repair only when lsm created it; the mode
+/// of one it found is the operator's (and never drift), so it only warns.
+fn loose_permissions(dir: &str, secrets: &SecretsView, d: &mut WalletDiff) {
     let mut loose = Vec::new();
     if let Some(m) = secrets.dir_mode.filter(|m| *m != DIR_MODE) {
         if secrets.dir.marked() {
@@ -257,40 +285,16 @@ pub(crate) fn diff(
             .drift(),
         );
     }
+}
 
-    // The password comes before the wallet: the seed is useless without it
-    // once the wallet exists, and lnd's auto-unlock reads it.
-    if !password_present {
-        match exists {
-            Some(false) => d.actions.push(Action::new(
-                secret_addr("wallet_password"),
-                ActionKind::Create,
-                format!("generate a random wallet password into {dir}/{PASSWORD_FILE} (0600)"),
-                Op::Wallet(WalletOp::GeneratePassword),
-            )),
-            Some(true) => d.blockers.push(Blocker {
-                address: secret_addr("wallet_password"),
-                reason: format!(
-                    "the wallet exists but {dir}/{PASSWORD_FILE} is missing, so lsm cannot unlock it"
-                ),
-                fix: format!(
-                    "restore {PASSWORD_FILE} from your backup into {dir}; lsm never invents a \
-                     password for an existing wallet"
-                ),
-            }),
-            None => d.blockers.push(Blocker {
-                address: secret_addr("wallet_password"),
-                reason: format!(
-                    "{dir}/{PASSWORD_FILE} is missing and lsm cannot tell whether the signer \
-                     already has a wallet ({}); a new password would lock such a wallet out",
-                    unreachable_reason(wallet)
-                ),
-                fix: format!(
-                    "restore {PASSWORD_FILE} from your backup into {dir}. If the signer's data \
-                     (its Docker volume or lnd_dir) really holds no wallet, remove that data and \
-                     lsm will generate a password for a new one"
-                ),
-            }),
+/// The password comes before the wallet: the seed is useless without it
+/// once the wallet exists, and lnd's auto-unlock reads it. One is generated
+/// only when there is proven to be no wallet.
+fn password_step(dir: &str, secrets: &SecretsView, wallet: &WalletView, d: &mut WalletDiff) {
+    if matches!(secrets.password, FileView::Missing) {
+        match missing_password(dir, wallet) {
+            Ok(action) => d.actions.push(action),
+            Err(blocker) => d.blockers.push(blocker),
         }
     } else if let Some(why) = &secrets.password_problem {
         d.blockers.push(Blocker {
@@ -299,22 +303,72 @@ pub(crate) fn diff(
             fix: format!("restore {PASSWORD_FILE} from your backup; lsm never edits it"),
         });
     }
+}
 
-    // With no wallet, a bad seed file blocks the restore below instead.
-    if let (Some(why), FileView::Present { .. }) = (&secrets.seed_problem, secrets.seed)
-        && exists != Some(false)
-    {
-        d.warnings.push(format!(
+/// No password file: generate one for a wallet proven not to exist, and
+/// block otherwise (a new password would lock an existing wallet out).
+fn missing_password(dir: &str, wallet: &WalletView) -> Result<Action, Blocker> {
+    match wallet.exists() {
+        Some(false) => Ok(Action::new(
+            secret_addr("wallet_password"),
+            ActionKind::Create,
+            format!("generate a random wallet password into {dir}/{PASSWORD_FILE} (0600)"),
+            Op::Wallet(WalletOp::GeneratePassword),
+        )),
+        Some(true) => Err(Blocker {
+            address: secret_addr("wallet_password"),
+            reason: format!(
+                "the wallet exists but {dir}/{PASSWORD_FILE} is missing, so lsm cannot unlock it"
+            ),
+            fix: format!(
+                "restore {PASSWORD_FILE} from your backup into {dir}; lsm never invents a \
+                 password for an existing wallet"
+            ),
+        }),
+        None => Err(Blocker {
+            address: secret_addr("wallet_password"),
+            reason: format!(
+                "{dir}/{PASSWORD_FILE} is missing and lsm cannot tell whether the signer \
+                 already has a wallet ({}); a new password would lock such a wallet out",
+                unreachable_reason(wallet)
+            ),
+            fix: format!(
+                "restore {PASSWORD_FILE} from your backup into {dir}. If the signer's data \
+                 (its Docker volume or lnd_dir) really holds no wallet, remove that data and \
+                 lsm will generate a password for a new one"
+            ),
+        }),
+    }
+}
+
+/// A seed file that cannot restore a wallet is the only backup gone bad:
+/// worth a warning while a wallet may exist. With no wallet, it blocks the
+/// restore instead (see [`no_wallet`]).
+fn bad_seed_warning(dir: &str, secrets: &SecretsView, exists: Option<bool>) -> Option<String> {
+    match (&secrets.seed_problem, secrets.seed) {
+        (Some(why), FileView::Present { .. }) if exists != Some(false) => Some(format!(
             "{dir}/{SEED_FILE} could not restore a wallet: {why}. It is the signer's only seed \
              backup lsm knows of: replace it with the words of your offline backup"
-        ));
+        )),
+        _ => None,
     }
+}
 
-    // Is seed.txt this wallet's backup? A record that says otherwise, or
-    // cannot be read, refuses it: no restore from it, no purge on the
-    // strength of it (the destroy plan checks the same proof).
-    let proof = crate::wallet::proof::seed_proof(&intent.network, secrets, wallet);
-    if let Some((reason, fix)) = crate::wallet::proof::refusal(&proof, dir, exists) {
+/// Is seed.txt this wallet's backup? A record that says otherwise, or
+/// cannot be read, refuses it: no restore from it, no purge on the
+/// strength of it (the destroy plan checks the same proof). Returns whether
+/// seed.txt may restore the wallet.
+fn seed_proof_step(
+    intent: &WalletIntent,
+    secrets: &SecretsView,
+    wallet: &WalletView,
+    d: &mut WalletDiff,
+) -> bool {
+    use crate::wallet::proof::{SeedProof, refusal, seed_proof};
+    let dir = &intent.secrets_dir_display;
+    let exists = wallet.exists();
+    let proof = seed_proof(&intent.network, secrets, wallet);
+    if let Some((reason, fix)) = refusal(&proof, dir, exists) {
         d.blockers.push(Blocker {
             address: secret_addr("seed"),
             reason,
@@ -322,7 +376,7 @@ pub(crate) fn diff(
         });
     }
     match &proof {
-        crate::wallet::proof::SeedProof::Pending => d.actions.push(Action::new(
+        SeedProof::Pending => d.actions.push(Action::new(
             Address::new("wallet", "identity"),
             ActionKind::Create,
             format!(
@@ -331,7 +385,7 @@ pub(crate) fn diff(
             ),
             Op::Wallet(WalletOp::RecordIdentity),
         )),
-        crate::wallet::proof::SeedProof::Unproven if exists == Some(true) => {
+        SeedProof::Unproven if exists == Some(true) => {
             d.notes.push(format!(
                 "{dir}/{SEED_FILE} is not proven to restore this wallet (there is no \
                  {IDENTITY_FILE}: lsm did not create or restore this wallet, or did before it \
@@ -341,100 +395,50 @@ pub(crate) fn diff(
         }
         _ => {}
     }
-    let restorable = !proof.refuses();
-    // The last rehearsal of this very seed.txt failed: the only backup
-    // does not restore the wallet, which monitoring must see.
-    if let Some(last) = &secrets.last_rehearsal
-        && !last.passed
-        && secrets.identity.seed_sha256.as_ref() == Some(&last.seed_sha256)
-    {
-        d.warnings.push(format!(
-            "the last restore rehearsal of {dir}/{SEED_FILE} {}; put this wallet's own seed \
-             words there and run `lsm seed verify` again",
-            last.summary()
-        ));
-    }
+    !proof.refuses()
+}
 
+/// The last rehearsal of this very seed.txt failed: the only backup does
+/// not restore the wallet, which monitoring must see.
+fn failed_rehearsal_warning(dir: &str, secrets: &SecretsView) -> Option<String> {
+    let last = secrets.last_rehearsal.as_ref()?;
+    if last.passed || secrets.identity.seed_sha256.as_ref() != Some(&last.seed_sha256) {
+        return None;
+    }
+    Some(format!(
+        "the last restore rehearsal of {dir}/{SEED_FILE} {}; put this wallet's own seed \
+         words there and run `lsm seed verify` again",
+        last.summary()
+    ))
+}
+
+/// What the wallet itself needs, by what lnd reports of it.
+fn wallet_step(
+    intent: &WalletIntent,
+    secrets: &SecretsView,
+    wallet: &WalletView,
+    restorable: bool,
+    d: &mut WalletDiff,
+) {
+    let dir = &intent.secrets_dir_display;
+    let seed_present = !matches!(secrets.seed, FileView::Missing);
     match wallet {
         WalletView::NonExisting
         | WalletView::Unreachable {
             wallet_exists: Some(false),
             ..
-        } => {
-            if let FileView::NotRegular { .. } = secrets.seed {
-                // Blocked above; nothing is created or restored past it.
-            } else if seed_present {
-                if let Some(why) = &secrets.seed_problem {
-                    d.blockers.push(Blocker {
-                        address: wallet_addr(),
-                        reason: format!(
-                            "the signer has no wallet and {dir}/{SEED_FILE} cannot restore one: {why}"
-                        ),
-                        fix: format!(
-                            "put the words of your offline backup into {dir}/{SEED_FILE}; lsm \
-                             never generates a second seed while one exists"
-                        ),
-                    });
-                } else if restorable {
-                    d.actions
-                        .push(restore_action(dir, "(the signer has no wallet)"));
-                }
-            } else if let Some(want) = &intent.expected_identity_pubkey {
-                d.blockers.push(Blocker {
-                    address: wallet_addr(),
-                    reason: format!(
-                        "signer.toml expects identity {want}, but the signer has no wallet and \
-                         {dir}/{SEED_FILE} does not exist: a new seed would have another identity"
-                    ),
-                    fix: format!(
-                        "put that wallet's seed words into {dir}/{SEED_FILE} to restore it, or \
-                         remove [wallet] expected_identity_pubkey to create a new wallet"
-                    ),
-                });
-            } else if let Some(sign) = &secrets.earlier_wallet {
-                // seed.txt may only have been moved offline: a new seed now
-                // would silently give the watch-only node another wallet.
-                d.blockers.push(Blocker {
-                    address: wallet_addr(),
-                    reason: format!(
-                        "the signer has no wallet and {dir}/{SEED_FILE} is missing, but {sign} \
-                         shows a wallet existed: a new seed would replace the wallet the \
-                         watch-only node knows"
-                    ),
-                    fix: format!(
-                        "put that wallet's seed words into {dir}/{SEED_FILE} to restore it; to \
-                         start a new wallet on purpose, remove the old bundle first"
-                    ),
-                });
-            } else {
-                d.actions.push(create_action(dir, None));
-            }
-        }
+        } => match no_wallet(intent, secrets, restorable) {
+            Some(Ok(action)) => d.actions.push(action),
+            Some(Err(blocker)) => d.blockers.push(blocker),
+            None => {}
+        },
         WalletView::Unreachable {
             reason,
             wallet_exists: None,
-        } => {
-            // Apply creates or restores a wallet only when the plan shows
-            // it: here, as what happens if lnd turns out to have none.
-            let unseen =
-                format!("if lnd reports no wallet once it runs (not visible now: {reason})");
-            match secrets.seed {
-                FileView::Present { .. } if secrets.seed_problem.is_none() && restorable => {
-                    d.actions.push(restore_action(dir, &unseen));
-                }
-                FileView::Missing
-                    if secrets.earlier_wallet.is_none()
-                        && intent.expected_identity_pubkey.is_none()
-                        && password_present =>
-                {
-                    d.actions.push(create_action(dir, Some(&unseen)));
-                }
-                _ => d.notes.push(format!(
-                    "wallet state is not known yet ({reason}); apply unlocks an existing wallet \
-                     once the signer runs, and stops if there is none"
-                )),
-            }
-        }
+        } => match unseen_wallet(intent, secrets, restorable, reason) {
+            Ok(action) => d.actions.push(action),
+            Err(note) => d.notes.push(note),
+        },
         WalletView::Unreachable {
             wallet_exists: Some(true),
             ..
@@ -447,43 +451,153 @@ pub(crate) fn diff(
             if !seed_present {
                 d.notes.push(seed_absent_note(dir));
             }
-            if intent.auto_unlock {
-                d.notes.push(
-                    "the wallet is locked; lnd unlocks it from wallet-unlock-password-file when it \
-                     starts with lsm's lnd.conf"
-                        .into(),
-                );
-            } else if password_present {
-                d.actions.push(Action::new(
-                    wallet_addr(),
-                    ActionKind::Update,
-                    format!("unlock wallet with {dir}/{PASSWORD_FILE} (auto_unlock is off)"),
-                    Op::Wallet(WalletOp::UnlockWallet),
-                ));
-            }
+            locked_wallet(intent, secrets, d);
         }
         WalletView::Unlocked { identity_pubkey } => {
             if !seed_present {
                 d.notes.push(seed_absent_note(dir));
             }
-            if let (Some(want), Some(have)) = (&intent.expected_identity_pubkey, identity_pubkey)
-                && !want.eq_ignore_ascii_case(have)
-            {
-                d.blockers.push(Blocker {
-                    address: wallet_addr(),
-                    reason: format!(
-                        "the signer's identity pubkey is {have}, but signer.toml expects {want}: \
-                         this is not the declared wallet"
-                    ),
-                    fix:
-                        "check that the volume/lnd_dir and seed.txt belong to this signer; if the \
-                          new identity is intended, update [wallet] expected_identity_pubkey"
-                            .into(),
-                });
-            }
+            d.blockers
+                .extend(identity_mismatch(intent, identity_pubkey.as_deref()));
         }
     }
-    d
+}
+
+/// lnd has no wallet: restore from seed.txt when it can, create one only
+/// when nothing says a wallet (and so a seed) existed before. `None` when a
+/// seed file that is not a plain file already blocked the plan.
+fn no_wallet(
+    intent: &WalletIntent,
+    secrets: &SecretsView,
+    restorable: bool,
+) -> Option<Result<Action, Blocker>> {
+    let dir = &intent.secrets_dir_display;
+    match secrets.seed {
+        // Blocked above; nothing is created or restored past it.
+        FileView::NotRegular { .. } => None,
+        FileView::Present { .. } => {
+            if let Some(why) = &secrets.seed_problem {
+                Some(Err(Blocker {
+                    address: wallet_addr(),
+                    reason: format!(
+                        "the signer has no wallet and {dir}/{SEED_FILE} cannot restore one: {why}"
+                    ),
+                    fix: format!(
+                        "put the words of your offline backup into {dir}/{SEED_FILE}; lsm \
+                         never generates a second seed while one exists"
+                    ),
+                }))
+            } else if restorable {
+                Some(Ok(restore_action(dir, "(the signer has no wallet)")))
+            } else {
+                None
+            }
+        }
+        FileView::Missing => Some(no_wallet_no_seed(intent, secrets)),
+    }
+}
+
+/// No wallet and no seed.txt: a new seed, unless the manifest pins an
+/// identity or a sign shows a wallet existed (seed.txt may only have been
+/// moved offline, and a new seed would silently give the watch-only node
+/// another wallet).
+fn no_wallet_no_seed(intent: &WalletIntent, secrets: &SecretsView) -> Result<Action, Blocker> {
+    let dir = &intent.secrets_dir_display;
+    if let Some(want) = &intent.expected_identity_pubkey {
+        Err(Blocker {
+            address: wallet_addr(),
+            reason: format!(
+                "signer.toml expects identity {want}, but the signer has no wallet and \
+                 {dir}/{SEED_FILE} does not exist: a new seed would have another identity"
+            ),
+            fix: format!(
+                "put that wallet's seed words into {dir}/{SEED_FILE} to restore it, or \
+                 remove [wallet] expected_identity_pubkey to create a new wallet"
+            ),
+        })
+    } else if let Some(sign) = &secrets.earlier_wallet {
+        Err(Blocker {
+            address: wallet_addr(),
+            reason: format!(
+                "the signer has no wallet and {dir}/{SEED_FILE} is missing, but {sign} \
+                 shows a wallet existed: a new seed would replace the wallet the \
+                 watch-only node knows"
+            ),
+            fix: format!(
+                "put that wallet's seed words into {dir}/{SEED_FILE} to restore it; to \
+                 start a new wallet on purpose, remove the old bundle first"
+            ),
+        })
+    } else {
+        Ok(create_action(&intent.secrets_dir_display, None))
+    }
+}
+
+/// lnd cannot be asked and its files do not tell. Apply creates or
+/// restores a wallet only when the plan shows it: here, as what happens if
+/// lnd turns out to have none. Otherwise a note says what apply will do.
+fn unseen_wallet(
+    intent: &WalletIntent,
+    secrets: &SecretsView,
+    restorable: bool,
+    reason: &str,
+) -> Result<Action, String> {
+    let dir = &intent.secrets_dir_display;
+    let unseen = format!("if lnd reports no wallet once it runs (not visible now: {reason})");
+    match secrets.seed {
+        FileView::Present { .. } if secrets.seed_problem.is_none() && restorable => {
+            Ok(restore_action(dir, &unseen))
+        }
+        FileView::Missing
+            if secrets.earlier_wallet.is_none()
+                && intent.expected_identity_pubkey.is_none()
+                && !matches!(secrets.password, FileView::Missing) =>
+        {
+            Ok(create_action(dir, Some(&unseen)))
+        }
+        _ => Err(format!(
+            "wallet state is not known yet ({reason}); apply unlocks an existing wallet \
+             once the signer runs, and stops if there is none"
+        )),
+    }
+}
+
+/// A locked wallet: lnd unlocks it itself with auto_unlock, else lsm does.
+fn locked_wallet(intent: &WalletIntent, secrets: &SecretsView, d: &mut WalletDiff) {
+    let dir = &intent.secrets_dir_display;
+    if intent.auto_unlock {
+        d.notes.push(
+            "the wallet is locked; lnd unlocks it from wallet-unlock-password-file when it \
+             starts with lsm's lnd.conf"
+                .into(),
+        );
+    } else if !matches!(secrets.password, FileView::Missing) {
+        d.actions.push(Action::new(
+            wallet_addr(),
+            ActionKind::Update,
+            format!("unlock wallet with {dir}/{PASSWORD_FILE} (auto_unlock is off)"),
+            Op::Wallet(WalletOp::UnlockWallet),
+        ));
+    }
+}
+
+/// The running wallet is not the one signer.toml declares.
+fn identity_mismatch(intent: &WalletIntent, have: Option<&str>) -> Option<Blocker> {
+    let want = intent.expected_identity_pubkey.as_ref()?;
+    let have = have?;
+    if want.eq_ignore_ascii_case(have) {
+        return None;
+    }
+    Some(Blocker {
+        address: wallet_addr(),
+        reason: format!(
+            "the signer's identity pubkey is {have}, but signer.toml expects {want}: \
+             this is not the declared wallet"
+        ),
+        fix: "check that the volume/lnd_dir and seed.txt belong to this signer; if the \
+              new identity is intended, update [wallet] expected_identity_pubkey"
+            .into(),
+    })
 }
 
 /// InitWallet with the words in seed.txt; `condition` says when.

@@ -2,6 +2,8 @@
 //! editors, kept fresh by this test, and as strict as the loader where JSON
 //! Schema can express it (checked with an independent validator, boon).
 
+#![allow(clippy::too_many_lines)] // test code: exempt (see Cargo.toml)
+
 use lsm::manifest::{fields, load_text, schema};
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -248,99 +248,14 @@ fn loose_modes(o: &DockerObservation) -> Vec<(String, bool)> {
     out
 }
 
-/// The Docker runtime's actions.
+/// The Docker runtime's actions, in the order apply runs them.
 pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> RuntimeDiff {
     let mut d = RuntimeDiff::default();
-
-    // Image.
-    match &o.image {
-        None => d.actions.push(Action::new(
-            addr("image", "lnd"),
-            ActionKind::Create,
-            format!("pull {} (not on the engine)", t.reference),
-            Op::Runtime(RuntimeOp::PullImage),
-        )),
-        Some(img) => {
-            if let Some(digest) = &t.digest
-                && !img.has_digest(digest)
-            {
-                d.actions.push(Action::new(
-                    addr("image", "lnd"),
-                    ActionKind::Update,
-                    format!(
-                        "pull {}: the local image does not carry the pinned digest",
-                        t.reference
-                    ),
-                    Op::Runtime(RuntimeOp::PullImage),
-                ));
-            }
-        }
-    }
-
-    // Volume.
-    match &o.volume {
-        None => d.actions.push(Action::new(
-            addr("volume", "data"),
-            ActionKind::Create,
-            format!("create volume {} for lnd's data and wallet", t.volume),
-            Op::Runtime(RuntimeOp::CreateVolume),
-        )),
-        Some(v) if !v.managed() => d.warnings.push(format!(
-            "volume {} was not created by lsm: it is used as is (it may hold an existing \
-             wallet), and `lsm destroy --purge-volume` will never remove it",
-            t.volume
-        )),
-        Some(_) => {}
-    }
-
-    // Container.
-    let mut new_container = false;
-    match &o.container {
-        None => {
-            new_container = true;
-            d.actions.push(
-                Action::new(
-                    addr("container", "signer"),
-                    ActionKind::Create,
-                    format!("create container {} from {}", t.signer, t.reference),
-                    Op::Runtime(RuntimeOp::CreateSigner),
-                )
-                .detail(Detail::Note {
-                    text: format!(
-                        "publishes {}",
-                        t.spec
-                            .ports
-                            .iter()
-                            .map(|p| p.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                }),
-            );
-        }
-        Some(c) => {
-            let changes = spec_changes(t, c);
-            if !changes.is_empty() {
-                new_container = true;
-                let mut a = crate::runtime::replace_signer(
-                    addr("container", "signer"),
-                    &changes,
-                    format!("volume {} and the wallet in it are kept", t.volume),
-                );
-                if c.restart != t.spec.restart {
-                    a = a.detail(Detail::Change {
-                        field: "restart policy".into(),
-                        from: c.restart.to_string(),
-                        to: t.spec.restart.to_string(),
-                    });
-                }
-                a.drift = replaced_for_drift(t, c);
-                d.actions.push(a);
-            } else if let Some(a) = restart_update(t, o, c) {
-                d.actions.push(a);
-            }
-        }
-    }
+    d.actions.extend(image_action(t, o));
+    d.actions.extend(volume_action(t, o));
+    d.warnings.extend(foreign_volume_warning(t, o));
+    let (container, new_container) = container_action(t, o);
+    d.actions.extend(container);
 
     // Files read through a container that mounts another volume say nothing
     // about the declared one, which the replacement will mount: unknown.
@@ -354,83 +269,14 @@ pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPasswo
     // lnd.conf in the volume. With no container it cannot be read, so it is
     // written (a fresh container needs it anyway).
     let conf_ok = matches!(conf_seen, VolumeFile::Present(b) if b.as_slice() == t.conf.as_bytes());
-    let mut conf_written = false;
-    let loose = if other_volume {
-        Vec::new()
+    if conf_ok {
+        if !other_volume {
+            d.actions.extend(conf_modes_action(o));
+        }
     } else {
-        loose_modes(o)
-    };
-    if conf_ok && !loose.is_empty() {
-        // Same content, loose modes: rewriting restores 0600 in a 0700
-        // directory; lnd need not restart for it.
-        let mut a = Action::new(
-            addr("file", "lnd_conf"),
-            ActionKind::Update,
-            loose
-                .iter()
-                .map(|(r, _)| r.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-            Op::Runtime(RuntimeOp::WriteConfig),
-        );
-        a.drift = loose.iter().any(|(_, drift)| *drift);
-        d.actions.push(a);
+        d.actions.push(conf_write_action(t, o, conf_seen));
     }
-    if !conf_ok {
-        let (old, reason, drift) = match conf_seen {
-            VolumeFile::Present(b) => {
-                let old = crate::desired::lnd_conf::redact(&String::from_utf8_lossy(b));
-                // Same spec hash on the container: the file was edited in place.
-                let edited = o
-                    .container
-                    .as_ref()
-                    .is_some_and(|c| c.spec_hash.as_deref() == Some(t.spec_hash.as_str()));
-                if edited {
-                    (
-                        Some(old),
-                        "lnd.conf in the volume was edited outside lsm",
-                        true,
-                    )
-                } else {
-                    (Some(old), "lnd.conf differs from signer.toml", false)
-                }
-            }
-            VolumeFile::Absent => (None, "lnd.conf is not in the volume yet", false),
-            VolumeFile::Unknown => (
-                None,
-                "write lnd.conf into the volume (what the volume holds now cannot be read \
-                 without a container)",
-                false,
-            ),
-        };
-        let detail = match conf_seen {
-            // Unknown is not absent: a volume kept from before may hold a file.
-            VolumeFile::Unknown => Detail::FileUnread {
-                path: "lnd.conf".into(),
-                why: "no container mounts the volume to read it through".into(),
-                new: t.conf_display.clone(),
-            },
-            _ => Detail::FileDiff {
-                path: "lnd.conf".into(),
-                old: old.clone(),
-                new: t.conf_display.clone(),
-            },
-        };
-        let mut a = Action::new(
-            addr("file", "lnd_conf"),
-            if old.is_some() {
-                ActionKind::Update
-            } else {
-                ActionKind::Create
-            },
-            reason,
-            Op::Runtime(RuntimeOp::WriteConfig),
-        )
-        .detail(detail);
-        a.drift = drift;
-        d.actions.push(a);
-        conf_written = true;
-    }
+    let conf_written = !conf_ok;
 
     // The password copy lnd's auto-unlock reads. A copy that differs from
     // the host's is replaced only when lnd proved there is no wallet: while
@@ -442,69 +288,281 @@ pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPasswo
         stale_password_copy(&mut d, copy_seen, &t.volume);
     }
 
-    // Start or restart.
-    let container = addr("container", "signer");
-    if new_container {
-        d.actions.push(Action::new(
-            container,
-            ActionKind::Start,
-            "start the new container",
-            Op::Runtime(RuntimeOp::StartSigner),
-        ));
-    } else if let Some(c) = &o.container {
-        if c.state.status == ContainerStatus::Restarting {
-            // lnd crashes and the engine restarts it: not a change outside
-            // lsm. A restart (start would be a no-op on a restarting
-            // container) lets apply see whether it now stays up.
-            d.actions.push(Action::new(
-                container,
-                ActionKind::Restart,
-                format!(
-                    "lnd keeps exiting (exit code {}, restarted {} times); restart it{}",
-                    c.state.exit_code.unwrap_or(0),
-                    c.state.restart_count,
-                    if conf_written {
-                        " with the new lnd.conf"
-                    } else {
-                        ""
-                    }
-                ),
-                Op::Runtime(RuntimeOp::RestartSigner),
-            ));
-        } else if !c.is_running() {
-            let (reason, drift) = match c.state.status {
-                ContainerStatus::Exited => exit_reason(c),
-                ContainerStatus::Created => {
-                    ("container was created but never started".into(), false)
-                }
-                ContainerStatus::Paused => ("container was paused outside lsm".into(), true),
-                other => (format!("container is {other}"), false),
-            };
-            let mut a = Action::new(
-                container,
-                ActionKind::Start,
-                reason,
-                Op::Runtime(RuntimeOp::StartSigner),
-            );
-            a.drift = drift;
-            d.actions.push(a);
-        } else if conf_written {
-            d.actions.push(
-                Action::new(
-                    container,
-                    ActionKind::Restart,
-                    "restart so lnd reads the new lnd.conf",
-                    Op::Runtime(RuntimeOp::RestartSigner),
-                )
-                .disruptive(),
-            );
-        }
-    }
+    d.actions
+        .extend(start_action(o, new_container, conf_written));
     if !t.auto_unlock {
         d.notes
             .push("auto_unlock is off; lsm unlocks the wallet over gRPC".into());
     }
     d
+}
+
+/// A pull when the image is missing, or lacks the digest signer.toml pins.
+fn image_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
+    let Some(img) = &o.image else {
+        return Some(Action::new(
+            addr("image", "lnd"),
+            ActionKind::Create,
+            format!("pull {} (not on the engine)", t.reference),
+            Op::Runtime(RuntimeOp::PullImage),
+        ));
+    };
+    let digest = t.digest.as_ref()?;
+    if img.has_digest(digest) {
+        return None;
+    }
+    Some(Action::new(
+        addr("image", "lnd"),
+        ActionKind::Update,
+        format!(
+            "pull {}: the local image does not carry the pinned digest",
+            t.reference
+        ),
+        Op::Runtime(RuntimeOp::PullImage),
+    ))
+}
+
+/// The data volume's creation, when it does not exist.
+fn volume_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
+    o.volume.is_none().then(|| {
+        Action::new(
+            addr("volume", "data"),
+            ActionKind::Create,
+            format!("create volume {} for lnd's data and wallet", t.volume),
+            Op::Runtime(RuntimeOp::CreateVolume),
+        )
+    })
+}
+
+/// A volume lsm did not create may hold someone's wallet: it is used, but
+/// the operator is told it is never purged.
+fn foreign_volume_warning(t: &DockerTarget, o: &DockerObservation) -> Option<String> {
+    let v = o.volume.as_ref()?;
+    (!v.managed()).then(|| {
+        format!(
+            "volume {} was not created by lsm: it is used as is (it may hold an existing \
+             wallet), and `lsm destroy --purge-volume` will never remove it",
+            t.volume
+        )
+    })
+}
+
+/// The container's creation, replacement or in-place update; `true` when
+/// a new container results (which must then be started).
+fn container_action(t: &DockerTarget, o: &DockerObservation) -> (Option<Action>, bool) {
+    let Some(c) = &o.container else {
+        return (Some(create_container(t)), true);
+    };
+    let changes = spec_changes(t, c);
+    if changes.is_empty() {
+        (restart_update(t, o, c), false)
+    } else {
+        (Some(replace_container(t, c, &changes)), true)
+    }
+}
+
+/// A new container, with the ports it publishes.
+fn create_container(t: &DockerTarget) -> Action {
+    Action::new(
+        addr("container", "signer"),
+        ActionKind::Create,
+        format!("create container {} from {}", t.signer, t.reference),
+        Op::Runtime(RuntimeOp::CreateSigner),
+    )
+    .detail(Detail::Note {
+        text: format!(
+            "publishes {}",
+            t.spec
+                .ports
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// A replacement for fields the engine cannot change in place; a differing
+/// restart policy rides along (the new container gets the declared one).
+fn replace_container(
+    t: &DockerTarget,
+    c: &ObservedContainer,
+    changes: &[(String, String)],
+) -> Action {
+    let mut a = crate::runtime::replace_signer(
+        addr("container", "signer"),
+        changes,
+        format!("volume {} and the wallet in it are kept", t.volume),
+    );
+    if c.restart != t.spec.restart {
+        a = a.detail(Detail::Change {
+            field: "restart policy".into(),
+            from: c.restart.to_string(),
+            to: t.spec.restart.to_string(),
+        });
+    }
+    a.drift = replaced_for_drift(t, c);
+    a
+}
+
+/// Same content, loose modes: rewriting lnd.conf restores 0600 in a 0700
+/// directory; lnd need not restart for it.
+fn conf_modes_action(o: &DockerObservation) -> Option<Action> {
+    let loose = loose_modes(o);
+    if loose.is_empty() {
+        return None;
+    }
+    let mut a = Action::new(
+        addr("file", "lnd_conf"),
+        ActionKind::Update,
+        loose
+            .iter()
+            .map(|(r, _)| r.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+        Op::Runtime(RuntimeOp::WriteConfig),
+    );
+    a.drift = loose.iter().any(|(_, drift)| *drift);
+    Some(a)
+}
+
+/// Writing lnd.conf, whose content in the volume (`seen`) differs, is
+/// absent or cannot be read; shown as a diff of the file.
+fn conf_write_action(t: &DockerTarget, o: &DockerObservation, seen: &VolumeFile) -> Action {
+    let (old, reason, drift) = conf_write_reason(t, o, seen);
+    let detail = match seen {
+        // Unknown is not absent: a volume kept from before may hold a file.
+        VolumeFile::Unknown => Detail::FileUnread {
+            path: "lnd.conf".into(),
+            why: "no container mounts the volume to read it through".into(),
+            new: t.conf_display.clone(),
+        },
+        _ => Detail::FileDiff {
+            path: "lnd.conf".into(),
+            old: old.clone(),
+            new: t.conf_display.clone(),
+        },
+    };
+    let mut a = Action::new(
+        addr("file", "lnd_conf"),
+        if old.is_some() {
+            ActionKind::Update
+        } else {
+            ActionKind::Create
+        },
+        reason,
+        Op::Runtime(RuntimeOp::WriteConfig),
+    )
+    .detail(detail);
+    a.drift = drift;
+    a
+}
+
+/// The old content (redacted) of lnd.conf, why it is written, and whether
+/// that repairs an edit outside lsm: a container that still carries this
+/// manifest's spec hash proves the file was edited in place.
+fn conf_write_reason(
+    t: &DockerTarget,
+    o: &DockerObservation,
+    seen: &VolumeFile,
+) -> (Option<String>, &'static str, bool) {
+    match seen {
+        VolumeFile::Present(b) => {
+            let old = crate::desired::lnd_conf::redact(&String::from_utf8_lossy(b));
+            let edited = o
+                .container
+                .as_ref()
+                .is_some_and(|c| c.spec_hash.as_deref() == Some(t.spec_hash.as_str()));
+            if edited {
+                (
+                    Some(old),
+                    "lnd.conf in the volume was edited outside lsm",
+                    true,
+                )
+            } else {
+                (Some(old), "lnd.conf differs from signer.toml", false)
+            }
+        }
+        VolumeFile::Absent => (None, "lnd.conf is not in the volume yet", false),
+        VolumeFile::Unknown => (
+            None,
+            "write lnd.conf into the volume (what the volume holds now cannot be read \
+             without a container)",
+            false,
+        ),
+    }
+}
+
+/// Start or restart the container: a new one starts; an existing one
+/// starts when stopped, restarts when it crash-loops or lnd must read a
+/// new lnd.conf.
+fn start_action(o: &DockerObservation, new_container: bool, conf_written: bool) -> Option<Action> {
+    if new_container {
+        return Some(Action::new(
+            addr("container", "signer"),
+            ActionKind::Start,
+            "start the new container",
+            Op::Runtime(RuntimeOp::StartSigner),
+        ));
+    }
+    let c = o.container.as_ref()?;
+    if c.state.status == ContainerStatus::Restarting {
+        Some(crash_loop_restart(c, conf_written))
+    } else if !c.is_running() {
+        Some(stopped_start(c))
+    } else if conf_written {
+        Some(
+            Action::new(
+                addr("container", "signer"),
+                ActionKind::Restart,
+                "restart so lnd reads the new lnd.conf",
+                Op::Runtime(RuntimeOp::RestartSigner),
+            )
+            .disruptive(),
+        )
+    } else {
+        None
+    }
+}
+
+/// lnd crashes and the engine restarts it: not a change outside lsm. A
+/// restart (start would be a no-op on a restarting container) lets apply
+/// see whether it now stays up.
+fn crash_loop_restart(c: &ObservedContainer, conf_written: bool) -> Action {
+    Action::new(
+        addr("container", "signer"),
+        ActionKind::Restart,
+        format!(
+            "lnd keeps exiting (exit code {}, restarted {} times); restart it{}",
+            c.state.exit_code.unwrap_or(0),
+            c.state.restart_count,
+            if conf_written {
+                " with the new lnd.conf"
+            } else {
+                ""
+            }
+        ),
+        Op::Runtime(RuntimeOp::RestartSigner),
+    )
+}
+
+/// A start of a container that is not running, with why it is not and
+/// whether that was done outside lsm.
+fn stopped_start(c: &ObservedContainer) -> Action {
+    let (reason, drift) = match c.state.status {
+        ContainerStatus::Exited => exit_reason(c),
+        ContainerStatus::Created => ("container was created but never started".into(), false),
+        ContainerStatus::Paused => ("container was paused outside lsm".into(), true),
+        other => (format!("container is {other}"), false),
+    };
+    let mut a = Action::new(
+        addr("container", "signer"),
+        ActionKind::Start,
+        reason,
+        Op::Runtime(RuntimeOp::StartSigner),
+    );
+    a.drift = drift;
+    a
 }
 
 /// A restart of the running container for `reason`; None when it is not

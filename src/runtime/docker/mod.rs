@@ -352,6 +352,131 @@ impl DockerRuntime {
             }
         }
     }
+
+    /// Pulls the image, with a spinner on a terminal (hidden otherwise);
+    /// the log keeps every progress line.
+    async fn pull_image(&self) -> Result<(), Failure> {
+        let t = self.target();
+        let image = t.reference.clone();
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let pulled = self
+            .writer
+            .pull_image(&image, t.digest.as_deref(), |p| {
+                let sizes = match (p.current, p.total) {
+                    (Some(c), Some(t)) if t > 0 => {
+                        format!(" {:.1}/{:.1} MB", c as f64 / 1e6, t as f64 / 1e6)
+                    }
+                    _ => String::new(),
+                };
+                let layer = p.layer.as_deref().unwrap_or("");
+                let line = format!("pulling {image}: {layer} {}{sizes}", p.status);
+                tracing::info!("{line}");
+                bar.set_message(line);
+            })
+            .await;
+        bar.finish_and_clear();
+        pulled.map_err(Failure::from)?;
+        Ok(())
+    }
+
+    /// Stops and removes the signer's container (the volume stays).
+    async fn remove_signer(&self) -> Result<(), Failure> {
+        let signer = &self.target().signer;
+        self.writer
+            .stop(signer, STOP_TIMEOUT)
+            .await
+            .map_err(Failure::from)?;
+        self.writer
+            .remove_container(signer, true)
+            .await
+            .map_err(Failure::from)?;
+        Ok(())
+    }
+
+    /// Copies the host's password into the volume. A first copy
+    /// (`replace` false) looks again before writing: the plan may be
+    /// minutes old, or could not see into the volume (no container then),
+    /// and a differing copy may be the only one that opens the wallet.
+    async fn copy_password(&self, replace: bool) -> Result<(), Failure> {
+        let t = self.target();
+        let password = crate::secrets::read(&t.password_host_path)?.ok_or_else(|| {
+            Failure::error(format!(
+                "{} is missing; cannot copy it into the volume",
+                t.password_host_path.display()
+            ))
+        })?;
+        if !replace {
+            let copy = self.password_copy().await?;
+            if copy.is_some_and(|c| c.as_slice() != password.as_slice()) {
+                return Err(Failure::with_exit(
+                    Exit::Blocked,
+                    format!(
+                        "volume {} already holds a wallet password copy that differs \
+                         from {}; it may be the only one that opens the wallet, so lsm \
+                         does not overwrite it",
+                        t.volume,
+                        t.password_host_path.display()
+                    ),
+                )
+                .hint("run `lsm plan` to see the blocker and how to resolve it"));
+            }
+        }
+        self.upload(&[UploadFile {
+            path: PASSWORD_PATH,
+            content: &password,
+            mode: LSM_FILE_MODE,
+        }])
+        .await
+    }
+
+    /// Empties the password copy in the volume. Only a copy of the host's
+    /// password is emptied: the host file still holds it. Anything else
+    /// might be the only copy.
+    async fn blank_password(&self) -> Result<(), Failure> {
+        let t = self.target();
+        let host = crate::secrets::read(&t.password_host_path)?;
+        match (self.password_copy().await?, host) {
+            (None, _) => Ok(()),
+            (Some(c), Some(h)) if c.as_slice() == h.as_slice() => {
+                self.upload(&[UploadFile {
+                    path: PASSWORD_PATH,
+                    content: b"",
+                    mode: LSM_FILE_MODE,
+                }])
+                .await
+            }
+            _ => Err(Failure::with_exit(
+                Exit::Blocked,
+                format!(
+                    "the wallet password copy in volume {} no longer matches {}; \
+                     lsm does not empty a copy that may be the only one",
+                    t.volume,
+                    t.password_host_path.display()
+                ),
+            )
+            .hint("run `lsm plan` again")),
+        }
+    }
+
+    /// Starts the signer and waits until it runs. A paused container is
+    /// resumed; the engine refuses to start one.
+    async fn start_signer(&self) -> Result<(), Failure> {
+        let w = &self.writer;
+        let signer = &self.target().signer;
+        let paused = w
+            .reader()
+            .inspect_container(signer)
+            .await
+            .map_err(Failure::from)?
+            .is_some_and(|c| c.state.status == crate::docker::ContainerStatus::Paused);
+        if paused {
+            w.unpause(signer).await.map_err(Failure::from)?;
+        } else {
+            w.start(signer).await.map_err(Failure::from)?;
+        }
+        self.wait_running().await
+    }
 }
 
 impl Runtime for DockerRuntime {
@@ -362,31 +487,10 @@ impl Runtime for DockerRuntime {
     }
 
     async fn execute(&self, op: &RuntimeOp) -> Result<(), Failure> {
-        let t = self.target().clone();
+        let t = self.target();
         let w = &self.writer;
         match op {
-            RuntimeOp::PullImage => {
-                let image = t.reference.clone();
-                // A spinner on a terminal (hidden otherwise); the log keeps it all.
-                let bar = indicatif::ProgressBar::new_spinner();
-                bar.enable_steady_tick(Duration::from_millis(120));
-                let pulled = w
-                    .pull_image(&image, t.digest.as_deref(), |p| {
-                        let sizes = match (p.current, p.total) {
-                            (Some(c), Some(t)) if t > 0 => {
-                                format!(" {:.1}/{:.1} MB", c as f64 / 1e6, t as f64 / 1e6)
-                            }
-                            _ => String::new(),
-                        };
-                        let layer = p.layer.as_deref().unwrap_or("");
-                        let line = format!("pulling {image}: {layer} {}{sizes}", p.status);
-                        tracing::info!("{line}");
-                        bar.set_message(line);
-                    })
-                    .await;
-                bar.finish_and_clear();
-                pulled.map_err(Failure::from)?;
-            }
+            RuntimeOp::PullImage => self.pull_image().await?,
             RuntimeOp::CreateVolume => {
                 w.ensure_volume(&t.volume, &t.volume_labels)
                     .await
@@ -396,12 +500,7 @@ impl Runtime for DockerRuntime {
                 w.create_container(&t.spec).await.map_err(Failure::from)?;
             }
             RuntimeOp::ReplaceSigner => {
-                w.stop(&t.signer, STOP_TIMEOUT)
-                    .await
-                    .map_err(Failure::from)?;
-                w.remove_container(&t.signer, true)
-                    .await
-                    .map_err(Failure::from)?;
+                self.remove_signer().await?;
                 w.create_container(&t.spec).await.map_err(Failure::from)?;
             }
             RuntimeOp::WriteConfig => {
@@ -412,96 +511,18 @@ impl Runtime for DockerRuntime {
                 }])
                 .await?;
             }
-            RuntimeOp::WritePasswordFile | RuntimeOp::ReplacePasswordFile => {
-                let password = crate::secrets::read(&t.password_host_path)?.ok_or_else(|| {
-                    Failure::error(format!(
-                        "{} is missing; cannot copy it into the volume",
-                        t.password_host_path.display()
-                    ))
-                })?;
-                // The plan may be minutes old, or could not see into the
-                // volume (no container then): look again before writing.
-                if *op == RuntimeOp::WritePasswordFile {
-                    let copy = self.password_copy().await?;
-                    if copy.is_some_and(|c| c.as_slice() != password.as_slice()) {
-                        return Err(Failure::with_exit(
-                            Exit::Blocked,
-                            format!(
-                                "volume {} already holds a wallet password copy that differs \
-                                 from {}; it may be the only one that opens the wallet, so lsm \
-                                 does not overwrite it",
-                                t.volume,
-                                t.password_host_path.display()
-                            ),
-                        )
-                        .hint("run `lsm plan` to see the blocker and how to resolve it"));
-                    }
-                }
-                self.upload(&[UploadFile {
-                    path: PASSWORD_PATH,
-                    content: &password,
-                    mode: LSM_FILE_MODE,
-                }])
-                .await?;
-            }
-            RuntimeOp::BlankPasswordFile => {
-                // Only a copy of the host's password is emptied: the host
-                // file still holds it. Anything else might be the only copy.
-                let host = crate::secrets::read(&t.password_host_path)?;
-                match (self.password_copy().await?, host) {
-                    (None, _) => {}
-                    (Some(c), Some(h)) if c.as_slice() == h.as_slice() => {
-                        self.upload(&[UploadFile {
-                            path: PASSWORD_PATH,
-                            content: b"",
-                            mode: LSM_FILE_MODE,
-                        }])
-                        .await?;
-                    }
-                    _ => {
-                        return Err(Failure::with_exit(
-                            Exit::Blocked,
-                            format!(
-                                "the wallet password copy in volume {} no longer matches {}; \
-                                 lsm does not empty a copy that may be the only one",
-                                t.volume,
-                                t.password_host_path.display()
-                            ),
-                        )
-                        .hint("run `lsm plan` again"));
-                    }
-                }
-            }
+            RuntimeOp::WritePasswordFile => self.copy_password(false).await?,
+            RuntimeOp::ReplacePasswordFile => self.copy_password(true).await?,
+            RuntimeOp::BlankPasswordFile => self.blank_password().await?,
             RuntimeOp::UpdateSigner => self.update_restart_policy().await?,
-            RuntimeOp::StartSigner => {
-                // A paused container is resumed; the engine refuses to start one.
-                let paused = w
-                    .reader()
-                    .inspect_container(&t.signer)
-                    .await
-                    .map_err(Failure::from)?
-                    .is_some_and(|c| c.state.status == crate::docker::ContainerStatus::Paused);
-                if paused {
-                    w.unpause(&t.signer).await.map_err(Failure::from)?;
-                } else {
-                    w.start(&t.signer).await.map_err(Failure::from)?;
-                }
-                self.wait_running().await?;
-            }
+            RuntimeOp::StartSigner => self.start_signer().await?,
             RuntimeOp::RestartSigner => {
                 w.restart(&t.signer, STOP_TIMEOUT)
                     .await
                     .map_err(Failure::from)?;
                 self.wait_running().await?;
             }
-            RuntimeOp::RemoveSigner => {
-                w.stop(&t.signer, STOP_TIMEOUT)
-                    .await
-                    .map_err(Failure::from)?;
-                w.remove_container(&t.signer, true)
-                    .await
-                    .map_err(Failure::from)?;
-            }
+            RuntimeOp::RemoveSigner => self.remove_signer().await?,
             RuntimeOp::RemoveVolume => {
                 w.remove_volume(&t.volume).await.map_err(Failure::from)?;
             }

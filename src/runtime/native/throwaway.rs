@@ -25,6 +25,40 @@ const LOG: &str = "rehearsal-lnd.log";
 
 /// Starts `exe` as the throwaway lnd for `network`.
 pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway, Failure> {
+    let dir = private_dir()?;
+    // From here on a Ctrl-C stops lnd (once started) and removes its
+    // directory (with the wallet it may hold by then) before lsm exits.
+    let started: Started = Default::default();
+    let on_interrupt = cleanup_on_interrupt(&started, dir.path());
+    let port = free_port()?;
+    let mut args = vec![format!("--lnddir={}", dir.path().display())];
+    args.extend(throwaway_lnd_flags(network, &format!("127.0.0.1:{port}")));
+    let mut child = spawn(exe, &args, dir.path())?;
+    *started.lock().unwrap_or_else(|e| e.into_inner()) = Some(child.id());
+    let cert = wait_for_cert(&mut child, dir.path()).await?;
+    Ok(Throwaway {
+        access: SignerAccess {
+            addr: format!("127.0.0.1:{port}"),
+            tls_cert_pem: cert,
+            admin_macaroon: None,
+        },
+        what: format!(
+            "{} with its data in {} (removed afterwards), gRPC on 127.0.0.1:{port} only",
+            exe.display(),
+            dir.path().display()
+        ),
+        handle: ThrowawayHandle::Native { child, dir },
+        on_interrupt,
+    })
+}
+
+/// The pid of the throwaway lnd once it is spawned, for the interrupt
+/// handler.
+type Started = std::sync::Arc<std::sync::Mutex<Option<u32>>>;
+
+/// A fresh 0700 temp directory for lnd's data: on /dev/shm (a tmpfs, so
+/// the rehearsal's wallet never reaches a disk) where there is one.
+fn private_dir() -> Result<tempfile::TempDir, Failure> {
     let parent = ["/dev/shm"]
         .iter()
         .map(Path::new)
@@ -46,32 +80,35 @@ pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway, Fai
         std::os::unix::fs::PermissionsExt::from_mode(0o700),
     )
     .map_err(|e| Failure::error(format!("cannot chmod {}: {e}", dir.path().display())))?;
-    // From here on a Ctrl-C stops lnd (once started) and removes its
-    // directory (with the wallet it may hold by then) before lsm exits.
-    let started: std::sync::Arc<std::sync::Mutex<Option<u32>>> = Default::default();
-    let on_interrupt = {
-        let (started, path) = (started.clone(), dir.path().to_path_buf());
-        crate::interrupt::on_interrupt(
-            format!("the restore rehearsal's lnd and {}", path.display()),
-            move || async move {
-                let pid = *started.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(pid) = pid.and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
-                    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-                }
-                let _ = std::fs::remove_dir_all(&path);
-            },
-        )
-    };
-    let port = free_port()?;
-    let mut args = vec![format!("--lnddir={}", dir.path().display())];
-    args.extend(throwaway_lnd_flags(network, &format!("127.0.0.1:{port}")));
-    let log = std::fs::File::create(dir.path().join(LOG))
+    Ok(dir)
+}
+
+/// On Ctrl-C: kill the throwaway lnd's session (once `started` names it)
+/// and remove `dir`, with the wallet it may hold by then.
+fn cleanup_on_interrupt(started: &Started, dir: &Path) -> crate::interrupt::Guard {
+    let (started, path) = (started.clone(), dir.to_path_buf());
+    crate::interrupt::on_interrupt(
+        format!("the restore rehearsal's lnd and {}", path.display()),
+        move || async move {
+            let pid = *started.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(pid) = pid.and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+            }
+            let _ = std::fs::remove_dir_all(&path);
+        },
+    )
+}
+
+/// Spawns lnd with only the environment it needs, its console output in
+/// `dir`, in a session of its own that dies with lsm.
+fn spawn(exe: &Path, args: &[String], dir: &Path) -> Result<std::process::Child, Failure> {
+    let log = std::fs::File::create(dir.join(LOG))
         .map_err(|e| Failure::error(format!("cannot create the rehearsal's log: {e}")))?;
     let err = log
         .try_clone()
         .map_err(|e| Failure::error(format!("cannot create the rehearsal's log: {e}")))?;
     let mut cmd = Command::new(exe);
-    cmd.args(&args)
+    cmd.args(args)
         .env_clear()
         .envs(std::env::vars_os().filter(|(k, _)| k.to_str().is_some_and(passes_to_lnd)))
         .stdin(Stdio::null())
@@ -89,16 +126,20 @@ pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway, Fai
             Ok(())
         });
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))?;
-    *started.lock().unwrap_or_else(|e| e.into_inner()) = Some(child.id());
-    let cert_path = dir.path().join("tls.cert");
+    cmd.spawn()
+        .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))
+}
+
+/// Waits for lnd's tls.cert in `dir`: the sign it is ready to dial. Fails
+/// at once if lnd exits (with its last log lines), and kills it at the
+/// deadline.
+async fn wait_for_cert(child: &mut std::process::Child, dir: &Path) -> Result<Vec<u8>, Failure> {
+    let cert_path = dir.join("tls.cert");
     let deadline = Instant::now() + START_DEADLINE;
     let mut backoff = Backoff::new(Duration::from_millis(20), Duration::from_millis(250));
-    let cert = loop {
+    loop {
         if let Ok(Some(status)) = child.try_wait() {
-            let logs = tail(&dir.path().join(LOG));
+            let logs = tail(&dir.join(LOG));
             return Err(Failure::error(format!(
                 "the throwaway lnd exited before it was ready ({status})\nlast lnd log \
                  lines:\n  {}",
@@ -110,31 +151,17 @@ pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway, Fai
         if let Ok(pem) = std::fs::read(&cert_path)
             && pem.ends_with(b"-----END CERTIFICATE-----\n")
         {
-            break pem;
+            return Ok(pem);
         }
         if Instant::now() >= deadline {
-            kill(&mut child);
+            kill(child);
             return Err(Failure::error(format!(
                 "the throwaway lnd did not write its tls.cert within {}s",
                 START_DEADLINE.as_secs()
             )));
         }
         tokio::time::sleep(backoff.next_delay()).await;
-    };
-    Ok(Throwaway {
-        access: SignerAccess {
-            addr: format!("127.0.0.1:{port}"),
-            tls_cert_pem: cert,
-            admin_macaroon: None,
-        },
-        what: format!(
-            "{} with its data in {} (removed afterwards), gRPC on 127.0.0.1:{port} only",
-            exe.display(),
-            dir.path().display()
-        ),
-        handle: ThrowawayHandle::Native { child, dir },
-        on_interrupt,
-    })
+    }
 }
 
 /// Stops the throwaway lnd (its whole session) and removes its directory.
