@@ -22,7 +22,7 @@
 //! | 3. diff → plan of reasoned actions | `plan` (model, build, render, JSON, saved plans) with each resource's own diff: `wallet::diff`, [`scope`], [`bundle`] |
 //! | 4. executor → apply | `apply` (executor, lock, approval, progress), [`crashpoint`] |
 //! | 5. wallet, bundle, secrets | `wallet`, [`bundle`], `secrets`, [`dirguard`] (whose directory it is), `fsutil`, `regular_file`, `interrupt` (cleanup on Ctrl-C) |
-//! | commands | [`cli`] (one file per command; [`cli::main`] is the binary), [`error`], [`exit`], `output`, `logging` |
+//! | commands | [`cli`] (one file per command, `cli::fleet` for many manifests in one run; [`cli::main`] is the binary), [`error`], [`exit`], `output`, `logging` |
 
 // Unit tests may be long (one scenario end to end); the code under test
 // is held to clippy::too_many_lines by the non-test build.
@@ -37,7 +37,6 @@ pub(crate) mod diagnostic;
 pub mod dirguard;
 pub mod error;
 pub mod exit;
-pub(crate) mod fleet;
 pub(crate) mod fsutil;
 pub(crate) mod interrupt;
 pub(crate) mod logging;

@@ -8,6 +8,7 @@ pub(crate) mod common;
 pub(crate) mod completions;
 pub(crate) mod destroy;
 pub(crate) mod export;
+pub(crate) mod fleet;
 pub(crate) mod init;
 pub(crate) mod macaroon;
 pub(crate) mod plan;
@@ -195,8 +196,8 @@ fn shown(text: &str) -> String {
 
 /// Runs the parsed command.
 pub(crate) async fn run(cli: Cli, ctx: &Context) -> CmdResult {
-    if crate::fleet::wanted(ctx, &cli.command) {
-        return crate::fleet::run(&cli.command, ctx).await;
+    if fleet::wanted(ctx, &cli.command) {
+        return fleet::run(&cli.command, ctx).await;
     }
     match &cli.command {
         Command::Plan(args) => plan::run(args, ctx).await,
