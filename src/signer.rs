@@ -13,7 +13,7 @@ use crate::lnd::client::ClientOptions;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::lnd::proto::walletrpc::Account;
 use crate::lnd::reader::LndReader;
-use crate::plan::{Address, Blocker, Subject};
+use crate::plan::{Address, Blocker};
 use crate::runtime::SignerAccess;
 use crate::secrets::SecretBytes;
 use crate::wallet::diff::WalletView;
@@ -121,19 +121,16 @@ impl SignerView {
 /// lnd (0.17 and later) writes each missing default macaroon file every
 /// time the wallet is unlocked (v0.20.0-beta lnd.go genDefaultMacaroons,
 /// called from config_builder.go L552), so restarting lnd brings it back.
+/// `location` and `restart` come from the runtime (where the file lives,
+/// how an operator restarts lnd there): nothing here names a runtime.
 pub(crate) fn missing_admin_macaroon(
     view: &SignerView,
-    subject: &Subject,
     location: &str,
+    restart: &str,
 ) -> Option<Blocker> {
     if !view.server_active() || view.admin_macaroon.is_some() {
         return None;
     }
-    let restart = if subject.runtime == "docker" {
-        format!("`docker restart {}`", subject.signer)
-    } else {
-        "stop the lnd process (or `systemctl restart` its unit)".to_string()
-    };
     Some(Blocker {
         address: Address::new("file", "admin_macaroon"),
         reason: format!(
@@ -308,16 +305,6 @@ async fn read_active(view: &mut SignerView, authed: &LndReader, probe: Option<&P
 mod tests {
     use super::*;
 
-    fn subject(runtime: &str) -> Subject {
-        Subject {
-            signer: "signer-1".into(),
-            runtime: runtime.into(),
-            network: "regtest".into(),
-            target: "lnd".into(),
-            manifest_name: "signer.toml".into(),
-        }
-    }
-
     fn view(state: WalletState, mac: bool) -> SignerView {
         let mut v = SignerView::unreachable(String::new(), None);
         v.state = Some(state);
@@ -327,14 +314,19 @@ mod tests {
 
     #[test]
     fn an_active_signer_without_admin_macaroon_blocks_with_the_restart_fix() {
-        let blocker = |state, mac, runtime| {
+        let blocker = |state, mac, restart: &str| {
             missing_admin_macaroon(
                 &view(state, mac),
-                &subject(runtime),
                 "/root/.lnd/lsm/admin-regtest.macaroon in volume signer-1-data",
+                restart,
             )
         };
-        let b = blocker(WalletState::ServerActive, false, "docker").expect("a blocker");
+        let b = blocker(
+            WalletState::ServerActive,
+            false,
+            "`docker restart signer-1`",
+        )
+        .expect("a blocker");
         assert!(
             b.reason
                 .contains("/root/.lnd/lsm/admin-regtest.macaroon in volume signer-1-data"),
@@ -342,16 +334,20 @@ mod tests {
             b.reason
         );
         assert!(b.fix.contains("`docker restart signer-1`"), "{}", b.fix);
-        let b = blocker(WalletState::ServerActive, false, "native").expect("a blocker");
-        assert!(b.fix.contains("stop the lnd process"), "{}", b.fix);
+        assert!(
+            b.fix
+                .starts_with("restart lnd: `docker restart signer-1`, then"),
+            "{}",
+            b.fix
+        );
         // With the macaroon, or while lnd is locked or still starting, none.
-        assert!(blocker(WalletState::ServerActive, true, "docker").is_none());
+        assert!(blocker(WalletState::ServerActive, true, "x").is_none());
         for state in [
             WalletState::Locked,
             WalletState::Unlocked,
             WalletState::RpcActive,
         ] {
-            assert!(blocker(state, false, "docker").is_none());
+            assert!(blocker(state, false, "x").is_none());
         }
     }
 }

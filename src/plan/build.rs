@@ -88,8 +88,8 @@ pub(crate) fn plan<Ob: Observer>(
     if network_change.is_none() {
         blockers.extend(crate::signer::missing_admin_macaroon(
             &world.signer,
-            &subject,
             &observer.admin_macaroon_location(),
+            &observer.restart_hint(),
         ));
     }
 
@@ -259,14 +259,16 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     let runtime = observer.destroy_diff(&world.runtime, purge);
     let mut blockers = runtime.blockers;
     let mut notes = runtime.notes;
+    // The runtime's own action that removes lnd's data names what goes.
     let removes_data = runtime
         .actions
         .iter()
-        .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume));
-    if removes_data {
+        .find(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        .map(|a| a.address.clone());
+    if let Some(data_address) = removes_data {
         let dir = &desired.wallet.secrets_dir_display;
         let block = |reason: String, fix: &str| crate::plan::Blocker {
-            address: crate::plan::Address::new("volume", "data"),
+            address: data_address.clone(),
             reason,
             fix: fix.to_string(),
         };

@@ -186,6 +186,9 @@ pub(crate) trait Observer {
     /// Where lnd writes the admin.macaroon lsm reads, in the operator's
     /// terms (for messages).
     fn admin_macaroon_location(&self) -> String;
+    /// How an operator restarts lnd under this runtime, as a command or
+    /// step to quote in a fix (for messages).
+    fn restart_hint(&self) -> String;
     /// Observes everything the runtime owns, concurrently, without sleeping.
     async fn observe(&self) -> Result<Self::Observation, Failure>;
     /// The actions that converge the runtime.

@@ -153,6 +153,10 @@ impl Observer for DockerObserver {
         )
     }
 
+    fn restart_hint(&self) -> String {
+        format!("`docker restart {}`", self.target.signer)
+    }
+
     fn subject(&self) -> Subject {
         Subject {
             signer: self.target.signer.clone(),

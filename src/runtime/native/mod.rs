@@ -101,6 +101,10 @@ impl Observer for NativeObserver {
         self.target.admin_macaroon_path().display().to_string()
     }
 
+    fn restart_hint(&self) -> String {
+        "stop the lnd process (or `systemctl restart` its unit)".to_string()
+    }
+
     fn subject(&self) -> Subject {
         let t = &self.target;
         Subject {
