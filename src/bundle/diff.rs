@@ -14,6 +14,7 @@ use crate::bundle::{
     ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleLayout, DIR_MODE, FILE_MODE, TLS_CERT_FILE,
 };
 use crate::lnd::fingerprint;
+use crate::plan::ReasonCode;
 use crate::plan::op::{BundleOp, Op};
 use crate::plan::{Action, ActionKind, Address, Detail};
 use crate::scope::is_scope_file_name;
@@ -101,6 +102,11 @@ fn export_action(
     let mut action = Action::new(
         Address::new("bundle", "files"),
         kind,
+        if kind == ActionKind::Create {
+            ReasonCode::BundleMissing
+        } else {
+            ReasonCode::BundleOutOfDate
+        },
         reasons.join("; "),
         Op::Bundle(BundleOp::Export { files: f.files }),
     );
@@ -445,6 +451,7 @@ fn stale_action(desired: &DesiredBundle, observed: &ObservedBundle) -> Option<Ac
     Some(Action::new(
         Address::new("bundle", "stale"),
         ActionKind::Destroy,
+        ReasonCode::BundleStaleFiles,
         reasons.join("; "),
         Op::Bundle(BundleOp::RemoveStale { files }),
     ))

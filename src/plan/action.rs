@@ -2,6 +2,7 @@
 //! trust it. The executor never decides *what* to do; it carries out
 //! [`Action::op`] exactly as planned.
 
+use crate::plan::ReasonCode;
 use crate::plan::op::Op;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -126,6 +127,8 @@ pub(crate) enum Detail {
 pub(crate) struct Action {
     pub address: Address,
     pub kind: ActionKind,
+    /// Why, as a stable code (what pipelines and tests match on).
+    pub code: ReasonCode,
     /// Why this action is needed, in the operator's terms.
     pub reason: String,
     /// Attributes that force a replacement (empty unless `kind` is Replace).
@@ -143,12 +146,14 @@ impl Action {
     pub(crate) fn new(
         address: Address,
         kind: ActionKind,
+        code: ReasonCode,
         reason: impl Into<String>,
         op: Op,
     ) -> Self {
         Action {
             address,
             kind,
+            code,
             reason: reason.into(),
             replace_paths: Vec::new(),
             disruptive: false,

@@ -66,5 +66,5 @@ pub(crate) fn converge<Ob: Observer>(
          new one (tlsautorefresh); {bundle}",
         changes.join(", ")
     );
-    actions.extend(observer.restart(observed, reason));
+    actions.extend(observer.restart(observed, crate::plan::ReasonCode::CertNamesChanged, reason));
 }

@@ -5,12 +5,12 @@
 //! `format_version` breaks consumers; minor bumps only add fields, and
 //! consumers must ignore fields they do not know.
 
-use crate::plan::{Action, ActionKind, Detail, Plan, Subject, Summary};
+use crate::plan::{Action, ActionKind, Detail, Plan, ReasonCode, Subject, Summary};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The current document format.
-pub(crate) const FORMAT_VERSION: &str = "1.1";
+pub(crate) const FORMAT_VERSION: &str = "1.2";
 
 /// The JSON plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -79,6 +79,10 @@ pub(crate) struct ActionDoc {
     pub action: ActionKind,
     /// Terraform-style list: `["delete","create"]` for a replacement.
     pub actions: Vec<String>,
+    /// Why, as a stable code ([`ReasonCode`]); match on this, not on
+    /// `reason`. Absent only in plans saved by format 1.1.
+    #[serde(default)]
+    pub reason_code: Option<ReasonCode>,
     pub reason: String,
     /// Attributes that force the replacement.
     pub replace_paths: Vec<String>,
@@ -157,6 +161,7 @@ impl From<&Action> for ActionDoc {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            reason_code: Some(a.code),
             reason: a.reason.clone(),
             replace_paths: a.replace_paths.clone(),
             disruptive: a.disruptive,

@@ -11,11 +11,13 @@ pub(crate) mod build;
 pub(crate) mod certificate;
 pub(crate) mod document;
 pub(crate) mod op;
+pub(crate) mod reason;
 pub(crate) mod render;
 pub(crate) mod saved;
 
 pub(crate) use action::{Action, ActionKind, Address, Blocker, Detail};
 pub(crate) use op::Op;
+pub(crate) use reason::ReasonCode;
 
 use serde::Serialize;
 

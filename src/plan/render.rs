@@ -210,6 +210,7 @@ fn render_file_diff(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::ReasonCode;
     use crate::plan::op::{Op, RuntimeOp};
     use crate::plan::{Address, Subject};
 
@@ -246,6 +247,7 @@ mod tests {
         let stale = Action::new(
             Address::new("bundle", "stale"),
             ActionKind::Destroy,
+            ReasonCode::BundleStaleFiles,
             "x.macaroon\n  + container.signer  fine is not part of this bundle",
             Op::Runtime(RuntimeOp::WriteConfig),
         )
@@ -283,6 +285,7 @@ mod tests {
         let replace = Action::new(
             Address::new("container", "signer"),
             ActionKind::Replace,
+            ReasonCode::SpecChanged,
             "rpc port 10012 → 10022 forces replacement",
             Op::Runtime(RuntimeOp::ReplaceSigner),
         )
@@ -291,6 +294,7 @@ mod tests {
         let conf = Action::new(
             Address::new("file", "lnd_conf"),
             ActionKind::Update,
+            ReasonCode::ConfigChanged,
             "lnd.conf in the volume was edited",
             Op::Runtime(RuntimeOp::WriteConfig),
         )

@@ -11,6 +11,7 @@ pub(crate) mod native;
 
 use crate::error::Failure;
 use crate::manifest::enums::Network;
+use crate::plan::ReasonCode;
 use crate::plan::op::RuntimeOp;
 use crate::plan::{Action, ActionKind, Address, Blocker, Subject};
 use crate::secrets::SecretBytes;
@@ -97,6 +98,7 @@ pub(crate) fn replace_signer(
     let mut a = Action::new(
         address,
         ActionKind::Replace,
+        ReasonCode::SpecChanged,
         reason,
         crate::plan::Op::Runtime(RuntimeOp::ReplaceSigner),
     )
@@ -199,7 +201,12 @@ pub(crate) trait Observer {
     /// A restart of the running lnd for `reason` (a resource other than
     /// the runtime's own needs it, such as the certificate's names), or None
     /// when lnd is not running: its start is planned already.
-    fn restart(&self, observed: &Self::Observation, reason: String) -> Option<Action>;
+    fn restart(
+        &self,
+        observed: &Self::Observation,
+        code: crate::plan::ReasonCode,
+        reason: String,
+    ) -> Option<Action>;
 }
 
 /// A throwaway lnd for a restore rehearsal (`lsm seed verify`,

@@ -25,6 +25,7 @@
 pub(crate) mod ledger;
 
 use crate::lnd::permissions::Permission;
+use crate::plan::ReasonCode;
 use crate::plan::op::{MacaroonOp, Op};
 use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
 use ledger::{Ledger, LedgerView};
@@ -133,6 +134,7 @@ fn revoke_action(id: u64, reason: String) -> Action {
     Action::new(
         Address(format!("macaroon.root_key_{id}")),
         ActionKind::Destroy,
+        ReasonCode::RootKeyRevoke,
         reason,
         Op::Macaroon(MacaroonOp::Revoke { root_key_id: id }),
     )
@@ -239,6 +241,7 @@ pub(crate) fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
             d.revoke.push(Action::new(
                 Address::new("macaroon", "root_keys"),
                 ActionKind::Update,
+                ReasonCode::RootKeyForgotten,
                 format!(
                     "forget root key id {shown} in lsm's record: lnd no longer has it, so a \
                      later root key under the same id is not lsm's"
@@ -339,6 +342,11 @@ fn bake_actions(
             ActionKind::Update
         } else {
             ActionKind::Create
+        },
+        if current.is_some() {
+            ReasonCode::MacaroonRebake
+        } else {
+            ReasonCode::MacaroonMissing
         },
         reason,
         Op::Macaroon(MacaroonOp::Bake),

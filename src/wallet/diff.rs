@@ -16,6 +16,7 @@
 //! 4. A seed file that could not restore the wallet is reported even while
 //!    the wallet is fine: it is the only backup.
 
+use crate::plan::ReasonCode;
 use crate::plan::op::{Op, WalletOp};
 use crate::plan::{Action, ActionKind, Address, Blocker};
 use crate::secrets::{DIR_MODE, FILE_MODE};
@@ -209,6 +210,7 @@ fn leftovers_action(dir: &str, secrets: &SecretsView) -> Option<Action> {
     Some(Action::new(
         secret_addr("leftovers"),
         ActionKind::Destroy,
+        ReasonCode::SecretLeftovers,
         format!(
             "remove {} left in {dir} by an interrupted write (never used)",
             secrets.temp_leftovers.join(", ")
@@ -279,6 +281,7 @@ fn loose_permissions(dir: &str, secrets: &SecretsView, d: &mut WalletDiff) {
             Action::new(
                 secret_addr("permissions"),
                 ActionKind::Update,
+                ReasonCode::SecretPermissions,
                 format!("secret files are readable by others: {}", loose.join("; ")),
                 Op::Wallet(WalletOp::FixPermissions),
             )
@@ -312,6 +315,7 @@ fn missing_password(dir: &str, wallet: &WalletView) -> Result<Action, Blocker> {
         Some(false) => Ok(Action::new(
             secret_addr("wallet_password"),
             ActionKind::Create,
+            ReasonCode::PasswordMissing,
             format!("generate a random wallet password into {dir}/{PASSWORD_FILE} (0600)"),
             Op::Wallet(WalletOp::GeneratePassword),
         )),
@@ -379,6 +383,7 @@ fn seed_proof_step(
         SeedProof::Pending => d.actions.push(Action::new(
             Address::new("wallet", "identity"),
             ActionKind::Create,
+            ReasonCode::IdentityUnrecorded,
             format!(
                 "record the identity of the wallet lsm initialised from {dir}/{SEED_FILE} in \
                  {dir}/{IDENTITY_FILE} (apply stopped before it could)"
@@ -575,6 +580,7 @@ fn locked_wallet(intent: &WalletIntent, secrets: &SecretsView, d: &mut WalletDif
         d.actions.push(Action::new(
             wallet_addr(),
             ActionKind::Update,
+            ReasonCode::WalletLocked,
             format!("unlock wallet with {dir}/{PASSWORD_FILE} (auto_unlock is off)"),
             Op::Wallet(WalletOp::UnlockWallet),
         ));
@@ -605,6 +611,7 @@ fn restore_action(dir: &str, condition: &str) -> Action {
     Action::new(
         wallet_addr(),
         ActionKind::Create,
+        ReasonCode::WalletRestore,
         format!("restore wallet from {dir}/{SEED_FILE} {condition}"),
         Op::Wallet(WalletOp::RestoreWallet),
     )
@@ -617,6 +624,7 @@ fn create_action(dir: &str, condition: Option<&str>) -> Action {
     Action::new(
         wallet_addr(),
         ActionKind::Create,
+        ReasonCode::WalletCreate,
         format!(
             "create wallet{when}: GenSeed, save {dir}/{SEED_FILE} (0600, durable before \
              InitWallet), InitWallet"

@@ -611,3 +611,51 @@ crate::on_both_backends!(
     lnd_killed_outside_lsm_is_drift_and_apply_starts_it_again,
     a_config_change_restarts_lnd_with_a_new_pid,
 );
+
+/// Every action in the JSON plan carries a stable `reason_code`; a plan
+/// saved by format 1.1 (no codes) still applies, and a plan of another
+/// major format is refused, naming both formats.
+#[test]
+fn reason_codes_are_in_the_plan_and_older_saved_plans_still_apply() {
+    let s = Signer::native("");
+    let doc = s.lsm(&["plan", "--json"]).expect(0).json();
+    assert_eq!(doc["format_version"], "1.2");
+    let codes: Vec<&str> = doc["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["reason_code"].as_str().expect("every action has a code"))
+        .collect();
+    for code in [
+        "directory_missing",
+        "config_missing",
+        "not_started",
+        "wallet_create",
+    ] {
+        assert!(codes.contains(&code), "{code} not in {codes:?}");
+    }
+
+    s.lsm(&["plan", "-o", "plan.json"]).expect(0);
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path("plan.json")).unwrap()).unwrap();
+    let mut other = saved.clone();
+    saved["format_version"] = "1.1".into();
+    for a in saved["actions"].as_array_mut().unwrap() {
+        a.as_object_mut().unwrap().remove("reason_code");
+    }
+    std::fs::write(s.path("old.json"), saved.to_string()).unwrap();
+    other["format_version"] = "2.0".into();
+    std::fs::write(s.path("future.json"), other.to_string()).unwrap();
+
+    let future = s.lsm(&["apply", "future.json"]).expect(1);
+    assert!(
+        future
+            .stderr
+            .contains("has plan format 2.0; this lsm reads format 1.2"),
+        "{}",
+        future.stderr
+    );
+    s.lsm(&["apply", "old.json", "--detailed-exitcode"])
+        .expect(2);
+    s.lsm(&["plan", "--detailed-exitcode"]).expect(0);
+}

@@ -18,6 +18,7 @@ use super::target::{
     DockerTarget, LND_DIR, LSM_DIR, LSM_DIR_MODE, LSM_FILE_MODE, PASSWORD_PATH, REST_PORT, RPC_PORT,
 };
 use crate::docker::{ContainerStatus, ObservedContainer, PortBinding, RestartPolicy, VolumeFile};
+use crate::plan::ReasonCode;
 use crate::plan::op::{Op, RuntimeOp};
 use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
 use crate::runtime::{HostPassword, RuntimeDiff};
@@ -176,6 +177,7 @@ fn restart_update(
     let mut a = Action::new(
         addr("container", "signer"),
         ActionKind::Update,
+        ReasonCode::RestartPolicyChanged,
         format!(
             "restart policy {} → {} (updated in place)",
             c.restart, t.spec.restart
@@ -303,6 +305,7 @@ fn image_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
         return Some(Action::new(
             addr("image", "lnd"),
             ActionKind::Create,
+            ReasonCode::ImageMissing,
             format!("pull {} (not on the engine)", t.reference),
             Op::Runtime(RuntimeOp::PullImage),
         ));
@@ -314,6 +317,7 @@ fn image_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
     Some(Action::new(
         addr("image", "lnd"),
         ActionKind::Update,
+        ReasonCode::ImageDigestMismatch,
         format!(
             "pull {}: the local image does not carry the pinned digest",
             t.reference
@@ -328,6 +332,7 @@ fn volume_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
         Action::new(
             addr("volume", "data"),
             ActionKind::Create,
+            ReasonCode::VolumeMissing,
             format!("create volume {} for lnd's data and wallet", t.volume),
             Op::Runtime(RuntimeOp::CreateVolume),
         )
@@ -366,6 +371,7 @@ fn create_container(t: &DockerTarget) -> Action {
     Action::new(
         addr("container", "signer"),
         ActionKind::Create,
+        ReasonCode::ContainerMissing,
         format!("create container {} from {}", t.signer, t.reference),
         Op::Runtime(RuntimeOp::CreateSigner),
     )
@@ -415,6 +421,7 @@ fn conf_modes_action(o: &DockerObservation) -> Option<Action> {
     let mut a = Action::new(
         addr("file", "lnd_conf"),
         ActionKind::Update,
+        ReasonCode::ConfigPermissions,
         loose
             .iter()
             .map(|(r, _)| r.as_str())
@@ -449,6 +456,11 @@ fn conf_write_action(t: &DockerTarget, o: &DockerObservation, seen: &VolumeFile)
             ActionKind::Update
         } else {
             ActionKind::Create
+        },
+        if old.is_some() {
+            ReasonCode::ConfigChanged
+        } else {
+            ReasonCode::ConfigMissing
         },
         reason,
         Op::Runtime(RuntimeOp::WriteConfig),
@@ -501,6 +513,7 @@ fn start_action(o: &DockerObservation, new_container: bool, conf_written: bool) 
         return Some(Action::new(
             addr("container", "signer"),
             ActionKind::Start,
+            ReasonCode::NotStarted,
             "start the new container",
             Op::Runtime(RuntimeOp::StartSigner),
         ));
@@ -515,6 +528,7 @@ fn start_action(o: &DockerObservation, new_container: bool, conf_written: bool) 
             Action::new(
                 addr("container", "signer"),
                 ActionKind::Restart,
+                ReasonCode::RestartForConfig,
                 "restart so lnd reads the new lnd.conf",
                 Op::Runtime(RuntimeOp::RestartSigner),
             )
@@ -532,6 +546,7 @@ fn crash_loop_restart(c: &ObservedContainer, conf_written: bool) -> Action {
     Action::new(
         addr("container", "signer"),
         ActionKind::Restart,
+        ReasonCode::CrashLoop,
         format!(
             "lnd keeps exiting (exit code {}, restarted {} times); restart it{}",
             c.state.exit_code.unwrap_or(0),
@@ -558,6 +573,7 @@ fn stopped_start(c: &ObservedContainer) -> Action {
     let mut a = Action::new(
         addr("container", "signer"),
         ActionKind::Start,
+        ReasonCode::NotRunning,
         reason,
         Op::Runtime(RuntimeOp::StartSigner),
     );
@@ -567,12 +583,13 @@ fn stopped_start(c: &ObservedContainer) -> Action {
 
 /// A restart of the running container for `reason`; None when it is not
 /// running (the diff plans its start then).
-pub(crate) fn restart(o: &DockerObservation, reason: String) -> Option<Action> {
+pub(crate) fn restart(o: &DockerObservation, code: ReasonCode, reason: String) -> Option<Action> {
     o.container.as_ref().filter(|c| c.is_running())?;
     Some(
         Action::new(
             addr("container", "signer"),
             ActionKind::Restart,
+            code,
             reason,
             Op::Runtime(RuntimeOp::RestartSigner),
         )
@@ -588,6 +605,7 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
             Action::new(
                 addr("container", "signer"),
                 ActionKind::Destroy,
+                ReasonCode::DestroyRequested,
                 format!("remove container {}", t.signer),
                 Op::Runtime(RuntimeOp::RemoveSigner),
             )
@@ -612,6 +630,7 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
             Action::new(
                 addr("volume", "data"),
                 ActionKind::Destroy,
+                ReasonCode::PurgeRequested,
                 format!(
                     "remove volume {} with lnd's wallet (only while seed.txt can restore it)",
                     t.volume
@@ -647,6 +666,7 @@ fn password_copy(
                 Action::new(
                     addr(),
                     ActionKind::Update,
+                    ReasonCode::PasswordCopyPermissions,
                     "the wallet password copy in the volume is readable by others (not 0600)",
                     Op::Runtime(RuntimeOp::WritePasswordFile),
                 )
@@ -665,6 +685,7 @@ fn password_copy(
                 Action::new(
                     addr(),
                     ActionKind::Create,
+                    ReasonCode::PasswordCopyMissing,
                     reason,
                     Op::Runtime(RuntimeOp::WritePasswordFile),
                 )
@@ -676,6 +697,7 @@ fn password_copy(
                 Action::new(
                     addr(),
                     ActionKind::Update,
+                    ReasonCode::PasswordCopyDiffers,
                     "the wallet password copy in the volume differs from wallet-password.txt; the \
                  signer has no wallet, so the copy guards nothing",
                     Op::Runtime(RuntimeOp::ReplacePasswordFile),
@@ -710,6 +732,7 @@ fn stale_password_copy(d: &mut RuntimeDiff, copy: PasswordCopy, volume: &str) {
             Action::new(
                 addr("file", "wallet_password"),
                 ActionKind::Destroy,
+                ReasonCode::PasswordCopyUnused,
                 "auto_unlock is off: empty the wallet password copy in the volume (lnd no longer \
                  reads it; wallet-password.txt keeps the password)",
                 Op::Runtime(RuntimeOp::BlankPasswordFile),

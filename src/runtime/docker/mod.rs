@@ -256,8 +256,13 @@ impl Observer for DockerObserver {
         diff::destroy_diff(&self.target, observed, purge)
     }
 
-    fn restart(&self, observed: &DockerObservation, reason: String) -> Option<crate::plan::Action> {
-        diff::restart(observed, reason)
+    fn restart(
+        &self,
+        observed: &DockerObservation,
+        code: crate::plan::ReasonCode,
+        reason: String,
+    ) -> Option<crate::plan::Action> {
+        diff::restart(observed, code, reason)
     }
 }
 

@@ -18,6 +18,7 @@ use super::systemd;
 use super::target::NativeTarget;
 use crate::desired::display_path;
 use crate::manifest::enums::Supervisor;
+use crate::plan::ReasonCode;
 use crate::plan::op::{Op, RuntimeOp};
 use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
 use crate::runtime::{HostPassword, RuntimeDiff};
@@ -123,6 +124,11 @@ fn conf_action(t: &NativeTarget, o: &NativeObservation) -> Option<Action> {
     let mut a = Action::new(
         Address::new("file", "lnd_conf"),
         kind,
+        if kind == ActionKind::Create {
+            ReasonCode::ConfigMissing
+        } else {
+            ReasonCode::ConfigChanged
+        },
         reason,
         Op::Runtime(RuntimeOp::WriteConfig),
     )
@@ -161,6 +167,11 @@ fn unit_action(o: &NativeObservation) -> Option<Action> {
         Action::new(
             Address::new("file", "systemd_unit"),
             kind,
+            if kind == ActionKind::Create {
+                ReasonCode::UnitMissing
+            } else {
+                ReasonCode::UnitChanged
+            },
             reason,
             Op::Runtime(RuntimeOp::InstallUnit),
         )
@@ -180,6 +191,7 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
             return Some(Action::new(
                 process_addr(),
                 ActionKind::Create,
+                ReasonCode::NotStarted,
                 format!(
                     "start lnd {} detached; pidfile {}, log {}",
                     t.lnd_version,
@@ -194,6 +206,7 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
             let mut a = Action::new(
                 process_addr(),
                 ActionKind::Start,
+                ReasonCode::NotRunning,
                 why,
                 Op::Runtime(RuntimeOp::StartSigner),
             );
@@ -315,15 +328,16 @@ fn restart_for_config(
         ),
         Some(_) => return None,
     };
-    Some(restart(reason))
+    Some(restart(ReasonCode::RestartForConfig, reason))
 }
 
 /// A restart of lnd (disruptive: the watch-only node loses its signer
 /// while lnd starts).
-pub(crate) fn restart(reason: String) -> Action {
+pub(crate) fn restart(code: ReasonCode, reason: String) -> Action {
     Action::new(
         process_addr(),
         ActionKind::Restart,
+        code,
         reason,
         Op::Runtime(RuntimeOp::RestartSigner),
     )
@@ -342,6 +356,11 @@ fn service_action(
         Action::new(
             process_addr(),
             kind,
+            if kind == ActionKind::Restart {
+                ReasonCode::RestartForConfig
+            } else {
+                ReasonCode::NotRunning
+            },
             reason,
             Op::Runtime(RuntimeOp::StartSigner),
         )
@@ -375,10 +394,10 @@ fn service_action(
     }
     let pid = s.main_pid;
     if unit_changed {
-        return Some(restart(format!(
-            "restart {} (lnd pid {pid}) to run the new unit",
-            u.name
-        )));
+        return Some(restart(
+            ReasonCode::RestartForConfig,
+            format!("restart {} (lnd pid {pid}) to run the new unit", u.name),
+        ));
     }
     if let Some(now) = &u.main {
         let record = o.process.running().filter(|r| r.pid == now.pid);
@@ -423,6 +442,7 @@ pub(crate) fn diff(
         d.actions.push(Action::new(
             Address::new("directory", "lnd_dir"),
             ActionKind::Create,
+            ReasonCode::DirectoryMissing,
             format!(
                 "create {} (0700) for lnd's data and wallet",
                 display_path(&t.lnd_dir)
@@ -503,6 +523,7 @@ pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool)
             Action::new(
                 process_addr(),
                 ActionKind::Destroy,
+                ReasonCode::DestroyRequested,
                 reason,
                 Op::Runtime(RuntimeOp::RemoveSigner),
             )

@@ -178,8 +178,16 @@ impl Observer for NativeObserver {
         diff::destroy_diff(&self.target, observed, purge)
     }
 
-    fn restart(&self, observed: &NativeObservation, reason: String) -> Option<crate::plan::Action> {
-        observed.running().is_ok().then(|| diff::restart(reason))
+    fn restart(
+        &self,
+        observed: &NativeObservation,
+        code: crate::plan::ReasonCode,
+        reason: String,
+    ) -> Option<crate::plan::Action> {
+        observed
+            .running()
+            .is_ok()
+            .then(|| diff::restart(code, reason))
     }
 }
 

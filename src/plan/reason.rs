@@ -1,0 +1,89 @@
+//! Why an action is planned, as a stable code beside the prose: pipelines,
+//! tests and the JSON document (`reason_code`) match on the code, never on
+//! the sentence, which may be reworded. A code names the condition found,
+//! not the step taken (Terraform's `action_reason` is the model).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The condition an action answers. Codes are part of the plan format:
+/// add new ones freely, never rename or reuse one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ReasonCode {
+    /// The lnd image is not on the engine.
+    ImageMissing,
+    /// The local image lacks the pinned digest.
+    ImageDigestMismatch,
+    /// The data volume does not exist.
+    VolumeMissing,
+    /// lnd's data directory (native) does not exist.
+    DirectoryMissing,
+    /// The signer's container does not exist.
+    ContainerMissing,
+    /// The container's spec differs from the declared one: replaced.
+    SpecChanged,
+    /// The container's restart policy differs; updated in place.
+    RestartPolicyChanged,
+    /// lnd.conf does not exist yet.
+    ConfigMissing,
+    /// lnd.conf differs from the rendered one.
+    ConfigChanged,
+    /// lsm's files in lnd's data are readable by others.
+    ConfigPermissions,
+    /// The systemd unit does not exist yet.
+    UnitMissing,
+    /// The systemd unit differs from the rendered one.
+    UnitChanged,
+    /// lnd was never started (a new container or process).
+    NotStarted,
+    /// lnd is not running (stopped, exited, paused, killed).
+    NotRunning,
+    /// lnd runs with an older config, binary or unit than declared.
+    RestartForConfig,
+    /// lnd keeps exiting.
+    CrashLoop,
+    /// tls.cert lacks names `[rpc]` declares: lnd must issue a new one.
+    CertNamesChanged,
+    /// The wallet password copy for auto-unlock is missing.
+    PasswordCopyMissing,
+    /// The wallet password copy differs from wallet-password.txt.
+    PasswordCopyDiffers,
+    /// The wallet password copy is readable by others.
+    PasswordCopyPermissions,
+    /// auto_unlock is off: the password copy is emptied.
+    PasswordCopyUnused,
+    /// `lsm destroy`: the signer's container or process goes.
+    DestroyRequested,
+    /// `lsm destroy --purge-volume`: lnd's data goes.
+    PurgeRequested,
+    /// Temp files of an interrupted write in secrets_dir.
+    SecretLeftovers,
+    /// Secret files are readable by others.
+    SecretPermissions,
+    /// wallet-password.txt does not exist (and lnd has no wallet).
+    PasswordMissing,
+    /// lnd has no wallet: one is created (GenSeed, seed.txt, InitWallet).
+    WalletCreate,
+    /// lnd has no wallet and seed.txt exists: it is restored from it.
+    WalletRestore,
+    /// The wallet is locked and auto_unlock is off: apply unlocks it.
+    WalletLocked,
+    /// lsm initialised the wallet but did not record its identity.
+    IdentityUnrecorded,
+    /// The declared macaroon has not been baked yet.
+    MacaroonMissing,
+    /// The bundle's macaroon is not the declared one (another scope or
+    /// root key, a caveat lsm did not bake, rejected by lnd): baked again.
+    MacaroonRebake,
+    /// A root key lsm baked under signs a macaroon that must stop working.
+    RootKeyRevoke,
+    /// lnd no longer has a root key lsm's record names.
+    RootKeyForgotten,
+    /// There is no credentials bundle yet.
+    BundleMissing,
+    /// The bundle's files differ from what they must hold.
+    BundleOutOfDate,
+    /// Files in the bundle directory that the bundle no longer has.
+    BundleStaleFiles,
+}
