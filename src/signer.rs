@@ -132,7 +132,7 @@ pub(crate) fn missing_admin_macaroon(
         return None;
     }
     Some(Blocker {
-        address: Address::new("file", "admin_macaroon"),
+        address: Address::FILE_ADMIN_MACAROON,
         reason: format!(
             "lnd is running unlocked but its admin.macaroon ({location}) is missing, so lsm can \
              check neither the signer's identity, accounts nor macaroons, nor bake or revoke"

@@ -100,7 +100,7 @@ fn export_action(
         ActionKind::Update
     };
     let mut action = Action::new(
-        Address::new("bundle", "files"),
+        Address::BUNDLE_FILES,
         kind,
         if kind == ActionKind::Create {
             ReasonCode::BundleMissing
@@ -449,7 +449,7 @@ fn stale_action(desired: &DesiredBundle, observed: &ObservedBundle) -> Option<Ac
         return None;
     }
     Some(Action::new(
-        Address::new("bundle", "stale"),
+        Address::BUNDLE_STALE,
         ActionKind::Destroy,
         ReasonCode::BundleStaleFiles,
         reasons.join("; "),
@@ -513,7 +513,7 @@ mod tests {
         assert_eq!(out.actions.len(), 1);
         let a = &out.actions[0];
         assert_eq!(a.kind, ActionKind::Create);
-        assert_eq!(a.address.0, "bundle.files");
+        assert_eq!(a.address.as_str(), "bundle.files");
         assert_eq!(export_files(a), d.names());
         assert_eq!(
             a.reason,
@@ -671,7 +671,7 @@ mod tests {
         );
         let stale = &out.actions[1];
         assert_eq!(stale.kind, ActionKind::Destroy);
-        assert_eq!(stale.address.0, "bundle.stale");
+        assert_eq!(stale.address.as_str(), "bundle.stale");
         assert_eq!(stale_files(stale), ["admin.macaroon"]);
         assert!(
             stale.reason.contains("admin.macaroon must not stay"),

@@ -47,7 +47,7 @@ pub fn blocked(p: &Plan, command: &str, rerun: &str, plan_shown: bool) -> Failur
     let reasons: Vec<String> = p
         .blockers
         .iter()
-        .map(|b| format!("{}: {}", b.address.0, b.reason))
+        .map(|b| format!("{}: {}", b.address, b.reason))
         .collect();
     let failure = Failure::with_exit(
         Exit::Blocked,

@@ -83,12 +83,13 @@ pub(crate) fn conditions<O: Observation>(
             "lnd does not answer",
         ),
     };
-    let is_bundle =
-        |a: &Action| a.address.0.starts_with("bundle.") || a.address.0.starts_with("macaroon.");
+    let is_bundle = |a: &Action| {
+        a.address.as_str().starts_with("bundle.") || a.address.as_str().starts_with("macaroon.")
+    };
     // Everything the other conditions do not already report is config:
     // lnd.conf, image, volume, container settings, secret files and modes.
     let explained = |a: &Action| {
-        let addr = a.address.0.as_str();
+        let addr = a.address.as_str();
         is_bundle(a)
             || (addr.starts_with("wallet.") && !wallet.status)
             || (matches!(a.kind, ActionKind::Start | ActionKind::Restart) && !running)

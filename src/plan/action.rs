@@ -5,17 +5,53 @@
 use crate::plan::ReasonCode;
 use crate::plan::op::Op;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A resource address, `<type>.<name>`: `container.signer`, `file.lnd_conf`.
-/// Addresses are stable identifiers for JSON consumers and saved plans.
+/// Addresses are stable identifiers for JSON consumers and saved plans, so
+/// every fixed one is a constant here, spelled once.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub(crate) struct Address(pub String);
+pub(crate) struct Address(Cow<'static, str>);
 
 impl Address {
-    pub(crate) fn new(kind: &str, name: &str) -> Self {
-        Address(format!("{kind}.{name}"))
+    pub(crate) const IMAGE_LND: Address = Address::fixed("image.lnd");
+    pub(crate) const BINARY_LND: Address = Address::fixed("binary.lnd");
+    pub(crate) const VOLUME_DATA: Address = Address::fixed("volume.data");
+    pub(crate) const DIRECTORY_LND_DIR: Address = Address::fixed("directory.lnd_dir");
+    pub(crate) const DIRECTORY_SECRETS: Address = Address::fixed("directory.secrets");
+    pub(crate) const DIRECTORY_BUNDLE: Address = Address::fixed("directory.bundle");
+    pub(crate) const CONTAINER_SIGNER: Address = Address::fixed("container.signer");
+    pub(crate) const PROCESS_SIGNER: Address = Address::fixed("process.signer");
+    pub(crate) const FILE_LND_CONF: Address = Address::fixed("file.lnd_conf");
+    pub(crate) const FILE_SYSTEMD_UNIT: Address = Address::fixed("file.systemd_unit");
+    pub(crate) const FILE_WALLET_PASSWORD: Address = Address::fixed("file.wallet_password");
+    pub(crate) const FILE_ADMIN_MACAROON: Address = Address::fixed("file.admin_macaroon");
+    pub(crate) const WALLET_SIGNER: Address = Address::fixed("wallet.signer");
+    pub(crate) const WALLET_IDENTITY: Address = Address::fixed("wallet.identity");
+    pub(crate) const MACAROON_WATCHONLY: Address = Address::fixed("macaroon.watchonly");
+    pub(crate) const MACAROON_ROOT_KEYS: Address = Address::fixed("macaroon.root_keys");
+    pub(crate) const BUNDLE_FILES: Address = Address::fixed("bundle.files");
+    pub(crate) const BUNDLE_STALE: Address = Address::fixed("bundle.stale");
+    pub(crate) const SIGNER_NETWORK: Address = Address::fixed("signer.network");
+
+    const fn fixed(address: &'static str) -> Address {
+        Address(Cow::Borrowed(address))
+    }
+
+    /// `secret.<name>`: one of lsm's files in secrets_dir.
+    pub(crate) fn secret(name: &str) -> Address {
+        Address(Cow::Owned(format!("secret.{name}")))
+    }
+
+    /// `macaroon.root_key_<id>`: a root key lsm baked under.
+    pub(crate) fn root_key(id: u64) -> Address {
+        Address(Cow::Owned(format!("macaroon.root_key_{id}")))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

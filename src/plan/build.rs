@@ -208,7 +208,7 @@ fn network_change<O>(desired: &Desired, world: &World<O>) -> Option<crate::plan:
         .map(|j| (j.network, crate::bundle::BUNDLE_JSON_FILE));
     let (was, source) = record.or(bundle).filter(|(n, _)| n != want)?;
     Some(crate::plan::Blocker {
-        address: crate::plan::Address::new("signer", "network"),
+        address: crate::plan::Address::SIGNER_NETWORK,
         reason: format!(
             "signer.network changes {was} → {want}, but this signer's wallet is a {was} wallet \
              ({source} says so). lnd keeps one wallet per network: on {want} the signer would \
@@ -235,7 +235,7 @@ fn bundle_dir_blocker<O>(desired: &Desired, world: &World<O>) -> Option<crate::p
         world.secrets.euid,
     )
     .map(|(reason, fix)| crate::plan::Blocker {
-        address: crate::plan::Address::new("directory", "bundle"),
+        address: crate::plan::Address::DIRECTORY_BUNDLE,
         reason,
         fix,
     })

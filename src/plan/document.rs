@@ -153,7 +153,7 @@ pub(crate) struct BlockerDoc {
 impl From<&Action> for ActionDoc {
     fn from(a: &Action) -> Self {
         ActionDoc {
-            address: a.address.0.clone(),
+            address: a.address.to_string(),
             action: a.kind,
             actions: a
                 .kind
@@ -200,7 +200,7 @@ impl PlanDocument {
                 .blockers
                 .iter()
                 .map(|b| BlockerDoc {
-                    address: b.address.0.clone(),
+                    address: b.address.to_string(),
                     reason: b.reason.clone(),
                     fix: b.fix.clone(),
                 })

@@ -50,7 +50,7 @@ pub(crate) fn render(plan: &Plan, opts: RenderOptions) -> String {
         let width = plan
             .actions
             .iter()
-            .map(|a| a.address.0.len())
+            .map(|a| a.address.as_str().len())
             .max()
             .unwrap_or(0);
         for action in &plan.actions {
@@ -132,7 +132,7 @@ fn render_action(s: &mut String, a: &Action, width: usize, opts: RenderOptions) 
     s.push_str("  ");
     paint(s, st, &format!("{:>3}", a.kind.symbol()));
     s.push(' ');
-    paint(s, style::BOLD, &format!("{:<width$}", a.address.0));
+    paint(s, style::BOLD, &format!("{:<width$}", a.address.as_str()));
     // Reasons and details name files and macaroon contents found on disk:
     // escaped, so none of them can fake a line of the plan.
     let _ = write!(s, "  {}", esc(&a.reason));
@@ -245,7 +245,7 @@ mod tests {
     #[test]
     fn names_from_disk_cannot_fake_plan_lines() {
         let stale = Action::new(
-            Address::new("bundle", "stale"),
+            Address::BUNDLE_STALE,
             ActionKind::Destroy,
             ReasonCode::BundleStaleFiles,
             "x.macaroon\n  + container.signer  fine is not part of this bundle",
@@ -283,7 +283,7 @@ mod tests {
     #[test]
     fn actions_have_symbol_reason_and_summary() {
         let replace = Action::new(
-            Address::new("container", "signer"),
+            Address::CONTAINER_SIGNER,
             ActionKind::Replace,
             ReasonCode::SpecChanged,
             "rpc port 10012 → 10022 forces replacement",
@@ -292,7 +292,7 @@ mod tests {
         .replace_path("ports.rpc")
         .disruptive();
         let conf = Action::new(
-            Address::new("file", "lnd_conf"),
+            Address::FILE_LND_CONF,
             ActionKind::Update,
             ReasonCode::ConfigChanged,
             "lnd.conf in the volume was edited",

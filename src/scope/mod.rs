@@ -127,12 +127,12 @@ fn joined(perms: &[Permission]) -> String {
 }
 
 fn macaroon_addr() -> Address {
-    Address::new("macaroon", "watchonly")
+    Address::MACAROON_WATCHONLY
 }
 
 fn revoke_action(id: u64, reason: String) -> Action {
     Action::new(
-        Address(format!("macaroon.root_key_{id}")),
+        Address::root_key(id),
         ActionKind::Destroy,
         ReasonCode::RootKeyRevoke,
         reason,
@@ -157,7 +157,7 @@ pub(crate) fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
         LedgerView::Readable(l) => l,
         LedgerView::Unreadable { error } => {
             d.blockers.push(Blocker {
-                address: Address::new("macaroon", "root_keys"),
+                address: Address::MACAROON_ROOT_KEYS,
                 reason: format!(
                     "{error}; without it lsm cannot tell which macaroon root keys it baked, so \
                      it neither bakes nor revokes"
@@ -239,7 +239,7 @@ pub(crate) fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
                 .collect::<Vec<_>>()
                 .join(", ");
             d.revoke.push(Action::new(
-                Address::new("macaroon", "root_keys"),
+                Address::MACAROON_ROOT_KEYS,
                 ActionKind::Update,
                 ReasonCode::RootKeyForgotten,
                 format!(

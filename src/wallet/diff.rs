@@ -144,11 +144,11 @@ pub(crate) struct WalletDiff {
 }
 
 fn secret_addr(name: &str) -> Address {
-    Address::new("secret", name)
+    Address::secret(name)
 }
 
 fn wallet_addr() -> Address {
-    Address::new("wallet", "signer")
+    Address::WALLET_SIGNER
 }
 
 /// The wallet's actions, blockers and notes. Each step below is one rule;
@@ -229,7 +229,7 @@ fn directory_refusal(dir: &str, secrets: &SecretsView) -> Option<Blocker> {
         secrets.euid,
     )?;
     Some(Blocker {
-        address: Address::new("directory", "secrets"),
+        address: Address::DIRECTORY_SECRETS,
         reason,
         fix,
     })
@@ -381,7 +381,7 @@ fn seed_proof_step(
     }
     match &proof {
         SeedProof::Pending => d.actions.push(Action::new(
-            Address::new("wallet", "identity"),
+            Address::WALLET_IDENTITY,
             ActionKind::Create,
             ReasonCode::IdentityUnrecorded,
             format!(

@@ -23,10 +23,6 @@ use crate::plan::op::{Op, RuntimeOp};
 use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
 use crate::runtime::{HostPassword, RuntimeDiff};
 
-fn addr(kind: &str, name: &str) -> Address {
-    Address::new(kind, name)
-}
-
 fn port_name(container_port: u16) -> &'static str {
     match container_port {
         RPC_PORT => "rpc",
@@ -175,7 +171,7 @@ fn restart_update(
         return None;
     }
     let mut a = Action::new(
-        addr("container", "signer"),
+        Address::CONTAINER_SIGNER,
         ActionKind::Update,
         ReasonCode::RestartPolicyChanged,
         format!(
@@ -303,7 +299,7 @@ pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPasswo
 fn image_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
     let Some(img) = &o.image else {
         return Some(Action::new(
-            addr("image", "lnd"),
+            Address::IMAGE_LND,
             ActionKind::Create,
             ReasonCode::ImageMissing,
             format!("pull {} (not on the engine)", t.reference),
@@ -315,7 +311,7 @@ fn image_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
         return None;
     }
     Some(Action::new(
-        addr("image", "lnd"),
+        Address::IMAGE_LND,
         ActionKind::Update,
         ReasonCode::ImageDigestMismatch,
         format!(
@@ -330,7 +326,7 @@ fn image_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
 fn volume_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
     o.volume.is_none().then(|| {
         Action::new(
-            addr("volume", "data"),
+            Address::VOLUME_DATA,
             ActionKind::Create,
             ReasonCode::VolumeMissing,
             format!("create volume {} for lnd's data and wallet", t.volume),
@@ -369,7 +365,7 @@ fn container_action(t: &DockerTarget, o: &DockerObservation) -> (Option<Action>,
 /// A new container, with the ports it publishes.
 fn create_container(t: &DockerTarget) -> Action {
     Action::new(
-        addr("container", "signer"),
+        Address::CONTAINER_SIGNER,
         ActionKind::Create,
         ReasonCode::ContainerMissing,
         format!("create container {} from {}", t.signer, t.reference),
@@ -396,7 +392,7 @@ fn replace_container(
     changes: &[(String, String)],
 ) -> Action {
     let mut a = crate::runtime::replace_signer(
-        addr("container", "signer"),
+        Address::CONTAINER_SIGNER,
         changes,
         format!("volume {} and the wallet in it are kept", t.volume),
     );
@@ -419,7 +415,7 @@ fn conf_modes_action(o: &DockerObservation) -> Option<Action> {
         return None;
     }
     let mut a = Action::new(
-        addr("file", "lnd_conf"),
+        Address::FILE_LND_CONF,
         ActionKind::Update,
         ReasonCode::ConfigPermissions,
         loose
@@ -451,7 +447,7 @@ fn conf_write_action(t: &DockerTarget, o: &DockerObservation, seen: &VolumeFile)
         },
     };
     let mut a = Action::new(
-        addr("file", "lnd_conf"),
+        Address::FILE_LND_CONF,
         if old.is_some() {
             ActionKind::Update
         } else {
@@ -511,7 +507,7 @@ fn conf_write_reason(
 fn start_action(o: &DockerObservation, new_container: bool, conf_written: bool) -> Option<Action> {
     if new_container {
         return Some(Action::new(
-            addr("container", "signer"),
+            Address::CONTAINER_SIGNER,
             ActionKind::Start,
             ReasonCode::NotStarted,
             "start the new container",
@@ -526,7 +522,7 @@ fn start_action(o: &DockerObservation, new_container: bool, conf_written: bool) 
     } else if conf_written {
         Some(
             Action::new(
-                addr("container", "signer"),
+                Address::CONTAINER_SIGNER,
                 ActionKind::Restart,
                 ReasonCode::RestartForConfig,
                 "restart so lnd reads the new lnd.conf",
@@ -544,7 +540,7 @@ fn start_action(o: &DockerObservation, new_container: bool, conf_written: bool) 
 /// see whether it now stays up.
 fn crash_loop_restart(c: &ObservedContainer, conf_written: bool) -> Action {
     Action::new(
-        addr("container", "signer"),
+        Address::CONTAINER_SIGNER,
         ActionKind::Restart,
         ReasonCode::CrashLoop,
         format!(
@@ -571,7 +567,7 @@ fn stopped_start(c: &ObservedContainer) -> Action {
         other => (format!("container is {other}"), false),
     };
     let mut a = Action::new(
-        addr("container", "signer"),
+        Address::CONTAINER_SIGNER,
         ActionKind::Start,
         ReasonCode::NotRunning,
         reason,
@@ -587,7 +583,7 @@ pub(crate) fn restart(o: &DockerObservation, code: ReasonCode, reason: String) -
     o.container.as_ref().filter(|c| c.is_running())?;
     Some(
         Action::new(
-            addr("container", "signer"),
+            Address::CONTAINER_SIGNER,
             ActionKind::Restart,
             code,
             reason,
@@ -603,7 +599,7 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
     if o.container.is_some() {
         d.actions.push(
             Action::new(
-                addr("container", "signer"),
+                Address::CONTAINER_SIGNER,
                 ActionKind::Destroy,
                 ReasonCode::DestroyRequested,
                 format!("remove container {}", t.signer),
@@ -614,7 +610,7 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
     }
     match (&o.volume, purge) {
         (Some(v), true) if !v.managed() => d.blockers.push(crate::plan::Blocker {
-            address: addr("volume", "data"),
+            address: Address::VOLUME_DATA,
             reason: format!(
                 "--purge-volume removes only a volume lsm created, and {} was not (it carries \
                  no io.lsm labels; it may hold a wallet lsm did not make)",
@@ -628,7 +624,7 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
         }),
         (Some(_), true) => d.actions.push(
             Action::new(
-                addr("volume", "data"),
+                Address::VOLUME_DATA,
                 ActionKind::Destroy,
                 ReasonCode::PurgeRequested,
                 format!(
@@ -657,7 +653,7 @@ fn password_copy(
     host: HostPassword,
     volume: &str,
 ) {
-    let addr = || addr("file", "wallet_password");
+    let addr = || Address::FILE_WALLET_PASSWORD;
     let note = "0600 inside the volume; its content is never shown";
     match (copy, host) {
         (PasswordCopy::Matches, _) if mode.is_some_and(|m| m != LSM_FILE_MODE) => {
@@ -730,7 +726,7 @@ fn stale_password_copy(d: &mut RuntimeDiff, copy: PasswordCopy, volume: &str) {
     match copy {
         PasswordCopy::Matches => d.actions.push(
             Action::new(
-                addr("file", "wallet_password"),
+                Address::FILE_WALLET_PASSWORD,
                 ActionKind::Destroy,
                 ReasonCode::PasswordCopyUnused,
                 "auto_unlock is off: empty the wallet password copy in the volume (lnd no longer \

@@ -24,11 +24,11 @@ use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
 use crate::runtime::{HostPassword, RuntimeDiff};
 
 fn process_addr() -> Address {
-    Address::new("process", "signer")
+    Address::PROCESS_SIGNER
 }
 
 fn binary_blocker(t: &NativeTarget, b: &Binary) -> Option<Blocker> {
-    let address = Address::new("binary", "lnd");
+    let address = Address::BINARY_LND;
     match b {
         Binary::Found {
             version_ok: true, ..
@@ -122,7 +122,7 @@ fn conf_action(t: &NativeTarget, o: &NativeObservation) -> Option<Action> {
         ),
     };
     let mut a = Action::new(
-        Address::new("file", "lnd_conf"),
+        Address::FILE_LND_CONF,
         kind,
         if kind == ActionKind::Create {
             ReasonCode::ConfigMissing
@@ -165,7 +165,7 @@ fn unit_action(o: &NativeObservation) -> Option<Action> {
     };
     Some(
         Action::new(
-            Address::new("file", "systemd_unit"),
+            Address::FILE_SYSTEMD_UNIT,
             kind,
             if kind == ActionKind::Create {
                 ReasonCode::UnitMissing
@@ -440,7 +440,7 @@ pub(crate) fn diff(
 
     if !o.lnd_dir_exists {
         d.actions.push(Action::new(
-            Address::new("directory", "lnd_dir"),
+            Address::DIRECTORY_LND_DIR,
             ActionKind::Create,
             ReasonCode::DirectoryMissing,
             format!(
@@ -473,7 +473,7 @@ pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool)
     let lnd_dir = display_path(&t.lnd_dir);
     if purge {
         d.blockers.push(Blocker {
-            address: Address::new("directory", "lnd_dir"),
+            address: Address::DIRECTORY_LND_DIR,
             reason: format!(
                 "--purge-volume does not apply to runtime = \"native\": lsm never deletes \
                  lnd_dir ({lnd_dir}), which holds lnd's wallet"
@@ -490,7 +490,7 @@ pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool)
         (Some(u), _) if u.file.is_some() && !systemd::booted() => {
             let path = systemd::unit_path(&u.name);
             d.blockers.push(Blocker {
-                address: Address::new("file", "systemd_unit"),
+                address: Address::FILE_SYSTEMD_UNIT,
                 reason: format!(
                     "{} is installed, but {}",
                     path.display(),
@@ -666,7 +666,7 @@ mod tests {
     fn steps(d: &RuntimeDiff) -> Vec<(String, ActionKind, Op, bool)> {
         d.actions
             .iter()
-            .map(|a| (a.address.0.clone(), a.kind, a.op.clone(), a.drift))
+            .map(|a| (a.address.to_string(), a.kind, a.op.clone(), a.drift))
             .collect()
     }
 
@@ -889,7 +889,7 @@ mod tests {
         };
         let d = diff(&t, &o, HostPassword::Present);
         assert_eq!(d.blockers.len(), 1);
-        assert_eq!(d.blockers[0].address.0, "binary.lnd");
+        assert_eq!(d.blockers[0].address.as_str(), "binary.lnd");
         assert!(d.blockers[0].reason.contains("pins lnd v0.20.0-beta"));
         o.binary = Binary::Unusable {
             reason: "no executable \"lnd\" in PATH".into(),
