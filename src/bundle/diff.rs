@@ -305,7 +305,8 @@ fn unknown_note(desired: &DesiredBundle, present: &[String]) -> Option<String> {
     }
     let missing: Vec<&String> = unknown.iter().filter(|n| !present.contains(n)).collect();
     let mut note = format!(
-        "the signer cannot be asked now, so the bundle is compared with it once it runs          ({}); offline, only presence, modes and stale files were checked",
+        "the signer cannot be asked now, so the bundle is compared with it once it runs ({}); \
+         offline, only presence, modes and stale files were checked",
         unknown.join(", ")
     );
     if !missing.is_empty() {
