@@ -140,7 +140,10 @@ pub(crate) fn observe(dir: &Path, foreign: impl Fn(&[String]) -> Vec<String>) ->
     let mut foreign = if marked {
         Vec::new()
     } else {
-        let others: Vec<String> = names.into_iter().filter(|n| n != MARKER).collect();
+        let others: Vec<String> = names
+            .into_iter()
+            .filter(|n| n != MARKER && !marker_leftover(n))
+            .collect();
         foreign(&others)
     };
     foreign.sort();
@@ -231,7 +234,12 @@ pub(crate) fn prepare(
     foreign: impl Fn(&[String]) -> Vec<String>,
 ) -> Result<(), Failure> {
     let shown = dir.display().to_string();
-    let view = observe(dir, &foreign);
+    let mut view = observe(dir, &foreign);
+    if finish_interrupted_creation(dir, &view)
+        .map_err(|e| Failure::error(format!("cannot finish creating {shown}: {e}")))?
+    {
+        view = observe(dir, &foreign);
+    }
     if view == DirView::Missing {
         let created = crate::fsutil::ensure_dir(dir, mode)
             .map_err(|e| Failure::error(format!("cannot create {shown}: {e}")))?;
@@ -265,12 +273,54 @@ fn prepare_existing(dir: &Path, role: Role, mode: u32, view: &DirView) -> Result
 
 /// Writes the marker (0600, atomically) into a directory lsm just created.
 fn mark(dir: &Path) -> io::Result<()> {
-    crate::fsutil::atomic_write(
+    crate::fsutil::atomic_write_with(
         &dir.join(MARKER),
         MARKER_TEXT.as_bytes(),
         crate::secrets::FILE_MODE,
         crate::fsutil::Existing::Replace,
+        || {
+            crate::crashpoint!("dirguard::mark_before_rename");
+            Ok(())
+        },
     )
+}
+
+/// The temp file of a marker write a crash cut short
+/// (`.lsm-tmp-.lsm-dir.XXXXXX`): lsm's own, never a foreign file.
+fn marker_leftover(name: &str) -> bool {
+    name.strip_prefix(crate::fsutil::TEMP_PREFIX)
+        .is_some_and(|rest| rest.starts_with(&format!("{MARKER}.")))
+}
+
+/// A directory lsm created but had not marked yet when it was stopped:
+/// the user's own, holding nothing but the marker's temp file. The
+/// creation is finished (leftover removed, marker written), so a crash
+/// between `mkdir` and the marker's rename never strands the directory.
+fn finish_interrupted_creation(dir: &Path, view: &DirView) -> io::Result<bool> {
+    let DirView::Present {
+        uid,
+        marked: false,
+        foreign,
+        ..
+    } = view
+    else {
+        return Ok(false);
+    };
+    if *uid != euid() || !foreign.is_empty() {
+        return Ok(false);
+    }
+    let names: Vec<String> = fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() || !names.iter().all(|n| marker_leftover(n)) {
+        return Ok(false);
+    }
+    for n in &names {
+        fs::remove_file(dir.join(n))?;
+    }
+    mark(dir)?;
+    Ok(true)
 }
 
 /// Sets `dir`'s mode when lsm created it (the wallet's FixPermissions):

@@ -122,6 +122,19 @@ fn converges_after(s: &Signer, point: &str, seed_after_crash: Option<&String>) {
     s.assert_no_secret_leaked();
 }
 
+/// Stopped between creating a directory and renaming its `.lsm-dir`
+/// marker into it: the directory holds only the marker's temp file. The
+/// next run finishes the creation instead of refusing the directory as
+/// not lsm's (seen with a random SIGKILL in the bundle directory).
+#[test]
+fn crash_while_marking_a_new_directory() {
+    let Some((s, _after)) = crash_then_converge("dirguard::mark_before_rename") else {
+        return;
+    };
+    assert!(s.secrets().join(".lsm-dir").exists());
+    assert!(s.bundle().join(".lsm-dir").exists());
+}
+
 #[test]
 fn crash_after_the_password_write() {
     let Some((s, after)) = crash_then_converge("wallet::after_password") else {
