@@ -122,7 +122,13 @@ pub struct ReadFile {
 
 /// The content of the single regular file in a download archive. The engine
 /// names the entry after the file's basename; a directory is an error.
-pub(crate) fn read_single_file(tar_bytes: &[u8], path: &str) -> Result<ReadFile, DockerError> {
+/// `None` for an archive with no entry: the file went between the engine's
+/// look at it and its read (lnd replacing tls.cert while it renews it), so
+/// it is absent now, as a 404 would say.
+pub(crate) fn read_single_file(
+    tar_bytes: &[u8],
+    path: &str,
+) -> Result<Option<ReadFile>, DockerError> {
     let bad = |detail: String| DockerError::Archive {
         op: format!("reading {path} from the container"),
         detail,
@@ -132,12 +138,12 @@ pub(crate) fn read_single_file(tar_bytes: &[u8], path: &str) -> Result<ReadFile,
     for entry in entries {
         let mut entry = entry.map_err(|e| bad(e.to_string()))?;
         match read_entry(&mut entry, "the file").map_err(bad)? {
-            Some(DirEntry::File(file)) => return Ok(file),
+            Some(DirEntry::File(file)) => return Ok(Some(file)),
             Some(DirEntry::NotAFile(why)) => return Err(bad(why.into())),
             None => continue,
         }
     }
-    Err(bad("the engine returned an empty archive".into()))
+    Ok(None)
 }
 
 /// A directory read in one archive: its own mode and its entries by name.
@@ -288,10 +294,17 @@ mod tests {
         let files_only = build_upload(&[], &files).unwrap();
         assert_eq!(
             read_single_file(&files_only, "/root/.lnd/lnd.conf").unwrap(),
-            ReadFile {
+            Some(ReadFile {
                 content: b"[Application Options]\n".to_vec().into(),
                 mode: 0o644
-            }
+            })
+        );
+        // An archive with no entry: the file went while the engine read it.
+        let mut empty = Vec::new();
+        tar::Builder::new(&mut empty).finish().unwrap();
+        assert_eq!(
+            read_single_file(&empty, "/root/.lnd/tls.cert").unwrap(),
+            None
         );
     }
 

@@ -255,7 +255,7 @@ impl DockerReader {
         match self.fetch_archive(container, path, &op).await? {
             Fetched::Missing => Ok(None),
             Fetched::TooLarge => Err(too_large(op)),
-            Fetched::Tar(tar_bytes) => archive::read_single_file(&tar_bytes, path).map(Some),
+            Fetched::Tar(tar_bytes) => archive::read_single_file(&tar_bytes, path),
         }
     }
 
