@@ -299,72 +299,17 @@ fn assert_identity_recorded(s: &Signer) {
     assert_eq!(mode, 0o600);
 }
 
-/// SIGKILL while InitWallet is in flight (the double holds the call 3 s
-/// after creating the wallet, so the kill lands inside it): lnd goes on
-/// with the wallet, as real lnd does. Before, the double stopped half-way
-/// and every re-apply failed with "the signer already has a wallet" while
-/// plan and status said it had none. Now plan and status agree, and the
-/// next apply converges by itself.
-#[test]
-fn sigkill_during_initwallet_converges_by_itself() {
+/// A native signer whose double holds InitWallet `delay_ms` after creating
+/// the wallet, and a first apply SIGKILLed inside that InitWallet (lnd
+/// carries on with it). Returns the signer and the seed.txt then on disk.
+fn killed_during_initwallet(delay_ms: u64) -> (Signer, Option<String>) {
     let mut s = Signer::native("");
     let script = s.path("bin/lnd");
     std::fs::create_dir_all(script.parent().unwrap()).unwrap();
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nexport LND_DOUBLE_INIT_DELAY_MS=3000\nexec '{}' \"$@\"\n",
-            crate::support::double_binary().display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    s.runtime_table = s.runtime_table.replace(
-        &crate::support::double_binary().display().to_string(),
-        &script.display().to_string(),
-    );
-    s.write_manifest();
-    let mut child = s
-        .lsm_process(&["apply", "--auto-approve"])
-        .spawn()
-        .expect("spawn lsm apply");
-    let log = s.secrets().join("signer-lnd.log");
-    loop {
-        if std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Wallet created")) {
-            break;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!(
-                "apply ended ({status}) before InitWallet: {:?}",
-                s.finish(child)
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().expect("SIGKILL lsm");
-    let killed = s.finish(child);
-    assert_eq!(killed.code, -1, "lsm was not killed: {killed:?}");
-    let seed = seed_of(&s);
-    assert!(seed.is_some(), "seed.txt is durable before InitWallet");
-    plan_and_status_agree_on_the_identity_record(&s);
-    converges_after(&s, "a SIGKILL during InitWallet", seed.as_ref());
-    assert_identity_recorded(&s);
-}
-
-/// The next apply starts while lnd is still creating the wallet from the
-/// killed apply's InitWallet (lnd carries it on without its caller): lnd
-/// still says NON_EXISTING, so the plan restores from seed.txt, and lnd
-/// answers that InitWallet with "already has a wallet". The restore waits
-/// for lnd's wallet, which is seed.txt's, and converges in that same apply.
-#[test]
-fn an_apply_racing_an_interrupted_initwallet_converges() {
-    let mut s = Signer::native("");
-    let script = s.path("bin/lnd");
-    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nexport LND_DOUBLE_INIT_DELAY_MS=6000\nexec '{}' \"$@\"\n",
+            "#!/bin/sh\nexport LND_DOUBLE_INIT_DELAY_MS={delay_ms}\nexec '{}' \"$@\"\n",
             crate::support::double_binary().display()
         ),
     )
@@ -390,8 +335,35 @@ fn an_apply_racing_an_interrupted_initwallet_converges() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().expect("SIGKILL lsm");
-    assert_eq!(s.finish(child).code, -1);
+    let killed = s.finish(child);
+    assert_eq!(killed.code, -1, "lsm was not killed: {killed:?}");
     let seed = seed_of(&s);
+    (s, seed)
+}
+
+/// SIGKILL while InitWallet is in flight (the double holds the call 3 s
+/// after creating the wallet, so the kill lands inside it): lnd goes on
+/// with the wallet, as real lnd does. Before, the double stopped half-way
+/// and every re-apply failed with "the signer already has a wallet" while
+/// plan and status said it had none. Now plan and status agree, and the
+/// next apply converges by itself.
+#[test]
+fn sigkill_during_initwallet_converges_by_itself() {
+    let (s, seed) = killed_during_initwallet(3000);
+    assert!(seed.is_some(), "seed.txt is durable before InitWallet");
+    plan_and_status_agree_on_the_identity_record(&s);
+    converges_after(&s, "a SIGKILL during InitWallet", seed.as_ref());
+    assert_identity_recorded(&s);
+}
+
+/// The next apply starts while lnd is still creating the wallet from the
+/// killed apply's InitWallet (lnd carries it on without its caller): lnd
+/// still says NON_EXISTING, so the plan restores from seed.txt, and lnd
+/// answers that InitWallet with "already has a wallet". The restore waits
+/// for lnd's wallet, which is seed.txt's, and converges in that same apply.
+#[test]
+fn an_apply_racing_an_interrupted_initwallet_converges() {
+    let (s, seed) = killed_during_initwallet(6000);
     // At once, while the double still holds the first InitWallet.
     let again = s.lsm(&["apply", "--auto-approve"]);
     assert_eq!(
@@ -409,40 +381,7 @@ fn an_apply_racing_an_interrupted_initwallet_converges() {
 /// records no identity.
 #[test]
 fn a_racing_wallet_no_earlier_apply_noted_is_not_adopted() {
-    let mut s = Signer::native("");
-    let script = s.path("bin/lnd");
-    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nexport LND_DOUBLE_INIT_DELAY_MS=6000\nexec '{}' \"$@\"\n",
-            crate::support::double_binary().display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    s.runtime_table = s.runtime_table.replace(
-        &crate::support::double_binary().display().to_string(),
-        &script.display().to_string(),
-    );
-    s.write_manifest();
-    let mut child = s
-        .lsm_process(&["apply", "--auto-approve"])
-        .spawn()
-        .expect("spawn lsm apply");
-    let log = s.secrets().join("signer-lnd.log");
-    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Wallet created")) {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!(
-                "apply ended ({status}) before InitWallet: {:?}",
-                s.finish(child)
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().expect("SIGKILL lsm");
-    assert_eq!(s.finish(child).code, -1);
-    let seed = seed_of(&s);
+    let (s, seed) = killed_during_initwallet(6000);
     // The note of the killed apply is gone: nothing proves that the wallet
     // lnd is creating holds seed.txt's words (anyone may call InitWallet).
     std::fs::remove_file(s.secrets().join("wallet-identity.pending")).unwrap();
