@@ -11,7 +11,8 @@
 //! not name one, a developer's sweep for divergences (tests of double-only
 //! faults then fail by design). `LSM_REAL_LND_VERSION` picks another lnd
 //! release that has a module under `testenv/realnode/` (for example
-//! v0.21.2-beta); the default is `LND_VERSION` from versions.env.
+//! v0.21.2-beta); the default is `LND_VERSION` from versions.env. The same
+//! script builds the btcd image regtest chains run on (`regtest.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -83,6 +84,9 @@ pub struct RealLnd {
     pub bin_dir: PathBuf,
     /// `lsm-test/lnd-real:<version>` (absent without an engine).
     pub image: String,
+    /// `lsm-test/btcd:<btcd version>`, the btcd lnd pins (absent without an
+    /// engine); `regtest.rs` runs regtest chains on it.
+    pub btcd_image: String,
 }
 
 impl RealLnd {
@@ -145,5 +149,6 @@ fn parse_env_file(path: &Path) -> RealLnd {
         version: get("LND_REAL_VERSION"),
         bin_dir: PathBuf::from(get("LND_REAL_BIN_DIR")),
         image: get("LND_REAL_IMAGE"),
+        btcd_image: get("BTCD_IMAGE"),
     }
 }
