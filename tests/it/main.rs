@@ -53,6 +53,7 @@ mod operator_files;
 mod plan_snapshots;
 mod proto_wire;
 mod read_only_observation;
+mod regtest_chain;
 mod secret_dirs;
 mod seed_backup;
 mod wire_truth;

@@ -14,8 +14,11 @@
 //! - [`free_port`], [`pinned_channel`].
 //! - [`Backend`]: the double or real lnd (`backend.rs`), and [`real_lnd`]:
 //!   real lnd, lncli, btcd and btcctl built from Go modules once per run.
+//! - [`regtest`]: a btcd regtest chain in Docker ([`regtest::RegtestChain`])
+//!   on a [`regtest::DockerNetwork`], for lnd nodes with a chain backend.
 
 pub mod backend;
+pub mod regtest;
 #[allow(unused_imports)]
 pub use backend::{Backend, real_lnd};
 
