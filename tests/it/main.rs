@@ -29,6 +29,7 @@ mod docker_apply;
 mod docker_endpoint;
 mod docker_events;
 mod docker_files;
+mod docker_lncli;
 mod docker_pull;
 mod docker_safety;
 mod docker_secrets;

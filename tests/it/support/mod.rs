@@ -16,8 +16,10 @@
 //!   real lnd, lncli, btcd and btcctl built from Go modules once per run.
 //! - [`regtest`]: a btcd regtest chain in Docker ([`regtest::RegtestChain`])
 //!   on a [`regtest::DockerNetwork`], for lnd nodes with a chain backend.
+//! - [`lncli`]: lncli inside an lsm-managed lnd container, as JSON.
 
 pub mod backend;
+pub mod lncli;
 pub mod regtest;
 #[allow(unused_imports)]
 pub use backend::{Backend, real_lnd};
