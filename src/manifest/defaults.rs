@@ -38,3 +38,24 @@ pub(crate) const ROOT_KEY_ID: u64 = 1;
 
 pub(crate) const BUNDLE_PATH: &str = "~/.lnget/signer/credentials-bundle";
 pub(crate) const BUNDLE_ARCHIVE: bool = true;
+
+/// The defaults of watchonly.toml where they differ from signer.toml's: a
+/// watch-only node on the same host as its signer must not clash with it
+/// (ports, names, directories).
+pub(crate) mod watchonly {
+    use crate::manifest::enums::{ChainBackend, Implementation};
+
+    pub(crate) const NAME: &str = "lsm-watchonly";
+    pub(crate) const ALIAS: &str = "lsm-watchonly";
+    pub(crate) const IMPLEMENTATION: Implementation = Implementation::Lnd;
+    /// The old kit's default: a watch-only node needs the chain, and
+    /// neutrino needs no node of the operator's own.
+    pub(crate) const CHAIN_BACKEND: ChainBackend = ChainBackend::Neutrino;
+    pub(crate) const LND_DIR: &str = "~/.lnd-watchonly";
+    /// lnd's own default ports: a signer (10012/10013) on the same host
+    /// does not use them.
+    pub(crate) const RPC_LISTEN: &str = "127.0.0.1:10009";
+    pub(crate) const REST_LISTEN: &str = "127.0.0.1:8080";
+    pub(crate) const P2P_LISTEN: &str = "0.0.0.0:9735";
+    pub(crate) const SECRETS_DIR: &str = "~/.lnget/watchonly";
+}

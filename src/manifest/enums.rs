@@ -67,8 +67,10 @@ pub enum ChainBackend {
     Neutrino,
     /// A bitcoind node; needs a `[bitcoind]` table.
     Bitcoind,
+    /// A btcd node; needs a `[btcd]` table.
+    Btcd,
 }
-spelled!(ChainBackend { Nochainbackend => "nochainbackend", Neutrino => "neutrino", Bitcoind => "bitcoind" });
+spelled!(ChainBackend { Nochainbackend => "nochainbackend", Neutrino => "neutrino", Bitcoind => "bitcoind", Btcd => "btcd" });
 
 /// lnd's `debuglevel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -118,6 +120,17 @@ pub enum MacaroonScope {
 }
 spelled!(MacaroonScope { SignerOnly => "signer-only", Admin => "admin", Custom => "custom" });
 
+/// Which program a watch-only node runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Implementation {
+    /// lnd itself (image `lightninglabs/lnd`).
+    Lnd,
+    /// Lightning Terminal with lnd integrated (image `lightninglabs/lightning-terminal`).
+    Litd,
+}
+spelled!(Implementation { Lnd => "lnd", Litd => "litd" });
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +153,6 @@ mod tests {
         check(RestartPolicy::ALL);
         check(Supervisor::ALL);
         check(MacaroonScope::ALL);
+        check(Implementation::ALL);
     }
 }

@@ -424,6 +424,18 @@ pub(crate) fn host_port(s: &str) -> FieldResult<String> {
 }
 
 /// A ZMQ endpoint: `tcp://host:port`.
+/// A chain backend's RPC user name: no blanks or control characters.
+pub(crate) fn rpc_user(s: &str) -> FieldResult<String> {
+    if s.is_empty() || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        Err(FieldError {
+            reason: format!("{} is not a user name", crate::diagnostic::quote(s)),
+            help: "write the RPC user without spaces".into(),
+        })
+    } else {
+        Ok(s.to_string())
+    }
+}
+
 pub(crate) fn zmq_endpoint(s: &str) -> FieldResult<String> {
     match s.strip_prefix("tcp://") {
         Some(rest) if rest.contains(':') && host_port(rest).is_ok() => Ok(s.to_string()),

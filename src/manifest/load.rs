@@ -11,6 +11,7 @@ use super::raw;
 use super::read::{ReadError, content_diagnostic, read_text};
 use super::resolve::{Context, resolve};
 use super::resolved::Resolved;
+use super::schema::Kind;
 use super::structure;
 use super::syntax;
 use super::versions_env::{self, Versions, VersionsOrigin};
@@ -123,11 +124,19 @@ pub fn load_text(path: &Path, text: String, home: Option<&Path>) -> Result<Loade
         )));
     }
 
-    let mut problems = structure::check(&root);
+    let kind = Kind::of(root.get_ref());
+    let mut problems = structure::check(kind, &root);
     let poisoned: Vec<KeyPath> = problems.iter().map(|p| p.path.entry()).collect();
     let mut pruned = root.clone();
     structure::prune(pruned.get_mut(), &problems);
-    let raw = match raw::Manifest::deserialize(toml::de::Deserializer::from(pruned)) {
+    let de = toml::de::Deserializer::from(pruned);
+    let raw = match kind {
+        Kind::Signer => raw::Manifest::deserialize(de).map(raw::Raw::Signer),
+        Kind::WatchOnly => {
+            raw::watchonly::WatchOnlyManifest::deserialize(de).map(raw::Raw::WatchOnly)
+        }
+    };
+    let raw = match raw {
         Ok(raw) => Some(raw),
         Err(e) => {
             // Unreachable while the structural check and serde agree; kept so

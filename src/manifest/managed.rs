@@ -36,7 +36,7 @@ pub(crate) const MANAGED_KEYS: &[ManagedKey] = &[
     ),
     key(
         "listen",
-        "lsm sets nolisten: a signer accepts no peer-to-peer connections",
+        "use [p2p] listen on a watch-only node; a signer accepts no peer-to-peer connections",
     ),
     key("nobootstrap", "lsm always sets it: a signer has no peers"),
     key("externalip", "a signer accepts no peer-to-peer connections"),
@@ -91,13 +91,10 @@ pub(crate) const MANAGED_KEYS: &[ManagedKey] = &[
     group("bitcoin", "use [signer] network and chain_backend"),
     group("neutrino", "use the [neutrino] table"),
     group("bitcoind", "use the [bitcoind] table"),
-    group(
-        "btcd",
-        "lsm supports chain_backend nochainbackend, neutrino and bitcoind",
-    ),
+    group("btcd", "use the [btcd] table"),
     group(
         "remotesigner",
-        "remotesigner.* belongs on the watch-only node, not on the signer",
+        "lsm sets remotesigner.* on a watch-only node from its [bundle]; a signer has none",
     ),
 ];
 

@@ -10,7 +10,8 @@
 //!   every scope (admin and signer-only included).
 
 use super::enums::{
-    ChainBackend, DebugLevel, MacaroonScope, Network, RestartPolicy, Runtime, Supervisor,
+    ChainBackend, DebugLevel, Implementation, MacaroonScope, Network, RestartPolicy, Runtime,
+    Supervisor,
 };
 use super::fields::LndBinary;
 use crate::lnd::permissions::Permission;
@@ -27,13 +28,46 @@ pub struct Resolved {
     pub signer: Signer,
     pub neutrino: Option<Neutrino>,
     pub bitcoind: Option<Bitcoind>,
+    /// Absent from the digest input when unset, so the manifest hash of
+    /// every signer written before btcd existed is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub btcd: Option<Btcd>,
     pub docker: Option<Docker>,
     pub native: Option<Native>,
     pub rpc: Rpc,
     pub rest: Rest,
     pub wallet: Wallet,
+    /// For a signer, the macaroon it bakes for its watch-only node; a
+    /// watch-only node bakes none (its value is the signer default, unused).
     pub macaroon: Macaroon,
+    /// For a signer, where it exports its bundle; for a watch-only node,
+    /// the bundle it imports (`archive` is then false).
     pub bundle: Bundle,
+    /// Present exactly for a watch-only node (`[watchonly]` manifests):
+    /// `signer` then holds the node's own table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watchonly: Option<WatchOnly>,
+}
+
+/// What only a watch-only node has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WatchOnly {
+    pub implementation: Implementation,
+    /// The bundle's directory or `.tar.gz.b64` file.
+    pub bundle_source: PathBuf,
+    /// `host:port` the node dials instead of bundle.json's rpc_endpoint.
+    pub signer_endpoint: Option<String>,
+    /// Host bind of the Lightning p2p listener.
+    pub p2p_listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Btcd {
+    pub rpchost: String,
+    pub rpcuser: String,
+    pub rpcpass_file: PathBuf,
+    /// btcd's RPC certificate (PEM), rendered into lnd.conf as hex.
+    pub rpccert: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -181,8 +215,27 @@ impl Resolved {
             (None, None) => self.signer.runtime.to_string(),
         };
         format!(
-            "signer \"{}\", {}, {runtime}",
-            self.signer.name, self.signer.network
+            "{} \"{}\", {}, {runtime}",
+            self.kind_noun(),
+            self.signer.name,
+            self.signer.network
         )
+    }
+
+    /// Which kind of node this manifest declares.
+    pub fn kind(&self) -> super::schema::Kind {
+        if self.watchonly.is_some() {
+            super::schema::Kind::WatchOnly
+        } else {
+            super::schema::Kind::Signer
+        }
+    }
+
+    /// `signer` or `watch-only node`, for messages.
+    pub(crate) fn kind_noun(&self) -> &'static str {
+        match self.kind() {
+            super::schema::Kind::Signer => "signer",
+            super::schema::Kind::WatchOnly => "watch-only node",
+        }
     }
 }

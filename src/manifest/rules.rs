@@ -38,6 +38,22 @@ pub(super) fn binds_do_not_clash(r: &mut Resolver<'_>, rpc: SocketAddr, rest: So
     );
 }
 
+/// The p2p listener must not take the port of the gRPC or REST listener.
+pub(super) fn p2p_does_not_clash(r: &mut Resolver<'_>, p2p: SocketAddr, other: SocketAddr) {
+    if !binds_collide(p2p, other) {
+        return;
+    }
+    r.report(
+        &KeyPath::of(&["p2p", "listen"]),
+        format!(
+            "`p2p.listen` ({p2p}) collides with another listener ({other}): both bind port {} on \
+             overlapping addresses",
+            p2p.port()
+        ),
+        "give the p2p listener its own port (lnd's default is 9735)",
+    );
+}
+
 /// The bundle directory is handed to another machine: it must not be the
 /// secrets directory (seed, wallet password) or lnd's directory (admin
 /// macaroon, wallet.db), nor contain either of them.

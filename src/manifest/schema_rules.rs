@@ -13,6 +13,7 @@
 use super::defaults;
 use super::enums::{ChainBackend, MacaroonScope, Network, Runtime};
 use super::raw::BitcoindTable;
+use super::raw::watchonly::BtcdTable;
 use schemars::{Schema, SchemaGenerator};
 use serde_json::{Value, json};
 
@@ -59,14 +60,15 @@ fn ipv6_pattern() -> String {
     format!("(?:{})", forms.join("|"))
 }
 
-/// `signer.<key>` is `value` (an absent key counts as its `default`).
-fn signer_is(key: &str, value: &str, default: Option<&str>) -> Value {
-    let mut signer = json!({ "properties": { key: { "const": value } } });
+/// `<node>.<key>` is `value` (an absent key counts as its `default`);
+/// `node` is the manifest's top table, `signer` or `watchonly`.
+fn node_is(node: &str, key: &str, value: &str, default: Option<&str>) -> Value {
+    let mut table = json!({ "properties": { key: { "const": value } } });
     if default != Some(value) {
-        signer["required"] = json!([key]);
-        return json!({ "required": ["signer"], "properties": { "signer": signer } });
+        table["required"] = json!([key]);
+        return json!({ "required": [node], "properties": { node: table } });
     }
-    json!({ "properties": { "signer": signer } })
+    json!({ "properties": { node: table } })
 }
 
 /// Appends rules to a schema's `allOf`.
@@ -80,9 +82,20 @@ fn push_rules(schema: &mut Schema, rules: impl IntoIterator<Item = Value>) {
     }
 }
 
-/// Top-level rules: each runtime or backend table only with its selector,
-/// a selected `[bitcoind]` complete, neutrino on mainnet with a fee URL.
+/// Top-level rules of signer.toml (see [`node_rules`]).
 pub(crate) fn manifest_rules(schema: &mut Schema) {
+    node_rules(schema, "signer", defaults::CHAIN_BACKEND);
+}
+
+/// Top-level rules of watchonly.toml (see [`node_rules`]).
+pub(crate) fn watchonly_rules(schema: &mut Schema) {
+    node_rules(schema, "watchonly", defaults::watchonly::CHAIN_BACKEND);
+}
+
+/// Top-level rules: each runtime or backend table only with its selector,
+/// a selected `[bitcoind]` or `[btcd]` complete, neutrino on mainnet with a
+/// fee URL.
+fn node_rules(schema: &mut Schema, node: &str, backend_default: ChainBackend) {
     let tables: Vec<String> = schema
         .get("properties")
         .and_then(Value::as_object)
@@ -95,45 +108,58 @@ pub(crate) fn manifest_rules(schema: &mut Schema) {
         if has_table(runtime) {
             rules.push(json!({
                 "if": { "required": [runtime] },
-                "then": signer_is("runtime", runtime, Some(runtime_default)),
+                "then": node_is(node, "runtime", runtime, Some(runtime_default)),
             }));
         }
     }
-    let backend_default = defaults::CHAIN_BACKEND.as_str();
+    let backend_default = backend_default.as_str();
     for backend in ChainBackend::ALL.iter().map(|b| b.as_str()) {
         if has_table(backend) {
             rules.push(json!({
                 "if": { "required": [backend] },
-                "then": signer_is("chain_backend", backend, Some(backend_default)),
+                "then": node_is(node, "chain_backend", backend, Some(backend_default)),
             }));
         }
     }
-    let bitcoind = ChainBackend::Bitcoind.as_str();
-    let bitcoind_keys: Vec<String> = SchemaGenerator::default()
-        .into_root_schema_for::<BitcoindTable>()
-        .get("properties")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
-    rules.push(json!({
-        "if": signer_is("chain_backend", bitcoind, Some(backend_default)),
-        "then": {
-            "required": [bitcoind],
-            "properties": { bitcoind: { "required": bitcoind_keys } },
-        },
-    }));
+    let complete = [
+        (ChainBackend::Bitcoind, table_keys::<BitcoindTable>()),
+        (ChainBackend::Btcd, table_keys::<BtcdTable>()),
+    ];
+    for (backend, keys) in complete {
+        let backend = backend.as_str();
+        if has_table(backend) {
+            rules.push(json!({
+                "if": node_is(node, "chain_backend", backend, Some(backend_default)),
+                "then": {
+                    "required": [backend],
+                    "properties": { backend: { "required": keys } },
+                },
+            }));
+        }
+    }
     let neutrino = ChainBackend::Neutrino.as_str();
+    let mainnet_neutrino = json!({ "allOf": [
+        node_is(node, "chain_backend", neutrino, Some(backend_default)),
+        node_is(node, "network", Network::Mainnet.as_str(), None),
+    ] });
     rules.push(json!({
-        "if": { "allOf": [
-            signer_is("chain_backend", neutrino, Some(backend_default)),
-            signer_is("network", Network::Mainnet.as_str(), None),
-        ] },
+        "if": mainnet_neutrino,
         "then": {
             "required": [neutrino],
             "properties": { neutrino: { "required": ["fee_url"] } },
         },
     }));
     push_rules(schema, rules);
+}
+
+/// The keys of a table type, as its schema lists them.
+fn table_keys<T: schemars::JsonSchema>() -> Vec<String> {
+    SchemaGenerator::default()
+        .into_root_schema_for::<T>()
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// `[rest]`: `listen` only while REST is enabled.

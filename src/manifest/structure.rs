@@ -12,7 +12,7 @@
 //! the rest and the semantic checks can still report their own problems.
 
 use super::problem::{KeyPath, Problem, Segment};
-use super::schema::json_schema;
+use super::schema::{Kind, json_schema};
 use crate::diagnostic::{did_you_mean, quote};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -61,9 +61,9 @@ const OTHER_KNOWN_KEYWORDS: &[&str] = &[
     "else",
 ];
 
-/// Checks the whole document.
-pub(crate) fn check(root: &Spanned<DeTable<'_>>) -> Vec<Problem> {
-    let walker = Walker::new(json_schema());
+/// Checks the whole document against the schema of its kind.
+pub(crate) fn check(kind: Kind, root: &Spanned<DeTable<'_>>) -> Vec<Problem> {
+    let walker = Walker::new(json_schema(kind));
     let mut out = Vec::new();
     walker.table(
         walker.root,
@@ -88,8 +88,8 @@ pub(crate) struct Expected {
 }
 
 /// What the schema expects at `path`, `None` for a key it does not know.
-pub(crate) fn expected_at(path: &KeyPath) -> Option<Expected> {
-    let walker = Walker::new(json_schema());
+pub(crate) fn expected_at(kind: Kind, path: &KeyPath) -> Option<Expected> {
+    let walker = Walker::new(json_schema(kind));
     let schema = walker.schema_at(path)?;
     let types: BTreeSet<String> = walker
         .types(schema)
@@ -752,7 +752,7 @@ mod tests {
 
     fn problems(text: &str) -> Vec<Problem> {
         let root = DeTable::parse(text).expect("valid TOML");
-        check(&root)
+        check(Kind::Signer, &root)
     }
 
     fn messages(text: &str) -> Vec<String> {
@@ -796,7 +796,9 @@ mod tests {
             }
         }
         let mut bad = Vec::new();
-        walk(json_schema(), false, &mut bad);
+        for kind in Kind::ALL {
+            walk(json_schema(*kind), false, &mut bad);
+        }
         assert!(
             bad.is_empty(),
             "schema keywords the structural check ignores: {bad:?}"
@@ -899,7 +901,7 @@ mod tests {
     fn prune_removes_offending_entries() {
         let text = "version = 1\n[signer]\nnetwork = \"x\"\nname = \"ok\"\n[macaroon]\npermissions = [1]\n";
         let mut root = DeTable::parse(text).unwrap();
-        let found = check(&root);
+        let found = check(Kind::Signer, &root);
         prune(root.get_mut(), &found);
         let signer = root
             .get_ref()
@@ -918,7 +920,7 @@ mod tests {
             .unwrap();
         assert!(!mac.contains_key("permissions"));
         assert!(
-            check(&root)
+            check(Kind::Signer, &root)
                 .iter()
                 .all(|p| p.message.starts_with("missing"))
         );

@@ -6,6 +6,7 @@
 
 use super::load::MAX_SYNTAX_ERRORS;
 use super::problem::{KeyPath, Segment};
+use super::schema::Kind;
 use super::structure::{Expected, expected_at};
 use super::toml_lines::{LineKind, Lines, dotted_key};
 use crate::diagnostic::{Diagnostic, SourceFile, did_you_mean, quote};
@@ -359,7 +360,8 @@ impl Cx<'_> {
         let key_name = path
             .and_then(|p| p.entry().last_key().map(String::from))
             .unwrap_or_else(|| "key".into());
-        let expected = path.and_then(expected_at).unwrap_or_default();
+        let kind = Kind::of(self.root);
+        let expected = path.and_then(|p| expected_at(kind, p)).unwrap_or_default();
         let shown = path.map_or("the value".to_string(), |p| format!("`{}`", short(p)));
         let is = |e: &Expected, t: &str| e.types.len() == 1 && e.types.contains(t);
         let lower = word.to_ascii_lowercase();
@@ -392,7 +394,7 @@ impl Cx<'_> {
             let array = is(&expected, "array");
             let element = matches!(path.and_then(|p| p.0.last()), Some(Segment::Index(_)));
             let target = if array {
-                path.and_then(|p| expected_at(&p.index(0)))
+                path.and_then(|p| expected_at(kind, &p.index(0)))
                     .unwrap_or_default()
             } else {
                 expected

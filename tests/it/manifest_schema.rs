@@ -14,19 +14,21 @@ fn repo(rel: &str) -> PathBuf {
 }
 
 #[test]
-fn checked_in_schema_is_fresh() {
-    let path = repo(schema::SCHEMA_PATH);
-    let want = schema::schema_text();
-    if std::env::var_os("LSM_UPDATE_SCHEMAS").is_some() {
-        std::fs::write(&path, &want).expect("write schema");
-        return;
+fn checked_in_schemas_are_fresh() {
+    for kind in schema::Kind::ALL {
+        let path = repo(kind.schema_path());
+        let want = schema::schema_text(*kind);
+        if std::env::var_os("LSM_UPDATE_SCHEMAS").is_some() {
+            std::fs::write(&path, &want).expect("write schema");
+            continue;
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale; regenerate it with:\n  LSM_UPDATE_SCHEMAS=1 cargo test --test it manifest_schema::",
+            kind.schema_path()
+        );
     }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        have == want,
-        "{} is stale; regenerate it with:\n  LSM_UPDATE_SCHEMAS=1 cargo test --test it manifest_schema::",
-        schema::SCHEMA_PATH
-    );
 }
 
 struct Validator {

@@ -13,7 +13,7 @@ impl Resolver<'_> {
         &mut self,
         raw: Option<&BTreeMap<String, ExtraValue>>,
     ) -> Option<BTreeMap<String, Vec<String>>> {
-        let base = p(&["signer", "extra_config"]);
+        let base = p(&[self.node, "extra_config"]);
         let mut entries = Vec::new();
         if let Some(table) = raw {
             flatten(&base, "", table, &mut entries);

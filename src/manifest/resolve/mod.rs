@@ -20,6 +20,7 @@ use super::versions_env::{VersionKey, Versions, VersionsOrigin};
 
 mod extra_config;
 mod sections;
+mod watchonly;
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -36,17 +37,61 @@ pub(crate) struct Context<'a> {
     pub base: PathBase<'a>,
 }
 
+/// The defaults that differ between the kinds of node.
+pub(super) struct NodeDefaults {
+    pub name: &'static str,
+    pub alias: &'static str,
+    pub chain_backend: super::enums::ChainBackend,
+    pub lnd_dir: &'static str,
+    pub rpc_listen: &'static str,
+    pub rest_listen: &'static str,
+    pub secrets_dir: &'static str,
+    /// TLS names the certificate carries besides the node's name.
+    pub tls_extra_domain: &'static [&'static str],
+}
+
+const SIGNER_DEFAULTS: NodeDefaults = NodeDefaults {
+    name: defaults::SIGNER_NAME,
+    alias: defaults::ALIAS,
+    chain_backend: defaults::CHAIN_BACKEND,
+    lnd_dir: defaults::LND_DIR,
+    rpc_listen: defaults::RPC_LISTEN,
+    rest_listen: defaults::REST_LISTEN,
+    secrets_dir: defaults::SECRETS_DIR,
+    tls_extra_domain: &[defaults::TLS_EXTRA_DOMAIN],
+};
+
+const WATCHONLY_DEFAULTS: NodeDefaults = NodeDefaults {
+    name: defaults::watchonly::NAME,
+    alias: defaults::watchonly::ALIAS,
+    chain_backend: defaults::watchonly::CHAIN_BACKEND,
+    lnd_dir: defaults::watchonly::LND_DIR,
+    rpc_listen: defaults::watchonly::RPC_LISTEN,
+    rest_listen: defaults::watchonly::REST_LISTEN,
+    secrets_dir: defaults::watchonly::SECRETS_DIR,
+    tls_extra_domain: &[],
+};
+
 /// Resolves the manifest. `None` when any problem was found.
 pub(crate) fn resolve(
-    raw: &raw::Manifest,
+    raw: &raw::Raw,
     cx: &Context<'_>,
 ) -> (Option<Resolved>, Provenance, Vec<Problem>) {
+    let (node, defaults) = match raw {
+        raw::Raw::Signer(_) => ("signer", &SIGNER_DEFAULTS),
+        raw::Raw::WatchOnly(_) => ("watchonly", &WATCHONLY_DEFAULTS),
+    };
     let mut r = Resolver {
         cx,
         problems: Vec::new(),
         provenance: Provenance::default(),
+        node,
+        defaults,
     };
-    let resolved = r.manifest(raw);
+    let resolved = match raw {
+        raw::Raw::Signer(m) => r.manifest(m),
+        raw::Raw::WatchOnly(m) => r.watch_only(m),
+    };
     let resolved = if r.problems.is_empty() {
         resolved
     } else {
@@ -59,6 +104,9 @@ pub(super) struct Resolver<'a> {
     cx: &'a Context<'a>,
     pub(super) problems: Vec<Problem>,
     provenance: Provenance,
+    /// The node's top table: `signer` or `watchonly`.
+    pub(super) node: &'static str,
+    pub(super) defaults: &'static NodeDefaults,
 }
 
 fn p(keys: &[&str]) -> KeyPath {
@@ -246,47 +294,26 @@ impl<'a> Resolver<'a> {
         let runtime = signer
             .as_ref()
             .map(|s| s.runtime)
-            .or_else(|| self.runtime_hint(raw));
+            .or_else(|| self.runtime_hint(raw.signer.as_ref().and_then(|s| s.runtime)));
         let backend = signer.as_ref().map(|s| s.chain_backend);
         let network = signer.as_ref().map(|s| s.network);
+        let name = signer.as_ref().map(|s| s.name.as_str());
 
-        let docker = self.docker(raw, runtime, signer.as_ref().map(|s| s.name.as_str()));
-        let native = self.native(raw, runtime);
-        let neutrino = self.neutrino(raw, backend, network);
-        let bitcoind = self.bitcoind(raw, backend);
-        let rpc_listen = self.parsed(
-            p(&["rpc", "listen"]),
-            raw.rpc.as_ref().and_then(|r| r.listen.as_deref()),
-            defaults::RPC_LISTEN,
-            fields::bind,
-        );
-        let rpc = self.rpc(
-            raw.rpc.as_ref(),
-            signer.as_ref().map(|s| s.name.as_str()),
-            rpc_listen,
-        );
+        let docker = self.docker(raw.docker.as_ref(), runtime, name);
+        let native = self.native(raw.native.as_ref(), runtime);
+        let neutrino = self.neutrino(raw.neutrino.as_ref(), backend, network);
+        let bitcoind = self.bitcoind(raw.bitcoind.as_ref(), backend);
+        let btcd = self.btcd(raw.btcd.as_ref(), backend);
+        let rpc_listen = self.rpc_listen(raw.rpc.as_ref().and_then(|r| r.listen.as_deref()));
+        let rpc = self.rpc(raw.rpc.as_ref(), name, rpc_listen);
         let rest = self.rest(raw.rest.as_ref());
-        let base = self.cx.base.clone();
-        let secrets_dir = self.parsed(
-            p(&["wallet", "secrets_dir"]),
-            raw.wallet.as_ref().and_then(|w| w.secrets_dir.as_deref()),
-            defaults::SECRETS_DIR,
-            |s| fields::own_dir(s, &base),
-        );
+        let secrets_dir =
+            self.secrets_dir(raw.wallet.as_ref().and_then(|w| w.secrets_dir.as_deref()));
         let wallet = self.wallet(raw.wallet.as_ref(), secrets_dir.clone());
         let macaroon = self.macaroon(raw.macaroon.as_ref());
         let bundle = self.bundle(raw.bundle.as_ref());
 
-        if let (
-            Some(rpc_listen),
-            Some(Rest {
-                listen: Some(rest_listen),
-                ..
-            }),
-        ) = (rpc_listen, &rest)
-        {
-            rules::binds_do_not_clash(self, rpc_listen, *rest_listen);
-        }
+        self.listeners_do_not_clash(rpc_listen, &rest, None);
         if let Some(bundle) = &bundle {
             let lnd_dir = native
                 .as_ref()
@@ -300,6 +327,7 @@ impl<'a> Resolver<'a> {
             signer: signer?,
             neutrino: neutrino?,
             bitcoind: bitcoind?,
+            btcd: btcd?,
             docker: docker?,
             native: native?,
             rpc: rpc?,
@@ -307,22 +335,55 @@ impl<'a> Resolver<'a> {
             wallet: wallet?,
             macaroon: macaroon?,
             bundle: bundle?,
+            watchonly: None,
         })
+    }
+
+    fn rpc_listen(&mut self, raw: Option<&str>) -> Option<std::net::SocketAddr> {
+        self.parsed(
+            p(&["rpc", "listen"]),
+            raw,
+            self.defaults.rpc_listen,
+            fields::bind,
+        )
+    }
+
+    fn secrets_dir(&mut self, raw: Option<&str>) -> Option<std::path::PathBuf> {
+        let base = self.cx.base.clone();
+        self.parsed(
+            p(&["wallet", "secrets_dir"]),
+            raw,
+            self.defaults.secrets_dir,
+            |s| fields::own_dir(s, &base),
+        )
+    }
+
+    /// No two of the node's listeners may take the same host port.
+    fn listeners_do_not_clash(
+        &mut self,
+        rpc: Option<std::net::SocketAddr>,
+        rest: &Option<Rest>,
+        p2p: Option<std::net::SocketAddr>,
+    ) {
+        let rest = rest.as_ref().and_then(|r| r.listen);
+        if let (Some(rpc), Some(rest)) = (rpc, rest) {
+            rules::binds_do_not_clash(self, rpc, rest);
+        }
+        for other in [rpc, rest].into_iter().flatten() {
+            if let Some(p2p) = p2p {
+                rules::p2p_does_not_clash(self, p2p, other);
+            }
+        }
     }
 
     /// The runtime when `[signer]` as a whole failed but its runtime key is
     /// fine, so the runtime tables are still checked.
-    fn runtime_hint(&self, raw: &raw::Manifest) -> Option<Runtime> {
-        let path = p(&["signer", "runtime"]);
+    fn runtime_hint(&self, raw: Option<Runtime>) -> Option<Runtime> {
+        let path = p(&[self.node, "runtime"]);
         if self.poisoned(&path) {
             return None;
         }
-        Some(
-            raw.signer
-                .as_ref()
-                .and_then(|s| s.runtime)
-                .unwrap_or(defaults::RUNTIME),
-        )
+        Some(raw.unwrap_or(defaults::RUNTIME))
     }
     /// Provenance under one key for a value written at another path (a
     /// flattened extra_config key written as a nested table).
@@ -350,6 +411,7 @@ impl<'a> Resolver<'a> {
         value: &str,
     ) -> Option<bool> {
         let selected = selected?;
+        let selector = format!("{}.{selector}", self.node);
         if present && !selected {
             self.report_key(
                 &p(&[table]),

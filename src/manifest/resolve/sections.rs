@@ -5,43 +5,45 @@ use super::{Resolver, p};
 use crate::lnd::permissions::{self, Permission};
 use crate::manifest::defaults;
 use crate::manifest::enums::{ChainBackend, MacaroonScope, Network, Runtime};
-use crate::manifest::fields::{self, FieldError, FieldResult};
+use crate::manifest::fields::{self, FieldResult};
 use crate::manifest::provenance::Source;
 use crate::manifest::raw;
 use crate::manifest::resolved::{
-    Bitcoind, Bundle, Docker, Macaroon, Native, Neutrino, Rest, Rpc, Signer, Wallet,
+    Bitcoind, Btcd, Bundle, Docker, Macaroon, Native, Neutrino, Rest, Rpc, Signer, Wallet,
 };
 use crate::manifest::versions_env::VersionKey;
 
 impl Resolver<'_> {
+    /// The node's own table (`[signer]` or `[watchonly]`), with its kind's defaults.
     pub(super) fn signer(&mut self, raw: Option<&raw::SignerTable>) -> Option<Signer> {
+        let node = self.node;
         let name = self.parsed(
-            p(&["signer", "name"]),
+            p(&[node, "name"]),
             raw.and_then(|s| s.name.as_deref()),
-            defaults::SIGNER_NAME,
+            self.defaults.name,
             fields::name,
         );
-        let network = self.required(p(&["signer", "network"]), raw.and_then(|s| s.network));
+        let network = self.required(p(&[node, "network"]), raw.and_then(|s| s.network));
         let runtime = self.value(
-            p(&["signer", "runtime"]),
+            p(&[node, "runtime"]),
             raw.and_then(|s| s.runtime),
             defaults::RUNTIME,
         );
         let alias = self.parsed(
-            p(&["signer", "alias"]),
+            p(&[node, "alias"]),
             raw.and_then(|s| s.alias.as_deref()),
-            defaults::ALIAS,
+            self.defaults.alias,
             fields::alias,
         );
         let debug_level = self.value(
-            p(&["signer", "debug_level"]),
+            p(&[node, "debug_level"]),
             raw.and_then(|s| s.debug_level),
             defaults::DEBUG_LEVEL,
         );
         let chain_backend = self.value(
-            p(&["signer", "chain_backend"]),
+            p(&[node, "chain_backend"]),
             raw.and_then(|s| s.chain_backend),
-            defaults::CHAIN_BACKEND,
+            self.defaults.chain_backend,
         );
         let extra_config = self.extra_config(raw.and_then(|s| s.extra_config.as_ref()));
         Some(Signer {
@@ -57,20 +59,20 @@ impl Resolver<'_> {
 
     pub(super) fn docker(
         &mut self,
-        raw: &raw::Manifest,
+        raw: Option<&raw::DockerTable>,
         runtime: Option<Runtime>,
         name: Option<&str>,
     ) -> Option<Option<Docker>> {
         if !self.section(
             "docker",
-            raw.docker.is_some(),
+            raw.is_some(),
             runtime.map(|r| r == Runtime::Docker),
-            "signer.runtime",
+            "runtime",
             "docker",
         )? {
             return Some(None);
         }
-        let d = raw.docker.as_ref();
+        let d = raw;
         let image = self.versioned(
             p(&["docker", "image"]),
             d.and_then(|d| d.image.as_deref()),
@@ -125,19 +127,19 @@ impl Resolver<'_> {
 
     pub(super) fn native(
         &mut self,
-        raw: &raw::Manifest,
+        raw: Option<&raw::NativeTable>,
         runtime: Option<Runtime>,
     ) -> Option<Option<Native>> {
         if !self.section(
             "native",
-            raw.native.is_some(),
+            raw.is_some(),
             runtime.map(|r| r == Runtime::Native),
-            "signer.runtime",
+            "runtime",
             "native",
         )? {
             return Some(None);
         }
-        let n = raw.native.as_ref();
+        let n = raw;
         let base = self.cx.base.clone();
         let lnd_path = self.parsed(
             p(&["native", "lnd_path"]),
@@ -148,7 +150,7 @@ impl Resolver<'_> {
         let lnd_dir = self.parsed(
             p(&["native", "lnd_dir"]),
             n.and_then(|n| n.lnd_dir.as_deref()),
-            defaults::LND_DIR,
+            self.defaults.lnd_dir,
             |s| fields::own_dir(s, &base),
         );
         let supervisor = self.value(
@@ -173,20 +175,20 @@ impl Resolver<'_> {
 
     pub(super) fn neutrino(
         &mut self,
-        raw: &raw::Manifest,
+        raw: Option<&raw::NeutrinoTable>,
         backend: Option<ChainBackend>,
         network: Option<Network>,
     ) -> Option<Option<Neutrino>> {
         if !self.section(
             "neutrino",
-            raw.neutrino.is_some(),
+            raw.is_some(),
             backend.map(|b| b == ChainBackend::Neutrino),
-            "signer.chain_backend",
+            "chain_backend",
             "neutrino",
         )? {
             return Some(None);
         }
-        let n = raw.neutrino.as_ref();
+        let n = raw;
         let peers_path = p(&["neutrino", "peers"]);
         let peers = match n.and_then(|n| n.peers.as_deref()) {
             Some(list) => self.list(&peers_path, list, fields::host_port),
@@ -202,10 +204,10 @@ impl Resolver<'_> {
             fields::url,
         );
         if network == Some(Network::Mainnet) && matches!(fee_url, Some(None)) {
-            let at = if raw.neutrino.is_some() {
+            let at = if raw.is_some() {
                 p(&["neutrino"])
             } else {
-                p(&["signer", "chain_backend"])
+                p(&[self.node, "chain_backend"])
             };
             self.report(
                 &at,
@@ -222,22 +224,22 @@ impl Resolver<'_> {
 
     pub(super) fn bitcoind(
         &mut self,
-        raw: &raw::Manifest,
+        raw: Option<&raw::BitcoindTable>,
         backend: Option<ChainBackend>,
     ) -> Option<Option<Bitcoind>> {
         if !self.section(
             "bitcoind",
-            raw.bitcoind.is_some(),
+            raw.is_some(),
             backend.map(|b| b == ChainBackend::Bitcoind),
-            "signer.chain_backend",
+            "chain_backend",
             "bitcoind",
         )? {
             return Some(None);
         }
-        let Some(b) = raw.bitcoind.as_ref() else {
+        let Some(b) = raw else {
             if !self.poisoned(&p(&["bitcoind"])) {
                 self.report(
-                    &p(&["signer", "chain_backend"]),
+                    &p(&[self.node, "chain_backend"]),
                     "chain_backend = \"bitcoind\" needs a [bitcoind] table",
                     "add [bitcoind] with rpchost, rpcuser, rpcpass_file, zmqpubrawblock and zmqpubrawtx",
                 );
@@ -245,50 +247,19 @@ impl Resolver<'_> {
             return None;
         };
         let base = self.cx.base.clone();
-        let need = |r: &mut Self,
-                    key: &str,
-                    value: Option<&str>,
-                    parse: &dyn Fn(&str) -> FieldResult<String>|
-         -> Option<String> {
-            let path = p(&["bitcoind", key]);
-            match value {
-                Some(_) => r.optional(path, value, parse).flatten(),
-                None if r.poisoned(&path) => None,
-                None => {
-                    r.report(
-                        &p(&["bitcoind"]),
-                        format!("missing `{key}` in [bitcoind]"),
-                        format!("add {key} = ... (needed with chain_backend = \"bitcoind\")"),
-                    );
-                    None
-                }
-            }
-        };
-        let rpchost = need(self, "rpchost", b.rpchost.as_deref(), &fields::host_port);
-        let rpcuser = need(self, "rpcuser", b.rpcuser.as_deref(), &|s: &str| {
-            if s.is_empty() || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                Err(FieldError {
-                    reason: format!("{} is not a user name", crate::diagnostic::quote(s)),
-                    help: "write bitcoind's rpcuser without spaces".into(),
-                })
-            } else {
-                Ok(s.to_string())
-            }
-        });
-        let rpcpass_file = need(
-            self,
-            "rpcpass_file",
-            b.rpcpass_file.as_deref(),
-            &|s: &str| fields::path(s, &base).map(|p| p.to_string_lossy().into_owned()),
-        );
-        let zmqpubrawblock = need(
-            self,
+        let as_path = |s: &str| fields::path(s, &base).map(|p| p.to_string_lossy().into_owned());
+        let t = "bitcoind";
+        let rpchost = self.table_key(t, "rpchost", b.rpchost.as_deref(), &fields::host_port);
+        let rpcuser = self.table_key(t, "rpcuser", b.rpcuser.as_deref(), &fields::rpc_user);
+        let rpcpass_file = self.table_key(t, "rpcpass_file", b.rpcpass_file.as_deref(), &as_path);
+        let zmqpubrawblock = self.table_key(
+            t,
             "zmqpubrawblock",
             b.zmqpubrawblock.as_deref(),
             &fields::zmq_endpoint,
         );
-        let zmqpubrawtx = need(
-            self,
+        let zmqpubrawtx = self.table_key(
+            t,
             "zmqpubrawtx",
             b.zmqpubrawtx.as_deref(),
             &fields::zmq_endpoint,
@@ -300,6 +271,69 @@ impl Resolver<'_> {
             zmqpubrawblock: zmqpubrawblock?,
             zmqpubrawtx: zmqpubrawtx?,
         }))
+    }
+
+    /// `[btcd]`: like `[bitcoind]`, every key required when selected.
+    pub(super) fn btcd(
+        &mut self,
+        raw: Option<&raw::watchonly::BtcdTable>,
+        backend: Option<ChainBackend>,
+    ) -> Option<Option<Btcd>> {
+        if !self.section(
+            "btcd",
+            raw.is_some(),
+            backend.map(|b| b == ChainBackend::Btcd),
+            "chain_backend",
+            "btcd",
+        )? {
+            return Some(None);
+        }
+        let Some(b) = raw else {
+            if !self.poisoned(&p(&["btcd"])) {
+                self.report(
+                    &p(&[self.node, "chain_backend"]),
+                    "chain_backend = \"btcd\" needs a [btcd] table",
+                    "add [btcd] with rpchost, rpcuser, rpcpass_file and rpccert",
+                );
+            }
+            return None;
+        };
+        let base = self.cx.base.clone();
+        let as_path = |s: &str| fields::path(s, &base).map(|p| p.to_string_lossy().into_owned());
+        let rpchost = self.table_key("btcd", "rpchost", b.rpchost.as_deref(), &fields::host_port);
+        let rpcuser = self.table_key("btcd", "rpcuser", b.rpcuser.as_deref(), &fields::rpc_user);
+        let rpcpass_file =
+            self.table_key("btcd", "rpcpass_file", b.rpcpass_file.as_deref(), &as_path);
+        let rpccert = self.table_key("btcd", "rpccert", b.rpccert.as_deref(), &as_path);
+        Some(Some(Btcd {
+            rpchost: rpchost?,
+            rpcuser: rpcuser?,
+            rpcpass_file: rpcpass_file?.into(),
+            rpccert: rpccert?.into(),
+        }))
+    }
+
+    /// A key a selected backend table must have.
+    fn table_key(
+        &mut self,
+        table: &str,
+        key: &str,
+        value: Option<&str>,
+        parse: &dyn Fn(&str) -> FieldResult<String>,
+    ) -> Option<String> {
+        let path = p(&[table, key]);
+        match value {
+            Some(_) => self.optional(path, value, parse).flatten(),
+            None if self.poisoned(&path) => None,
+            None => {
+                self.report(
+                    &p(&[table]),
+                    format!("missing `{key}` in [{table}]"),
+                    format!("add {key} = ... (needed with chain_backend = \"{table}\")"),
+                );
+                None
+            }
+        }
     }
 
     pub(super) fn rpc(
@@ -327,8 +361,13 @@ impl Resolver<'_> {
             None if self.poisoned(&domains_path) => None,
             None => name.map(|n| {
                 self.source(&domains_path, false);
-                let mut d = vec![defaults::TLS_EXTRA_DOMAIN.to_string()];
-                if n != defaults::TLS_EXTRA_DOMAIN {
+                let mut d: Vec<String> = self
+                    .defaults
+                    .tls_extra_domain
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect();
+                if !d.iter().any(|d| d == n) {
                     d.push(n.to_string());
                 }
                 d
@@ -364,7 +403,12 @@ impl Resolver<'_> {
                 listen: None,
             });
         }
-        let listen = self.parsed(listen_path, raw_listen, defaults::REST_LISTEN, fields::bind)?;
+        let listen = self.parsed(
+            listen_path,
+            raw_listen,
+            self.defaults.rest_listen,
+            fields::bind,
+        )?;
         Some(Rest {
             enabled,
             listen: Some(listen),

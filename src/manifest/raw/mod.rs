@@ -21,6 +21,8 @@ use serde::{Deserialize, Deserializer};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+pub(crate) mod watchonly;
+
 /// The only manifest format version this lsm reads.
 pub(crate) const FORMAT_VERSION: u64 = 1;
 
@@ -50,6 +52,13 @@ pub(crate) fn permission_pattern() -> String {
     )
 }
 
+/// A manifest of either kind, as written.
+#[derive(Debug, Clone)]
+pub(crate) enum Raw {
+    Signer(Manifest),
+    WatchOnly(watchonly::WatchOnlyManifest),
+}
+
 /// signer.toml, format version 1.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +79,8 @@ pub(crate) struct Manifest {
     pub neutrino: Option<NeutrinoTable>,
     /// bitcoind settings; only with signer.chain_backend = "bitcoind".
     pub bitcoind: Option<BitcoindTable>,
+    /// btcd settings; only with signer.chain_backend = "btcd".
+    pub btcd: Option<watchonly::BtcdTable>,
     /// Docker runtime settings; only with signer.runtime = "docker".
     pub docker: Option<DockerTable>,
     /// Native runtime settings; only with signer.runtime = "native".
