@@ -50,6 +50,7 @@ pub mod scope;
 pub(crate) mod secrets;
 pub(crate) mod signer;
 pub(crate) mod wallet;
+pub(crate) mod watchonly;
 
 /// lnd's wire layer is the workspace crate `lsm-lnd`; inside lsm it keeps
 /// the name `lnd` (`crate::lnd::client`, `crate::lnd::macaroon`, ...).

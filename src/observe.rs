@@ -24,6 +24,8 @@ pub(crate) struct World<O> {
     pub bundle_dir: crate::dirguard::DirView,
     /// lsm's record of the macaroon root keys it baked (in secrets_dir).
     pub macaroon_ledger: LedgerView,
+    /// A watch-only node's signer, as it answered (None for a signer).
+    pub remote_signer: Option<crate::watchonly::reach::Reach>,
 }
 
 /// Observes the signer.
@@ -78,6 +80,16 @@ struct Host {
 }
 
 async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, Failure> {
+    if desired.watchonly.is_some() {
+        // A watch-only node exports nothing: its bundle is its signer's,
+        // read (and verified) once when the desired state was built.
+        return Ok(Host {
+            secrets: desired.wallet_files.observe(),
+            macaroon_ledger: LedgerView::Readable(Default::default()),
+            bundle: ObservedBundle::default(),
+            bundle_dir: crate::dirguard::DirView::Missing,
+        });
+    }
     let macaroon_file = desired.scope.file_name();
     Ok(Host {
         secrets: desired.wallet_files.observe(),
@@ -105,8 +117,24 @@ async fn complete<O: Observation>(
             macaroon: crate::secrets::SecretBytes::from(f.bytes.clone()),
             permissions: desired.scope.permissions.clone(),
         });
-    let signer = signer::observe(runtime.access(), runtime.wallet_exists(), probe).await;
+    let remote = async {
+        match &desired.watchonly {
+            Some(link) => Some(
+                crate::watchonly::reach::probe(
+                    &link.bundle.json.rpc_endpoint,
+                    &link.bundle.tls_cert_pem,
+                )
+                .await,
+            ),
+            None => None,
+        }
+    };
+    let (signer, remote_signer) = tokio::join!(
+        signer::observe(runtime.access(), runtime.wallet_exists(), probe),
+        remote
+    );
     Ok(World {
+        remote_signer,
         runtime,
         signer,
         secrets: host.secrets,
@@ -127,6 +155,7 @@ impl<O: Observation> World<O> {
             "bundle": bundle_digest(&self.bundle),
             "bundle_dir": self.bundle_dir,
             "macaroon_root_keys": self.macaroon_ledger.digest_input(),
+            "remote_signer": self.remote_signer.as_ref().map(|r| r.ready()),
         });
         crate::secrets::sha256_hex(doc.to_string().as_bytes())
     }

@@ -169,7 +169,10 @@ async fn run_round<R: Runtime, O: Observation>(
         }
         applied.actions.push(action.clone());
         if let Op::Wallet(op) = &action.op {
-            if matches!(op, WalletOp::CreateWallet | WalletOp::RestoreWallet) {
+            if matches!(
+                op,
+                WalletOp::CreateWallet | WalletOp::RestoreWallet | WalletOp::CreateWatchOnlyWallet
+            ) {
                 applied.wallet_created = true;
             }
             return Ok(());
@@ -186,7 +189,9 @@ async fn run_round<R: Runtime, O: Observation>(
 fn check_planned(planned: &[&Action], action: &Action, progress: &Progress) -> Result<(), Failure> {
     let makes_wallet = matches!(
         action.op,
-        Op::Wallet(WalletOp::CreateWallet | WalletOp::RestoreWallet)
+        Op::Wallet(
+            WalletOp::CreateWallet | WalletOp::RestoreWallet | WalletOp::CreateWatchOnlyWallet
+        )
     );
     let was_planned = planned.iter().any(|p| {
         if makes_wallet {
@@ -499,6 +504,14 @@ async fn signer_step<R: Runtime, O: Observation>(
         }
         Op::Wallet(WalletOp::UnlockWallet) => {
             crate::wallet::execute::unlock(files, &client, deadline).await?;
+            wait_active(rt, &client, deadline).await
+        }
+        Op::Wallet(WalletOp::CreateWatchOnlyWallet) => {
+            let link = desired
+                .watchonly
+                .as_ref()
+                .ok_or_else(|| Failure::error("internal: a watch-only wallet step for a signer"))?;
+            crate::watchonly::wallet::create(files, &client, link, deadline).await?;
             wait_active(rt, &client, deadline).await
         }
         Op::Wallet(

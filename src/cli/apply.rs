@@ -172,11 +172,12 @@ fn print_result(
     // Counted as the plan counts, so the two summaries agree.
     let done = Summary::of(&applied.actions);
     anstream::println!(
-        "\nApply complete: {} added, {} changed, {} replaced, {} destroyed. The signer matches {}.",
+        "\nApply complete: {} added, {} changed, {} replaced, {} destroyed. The {} matches {}.",
         done.add,
         done.change,
         done.replace,
         done.destroy,
+        desired.resolved.kind_noun(),
         desired.manifest_name
     );
     anstream::println!(

@@ -26,7 +26,7 @@ use crate::runtime::{Observer, Runtime};
 pub(crate) fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     let path = ctx.manifest_path();
     let loaded = manifest::load(&path).map_err(Failure::from)?;
-    let desired = Desired::from_loaded(&loaded);
+    let desired = Desired::load(&loaded)?;
     Ok((loaded, desired))
 }
 
@@ -75,6 +75,12 @@ pub(crate) trait RuntimeCommand {
 }
 
 fn native_target(desired: &Desired) -> Result<NativeTarget, Failure> {
+    if desired.watchonly.is_some() {
+        return Err(Failure::error(
+            "a watch-only node with runtime = \"native\" is not supported by this lsm yet",
+        )
+        .hint("set watchonly.runtime = \"docker\""));
+    }
     NativeTarget::from_resolved(&desired.resolved, &state_dir()?)
 }
 
@@ -84,7 +90,8 @@ pub(crate) async fn with_observer(desired: &Desired, cmd: impl ObserverCommand) 
     let network = desired.resolved.signer.network.as_str();
     match desired.resolved.signer.runtime {
         RuntimeKind::Docker => {
-            let target = DockerTarget::from_resolved(&desired.resolved)?;
+            let target =
+                DockerTarget::from_resolved(&desired.resolved, desired.watchonly.as_ref())?;
             let observer = DockerObserver::connect(target, name, network).await?;
             cmd.run(&observer).await
         }
@@ -101,7 +108,8 @@ pub(crate) async fn with_runtime(desired: &Desired, cmd: impl RuntimeCommand) ->
     let network = desired.resolved.signer.network.as_str();
     match desired.resolved.signer.runtime {
         RuntimeKind::Docker => {
-            let target = DockerTarget::from_resolved(&desired.resolved)?;
+            let target =
+                DockerTarget::from_resolved(&desired.resolved, desired.watchonly.as_ref())?;
             let runtime = DockerRuntime::connect(target, name, network).await?;
             cmd.run(&runtime).await
         }

@@ -284,7 +284,11 @@ fn report(
             "warnings": p.warnings,
         }))?;
     } else if !ctx.output.quiet {
-        anstream::println!("Signer \"{}\":", desired.resolved.signer.name);
+        anstream::println!(
+            "{} \"{}\":",
+            crate::plan::render::capitalized(desired.resolved.kind_noun()),
+            desired.resolved.signer.name
+        );
         let w = conds.iter().map(|c| c.kind.len()).max().unwrap_or(0);
         for c in conds {
             let (mark, st) = if c.status {

@@ -25,6 +25,24 @@ pub(crate) enum ChainConf {
         zmqpubrawblock: String,
         zmqpubrawtx: String,
     },
+    Btcd {
+        rpchost: String,
+        rpcuser: String,
+        /// Read from `rpcpass_file`; a secret, redacted in plans.
+        rpcpass: String,
+        /// btcd's RPC certificate, hex-encoded PEM (lnd's `btcd.rawrpccert`),
+        /// so the file need not be placed where lnd runs.
+        rawrpccert: String,
+    },
+}
+
+/// A watch-only node's `[remotesigner]` block: where its signer is and the
+/// bundle's certificate and macaroon, as lnd sees the paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RemoteSignerConf {
+    pub rpchost: String,
+    pub tlscertpath: String,
+    pub macaroonpath: String,
 }
 
 /// Everything the rendering depends on, already resolved.
@@ -49,27 +67,41 @@ pub(crate) struct ConfInputs {
     pub admin_macaroon_path: Option<String>,
     /// Operator-owned keys; a key with several values is repeated.
     pub extra: Vec<(String, Vec<String>)>,
+    /// Set for a watch-only node: its signer.
+    pub remote_signer: Option<RemoteSignerConf>,
+    /// A watch-only node's p2p bind as lnd binds it; None renders a signer's
+    /// `nolisten`/`nobootstrap`.
+    pub p2p_listen: Option<String>,
 }
 
 /// Keys whose values are secrets: shown as fingerprints in plans.
-const SECRET_KEYS: &[&str] = &["bitcoind.rpcpass"];
+const SECRET_KEYS: &[&str] = &["bitcoind.rpcpass", "btcd.rpcpass"];
 
 /// Renders lnd.conf.
 pub(crate) fn render(c: &ConfInputs) -> String {
     let mut s = String::new();
+    let (what, table) = match c.remote_signer {
+        None => ("the remote signer", "signer"),
+        Some(_) => ("the watch-only node", "watchonly"),
+    };
     let _ = writeln!(
         s,
-        "; lnd.conf for the remote signer \"{}\", rendered by lsm.\n\
+        "; lnd.conf for {what} \"{}\", rendered by lsm.\n\
          ; Do not edit: `lsm apply` reverts edits. Add keys under\n\
-         ; [signer.extra_config] in the manifest instead.",
+         ; [{table}.extra_config] in the manifest instead.",
         c.signer_name
     );
     s.push_str("\n[Application Options]\n");
     kv(&mut s, "alias", &c.alias);
     kv(&mut s, "debuglevel", &c.debug_level);
-    // A signer never routes: no p2p listener, no peer bootstrap.
-    kv(&mut s, "nolisten", "true");
-    kv(&mut s, "nobootstrap", "true");
+    match &c.p2p_listen {
+        Some(listen) => kv(&mut s, "listen", listen),
+        None => {
+            // A signer never routes: no p2p listener, no peer bootstrap.
+            kv(&mut s, "nolisten", "true");
+            kv(&mut s, "nobootstrap", "true");
+        }
+    }
     kv(&mut s, "rpclisten", &c.rpc_listen);
     match &c.rest_listen {
         Some(r) => kv(&mut s, "restlisten", r),
@@ -131,6 +163,26 @@ pub(crate) fn render(c: &ConfInputs) -> String {
             kv(&mut s, "bitcoind.zmqpubrawblock", zmqpubrawblock);
             kv(&mut s, "bitcoind.zmqpubrawtx", zmqpubrawtx);
         }
+        ChainConf::Btcd {
+            rpchost,
+            rpcuser,
+            rpcpass,
+            rawrpccert,
+        } => {
+            kv(&mut s, "bitcoin.node", "btcd");
+            s.push_str("\n[Btcd]\n");
+            kv(&mut s, "btcd.rpchost", rpchost);
+            kv(&mut s, "btcd.rpcuser", rpcuser);
+            kv(&mut s, "btcd.rpcpass", rpcpass);
+            kv(&mut s, "btcd.rawrpccert", rawrpccert);
+        }
+    }
+    if let Some(r) = &c.remote_signer {
+        s.push_str("\n[remotesigner]\n");
+        kv(&mut s, "remotesigner.enable", "true");
+        kv(&mut s, "remotesigner.rpchost", &r.rpchost);
+        kv(&mut s, "remotesigner.tlscertpath", &r.tlscertpath);
+        kv(&mut s, "remotesigner.macaroonpath", &r.macaroonpath);
     }
     s
 }
@@ -146,6 +198,15 @@ pub(crate) fn redact(conf: &str) -> String {
     for line in conf.lines() {
         let key = line.split_once('=').map(|(k, _)| k.trim());
         match key {
+            // Not secret, but a few KiB of hex that says nothing to a reader.
+            Some(k) if k == "btcd.rawrpccert" => {
+                let v = line.split_once('=').map(|(_, v)| v.trim()).unwrap_or("");
+                let _ = writeln!(
+                    out,
+                    "{k}=<certificate {}>",
+                    crate::secrets::fingerprint(v.as_bytes())
+                );
+            }
             Some(k) if SECRET_KEYS.contains(&k) => {
                 let v = line.split_once('=').map(|(_, v)| v.trim()).unwrap_or("");
                 let _ = writeln!(
@@ -181,6 +242,8 @@ mod tests {
             password_file: Some("/root/.lnd/wallet-password.txt".into()),
             admin_macaroon_path: None,
             extra: vec![],
+            remote_signer: None,
+            p2p_listen: None,
         }
     }
 

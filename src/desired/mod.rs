@@ -37,6 +37,8 @@ pub(crate) struct Desired {
     pub wallet: WalletIntent,
     pub scope: ScopeIntent,
     pub bundle: BundleTarget,
+    /// A watch-only node's signer: its imported bundle and endpoint.
+    pub watchonly: Option<crate::watchonly::SignerLink>,
 }
 
 /// The `host:port` a watch-only node should dial, recorded in bundle.json.
@@ -87,6 +89,14 @@ pub(crate) fn display_path(p: &std::path::Path) -> String {
 }
 
 impl Desired {
+    /// The desired node of a loaded manifest; a watch-only node's bundle is
+    /// read and verified here, once.
+    pub(crate) fn load(loaded: &Loaded) -> Result<Desired, crate::error::Failure> {
+        let mut desired = Desired::from_loaded(loaded);
+        desired.watchonly = crate::watchonly::SignerLink::of(&desired.resolved)?;
+        Ok(desired)
+    }
+
     pub(crate) fn from_loaded(loaded: &Loaded) -> Desired {
         let r = loaded.resolved.clone();
         let scope_name = r.macaroon.scope.to_string();
@@ -98,7 +108,8 @@ impl Desired {
             } else {
                 r.macaroon.root_key_id
             },
-            bake: r.macaroon.scope != MacaroonScope::Admin,
+            // A watch-only node bakes nothing: its macaroon is its signer's.
+            bake: r.macaroon.scope != MacaroonScope::Admin && r.watchonly.is_none(),
         };
         let wallet = WalletIntent {
             secrets_dir_display: display_path(&r.wallet.secrets_dir),
@@ -118,12 +129,13 @@ impl Desired {
                 .path
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_else(|| "signer.toml".into()),
+                .unwrap_or_else(|| r.kind().file_name().into()),
             manifest_hash: loaded.digest(),
             resolved: r,
             wallet,
             scope,
             bundle,
+            watchonly: None,
         }
     }
 }

@@ -28,6 +28,9 @@ impl Address {
     pub(crate) const FILE_SYSTEMD_UNIT: Address = Address::fixed("file.systemd_unit");
     pub(crate) const FILE_WALLET_PASSWORD: Address = Address::fixed("file.wallet_password");
     pub(crate) const FILE_ADMIN_MACAROON: Address = Address::fixed("file.admin_macaroon");
+    pub(crate) const FILE_SIGNER_CREDENTIALS: Address = Address::fixed("file.signer_credentials");
+    pub(crate) const WALLET_WATCHONLY: Address = Address::fixed("wallet.watchonly");
+    pub(crate) const SIGNER_REMOTE: Address = Address::fixed("signer.remote");
     pub(crate) const WALLET_SIGNER: Address = Address::fixed("wallet.signer");
     pub(crate) const WALLET_IDENTITY: Address = Address::fixed("wallet.identity");
     pub(crate) const MACAROON_WATCHONLY: Address = Address::fixed("macaroon.watchonly");

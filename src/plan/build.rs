@@ -29,8 +29,20 @@ pub(crate) fn is_signer_level(a: &Action) -> bool {
     }
 }
 
-/// The plan that converges the signer.
+/// The plan that converges the node the manifest declares.
 pub(crate) fn plan<Ob: Observer>(
+    observer: &Ob,
+    desired: &Desired,
+    world: &World<Ob::Observation>,
+) -> Plan {
+    match &desired.watchonly {
+        Some(link) => crate::watchonly::plan::plan(observer, desired, link, world),
+        None => signer_plan(observer, desired, world),
+    }
+}
+
+/// The plan that converges a signer.
+fn signer_plan<Ob: Observer>(
     observer: &Ob,
     desired: &Desired,
     world: &World<Ob::Observation>,
@@ -137,7 +149,10 @@ fn wallet_diff<O>(desired: &Desired, world: &World<O>) -> crate::wallet::diff::W
 
 /// The host's wallet password as the runtime's plan needs it: present
 /// (and whether lnd proved there is no wallet), planned, or missing.
-fn host_password<O>(world: &World<O>, wallet: &crate::wallet::diff::WalletDiff) -> HostPassword {
+pub(crate) fn host_password<O>(
+    world: &World<O>,
+    wallet: &crate::wallet::diff::WalletDiff,
+) -> HostPassword {
     if matches!(world.secrets.password, FileView::Present { .. }) {
         if world.signer.wallet.exists() == Some(false) {
             HostPassword::PresentNoWallet

@@ -5,12 +5,13 @@
 //! `format_version` breaks consumers; minor bumps only add fields, and
 //! consumers must ignore fields they do not know.
 
+use crate::manifest::schema::Kind;
 use crate::plan::{Action, ActionKind, Detail, Plan, ReasonCode, Subject, Summary};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The current document format.
-pub(crate) const FORMAT_VERSION: &str = "1.2";
+pub(crate) const FORMAT_VERSION: &str = "1.3";
 
 /// The JSON plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -20,6 +21,9 @@ pub(crate) struct PlanDocument {
     pub format_version: String,
     /// The lsm that made the plan.
     pub lsm_version: String,
+    /// `watch_only` for a watch-only node (format 1.3); absent for a signer.
+    #[serde(default, skip_serializing_if = "Kind::is_signer")]
+    pub kind: Kind,
     pub signer: String,
     /// `docker` or `native`.
     pub runtime: String,
@@ -175,6 +179,7 @@ impl PlanDocument {
     /// The document for a plan.
     pub(crate) fn new(plan: &Plan) -> Self {
         let Subject {
+            kind,
             signer,
             runtime,
             network,
@@ -184,6 +189,7 @@ impl PlanDocument {
         PlanDocument {
             format_version: FORMAT_VERSION.to_string(),
             lsm_version: env!("CARGO_PKG_VERSION").to_string(),
+            kind,
             signer,
             runtime,
             network,

@@ -24,7 +24,9 @@ use serde::Serialize;
 /// Who the plan is for; printed in its header and stored in plan files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Subject {
-    /// `[signer] name`.
+    /// Which kind of node.
+    pub kind: crate::manifest::schema::Kind,
+    /// `[signer] name` (or `[watchonly] name`).
     pub signer: String,
     /// `docker` or `native`.
     pub runtime: String,

@@ -30,6 +30,9 @@ pub(crate) enum RuntimeOp {
     CreateVolume,
     /// Write the rendered lnd.conf where lnd reads it.
     WriteConfig,
+    /// Place a watch-only node's signer credentials (the bundle's tls.cert
+    /// and macaroon) where its lnd.conf's remotesigner options point.
+    WriteSignerCredentials,
     /// Place the wallet password where lnd's wallet-unlock-password-file
     /// points. Refuses (exit 5) to replace a copy that differs: that copy
     /// may be the only one that opens the wallet.
@@ -68,6 +71,9 @@ pub(crate) enum WalletOp {
     GeneratePassword,
     /// GenSeed → seed.txt (durable) → InitWallet.
     CreateWallet,
+    /// A watch-only node's InitWallet: the bundle's accounts and birthday,
+    /// no seed (its signer holds the keys).
+    CreateWatchOnlyWallet,
     /// InitWallet with the words already in seed.txt.
     RestoreWallet,
     /// Write the identity record of the wallet lsm initialised from

@@ -86,4 +86,11 @@ pub(crate) enum ReasonCode {
     BundleOutOfDate,
     /// Files in the bundle directory that the bundle no longer has.
     BundleStaleFiles,
+    /// A watch-only node's copies of its signer's certificate and macaroon
+    /// are missing from its data.
+    SignerCredentialsMissing,
+    /// They differ from the imported bundle's (a re-exported bundle).
+    SignerCredentialsChanged,
+    /// A watch-only node has no wallet: one is made from the bundle's accounts.
+    WatchOnlyWalletCreate,
 }

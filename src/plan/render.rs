@@ -39,8 +39,12 @@ pub(crate) fn render(plan: &Plan, opts: RenderOptions) -> String {
         &mut s,
         style::BOLD,
         &format!(
-            "Signer \"{}\" · {} · {} · {}",
-            subj.signer, subj.runtime, subj.network, subj.target
+            "{} \"{}\" · {} · {} · {}",
+            capitalized(subj.kind.noun()),
+            subj.signer,
+            subj.runtime,
+            subj.network,
+            subj.target
         ),
     );
     s.push('\n');
@@ -93,11 +97,20 @@ pub(crate) fn render(plan: &Plan, opts: RenderOptions) -> String {
     s
 }
 
+/// `watch-only node` → `Watch-only node`.
+pub(crate) fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// "Plan: 1 to add, ..." or "No changes. The signer matches signer.toml."
 pub(crate) fn summary_line(plan: &Plan) -> String {
     if !plan.changed() {
         let mut line = format!(
-            "No changes. The signer matches {}.",
+            "No changes. The {} matches {}.",
+            plan.subject.kind.noun(),
             plan.subject.manifest_name
         );
         if plan.blocked() {
@@ -220,6 +233,7 @@ mod tests {
 
     fn subject() -> Subject {
         Subject {
+            kind: Default::default(),
             signer: "litd-signer".into(),
             runtime: "docker".into(),
             network: "testnet".into(),

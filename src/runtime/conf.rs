@@ -21,8 +21,15 @@ pub(crate) fn conf_inputs(
             peers: n.peers.clone(),
             fee_url: n.fee_url.clone(),
         }
+    } else if let Some(b) = &r.btcd {
+        ChainConf::Btcd {
+            rpchost: b.rpchost.clone(),
+            rpcuser: b.rpcuser.clone(),
+            rpcpass: read_rpcpass("btcd", &b.rpcpass_file)?,
+            rawrpccert: read_rpccert(&b.rpccert)?,
+        }
     } else if let Some(b) = &r.bitcoind {
-        let pass = read_rpcpass(&b.rpcpass_file)?;
+        let pass = read_rpcpass("bitcoind", &b.rpcpass_file)?;
         ChainConf::Bitcoind {
             rpchost: b.rpchost.clone(),
             rpcuser: b.rpcuser.clone(),
@@ -52,7 +59,29 @@ pub(crate) fn conf_inputs(
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        remote_signer: None,
+        p2p_listen: None,
     })
+}
+
+/// A certificate is a few KiB.
+const MAX_RPCCERT_BYTES: u64 = 64 * 1024;
+
+/// btcd's RPC certificate as lnd's `btcd.rawrpccert` wants it: the PEM
+/// file's bytes in hex, so the file need not exist where lnd runs.
+fn read_rpccert(path: &std::path::Path) -> Result<String, Failure> {
+    let bytes = crate::regular_file::read(path, MAX_RPCCERT_BYTES).map_err(|e| {
+        Failure::error(format!("cannot use [btcd] rpccert {}: {e}", path.display()))
+            .hint("point rpccert at btcd's rpc.cert (PEM)")
+    })?;
+    if !bytes.starts_with(b"-----BEGIN CERTIFICATE-----") {
+        return Err(Failure::error(format!(
+            "cannot use [btcd] rpccert {}: it is not a PEM certificate",
+            path.display()
+        ))
+        .hint("point rpccert at btcd's rpc.cert (PEM)"));
+    }
+    Ok(hex::encode(&bytes))
 }
 
 /// A password file is a line; anything this large is the wrong file.
@@ -67,16 +96,16 @@ const MAX_RPCPASS_BYTES: u64 = 4096;
 /// option, past every extra_config rule), and lnd's ini reader trims
 /// surrounding blanks and unquotes a leading `"`. Errors name the file,
 /// never its content.
-fn read_rpcpass(path: &std::path::Path) -> Result<String, Failure> {
+fn read_rpcpass(table: &str, path: &std::path::Path) -> Result<String, Failure> {
     let cannot = |why: String| {
         Failure::error(format!(
-            "cannot use [bitcoind] rpcpass_file {}: {why}",
+            "cannot use [{table}] rpcpass_file {}: {why}",
             path.display()
         ))
-        .hint(
-            "put only the bitcoind RPC password in that file, on one line (a final line end \
-             is fine), mode 0600",
-        )
+        .hint(format!(
+            "put only the {table} RPC password in that file, on one line (a final line end \
+             is fine), mode 0600"
+        ))
     };
     let bytes =
         crate::regular_file::read(path, MAX_RPCPASS_BYTES).map_err(|e| cannot(e.to_string()))?;

@@ -159,20 +159,32 @@ pub(crate) fn diff(
     secrets: &SecretsView,
     wallet: &WalletView,
 ) -> WalletDiff {
-    let mut d = WalletDiff::default();
+    let mut d = secrets_diff(intent, secrets, wallet);
     let dir = &intent.secrets_dir_display;
     let exists = wallet.exists();
+    d.warnings.extend(bad_seed_warning(dir, secrets, exists));
+    let restorable = seed_proof_step(intent, secrets, wallet, &mut d);
+    d.warnings.extend(failed_rehearsal_warning(dir, secrets));
+    wallet_step(intent, secrets, wallet, restorable, &mut d);
+    d
+}
 
+/// The secrets directory and the wallet password, which every kind of node
+/// keeps the same way: whose directory it is, modes, leftovers of an
+/// interrupted write, and a password generated only when no wallet exists.
+pub(crate) fn secrets_diff(
+    intent: &WalletIntent,
+    secrets: &SecretsView,
+    wallet: &WalletView,
+) -> WalletDiff {
+    let mut d = WalletDiff::default();
+    let dir = &intent.secrets_dir_display;
     d.blockers.extend(not_regular_blockers(dir, secrets));
     d.actions.extend(leftovers_action(dir, secrets));
     d.blockers.extend(directory_refusal(dir, secrets));
     d.blockers.extend(untrusted_blockers(dir, secrets));
     loose_permissions(dir, secrets, &mut d);
     password_step(dir, secrets, wallet, &mut d);
-    d.warnings.extend(bad_seed_warning(dir, secrets, exists));
-    let restorable = seed_proof_step(intent, secrets, wallet, &mut d);
-    d.warnings.extend(failed_rehearsal_warning(dir, secrets));
-    wallet_step(intent, secrets, wallet, restorable, &mut d);
     d
 }
 

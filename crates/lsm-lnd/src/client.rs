@@ -429,6 +429,34 @@ impl LndClient {
         Ok(Zeroizing::new(std::mem::take(&mut resp.admin_macaroon)))
     }
 
+    /// Creates a watch-only wallet (no seed: its keys stay on a remote
+    /// signer) from account xpubs; returns the admin macaroon. A success
+    /// proves little: lnd accepts a partial account set and exits later, so
+    /// callers check the state afterwards.
+    pub async fn init_watch_only(
+        &self,
+        wallet_password: &[u8],
+        watch_only: crate::proto::lnrpc::WatchOnly,
+        recovery_window: i32,
+    ) -> Result<Zeroizing<Vec<u8>>, LndError> {
+        if wallet_password.len() < 8 {
+            return Err(LndError::PasswordTooShort);
+        }
+        let t = self.opts.unlock_timeout;
+        let msg = InitWalletRequest {
+            wallet_password: wallet_password.to_vec(),
+            recovery_window,
+            watch_only: Some(watch_only),
+            ..Default::default()
+        };
+        let req = self.request(msg, t, false);
+        let mut c = WalletUnlockerClient::new(self.channel.clone());
+        let mut resp = self
+            .unary(method::INIT_WALLET, t, c.init_wallet(req))
+            .await?;
+        Ok(Zeroizing::new(std::mem::take(&mut resp.admin_macaroon)))
+    }
+
     /// Unlocks an existing wallet.
     pub async fn unlock_wallet(&self, wallet_password: &[u8]) -> Result<(), LndError> {
         let t = self.opts.unlock_timeout;

@@ -15,7 +15,8 @@
 
 use super::observation::{DockerObservation, PasswordCopy};
 use super::target::{
-    DockerTarget, LND_DIR, LSM_DIR, LSM_DIR_MODE, LSM_FILE_MODE, PASSWORD_PATH, REST_PORT, RPC_PORT,
+    DockerTarget, LND_DIR, LSM_DIR, LSM_DIR_MODE, LSM_FILE_MODE, P2P_PORT, PASSWORD_PATH,
+    REST_PORT, RPC_PORT,
 };
 use crate::docker::{ContainerStatus, ObservedContainer, PortBinding, RestartPolicy, VolumeFile};
 use crate::plan::ReasonCode;
@@ -27,9 +28,13 @@ fn port_name(container_port: u16) -> &'static str {
     match container_port {
         RPC_PORT => "rpc",
         REST_PORT => "rest",
+        P2P_PORT => "p2p",
         _ => "port",
     }
 }
+
+/// The container ports lsm may publish: a watch-only node also has p2p.
+const DECLARABLE_PORTS: [u16; 3] = [RPC_PORT, REST_PORT, P2P_PORT];
 
 fn binding(ports: &[PortBinding], container_port: u16) -> Option<PortBinding> {
     ports
@@ -58,7 +63,7 @@ fn spec_changes(t: &DockerTarget, c: &ObservedContainer) -> Vec<(String, String)
             format!("image {} → {} forces replacement", c.image, spec.image),
         ));
     }
-    for port in [RPC_PORT, REST_PORT] {
+    for port in DECLARABLE_PORTS {
         let want = binding(&spec.ports, port);
         let have = binding(&c.ports, port);
         if want != have {
@@ -79,7 +84,7 @@ fn spec_changes(t: &DockerTarget, c: &ObservedContainer) -> Vec<(String, String)
     }
     if c.ports
         .iter()
-        .any(|p| ![RPC_PORT, REST_PORT].contains(&p.container_port))
+        .any(|p| !DECLARABLE_PORTS.contains(&p.container_port))
         || !c.other_ports.is_empty()
     {
         out.push((
@@ -274,7 +279,10 @@ pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPasswo
     } else {
         d.actions.push(conf_write_action(t, o, conf_seen));
     }
-    let conf_written = !conf_ok;
+    let creds_written = signer_credentials_action(t, o, other_volume).map(|a| {
+        d.actions.push(a);
+    });
+    let conf_written = !conf_ok || creds_written.is_some();
 
     // The password copy lnd's auto-unlock reads. A copy that differs from
     // the host's is replaced only when lnd proved there is no wallet: while
@@ -293,6 +301,64 @@ pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPasswo
             .push("auto_unlock is off; lsm unlocks the wallet over gRPC".into());
     }
     d
+}
+
+/// A watch-only node's copies of the bundle's certificate and macaroon:
+/// written when missing or different. lnd reads them at start, so writing
+/// them restarts it (the caller plans that with the start action).
+fn signer_credentials_action(
+    t: &DockerTarget,
+    o: &DockerObservation,
+    other_volume: bool,
+) -> Option<Action> {
+    use super::observation::FileSeen;
+    let mut missing = false;
+    let mut changed = Vec::new();
+    for f in &t.signer_files {
+        let want = crate::secrets::sha256_hex(&f.content);
+        let seen = o
+            .signer_files
+            .iter()
+            .find(|(p, _)| *p == f.path)
+            .map(|(_, s)| s.clone())
+            .unwrap_or(FileSeen::Unknown);
+        match seen {
+            FileSeen::Sha256(h) if h == want && !other_volume => {}
+            FileSeen::Sha256(_) if !other_volume => changed.push(f.path),
+            _ => missing = true,
+        }
+    }
+    if !missing && changed.is_empty() {
+        return None;
+    }
+    let (kind, code, reason) = if changed.is_empty() {
+        (
+            ActionKind::Create,
+            ReasonCode::SignerCredentialsMissing,
+            "copy the bundle's tls.cert and macaroon into the volume for lnd's remotesigner options"
+                .to_string(),
+        )
+    } else {
+        let names: Vec<&str> = changed
+            .iter()
+            .map(|p| p.rsplit('/').next().unwrap_or(p))
+            .collect();
+        (
+            ActionKind::Update,
+            ReasonCode::SignerCredentialsChanged,
+            format!(
+                "update the signer credentials: the imported bundle's {} differ from the copies                  in the volume (a re-exported bundle); lnd restarts to use them",
+                names.join(" and ")
+            ),
+        )
+    };
+    Some(Action::new(
+        Address::FILE_SIGNER_CREDENTIALS,
+        kind,
+        code,
+        reason,
+        Op::Runtime(RuntimeOp::WriteSignerCredentials),
+    ))
 }
 
 /// A pull when the image is missing, or lacks the digest signer.toml pins.

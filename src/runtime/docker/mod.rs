@@ -90,7 +90,11 @@ impl DockerObserver {
             .clone();
         match known {
             Some(c) => Some((c, "the tls.cert observed before")),
-            None => served_cert::bundle_copy(&self.target.bundle_tls_cert)
+            None => self
+                .target
+                .bundle_tls_cert
+                .as_deref()
+                .and_then(served_cert::bundle_copy)
                 .map(|c| (c, "the bundle's tls.cert")),
         }
     }
@@ -159,6 +163,7 @@ impl Observer for DockerObserver {
 
     fn subject(&self) -> Subject {
         Subject {
+            kind: self.target.kind,
             signer: self.target.signer.clone(),
             runtime: "docker".into(),
             network: self.network.clone(),
@@ -179,6 +184,7 @@ impl Observer for DockerObserver {
         }
         // In lsm's directory, so in the same archive read.
         files.push(PASSWORD_PATH);
+        files.extend(t.signer_files.iter().map(|f| f.path));
         // Unreadable (a FIFO, no permission) counts as absent here: the
         // wallet's own diff turns that into a blocker that says why.
         let host_password = async {
@@ -519,6 +525,18 @@ impl Runtime for DockerRuntime {
                     mode: LSM_FILE_MODE,
                 }])
                 .await?;
+            }
+            RuntimeOp::WriteSignerCredentials => {
+                let files: Vec<UploadFile<'_>> = t
+                    .signer_files
+                    .iter()
+                    .map(|f| UploadFile {
+                        path: f.path,
+                        content: &f.content,
+                        mode: LSM_FILE_MODE,
+                    })
+                    .collect();
+                self.upload(&files).await?;
             }
             RuntimeOp::WritePasswordFile => self.copy_password(false).await?,
             RuntimeOp::ReplacePasswordFile => self.copy_password(true).await?,

@@ -51,6 +51,28 @@ pub(crate) struct DockerObservation {
     /// volume`) when that is not the declared volume: lnd's answers then
     /// describe another wallet.
     pub other_volume: Option<String>,
+    /// A watch-only node's signer credentials in the volume, by path, as
+    /// sha256 (the macaroon is a secret; only its hash is kept).
+    pub signer_files: Vec<(&'static str, FileSeen)>,
+}
+
+/// A file in the volume, known by its hash only.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum FileSeen {
+    Unknown,
+    Absent,
+    Sha256(String),
+}
+
+impl From<&VolumeFile> for FileSeen {
+    fn from(f: &VolumeFile) -> Self {
+        match f {
+            VolumeFile::Unknown => FileSeen::Unknown,
+            VolumeFile::Absent => FileSeen::Absent,
+            VolumeFile::Present(b) => FileSeen::Sha256(crate::secrets::sha256_hex(b)),
+        }
+    }
 }
 
 /// Modes of what lsm keeps in the volume (`None`: absent or not read).
@@ -110,6 +132,11 @@ impl DockerObservation {
                 .unwrap_or(VolumeFile::Unknown)
         };
         let conf = take(CONF_PATH);
+        let signer_files = target
+            .signer_files
+            .iter()
+            .map(|f| (f.path, FileSeen::from(&take(f.path))))
+            .collect();
         let tls_cert = take(TLS_CERT_PATH);
         let record = take(RESTART_RECORD_PATH);
         let mac = take(&target.admin_macaroon_path());
@@ -166,6 +193,7 @@ impl DockerObservation {
             restart_record,
             down,
             other_volume,
+            signer_files,
         }
     }
 }
@@ -206,6 +234,7 @@ impl Observation for DockerObservation {
                 Some(m) => json!(crate::secrets::sha256_hex(m)),
                 None => file_digest(&self.admin_macaroon_state),
             },
+            "signer_files": self.signer_files,
         })
     }
 

@@ -33,6 +33,31 @@ pub(crate) const TLS_CERT_PATH: &str = "/root/.lnd/tls.cert";
 /// Ports lnd listens on inside the container.
 pub(crate) const RPC_PORT: u16 = 10012;
 pub(crate) const REST_PORT: u16 = 10013;
+/// A watch-only node's Lightning p2p port inside the container.
+pub(crate) const P2P_PORT: u16 = 9735;
+/// A watch-only node's copy of its signer's certificate (the bundle's tls.cert).
+pub(crate) const SIGNER_TLS_CERT_PATH: &str = "/root/.lnd/lsm/signer-tls.cert";
+/// A watch-only node's copy of the bundle's macaroon, which its signer accepts.
+pub(crate) const SIGNER_MACAROON_PATH: &str = "/root/.lnd/lsm/signer.macaroon";
+
+/// A file lsm keeps in lsm's directory of the volume besides lnd.conf and
+/// the password copy: a watch-only node's credentials for its signer.
+#[derive(Clone)]
+pub(crate) struct ManagedFile {
+    pub path: &'static str,
+    pub content: crate::secrets::SecretBytes,
+}
+
+impl std::fmt::Debug for ManagedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({})",
+            self.path,
+            crate::secrets::fingerprint(&self.content)
+        )
+    }
+}
 
 /// Where lsm has lnd write its admin.macaroon for `network` (lnd.conf's
 /// `adminmacaroonpath`): in lsm's directory of the volume, so that one
@@ -47,6 +72,7 @@ pub(crate) fn admin_macaroon_path(network: Network) -> String {
 /// Everything the Docker runtime converges to.
 #[derive(Debug, Clone)]
 pub(crate) struct DockerTarget {
+    pub kind: crate::manifest::schema::Kind,
     pub signer: String,
     /// `[docker] host`, else DOCKER_HOST, else the local socket.
     pub host: Option<String>,
@@ -73,7 +99,10 @@ pub(crate) struct DockerTarget {
     pub password_host_path: PathBuf,
     /// The bundle's copy of lnd's certificate; when lnd proves it serves
     /// exactly this, observation need not read tls.cert out of the volume.
-    pub bundle_tls_cert: PathBuf,
+    /// None for a watch-only node (its bundle is its signer's).
+    pub bundle_tls_cert: Option<PathBuf>,
+    /// A watch-only node's signer credentials, kept in the volume.
+    pub signer_files: Vec<ManagedFile>,
 }
 
 fn restart_policy(p: ManifestRestart) -> RestartPolicy {
@@ -85,9 +114,62 @@ fn restart_policy(p: ManifestRestart) -> RestartPolicy {
     }
 }
 
+/// A watch-only node's lnd.conf additions (p2p, `[remotesigner]`) and the
+/// bundle's credentials that go into the volume beside it.
+fn link_signer(
+    inputs: &mut lnd_conf::ConfInputs,
+    link: &crate::watchonly::SignerLink,
+) -> Vec<ManagedFile> {
+    inputs.p2p_listen = Some(format!("0.0.0.0:{P2P_PORT}"));
+    inputs.remote_signer = Some(lnd_conf::RemoteSignerConf {
+        rpchost: link.endpoint.clone(),
+        tlscertpath: SIGNER_TLS_CERT_PATH.to_string(),
+        macaroonpath: SIGNER_MACAROON_PATH.to_string(),
+    });
+    vec![
+        ManagedFile {
+            path: SIGNER_TLS_CERT_PATH,
+            content: link.bundle.tls_cert_pem.clone().into(),
+        },
+        ManagedFile {
+            path: SIGNER_MACAROON_PATH,
+            content: link.bundle.macaroon.clone(),
+        },
+    ]
+}
+
+/// The host binds the container publishes: gRPC, REST when enabled, and a
+/// watch-only node's p2p.
+fn published_ports(r: &Resolved) -> Vec<PortBinding> {
+    let mut ports = vec![PortBinding {
+        host_ip: r.rpc.listen.ip(),
+        host_port: r.rpc.listen.port(),
+        container_port: RPC_PORT,
+    }];
+    if let Some(rest) = r.rest.listen {
+        ports.push(PortBinding {
+            host_ip: rest.ip(),
+            host_port: rest.port(),
+            container_port: REST_PORT,
+        });
+    }
+    if let Some(wo) = &r.watchonly {
+        ports.push(PortBinding {
+            host_ip: wo.p2p_listen.ip(),
+            host_port: wo.p2p_listen.port(),
+            container_port: P2P_PORT,
+        });
+    }
+    ports
+}
+
 impl DockerTarget {
-    /// The Docker target of a resolved manifest with `runtime = "docker"`.
-    pub(crate) fn from_resolved(r: &Resolved) -> Result<DockerTarget, Failure> {
+    /// The Docker target of a resolved manifest with `runtime = "docker"`;
+    /// `signer` is a watch-only node's imported bundle and endpoint.
+    pub(crate) fn from_resolved(
+        r: &Resolved,
+        signer: Option<&crate::watchonly::SignerLink>,
+    ) -> Result<DockerTarget, Failure> {
         let d = r.docker.as_ref().ok_or_else(|| {
             Failure::error("internal: the Docker runtime was given a non-Docker manifest")
         })?;
@@ -98,20 +180,10 @@ impl DockerTarget {
             r.wallet.auto_unlock.then(|| PASSWORD_PATH.to_string()),
         )?;
         inputs.admin_macaroon_path = Some(admin_macaroon_path(r.signer.network));
+        let signer_files = signer.map(|l| link_signer(&mut inputs, l)).unwrap_or_default();
         let conf = lnd_conf::render(&inputs);
         let conf_display = lnd_conf::redact(&conf);
-        let mut ports = vec![PortBinding {
-            host_ip: r.rpc.listen.ip(),
-            host_port: r.rpc.listen.port(),
-            container_port: RPC_PORT,
-        }];
-        if let Some(rest) = r.rest.listen {
-            ports.push(PortBinding {
-                host_ip: rest.ip(),
-                host_port: rest.port(),
-                container_port: REST_PORT,
-            });
-        }
+        let mut ports = published_ports(r);
         ports.sort();
         let spec = ContainerSpec {
             name: r.signer.name.clone(),
@@ -151,6 +223,7 @@ impl DockerTarget {
         })
         .collect();
         Ok(DockerTarget {
+            kind: r.kind(),
             signer: r.signer.name.clone(),
             host: d.host.clone(),
             reference: d.reference(),
@@ -166,7 +239,10 @@ impl DockerTarget {
             network: r.signer.network,
             rpc_bind: r.rpc.listen,
             password_host_path: r.wallet.password_file(),
-            bundle_tls_cert: r.bundle.path.join(crate::bundle::TLS_CERT_FILE),
+            bundle_tls_cert: signer
+                .is_none()
+                .then(|| r.bundle.path.join(crate::bundle::TLS_CERT_FILE)),
+            signer_files,
         })
     }
 

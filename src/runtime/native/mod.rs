@@ -108,6 +108,7 @@ impl Observer for NativeObserver {
     fn subject(&self) -> Subject {
         let t = &self.target;
         Subject {
+            kind: Default::default(),
             signer: t.signer.clone(),
             runtime: "native".into(),
             network: self.network.clone(),
@@ -423,6 +424,9 @@ impl Runtime for NativeRuntime {
         let systemd = self.target().supervisor == Supervisor::Systemd;
         match op {
             RuntimeOp::CreateVolume => self.create_lnd_dir(),
+            RuntimeOp::WriteSignerCredentials => Err(Failure::error(
+                "internal: the native runtime does not run watch-only nodes yet",
+            )),
             RuntimeOp::WriteConfig => {
                 self.write_config()?;
                 self.mutated();

@@ -1,0 +1,64 @@
+//! The watch-only node: an lnd that imports a signer's credentials bundle,
+//! holds a watch-only wallet made from the bundle's accounts, and sends
+//! every signature to that signer over gRPC.
+//!
+//! It is the same kind of resource as the signer for everything a runtime
+//! does (image, volume, lnd.conf, container); what differs is here:
+//!
+//! | module | job |
+//! |---|---|
+//! | [`import`] | read and verify the bundle (directory or `.tar.gz.b64`) |
+//! | [`reach`] | does the signer answer with the bundle's certificate? |
+//! | [`plan`] | the node's plan: secrets → runtime → watch-only wallet, and its blockers |
+//! | [`wallet`] | the watch-only InitWallet apply runs |
+
+pub(crate) mod import;
+pub(crate) mod plan;
+pub(crate) mod reach;
+pub(crate) mod wallet;
+
+use crate::error::Failure;
+use crate::exit::Exit;
+use crate::manifest::resolved::Resolved;
+use import::Imported;
+
+/// A watch-only node's link to its signer: the imported bundle and the
+/// `host:port` its lnd dials (`[bundle] signer_endpoint`, else bundle.json's).
+#[derive(Debug, Clone)]
+pub(crate) struct SignerLink {
+    pub bundle: Imported,
+    pub endpoint: String,
+}
+
+impl SignerLink {
+    /// The link of a watch-only manifest (None for a signer). A bundle
+    /// for another network is refused (exit 5): its accounts are another
+    /// chain's keys.
+    pub(crate) fn of(r: &Resolved) -> Result<Option<SignerLink>, Failure> {
+        let Some(wo) = &r.watchonly else {
+            return Ok(None);
+        };
+        let bundle = Imported::read(&wo.bundle_source)?;
+        let want = r.signer.network.as_str();
+        if bundle.json.network != want {
+            return Err(Failure::with_exit(
+                Exit::Blocked,
+                format!(
+                    "the bundle {} is for {} (signer {}), but watchonly.network is {want}",
+                    wo.bundle_source.display(),
+                    bundle.json.network,
+                    bundle.json.signer
+                ),
+            )
+            .hint(format!(
+                "import a {want} signer's bundle, or declare network = \"{}\" for this node",
+                bundle.json.network
+            )));
+        }
+        let endpoint = wo
+            .signer_endpoint
+            .clone()
+            .unwrap_or_else(|| bundle.json.rpc_endpoint.clone());
+        Ok(Some(SignerLink { bundle, endpoint }))
+    }
+}

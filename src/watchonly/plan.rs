@@ -1,0 +1,165 @@
+//! The watch-only node's plan. Its runtime part is the runtime's own diff
+//! (image → volume → lnd.conf → signer credentials → container); around it
+//! come the secrets (the wallet password; there is no seed on this side)
+//! and the watch-only wallet, and the protections only this kind of node
+//! has: the signer must answer before lnd starts, and the node must be the
+//! signer's (same identity pubkey, same accounts).
+
+use super::SignerLink;
+use super::reach::Reach;
+use crate::desired::Desired;
+use crate::observe::World;
+use crate::plan::op::{Op, RuntimeOp, WalletOp};
+use crate::plan::{Action, ActionKind, Address, Blocker, Plan, ReasonCode};
+use crate::runtime::Observer;
+use crate::wallet::diff::{WalletDiff, WalletView};
+
+/// The plan that converges a watch-only node.
+pub(crate) fn plan<Ob: Observer>(
+    observer: &Ob,
+    desired: &Desired,
+    link: &SignerLink,
+    world: &World<Ob::Observation>,
+) -> Plan {
+    let mut wallet =
+        crate::wallet::diff::secrets_diff(&desired.wallet, &world.secrets, &world.signer.wallet);
+    wallet_step(desired, link, world, &mut wallet);
+    let password = crate::plan::build::host_password(world, &wallet);
+    let runtime = observer.diff(&world.runtime, password);
+
+    let (secret_actions, wallet_actions): (Vec<Action>, Vec<Action>) = wallet
+        .actions
+        .into_iter()
+        .partition(|a| !crate::plan::build::is_signer_level(a));
+    let mut blockers = wallet.blockers;
+    blockers.extend(runtime.blockers);
+    let starts = runtime.actions.iter().any(starts_lnd);
+    let mut warnings = runtime.warnings;
+    warnings.extend(wallet.warnings);
+    let mut notes = runtime.notes;
+    notes.extend(wallet.notes);
+    if let Some(reach) = &world.remote_signer {
+        match (reach.ready(), starts) {
+            (true, _) => notes.push(reach.describe()),
+            (false, true) => blockers.push(unreachable_blocker(reach, link)),
+            (false, false) => warnings.push(format!(
+                "{}; the watch-only node cannot sign until it does",
+                reach.describe()
+            )),
+        }
+    }
+    blockers.extend(identity_blocker(link, world));
+
+    let mut actions = secret_actions;
+    actions.extend(runtime.actions);
+    actions.extend(wallet_actions);
+    if actions.is_empty() && blockers.is_empty() && !world.signer.complete() {
+        warnings.push(format!(
+            "lnd did not answer as an active node ({}), so the watch-only wallet was not \
+             compared; `lsm apply` waits for it (up to --timeout) and checks it",
+            world.signer.why_incomplete()
+        ));
+    }
+    Plan {
+        subject: observer.subject(),
+        manifest_hash: desired.manifest_hash.clone(),
+        observed_digest: world.digest(),
+        actions,
+        blockers,
+        warnings,
+        notes,
+    }
+}
+
+/// Whether a runtime action (re)starts lnd, which then dials its signer.
+fn starts_lnd(a: &Action) -> bool {
+    matches!(
+        a.op,
+        Op::Runtime(
+            RuntimeOp::CreateSigner
+                | RuntimeOp::ReplaceSigner
+                | RuntimeOp::StartSigner
+                | RuntimeOp::RestartSigner
+        )
+    )
+}
+
+/// lnd gives up on an unreachable signer after a 5 s dial and exits: a
+/// start now would be a crash loop, so the plan stops before it.
+fn unreachable_blocker(reach: &Reach, link: &SignerLink) -> Blocker {
+    Blocker {
+        address: Address::SIGNER_REMOTE,
+        reason: format!(
+            "{}; a watch-only lnd started now would exit after its 5 s dial to the signer",
+            reach.describe()
+        ),
+        fix: format!(
+            "start and unlock the signer \"{}\" (`lsm apply` on its signer.toml), check that this \
+             host reaches {} and that the bundle {} is its current one, then run this again",
+            link.bundle.json.signer,
+            link.bundle.json.rpc_endpoint,
+            link.bundle.source.display()
+        ),
+    }
+}
+
+/// The watch-only wallet: made from the bundle when lnd has none, unlocked
+/// when locked. Never made again: a wallet that exists stays.
+fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mut WalletDiff) {
+    match &world.signer.wallet {
+        WalletView::NonExisting => d.actions.push(Action::new(
+            Address::WALLET_WATCHONLY,
+            ActionKind::Create,
+            ReasonCode::WatchOnlyWalletCreate,
+            format!(
+                "create the watch-only wallet: InitWallet with the bundle's {} account xpubs \
+                 (signer \"{}\"), birthday {}, and the password in {}/wallet-password.txt",
+                link.bundle.accounts.len(),
+                link.bundle.json.signer,
+                link.bundle
+                    .json
+                    .wallet_birthday
+                    .as_ref()
+                    .map_or("unknown (lnd rescans from 2017)".to_string(), |b| b
+                        .rfc3339
+                        .clone()),
+                desired.wallet.secrets_dir_display
+            ),
+            Op::Wallet(WalletOp::CreateWatchOnlyWallet),
+        )),
+        WalletView::Locked => d.actions.push(Action::new(
+            Address::WALLET_WATCHONLY,
+            ActionKind::Update,
+            ReasonCode::WalletLocked,
+            format!(
+                "unlock the watch-only wallet with {}/wallet-password.txt",
+                desired.wallet.secrets_dir_display
+            ),
+            Op::Wallet(WalletOp::UnlockWallet),
+        )),
+        WalletView::Unlocked { .. } => {}
+        WalletView::Unreachable { reason, .. } => d.notes.push(format!(
+            "the watch-only wallet is checked once lnd answers ({reason})"
+        )),
+    }
+}
+
+/// The node must be its signer's: lnd reports the signer's identity pubkey
+/// on a watch-only node, and its accounts are the bundle's. Anything else
+/// means this node's wallet was made from another signer's bundle.
+fn identity_blocker<O>(link: &SignerLink, world: &World<O>) -> Option<Blocker> {
+    let have = world.signer.identity_pubkey.as_deref()?;
+    let want = link.bundle.json_identity()?;
+    (have != want).then(|| Blocker {
+        address: Address::WALLET_WATCHONLY,
+        reason: format!(
+            "the watch-only node's identity pubkey is {have}, but the bundle's signer \"{}\" is \
+             {want}: this node's wallet belongs to another signer",
+            link.bundle.json.signer
+        ),
+        fix: "import that other signer's bundle again, or declare a new watch-only node (its \
+              own name, volume and secrets_dir) for this signer; lsm never re-creates a \
+              wallet that exists"
+            .to_string(),
+    })
+}

@@ -1,0 +1,58 @@
+//! The watch-only InitWallet: lnd's WalletUnlocker with `watch_only` set,
+//! from the bundle's accounts and birthday and the node's own password.
+//! `lncli createwatchonly` cannot be automated (it needs a terminal), so
+//! lsm makes the call itself.
+
+use super::SignerLink;
+use crate::error::Failure;
+use crate::lnd::client::LndClient;
+use crate::lnd::proto::lnrpc::{WalletState, WatchOnly};
+use crate::wallet::files::WalletFiles;
+use tokio::time::Instant;
+
+/// How many addresses of each account lnd scans for funds received before
+/// the wallet existed here (lnd's usual window). A watch-only node made for
+/// a signer that already has history finds its funds only with it.
+const RECOVERY_WINDOW: i32 = 2500;
+
+/// Creates the watch-only wallet, only while lnd reports none: InitWallet
+/// is accepted in NON_EXISTING alone, and a wallet that exists is never
+/// made again.
+pub(crate) async fn create(
+    files: &WalletFiles,
+    client: &LndClient,
+    link: &SignerLink,
+    deadline: Instant,
+) -> Result<(), Failure> {
+    let state = client
+        .wait_for_state(
+            &[
+                WalletState::NonExisting,
+                WalletState::Locked,
+                WalletState::Unlocked,
+                WalletState::RpcActive,
+                WalletState::ServerActive,
+            ],
+            deadline,
+        )
+        .await
+        .map_err(Failure::from)?;
+    if state != WalletState::NonExisting {
+        return Err(Failure::error(format!(
+            "lnd reports {} now, though the plan expected no wallet; nothing was created",
+            state.as_str_name()
+        ))
+        .hint("run `lsm plan` again"));
+    }
+    let password = files.read_password()?;
+    let watch_only = WatchOnly {
+        master_key_birthday_timestamp: link.bundle.birthday().unwrap_or(0),
+        master_key_fingerprint: Vec::new(),
+        accounts: link.bundle.accounts.clone(),
+    };
+    client
+        .init_watch_only(&password, watch_only, RECOVERY_WINDOW)
+        .await
+        .map_err(Failure::from)?;
+    Ok(())
+}
