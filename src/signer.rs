@@ -29,6 +29,9 @@ pub(crate) struct SignerView {
     /// GetInfo.version, e.g. `0.20.0-beta commit=v0.20.0-beta`.
     pub version: Option<String>,
     pub identity_pubkey: Option<String>,
+    /// GetInfo's channel count (pending, active and inactive): what a
+    /// watch-only node's data holds besides its wallet.
+    pub channels: Option<u32>,
     /// GetInfo's network, e.g. `testnet`.
     pub network: Option<String>,
     pub root_key_ids: Option<Vec<u64>>,
@@ -55,6 +58,7 @@ impl SignerView {
             state: None,
             version: None,
             identity_pubkey: None,
+            channels: None,
             network: None,
             root_key_ids: None,
             accounts: None,
@@ -283,6 +287,9 @@ async fn read_active(view: &mut SignerView, authed: &LndReader, probe: Option<&P
     match info {
         Ok(info) => {
             view.identity_pubkey = Some(info.identity_pubkey.clone());
+            view.channels = Some(
+                info.num_pending_channels + info.num_active_channels + info.num_inactive_channels,
+            );
             view.version = Some(info.version.clone());
             view.network = info.chains.first().map(|c| c.network.clone());
             view.wallet = WalletView::Unlocked {

@@ -15,6 +15,7 @@ use crate::plan::{Action, ActionKind, Plan};
 use crate::runtime::{Condition, Observation, Observer};
 use crate::signer::SignerView;
 use crate::wallet::diff::{SecretsView, WalletView};
+use crate::watchonly::reach::Reach;
 use serde_json::json;
 
 #[derive(Debug, clap::Args)]
@@ -36,6 +37,7 @@ pub(crate) fn conditions<O: Observation>(
     runtime: &O,
     signer: &SignerView,
     p: &Plan,
+    remote: Option<&Reach>,
 ) -> Vec<Condition> {
     let mut out = runtime.conditions();
     let running = out.iter().all(|c| c.status);
@@ -102,13 +104,21 @@ pub(crate) fn conditions<O: Observation>(
             "ConfigInSync",
             true,
             "InSync",
-            "the configuration matches signer.toml, but the signer is not running",
+            format!(
+                "the configuration matches {}, but the {} is not running",
+                p.subject.manifest_name,
+                p.subject.kind.noun()
+            ),
         ),
         None => Condition::new(
             "ConfigInSync",
             true,
             "InSync",
-            "the signer runs as signer.toml declares",
+            format!(
+                "the {} runs as {} declares",
+                p.subject.kind.noun(),
+                p.subject.manifest_name
+            ),
         ),
         Some(a) => Condition::new(
             "ConfigInSync",
@@ -119,6 +129,16 @@ pub(crate) fn conditions<O: Observation>(
     });
     out.push(wallet);
     out.push(ready);
+    if let Some(reach) = remote {
+        // A watch-only node exports no bundle; what it needs is its signer.
+        out.push(Condition::new(
+            "RemoteSignerReady",
+            reach.ready(),
+            if reach.ready() { "Ready" } else { "NotReady" },
+            reach.describe(),
+        ));
+        return out;
+    }
     let bundle = first(p, is_bundle);
     out.push(match bundle {
         None if signer.accounts.is_some() => Condition::new(
@@ -165,9 +185,25 @@ impl ObserverCommand for StatusCommand<'_> {
         let StatusCommand { ctx, desired } = self;
         let world = observe::observe(observer, desired).await?;
         let p = plan(observer, desired, &world);
-        let conds = conditions(&world.runtime, &world.signer, &p);
-        let seed_backup = SeedBackup::of(desired, &world.secrets, &world.signer);
-        report(ctx, desired, &world.signer, &seed_backup, &p, &conds)
+        let conds = conditions(
+            &world.runtime,
+            &world.signer,
+            &p,
+            world.remote_signer.as_ref(),
+        );
+        // A watch-only node has no seed to back up.
+        let seed_backup = desired
+            .watchonly
+            .is_none()
+            .then(|| SeedBackup::of(desired, &world.secrets, &world.signer));
+        report(
+            ctx,
+            desired,
+            &world.signer,
+            seed_backup.as_ref(),
+            &p,
+            &conds,
+        )
     }
 }
 
@@ -264,7 +300,7 @@ fn report(
     ctx: &Context,
     desired: &Desired,
     signer: &SignerView,
-    seed_backup: &SeedBackup,
+    seed_backup: Option<&SeedBackup>,
     p: &Plan,
     conds: &[Condition],
 ) -> CmdResult {
@@ -279,7 +315,8 @@ fn report(
             "conditions": conds,
             "identity_pubkey": signer.identity_pubkey,
             "lnd_version": signer.version,
-            "seed_backup": seed_backup.json(),
+            "kind": desired.resolved.kind(),
+            "seed_backup": seed_backup.map(SeedBackup::json),
             "blockers": p.blockers,
             "warnings": p.warnings,
         }))?;
@@ -303,11 +340,13 @@ fn report(
                 esc(&c.message)
             );
         }
-        anstream::println!("  seed backup: {}", esc(&seed_backup.proof_text));
-        anstream::println!(
-            "  last restore rehearsal: {}",
-            esc(&seed_backup.rehearsal_text())
-        );
+        if let Some(seed_backup) = seed_backup {
+            anstream::println!("  seed backup: {}", esc(&seed_backup.proof_text));
+            anstream::println!(
+                "  last restore rehearsal: {}",
+                esc(&seed_backup.rehearsal_text())
+            );
+        }
         for b in &p.blockers {
             anstream::println!("  ! {}: {}", b.address, esc(&b.reason));
         }

@@ -271,6 +271,9 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     world: &World<Ob::Observation>,
     purge: bool,
 ) -> Plan {
+    if desired.watchonly.is_some() {
+        return crate::watchonly::plan::destroy_plan(observer, desired, world, purge);
+    }
     let runtime = observer.destroy_diff(&world.runtime, purge);
     let mut blockers = runtime.blockers;
     let mut notes = runtime.notes;

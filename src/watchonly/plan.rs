@@ -49,6 +49,7 @@ pub(crate) fn plan<Ob: Observer>(
         }
     }
     blockers.extend(identity_blocker(link, world));
+    blockers.extend(accounts_blocker(link, world));
 
     let mut actions = secret_actions;
     actions.extend(runtime.actions);
@@ -67,6 +68,70 @@ pub(crate) fn plan<Ob: Observer>(
         actions,
         blockers,
         warnings,
+        notes,
+    }
+}
+
+/// The plan that removes a watch-only node (`lsm destroy`). Its volume
+/// holds no keys (the signer has them) but does hold its channel state,
+/// without which the funds in open channels are at risk: `--purge-volume`
+/// goes ahead only when lnd, running unlocked, reports no channel at all.
+pub(crate) fn destroy_plan<Ob: Observer>(
+    observer: &Ob,
+    desired: &Desired,
+    world: &World<Ob::Observation>,
+    purge: bool,
+) -> Plan {
+    let runtime = observer.destroy_diff(&world.runtime, purge);
+    let mut blockers = runtime.blockers;
+    let mut notes = runtime.notes;
+    let data = runtime
+        .actions
+        .iter()
+        .find(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        .map(|a| a.address.clone());
+    if let Some(address) = data {
+        match (&world.signer.wallet, world.signer.channels) {
+            (WalletView::NonExisting, _)
+            | (
+                WalletView::Unreachable {
+                    wallet_exists: Some(false),
+                    ..
+                },
+                _,
+            ) => notes
+                .push("lnd reports no wallet in the volume, so removing it loses nothing".into()),
+            (WalletView::Unlocked { .. }, Some(0)) => notes.push(
+                "lnd reports no channels, so removing the volume loses no channel state (the \
+                 keys stay on the signer; the watch-only wallet is made again from the bundle)"
+                    .into(),
+            ),
+            (_, channels) => blockers.push(Blocker {
+                address,
+                reason: match channels {
+                    Some(n) => format!(
+                        "--purge-volume would delete the state of {n} channel(s); funds in them \
+                         could be lost"
+                    ),
+                    None => format!(
+                        "--purge-volume would delete the node's channel state, and lnd does not \
+                         report how many channels it has ({})",
+                        world.signer.why_incomplete()
+                    ),
+                },
+                fix: "close every channel first (lncli closechannel), with the node running \
+                 unlocked, then run `lsm destroy --purge-volume` again"
+                    .into(),
+            }),
+        }
+    }
+    Plan {
+        subject: observer.subject(),
+        manifest_hash: desired.manifest_hash.clone(),
+        observed_digest: world.digest(),
+        actions: runtime.actions,
+        blockers,
+        warnings: runtime.warnings,
         notes,
     }
 }
@@ -142,6 +207,32 @@ fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mu
             "the watch-only wallet is checked once lnd answers ({reason})"
         )),
     }
+}
+
+/// The node's wallet must hold the bundle's accounts: a bundle of another
+/// wallet (a signer made again, another signer) is refused, never imported
+/// over the wallet that exists.
+fn accounts_blocker<O>(link: &SignerLink, world: &World<O>) -> Option<Blocker> {
+    let have = world.signer.accounts.as_ref()?;
+    let has = |xpub: &str| have.iter().any(|a| a.extended_public_key == xpub);
+    let foreign = link
+        .bundle
+        .accounts
+        .iter()
+        .filter(|a| !has(&a.xpub))
+        .count();
+    (foreign > 0).then(|| Blocker {
+        address: Address::WALLET_WATCHONLY,
+        reason: format!(
+            "{foreign} of the bundle's {} accounts (signer \"{}\") are not in this node's \
+             watch-only wallet: the bundle is another wallet's",
+            link.bundle.accounts.len(),
+            link.bundle.json.signer
+        ),
+        fix: "import the bundle of the signer this node was made for, or declare a new \
+              watch-only node (its own name, volume and secrets_dir) for this bundle"
+            .to_string(),
+    })
 }
 
 /// The node must be its signer's: lnd reports the signer's identity pubkey

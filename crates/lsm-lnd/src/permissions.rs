@@ -107,11 +107,22 @@ fn set(pairs: &[(&str, &str)]) -> Vec<Permission> {
     v
 }
 
-/// The watch-only node's permission set on the signer: lnd's documented
-/// `message:write signer:generate address:read onchain:write`, plus
-/// `signer:read`, which newer watch-only nodes need for
-/// MuSig2GetCombinedNonce (lnd-facts §1.3).
+/// The watch-only node's permission set on the signer: exactly what a
+/// watch-only lnd v0.20 needs, measured on real lnd (README, "The
+/// watch-only macaroon"). `signer:generate` covers SignMessage (the node
+/// announcement at start), DeriveSharedKey (every peer connection) and
+/// MuSig2 (taproot channels); `onchain:write` covers SignPsbt (sends,
+/// funding, commitment and HTLC signatures). lnd's documented set adds
+/// `message:write` (never called) and `address:read`, which would let the
+/// watch-only machine advance the signer's key indexes (DeriveNextKey).
 pub fn signer_only() -> Vec<Permission> {
+    set(&[("signer", "generate"), ("onchain", "write")])
+}
+
+/// The signer-only set lsm baked before it was measured down to
+/// [`signer_only`]: lnd's documented set plus `signer:read`. Bundles
+/// carrying it still work; `lsm apply` re-bakes them.
+pub fn signer_only_legacy() -> Vec<Permission> {
     set(&[
         ("message", "write"),
         ("signer", "generate"),

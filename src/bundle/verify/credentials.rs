@@ -149,6 +149,12 @@ pub(super) fn check_macaroon(
                  bundle's scope is {}: a compromised watch-only node could then drain the signer",
                 json.scope
             ));
+        } else if json.scope == "signer-only" && perms == permissions::signer_only_legacy() {
+            f.warn(format!(
+                "{name} grants the signer-only set of older lsm (adds address:read, \
+                 message:write and signer:read, which a watch-only node never uses); `lsm apply` \
+                 on the signer bakes the narrower one"
+            ));
         } else if json.scope == "signer-only" && perms != permissions::signer_only() {
             f.problem(format!(
                 "{name} grants {}, not the signer-only set {}",

@@ -347,7 +347,8 @@ fn signer_credentials_action(
             ActionKind::Update,
             ReasonCode::SignerCredentialsChanged,
             format!(
-                "update the signer credentials: the imported bundle's {} differ from the copies                  in the volume (a re-exported bundle); lnd restarts to use them",
+                "update the signer credentials: the imported bundle's {} differ from the copies \
+                 in the volume (a re-exported bundle); lnd restarts to use them",
                 names.join(" and ")
             ),
         )
@@ -693,10 +694,17 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
                 Address::VOLUME_DATA,
                 ActionKind::Destroy,
                 ReasonCode::PurgeRequested,
-                format!(
-                    "remove volume {} with lnd's wallet (only while seed.txt can restore it)",
-                    t.volume
-                ),
+                match t.kind {
+                    crate::manifest::schema::Kind::Signer => format!(
+                        "remove volume {} with lnd's wallet (only while seed.txt can restore it)",
+                        t.volume
+                    ),
+                    crate::manifest::schema::Kind::WatchOnly => format!(
+                        "remove volume {} with the watch-only wallet and channel state (only \
+                         while lnd reports no channels)",
+                        t.volume
+                    ),
+                },
                 Op::Runtime(RuntimeOp::RemoveVolume),
             )
             .disruptive(),

@@ -180,7 +180,9 @@ impl DockerTarget {
             r.wallet.auto_unlock.then(|| PASSWORD_PATH.to_string()),
         )?;
         inputs.admin_macaroon_path = Some(admin_macaroon_path(r.signer.network));
-        let signer_files = signer.map(|l| link_signer(&mut inputs, l)).unwrap_or_default();
+        let signer_files = signer
+            .map(|l| link_signer(&mut inputs, l))
+            .unwrap_or_default();
         let conf = lnd_conf::render(&inputs);
         let conf_display = lnd_conf::redact(&conf);
         let mut ports = published_ports(r);
