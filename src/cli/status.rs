@@ -41,50 +41,8 @@ pub(crate) fn conditions<O: Observation>(
 ) -> Vec<Condition> {
     let mut out = runtime.conditions();
     let running = out.iter().all(|c| c.status);
-    let wallet = match &signer.wallet {
-        WalletView::Unlocked { .. } => Condition::new(
-            "WalletState",
-            true,
-            "Unlocked",
-            "the wallet exists and is unlocked",
-        ),
-        WalletView::Locked => {
-            Condition::new("WalletState", false, "Locked", "the wallet is locked")
-        }
-        WalletView::NonExisting => Condition::new(
-            "WalletState",
-            false,
-            "NonExisting",
-            "the signer has no wallet",
-        ),
-        WalletView::Unreachable { reason, .. } => {
-            Condition::new("WalletState", false, "Unknown", reason.clone())
-        }
-    };
-    let ready = match signer.state {
-        Some(WalletState::ServerActive) => Condition::new(
-            "SignerRpcReady",
-            true,
-            "ServerActive",
-            format!(
-                "lnd {} answers on {}",
-                signer.version.as_deref().unwrap_or("(version unknown)"),
-                signer.addr.as_deref().unwrap_or("?")
-            ),
-        ),
-        Some(s) => Condition::new(
-            "SignerRpcReady",
-            false,
-            "NotReady",
-            format!("lnd is {}", s.as_str_name()),
-        ),
-        None => Condition::new(
-            "SignerRpcReady",
-            false,
-            "Unreachable",
-            "lnd does not answer",
-        ),
-    };
+    let wallet = wallet_condition(signer);
+    let ready = ready_condition(signer);
     let is_bundle = |a: &Action| {
         a.address.as_str().starts_with("bundle.") || a.address.as_str().starts_with("macaroon.")
     };
@@ -161,6 +119,58 @@ pub(crate) fn conditions<O: Observation>(
         ),
     });
     out
+}
+
+/// WalletState: what lnd says of its wallet.
+fn wallet_condition(signer: &SignerView) -> Condition {
+    match &signer.wallet {
+        WalletView::Unlocked { .. } => Condition::new(
+            "WalletState",
+            true,
+            "Unlocked",
+            "the wallet exists and is unlocked",
+        ),
+        WalletView::Locked => {
+            Condition::new("WalletState", false, "Locked", "the wallet is locked")
+        }
+        WalletView::NonExisting => Condition::new(
+            "WalletState",
+            false,
+            "NonExisting",
+            "the signer has no wallet",
+        ),
+        WalletView::Unreachable { reason, .. } => {
+            Condition::new("WalletState", false, "Unknown", reason.clone())
+        }
+    }
+}
+
+/// SignerRpcReady: lnd serves authenticated calls.
+fn ready_condition(signer: &SignerView) -> Condition {
+    match signer.state {
+        Some(WalletState::ServerActive) => Condition::new(
+            "SignerRpcReady",
+            true,
+            "ServerActive",
+            format!(
+                "lnd {} answers on {}",
+                signer.version.as_deref().unwrap_or("(version unknown)"),
+                signer.addr.as_deref().unwrap_or("?")
+            ),
+        ),
+        Some(s) => Condition::new(
+            "SignerRpcReady",
+            false,
+            "NotReady",
+            format!("lnd is {}", s.as_str_name()),
+        ),
+        None => Condition::new(
+            "SignerRpcReady",
+            false,
+            "Unreachable",
+            "lnd does not answer",
+        ),
+    }
 }
 
 pub(crate) async fn run(_args: &StatusArgs, ctx: &Context) -> CmdResult {
