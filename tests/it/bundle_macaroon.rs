@@ -1,6 +1,6 @@
 //! The bundle's macaroon is proved against the live signer, not only
-//! decoded: another signer's signer-only.macaroon (same permissions, same
-//! root key id, another node's signature) and the signer's own macaroon
+//! decoded: another signer's macaroon (same permissions, same root key id,
+//! another node's signature) and the signer's own macaroon
 //! with a caveat lsm did not bake (an expiry two hours out) are both drift,
 //! and apply bakes a macaroon the signer accepts. Run on the double and on
 //! real lnd, with real lncli as the judge.
@@ -10,21 +10,26 @@ use crate::signer_kit;
 use signer_kit::{Backend, Signer, assert_contains_all};
 use std::time::{Duration, SystemTime};
 
+/// A custom scope that adds message:write to the signer-only set, so real
+/// lncli's `signmessage` can judge the macaroon on both backends (lncli has
+/// no command for the signrpc calls a watch-only node makes).
+const JUDGED: &str = "[macaroon]\nscope = \"custom\"\n\
+                      permissions = [\"message:write\", \"onchain:write\", \"signer:generate\"]\n";
+
 fn bundle_macaroon_path(s: &Signer) -> std::path::PathBuf {
-    s.bundle().join("signer-only.macaroon")
+    s.bundle().join("custom.macaroon")
 }
 
-/// lncli signmessage with `macaroon` against `s`: what a watch-only node's
-/// calls need (message:write).
+/// lncli signmessage with `macaroon` against `s` (message:write).
 fn signs_with(s: &Signer, macaroon: &[u8]) -> signer_kit::Run {
     s.lncli(macaroon, &["signmessage", "lsm"])
 }
 
 fn a_macaroon_the_signer_rejects_is_baked_again(backend: Backend) {
-    let Some(a) = Signer::docker_on(backend, "") else {
+    let Some(a) = Signer::docker_on(backend, JUDGED) else {
         return;
     };
-    let Some(b) = Signer::docker_on(backend, "") else {
+    let Some(b) = Signer::docker_on(backend, JUDGED) else {
         return;
     };
     a.apply();
@@ -44,7 +49,7 @@ fn a_macaroon_the_signer_rejects_is_baked_again(backend: Backend) {
         &plan.stdout,
         &[
             "~ macaroon.watchonly",
-            "the signer rejects the bundle's signer-only.macaroon",
+            "the signer rejects the bundle's custom.macaroon",
             "signature mismatch",
             "[changed outside lsm]",
         ],

@@ -48,6 +48,7 @@ mod manifest_errors;
 mod manifest_garbage;
 mod manifest_schema;
 mod manifest_versions;
+mod manifest_watchonly;
 mod native_apply;
 mod native_process;
 mod operator_files;

@@ -113,7 +113,7 @@ fn json_document_and_manifest_hash() {
         "a changed value must change the hash"
     );
     assert_eq!(a["resolved"]["rpc"]["listen"], "0.0.0.0:10012");
-    assert_eq!(a["resolved"]["macaroon"]["permissions"][0], "address:read");
+    assert_eq!(a["resolved"]["macaroon"]["permissions"][0], "onchain:write");
     let home = s.path("home");
     assert_eq!(
         a["resolved"]["wallet"]["secrets_dir"],
