@@ -15,6 +15,38 @@ pub(crate) struct Node {
     /// located error, in its own section).
     pub name: String,
     pub manifest: PathBuf,
+    /// For a signer: its bundle directory and archive, which watch-only
+    /// nodes of the same run may import.
+    pub provides: Vec<PathBuf>,
+    /// For a watch-only node: the bundle it imports.
+    pub needs: Option<PathBuf>,
+}
+
+impl Node {
+    /// A node known only by its manifest (saved plans, unloadable files).
+    pub(crate) fn bare(name: String, manifest: PathBuf) -> Node {
+        Node {
+            name,
+            manifest,
+            provides: Vec::new(),
+            needs: None,
+        }
+    }
+}
+
+/// For each node, the index of the signer in `nodes` whose bundle it
+/// imports, if that signer is in the run. A signer imports nothing and a
+/// watch-only node exports nothing, so every dependency goes from a
+/// watch-only node to a signer: the graph has no path longer than one
+/// edge, and so no cycle.
+pub(crate) fn signer_of(nodes: &[Node]) -> Vec<Option<usize>> {
+    nodes
+        .iter()
+        .map(|n| {
+            let needs = n.needs.as_ref()?;
+            nodes.iter().position(|s| s.provides.contains(needs))
+        })
+        .collect()
 }
 
 /// Whether the last component of `p` is a pattern.
@@ -91,16 +123,31 @@ fn listed(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Failure> {
     Ok(out)
 }
 
-fn node(manifest: PathBuf) -> Node {
-    let name = crate::manifest::load(&manifest)
-        .map(|l| l.resolved.signer.name.clone())
-        .unwrap_or_else(|_| {
-            manifest
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| manifest.display().to_string())
-        });
-    Node { name, manifest }
+pub(crate) fn node(manifest: PathBuf) -> Node {
+    let Ok(loaded) = crate::manifest::load(&manifest) else {
+        let name = manifest
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| manifest.display().to_string());
+        return Node::bare(name, manifest);
+    };
+    let r = &loaded.resolved;
+    let (provides, needs) = match &r.watchonly {
+        Some(wo) => (Vec::new(), Some(wo.bundle_source.clone())),
+        None => {
+            let mut p = vec![r.bundle.path.clone()];
+            if r.bundle.archive {
+                p.push(r.bundle.archive_path());
+            }
+            (p, None)
+        }
+    };
+    Node {
+        name: r.signer.name.clone(),
+        manifest,
+        provides,
+        needs,
+    }
 }
 
 /// `*` any run of characters, `?` one character; nothing else is special.

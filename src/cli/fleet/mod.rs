@@ -66,7 +66,8 @@ pub(crate) async fn run(command: &Command, ctx: &Context) -> CmdResult {
             let plan = saved::read(file)?;
             let nodes = select(plan.nodes(), &ctx.global.target)?;
             let dir = saved::PlanDir::new()?;
-            let runs = runner::run(&nodes, parallelism, ctx.output.json, |node| {
+            let order = runner::Order::SignersFirst;
+            let runs = runner::run(&nodes, parallelism, ctx.output.json, order, |node| {
                 saved::apply_args(node, &plan, &dir, file)
             })
             .await;
@@ -96,7 +97,12 @@ pub(crate) async fn run(command: &Command, ctx: &Context) -> CmdResult {
                 ))
                 .hint("review first with `lsm plan -f …` (or `lsm plan --destroy -f …`); apply a reviewed `lsm plan -f … -o fleet-plan.json` with `lsm apply fleet-plan.json`"));
             }
-            let runs = runner::run(&nodes, parallelism, ctx.output.json, |node| {
+            let order = match command {
+                Command::Apply(_) => runner::Order::SignersFirst,
+                Command::Destroy(_) => runner::Order::DependentsFirst,
+                _ => runner::Order::Free,
+            };
+            let runs = runner::run(&nodes, parallelism, ctx.output.json, order, |node| {
                 let mut args = child_args(command);
                 if out.is_some() {
                     args.push("-o".into());

@@ -37,9 +37,12 @@ impl FleetPlan {
     pub(crate) fn nodes(&self) -> Vec<Node> {
         self.nodes
             .iter()
-            .map(|n| Node {
-                name: n.node.clone(),
-                manifest: n.manifest.clone(),
+            .map(|n| {
+                // Loaded again for the order of the run (which signer's
+                // bundle a watch-only node imports).
+                let mut node = super::manifests::node(n.manifest.clone());
+                node.name = n.node.clone();
+                node
             })
             .collect()
     }
