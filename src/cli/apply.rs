@@ -180,6 +180,15 @@ fn print_result(
         desired.resolved.kind_noun(),
         desired.manifest_name
     );
+    if let Some(link) = &desired.watchonly {
+        anstream::println!(
+            "The watch-only wallet's password is in {secrets}/wallet-password.txt (0600); its \
+             keys stay on the signer \"{}\" ({}).",
+            link.bundle.json.signer,
+            link.endpoint
+        );
+        return Ok(());
+    }
     anstream::println!(
         "Secrets live in {secrets} (wallet-password.txt, seed.txt; 0600). Back up seed.txt \
          offline: it is the only way to restore this signer."

@@ -75,13 +75,7 @@ pub(crate) trait RuntimeCommand {
 }
 
 fn native_target(desired: &Desired) -> Result<NativeTarget, Failure> {
-    if desired.watchonly.is_some() {
-        return Err(Failure::error(
-            "a watch-only node with runtime = \"native\" is not supported by this lsm yet",
-        )
-        .hint("set watchonly.runtime = \"docker\""));
-    }
-    NativeTarget::from_resolved(&desired.resolved, &state_dir()?)
+    NativeTarget::from_resolved(&desired.resolved, &state_dir()?, desired.watchonly.as_ref())
 }
 
 /// Runs `cmd` on the read-only observer of the manifest's runtime.

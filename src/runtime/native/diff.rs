@@ -141,6 +141,56 @@ fn conf_action(t: &NativeTarget, o: &NativeObservation) -> Option<Action> {
     Some(a)
 }
 
+/// A watch-only node's signer credentials, written when missing or
+/// different from the imported bundle's; lnd restarts to read them.
+fn signer_credentials_action(t: &NativeTarget, o: &NativeObservation) -> Option<Action> {
+    let differs: Vec<(bool, String)> = t
+        .signer_files
+        .iter()
+        .filter_map(|(path, content)| {
+            let want = crate::secrets::sha256_hex(content);
+            let seen = o.signer_files.iter().find(|(p, _)| p == path)?.1.clone();
+            match seen {
+                Some(h) if h == want => None,
+                other => Some((other.is_none(), display_path(path))),
+            }
+        })
+        .collect();
+    if differs.is_empty() {
+        return None;
+    }
+    let all_missing = differs.iter().all(|(missing, _)| *missing);
+    let names: Vec<&str> = differs.iter().map(|(_, n)| n.as_str()).collect();
+    let (kind, code, reason) = if all_missing {
+        (
+            ActionKind::Create,
+            ReasonCode::SignerCredentialsMissing,
+            format!(
+                "copy the bundle's tls.cert and macaroon to {} (0600) for lnd's remotesigner \
+                 options",
+                names.join(" and ")
+            ),
+        )
+    } else {
+        (
+            ActionKind::Update,
+            ReasonCode::SignerCredentialsChanged,
+            format!(
+                "update the signer credentials: {} differ from the imported bundle's (a \
+                 re-exported bundle); lnd restarts to use them",
+                names.join(" and ")
+            ),
+        )
+    };
+    Some(Action::new(
+        Address::FILE_SIGNER_CREDENTIALS,
+        kind,
+        code,
+        reason,
+        Op::Runtime(RuntimeOp::WriteSignerCredentials),
+    ))
+}
+
 /// The unit file action (systemd), if the installed unit differs or
 /// systemd has not loaded it.
 fn unit_action(o: &NativeObservation) -> Option<Action> {
@@ -451,8 +501,10 @@ pub(crate) fn diff(
         ));
     }
     let conf = conf_action(t, o);
-    let conf_written = conf.is_some();
+    let creds = signer_credentials_action(t, o);
+    let conf_written = conf.is_some() || creds.is_some();
     d.actions.extend(conf);
+    d.actions.extend(creds);
     let process = match t.supervisor {
         Supervisor::Process => process_action(t, o, conf_written),
         Supervisor::Systemd => {
@@ -613,6 +665,7 @@ mod tests {
             },
             lnd_dir_exists: true,
             conf: Some(t.conf.clone().into_bytes()),
+            signer_files: Vec::new(),
             tls_cert: None,
             admin_macaroon: None,
             process: ProcessState::Running {

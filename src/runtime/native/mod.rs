@@ -122,14 +122,25 @@ impl Observer for NativeObserver {
         // `lnd --version` runs while the files and /proc are read.
         let files = async {
             let conf = read_optional(&t.conf_path)?;
+            let signer_files = t
+                .signer_files
+                .iter()
+                .map(|(path, _)| {
+                    let seen = crate::secrets::read(path)
+                        .ok()
+                        .flatten()
+                        .map(|b| crate::secrets::sha256_hex(&b));
+                    (path.clone(), seen)
+                })
+                .collect::<Vec<_>>();
             let tls_cert = read_optional(&t.tls_cert_path())?;
             let admin_macaroon =
                 crate::secrets::read(&t.admin_macaroon_path())?.map(SecretBytes::from);
             let process = pidfile::observe(&t.pidfile);
-            Ok::<_, Failure>((conf, tls_cert, admin_macaroon, process))
+            Ok::<_, Failure>((conf, signer_files, tls_cert, admin_macaroon, process))
         };
         let (binary, files) = tokio::join!(binary::check(&t.lnd_path, t.expected_version()), files);
-        let (conf, tls_cert, admin_macaroon, process) = files?;
+        let (conf, signer_files, tls_cert, admin_macaroon, process) = files?;
         let unit = match t.supervisor {
             Supervisor::Process => None,
             Supervisor::Systemd => {
@@ -154,6 +165,7 @@ impl Observer for NativeObserver {
             binary,
             lnd_dir_exists: t.lnd_dir.is_dir(),
             conf,
+            signer_files,
             tls_cert,
             admin_macaroon,
             process,
@@ -236,6 +248,23 @@ impl NativeRuntime {
                 Err(Failure::error(format!("cannot start lnd: {reason}")))
             }
         }
+    }
+
+    /// A watch-only node's copies of its signer's certificate and
+    /// macaroon, written atomically, 0600, in its secrets directory.
+    fn write_signer_credentials(&self) -> Result<(), Failure> {
+        let t = self.target();
+        t.secrets.prepare_dir()?;
+        for (path, content) in &t.signer_files {
+            crate::fsutil::atomic_write(
+                path,
+                content,
+                crate::secrets::FILE_MODE,
+                crate::fsutil::Existing::Replace,
+            )
+            .map_err(|e| Failure::error(format!("cannot write {}: {e}", path.display())))?;
+        }
+        Ok(())
     }
 
     fn write_config(&self) -> Result<(), Failure> {
@@ -424,9 +453,11 @@ impl Runtime for NativeRuntime {
         let systemd = self.target().supervisor == Supervisor::Systemd;
         match op {
             RuntimeOp::CreateVolume => self.create_lnd_dir(),
-            RuntimeOp::WriteSignerCredentials => Err(Failure::error(
-                "internal: the native runtime does not run watch-only nodes yet",
-            )),
+            RuntimeOp::WriteSignerCredentials => {
+                self.write_signer_credentials()?;
+                self.mutated();
+                Ok(())
+            }
             RuntimeOp::WriteConfig => {
                 self.write_config()?;
                 self.mutated();

@@ -35,6 +35,9 @@ pub(crate) struct NativeObservation {
     pub lnd_dir_exists: bool,
     /// signer-lnd.conf on disk.
     pub conf: Option<Vec<u8>>,
+    /// A watch-only node's signer credentials on disk, as sha256 by path
+    /// (None: absent or unreadable).
+    pub signer_files: Vec<(std::path::PathBuf, Option<String>)>,
     pub tls_cert: Option<Vec<u8>>,
     pub admin_macaroon: Option<SecretBytes>,
     /// The pidfile checked against /proc.

@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 
 /// The rendered lnd.conf, in `[wallet] secrets_dir` (0600).
 pub(crate) const CONF_FILE: &str = "signer-lnd.conf";
+/// A watch-only node's copies of its signer's certificate and macaroon,
+/// in its secrets directory (0600 in 0700).
+pub(crate) const SIGNER_TLS_CERT_FILE: &str = "signer-tls.cert";
+pub(crate) const SIGNER_MACAROON_FILE: &str = "signer.macaroon";
 /// lnd's stdout and stderr under the process supervisor, appended.
 pub(crate) const LOG_FILE: &str = "signer-lnd.log";
 
@@ -48,6 +52,8 @@ pub(crate) struct NativeTarget {
     pub dial: String,
     /// lsm's record of the lnd it started (`<state dir>/native/<name>.pid`).
     pub pidfile: PathBuf,
+    /// A watch-only node's signer credentials: (path, content).
+    pub signer_files: Vec<(PathBuf, crate::secrets::SecretBytes)>,
 }
 
 /// Paths go into lnd.conf and the systemd unit, one per line: a line break
@@ -63,10 +69,36 @@ fn single_line(key: &str, path: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A watch-only node's lnd.conf additions (p2p, `[remotesigner]`) and its
+/// signer credentials, kept in its secrets directory.
+fn link_signer(
+    inputs: &mut lnd_conf::ConfInputs,
+    r: &Resolved,
+    secrets_dir: &Path,
+    link: &crate::watchonly::SignerLink,
+) -> Vec<(PathBuf, crate::secrets::SecretBytes)> {
+    let cert = secrets_dir.join(SIGNER_TLS_CERT_FILE);
+    let mac = secrets_dir.join(SIGNER_MACAROON_FILE);
+    inputs.p2p_listen = r.watchonly.as_ref().map(|wo| wo.p2p_listen.to_string());
+    inputs.remote_signer = Some(lnd_conf::RemoteSignerConf {
+        rpchost: link.endpoint.clone(),
+        tlscertpath: cert.display().to_string(),
+        macaroonpath: mac.display().to_string(),
+    });
+    vec![
+        (cert, link.bundle.tls_cert_pem.clone().into()),
+        (mac, link.bundle.macaroon.clone()),
+    ]
+}
+
 impl NativeTarget {
     /// The native target of a resolved manifest with `runtime = "native"`;
     /// `state_dir` is lsm's state directory (it holds the pidfile).
-    pub(crate) fn from_resolved(r: &Resolved, state_dir: &Path) -> Result<NativeTarget, Failure> {
+    pub(crate) fn from_resolved(
+        r: &Resolved,
+        state_dir: &Path,
+        signer: Option<&crate::watchonly::SignerLink>,
+    ) -> Result<NativeTarget, Failure> {
         let n = r.native.as_ref().ok_or_else(|| {
             Failure::error("internal: the native runtime was given a non-native manifest")
         })?;
@@ -76,7 +108,7 @@ impl NativeTarget {
         if let LndBinary::Path(p) = &n.lnd_path {
             single_line("native.lnd_path", p)?;
         }
-        let inputs = crate::runtime::conf::conf_inputs(
+        let mut inputs = crate::runtime::conf::conf_inputs(
             r,
             r.rpc.listen.to_string(),
             r.rest.listen.map(|l| l.to_string()),
@@ -84,7 +116,16 @@ impl NativeTarget {
                 .auto_unlock
                 .then(|| r.wallet.password_file().display().to_string()),
         )?;
+        let signer_files = signer
+            .map(|link| link_signer(&mut inputs, r, &secrets_dir, link))
+            .unwrap_or_default();
         let conf = lnd_conf::render(&inputs);
+        // What lnd was started with: its config and, for a watch-only node,
+        // the signer credentials it read at start (a new bundle restarts it).
+        let mut started_with = conf.as_bytes().to_vec();
+        for (_, content) in &signer_files {
+            started_with.extend_from_slice(crate::secrets::sha256_hex(content).as_bytes());
+        }
         Ok(NativeTarget {
             signer: r.signer.name.clone(),
             network: r.signer.network,
@@ -95,7 +136,7 @@ impl NativeTarget {
             conf_path: secrets_dir.join(CONF_FILE),
             log_path: secrets_dir.join(LOG_FILE),
             conf_display: lnd_conf::redact(&conf),
-            conf_sha256: crate::secrets::sha256_hex(conf.as_bytes()),
+            conf_sha256: crate::secrets::sha256_hex(&started_with),
             conf,
             secrets: crate::wallet::files::WalletFiles::from_resolved(r),
             secrets_dir,
@@ -105,6 +146,7 @@ impl NativeTarget {
             pidfile: state_dir
                 .join("native")
                 .join(format!("{}.pid", r.signer.name)),
+            signer_files,
         })
     }
 
@@ -150,7 +192,7 @@ pub(crate) fn test_target(native: &str, secrets: &str) -> NativeTarget {
         Some(Path::new("/home/op")),
     )
     .expect("a valid test manifest");
-    NativeTarget::from_resolved(&loaded.resolved, Path::new("/var/lib/lsm"))
+    NativeTarget::from_resolved(&loaded.resolved, Path::new("/var/lib/lsm"), None)
         .expect("a native target")
 }
 
@@ -196,7 +238,7 @@ mod tests {
         )
         .map_err(|e| e.render(false))
         .unwrap();
-        let err = NativeTarget::from_resolved(&loaded.resolved, Path::new("/s")).unwrap_err();
+        let err = NativeTarget::from_resolved(&loaded.resolved, Path::new("/s"), None).unwrap_err();
         assert!(err.message.contains("native.lnd_dir"), "{}", err.message);
     }
 }
