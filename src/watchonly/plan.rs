@@ -168,11 +168,16 @@ fn unreachable_blocker(reach: &Reach, link: &SignerLink) -> Blocker {
     }
 }
 
-/// The watch-only wallet: made from the bundle when lnd has none, unlocked
+/// The watch-only wallet: made from the bundle when lnd has none (it says
+/// so, or the runtime shows there is nothing yet: a fresh node), unlocked
 /// when locked. Never made again: a wallet that exists stays.
 fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mut WalletDiff) {
     match &world.signer.wallet {
-        WalletView::NonExisting => d.actions.push(Action::new(
+        WalletView::NonExisting
+        | WalletView::Unreachable {
+            wallet_exists: Some(false),
+            ..
+        } => d.actions.push(Action::new(
             Address::WALLET_WATCHONLY,
             ActionKind::Create,
             ReasonCode::WatchOnlyWalletCreate,

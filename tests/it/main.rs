@@ -58,4 +58,5 @@ mod read_only_observation;
 mod regtest_chain;
 mod secret_dirs;
 mod seed_backup;
+mod watchonly_proof;
 mod wire_truth;
