@@ -187,11 +187,11 @@ async fn run_round<R: Runtime, O: Observation>(
 /// restore never stands in for a new seed). Other steps the plan did not
 /// show are run, and said.
 fn check_planned(planned: &[&Action], action: &Action, progress: &Progress) -> Result<(), Failure> {
+    // A watch-only wallet is made from the bundle, so its identity is the
+    // signer's whatever the plan showed: it is run and said like any step.
     let makes_wallet = matches!(
         action.op,
-        Op::Wallet(
-            WalletOp::CreateWallet | WalletOp::RestoreWallet | WalletOp::CreateWatchOnlyWallet
-        )
+        Op::Wallet(WalletOp::CreateWallet | WalletOp::RestoreWallet)
     );
     let was_planned = planned.iter().any(|p| {
         if makes_wallet {

@@ -58,5 +58,6 @@ mod read_only_observation;
 mod regtest_chain;
 mod secret_dirs;
 mod seed_backup;
+mod watchonly_native;
 mod watchonly_proof;
 mod wire_truth;
