@@ -14,6 +14,7 @@ pub mod bundle_json;
 pub(crate) mod contents;
 pub(crate) mod diff;
 pub mod import;
+pub(crate) mod live;
 pub mod network;
 pub(crate) mod observe;
 pub(crate) mod plan;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod macaroon;
 pub mod permissions;
+pub mod probe;
 pub mod proto;
 pub mod reader;
 pub mod tls;

@@ -72,6 +72,9 @@ pub struct VerifyReport {
     pub problems: Vec<String>,
     pub warnings: Vec<String>,
     pub checks: Vec<Check>,
+    /// `--live`: what the signer answered (see `bundle::live`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<serde_json::Value>,
 }
 
 /// What one check found.
@@ -123,6 +126,7 @@ impl Checker {
                 problems: Vec::new(),
                 warnings: Vec::new(),
                 checks: Vec::new(),
+                live: None,
             },
         }
     }
@@ -196,12 +200,8 @@ pub(crate) fn verify_dir_files(
     Ok((c.finish(), files))
 }
 
-/// Verifies a bundle given as base64 tar.gz text (a `.b64` file or stdin).
-pub(crate) fn verify_archive(source: &str, text: &[u8], opts: &VerifyOptions) -> VerifyReport {
-    verify_archive_files(source, text, opts).0
-}
-
-/// [`verify_archive`], also returning the bundle's files taken out of it.
+/// Verifies a bundle given as base64 tar.gz text (a `.b64` file or stdin);
+/// also returns the bundle's files taken out of it.
 pub(crate) fn verify_archive_files(
     source: &str,
     text: &[u8],
