@@ -182,9 +182,14 @@ impl LiveReport {
             let mut effects: Vec<&str> = denied.iter().map(|r| r.needed_for()).collect();
             effects.dedup();
             out.push(format!(
-                "the macaroon lacks {perm}: lnd answers permission denied to {} — a watch-only \
-                 node then fails: {}",
+                "the macaroon lacks {perm}: lnd answers permission denied to {} (grant {perm}, \
+                 or {}) — a watch-only node then fails: {}",
                 names.join(", "),
+                if denied.len() == 1 {
+                    format!("uri:{}", denied[0].method())
+                } else {
+                    "uri:<method> for each".to_string()
+                },
                 effects.join("; ")
             ));
         }
@@ -401,7 +406,8 @@ mod tests {
         assert_eq!(p.len(), 1, "{p:?}");
         assert!(
             p[0].starts_with(
-                "the macaroon lacks onchain:write: lnd answers permission denied to SignPsbt"
+                "the macaroon lacks onchain:write: lnd answers permission denied to SignPsbt \
+                 (grant onchain:write, or uri:/walletrpc.WalletKit/SignPsbt)"
             ),
             "{}",
             p[0]

@@ -6,7 +6,9 @@
 //! hold (possibly only partly, when the signer cannot be asked), [`observe`]
 //! reads what is on disk without following symlinks, [`diff`] turns the two
 //! into reasoned plan actions, [`write`] carries them out crash-safely, and
-//! [`verify`] checks a bundle offline, wherever it came from.
+//! [`verify`] checks a bundle offline, wherever it came from. For the
+//! watch-only side, [`import`] takes a verified bundle in, typed, and
+//! `live` checks it against the signer it is for (`verify --live`).
 
 pub mod accounts;
 pub mod archive;

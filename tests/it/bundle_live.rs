@@ -127,6 +127,45 @@ fn only_signer_generate_lacks_onchain_write(backend: Backend) {
     s.assert_no_secret_leaked();
 }
 
+/// The narrowest macaroon the research proved: one `uri:` permission per
+/// method a watch-only lnd calls. Without the MuSig2 ones, those are named.
+fn a_uri_macaroon_of_exactly_the_eight_methods_passes(backend: Backend) {
+    let uris = |skip: &[&str]| -> String {
+        LND_ANSWERS
+            .iter()
+            .map(|(m, _)| *m)
+            .filter(|m| !skip.iter().any(|s| m.ends_with(s)))
+            .map(|m| format!("\"uri:{m}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let s = Signer::native_on(
+        backend,
+        &format!(
+            "\n[macaroon]\nscope = \"custom\"\npermissions = [{}]\n",
+            uris(&[])
+        ),
+    );
+    s.apply();
+    live(&s, &[]).expect(0);
+
+    let text = s.manifest_text().replace(
+        &uris(&[]),
+        &uris(&["/MuSig2RegisterNonces", "/MuSig2Cleanup"]),
+    );
+    s.set_manifest(&text);
+    s.apply();
+    let run = live(&s, &[]).expect(1);
+    assert_contains_all(
+        &run.stderr,
+        &[
+            "the macaroon lacks signer:generate: lnd answers permission denied to \
+             MuSig2RegisterNonces, MuSig2Cleanup (grant signer:generate, or uri:<method> for \
+             each) — a watch-only node then fails: taproot channels fail (MuSig2)",
+        ],
+    );
+}
+
 fn a_closed_port_is_unreachable_at_once(backend: Backend) {
     let s = Signer::native_on(backend, "");
     s.apply();
@@ -299,6 +338,7 @@ fn hex_sha256(bytes: &[u8]) -> String {
 crate::on_both_backends!(
     the_exported_bundle_passes,
     only_signer_generate_lacks_onchain_write,
+    a_uri_macaroon_of_exactly_the_eight_methods_passes,
     a_closed_port_is_unreachable_at_once,
     a_host_the_certificate_does_not_name_is_named,
     a_locked_signer_is_named,
