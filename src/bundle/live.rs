@@ -443,6 +443,39 @@ mod tests {
         assert!(p[1].contains("wallet is locked"));
     }
 
+    /// A signer that accepts the connection and never answers (a hung
+    /// lnd, a black hole behind a forwarder) costs at most the timeout.
+    #[tokio::test]
+    async fn a_silent_signer_is_unreachable_within_the_timeout() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let _held = std::thread::spawn(move || {
+            let conns: Vec<_> = listener.incoming().take(4).collect();
+            std::thread::sleep(Duration::from_secs(5));
+            drop(conns);
+        });
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+        let pem = params.self_signed(&key).unwrap().pem();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let started = std::time::Instant::now();
+        let r = probe(
+            &format!("127.0.0.1:{port}"),
+            pem.as_bytes(),
+            b"mac",
+            Duration::from_millis(300),
+        )
+        .await;
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        let why = r.reachable.unwrap_err();
+        assert!(why.contains("timed out after 300 ms"), "{why}");
+        assert!(r.rpcs.is_empty());
+    }
+
     #[tokio::test]
     async fn a_closed_port_is_unreachable_at_once() {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
