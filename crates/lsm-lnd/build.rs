@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "walletunlocker.proto",
             "stateservice.proto",
             "walletrpc/walletkit.proto",
+            "signrpc/signer.proto",
         ],
         ["proto"],
     )?;

@@ -2,7 +2,10 @@
 //! is for, the endpoint a watch-only node dials, the macaroon's scope,
 //! permissions and root key id, the wallet birthday (so the watch-only
 //! import does not rescan from 2017, anchors §0.8) and the sha256 of every
-//! other file.
+//! other file. Format 2 adds the signer's identity (GetInfo's
+//! identity_pubkey, which a watch-only node reports as its own) and the
+//! wallet's BIP32 master key fingerprint (which lnd does not report; lsm
+//! computes it from a proven seed).
 //!
 //! Deterministic on purpose: fields are declared in alphabetical order and
 //! maps are sorted, and nothing time-dependent (such as when it was
@@ -14,8 +17,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
-/// The format this lsm writes. Readers refuse newer versions.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// The format this lsm writes. Readers refuse newer versions and accept
+/// every older one (1: without identity_pubkey and master_key_fingerprint).
+pub(crate) const FORMAT_VERSION: u32 = 2;
+
+/// Why a bundle may lack the master key fingerprint; written beside the null.
+pub(crate) const NO_FINGERPRINT_NOTE: &str = "unknown: lnd does not report it, and lsm computes \
+     it only from a seed.txt it holds and has proven to be this wallet's (lsm seed verify); a \
+     watch-only import does not need it";
 
 /// Why a bundle may lack a birthday; written beside the null.
 pub(crate) const NO_BIRTHDAY_NOTE: &str = "unknown: lsm did not create this wallet's seed and the \
@@ -42,16 +51,31 @@ impl Birthday {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleJson {
     /// [`BundleJson::described_digest`] as lsm wrote it: the seal over the
-    /// fields that come from signer.toml. When they no longer hash to it,
+    /// fields that come from signer.toml (and, from format 2 on, the
+    /// signer's identity and fingerprint). When they no longer hash to it,
     /// bundle.json was edited by hand (an edited `rpc_endpoint` would send
     /// the watch-only node elsewhere); when they do, a difference from the
     /// manifest is a manifest change. Absent in bundles of older lsm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub described_sha256: Option<String>,
     pub format_version: u32,
+    /// The signer's node identity (GetInfo identity_pubkey, 33-byte
+    /// compressed hex), which the watch-only node reports as its own. Null
+    /// only when `lsm export` was given a macaroon that cannot call GetInfo.
+    /// Format 2: a format-1 bundle has no such key, which reads as null.
+    #[serde(default)]
+    pub identity_pubkey: Option<String>,
     pub lsm_version: String,
     /// The macaroon's file name in the bundle (`<scope>.macaroon`).
     pub macaroon_file: String,
+    /// The wallet's BIP32 master key fingerprint, 8 lowercase hex digits;
+    /// null when lsm cannot compute it (see the note). Format 2: a format-1
+    /// bundle has no such key, which reads as null too.
+    #[serde(default)]
+    pub master_key_fingerprint: Option<String>,
+    /// Present only when `master_key_fingerprint` is null: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_key_fingerprint_note: Option<String>,
     pub network: String,
     /// `entity:action`, in lnd's canonical order, as the macaroon grants.
     pub permissions: Vec<String>,
@@ -72,9 +96,14 @@ pub struct BundleJson {
 
 impl BundleJson {
     /// sha256 over the fields that come from signer.toml and lsm itself
-    /// (see [`BundleJson::described_sha256`]).
+    /// (see [`BundleJson::described_sha256`]) and, from format 2 on, the
+    /// signer's identity and master key fingerprint: facts a watch-only
+    /// node trusts and no file hash covers, so an edit of them is seen
+    /// offline too. They are sealed, not *described*: a difference from the
+    /// live signer is a changed wallet, never a manifest change. The
+    /// birthday is not sealed: lsm may learn it later.
     pub(crate) fn described_digest(&self) -> String {
-        let fields = serde_json::json!([
+        let mut fields = serde_json::json!([
             self.lsm_version,
             self.macaroon_file,
             self.network,
@@ -84,6 +113,12 @@ impl BundleJson {
             self.scope,
             self.signer,
         ]);
+        if self.format_version >= 2
+            && let Some(list) = fields.as_array_mut()
+        {
+            list.push(serde_json::json!(self.identity_pubkey));
+            list.push(serde_json::json!(self.master_key_fingerprint));
+        }
         crate::secrets::sha256_hex(fields.to_string().as_bytes())
     }
 
@@ -118,16 +153,22 @@ impl BundleJson {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    #[test]
-    fn keys_are_sorted_and_birthday_is_readable() {
-        let b = BundleJson {
+    /// A valid compressed point (the curve's generator).
+    pub(crate) const IDENTITY: &str =
+        "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+
+    pub(crate) fn sample() -> BundleJson {
+        BundleJson {
             described_sha256: None,
             format_version: FORMAT_VERSION,
+            identity_pubkey: Some(IDENTITY.into()),
             lsm_version: "0.1.0".into(),
             macaroon_file: "signer-only.macaroon".into(),
+            master_key_fingerprint: Some("3442193e".into()),
+            master_key_fingerprint_note: None,
             network: "regtest".into(),
             permissions: vec!["address:read".into()],
             root_key_id: "1".into(),
@@ -137,7 +178,12 @@ mod tests {
             signer: "s".into(),
             wallet_birthday: Some(Birthday::from_unix(1_700_000_000)),
             wallet_birthday_note: None,
-        };
+        }
+    }
+
+    #[test]
+    fn keys_are_sorted_and_birthday_is_readable() {
+        let b = sample();
         let text = String::from_utf8(b.to_bytes()).unwrap();
         assert!(
             text.contains("\"rfc3339\": \"2023-11-14T22:13:20Z\""),
@@ -151,41 +197,74 @@ mod tests {
         let mut sorted = keys.clone();
         sorted.sort_unstable();
         assert_eq!(keys, sorted);
+        assert!(keys.contains(&"identity_pubkey"), "{keys:?}");
+        assert!(keys.contains(&"master_key_fingerprint"), "{keys:?}");
         assert!(!text.contains("wallet_birthday_note"));
+        assert!(!text.contains("master_key_fingerprint_note"));
         assert_eq!(BundleJson::parse(text.as_bytes()).unwrap(), b);
+
+        // An unknown fingerprint is written as null, with its note.
+        let mut unknown = b;
+        unknown.master_key_fingerprint = None;
+        unknown.master_key_fingerprint_note = Some(NO_FINGERPRINT_NOTE.into());
+        let text = String::from_utf8(unknown.to_bytes()).unwrap();
+        assert!(text.contains("\"master_key_fingerprint\": null"), "{text}");
+        assert!(text.contains("\"master_key_fingerprint_note\": \"unknown"));
+    }
+
+    #[test]
+    fn a_format_1_bundle_json_still_reads() {
+        let mut v1 = serde_json::to_value(sample()).unwrap();
+        let map = v1.as_object_mut().unwrap();
+        map.remove("identity_pubkey");
+        map.remove("master_key_fingerprint");
+        map.insert("format_version".into(), 1.into());
+        let parsed = BundleJson::parse(v1.to_string().as_bytes()).unwrap();
+        assert_eq!(parsed.format_version, 1);
+        assert_eq!(parsed.identity_pubkey, None);
+        assert_eq!(parsed.master_key_fingerprint, None);
     }
 
     #[test]
     fn the_seal_tells_a_hand_edit_from_what_lsm_wrote() {
         let b = BundleJson {
-            described_sha256: None,
-            format_version: FORMAT_VERSION,
-            lsm_version: "0.1.0".into(),
-            macaroon_file: "signer-only.macaroon".into(),
-            network: "regtest".into(),
-            permissions: vec!["address:read".into()],
-            root_key_id: "1".into(),
-            rpc_endpoint: "10.0.0.2:10012".into(),
-            scope: "signer-only".into(),
             sha256: BTreeMap::new(),
-            signer: "s".into(),
             wallet_birthday: None,
-            wallet_birthday_note: None,
+            ..sample()
         }
         .sealed();
         assert!(!b.edited_by_hand());
         let text = String::from_utf8(b.to_bytes()).unwrap();
         assert!(text.starts_with("{\n  \"described_sha256\": \""), "{text}");
-        let edited = text.replace("10.0.0.2:10012", "6.6.6.6:10012");
-        assert!(
-            BundleJson::parse(edited.as_bytes())
-                .unwrap()
-                .edited_by_hand()
-        );
+        for (from, to) in [
+            ("10.0.0.2:10012", "6.6.6.6:10012"),
+            (IDENTITY, &IDENTITY.replace("1798", "1799")),
+            ("3442193e", "deadbeef"),
+        ] {
+            let edited = text.replace(from, to);
+            assert_ne!(edited, text);
+            assert!(
+                BundleJson::parse(edited.as_bytes())
+                    .unwrap()
+                    .edited_by_hand(),
+                "{from}"
+            );
+        }
         // Other fields (the birthday, hashes) are not sealed.
         let mut other = b.clone();
         other.wallet_birthday = Some(Birthday::from_unix(1));
         assert!(!other.edited_by_hand());
+        // A format-1 seal covers the format-1 fields only.
+        let mut v1 = BundleJson {
+            format_version: 1,
+            identity_pubkey: None,
+            master_key_fingerprint: None,
+            ..b.clone()
+        }
+        .sealed();
+        assert!(!v1.edited_by_hand());
+        v1.signer = "t".into();
+        assert!(v1.edited_by_hand());
         // An older lsm's bundle.json has no seal: never "edited".
         let mut old = b;
         old.described_sha256 = None;

@@ -8,7 +8,9 @@
 //! a complete drift check and a second apply rewrites nothing.
 
 use crate::bundle::accounts::AccountsJson;
-use crate::bundle::bundle_json::{Birthday, BundleJson, FORMAT_VERSION, NO_BIRTHDAY_NOTE};
+use crate::bundle::bundle_json::{
+    Birthday, BundleJson, FORMAT_VERSION, NO_BIRTHDAY_NOTE, NO_FINGERPRINT_NOTE,
+};
 use crate::bundle::{
     ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, BundleLayout, TLS_CERT_FILE, archive,
     permission_strings,
@@ -41,6 +43,12 @@ pub struct BundleInputs<'a> {
     pub macaroon: Zeroizing<Vec<u8>>,
     /// Seconds since the epoch, when known (lsm's wallet-birthday.txt).
     pub birthday_unix: Option<u64>,
+    /// GetInfo's identity_pubkey (compressed hex); `None` only when the
+    /// macaroon `lsm export` was given cannot call GetInfo.
+    pub identity_pubkey: Option<String>,
+    /// The wallet's BIP32 master key fingerprint (8 hex digits), when lsm
+    /// could compute it from a proven seed.
+    pub master_key_fingerprint: Option<String>,
 }
 
 /// One input as far as plan time knows it.
@@ -63,6 +71,9 @@ pub(crate) struct PartialInputs<'a> {
     pub accounts: Part<Vec<Account>>,
     pub macaroon: Part<Zeroizing<Vec<u8>>>,
     pub birthday_unix: Option<u64>,
+    /// Unknown until lnd's GetInfo answered.
+    pub identity_pubkey: Part<Option<String>>,
+    pub master_key_fingerprint: Option<String>,
 }
 
 impl<'a> From<BundleInputs<'a>> for PartialInputs<'a> {
@@ -76,6 +87,8 @@ impl<'a> From<BundleInputs<'a>> for PartialInputs<'a> {
             accounts: Part::Known(i.accounts),
             macaroon: Part::Known(i.macaroon),
             birthday_unix: i.birthday_unix,
+            identity_pubkey: Part::Known(i.identity_pubkey),
+            master_key_fingerprint: i.master_key_fingerprint,
         }
     }
 }
@@ -191,8 +204,12 @@ impl DesiredBundle {
         });
         let cert = Content::of(&i.tls_cert_pem, |pem| pem.clone());
         let macaroon = Content::of(&i.macaroon, |m| m.to_vec());
+        // Not a file, but bundle.json records it.
+        let identity = Content::of(&i.identity_pubkey, |id| {
+            id.as_deref().unwrap_or_default().as_bytes().to_vec()
+        });
 
-        let manifest = match Content::derived(&[&accounts, &cert, &macaroon]) {
+        let manifest = match Content::derived(&[&accounts, &cert, &macaroon, &identity]) {
             Some(c) => c,
             None => {
                 let mut hashes = BTreeMap::new();
@@ -208,8 +225,17 @@ impl DesiredBundle {
                 let json = BundleJson {
                     described_sha256: None,
                     format_version: FORMAT_VERSION,
+                    identity_pubkey: match &i.identity_pubkey {
+                        Part::Known(id) => id.clone(),
+                        _ => None,
+                    },
                     lsm_version: LSM_VERSION.to_string(),
                     macaroon_file: macaroon_file.clone(),
+                    master_key_fingerprint: i.master_key_fingerprint.clone(),
+                    master_key_fingerprint_note: i
+                        .master_key_fingerprint
+                        .is_none()
+                        .then(|| NO_FINGERPRINT_NOTE.to_string()),
                     network: i.network.clone(),
                     // What the file grants, which is what a reader checks
                     // against; the scope diff compares it with the intent.
@@ -380,6 +406,8 @@ pub(crate) mod tests {
             accounts: fake_accounts(256),
             macaroon: macaroon_for(intent, 1),
             birthday_unix: Some(1_700_000_000),
+            identity_pubkey: Some(crate::bundle::bundle_json::tests::IDENTITY.into()),
+            master_key_fingerprint: Some("3442193e".into()),
         }
     }
 

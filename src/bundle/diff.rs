@@ -8,6 +8,7 @@
 //! never touched, only mentioned.
 
 use crate::bundle::accounts::AccountsJson;
+use crate::bundle::bundle_json::FORMAT_VERSION;
 use crate::bundle::contents::{Content, DesiredBundle};
 use crate::bundle::observe::{ObservedBundle, ObservedFile, is_macaroon_name};
 use crate::bundle::{
@@ -271,8 +272,33 @@ const MANIFEST_FIELDS: &[&str] = &[
     "signer",
 ];
 
-/// True when the two bundle.json documents differ only in fields that
-/// follow signer.toml (and both are lsm's JSON objects).
+/// What bundle.json format 2 added: a format-1 bundle.json differs in them
+/// because an older lsm wrote it, not because anyone edited it.
+const FORMAT_2_FIELDS: &[&str] = &[
+    "format_version",
+    "identity_pubkey",
+    "master_key_fingerprint",
+    "master_key_fingerprint_note",
+];
+
+/// Facts lsm may learn after the bundle was written (a seed proven later
+/// dates the wallet and gives the fingerprint), each with its note: null
+/// before and known now is news, not an edit.
+const LEARNED_FIELDS: &[(&str, &str)] = &[
+    ("wallet_birthday", "wallet_birthday_note"),
+    ("master_key_fingerprint", "master_key_fingerprint_note"),
+];
+
+/// The format_version a bundle.json document declares (0 if none).
+fn format_of(doc: &serde_json::Map<String, serde_json::Value>) -> u64 {
+    doc.get("format_version")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0)
+}
+
+/// True when the two bundle.json documents differ only where lsm itself
+/// explains it — fields that follow signer.toml, what a newer format adds,
+/// facts learned since — and both are lsm's JSON objects in lsm's layout.
 fn manifest_fields_only(want: &[u8], have: &[u8]) -> bool {
     let parse = |b: &[u8]| match serde_json::from_slice::<serde_json::Value>(b) {
         Ok(serde_json::Value::Object(m)) => Some(m),
@@ -281,10 +307,22 @@ fn manifest_fields_only(want: &[u8], have: &[u8]) -> bool {
     let (Some(w), Some(h)) = (parse(want), parse(have)) else {
         return false;
     };
+    let upgraded = format_of(&h) < u64::from(FORMAT_VERSION);
+    let learned = |k: &str| {
+        LEARNED_FIELDS.iter().any(|(field, note)| {
+            (k == *field || k == *note)
+                && h.get(*field).is_none_or(serde_json::Value::is_null)
+                && w.get(*field).is_some_and(|v| !v.is_null())
+        })
+    };
     w.keys()
         .chain(h.keys())
         .filter(|k| w.get(*k) != h.get(*k))
-        .all(|k| MANIFEST_FIELDS.contains(&k.as_str()))
+        .all(|k| {
+            MANIFEST_FIELDS.contains(&k.as_str())
+                || (upgraded && FORMAT_2_FIELDS.contains(&k.as_str()))
+                || learned(k)
+        })
         && serde_json::to_vec_pretty(&h).is_ok_and(|mut b| {
             b.push(b'\n');
             b == have
@@ -383,6 +421,24 @@ fn bundle_json_reason(want: &[u8], have: &[u8]) -> String {
         .collect();
     let edited =
         crate::bundle::bundle_json::BundleJson::parse(have).is_ok_and(|j| j.edited_by_hand());
+    let old_format = format_of(&h);
+    if old_format < u64::from(FORMAT_VERSION) {
+        let also: Vec<&str> = changed
+            .iter()
+            .copied()
+            .filter(|k| !FORMAT_2_FIELDS.contains(k))
+            .collect();
+        return format!(
+            "bundle.json is format {old_format}, written by an older lsm: re-exported as format \
+             {FORMAT_VERSION}, which adds the signer's identity_pubkey and the wallet's \
+             master_key_fingerprint{}",
+            if also.is_empty() {
+                String::new()
+            } else {
+                format!(" (also changed: {})", also.join(", "))
+            }
+        );
+    }
     if changed.is_empty() && !h.contains_key(SEAL) && w.contains_key(SEAL) {
         "bundle.json gets lsm's seal of its signer.toml fields (described_sha256)".into()
     } else if changed.is_empty() {
@@ -390,8 +446,16 @@ fn bundle_json_reason(want: &[u8], have: &[u8]) -> String {
         "bundle.json is not in lsm's layout".into()
     } else if edited {
         format!(
-            "bundle.json was edited by hand ({}); rewritten from signer.toml",
-            changed.join(", ")
+            "bundle.json was edited by hand ({}); rewritten from {}",
+            changed.join(", "),
+            if changed
+                .iter()
+                .all(|k| matches!(*k, "identity_pubkey" | "master_key_fingerprint"))
+            {
+                "the signer"
+            } else {
+                "signer.toml"
+            }
         )
     } else {
         format!("bundle.json out of date ({})", changed.join(", "))
@@ -459,7 +523,7 @@ fn stale_action(desired: &DesiredBundle, observed: &ObservedBundle) -> Option<Ac
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::bundle::contents::tests::{admin_intent, inputs, layout, signer_only_intent};
     use crate::bundle::contents::{BundleInputs, Part, PartialInputs};
@@ -581,6 +645,92 @@ mod tests {
         let a = &diff(&moved, &observed_from(&d)).actions[0];
         assert_eq!(a.reason, "bundle.json out of date (rpc_endpoint)");
         assert!(!a.drift, "{a:?}");
+    }
+
+    /// bundle.json as an older lsm (format 1) wrote it for the same signer:
+    /// no identity_pubkey, no master_key_fingerprint, the format-1 seal.
+    pub(crate) fn format_1_bundle_json(v2: &[u8]) -> Vec<u8> {
+        use crate::bundle::bundle_json::BundleJson;
+        let v1 = BundleJson {
+            format_version: 1,
+            identity_pubkey: None,
+            master_key_fingerprint: None,
+            master_key_fingerprint_note: None,
+            ..BundleJson::parse(v2).unwrap()
+        }
+        .sealed();
+        let mut doc = serde_json::to_value(&v1).unwrap();
+        let map = doc.as_object_mut().unwrap();
+        map.remove("identity_pubkey");
+        map.remove("master_key_fingerprint");
+        let mut bytes = serde_json::to_vec_pretty(&doc).unwrap();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    #[test]
+    fn a_format_1_bundle_is_re_exported_and_that_is_not_drift() {
+        let d = full(true);
+        let mut obs = observed_from(&d);
+        let v1 = format_1_bundle_json(d.files["bundle.json"].known().unwrap());
+        obs.files.get_mut("bundle.json").unwrap().bytes = Zeroizing::new(v1);
+        obs.archive.as_mut().unwrap().bytes = Zeroizing::new(b"the old archive".to_vec());
+        let out = diff(&d, &obs);
+        assert_eq!(out.actions.len(), 1, "{out:?}");
+        let a = &out.actions[0];
+        assert_eq!(a.kind, ActionKind::Update);
+        assert_eq!(a.code, ReasonCode::BundleOutOfDate);
+        assert_eq!(export_files(a), ["bundle.json", "../bundle.tar.gz.b64"]);
+        assert!(!a.drift, "{a:?}");
+        assert!(
+            a.reason.contains(
+                "bundle.json is format 1, written by an older lsm: re-exported as format 2, \
+                 which adds the signer's identity_pubkey and the wallet's master_key_fingerprint"
+            ),
+            "{}",
+            a.reason
+        );
+        // Once written, the second run has nothing to do.
+        assert!(diff(&d, &observed_from(&d)).actions.is_empty());
+    }
+
+    /// A fingerprint (or birthday) learned since the export is news, not
+    /// an edit; a changed identity is the bundle of another wallet.
+    #[test]
+    fn a_learned_fingerprint_is_not_drift_a_new_identity_is() {
+        let intent = signer_only_intent();
+        let unknown = DesiredBundle::build(
+            layout(Path::new("/x"), false),
+            BundleInputs {
+                master_key_fingerprint: None,
+                birthday_unix: None,
+                ..inputs(&intent)
+            },
+        )
+        .unwrap();
+        let d = full(false);
+        let a = &diff(&d, &observed_from(&unknown)).actions[0];
+        assert_eq!(export_files(a), ["bundle.json"]);
+        assert!(!a.drift, "{a:?}");
+        assert!(
+            a.reason.contains("master_key_fingerprint") && a.reason.contains("wallet_birthday"),
+            "{}",
+            a.reason
+        );
+
+        let other = DesiredBundle::build(
+            layout(Path::new("/x"), false),
+            BundleInputs {
+                identity_pubkey: Some(
+                    "02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5".into(),
+                ),
+                ..inputs(&intent)
+            },
+        )
+        .unwrap();
+        let a = &diff(&d, &observed_from(&other)).actions[0];
+        assert!(a.drift, "{a:?}");
+        assert_eq!(a.reason, "bundle.json out of date (identity_pubkey)");
     }
 
     #[test]

@@ -6,13 +6,17 @@
 //! hold (possibly only partly, when the signer cannot be asked), [`observe`]
 //! reads what is on disk without following symlinks, [`diff`] turns the two
 //! into reasoned plan actions, [`write`] carries them out crash-safely, and
-//! [`verify`] checks a bundle offline, wherever it came from.
+//! [`verify`] checks a bundle offline, wherever it came from. For the
+//! watch-only side, [`import`] takes a verified bundle in, typed, and
+//! `live` checks it against the signer it is for (`verify --live`).
 
 pub mod accounts;
 pub mod archive;
 pub mod bundle_json;
 pub(crate) mod contents;
 pub(crate) mod diff;
+pub mod import;
+pub(crate) mod live;
 pub mod network;
 pub(crate) mod observe;
 pub(crate) mod plan;
@@ -138,6 +142,14 @@ pub enum BundleError {
     Macaroon(#[from] crate::lnd::macaroon::MacaroonError),
     #[error("cannot build the archive: {0}")]
     Archive(std::io::Error),
+    /// The bundle fails `lsm bundle verify`: every problem, one per line.
+    #[error("{} failed verification with {} problem{}:{}", shown(Path::new(bundle)), problems.len(),
+        if problems.len() == 1 { "" } else { "s" }, listed(problems))]
+    Rejected {
+        /// The directory, archive or other source read.
+        bundle: String,
+        problems: Vec<String>,
+    },
     /// A crash point fired in `return(error)` mode (in-process tests only).
     #[error("injected crash at {0}")]
     Injected(&'static str),
@@ -152,6 +164,11 @@ pub enum BundleError {
 /// line of lsm's output.
 fn shown(path: &Path) -> String {
     crate::diagnostic::escape_line(&path.display().to_string()).into_owned()
+}
+
+/// Problems as an indented list under their heading.
+fn listed(problems: &[String]) -> String {
+    problems.iter().map(|p| format!("\n  - {p}")).collect()
 }
 
 impl BundleError {
@@ -179,6 +196,10 @@ impl From<BundleError> for Failure {
             BundleError::Incomplete { .. } => {
                 Some("the signer must be running and unlocked to export the bundle")
             }
+            BundleError::Rejected { .. } => Some(
+                "export the bundle again on the signer's host (lsm apply); \
+                 lsm bundle verify lists the same problems",
+            ),
             _ => None,
         };
         let f = Failure::error(e.to_string());

@@ -66,11 +66,57 @@ fn birthday(
         .map(|b| b.unix)
 }
 
+/// The wallet's master key fingerprint bundle.json records: computed from
+/// seed.txt while it is proven to be this wallet's seed and the node key it
+/// derives is the identity lnd reports (so a wrong seed can never put a
+/// wrong fingerprint in the bundle). Otherwise the fingerprint bundle.json
+/// already has stays, as long as it was recorded for this same identity.
+fn master_key_fingerprint(
+    desired: &Desired,
+    secrets: &SecretsView,
+    signer: &SignerView,
+    observed: &ObservedBundle,
+) -> Option<String> {
+    let live = signer.identity_pubkey.as_deref()?;
+    if crate::wallet::proof::seed_proof(&desired.wallet.network, secrets, &signer.wallet)
+        .is_proven()
+        && let Ok(seed) = desired.wallet_files.read_seed()
+        && let Ok(network) = desired.wallet.network.parse()
+        && let Ok(master) = crate::wallet::master::from_words(&seed.words, network)
+        && master.node_pubkey.eq_ignore_ascii_case(live)
+    {
+        return Some(master.fingerprint);
+    }
+    observed
+        .bundle_json()
+        .filter(|j| j.identity_pubkey.as_deref() == Some(live))
+        .and_then(|j| j.master_key_fingerprint)
+}
+
+/// What bundle.json records beside the files: facts lsm learns from the
+/// wallet (birthday, master key fingerprint) rather than from lnd's replies.
+struct WalletFacts {
+    birthday_unix: Option<u64>,
+    master_key_fingerprint: Option<String>,
+}
+
+fn wallet_facts(
+    desired: &Desired,
+    secrets: &SecretsView,
+    signer: &SignerView,
+    observed: &ObservedBundle,
+) -> WalletFacts {
+    WalletFacts {
+        birthday_unix: birthday(desired, secrets, signer, observed),
+        master_key_fingerprint: master_key_fingerprint(desired, secrets, signer, observed),
+    }
+}
+
 fn inputs<'a>(
     desired: &'a Desired,
     signer: &SignerView,
     macaroon: Part<Zeroizing<Vec<u8>>>,
-    birthday_unix: Option<u64>,
+    facts: WalletFacts,
 ) -> PartialInputs<'a> {
     let known_when_active = |active: bool| active && signer.server_active();
     PartialInputs {
@@ -87,7 +133,12 @@ fn inputs<'a>(
             None => Part::Unknown,
         },
         macaroon,
-        birthday_unix,
+        birthday_unix: facts.birthday_unix,
+        identity_pubkey: match &signer.identity_pubkey {
+            Some(id) => Part::Known(Some(id.clone())),
+            None => Part::Unknown,
+        },
+        master_key_fingerprint: facts.master_key_fingerprint,
     }
 }
 
@@ -110,8 +161,8 @@ pub(crate) fn diff_for(
         }
     };
     let mac = macaroon_part(desired, signer, observed, None, bake_planned);
-    let born = birthday(desired, secrets, signer, observed);
-    let mut out = match DesiredBundle::partial(layout, inputs(desired, signer, mac, born)) {
+    let facts = wallet_facts(desired, secrets, signer, observed);
+    let mut out = match DesiredBundle::partial(layout, inputs(desired, signer, mac, facts)) {
         Ok(d) => diff(&d, observed),
         Err(e) => BundleDiff {
             actions: Vec::new(),
@@ -151,8 +202,8 @@ pub(crate) async fn execute(
     baked: Option<&[u8]>,
 ) -> Result<(), Failure> {
     let mac = macaroon_part(desired, signer, observed, baked, false);
-    let born = birthday(desired, secrets, signer, observed);
-    let d = DesiredBundle::partial(layout(desired)?, inputs(desired, signer, mac, born))
+    let facts = wallet_facts(desired, secrets, signer, observed);
+    let d = DesiredBundle::partial(layout(desired)?, inputs(desired, signer, mac, facts))
         .map_err(Failure::from)?;
     match op {
         // The writer refuses a file whose content is not known, and only

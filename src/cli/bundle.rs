@@ -1,6 +1,8 @@
-//! `lsm bundle verify PATH|FILE.b64|-`: checks a credentials bundle offline
-//! and lists every problem at once. Never prints the macaroon, the keys or
-//! the archive text — only names, paths and fingerprints.
+//! `lsm bundle verify PATH|FILE.b64|- [--live [--endpoint HOST:PORT]]`:
+//! checks a credentials bundle offline and, with `--live`, against the
+//! signer it is for (see `bundle::live`), and lists every problem at once.
+//! Never prints the macaroon, the keys or the archive text — only names,
+//! paths and fingerprints.
 
 use crate::bundle::network::Network;
 use crate::bundle::verify::{self, CheckStatus, VerifyOptions, VerifyReport};
@@ -22,7 +24,8 @@ pub(crate) struct BundleArgs {
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum BundleCommand {
     /// Check a credentials bundle offline: files, hashes, certificate,
-    /// macaroon scope, accounts and network, modes.
+    /// macaroon scope, accounts and network, identity, modes; with --live
+    /// also against the signer.
     ///
     /// Exits 0 when every check passes, 1 listing every problem.
     Verify(VerifyArgs),
@@ -38,6 +41,18 @@ pub(crate) struct VerifyArgs {
     /// regtest); a problem if bundle.json says otherwise.
     #[arg(long, value_name = "NETWORK")]
     pub network: Option<Network>,
+    /// Also dial the signer as a watch-only lnd would — bundle.json's
+    /// rpc_endpoint, the bundle's tls.cert pinned, its macaroon — and make
+    /// a harmless call of every RPC a watch-only lnd makes (SignMessage,
+    /// DeriveSharedKey, the MuSig2 calls, SignPsbt). Names an unreachable
+    /// signer, a certificate that does not name the host, a locked wallet
+    /// and every permission the macaroon lacks. Nothing is signed.
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: dial this host:port instead of bundle.json's
+    /// rpc_endpoint (e.g. how a watch-only host reaches the signer).
+    #[arg(long, value_name = "HOST:PORT", requires = "live")]
+    pub endpoint: Option<String>,
 }
 
 impl clap::builder::ValueParserFactory for Network {
@@ -47,23 +62,61 @@ impl clap::builder::ValueParserFactory for Network {
     }
 }
 
-pub(crate) fn run(args: &BundleArgs, ctx: &Context) -> CmdResult {
+pub(crate) async fn run(args: &BundleArgs, ctx: &Context) -> CmdResult {
     match &args.command {
-        BundleCommand::Verify(a) => verify_cmd(a, ctx),
+        BundleCommand::Verify(a) => verify_cmd(a, ctx).await,
     }
 }
 
-fn verify_cmd(args: &VerifyArgs, ctx: &Context) -> CmdResult {
+async fn verify_cmd(args: &VerifyArgs, ctx: &Context) -> CmdResult {
     let opts = VerifyOptions {
         network: args.network,
         ..VerifyOptions::default()
     };
-    let report = load_and_verify(&args.input, &opts)?;
+    let (mut report, files) = load_and_verify(&args.input, &opts)?;
+    if args.live {
+        live_check(&mut report, &files, args.endpoint.as_deref()).await;
+    }
     report_outcome(&report, ctx)
 }
 
-/// Verifies a directory, an archive file or stdin.
-fn load_and_verify(input: &OsString, opts: &VerifyOptions) -> Result<VerifyReport, Failure> {
+/// `--live`: probes the signer with the bundle's own credentials and adds
+/// what it found to `report`.
+async fn live_check(report: &mut VerifyReport, files: &verify::Files, endpoint: Option<&str>) {
+    use crate::bundle::bundle_json::BundleJson;
+    let json = files
+        .get(crate::bundle::BUNDLE_JSON_FILE)
+        .and_then(|b| BundleJson::parse(b).ok());
+    let endpoint = endpoint
+        .map(str::to_string)
+        .or_else(|| json.as_ref().map(|j| j.rpc_endpoint.clone()));
+    let macaroon = json.as_ref().and_then(|j| files.get(&j.macaroon_file));
+    let cert = files.get(crate::bundle::TLS_CERT_FILE);
+    let (Some(endpoint), Some(cert), Some(macaroon)) = (endpoint, cert, macaroon) else {
+        report.ok = false;
+        report.problems.push(
+            "--live needs the bundle's endpoint (or --endpoint), tls.cert and macaroon; \
+             the signer was not dialled"
+                .into(),
+        );
+        return;
+    };
+    let live = crate::bundle::live::probe(
+        &endpoint,
+        cert,
+        macaroon,
+        crate::bundle::live::DEFAULT_TIMEOUT,
+    )
+    .await;
+    live.add_to(report);
+}
+
+/// Verifies a directory, an archive file or stdin; returns the report and
+/// the files it checked.
+fn load_and_verify(
+    input: &OsString,
+    opts: &VerifyOptions,
+) -> Result<(VerifyReport, verify::Files), Failure> {
     let limit = crate::bundle::observe::MAX_FILE_BYTES;
     if input == "-" {
         let mut text = Zeroizing::new(Vec::new());
@@ -76,7 +129,7 @@ fn load_and_verify(input: &OsString, opts: &VerifyOptions) -> Result<VerifyRepor
                 "standard input holds more than {limit} bytes; a bundle archive is far smaller"
             )));
         }
-        return Ok(verify::verify_archive("standard input", &text, opts));
+        return Ok(verify::verify_archive_files("standard input", &text, opts));
     }
     let path = Path::new(input);
     let meta = std::fs::metadata(path).map_err(|e| {
@@ -84,7 +137,7 @@ fn load_and_verify(input: &OsString, opts: &VerifyOptions) -> Result<VerifyRepor
             .hint("pass a bundle directory, its .tar.gz.b64 archive, or - for standard input")
     })?;
     if meta.is_dir() {
-        return Ok(verify::verify_dir(path, opts)?);
+        return Ok(verify::verify_dir_files(path, opts)?);
     }
     // Anything else must be a regular file: a FIFO or a device is refused,
     // never waited on.
@@ -99,7 +152,7 @@ fn load_and_verify(input: &OsString, opts: &VerifyOptions) -> Result<VerifyRepor
         Failure::error(format!("cannot read {}: {why}", path.display()))
             .hint("pass a bundle directory, its .tar.gz.b64 archive, or - for standard input")
     })?;
-    Ok(verify::verify_archive(
+    Ok(verify::verify_archive_files(
         &path.display().to_string(),
         &text,
         opts,

@@ -154,6 +154,9 @@ pub(crate) async fn run(args: &ExportArgs, ctx: &Context) -> CmdResult {
             accounts,
             macaroon,
             birthday_unix: birthday,
+            identity_pubkey: identity.clone(),
+            // lsm export holds no seed to compute it from.
+            master_key_fingerprint: None,
         },
     )?;
     let opts = VerifyOptions {

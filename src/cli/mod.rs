@@ -209,7 +209,7 @@ pub(crate) async fn run(cli: Cli, ctx: &Context) -> CmdResult {
         Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args, ctx),
         Command::Macaroon(args) => macaroon::run(args, ctx),
-        Command::Bundle(args) => bundle::run(args, ctx),
+        Command::Bundle(args) => bundle::run(args, ctx).await,
         Command::Export(args) => export::run(args, ctx).await,
     }
 }

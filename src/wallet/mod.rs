@@ -6,6 +6,7 @@ pub(crate) mod diff;
 pub(crate) mod execute;
 pub(crate) mod files;
 pub(crate) mod identity;
+pub(crate) mod master;
 pub(crate) mod proof;
 pub(crate) mod rehearsal;
 pub(crate) mod seed;

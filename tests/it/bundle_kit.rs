@@ -13,6 +13,12 @@ use lsm_lnd::proto::walletrpc::{Account, AddressType};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+/// The signer identity the kit's bundles record (a valid compressed
+/// point: the curve's generator).
+pub const IDENTITY: &str = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+/// The master key fingerprint they record (BIP32 test vector 1's).
+pub const FINGERPRINT: &str = "3442193e";
 use zeroize::Zeroizing;
 
 /// The fixed test seed: never a real wallet's.
@@ -164,6 +170,8 @@ impl Spec {
                 accounts: self.accounts.clone(),
                 macaroon: self.macaroon.clone(),
                 birthday_unix: self.birthday,
+                identity_pubkey: Some(IDENTITY.into()),
+                master_key_fingerprint: Some(FINGERPRINT.into()),
             },
         )
         .unwrap()

@@ -161,7 +161,9 @@ fn missing_internal_account_is_named() {
         &verify(&dir, &[]),
         &[
             "missing 1 of lnd's 256 internal accounts m/1017'/1'/N' for regtest: N = 7",
-            "missing m/86'/0'/0' (p2tr)",
+            "never starts (lnd: address manager is watching-only)",
+            // Only a warning: the node runs without taproot addresses.
+            "warning: accounts.json is missing m/86'/0'/0' (p2tr): the watch-only node runs",
         ],
     );
 }
@@ -267,7 +269,8 @@ fn every_problem_is_listed_at_once_and_in_json() {
     let tmp = tempfile::tempdir().unwrap();
     let mut spec = Spec::good(Network::Regtest);
     spec.birthday = None;
-    spec.accounts.retain(|a| a.derivation_path != "m/49'/0'/0'");
+    spec.accounts
+        .retain(|a| a.derivation_path != "m/1017'/1'/3'");
     let dir = spec.write(tmp.path());
     fs::remove_file(dir.join("tls.cert")).unwrap();
     fs::set_permissions(dir.join("accounts.json"), fs::Permissions::from_mode(0o644)).unwrap();
@@ -278,7 +281,7 @@ fn every_problem_is_listed_at_once_and_in_json() {
         &[
             "failed verification with 5 problems",
             "tls.cert is missing",
-            "missing m/49'/0'/0' (np2wkh)",
+            "missing 1 of lnd's 256 internal accounts m/1017'/1'/N' for regtest: N = 3",
             "accounts.json has mode 0644; it must be 0600",
             "the bundle directory has mode 0755; it must be 0700",
             "warning: no wallet birthday",
@@ -410,4 +413,82 @@ fn entry_names_in_an_archive_cannot_fake_report_lines() {
     assert!(!all.contains('\u{202e}'), "{all}");
     assert!(all.contains("notes\\n  - every check passed"), "{all}");
     assert!(all.contains("gpj.\\u{202e}notes.txt"), "{all}");
+}
+
+/// Rewrites bundle.json of the bundle at `dir` through `edit` (as JSON)
+/// and drops the archive beside it, which would no longer match.
+fn edit_bundle_json(
+    dir: &Path,
+    edit: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) {
+    let path = dir.join("bundle.json");
+    let mut doc: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    edit(doc.as_object_mut().unwrap());
+    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap();
+    bytes.push(b'\n');
+    fs::write(&path, bytes).unwrap();
+    let _ = fs::remove_file(dir.with_extension("tar.gz.b64"));
+}
+
+/// Format 2 records the signer's identity and the master key fingerprint;
+/// a format-1 bundle (an older lsm's, unsealed) still verifies, with a
+/// warning; a newer format is refused; malformed values are named.
+#[test]
+fn identity_fields_are_checked_and_format_1_still_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Spec::good(Network::Regtest).write(tmp.path());
+    let run = verify(&dir, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!(
+            "identity {}, master key {}",
+            bundle_kit::IDENTITY,
+            bundle_kit::FINGERPRINT
+        )),
+        "{}",
+        run.stdout
+    );
+
+    edit_bundle_json(&dir, |m| {
+        m.insert(
+            "identity_pubkey".into(),
+            format!("02{}05", "0".repeat(62)).into(),
+        );
+        m.insert("master_key_fingerprint".into(), "DEADBEEF".into());
+    });
+    assert_fails_naming(
+        &verify(&dir, &[]),
+        &[
+            "bundle.json was edited after lsm wrote it",
+            "is not a compressed secp256k1 public key",
+            "master_key_fingerprint \"DEADBEEF\" is not 8 lowercase hex digits",
+        ],
+    );
+
+    edit_bundle_json(&dir, |m| {
+        for k in [
+            "identity_pubkey",
+            "master_key_fingerprint",
+            "described_sha256",
+        ] {
+            m.remove(k);
+        }
+        m.insert("format_version".into(), 1.into());
+    });
+    let run = verify(&dir, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: bundle.json is format 1, written by an older lsm"),
+        "{}",
+        run.stderr
+    );
+
+    edit_bundle_json(&dir, |m| {
+        m.insert("format_version".into(), 3.into());
+    });
+    assert_fails_naming(
+        &verify(&dir, &[]),
+        &["bundle.json has format_version 3; this lsm understands up to 2 (upgrade lsm)"],
+    );
 }

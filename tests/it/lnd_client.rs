@@ -368,6 +368,13 @@ impl WalletKit for Svc {
             }],
         }))
     }
+
+    async fn sign_psbt(
+        &self,
+        _req: Request<lsm_lnd::proto::walletrpc::SignPsbtRequest>,
+    ) -> Result<Response<lsm_lnd::proto::walletrpc::SignPsbtResponse>, Status> {
+        Err(Status::unimplemented("not part of this stub"))
+    }
 }
 
 /// A running test server; stops when dropped.

@@ -16,6 +16,8 @@ mod support;
 
 // Tests, one module per area.
 mod ansible;
+mod bundle_identity;
+mod bundle_live;
 mod bundle_macaroon;
 mod bundle_memory;
 mod ci_examples;

@@ -10,6 +10,7 @@ use crate::backoff::Backoff;
 use crate::error::{CallContext, LndError};
 use crate::macaroon::Macaroon;
 use crate::permissions::Permission;
+use crate::probe::{SignerRpc, UNUSED_SESSION_ID};
 use crate::proto::lnrpc::lightning_client::LightningClient;
 use crate::proto::lnrpc::state_client::StateClient;
 use crate::proto::lnrpc::wallet_unlocker_client::WalletUnlockerClient;
@@ -19,8 +20,10 @@ use crate::proto::lnrpc::{
     ListPermissionsRequest, MacaroonPermission, SubscribeStateRequest, UnlockWalletRequest,
     WalletState,
 };
+use crate::proto::signrpc;
+use crate::proto::signrpc::signer_client::SignerClient;
 use crate::proto::walletrpc::wallet_kit_client::WalletKitClient;
-use crate::proto::walletrpc::{Account, ListAccountsRequest};
+use crate::proto::walletrpc::{Account, ListAccountsRequest, SignPsbtRequest};
 use crate::tls::PinnedCertVerifier;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -631,6 +634,64 @@ impl LndClient {
             .unary(method::LIST_ACCOUNTS, t, c.list_accounts(req))
             .await?;
         Ok(resp.accounts)
+    }
+
+    /// Calls `rpc` harmlessly (see [`crate::probe`]): an empty request,
+    /// or an unused MuSig2 session id, which lnd refuses in validation,
+    /// after its macaroon check. `Ok` carries lnd's answer (its validation
+    /// error, or "accepted"), proof that the macaroon grants the call;
+    /// permission denied, a rejected macaroon, a locked wallet and every
+    /// transport failure are the typed errors.
+    pub async fn probe(&self, rpc: SignerRpc) -> Result<String, LndError> {
+        let t = self.opts.call_timeout;
+        let m = rpc.method();
+        let mut s = SignerClient::new(self.channel.clone());
+        let session_id = UNUSED_SESSION_ID.to_vec();
+        let r = match rpc {
+            SignerRpc::SignMessage => {
+                let req = self.request(signrpc::SignMessageReq::default(), t, true);
+                self.unary(m, t, s.sign_message(req)).await.map(drop)
+            }
+            SignerRpc::DeriveSharedKey => {
+                let req = self.request(signrpc::SharedKeyRequest::default(), t, true);
+                self.unary(m, t, s.derive_shared_key(req)).await.map(drop)
+            }
+            SignerRpc::MuSig2CreateSession => {
+                let req = self.request(signrpc::MuSig2SessionRequest::default(), t, true);
+                self.unary(m, t, s.mu_sig2_create_session(req))
+                    .await
+                    .map(drop)
+            }
+            SignerRpc::MuSig2RegisterNonces => {
+                let req = self.request(signrpc::MuSig2RegisterNoncesRequest::default(), t, true);
+                self.unary(m, t, s.mu_sig2_register_nonces(req))
+                    .await
+                    .map(drop)
+            }
+            SignerRpc::MuSig2Sign => {
+                let req = self.request(signrpc::MuSig2SignRequest::default(), t, true);
+                self.unary(m, t, s.mu_sig2_sign(req)).await.map(drop)
+            }
+            SignerRpc::MuSig2CombineSig => {
+                let req = self.request(signrpc::MuSig2CombineSigRequest::default(), t, true);
+                self.unary(m, t, s.mu_sig2_combine_sig(req)).await.map(drop)
+            }
+            SignerRpc::MuSig2Cleanup => {
+                let req = self.request(signrpc::MuSig2CleanupRequest { session_id }, t, true);
+                self.unary(m, t, s.mu_sig2_cleanup(req)).await.map(drop)
+            }
+            SignerRpc::SignPsbt => {
+                let mut w = WalletKitClient::new(self.channel.clone());
+                let req = self.request(SignPsbtRequest::default(), t, true);
+                self.unary(m, t, w.sign_psbt(req)).await.map(drop)
+            }
+        };
+        match r {
+            Ok(()) => Ok("accepted".to_string()),
+            // An error lnd's handler returned: past the macaroon check.
+            Err(LndError::Other { status, .. }) => Ok(status.message().to_string()),
+            Err(e) => Err(e),
+        }
     }
 }
 

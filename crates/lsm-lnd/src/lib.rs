@@ -6,6 +6,7 @@
 // is held to clippy::too_many_lines by the non-test build.
 #![cfg_attr(test, allow(clippy::too_many_lines))]
 
+pub mod aez;
 pub mod aezeed;
 pub mod backoff;
 pub mod client;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod fingerprint;
 pub mod macaroon;
 pub mod permissions;
+pub mod probe;
 pub mod proto;
 pub mod reader;
 pub mod tls;

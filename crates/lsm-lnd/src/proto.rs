@@ -8,7 +8,12 @@ pub mod lnrpc {
     tonic::include_proto!("lnrpc");
 }
 
-/// lnd's `walletrpc` package: WalletKit.
+/// lnd's `walletrpc` package: WalletKit (ListAccounts, SignPsbt).
 pub mod walletrpc {
     tonic::include_proto!("walletrpc");
+}
+
+/// lnd's `signrpc` package: the Signer methods a watch-only lnd calls.
+pub mod signrpc {
+    tonic::include_proto!("signrpc");
 }

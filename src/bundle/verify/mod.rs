@@ -6,9 +6,10 @@
 //! bundle wants the whole list at once, not one error per attempt.
 //! Messages name files, paths and fingerprints; never a macaroon or key.
 
-mod accounts;
+pub(crate) mod accounts;
 mod credentials;
 mod files;
+pub(crate) mod identity;
 
 pub(crate) use credentials::rpc_host;
 
@@ -71,6 +72,9 @@ pub struct VerifyReport {
     pub problems: Vec<String>,
     pub warnings: Vec<String>,
     pub checks: Vec<Check>,
+    /// `--live`: what the signer answered (see `bundle::live`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<serde_json::Value>,
 }
 
 /// What one check found.
@@ -122,6 +126,7 @@ impl Checker {
                 problems: Vec::new(),
                 warnings: Vec::new(),
                 checks: Vec::new(),
+                live: None,
             },
         }
     }
@@ -164,6 +169,15 @@ pub(crate) type Files = BTreeMap<String, Zeroizing<Vec<u8>>>;
 
 /// Verifies a bundle directory (and the archive beside it, if there is one).
 pub(crate) fn verify_dir(dir: &Path, opts: &VerifyOptions) -> Result<VerifyReport, BundleError> {
+    verify_dir_files(dir, opts).map(|(report, _)| report)
+}
+
+/// [`verify_dir`], also returning the bundle's files as read (the same
+/// bytes that were checked, for [`import`](crate::bundle::import)).
+pub(crate) fn verify_dir_files(
+    dir: &Path,
+    opts: &VerifyOptions,
+) -> Result<(VerifyReport, Files), BundleError> {
     let layout = BundleLayout::new(dir, false)?;
     let observed = observe(&layout)?;
     if observed.dir_mode.is_none() {
@@ -183,11 +197,16 @@ pub(crate) fn verify_dir(dir: &Path, opts: &VerifyOptions) -> Result<VerifyRepor
     check_contents(&mut c, &files, &strays, opts);
     c.run("modes", |f| files::check_modes(&observed, f));
     check_archive_beside(&mut c, &layout, &observed, &files);
-    Ok(c.finish())
+    Ok((c.finish(), files))
 }
 
-/// Verifies a bundle given as base64 tar.gz text (a `.b64` file or stdin).
-pub(crate) fn verify_archive(source: &str, text: &[u8], opts: &VerifyOptions) -> VerifyReport {
+/// Verifies a bundle given as base64 tar.gz text (a `.b64` file or stdin);
+/// also returns the bundle's files taken out of it.
+pub(crate) fn verify_archive_files(
+    source: &str,
+    text: &[u8],
+    opts: &VerifyOptions,
+) -> (VerifyReport, Files) {
     let mut c = Checker::new(source.to_string());
     let entries = c.run("archive", |f| match crate::bundle::archive::extract(text) {
         Ok(entries) => (format!("{} files", entries.len()), Some(entries)),
@@ -197,7 +216,7 @@ pub(crate) fn verify_archive(source: &str, text: &[u8], opts: &VerifyOptions) ->
         }
     });
     let Some(entries) = entries else {
-        return c.finish();
+        return (c.finish(), Files::new());
     };
     let mut files = Files::new();
     let mut unexpected = Vec::new();
@@ -209,7 +228,7 @@ pub(crate) fn verify_archive(source: &str, text: &[u8], opts: &VerifyOptions) ->
         }
     }
     check_contents(&mut c, &files, &unexpected, opts);
-    c.finish()
+    (c.finish(), files)
 }
 
 /// Verifies a bundle before it is written: the same content checks, run
@@ -259,6 +278,7 @@ fn check_contents(c: &mut Checker, files: &Files, strays: &[String], opts: &Veri
         (accounts::check(files, declared.network, f), ())
     });
     c.run("birthday", |f| (files::check_birthday(&declared, f), ()));
+    c.run("identity", |f| (identity::check(&declared, f), ()));
 }
 
 fn check_bundle_json(files: &Files, opts: &VerifyOptions, f: &mut Findings) -> (String, Declared) {

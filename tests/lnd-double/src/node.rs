@@ -191,7 +191,7 @@ impl Node {
         };
         let passphrase = Zeroizing::new(req.aezeed_passphrase);
         let (words, enciphered) = tokio::task::spawn_blocking(move || {
-            let seed = CipherSeed::new(entropy, unix_now());
+            let seed = seed::new_seed(entropy, unix_now());
             (seed.to_mnemonic(&passphrase), seed.encipher(&passphrase))
         })
         .await

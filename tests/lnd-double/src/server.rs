@@ -4,13 +4,16 @@
 
 use crate::config::Config;
 use crate::node::Node;
-use crate::rpc::{LightningService, StateService, UnlockerService, WalletKitService};
+use crate::rpc::{
+    LightningService, SignerService, StateService, UnlockerService, WalletKitService,
+};
 use crate::tls::TlsMaterial;
 use crate::{logging, rest};
 use lsm_lnd::proto::lnrpc::{
     lightning_server::LightningServer, state_server::StateServer,
     wallet_unlocker_server::WalletUnlockerServer,
 };
+use lsm_lnd::proto::signrpc::signer_server::SignerServer;
 use lsm_lnd::proto::walletrpc::wallet_kit_server::WalletKitServer;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -68,7 +71,8 @@ pub fn spawn_grpc(
             .add_service(StateServer::new(StateService(node.clone())))
             .add_service(WalletUnlockerServer::new(UnlockerService(node.clone())))
             .add_service(LightningServer::new(LightningService(node.clone())))
-            .add_service(WalletKitServer::new(WalletKitService(node.clone())));
+            .add_service(WalletKitServer::new(WalletKitService(node.clone())))
+            .add_service(SignerServer::new(SignerService(node.clone())));
         let mut stop = shutdown.clone();
         // Go (so lnd) sets TCP_NODELAY on every connection; without it a
         // small response can sit behind the client's delayed ACK (~40 ms).

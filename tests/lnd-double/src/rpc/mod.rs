@@ -3,11 +3,13 @@
 //! handler, and logs failures as lnd's RPCS logger does.
 
 mod lightning;
+mod signer;
 mod state;
 mod unlocker;
 mod walletkit;
 
 pub use lightning::LightningService;
+pub use signer::SignerService;
 pub use state::{StateService, subscribe as state_updates};
 pub use unlocker::UnlockerService;
 pub use walletkit::WalletKitService;

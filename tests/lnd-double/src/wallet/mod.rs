@@ -3,7 +3,6 @@
 //! makes lnd start LOCKED instead of NON_EXISTING; opening it is how the
 //! password is checked. The seed words are never stored.
 
-pub mod aez;
 pub mod crypto;
 pub mod seed;
 
