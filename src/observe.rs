@@ -121,7 +121,7 @@ async fn complete<O: Observation>(
         match &desired.watchonly {
             Some(link) => Some(
                 crate::watchonly::reach::probe(
-                    &link.bundle.json.rpc_endpoint,
+                    &link.bundle.rpc_endpoint,
                     &link.bundle.tls_cert_pem,
                 )
                 .await,

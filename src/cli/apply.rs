@@ -184,7 +184,7 @@ fn print_result(
         anstream::println!(
             "The watch-only wallet's password is in {secrets}/wallet-password.txt (0600); its \
              keys stay on the signer \"{}\" ({}).",
-            link.bundle.json.signer,
+            link.bundle.signer,
             link.endpoint
         );
         return Ok(());

@@ -7,26 +7,27 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`import`] | read and verify the bundle (directory or `.tar.gz.b64`) |
 //! | [`reach`] | does the signer answer with the bundle's certificate? |
 //! | [`plan`] | the node's plan: secrets → runtime → watch-only wallet, and its blockers |
 //! | [`wallet`] | the watch-only InitWallet apply runs |
 
-pub(crate) mod import;
 pub(crate) mod plan;
 pub(crate) mod reach;
 pub(crate) mod wallet;
 
+use crate::bundle::import::ImportedBundle;
 use crate::error::Failure;
 use crate::exit::Exit;
 use crate::manifest::resolved::Resolved;
-use import::Imported;
 
 /// A watch-only node's link to its signer: the imported bundle and the
 /// `host:port` its lnd dials (`[bundle] signer_endpoint`, else bundle.json's).
 #[derive(Debug, Clone)]
 pub(crate) struct SignerLink {
-    pub bundle: Imported,
+    /// Read and verified like `lsm bundle verify` (directory or
+    /// `.tar.gz.b64`), refused on any problem: a watch-only wallet made
+    /// from a partial or foreign account set is broken for good.
+    pub bundle: ImportedBundle,
     pub endpoint: String,
 }
 
@@ -38,27 +39,30 @@ impl SignerLink {
         let Some(wo) = &r.watchonly else {
             return Ok(None);
         };
-        let bundle = Imported::read(&wo.bundle_source)?;
+        let bundle = ImportedBundle::read(&wo.bundle_source).map_err(|e| {
+            crate::error::Failure::from(e)
+                .hint("export it again on the signer (`lsm apply` there), then copy it here")
+        })?;
         let want = r.signer.network.as_str();
-        if bundle.json.network != want {
+        if bundle.network.to_string() != want {
             return Err(Failure::with_exit(
                 Exit::Blocked,
                 format!(
                     "the bundle {} is for {} (signer {}), but watchonly.network is {want}",
                     wo.bundle_source.display(),
-                    bundle.json.network,
-                    bundle.json.signer
+                    bundle.network,
+                    bundle.signer
                 ),
             )
             .hint(format!(
                 "import a {want} signer's bundle, or declare network = \"{}\" for this node",
-                bundle.json.network
+                bundle.network
             )));
         }
         let endpoint = wo
             .signer_endpoint
             .clone()
-            .unwrap_or_else(|| bundle.json.rpc_endpoint.clone());
+            .unwrap_or_else(|| bundle.rpc_endpoint.clone());
         Ok(Some(SignerLink { bundle, endpoint }))
     }
 }

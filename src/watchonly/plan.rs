@@ -161,9 +161,7 @@ fn unreachable_blocker(reach: &Reach, link: &SignerLink) -> Blocker {
         fix: format!(
             "start and unlock the signer \"{}\" (`lsm apply` on its signer.toml), check that this \
              host reaches {} and that the bundle {} is its current one, then run this again",
-            link.bundle.json.signer,
-            link.bundle.json.rpc_endpoint,
-            link.bundle.source.display()
+            link.bundle.signer, link.bundle.rpc_endpoint, link.bundle.source
         ),
     }
 }
@@ -185,14 +183,12 @@ fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mu
                 "create the watch-only wallet: InitWallet with the bundle's {} account xpubs \
                  (signer \"{}\"), birthday {}, and the password in {}/wallet-password.txt",
                 link.bundle.accounts.len(),
-                link.bundle.json.signer,
+                link.bundle.signer,
                 link.bundle
-                    .json
                     .wallet_birthday
-                    .as_ref()
-                    .map_or("unknown (lnd rescans from 2017)".to_string(), |b| b
-                        .rfc3339
-                        .clone()),
+                    .map_or("unknown (lnd rescans from 2017)".to_string(), |unix| {
+                        crate::bundle::bundle_json::Birthday::from_unix(unix).rfc3339
+                    }),
                 desired.wallet.secrets_dir_display
             ),
             Op::Wallet(WalletOp::CreateWatchOnlyWallet),
@@ -232,7 +228,7 @@ fn accounts_blocker<O>(link: &SignerLink, world: &World<O>) -> Option<Blocker> {
             "{foreign} of the bundle's {} accounts (signer \"{}\") are not in this node's \
              watch-only wallet: the bundle is another wallet's",
             link.bundle.accounts.len(),
-            link.bundle.json.signer
+            link.bundle.signer
         ),
         fix: "import the bundle of the signer this node was made for, or declare a new \
               watch-only node (its own name, volume and secrets_dir) for this bundle"
@@ -245,13 +241,13 @@ fn accounts_blocker<O>(link: &SignerLink, world: &World<O>) -> Option<Blocker> {
 /// means this node's wallet was made from another signer's bundle.
 fn identity_blocker<O>(link: &SignerLink, world: &World<O>) -> Option<Blocker> {
     let have = world.signer.identity_pubkey.as_deref()?;
-    let want = link.bundle.json_identity()?;
+    let want = link.bundle.identity_pubkey.as_deref()?;
     (have != want).then(|| Blocker {
         address: Address::WALLET_WATCHONLY,
         reason: format!(
             "the watch-only node's identity pubkey is {have}, but the bundle's signer \"{}\" is \
              {want}: this node's wallet belongs to another signer",
-            link.bundle.json.signer
+            link.bundle.signer
         ),
         fix: "import that other signer's bundle again, or declare a new watch-only node (its \
               own name, volume and secrets_dir) for this signer; lsm never re-creates a \

@@ -6,7 +6,7 @@
 use super::SignerLink;
 use crate::error::Failure;
 use crate::lnd::client::LndClient;
-use crate::lnd::proto::lnrpc::{WalletState, WatchOnly};
+use crate::lnd::proto::lnrpc::{WalletState, WatchOnly, WatchOnlyAccount};
 use crate::wallet::files::WalletFiles;
 use tokio::time::Instant;
 
@@ -45,10 +45,23 @@ pub(crate) async fn create(
         .hint("run `lsm plan` again"));
     }
     let password = files.read_password()?;
+    let b = &link.bundle;
     let watch_only = WatchOnly {
-        master_key_birthday_timestamp: link.bundle.birthday().unwrap_or(0),
-        master_key_fingerprint: Vec::new(),
-        accounts: link.bundle.accounts.clone(),
+        master_key_birthday_timestamp: b.wallet_birthday.unwrap_or(0),
+        master_key_fingerprint: b
+            .master_key_fingerprint_bytes()
+            .map(|f| f.to_vec())
+            .unwrap_or_default(),
+        accounts: b
+            .accounts
+            .iter()
+            .map(|a| WatchOnlyAccount {
+                purpose: a.purpose,
+                coin_type: a.coin_type,
+                account: a.account,
+                xpub: a.xpub.clone(),
+            })
+            .collect(),
     };
     client
         .init_watch_only(&password, watch_only, RECOVERY_WINDOW)

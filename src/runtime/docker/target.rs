@@ -133,7 +133,7 @@ fn link_signer(
         },
         ManagedFile {
             path: SIGNER_MACAROON_PATH,
-            content: link.bundle.macaroon.clone(),
+            content: link.bundle.macaroon.clone().into(),
         },
     ]
 }

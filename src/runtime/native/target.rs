@@ -87,7 +87,7 @@ fn link_signer(
     });
     vec![
         (cert, link.bundle.tls_cert_pem.clone().into()),
-        (mac, link.bundle.macaroon.clone()),
+        (mac, link.bundle.macaroon.clone().into()),
     ]
 }
 
