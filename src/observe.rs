@@ -123,6 +123,7 @@ async fn complete<O: Observation>(
                 crate::watchonly::reach::probe(
                     &link.bundle.rpc_endpoint,
                     &link.bundle.tls_cert_pem,
+                    &link.bundle.macaroon,
                 )
                 .await,
             ),

@@ -49,6 +49,18 @@ pub(crate) fn plan<Ob: Observer>(
         }
     }
     blockers.extend(identity_blocker(link, world));
+    if let Err(why) = super::reach::endpoint_named(&link.endpoint, &link.bundle.tls_cert_pem) {
+        blockers.push(Blocker {
+            address: Address::SIGNER_REMOTE,
+            reason: format!(
+                "{why}: lnd's TLS check would fail and the node exit after its 5 s dial"
+            ),
+            fix: "add that name to the signer's [rpc] tls_extra_domains (or tls_extra_ips), \
+                  apply the signer, and import its new bundle; or dial a name the certificate \
+                  has"
+            .into(),
+        });
+    }
     blockers.extend(accounts_blocker(link, world));
 
     let mut actions = secret_actions;

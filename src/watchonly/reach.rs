@@ -1,80 +1,68 @@
-//! Whether the signer answers: real lnd gives up on its remote signer after
-//! a 5 s dial and exits, so a watch-only node is never started (or
-//! restarted) while its signer does not answer with the bundle's
-//! certificate. lsm dials bundle.json's endpoint, which the signer's lsm
-//! recorded as reachable from the host (a `signer_endpoint` such as a
-//! container name may resolve only inside a Docker network).
+//! Whether the signer can serve this node: real lnd gives up on its remote
+//! signer after a 5 s dial and exits, so a watch-only node is never started
+//! (or restarted) while its signer does not answer with the bundle's
+//! certificate, unlocked, allowing every call a watch-only node makes
+//! (`lsm bundle verify --live`'s probe, [`crate::bundle::live`]).
+//!
+//! lsm dials bundle.json's endpoint, which the signer's lsm recorded as
+//! reachable from its host; a `signer_endpoint` such as a container name
+//! may resolve only inside a Docker network, so for it lsm checks offline
+//! that the certificate names its host.
 
-use crate::lnd::client::ClientOptions;
-use crate::lnd::proto::lnrpc::WalletState;
-use crate::lnd::reader::LndReader;
+use crate::bundle::live;
+use crate::lnd::tls::CertInfo;
 use serde::Serialize;
-use std::time::Duration;
-
-/// How long one probe may take: lnd's own dial gives up after 5 s.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the signer answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "reach")]
-pub(crate) enum Reach {
-    /// It answers over TLS with the bundle's certificate and its wallet is
-    /// unlocked: it can sign.
-    Ready { addr: String },
-    /// It answers, but cannot sign yet (locked, starting).
-    NotReady { addr: String, state: String },
-    /// No answer, or not with the bundle's certificate.
-    Unreachable { addr: String, error: String },
+pub(crate) struct Reach {
+    pub addr: String,
+    /// Why a watch-only node could not run against it now; empty when it can.
+    pub problems: Vec<String>,
 }
 
 impl Reach {
     pub(crate) fn ready(&self) -> bool {
-        matches!(self, Reach::Ready { .. })
+        self.problems.is_empty()
     }
 
-    /// One line for a blocker or note.
+    /// One line for a blocker, warning or note.
     pub(crate) fn describe(&self) -> String {
-        match self {
-            Reach::Ready { addr } => format!("the signer at {addr} answers and is unlocked"),
-            Reach::NotReady { addr, state } => {
-                format!("the signer at {addr} answers but is {state}, so it cannot sign")
-            }
-            Reach::Unreachable { addr, error } => format!(
-                "the signer at {addr} does not answer with the bundle's certificate ({error})"
-            ),
+        if self.ready() {
+            format!(
+                "the signer at {} answers, unlocked, and allows every call a watch-only node makes",
+                self.addr
+            )
+        } else {
+            format!(
+                "the signer at {} cannot serve this node: {}",
+                self.addr,
+                self.problems.join("; ")
+            )
         }
     }
 }
 
-/// Probes the signer at `addr` with the bundle's certificate: State needs
-/// no macaroon, and a TLS handshake pinned to that certificate proves it is
-/// the bundle's signer.
-pub(crate) async fn probe(addr: &str, tls_cert_pem: &[u8]) -> Reach {
-    let opts = ClientOptions {
-        connect_timeout: PROBE_TIMEOUT,
-        call_timeout: PROBE_TIMEOUT,
-        cert_label: "the bundle's tls.cert".to_string(),
-        ..ClientOptions::default()
-    };
-    let unreachable = |error: String| Reach::Unreachable {
+/// Probes the signer at `addr` with the bundle's certificate and macaroon.
+pub(crate) async fn probe(addr: &str, tls_cert_pem: &[u8], macaroon: &[u8]) -> Reach {
+    let report = live::probe(addr, tls_cert_pem, macaroon, live::DEFAULT_TIMEOUT).await;
+    Reach {
         addr: addr.to_string(),
-        error,
-    };
-    let reader = match LndReader::connect(addr, tls_cert_pem, opts) {
-        Ok(r) => r,
-        Err(e) => return unreachable(e.to_string()),
-    };
-    match tokio::time::timeout(PROBE_TIMEOUT, reader.get_state()).await {
-        Err(_) => unreachable(format!("no answer within {} s", PROBE_TIMEOUT.as_secs())),
-        Ok(Err(e)) => unreachable(e.to_string()),
-        Ok(Ok(WalletState::ServerActive | WalletState::RpcActive | WalletState::Unlocked)) => {
-            Reach::Ready {
-                addr: addr.to_string(),
-            }
-        }
-        Ok(Ok(state)) => Reach::NotReady {
-            addr: addr.to_string(),
-            state: state.as_str_name().to_string(),
-        },
+        problems: report.problems(),
+    }
+}
+
+/// Whether the signer's certificate names the host the node dials
+/// (`host:port`); the reason when it does not. lnd's TLS check would fail
+/// and the node exit after its 5 s dial, as if the signer were down.
+pub(crate) fn endpoint_named(endpoint: &str, tls_cert_pem: &[u8]) -> Result<(), String> {
+    let host = crate::bundle::verify::rpc_host(endpoint);
+    match CertInfo::from_pem(tls_cert_pem) {
+        Ok(info) if info.covers_host(host) => Ok(()),
+        Ok(_) => Err(format!(
+            "the signer's certificate does not name {host}, which this node dials \
+             ([bundle] signer_endpoint = \"{endpoint}\")"
+        )),
+        Err(e) => Err(format!("the bundle's tls.cert cannot be read: {e}")),
     }
 }

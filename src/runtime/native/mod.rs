@@ -108,7 +108,7 @@ impl Observer for NativeObserver {
     fn subject(&self) -> Subject {
         let t = &self.target;
         Subject {
-            kind: Default::default(),
+            kind: self.target.kind,
             signer: t.signer.clone(),
             runtime: "native".into(),
             network: self.network.clone(),

@@ -52,6 +52,8 @@ pub(crate) struct NativeTarget {
     pub dial: String,
     /// lsm's record of the lnd it started (`<state dir>/native/<name>.pid`).
     pub pidfile: PathBuf,
+    /// Which kind of node lnd runs as.
+    pub kind: crate::manifest::schema::Kind,
     /// A watch-only node's signer credentials: (path, content).
     pub signer_files: Vec<(PathBuf, crate::secrets::SecretBytes)>,
 }
@@ -146,6 +148,7 @@ impl NativeTarget {
             pidfile: state_dir
                 .join("native")
                 .join(format!("{}.pid", r.signer.name)),
+            kind: r.kind(),
             signer_files,
         })
     }
