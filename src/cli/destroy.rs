@@ -80,7 +80,9 @@ impl RuntimeCommand for DestroyCommand<'_> {
         }
         // The volume is the only other copy of the keys: it goes only once
         // seed.txt has been shown to restore this very wallet.
-        if purges_a_wallet(&p, &world) {
+        // A watch-only node holds no keys: its plan let the purge through
+        // only with lnd reporting no channel state to lose.
+        if desired.watchonly.is_none() && purges_a_wallet(&p, &world) {
             let outcome = crate::cli::seed::prove(
                 rt,
                 desired,

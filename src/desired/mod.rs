@@ -94,6 +94,13 @@ impl Desired {
     pub(crate) fn load(loaded: &Loaded) -> Result<Desired, crate::error::Failure> {
         let mut desired = Desired::from_loaded(loaded);
         desired.watchonly = crate::watchonly::SignerLink::of(&desired.resolved)?;
+        if let Some(link) = &desired.watchonly {
+            // The bundle is part of what a watch-only node is declared to
+            // be: a plan saved against one bundle is stale against another.
+            desired.manifest_hash = crate::secrets::sha256_hex(
+                format!("{}\n{}", desired.manifest_hash, link.digest()).as_bytes(),
+            );
+        }
         Ok(desired)
     }
 

@@ -32,6 +32,29 @@ pub(crate) struct SignerLink {
 }
 
 impl SignerLink {
+    /// sha256 over everything of the bundle the node is made from: the
+    /// endpoint it dials, the signer's identity, the certificate, the
+    /// macaroon and every account (hashes of the secrets only).
+    pub(crate) fn digest(&self) -> String {
+        let b = &self.bundle;
+        let mut text = format!(
+            "{}\n{}\n{}\n{}\n{}\n{:?}\n",
+            self.endpoint,
+            b.rpc_endpoint,
+            b.tls_cert_sha256,
+            b.macaroon_sha256,
+            b.network,
+            b.identity_pubkey
+        );
+        for a in &b.accounts {
+            text.push_str(&format!(
+                "{}/{}/{} {}\n",
+                a.purpose, a.coin_type, a.account, a.xpub
+            ));
+        }
+        crate::secrets::sha256_hex(text.as_bytes())
+    }
+
     /// The link of a watch-only manifest (None for a signer). A bundle
     /// for another network is refused (exit 5): its accounts are another
     /// chain's keys.
@@ -40,8 +63,15 @@ impl SignerLink {
             return Ok(None);
         };
         let bundle = ImportedBundle::read(&wo.bundle_source).map_err(|e| {
-            crate::error::Failure::from(e)
-                .hint("export it again on the signer (`lsm apply` there), then copy it here")
+            // A bundle that fails its checks is refused like any protection
+            // (exit 5); one that cannot be read at all is an error.
+            let refused = matches!(e, crate::bundle::BundleError::Rejected { .. });
+            let mut f = Failure::from(e)
+                .hint("export it again on the signer (`lsm apply` there), then copy it here");
+            if refused {
+                f.exit = Exit::Blocked;
+            }
+            f
         })?;
         let want = r.signer.network.as_str();
         if bundle.network.to_string() != want {

@@ -33,7 +33,11 @@ pub(crate) fn plan<Ob: Observer>(
         .partition(|a| !crate::plan::build::is_signer_level(a));
     let mut blockers = wallet.blockers;
     blockers.extend(runtime.blockers);
-    let starts = runtime.actions.iter().any(starts_lnd);
+    let starts = runtime
+        .actions
+        .iter()
+        .chain(&wallet_actions)
+        .any(starts_lnd);
     let mut warnings = runtime.warnings;
     warnings.extend(wallet.warnings);
     let mut notes = runtime.notes;
@@ -148,7 +152,8 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     }
 }
 
-/// Whether a runtime action (re)starts lnd, which then dials its signer.
+/// Whether an action makes lnd dial its signer: a (re)start, or opening
+/// the wallet (lnd connects to the signer once its wallet is unlocked).
 fn starts_lnd(a: &Action) -> bool {
     matches!(
         a.op,
@@ -157,7 +162,7 @@ fn starts_lnd(a: &Action) -> bool {
                 | RuntimeOp::ReplaceSigner
                 | RuntimeOp::StartSigner
                 | RuntimeOp::RestartSigner
-        )
+        ) | Op::Wallet(WalletOp::CreateWatchOnlyWallet | WalletOp::UnlockWallet)
     )
 }
 
@@ -205,12 +210,19 @@ fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mu
             ),
             Op::Wallet(WalletOp::CreateWatchOnlyWallet),
         )),
+        // lnd unlocks itself from the password copy within seconds of a
+        // start; only with auto_unlock off is unlocking apply's step.
+        WalletView::Locked if desired.wallet.auto_unlock => d.notes.push(
+            "the watch-only wallet is locked; lnd unlocks it from wallet-unlock-password-file \
+             when it starts with lsm's lnd.conf"
+                .into(),
+        ),
         WalletView::Locked => d.actions.push(Action::new(
             Address::WALLET_WATCHONLY,
             ActionKind::Update,
             ReasonCode::WalletLocked,
             format!(
-                "unlock the watch-only wallet with {}/wallet-password.txt",
+                "unlock the watch-only wallet with {}/wallet-password.txt (auto_unlock is off)",
                 desired.wallet.secrets_dir_display
             ),
             Op::Wallet(WalletOp::UnlockWallet),
@@ -227,18 +239,24 @@ fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mu
 /// over the wallet that exists.
 fn accounts_blocker<O>(link: &SignerLink, world: &World<O>) -> Option<Blocker> {
     let have = world.signer.accounts.as_ref()?;
-    let has = |xpub: &str| have.iter().any(|a| a.extended_public_key == xpub);
+    // By derivation path: an account the node lacks is no proof of another
+    // wallet (a newer signer may export more), a different key at the
+    // same path is.
     let foreign = link
         .bundle
         .accounts
         .iter()
-        .filter(|a| !has(&a.xpub))
+        .filter(|a| {
+            let path = format!("m/{}'/{}'/{}'", a.purpose, a.coin_type, a.account);
+            have.iter()
+                .any(|h| h.derivation_path == path && h.extended_public_key != a.xpub)
+        })
         .count();
     (foreign > 0).then(|| Blocker {
         address: Address::WALLET_WATCHONLY,
         reason: format!(
-            "{foreign} of the bundle's {} accounts (signer \"{}\") are not in this node's \
-             watch-only wallet: the bundle is another wallet's",
+            "{foreign} of the bundle's {} accounts (signer \"{}\") have other keys in this \
+             node's watch-only wallet: the bundle is another wallet's",
             link.bundle.accounts.len(),
             link.bundle.signer
         ),

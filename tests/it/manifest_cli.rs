@@ -27,6 +27,27 @@ fn every_example_is_valid() {
     }
 }
 
+/// The two-container setup the README walks through: both halves valid as
+/// shipped (testnet, neutrino), each the kind of node it says it is.
+#[test]
+fn the_two_container_example_is_valid() {
+    let s = Scratch::new();
+    for (name, kind) in [
+        ("signer.toml", "signer"),
+        ("watchonly.toml", "watch-only node"),
+    ] {
+        let path = repo(&format!("examples/two-container/{name}"));
+        let r = run(s.lsm(&["validate", "-f", path.to_str().unwrap()]));
+        assert_eq!(r.code, 0, "{name}:\n{}", r.stderr);
+        assert!(
+            r.stdout.contains(&format!(": valid — {kind} \"")),
+            "{}",
+            r.stdout
+        );
+        assert!(r.stdout.contains(", testnet, docker"), "{}", r.stdout);
+    }
+}
+
 #[test]
 fn summary_line_names_signer_network_and_image() {
     let s = Scratch::new();

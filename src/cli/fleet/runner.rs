@@ -49,12 +49,17 @@ fn waits_for(nodes: &[Node], order: Order) -> Vec<Vec<usize>> {
     waits
 }
 
-/// A node that did not run because a node it waits for failed.
+/// A node that did not run because a node it waits for did not succeed.
+/// It takes that node's code when it was stale (3), locked (4) or blocked
+/// (5), so a pipeline still tells "only blocked" from "failed" (1).
 fn skipped(node: &Node, after: &Node, code: Option<i32>) -> NodeRun {
     let how = code.map_or("was killed".to_string(), |c| format!("exited {c}"));
     NodeRun {
         node: node.clone(),
-        code: Some(1),
+        code: match code {
+            Some(c @ (3..=5)) => Some(c),
+            _ => Some(1),
+        },
         stdout: Vec::new(),
         stderr: format!(
             "error: skipped: it waits for {}, whose run {how}\n",
@@ -283,6 +288,12 @@ mod tests {
         assert_eq!(
             String::from_utf8_lossy(&run.stderr),
             "error: skipped: it waits for sig-a, whose run exited 1\n"
+        );
+        let blocked = skipped(&watch_only("wo-a", "/b/a"), &sig, Some(5));
+        assert_eq!(
+            blocked.code,
+            Some(5),
+            "a blocked signer's node is blocked too"
         );
         for ok in [0, 2] {
             let (tx, rx) = tokio::sync::watch::channel(None);
