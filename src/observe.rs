@@ -26,6 +26,8 @@ pub(crate) struct World<O> {
     pub macaroon_ledger: LedgerView,
     /// A watch-only node's signer, as it answered (None for a signer).
     pub remote_signer: Option<crate::watchonly::reach::Reach>,
+    /// A watch-only node's record of the signer its wallet was made for.
+    pub watchonly_record: Option<Result<crate::watchonly::record::Record, String>>,
 }
 
 /// Observes the signer.
@@ -73,6 +75,7 @@ fn bundle_layout(desired: &Desired) -> Result<BundleLayout, Failure> {
 /// What lives on this host: the secret files, lsm's root key record and
 /// the bundle.
 struct Host {
+    watchonly_record: Option<Result<crate::watchonly::record::Record, String>>,
     secrets: SecretsView,
     macaroon_ledger: LedgerView,
     bundle: ObservedBundle,
@@ -84,6 +87,7 @@ async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, 
         // A watch-only node exports nothing: its bundle is its signer's,
         // read (and verified) once when the desired state was built.
         return Ok(Host {
+            watchonly_record: crate::watchonly::record::observe(&desired.wallet_files.dir),
             secrets: desired.wallet_files.observe(),
             macaroon_ledger: LedgerView::Readable(Default::default()),
             bundle: ObservedBundle::default(),
@@ -92,6 +96,7 @@ async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, 
     }
     let macaroon_file = desired.scope.file_name();
     Ok(Host {
+        watchonly_record: None,
         secrets: desired.wallet_files.observe(),
         macaroon_ledger: ledger::observe(&desired.wallet_files.dir),
         bundle: crate::bundle::observe(layout).map_err(Failure::from)?,
@@ -121,7 +126,7 @@ async fn complete<O: Observation>(
         match &desired.watchonly {
             Some(link) => Some(
                 crate::watchonly::reach::probe(
-                    &link.bundle.rpc_endpoint,
+                    &[link.endpoint.as_str(), link.bundle.rpc_endpoint.as_str()],
                     &link.bundle.tls_cert_pem,
                     &link.bundle.macaroon,
                 )
@@ -136,6 +141,7 @@ async fn complete<O: Observation>(
     );
     Ok(World {
         remote_signer,
+        watchonly_record: host.watchonly_record,
         runtime,
         signer,
         secrets: host.secrets,
@@ -157,6 +163,10 @@ impl<O: Observation> World<O> {
             "bundle_dir": self.bundle_dir,
             "macaroon_root_keys": self.macaroon_ledger.digest_input(),
             "remote_signer": self.remote_signer.as_ref().map(|r| r.ready()),
+            "watchonly_record": self.watchonly_record.as_ref().map(|r| match r {
+                Ok(r) => json!(r.accounts_sha256),
+                Err(e) => json!({ "unreadable": e }),
+            }),
         });
         crate::secrets::sha256_hex(doc.to_string().as_bytes())
     }

@@ -264,11 +264,12 @@ async fn read_active(view: &mut SignerView, authed: &LndReader, probe: Option<&P
             _ => None,
         }
     };
-    let (info, ids, accounts, judged) = tokio::join!(
+    let (info, ids, accounts, judged, pending) = tokio::join!(
         authed.get_info(),
         authed.list_macaroon_ids(),
         authed.list_accounts(),
-        judge
+        judge,
+        authed.pending_channels()
     );
     match (judged, probe) {
         (Some(Ok(verdict)), Some(p)) => {
@@ -287,9 +288,19 @@ async fn read_active(view: &mut SignerView, authed: &LndReader, probe: Option<&P
     match info {
         Ok(info) => {
             view.identity_pubkey = Some(info.identity_pubkey.clone());
-            view.channels = Some(
-                info.num_pending_channels + info.num_active_channels + info.num_inactive_channels,
-            );
+            // Unknown unless lnd also listed the channels still closing
+            // (waiting close, force-closed with funds in limbo), which
+            // GetInfo leaves out; only a count of all of them is usable.
+            view.channels = pending.ok().map(|p| {
+                let closing = p.pending_closing_channels.len()
+                    + p.pending_force_closing_channels.len()
+                    + p.waiting_close_channels.len()
+                    + usize::from(p.total_limbo_balance > 0);
+                info.num_pending_channels
+                    + info.num_active_channels
+                    + info.num_inactive_channels
+                    + u32::try_from(closing).unwrap_or(u32::MAX)
+            });
             view.version = Some(info.version.clone());
             view.network = info.chains.first().map(|c| c.network.clone());
             view.wallet = WalletView::Unlocked {

@@ -35,6 +35,11 @@ const OTHER_OWN_FILES: &[&str] = &[
     REHEARSAL_FILE,
     crate::runtime::native::target::CONF_FILE,
     crate::runtime::native::target::LOG_FILE,
+    // A native watch-only node's signer credentials, and the record of
+    // the signer its wallet was made for.
+    crate::runtime::native::target::SIGNER_TLS_CERT_FILE,
+    crate::runtime::native::target::SIGNER_MACAROON_FILE,
+    crate::watchonly::record::RECORD_FILE,
 ];
 
 /// The secrets directory and its files.
@@ -200,6 +205,9 @@ fn is_leftover(name: &str) -> bool {
         IDENTITY_PENDING_FILE,
         REHEARSAL_FILE,
         crate::scope::ledger::LEDGER_FILE,
+        crate::runtime::native::target::SIGNER_TLS_CERT_FILE,
+        crate::runtime::native::target::SIGNER_MACAROON_FILE,
+        crate::watchonly::record::RECORD_FILE,
     ]
     .iter()
     .any(|f| name.starts_with(&temp_prefix_for(f)))

@@ -10,9 +10,11 @@
 //! | [`reach`] | does the signer answer with the bundle's certificate? |
 //! | [`plan`] | the node's plan: secrets → runtime → watch-only wallet, and its blockers |
 //! | [`wallet`] | the watch-only InitWallet apply runs |
+//! | [`record`] | which signer the wallet was made for (offline check) |
 
 pub(crate) mod plan;
 pub(crate) mod reach;
+pub(crate) mod record;
 pub(crate) mod wallet;
 
 use crate::bundle::import::ImportedBundle;

@@ -42,7 +42,15 @@ pub(crate) fn plan<Ob: Observer>(
     warnings.extend(wallet.warnings);
     let mut notes = runtime.notes;
     notes.extend(wallet.notes);
-    if let Some(reach) = &world.remote_signer {
+    if let Some(reach) = world.remote_signer.as_ref().filter(|r| !r.checked) {
+        warnings.push(format!(
+            "lsm could not check the signer from this host ({}: {}); the node dials {}",
+            reach.addr,
+            reach.problems.join("; "),
+            link.endpoint
+        ));
+    }
+    if let Some(reach) = world.remote_signer.as_ref().filter(|r| r.checked) {
         match (reach.ready(), starts) {
             (true, _) => notes.push(reach.describe()),
             (false, true) => blockers.push(unreachable_blocker(reach, link)),
@@ -53,6 +61,14 @@ pub(crate) fn plan<Ob: Observer>(
         }
     }
     blockers.extend(identity_blocker(link, world));
+    match &world.watchonly_record {
+        Some(Ok(made_for)) => blockers.extend(record_blocker(made_for, link)),
+        Some(Err(why)) => warnings.push(format!(
+            "{why}: lsm cannot tell which signer this node's wallet was made for until lnd \
+             answers"
+        )),
+        None => {}
+    }
     if let Err(why) = super::reach::endpoint_named(&link.endpoint, &link.bundle.tls_cert_pem) {
         blockers.push(Blocker {
             address: Address::SIGNER_REMOTE,
@@ -135,8 +151,9 @@ pub(crate) fn destroy_plan<Ob: Observer>(
                         world.signer.why_incomplete()
                     ),
                 },
-                fix: "close every channel first (lncli closechannel), with the node running \
-                 unlocked, then run `lsm destroy --purge-volume` again"
+                fix: "close every channel first (lncli closechannel) and wait until lnd lists \
+                      none as closing either (lncli pendingchannels), with the node running \
+                      unlocked; then run `lsm destroy --purge-volume` again"
                     .into(),
             }),
         }
@@ -232,6 +249,35 @@ fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mu
             "the watch-only wallet is checked once lnd answers ({reason})"
         )),
     }
+}
+
+/// The wallet was made from another signer's bundle (lsm's record says
+/// so): refused before that bundle's credentials are written and lnd
+/// starts with them, which no live check could stop while lnd is down.
+fn record_blocker(made_for: &super::record::Record, link: &SignerLink) -> Option<Blocker> {
+    let now = super::record::Record::of(link);
+    (!made_for.same_wallet(&now)).then(|| Blocker {
+        address: Address::WALLET_WATCHONLY,
+        reason: format!(
+            "this node's watch-only wallet was made from signer \"{}\"'s bundle ({}, identity \
+             {}), but [bundle] path now holds signer \"{}\"'s ({}, identity {}): another \
+             wallet's accounts ({})",
+            made_for.signer,
+            made_for.network,
+            made_for
+                .identity_pubkey
+                .as_deref()
+                .unwrap_or("not recorded"),
+            now.signer,
+            now.network,
+            now.identity_pubkey.as_deref().unwrap_or("not recorded"),
+            super::record::RECORD_FILE
+        ),
+        fix: "point [bundle] path at the bundle of the signer this node was made for, or \
+              declare a new watch-only node (its own name, volume and secrets_dir) for this \
+              bundle"
+            .to_string(),
+    })
 }
 
 /// The node's wallet must hold the bundle's accounts: a bundle of another

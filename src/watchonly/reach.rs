@@ -19,6 +19,9 @@ pub(crate) struct Reach {
     pub addr: String,
     /// Why a watch-only node could not run against it now; empty when it can.
     pub problems: Vec<String>,
+    /// False when no address of the signer resolves from this host (a
+    /// container name on a remote engine's network): nothing was checked.
+    pub checked: bool,
 }
 
 impl Reach {
@@ -43,12 +46,31 @@ impl Reach {
     }
 }
 
-/// Probes the signer at `addr` with the bundle's certificate and macaroon.
-pub(crate) async fn probe(addr: &str, tls_cert_pem: &[u8], macaroon: &[u8]) -> Reach {
-    let report = live::probe(addr, tls_cert_pem, macaroon, live::DEFAULT_TIMEOUT).await;
+/// How long a name may take to resolve before it counts as unresolvable.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Probes the signer with the bundle's certificate and macaroon at the
+/// first of `candidates` (the endpoint the node dials, then bundle.json's)
+/// that resolves from this host; when none does, says so and checks
+/// nothing.
+pub(crate) async fn probe(candidates: &[&str], tls_cert_pem: &[u8], macaroon: &[u8]) -> Reach {
+    for addr in candidates {
+        let resolves = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host(*addr))
+            .await
+            .is_ok_and(|r| r.is_ok_and(|mut it| it.next().is_some()));
+        if resolves {
+            let report = live::probe(addr, tls_cert_pem, macaroon, live::DEFAULT_TIMEOUT).await;
+            return Reach {
+                addr: addr.to_string(),
+                problems: report.problems(),
+                checked: true,
+            };
+        }
+    }
     Reach {
-        addr: addr.to_string(),
-        problems: report.problems(),
+        addr: candidates.join(" or "),
+        problems: vec!["no address of the signer resolves from this host".into()],
+        checked: false,
     }
 }
 

@@ -67,5 +67,6 @@ pub(crate) async fn create(
         .init_watch_only(&password, watch_only, RECOVERY_WINDOW)
         .await
         .map_err(Failure::from)?;
-    Ok(())
+    // Which signer the wallet is now bound to, for the offline check.
+    super::record::write(files, link)
 }

@@ -43,6 +43,7 @@ pub mod method {
     pub const INIT_WALLET: &str = "/lnrpc.WalletUnlocker/InitWallet";
     pub const UNLOCK_WALLET: &str = "/lnrpc.WalletUnlocker/UnlockWallet";
     pub const GET_INFO: &str = "/lnrpc.Lightning/GetInfo";
+    pub const PENDING_CHANNELS: &str = "/lnrpc.Lightning/PendingChannels";
     pub const BAKE_MACAROON: &str = "/lnrpc.Lightning/BakeMacaroon";
     pub const LIST_MACAROON_IDS: &str = "/lnrpc.Lightning/ListMacaroonIDs";
     pub const DELETE_MACAROON_ID: &str = "/lnrpc.Lightning/DeleteMacaroonID";
@@ -483,6 +484,22 @@ impl LndClient {
         let req = self.request(GetInfoRequest {}, t, true);
         let mut c = LightningClient::new(self.channel.clone());
         self.unary(method::GET_INFO, t, c.get_info(req)).await
+    }
+
+    /// Lightning.PendingChannels (offchain:read): channels opening, closing,
+    /// force-closed and waiting to close, which GetInfo does not count.
+    pub async fn pending_channels(
+        &self,
+    ) -> Result<crate::proto::lnrpc::PendingChannelsResponse, LndError> {
+        let t = self.opts.call_timeout;
+        let req = self.request(
+            crate::proto::lnrpc::PendingChannelsRequest::default(),
+            t,
+            true,
+        );
+        let mut c = LightningClient::new(self.channel.clone());
+        self.unary(method::PENDING_CHANNELS, t, c.pending_channels(req))
+            .await
     }
 
     /// Bakes a macaroon (macaroon:generate). lnd answers with hex; this

@@ -96,6 +96,13 @@ impl LndReader {
         self.client.get_info().await
     }
 
+    /// Lightning.PendingChannels (offchain:read).
+    pub async fn pending_channels(
+        &self,
+    ) -> Result<crate::proto::lnrpc::PendingChannelsResponse, LndError> {
+        self.client.pending_channels().await
+    }
+
     /// Lightning.ListMacaroonIDs (macaroon:read).
     pub async fn list_macaroon_ids(&self) -> Result<Vec<u64>, LndError> {
         self.client.list_macaroon_ids().await
