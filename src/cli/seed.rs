@@ -56,6 +56,14 @@ pub(crate) async fn run(args: &SeedArgs, ctx: &Context) -> CmdResult {
     match &args.command {
         SeedCommand::Verify(a) => {
             let (_loaded, desired) = common::load(ctx)?;
+            if desired.watchonly.is_some() {
+                return Err(crate::error::Failure::error(format!(
+                    "{} declares a watch-only node, which has no seed: its keys are on its \
+                     signer",
+                    desired.manifest_name
+                ))
+                .hint("run `lsm seed verify -f` with the signer's signer.toml"));
+            }
             common::with_runtime(
                 &desired,
                 VerifyCommand {

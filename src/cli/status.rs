@@ -133,12 +133,9 @@ fn wallet_condition(signer: &SignerView) -> Condition {
         WalletView::Locked => {
             Condition::new("WalletState", false, "Locked", "the wallet is locked")
         }
-        WalletView::NonExisting => Condition::new(
-            "WalletState",
-            false,
-            "NonExisting",
-            "the signer has no wallet",
-        ),
+        WalletView::NonExisting => {
+            Condition::new("WalletState", false, "NonExisting", "lnd has no wallet")
+        }
         WalletView::Unreachable { reason, .. } => {
             Condition::new("WalletState", false, "Unknown", reason.clone())
         }

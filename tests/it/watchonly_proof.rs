@@ -809,4 +809,45 @@ fn watch_only_plan_protections_hold() {
         lncli(wo.name(), &["signmessage", "after the re-export"]);
         assert_eq!(identity(wo.name()), identity(&s.name));
     });
+
+    // Another signer's bundle while the node is down: lnd cannot be asked
+    // whose its wallet is, lsm's record of the signer it was made for can.
+    let other = signer(&net, "");
+    steps.run(
+        "another signer's bundle, node down: refused offline",
+        || {
+            other.apply();
+            let stop = std::process::Command::new("docker")
+                .args(["stop", wo.name()])
+                .output()
+                .expect("docker stop");
+            assert!(stop.status.success());
+            let text = std::fs::read_to_string(&wo.node.manifest).unwrap();
+            let swapped = text
+                .replace(
+                    &wo.bundle.display().to_string(),
+                    &other.bundle().display().to_string(),
+                )
+                .replace(
+                    &format!("\"{}:{RPC_PORT}\"", wo.signer_name),
+                    &format!("\"{}:{RPC_PORT}\"", other.name),
+                );
+            assert_ne!(swapped, text);
+            wo.node.set_manifest(&swapped);
+            for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
+                let run = wo.lsm(args).expect(5);
+                let out = format!("{}{}", run.stdout, run.stderr);
+                for want in [
+                    "wallet.watchonly",
+                    "watchonly-signer.json",
+                    other.name.as_str(),
+                ] {
+                    assert!(out.contains(want), "no {want:?} in:\n{out}");
+                }
+            }
+            wo.node.set_manifest(&text);
+            wo.lsm(&["apply", "--auto-approve"]).expect(0);
+            assert_converged(&wo.node);
+        },
+    );
 }

@@ -29,7 +29,13 @@ impl Resolver<'_> {
                 ok = false;
                 continue;
             }
-            if let Some(m) = crate::manifest::managed::managed(&key) {
+            // A watch-only node routes: announcing its address and
+            // bootstrapping peers are the operator's choice there.
+            let peer_option =
+                ["externalip", "nobootstrap"].contains(&key.to_ascii_lowercase().as_str());
+            if let Some(m) = crate::manifest::managed::managed(&key)
+                .filter(|_| !(self.node == "watchonly" && peer_option))
+            {
                 let what = if m.group {
                     format!("lsm manages lnd's {}.* options", m.name)
                 } else {
@@ -37,7 +43,10 @@ impl Resolver<'_> {
                 };
                 self.report_key(
                     &path,
-                    format!("`{key}` cannot be set in [signer.extra_config]: {what}"),
+                    format!(
+                        "`{key}` cannot be set in [{}.extra_config]: {what}",
+                        self.node
+                    ),
                     m.instead,
                 );
                 ok = false;
