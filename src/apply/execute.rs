@@ -63,11 +63,27 @@ pub(crate) async fn apply<R: Runtime>(
         deadline: Instant::now() + ready_timeout,
     };
     runtime_phase(&cx, plan_to_apply, &mut applied).await?;
-    if !signer_phase(&cx, plan_to_apply, &mut applied).await? {
+    let converged = signer_phase(&cx, plan_to_apply, &mut applied)
+        .await
+        .map_err(|f| sync_hint(desired, f))?;
+    if !converged {
         // Out of rounds: observe once more; the plan must be empty.
         final_check(rt, desired).await?;
     }
     Ok(applied)
+}
+
+/// A watch-only lnd serves only once its chain backend has synced, which on
+/// a public network's first start can outlast the timeout: say so.
+fn sync_hint(desired: &Desired, f: Failure) -> Failure {
+    if desired.watchonly.is_none() {
+        return f;
+    }
+    f.hint(
+        "a watch-only lnd becomes active only after its chain backend has synced (its log says \
+         \"Waiting for chain backend to finish sync\"); a first sync can take longer than \
+         --timeout: raise it, or run apply again once lnd has caught up",
+    )
 }
 
 /// What every step of apply works with.
