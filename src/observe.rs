@@ -162,12 +162,19 @@ impl<O: Observation> World<O> {
             "bundle": bundle_digest(&self.bundle),
             "bundle_dir": self.bundle_dir,
             "macaroon_root_keys": self.macaroon_ledger.digest_input(),
-            "remote_signer": self.remote_signer.as_ref().map(|r| r.ready()),
-            "watchonly_record": self.watchonly_record.as_ref().map(|r| match r {
-                Ok(r) => json!(r.accounts_sha256),
-                Err(e) => json!({ "unreadable": e }),
-            }),
         });
+        // A watch-only node's extra facts; absent for a signer, whose
+        // digest (and so its saved plans) stays what it was.
+        let mut doc = doc;
+        if let Some(r) = &self.remote_signer {
+            doc["remote_signer"] = json!(r.ready());
+        }
+        if let Some(r) = &self.watchonly_record {
+            doc["watchonly_record"] = match r {
+                Ok(r) => json!(r.digest()),
+                Err(e) => json!({ "unreadable": e }),
+            };
+        }
         crate::secrets::sha256_hex(doc.to_string().as_bytes())
     }
 }

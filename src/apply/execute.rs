@@ -63,10 +63,7 @@ pub(crate) async fn apply<R: Runtime>(
         deadline: Instant::now() + ready_timeout,
     };
     runtime_phase(&cx, plan_to_apply, &mut applied).await?;
-    let converged = signer_phase(&cx, plan_to_apply, &mut applied)
-        .await
-        .map_err(|f| sync_hint(desired, f))?;
-    if !converged {
+    if !signer_phase(&cx, plan_to_apply, &mut applied).await? {
         // Out of rounds: observe once more; the plan must be empty.
         final_check(rt, desired).await?;
     }
@@ -143,7 +140,7 @@ async fn signer_phase<R: Runtime>(
     for _round in 0..MAX_ROUNDS {
         let world = match wait_for_signer(cx.rt, cx.desired, cx.progress, cx.deadline).await {
             Ok(w) => w,
-            Err(f) => return Err(with_logs(cx.rt, f).await),
+            Err(f) => return Err(with_logs(cx.rt, sync_hint(cx.desired, f)).await),
         };
         let now = plan(cx.rt.observer(), cx.desired, &world);
         if now.blocked() {
@@ -521,6 +518,13 @@ async fn signer_step<R: Runtime, O: Observation>(
         Op::Wallet(WalletOp::UnlockWallet) => {
             crate::wallet::execute::unlock(files, &client, deadline).await?;
             wait_active(rt, &client, deadline).await
+        }
+        Op::Wallet(WalletOp::RecordSigner) => {
+            let link = desired
+                .watchonly
+                .as_ref()
+                .ok_or_else(|| Failure::error("internal: a watch-only record step for a signer"))?;
+            crate::watchonly::record::write(files, link)
         }
         Op::Wallet(WalletOp::CreateWatchOnlyWallet) => {
             let link = desired

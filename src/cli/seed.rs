@@ -55,15 +55,20 @@ pub(crate) struct VerifyArgs {
 pub(crate) async fn run(args: &SeedArgs, ctx: &Context) -> CmdResult {
     match &args.command {
         SeedCommand::Verify(a) => {
-            let (_loaded, desired) = common::load(ctx)?;
-            if desired.watchonly.is_some() {
+            // Told before the bundle is read: a watch-only node has no seed.
+            let path = ctx.manifest_path();
+            let kind = crate::manifest::load(&path)
+                .map(|l| l.resolved.kind())
+                .unwrap_or_default();
+            if kind == crate::manifest::schema::Kind::WatchOnly {
                 return Err(crate::error::Failure::error(format!(
                     "{} declares a watch-only node, which has no seed: its keys are on its \
                      signer",
-                    desired.manifest_name
+                    path.display()
                 ))
                 .hint("run `lsm seed verify -f` with the signer's signer.toml"));
             }
+            let (_loaded, desired) = common::load(ctx)?;
             common::with_runtime(
                 &desired,
                 VerifyCommand {

@@ -74,6 +74,10 @@ pub(crate) enum WalletOp {
     /// A watch-only node's InitWallet: the bundle's accounts and birthday,
     /// no seed (its signer holds the keys).
     CreateWatchOnlyWallet,
+    /// Record which signer a watch-only wallet lnd confirmed as the
+    /// bundle's was made for (a wallet older than the record, or a record
+    /// lost in a crash right after InitWallet).
+    RecordSigner,
     /// InitWallet with the words already in seed.txt.
     RestoreWallet,
     /// Write the identity record of the wallet lsm initialised from

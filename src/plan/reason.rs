@@ -93,4 +93,7 @@ pub(crate) enum ReasonCode {
     SignerCredentialsChanged,
     /// A watch-only node has no wallet: one is made from the bundle's accounts.
     WatchOnlyWalletCreate,
+    /// The record of which signer a watch-only wallet was made for is
+    /// missing or older than the bundle lnd confirmed.
+    WatchOnlyRecordOutdated,
 }

@@ -27,7 +27,7 @@ pub(crate) fn plan<Ob: Observer>(
     let password = crate::plan::build::host_password(world, &wallet);
     let runtime = observer.diff(&world.runtime, password);
 
-    let (secret_actions, wallet_actions): (Vec<Action>, Vec<Action>) = wallet
+    let (secret_actions, mut wallet_actions): (Vec<Action>, Vec<Action>) = wallet
         .actions
         .into_iter()
         .partition(|a| !crate::plan::build::is_signer_level(a));
@@ -61,13 +61,20 @@ pub(crate) fn plan<Ob: Observer>(
         }
     }
     blockers.extend(identity_blocker(link, world));
+    // The record speaks for a wallet lnd cannot be asked about now; with
+    // no wallet there is nothing to protect (InitWallet writes a new one),
+    // and once lnd answered, the live checks above decide.
+    let wallet_may_exist = world.signer.wallet.exists() != Some(false);
+    let lnd_answered = world.signer.identity_pubkey.is_some();
     match &world.watchonly_record {
-        Some(Ok(made_for)) => blockers.extend(record_blocker(made_for, link)),
-        Some(Err(why)) => warnings.push(format!(
+        Some(Ok(made_for)) if wallet_may_exist && !lnd_answered => {
+            blockers.extend(record_blocker(made_for, link));
+        }
+        Some(Err(why)) if wallet_may_exist && !lnd_answered => warnings.push(format!(
             "{why}: lsm cannot tell which signer this node's wallet was made for until lnd \
              answers"
         )),
-        None => {}
+        _ => {}
     }
     if let Err(why) = super::reach::endpoint_named(&link.endpoint, &link.bundle.tls_cert_pem) {
         blockers.push(Blocker {
@@ -82,6 +89,10 @@ pub(crate) fn plan<Ob: Observer>(
         });
     }
     blockers.extend(accounts_blocker(link, world));
+    // Only a wallet no check refused is recorded as the bundle's.
+    if blockers.is_empty() {
+        wallet_actions.extend(record_step(link, world));
+    }
 
     let mut actions = secret_actions;
     actions.extend(runtime.actions);
@@ -148,7 +159,10 @@ pub(crate) fn destroy_plan<Ob: Observer>(
                     None => format!(
                         "--purge-volume would delete the node's channel state, and lnd does not \
                          report how many channels it has ({})",
-                        world.signer.why_incomplete()
+                        match world.signer.why_incomplete() {
+                            why if why.is_empty() => "it did not list its pending channels".into(),
+                            why => why,
+                        }
                     ),
                 },
                 fix: "close every channel first (lncli closechannel) and wait until lnd lists \
@@ -249,6 +263,29 @@ fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mu
             "the watch-only wallet is checked once lnd answers ({reason})"
         )),
     }
+}
+
+/// lnd confirmed the wallet is the bundle's (identity and accounts checked
+/// above) but lsm's record of it is missing or older: record it, so the
+/// offline check protects this node from now on.
+fn record_step<O>(link: &SignerLink, world: &World<O>) -> Option<Action> {
+    let confirmed = world.signer.identity_pubkey.is_some() && world.signer.accounts.is_some();
+    let now = super::record::Record::of(link);
+    let current = matches!(&world.watchonly_record, Some(Ok(r)) if *r == now);
+    (confirmed && !current).then(|| {
+        Action::new(
+            Address::WALLET_WATCHONLY,
+            ActionKind::Update,
+            ReasonCode::WatchOnlyRecordOutdated,
+            format!(
+                "record that this wallet is signer \"{}\"'s in {} (lnd confirmed its identity and \
+                 accounts)",
+                link.bundle.signer,
+                super::record::RECORD_FILE
+            ),
+            Op::Wallet(WalletOp::RecordSigner),
+        )
+    })
 }
 
 /// The wallet was made from another signer's bundle (lsm's record says

@@ -4,10 +4,11 @@
 //! certificate, unlocked, allowing every call a watch-only node makes
 //! (`lsm bundle verify --live`'s probe, [`crate::bundle::live`]).
 //!
-//! lsm dials bundle.json's endpoint, which the signer's lsm recorded as
-//! reachable from its host; a `signer_endpoint` such as a container name
-//! may resolve only inside a Docker network, so for it lsm checks offline
-//! that the certificate names its host.
+//! lsm dials the endpoint the node dials, else bundle.json's, which the
+//! signer's lsm recorded as reachable from its host (a `signer_endpoint`
+//! such as a container name may resolve or answer only inside a Docker
+//! network); that the certificate names the node's endpoint is checked
+//! offline.
 
 use crate::bundle::live;
 use crate::lnd::tls::CertInfo;
@@ -49,29 +50,37 @@ impl Reach {
 /// How long a name may take to resolve before it counts as unresolvable.
 const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Probes the signer with the bundle's certificate and macaroon at the
-/// first of `candidates` (the endpoint the node dials, then bundle.json's)
-/// that resolves from this host; when none does, says so and checks
-/// nothing.
+/// Probes the signer with the bundle's certificate and macaroon at each of
+/// `candidates` (the endpoint the node dials, then bundle.json's) that
+/// resolves from this host, until one answers: an address only the node's
+/// network reaches (a container's) then falls back to the one lsm's signer
+/// recorded for this host. When none resolves, says so and checks nothing.
 pub(crate) async fn probe(candidates: &[&str], tls_cert_pem: &[u8], macaroon: &[u8]) -> Reach {
+    let mut first_failure: Option<Reach> = None;
     for addr in candidates {
         let resolves = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host(*addr))
             .await
             .is_ok_and(|r| r.is_ok_and(|mut it| it.next().is_some()));
-        if resolves {
-            let report = live::probe(addr, tls_cert_pem, macaroon, live::DEFAULT_TIMEOUT).await;
-            return Reach {
-                addr: addr.to_string(),
-                problems: report.problems(),
-                checked: true,
-            };
+        if !resolves {
+            continue;
         }
+        let report = live::probe(addr, tls_cert_pem, macaroon, live::DEFAULT_TIMEOUT).await;
+        let reach = Reach {
+            addr: addr.to_string(),
+            problems: report.problems(),
+            checked: true,
+        };
+        // Reached: its verdict stands. Not reached: try the next address.
+        if report.reachable.is_ok() {
+            return reach;
+        }
+        first_failure.get_or_insert(reach);
     }
-    Reach {
+    first_failure.unwrap_or_else(|| Reach {
         addr: candidates.join(" or "),
         problems: vec!["no address of the signer resolves from this host".into()],
         checked: false,
-    }
+    })
 }
 
 /// Whether the signer's certificate names the host the node dials

@@ -117,7 +117,7 @@ impl Observation for NativeObservation {
                 "main_exe": u.main.as_ref().map(|m| (&m.exe, m.exe_deleted)),
             })
         });
-        json!({
+        let mut doc = json!({
             "runtime": "native",
             "binary": self.binary,
             "lnd_dir": self.lnd_dir_exists,
@@ -127,7 +127,13 @@ impl Observation for NativeObservation {
             "foreign": self.foreign,
             "tls_cert": digest_of(self.tls_cert.as_deref()),
             "admin_macaroon": digest_of(self.admin_macaroon.as_ref().map(|m| m.as_slice())),
-        })
+        });
+        // A watch-only node's credential copies (hashes); a signer has
+        // none, and its digest stays what it was.
+        if !self.signer_files.is_empty() {
+            doc["signer_files"] = json!(self.signer_files);
+        }
+        doc
     }
 
     fn access(&self) -> Result<SignerAccess, String> {
