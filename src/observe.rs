@@ -83,7 +83,7 @@ struct Host {
 }
 
 async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, Failure> {
-    if desired.watchonly.is_some() {
+    if desired.resolved.watchonly.is_some() {
         // A watch-only node exports nothing: its bundle is its signer's,
         // read (and verified) once when the desired state was built.
         return Ok(Host {

@@ -337,19 +337,34 @@ pub(crate) async fn probe(
     {
         return report;
     }
+    // All at once over the one connection: a signer that stalls costs one
+    // timeout, not one per call (plans and status run this every time).
     let client = client.with_macaroon(macaroon);
-    for rpc in SignerRpc::ALL {
-        let (verdict, answer) = match client.probe(rpc).await {
-            Ok(answer) => (Verdict::Ok, answer),
-            Err(LndError::PermissionDenied { .. }) => (Verdict::PermissionDenied, String::new()),
-            Err(e) => (Verdict::Other(e.to_string()), String::new()),
-        };
-        report.rpcs.push(RpcCheck {
-            rpc,
-            verdict,
-            answer,
+    let mut calls = tokio::task::JoinSet::new();
+    for (i, rpc) in SignerRpc::ALL.iter().copied().enumerate() {
+        let client = client.clone();
+        calls.spawn(async move {
+            let (verdict, answer) = match client.probe(rpc).await {
+                Ok(answer) => (Verdict::Ok, answer),
+                Err(LndError::PermissionDenied { .. }) => {
+                    (Verdict::PermissionDenied, String::new())
+                }
+                Err(e) => (Verdict::Other(e.to_string()), String::new()),
+            };
+            (
+                i,
+                RpcCheck {
+                    rpc,
+                    verdict,
+                    answer,
+                },
+            )
         });
     }
+    let mut done: Vec<(usize, RpcCheck)> = calls.join_all().await;
+    // In the calls' documented order, whatever order they answered in.
+    done.sort_by_key(|(i, _)| *i);
+    report.rpcs = done.into_iter().map(|(_, check)| check).collect();
     report
 }
 

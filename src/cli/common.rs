@@ -30,6 +30,29 @@ pub(crate) fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     Ok((loaded, desired))
 }
 
+/// Like [`load`], for removing a node: a watch-only node whose bundle can
+/// no longer be read (deleted, moved, replaced by another network's) can
+/// still be destroyed, since removing it needs nothing from the bundle.
+/// The bundle's problem is printed as a warning.
+pub(crate) fn load_for_removal(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
+    let path = ctx.manifest_path();
+    let loaded = manifest::load(&path).map_err(Failure::from)?;
+    match Desired::load(&loaded) {
+        Ok(desired) => Ok((loaded, desired)),
+        Err(f) if loaded.resolved.watchonly.is_some() => {
+            if !ctx.output.quiet {
+                anstream::eprintln!(
+                    "warning: {}; removing the node does not need it",
+                    crate::diagnostic::escape_line(&f.message)
+                );
+            }
+            let desired = Desired::from_loaded(&loaded);
+            Ok((loaded, desired))
+        }
+        Err(f) => Err(f),
+    }
+}
+
 /// The failure of `command` (apply, destroy) when a protection blocks its
 /// plan; the last hint says to run `lsm <rerun>` once the blockers are fixed. On a terminal the plan with its blockers was printed just above;
 /// when it was not (`--json`, a saved plan) the message names each blocker

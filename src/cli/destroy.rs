@@ -48,7 +48,7 @@ pub(crate) struct DestroyArgs {
 }
 
 pub(crate) async fn run(args: &DestroyArgs, ctx: &Context) -> CmdResult {
-    let (_loaded, desired) = common::load(ctx)?;
+    let (_loaded, desired) = common::load_for_removal(ctx)?;
     let cmd = DestroyCommand {
         args,
         ctx,
@@ -82,7 +82,7 @@ impl RuntimeCommand for DestroyCommand<'_> {
         // seed.txt has been shown to restore this very wallet.
         // A watch-only node holds no keys: its plan let the purge through
         // only with lnd reporting no channel state to lose.
-        if desired.watchonly.is_none() && purges_a_wallet(&p, &world) {
+        if desired.resolved.watchonly.is_none() && purges_a_wallet(&p, &world) {
             let outcome = crate::cli::seed::prove(
                 rt,
                 desired,

@@ -42,7 +42,11 @@ pub(crate) struct PlanArgs {
 }
 
 pub(crate) async fn run(args: &PlanArgs, ctx: &Context) -> CmdResult {
-    let (loaded, desired) = common::load(ctx)?;
+    let (loaded, desired) = if args.destroy {
+        common::load_for_removal(ctx)?
+    } else {
+        common::load(ctx)?
+    };
     let cmd = PlanCommand {
         args,
         ctx,

@@ -271,7 +271,7 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     world: &World<Ob::Observation>,
     purge: bool,
 ) -> Plan {
-    if desired.watchonly.is_some() {
+    if desired.resolved.watchonly.is_some() {
         return crate::watchonly::plan::destroy_plan(observer, desired, world, purge);
     }
     let runtime = observer.destroy_diff(&world.runtime, purge);

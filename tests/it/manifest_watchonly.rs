@@ -170,3 +170,38 @@ fn each_bad_watchonly_toml_is_one_located_named_problem() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A node whose bundle is gone can still be planned for removal: removing
+/// it needs nothing from the bundle, which is named in a warning; every
+/// other command refuses it.
+#[test]
+fn a_node_whose_bundle_is_gone_can_still_be_destroyed() {
+    if !crate::support::require_docker() {
+        return;
+    }
+    let s = Scratch::new();
+    let name = format!("lsm-wo-gone-{}", std::process::id());
+    let text = doc(&format!("name = \"{name}\"\n"), "")
+        .replace("bundle.tar.gz.b64", "gone/bundle.tar.gz.b64");
+    s.write("watchonly.toml", &text);
+    let destroy = run(s.lsm(&["plan", "--destroy", "-f", "watchonly.toml"]));
+    assert_eq!(destroy.code, 0, "{}", destroy.stderr);
+    assert!(destroy.stderr.contains("warning: "), "{}", destroy.stderr);
+    assert!(
+        destroy.stderr.contains("gone/bundle.tar.gz.b64"),
+        "{}",
+        destroy.stderr
+    );
+    assert!(
+        destroy.stdout.contains("Watch-only node"),
+        "{}",
+        destroy.stdout
+    );
+    let plan = run(s.lsm(&["plan", "-f", "watchonly.toml"]));
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    assert!(
+        plan.stderr.contains("gone/bundle.tar.gz.b64"),
+        "{}",
+        plan.stderr
+    );
+}

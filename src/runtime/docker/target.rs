@@ -241,7 +241,8 @@ impl DockerTarget {
             network: r.signer.network,
             rpc_bind: r.rpc.listen,
             password_host_path: r.wallet.password_file(),
-            bundle_tls_cert: signer
+            bundle_tls_cert: r
+                .watchonly
                 .is_none()
                 .then(|| r.bundle.path.join(crate::bundle::TLS_CERT_FILE)),
             signer_files,
