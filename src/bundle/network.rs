@@ -3,19 +3,11 @@
 //! watch-only node needs (lnd-facts §1.4, §8): the coin type of the
 //! internal 1017' scope and the SLIP-132 version of each account's xpub.
 
-use std::fmt;
 use std::str::FromStr;
 
-/// A network lnd can run on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Network {
-    Mainnet,
-    /// testnet3 (lnd calls it "testnet").
-    Testnet,
-    Testnet4,
-    Signet,
-    Regtest,
-}
+/// The network type is the manifest's, one type for the whole of lsm;
+/// what a network implies for a bundle's accounts lives here.
+pub use crate::manifest::Network;
 
 /// Every network name [`Network::from_str`] accepts.
 pub(crate) const NAMES: &[&str] = &["mainnet", "testnet", "testnet4", "signet", "regtest"];
@@ -57,16 +49,6 @@ pub mod version {
 }
 
 impl Network {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Network::Mainnet => "mainnet",
-            Network::Testnet => "testnet",
-            Network::Testnet4 => "testnet4",
-            Network::Signet => "signet",
-            Network::Regtest => "regtest",
-        }
-    }
-
     pub(crate) fn is_mainnet(self) -> bool {
         self == Network::Mainnet
     }
@@ -87,12 +69,6 @@ impl Network {
             86 | 1017 => Some(if main { XPUB } else { TPUB }),
             _ => None,
         }
-    }
-}
-
-impl fmt::Display for Network {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

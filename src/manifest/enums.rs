@@ -14,7 +14,7 @@ macro_rules! spelled {
             pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
 
             /// The spelling used in signer.toml.
-            pub(crate) fn as_str(self) -> &'static str {
+            pub fn as_str(self) -> &'static str {
                 match self {
                     $($ty::$variant => $text),+
                 }

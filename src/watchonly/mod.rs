@@ -76,7 +76,7 @@ impl SignerLink {
             f
         })?;
         let want = r.signer.network.as_str();
-        if bundle.network.to_string() != want {
+        if bundle.network != r.signer.network {
             return Err(Failure::with_exit(
                 Exit::Blocked,
                 format!(

@@ -325,7 +325,8 @@ fn bad_inputs_are_clear_errors() {
     let run = verify(tmp.path(), &["--network", "moonnet"]);
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stderr.contains("unknown network \"moonnet\""),
+        run.stderr.contains("invalid value 'moonnet'")
+            && run.stderr.contains("possible values: mainnet, testnet, testnet4, signet, regtest"),
         "{}",
         run.stderr
     );
