@@ -326,7 +326,9 @@ fn bad_inputs_are_clear_errors() {
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("invalid value 'moonnet'")
-            && run.stderr.contains("possible values: mainnet, testnet, testnet4, signet, regtest"),
+            && run
+                .stderr
+                .contains("possible values: mainnet, testnet, testnet4, signet, regtest"),
         "{}",
         run.stderr
     );
