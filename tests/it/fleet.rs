@@ -222,3 +222,81 @@ fn a_saved_fleet_plan_applies_exactly_and_refuses_a_stale_node_alone() {
         after.stdout
     );
 }
+
+/// The pids of live processes whose environment marks them fleet children
+/// and whose working directory is `dir`.
+fn fleet_children_in(dir: &std::path::Path) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let child = env.split(|b| *b == 0).any(|kv| kv == b"LSM_FLEET_CHILD=1");
+            let here = std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|c| c == dir);
+            // A zombie has exited already.
+            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| !s.contains(") Z "));
+            child && here && alive
+        })
+        .collect()
+}
+
+/// A fleet killed with SIGKILL (no chance to clean up) takes its node
+/// children with it: each gets SIGTERM from the kernel, and no orphan goes
+/// on changing a node nobody watches. The nodes' engine accepts
+/// connections and never answers, so the children are still waiting when
+/// the parent dies.
+#[test]
+fn children_do_not_outlive_a_killed_fleet() {
+    let s = crate::manifest_util::Scratch::new();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    for n in ["a", "b"] {
+        s.write(
+            &format!("{n}.toml"),
+            format!(
+                "version = 1\n[signer]\nname = \"orphan-{n}\"\nnetwork = \"regtest\"\n\
+                 [docker]\nhost = \"tcp://127.0.0.1:{port}\"\n\
+                 [wallet]\nsecrets_dir = \"./s-{n}\"\n[bundle]\npath = \"./b-{n}\"\n"
+            ),
+        );
+    }
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("lsm"));
+    cmd.current_dir(s.dir.path())
+        .env("HOME", s.dir.path().join("home"))
+        .env_remove("DOCKER_HOST")
+        .args(["status", "-f", "a.toml", "-f", "b.toml"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut parent = cmd.spawn().expect("start the fleet");
+    let dir = std::fs::canonicalize(s.dir.path()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let children = loop {
+        let found = fleet_children_in(&dir);
+        if found.len() == 2 {
+            break found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fleet's two children did not start: {found:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    parent.kill().expect("SIGKILL the fleet");
+    parent.wait().expect("reap the fleet");
+    // Left alone, the children would wait out the engine's timeout (about
+    // 10 s); with their parent gone they must go well before that.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !fleet_children_in(&dir).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "children {children:?} outlived their fleet: {:?}",
+            fleet_children_in(&dir)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(silent);
+}

@@ -160,13 +160,32 @@ async fn first_failed(
 
 async fn run_one(exe: &std::path::Path, args: Vec<OsString>, node: Node) -> NodeRun {
     let started = Instant::now();
-    let output = tokio::process::Command::new(exe)
-        .args(&args)
+    let mut cmd = tokio::process::Command::new(exe);
+    cmd.args(&args)
         .env(super::CHILD_ENV, "1")
         .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await;
+        .kill_on_drop(true);
+    // A node's lsm goes with the fleet's: if the parent is killed (SIGKILL
+    // leaves no chance to clean up), each child gets SIGTERM, which lsm
+    // handles like Ctrl-C (its interrupt cleanup runs; an apply stopped
+    // there is repaired by the next, as after any crash). No orphan keeps
+    // changing a node nobody watches any more.
+    // SAFETY: runs in the child between fork and exec and makes only
+    // async-signal-safe system calls (prctl, getppid, _exit).
+    unsafe {
+        let parent = std::process::id();
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before the prctl took effect.
+            if libc::getppid() as u32 != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+    let output = cmd.output().await;
     match output {
         Ok(o) => NodeRun {
             node,
