@@ -16,7 +16,7 @@ use crate::lnd::client::LndClient;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::observe::{self, World};
 use crate::plan::build::{is_signer_level, plan};
-use crate::plan::op::{MacaroonOp, Op, RuntimeOp, WalletOp};
+use crate::plan::op::{MacaroonOp, Op, WalletOp};
 use crate::plan::{Action, Plan};
 use crate::runtime::{Observation, Observer, Runtime, SignerAccess};
 use crate::signer;
@@ -112,7 +112,10 @@ async fn runtime_phase<R: Runtime>(
         };
         step.finish(&result);
         if let Err(f) = result {
-            return Err(if starts_lnd(&action.op) {
+            // lnd's own log explains only a failed start or restart: a
+            // failed pull, volume or file step has nothing to do with what
+            // lnd last printed, so its message carries no log lines.
+            return Err(if action.op.starts_lnd() {
                 with_logs(rt, f).await
             } else {
                 f
@@ -281,21 +284,6 @@ fn blocked(p: &Plan) -> Failure {
         f = f.hint(b.fix.clone());
     }
     f
-}
-
-/// Whether lnd's own log can explain a failure of `op`: the steps that start
-/// or restart lnd. A failed pull, volume or file step has nothing to do with
-/// what lnd last printed, so its message carries no log lines.
-fn starts_lnd(op: &Op) -> bool {
-    matches!(
-        op,
-        Op::Runtime(
-            RuntimeOp::CreateSigner
-                | RuntimeOp::StartSigner
-                | RuntimeOp::RestartSigner
-                | RuntimeOp::ReplaceSigner
-        )
-    )
 }
 
 async fn with_logs<R: Runtime>(rt: &R, mut f: Failure) -> Failure {

@@ -57,10 +57,8 @@ pub(crate) async fn run(args: &SeedArgs, ctx: &Context) -> CmdResult {
         SeedCommand::Verify(a) => {
             // Told before the bundle is read: a watch-only node has no seed.
             let path = ctx.manifest_path();
-            let kind = crate::manifest::load(&path)
-                .map(|l| l.resolved.kind())
-                .unwrap_or_default();
-            if kind == crate::manifest::schema::Kind::WatchOnly {
+            let loaded = crate::manifest::load(&path).map_err(crate::error::Failure::from)?;
+            if loaded.resolved.watchonly.is_some() {
                 return Err(crate::error::Failure::error(format!(
                     "{} declares a watch-only node, which has no seed: its keys are on its \
                      signer",
@@ -68,7 +66,7 @@ pub(crate) async fn run(args: &SeedArgs, ctx: &Context) -> CmdResult {
                 ))
                 .hint("run `lsm seed verify -f` with the signer's signer.toml"));
             }
-            let (_loaded, desired) = common::load(ctx)?;
+            let desired = crate::desired::Desired::load(&loaded)?;
             common::with_runtime(
                 &desired,
                 VerifyCommand {

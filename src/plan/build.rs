@@ -275,14 +275,9 @@ pub(crate) fn destroy_plan<Ob: Observer>(
         return crate::watchonly::plan::destroy_plan(observer, desired, world, purge);
     }
     let runtime = observer.destroy_diff(&world.runtime, purge);
+    let removes_data = data_removal(&runtime);
     let mut blockers = runtime.blockers;
     let mut notes = runtime.notes;
-    // The runtime's own action that removes lnd's data names what goes.
-    let removes_data = runtime
-        .actions
-        .iter()
-        .find(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
-        .map(|a| a.address.clone());
     if let Some(data_address) = removes_data {
         let dir = &desired.wallet.secrets_dir_display;
         let block = |reason: String, fix: &str| crate::plan::Blocker {
@@ -376,6 +371,16 @@ pub(crate) fn destroy_plan<Ob: Observer>(
         warnings: runtime.warnings,
         notes,
     }
+}
+
+/// The address of the runtime's own action that removes lnd's data (a
+/// volume, a directory), when the destroy plan has one: it names what goes.
+pub(crate) fn data_removal(runtime: &crate::runtime::RuntimeDiff) -> Option<crate::plan::Address> {
+    runtime
+        .actions
+        .iter()
+        .find(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        .map(|a| a.address.clone())
 }
 
 /// Whether a destroy plan removes a wallet lnd reports, so `destroy` must

@@ -10,21 +10,7 @@ use crate::desired::cert_names::{self, CertNames};
 use crate::desired::{Desired, display_path};
 use crate::lnd::tls::CertInfo;
 use crate::plan::Action;
-use crate::plan::op::{Op, RuntimeOp};
 use crate::runtime::Observer;
-
-/// Whether `op` starts lnd (which is when lnd issues a new certificate).
-fn starts_lnd(op: &Op) -> bool {
-    matches!(
-        op,
-        Op::Runtime(
-            RuntimeOp::CreateSigner
-                | RuntimeOp::ReplaceSigner
-                | RuntimeOp::StartSigner
-                | RuntimeOp::RestartSigner
-        )
-    )
-}
 
 /// Makes the certificate carry the declared names: the start of lnd that
 /// `actions` already plans says that the certificate changes with it, or,
@@ -52,7 +38,7 @@ pub(crate) fn converge<Ob: Observer>(
     );
     // In the reason, which every rendering shows: the operator must hand
     // the new bundle over.
-    if let Some(start) = actions.iter_mut().rev().find(|a| starts_lnd(&a.op)) {
+    if let Some(start) = actions.iter_mut().rev().find(|a| a.op.starts_lnd()) {
         start.reason = format!(
             "{}; lnd then issues a new tls.cert ({}): {bundle}",
             start.reason,

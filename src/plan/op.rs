@@ -19,6 +19,23 @@ pub(crate) enum Op {
     Bundle(BundleOp),
 }
 
+impl Op {
+    /// Whether the step (re)starts lnd: when lnd reads its config and
+    /// credentials, issues a new certificate, and prints what explains a
+    /// failed start.
+    pub(crate) fn starts_lnd(&self) -> bool {
+        matches!(
+            self,
+            Op::Runtime(
+                RuntimeOp::CreateSigner
+                    | RuntimeOp::StartSigner
+                    | RuntimeOp::RestartSigner
+                    | RuntimeOp::ReplaceSigner
+            )
+        )
+    }
+}
+
 /// Runtime steps. Plan and apply never look inside them; the runtime that
 /// planned them executes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

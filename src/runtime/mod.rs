@@ -110,6 +110,38 @@ pub(crate) fn replace_signer(
     a
 }
 
+/// A watch-only node's signer credentials step, the same for every
+/// runtime: `changed` names the copies that differ from the imported
+/// bundle's (then an update, and lnd restarts to read them); when none
+/// differs but some are missing or unread, they are written (`create`
+/// says where).
+pub(crate) fn signer_credentials_action(changed: &[String], create: String) -> Action {
+    let (kind, code, reason) = if changed.is_empty() {
+        (
+            ActionKind::Create,
+            ReasonCode::SignerCredentialsMissing,
+            create,
+        )
+    } else {
+        (
+            ActionKind::Update,
+            ReasonCode::SignerCredentialsChanged,
+            format!(
+                "update the signer credentials: {} differ from the imported bundle's (a \
+                 re-exported bundle); lnd restarts to use them",
+                changed.join(" and ")
+            ),
+        )
+    };
+    Action::new(
+        Address::FILE_SIGNER_CREDENTIALS,
+        kind,
+        code,
+        reason,
+        crate::plan::Op::Runtime(RuntimeOp::WriteSignerCredentials),
+    )
+}
+
 /// One status condition (`lsm status`), Kubernetes-style.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Condition {

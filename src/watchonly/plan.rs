@@ -9,7 +9,7 @@ use super::SignerLink;
 use super::reach::Reach;
 use crate::desired::Desired;
 use crate::observe::World;
-use crate::plan::op::{Op, RuntimeOp, WalletOp};
+use crate::plan::op::{Op, WalletOp};
 use crate::plan::{Action, ActionKind, Address, Blocker, Plan, ReasonCode};
 use crate::runtime::Observer;
 use crate::wallet::diff::{WalletDiff, WalletView};
@@ -126,14 +126,10 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     purge: bool,
 ) -> Plan {
     let runtime = observer.destroy_diff(&world.runtime, purge);
+    let removes_data = crate::plan::build::data_removal(&runtime);
     let mut blockers = runtime.blockers;
     let mut notes = runtime.notes;
-    let data = runtime
-        .actions
-        .iter()
-        .find(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
-        .map(|a| a.address.clone());
-    if let Some(address) = data {
+    if let Some(address) = removes_data {
         match (&world.signer.wallet, world.signer.channels) {
             (WalletView::NonExisting, _)
             | (
@@ -186,15 +182,11 @@ pub(crate) fn destroy_plan<Ob: Observer>(
 /// Whether an action makes lnd dial its signer: a (re)start, or opening
 /// the wallet (lnd connects to the signer once its wallet is unlocked).
 fn starts_lnd(a: &Action) -> bool {
-    matches!(
-        a.op,
-        Op::Runtime(
-            RuntimeOp::CreateSigner
-                | RuntimeOp::ReplaceSigner
-                | RuntimeOp::StartSigner
-                | RuntimeOp::RestartSigner
-        ) | Op::Wallet(WalletOp::CreateWatchOnlyWallet | WalletOp::UnlockWallet)
-    )
+    a.op.starts_lnd()
+        || matches!(
+            a.op,
+            Op::Wallet(WalletOp::CreateWatchOnlyWallet | WalletOp::UnlockWallet)
+        )
 }
 
 /// lnd gives up on an unreachable signer after a 5 s dial and exits: a

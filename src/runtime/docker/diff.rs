@@ -331,34 +331,14 @@ fn signer_credentials_action(
     if !missing && changed.is_empty() {
         return None;
     }
-    let (kind, code, reason) = if changed.is_empty() {
-        (
-            ActionKind::Create,
-            ReasonCode::SignerCredentialsMissing,
-            "copy the bundle's tls.cert and macaroon into the volume for lnd's remotesigner options"
-                .to_string(),
-        )
-    } else {
-        let names: Vec<&str> = changed
-            .iter()
-            .map(|p| p.rsplit('/').next().unwrap_or(p))
-            .collect();
-        (
-            ActionKind::Update,
-            ReasonCode::SignerCredentialsChanged,
-            format!(
-                "update the signer credentials: the imported bundle's {} differ from the copies \
-                 in the volume (a re-exported bundle); lnd restarts to use them",
-                names.join(" and ")
-            ),
-        )
-    };
-    Some(Action::new(
-        Address::FILE_SIGNER_CREDENTIALS,
-        kind,
-        code,
-        reason,
-        Op::Runtime(RuntimeOp::WriteSignerCredentials),
+    let changed: Vec<String> = changed
+        .iter()
+        .map(|p| format!("{} in the volume", p.rsplit('/').next().unwrap_or(p)))
+        .collect();
+    Some(crate::runtime::signer_credentials_action(
+        &changed,
+        "copy the bundle's tls.cert and macaroon into the volume for lnd's remotesigner options"
+            .into(),
     ))
 }
 

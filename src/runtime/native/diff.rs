@@ -159,35 +159,18 @@ fn signer_credentials_action(t: &NativeTarget, o: &NativeObservation) -> Option<
     if differs.is_empty() {
         return None;
     }
-    let all_missing = differs.iter().all(|(missing, _)| *missing);
+    let changed: Vec<String> = differs
+        .iter()
+        .filter(|(missing, _)| !missing)
+        .map(|(_, name)| name.clone())
+        .collect();
     let names: Vec<&str> = differs.iter().map(|(_, n)| n.as_str()).collect();
-    let (kind, code, reason) = if all_missing {
-        (
-            ActionKind::Create,
-            ReasonCode::SignerCredentialsMissing,
-            format!(
-                "copy the bundle's tls.cert and macaroon to {} (0600) for lnd's remotesigner \
-                 options",
-                names.join(" and ")
-            ),
-        )
-    } else {
-        (
-            ActionKind::Update,
-            ReasonCode::SignerCredentialsChanged,
-            format!(
-                "update the signer credentials: {} differ from the imported bundle's (a \
-                 re-exported bundle); lnd restarts to use them",
-                names.join(" and ")
-            ),
-        )
-    };
-    Some(Action::new(
-        Address::FILE_SIGNER_CREDENTIALS,
-        kind,
-        code,
-        reason,
-        Op::Runtime(RuntimeOp::WriteSignerCredentials),
+    Some(crate::runtime::signer_credentials_action(
+        &changed,
+        format!(
+            "copy the bundle's tls.cert and macaroon to {} (0600) for lnd's remotesigner options",
+            names.join(" and ")
+        ),
     ))
 }
 
