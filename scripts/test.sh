@@ -52,6 +52,11 @@ unset LSM_REAL_LND_NO_IMAGES
 scripts/ansible-env.sh >/dev/null \
     || die "installing ansible-core failed (scripts/ansible-env.sh)"
 
+# iproute2, the OpenSSH server and client for the remote-engine tests
+# hosts in network namespaces (tests/it/remote_hosts.rs), from Debian's
+# packages when missing. Those tests fail, not skip, without them.
+scripts/test-hosts.sh || die "installing the test hosts' tools failed (scripts/test-hosts.sh)"
+
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace "${FEATURES[@]}" "$@" || die "tests failed (cargo nextest run --workspace)"
     # nextest does not run doctests.

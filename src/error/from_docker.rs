@@ -22,20 +22,11 @@ fn hint(e: &DockerError) -> Option<String> {
             "use unix:///path/to/docker.sock, tcp://host:port, https://host:port or ssh://user@host"
                 .into(),
         ),
-        DockerError::SshNotBuilt { .. } => Some(
-            "rebuild with ssh support: cargo install --path . --features ssh \
-             (or forward the socket: ssh -L /tmp/docker.sock:/var/run/docker.sock host, \
-             then DOCKER_HOST=unix:///tmp/docker.sock)"
-                .into(),
-        ),
         DockerError::TlsFile { .. } => Some(
             "DOCKER_CERT_PATH (default ~/.docker) must hold ca.pem, cert.pem and key.pem"
                 .into(),
         ),
-        DockerError::Unreachable { .. } => Some(
-            "is dockerd running? (set DOCKER_HOST or [docker] host to use another engine)"
-                .into(),
-        ),
+        DockerError::Unreachable { endpoint, .. } => Some(unreachable_hint(endpoint)),
         DockerError::Timeout { .. } => {
             Some("the engine is overloaded or the network path to it is broken".into())
         }
@@ -55,5 +46,24 @@ fn hint(e: &DockerError) -> Option<String> {
                 .into(),
         ),
         _ => None,
+    }
+}
+
+/// What to check when an engine does not answer, by how it is reached.
+fn unreachable_hint(endpoint: &str) -> String {
+    let scheme = endpoint.split_once("://").map_or("", |(s, _)| s);
+    match scheme {
+        "ssh" => format!(
+            "check that `ssh {}` runs `docker version` there without a prompt: lsm runs ssh \
+             with BatchMode=yes, so the host key must already be in known_hosts and the key \
+             in your agent or ~/.ssh/config; the user must be allowed to use the engine",
+            endpoint.trim_start_matches("ssh://")
+        ),
+        "https" | "tcp" | "http" => "check the network path to the engine, and for TLS that \
+             DOCKER_CERT_PATH (default ~/.docker) holds ca.pem, the engine's CA, and \
+             cert.pem and key.pem, a client certificate that CA signed (an engine that \
+             rejects the client certificate just closes the connection)"
+            .into(),
+        _ => "is dockerd running? (set DOCKER_HOST or [docker] host to use another engine)".into(),
     }
 }

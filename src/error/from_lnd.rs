@@ -32,6 +32,14 @@ impl From<LndError> for Failure {
             LndError::Unimplemented { .. } => Some(
                 "the signer's lnd lacks this service; release builds of lnd include signrpc and walletrpc",
             ),
+            LndError::Unreachable { detail, .. }
+                if detail.contains("keep-alive") || detail.contains("timed out") =>
+            {
+                Some(
+                    "the connection to lnd went silent mid-call: the network path to the signer's host broke; \
+                     once it is back, apply again (it picks up where this run stopped)",
+                )
+            }
             LndError::Unreachable { .. } => Some(
                 "is the signer running and listening there? lnd's rpclisten with a bare port binds only localhost",
             ),

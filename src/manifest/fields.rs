@@ -274,11 +274,13 @@ pub(crate) fn docker_host(s: &str) -> FieldResult<String> {
             "write unix:// followed by an absolute path, e.g. \"unix:///var/run/docker.sock\"",
         ),
         "tcp" | "http" | "https" => Ok(s.to_string()),
-        "ssh" if cfg!(feature = "ssh") => Ok(s.to_string()),
-        "ssh" => fail(
-            "this lsm was built without ssh:// support",
-            "rebuild with `cargo build --release --features ssh`, or use a tcp:// endpoint with TLS",
-        ),
+        "ssh" => match lsm_docker::SshTarget::parse(rest) {
+            Ok(_) => Ok(s.to_string()),
+            Err(why) => fail(
+                format!("{} is not an ssh endpoint: {why}", quote(s)),
+                "write ssh://[user@]host[:port], e.g. \"ssh://op@signer-host\"",
+            ),
+        },
         other => fail(
             format!("unsupported scheme {}", quote(other)),
             "use unix://, tcp://, http://, https:// or ssh://",

@@ -124,22 +124,24 @@ fn bad_endpoints_are_named_with_their_origin() {
     }
 }
 
-#[cfg(not(feature = "ssh"))]
 #[test]
-fn ssh_without_the_feature_says_how_to_build_it() {
-    let err = Endpoint::resolve(Some("ssh://op@signer-host"), &env(None)).unwrap_err();
-    assert!(matches!(err, DockerError::SshNotBuilt { .. }), "{err:?}");
-    let f: Failure = err.into();
-    let text = f.to_string();
-    assert!(text.contains("ssh://op@signer-host"), "{text}");
-    assert!(text.contains("--features ssh"), "{text}");
+fn ssh_resolves_in_the_default_build() {
+    let e = Endpoint::resolve(Some("ssh://op@signer-host:2222"), &env(None)).unwrap();
+    let Transport::Ssh { target, .. } = e.transport else {
+        panic!("{e:?}");
+    };
+    assert_eq!(target.user.as_deref(), Some("op"));
+    assert_eq!(
+        (target.host.as_str(), target.port),
+        ("signer-host", Some(2222))
+    );
 }
 
-#[cfg(feature = "ssh")]
 #[test]
-fn ssh_with_the_feature_resolves() {
-    let e = Endpoint::resolve(Some("ssh://op@signer-host"), &env(None)).unwrap();
-    assert!(matches!(e.transport, Transport::Ssh { .. }));
+fn an_ssh_host_that_ssh_would_read_as_an_option_is_refused() {
+    let err = Endpoint::resolve(Some("ssh://-oProxyCommand=evil"), &env(None)).unwrap_err();
+    assert!(matches!(err, DockerError::BadEndpoint { .. }), "{err:?}");
+    assert!(err.to_string().contains("start with '-'"), "{err}");
 }
 
 /// The one line an operator sees, plus its hint.

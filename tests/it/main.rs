@@ -13,6 +13,7 @@ mod docker_support;
 mod manifest_util;
 mod signer_kit;
 mod support;
+mod test_hosts;
 
 // Tests, one module per area.
 mod ansible;
@@ -58,6 +59,7 @@ mod plan_snapshots;
 mod proto_wire;
 mod read_only_observation;
 mod regtest_chain;
+mod remote_hosts;
 mod secret_dirs;
 mod seed_backup;
 mod watchonly_native;

@@ -25,7 +25,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(o: Output) -> Run {
+    pub fn from(o: Output) -> Run {
         Run {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).to_string(),
@@ -70,6 +70,9 @@ pub struct Signer {
     pub manifest: PathBuf,
     /// The runtime's table: `[docker]` or `[native]` with its keys.
     pub runtime_table: String,
+    /// Where lnd's gRPC is published: loopback, or every address for a
+    /// signer on a remote engine (lsm dials the engine's host then).
+    pub rpc_ip: &'static str,
     extra: String,
     outputs: Mutex<Vec<String>>,
 }
@@ -99,6 +102,30 @@ impl Signer {
             ),
             extra,
         ))
+    }
+
+    /// A regtest Docker signer on the engine at `engine_url` (`[docker]
+    /// host`), its gRPC published on 0.0.0.0 so lsm reaches it from
+    /// another machine (see tests/it/test_hosts.rs).
+    pub fn docker_at(backend: Backend, engine_url: &str, extra: &str) -> Signer {
+        assert!(
+            support::require_docker(),
+            "the remote-host tests need the engine"
+        );
+        backend.ensure_image();
+        let mut s = Signer::declare(
+            Kind::Docker,
+            backend,
+            format!(
+                "[docker]\nhost = \"{engine_url}\"\nimage = \"{}\"\nversion = \"{}\"\n",
+                backend.image_repo(),
+                backend.version()
+            ),
+            extra,
+        );
+        s.rpc_ip = "0.0.0.0";
+        s.write_manifest();
+        s
     }
 
     /// A regtest native signer (supervisor = "process") on the suite's
@@ -138,6 +165,7 @@ impl Signer {
             rpc_port: support::free_port(),
             rest_port: support::free_port(),
             runtime_table,
+            rpc_ip: "127.0.0.1",
             extra: extra.to_string(),
             outputs: Mutex::new(Vec::new()),
         };
@@ -153,11 +181,12 @@ impl Signer {
         };
         format!(
             "version = 1\n\n[signer]\nname = \"{name}\"\nnetwork = \"regtest\"\nruntime = \"{runtime}\"\n\n\
-             {table}\n[rpc]\nlisten = \"127.0.0.1:{rpc}\"\n\n\
+             {table}\n[rpc]\nlisten = \"{rpc_ip}:{rpc}\"\n\n\
              [rest]\nlisten = \"127.0.0.1:{rest}\"\n\n[wallet]\nsecrets_dir = \"./secrets\"\n\n\
              [bundle]\npath = \"./out/credentials-bundle\"\n{extra}",
             name = self.name,
             table = self.runtime_table,
+            rpc_ip = self.rpc_ip,
             rpc = self.rpc_port,
             rest = self.rest_port,
             extra = self.extra

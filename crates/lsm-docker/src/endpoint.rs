@@ -13,6 +13,7 @@
 //! fails fast with one line naming the endpoint.
 
 use super::error::{DockerError, from_bollard};
+use crate::ssh::SshTarget;
 use bollard::{API_DEFAULT_VERSION, Docker};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -57,8 +58,8 @@ pub enum Transport {
     Tcp { addr: String },
     /// Mutual TLS over TCP, with `ca.pem`, `cert.pem`, `key.pem` from `cert_dir`.
     Tls { addr: String, cert_dir: PathBuf },
-    /// `docker system dial-stdio` over the system ssh client (cargo feature `ssh`).
-    Ssh { url: String },
+    /// `docker system dial-stdio` over the system ssh client.
+    Ssh { url: String, target: SshTarget },
 }
 
 /// A resolved engine endpoint.
@@ -138,15 +139,10 @@ impl Endpoint {
                     Transport::Tcp { addr }
                 }
             }
-            "ssh" => {
-                if rest.is_empty() {
-                    return Err(bad("expected ssh://[user@]host[:port]"));
-                }
-                if !cfg!(feature = "ssh") {
-                    return Err(DockerError::SshNotBuilt { url });
-                }
-                Transport::Ssh { url: url.clone() }
-            }
+            "ssh" => Transport::Ssh {
+                target: SshTarget::parse(rest).map_err(bad)?,
+                url: url.clone(),
+            },
             "npipe" => return Err(bad("Windows named pipes are not supported")),
             _ => return Err(bad("unsupported scheme")),
         };
@@ -220,7 +216,9 @@ impl Endpoint {
                     API_DEFAULT_VERSION,
                 )
             }
-            Transport::Ssh { url } => ssh_client(url, secs),
+            Transport::Ssh { target, .. } => {
+                crate::ssh::client(target.clone(), secs, API_DEFAULT_VERSION)
+            }
         };
         built.map_err(|e| match e {
             bollard::errors::Error::CertPathError { path }
@@ -228,28 +226,9 @@ impl Endpoint {
                 url: self.url.clone(),
                 path: path.display().to_string(),
             },
-            bollard::errors::Error::UnsupportedURISchemeError { .. }
-                if matches!(self.transport, Transport::Ssh { .. }) =>
-            {
-                DockerError::SshNotBuilt {
-                    url: self.url.clone(),
-                }
-            }
             other => from_bollard(&self.url, CONNECT_TIMEOUT, "connect", other),
         })
     }
-}
-
-#[cfg(feature = "ssh")]
-fn ssh_client(url: &str, secs: u64) -> Result<Docker, bollard::errors::Error> {
-    Docker::connect_with_ssh(url, secs, API_DEFAULT_VERSION, None)
-}
-
-#[cfg(not(feature = "ssh"))]
-fn ssh_client(url: &str, _secs: u64) -> Result<Docker, bollard::errors::Error> {
-    Err(bollard::errors::Error::UnsupportedURISchemeError {
-        uri: url.to_string(),
-    })
 }
 
 /// `host:port` from the part after `scheme://`, tolerating a trailing `/`.

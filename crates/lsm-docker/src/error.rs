@@ -15,10 +15,6 @@ pub enum DockerError {
         reason: String,
     },
 
-    /// `ssh://` needs the optional `ssh` cargo feature.
-    #[error("the Docker endpoint {url} uses ssh://, but this lsm was built without ssh support")]
-    SshNotBuilt { url: String },
-
     /// TLS was asked for, but a certificate file is missing or unreadable.
     #[error("cannot use TLS for the Docker engine at {url}: {path} is missing or unreadable")]
     TlsFile { url: String, path: String },

@@ -47,6 +47,7 @@ mod reader;
 mod request_hooks;
 mod rfc3339;
 mod spec;
+mod ssh;
 mod writer;
 
 pub use archive::{MAX_DOWNLOAD, UploadDir, UploadFile};
@@ -66,4 +67,5 @@ pub use spec::{
     ContainerSpec, PortBinding, RestartPolicy, VolumeMount, legacy_spec_hash, spec_hash,
     validate_object_name,
 };
+pub use ssh::{SSH_CONNECT_TIMEOUT_S, SshTarget};
 pub use writer::{DockerWriter, PULL_IDLE_TIMEOUT, PullProgress, VolumeOutcome};

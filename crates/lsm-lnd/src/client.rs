@@ -55,6 +55,11 @@ pub mod method {
 /// Seed words: wiped from memory when dropped.
 pub type Mnemonic = Zeroizing<Vec<String>>;
 
+/// HTTP/2 keep-alive ping interval while a call is open (lnd's floor is 5 s).
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// How long a keep-alive ping may go unanswered before the connection ends.
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Timeouts and naming for one signer connection.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -162,6 +167,14 @@ impl LndClient {
         let endpoint = Endpoint::from_shared(format!("https://{addr}"))
             .map_err(bad_addr)?
             .connect_timeout(opts.connect_timeout)
+            // A call in flight on a connection whose path went dead (a cut
+            // link, a black hole) ends after interval + timeout instead of
+            // its whole deadline. Pings only while a call is open: lnd
+            // allows one per grpc.client-ping-min-wait (5 s) and, by
+            // default, none on an idle connection.
+            .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
+            .keep_alive_timeout(KEEPALIVE_TIMEOUT)
+            .keep_alive_while_idle(false)
             .tls_config_with_verifier(tls, Arc::new(verifier))
             .map_err(bad_addr)?;
         Ok(LndClient {

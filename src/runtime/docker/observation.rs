@@ -9,6 +9,7 @@ use crate::docker::{
     ContainerStatus, Observed, ObservedContainer, ObservedImage, ObservedVolume, RunMark,
     Transport, VolumeFile,
 };
+use crate::error::Failure;
 use crate::runtime::{Condition, Observation, SignerAccess};
 use crate::secrets::SecretBytes;
 use serde_json::json;
@@ -86,24 +87,35 @@ pub(crate) struct LsmModes {
 /// The host lsm dials to reach lnd's gRPC port published at `bind` on the
 /// engine's host. `bind` is what the container publishes now (which may
 /// differ from the manifest while a change is pending).
-pub(crate) fn dial_address(bind: std::net::SocketAddr, transport: &Transport) -> String {
-    let remote_host = match transport {
+///
+/// A remote engine's loopback is not this machine's: dialling it here
+/// would reach whatever listens on lsm's own loopback, so that is refused.
+pub(crate) fn dial_address(
+    bind: std::net::SocketAddr,
+    endpoint: &lsm_docker::Endpoint,
+) -> Result<String, Failure> {
+    let remote_host = match &endpoint.transport {
         Transport::Tcp { addr } | Transport::Tls { addr, .. } => Some(
             addr.rsplit_once(':')
                 .map(|(h, _)| h)
                 .unwrap_or(addr)
                 .to_string(),
         ),
-        Transport::Ssh { url } => {
-            let rest = url.trim_start_matches("ssh://");
-            let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
-            Some(host.split(':').next().unwrap_or(host).to_string())
-        }
+        Transport::Ssh { target, .. } => Some(target.host.clone()),
         Transport::Unix { .. } => None,
     };
     match remote_host {
-        Some(h) if bind.ip().is_unspecified() => crate::runtime::host_port(&h, bind.port()),
-        _ => crate::runtime::local_dial(bind),
+        Some(h) if bind.ip().is_unspecified() => Ok(crate::runtime::host_port(&h, bind.port())),
+        Some(h) if bind.ip().is_loopback() => Err(Failure::error(format!(
+            "lnd's gRPC is published on {bind} of {h}, the remote engine's host ({}), \
+             where lsm cannot reach it: lsm talks to lnd over the network",
+            endpoint.url
+        ))
+        .hint(
+            "set [rpc] listen to 0.0.0.0:PORT or an address of that host that this machine \
+             reaches (lnd's certificate is pinned either way), or run lsm on that host",
+        )),
+        _ => Ok(crate::runtime::local_dial(bind)),
     }
 }
 

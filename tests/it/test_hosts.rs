@@ -1,0 +1,452 @@
+//! Remote Docker engines on fake hosts, for the fleet and partition tests.
+//!
+//! There is one engine (the suite's, in the root network namespace). What
+//! makes a host "remote" is where lsm runs: in a namespace of its own, the
+//! *controller*, whose only way out is one veth pair per host. Each pair's
+//! root-side address is one host of the engine's machine, reached over:
+//!
+//! - `ssh://root@IP:2222`: a Debian `sshd` bound to that address, with a
+//!   host key and an authorised client key made for this test. lsm's `ssh`
+//!   gets them through a wrapper first on PATH (`ssh -F <config>`); the
+//!   config pins the host key (`StrictHostKeyChecking yes`).
+//! - `https://IP:2376`: `engine_tls_proxy.py` (Python's ssl), a
+//!   TLS-terminating proxy that requires a client certificate from the
+//!   test's CA, in front of the engine's socket; lsm finds `ca.pem`,
+//!   `cert.pem` and `key.pem` through `DOCKER_CERT_PATH`.
+//!
+//! A signer on a host publishes lnd's gRPC on `0.0.0.0`, so lsm dials the
+//! host's address for lnd too: cutting a host's link cuts both the engine
+//! and lnd, as on a real network. [`Host::cut`] takes the link down (new
+//! connections fail at once); [`Host::black_hole`] points the host's address
+//! at a MAC nobody has, so packets vanish and only timeouts end a call.
+//!
+//! Everything is removed on drop: the namespace (with its veth ends), sshd
+//! and the proxies. Needs root, iproute2 and openssh (scripts/test-hosts.sh).
+
+use crate::signer_kit::Run;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// The controller namespace and the hosts it reaches.
+pub struct TestHosts {
+    ns: String,
+    tag: String,
+    dir: tempfile::TempDir,
+    next_host: u8,
+    subnet: (u8, u8),
+    servers: Vec<Child>,
+}
+
+/// One host: an address of the engine's machine behind its own link.
+pub struct Host {
+    ns: String,
+    ctl_if: String,
+    /// The host's address (root side of the link).
+    pub ip: Ipv4Addr,
+    /// The engine endpoint lsm uses for this host.
+    pub url: String,
+}
+
+impl TestHosts {
+    /// A new controller namespace with no host yet. Fails (panics) when
+    /// namespaces cannot be made: these tests never skip.
+    pub fn new() -> TestHosts {
+        for tool in ["ip", "ssh", "ssh-keygen", "python3"] {
+            assert!(
+                Command::new("sh")
+                    .args(["-c", &format!("command -v {tool}")])
+                    .stdout(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success()),
+                "{tool} is missing: run scripts/test-hosts.sh (it installs what the remote-host \
+                 tests need)"
+            );
+        }
+        assert!(
+            Path::new("/usr/sbin/sshd").exists(),
+            "sshd is missing: run scripts/test-hosts.sh"
+        );
+        let n = SEQ.fetch_add(1, Ordering::SeqCst);
+        let pid = std::process::id();
+        // Short enough for a 15-byte interface name with a suffix.
+        let tag = format!("{:x}{n:x}", pid % 0xfffff);
+        let ns = format!("lsmh-{tag}");
+        // A /24 of 10.0.0.0/8 per TestHosts, from the pid and a counter:
+        // parallel tests and test processes do not share one.
+        let subnet = (
+            100 + ((pid as u8) % 100),
+            (n as u8).wrapping_mul(7).wrapping_add((pid >> 8) as u8),
+        );
+        ip(&["netns", "add", &ns]);
+        ip(&["-n", &ns, "link", "set", "lo", "up"]);
+        TestHosts {
+            ns,
+            tag,
+            dir: tempfile::tempdir().expect("temp dir"),
+            next_host: 0,
+            subnet,
+            servers: Vec::new(),
+        }
+    }
+
+    /// A directory of this controller (ssh keys, TLS files, lsm's state).
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// A new link: returns the host's (root side) address and the
+    /// controller's interface name.
+    fn link(&mut self) -> (Ipv4Addr, String) {
+        let k = self.next_host;
+        self.next_host += 1;
+        let root_if = format!("lh{}r{k}", self.tag);
+        let ctl_if = format!("lh{}c{k}", self.tag);
+        let (a, b) = self.subnet;
+        // Each link a /30 inside the /24: .4k+1 the host, .4k+2 the controller.
+        let host = Ipv4Addr::new(10, a, b, 4 * k + 1);
+        let ctl = Ipv4Addr::new(10, a, b, 4 * k + 2);
+        ip(&[
+            "link", "add", &root_if, "type", "veth", "peer", "name", &ctl_if,
+        ]);
+        ip(&["link", "set", &ctl_if, "netns", &self.ns]);
+        ip(&["addr", "add", &format!("{host}/30"), "dev", &root_if]);
+        ip(&["link", "set", &root_if, "up"]);
+        ip(&[
+            "-n",
+            &self.ns,
+            "addr",
+            "add",
+            &format!("{ctl}/30"),
+            "dev",
+            &ctl_if,
+        ]);
+        ip(&["-n", &self.ns, "link", "set", &ctl_if, "up"]);
+        (host, ctl_if)
+    }
+
+    /// A host whose engine lsm reaches over `ssh://root@IP:2222`.
+    pub fn ssh_host(&mut self) -> Host {
+        let (host, ctl_if) = self.link();
+        let dir = self.path("ssh");
+        std::fs::create_dir_all(&dir).expect("ssh dir");
+        // (No dots in the name: ssh-keygen's .pub is an extension.)
+        let host_key = dir.join(format!("host_key_{}", host.octets()[3]));
+        let user_key = dir.join("user_key");
+        keygen(&host_key);
+        if !user_key.exists() {
+            keygen(&user_key);
+        }
+        let authorized = dir.join("authorized_keys");
+        std::fs::copy(user_key.with_extension("pub"), &authorized).expect("authorized_keys");
+        std::fs::create_dir_all("/run/sshd").expect("/run/sshd (sshd's privilege separation)");
+        let config = dir.join(format!("sshd_config_{host}"));
+        std::fs::write(
+            &config,
+            format!(
+                "ListenAddress {host}:2222\nHostKey {hk}\nAuthorizedKeysFile {ak}\n\
+                 PermitRootLogin prohibit-password\nPasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n\
+                 PidFile none\nLogLevel VERBOSE\n\
+                 ClientAliveInterval 3\nClientAliveCountMax 2\n",
+                hk = host_key.display(),
+                ak = authorized.display()
+            ),
+        )
+        .expect("sshd_config");
+        let log = std::fs::File::create(dir.join(format!("sshd_{host}.log"))).expect("sshd log");
+        // Its own process group, so that drop ends the sessions with it
+        // (a session whose client vanished would otherwise linger).
+        use std::os::unix::process::CommandExt;
+        let sshd = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(&config)
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start sshd");
+        self.servers.push(sshd);
+        let host_pub = std::fs::read_to_string(host_key.with_extension("pub")).expect("host key");
+        let host_pub: Vec<&str> = host_pub.split_whitespace().take(2).collect();
+        let known = dir.join("known_hosts");
+        let mut lines = std::fs::read_to_string(&known).unwrap_or_default();
+        lines.push_str(&format!("[{host}]:2222 {}\n", host_pub.join(" ")));
+        std::fs::write(&known, lines).expect("known_hosts");
+        let client_config = dir.join("ssh_config");
+        std::fs::write(
+            &client_config,
+            format!(
+                "Host *\n  IdentityFile {uk}\n  IdentitiesOnly yes\n  UserKnownHostsFile {kh}\n  \
+                 GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n",
+                uk = user_key.display(),
+                kh = known.display()
+            ),
+        )
+        .expect("ssh_config");
+        let bin = self.path("bin");
+        std::fs::create_dir_all(&bin).expect("bin dir");
+        let wrapper = bin.join("ssh");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nexec /usr/bin/ssh -F '{}' \"$@\"\n",
+                client_config.display()
+            ),
+        )
+        .expect("ssh wrapper");
+        chmod_x(&wrapper);
+        let h = Host {
+            ns: self.ns.clone(),
+            ctl_if,
+            ip: host,
+            url: format!("ssh://root@{host}:2222"),
+        };
+        self.wait_listening(host, 2222);
+        h
+    }
+
+    /// A host whose engine lsm reaches over `https://IP:2376` with a client
+    /// certificate (the TLS proxy in front of the engine's socket).
+    pub fn tls_host(&mut self) -> Host {
+        let (host, ctl_if) = self.link();
+        let dir = self.path("docker-tls");
+        std::fs::create_dir_all(&dir).expect("tls dir");
+        let (server_cert, server_key) = tls_files(&dir, host);
+        use std::os::unix::process::CommandExt;
+        let mut proxy = Command::new("python3")
+            .process_group(0)
+            .arg(crate::support::workspace_root().join("tests/it/support/engine_tls_proxy.py"))
+            .arg(host.to_string())
+            .arg("2376")
+            .arg(&server_cert)
+            .arg(&server_key)
+            .arg(dir.join("ca.pem"))
+            .arg(engine_socket())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the TLS proxy");
+        let mut first = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(proxy.stdout.take().expect("proxy stdout"))
+            .read_line(&mut first)
+            .expect("read the proxy's first line");
+        assert_eq!(first.trim(), "ready", "the TLS proxy did not start");
+        self.servers.push(proxy);
+        Host {
+            ns: self.ns.clone(),
+            ctl_if,
+            ip: host,
+            url: format!("https://{host}:2376"),
+        }
+    }
+
+    /// Waits (bounded) until something accepts on `ip:port` in the root
+    /// namespace (sshd has no "ready" line).
+    fn wait_listening(&self, ip: Ipv4Addr, port: u16) {
+        let until = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect_timeout(
+            &std::net::SocketAddr::from((ip, port)),
+            Duration::from_millis(200),
+        )
+        .is_err()
+        {
+            assert!(Instant::now() < until, "sshd never listened on {ip}:{port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `lsm <args>` run inside the controller namespace, with the ssh
+    /// wrapper first on PATH, the client certificate in DOCKER_CERT_PATH,
+    /// this controller's LSM_STATE_DIR, no DOCKER_HOST and an empty stdin.
+    pub fn lsm_command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.ns])
+            .arg(assert_cmd::cargo::cargo_bin("lsm"))
+            .args(args)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    self.path("bin").display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .env("DOCKER_CERT_PATH", self.path("docker-tls"))
+            .env("LSM_STATE_DIR", self.path("state"))
+            .env("NO_COLOR", "1")
+            .env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_TLS_VERIFY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Runs [`TestHosts::lsm_command`] to the end.
+    pub fn lsm(&self, args: &[&str]) -> Run {
+        Run::from(self.lsm_command(args).output().expect("run lsm"))
+    }
+}
+
+impl Host {
+    /// Takes the host's link down on the controller's side: new
+    /// connections fail at once, open ones stall.
+    pub fn cut(&self) {
+        ip(&["-n", &self.ns, "link", "set", &self.ctl_if, "down"]);
+    }
+
+    /// Brings the link back (and forgets a black hole).
+    pub fn restore(&self) {
+        let _ = Command::new("ip")
+            .args([
+                "-n",
+                &self.ns,
+                "neigh",
+                "del",
+                &self.ip.to_string(),
+                "dev",
+                &self.ctl_if,
+            ])
+            .stderr(Stdio::null())
+            .status();
+        ip(&["-n", &self.ns, "link", "set", &self.ctl_if, "up"]);
+    }
+
+    /// Every packet to the host vanishes (its address resolves to a MAC
+    /// nobody has): connections neither succeed nor fail until a timeout.
+    pub fn black_hole(&self) {
+        ip(&[
+            "-n",
+            &self.ns,
+            "neigh",
+            "replace",
+            &self.ip.to_string(),
+            "lladdr",
+            "02:00:00:00:00:99",
+            "dev",
+            &self.ctl_if,
+            "nud",
+            "permanent",
+        ]);
+    }
+}
+
+impl Drop for TestHosts {
+    fn drop(&mut self) {
+        for child in &mut self.servers {
+            // The whole group: sshd's session processes and their
+            // `docker system dial-stdio` too.
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", child.id())])
+                .stderr(Stdio::null())
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        // Deleting the namespace deletes its veth ends, and with them
+        // their peers in the root namespace.
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.ns])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// The engine's unix socket (the suite's DOCKER_HOST when it is one).
+fn engine_socket() -> String {
+    match std::env::var("DOCKER_HOST") {
+        Ok(h) if h.starts_with("unix://") => h.trim_start_matches("unix://").to_string(),
+        _ => "/var/run/docker.sock".to_string(),
+    }
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("run ip");
+    assert!(
+        out.status.success(),
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn keygen(path: &Path) {
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(path)
+        .stdin(Stdio::null())
+        .status()
+        .expect("ssh-keygen");
+    assert!(status.success(), "ssh-keygen {}", path.display());
+}
+
+fn chmod_x(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// The test CA (`ca.pem`), lsm's client certificate (`cert.pem`,
+/// `key.pem`, as DOCKER_CERT_PATH wants them), and a server certificate for
+/// `host`; returns the server's cert and key paths.
+fn tls_files(dir: &Path, host: Ipv4Addr) -> (PathBuf, PathBuf) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+        IsCa, Issuer, KeyPair, SanType,
+    };
+    // The same parameters every time: an issuer is its name and its key.
+    // Each its own name: a certificate whose subject is its issuer's
+    // looks self-signed to OpenSSL.
+    let named = |cn: &str| {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = DistinguishedName::new();
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params
+    };
+    let ca_params = || {
+        let mut params = named("lsm test hosts CA");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+    };
+    let ca_key_path = dir.join("ca-key.pem");
+    let ca_key = match std::fs::read_to_string(&ca_key_path) {
+        Ok(pem) => KeyPair::from_pem(&pem).expect("CA key"),
+        Err(_) => {
+            let key = KeyPair::generate().expect("CA key");
+            let params = ca_params();
+            let cert = params.self_signed(&key).expect("CA cert");
+            std::fs::write(dir.join("ca.pem"), cert.pem()).expect("ca.pem");
+            std::fs::write(&ca_key_path, key.serialize_pem()).expect("CA key");
+            let client_key = KeyPair::generate().expect("client key");
+            let mut client = named("lsm");
+            client.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+            let issuer = Issuer::new(params, &key);
+            let cert = client.signed_by(&client_key, &issuer).expect("client cert");
+            std::fs::write(dir.join("cert.pem"), cert.pem()).expect("cert.pem");
+            std::fs::write(dir.join("key.pem"), client_key.serialize_pem()).expect("key.pem");
+            key
+        }
+    };
+    let issuer = Issuer::new(ca_params(), &ca_key);
+    let server_key = KeyPair::generate().expect("server key");
+    let mut server = named("docker engine");
+    server
+        .subject_alt_names
+        .push(SanType::IpAddress(std::net::IpAddr::V4(host)));
+    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = server.signed_by(&server_key, &issuer).expect("server cert");
+    let (c, k) = (
+        dir.join(format!("server-{host}.pem")),
+        dir.join(format!("server-{host}-key.pem")),
+    );
+    std::fs::write(&c, cert.pem()).expect("server cert");
+    std::fs::write(&k, server_key.serialize_pem()).expect("server key");
+    (c, k)
+}
