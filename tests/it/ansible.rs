@@ -10,6 +10,7 @@
 //! Docker ones skip only with `LSM_SKIP_DOCKER_TESTS=1` and no engine.
 
 use crate::signer_kit::{Run, Signer};
+use crate::test_hosts::{Host, TestHosts};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -47,6 +48,16 @@ struct Play<'a> {
     /// result is recorded whatever it is.
     record: bool,
     state_dir: PathBuf,
+    /// Over ssh to a test host instead of `connection: local`.
+    over_ssh: Option<SshTarget>,
+}
+
+/// Where a play over ssh goes: ansible-playbook runs in the test hosts'
+/// controller namespace and reaches the host with the hosts' ssh config.
+struct SshTarget {
+    ns: String,
+    ip: std::net::Ipv4Addr,
+    ssh_config: PathBuf,
 }
 
 /// What one ansible-playbook run printed, and the task's result.
@@ -96,7 +107,18 @@ impl<'a> Play<'a> {
             flags: Vec::new(),
             record: true,
             state_dir,
+            over_ssh: None,
         }
+    }
+
+    /// Runs the play over ssh to `host` (see tests/it/test_hosts.rs).
+    fn over_ssh(mut self, hosts: &crate::test_hosts::TestHosts, host: &Host) -> Self {
+        self.over_ssh = Some(SshTarget {
+            ns: hosts.namespace().to_string(),
+            ip: host.ip,
+            ssh_config: hosts.ssh_config(),
+        });
+        self
     }
 
     fn param(mut self, line: &str) -> Self {
@@ -140,8 +162,13 @@ impl<'a> Play<'a> {
                 .map(|l| format!("{}{l}\n", " ".repeat(n)))
                 .collect::<String>()
         };
+        let connection = if self.over_ssh.is_some() {
+            "hosts: signer_host"
+        } else {
+            "hosts: localhost\n  connection: local"
+        };
         let mut play = format!(
-            "- hosts: localhost\n  connection: local\n  gather_facts: false\n  vars:\n    \
+            "- {connection}\n  gather_facts: false\n  vars:\n    \
              ansible_python_interpreter: \"{{{{ ansible_playbook_python }}}}\"\n  tasks:\n    \
              - name: lsm_node\n      lsm.lsm.lsm_node:\n        binary_path: {lsm}\n        \
              state_dir: {state}\n{params}{task}",
@@ -162,9 +189,35 @@ impl<'a> Play<'a> {
         let playbook = self.dir.join("play.yml");
         std::fs::write(&playbook, play).expect("write the playbook");
 
-        let o = std::process::Command::new(ansible_bin().join("ansible-playbook"))
+        let mut cmd = match &self.over_ssh {
+            None => {
+                let mut cmd = std::process::Command::new(ansible_bin().join("ansible-playbook"));
+                cmd.args(["-i", "localhost,"]);
+                cmd
+            }
+            Some(t) => {
+                let inventory = self.dir.join("inventory.ini");
+                std::fs::write(
+                    &inventory,
+                    format!(
+                        "signer_host ansible_host={} ansible_port=2222 ansible_user=root \
+                         ansible_ssh_common_args='-F {}'\n",
+                        t.ip,
+                        t.ssh_config.display()
+                    ),
+                )
+                .expect("inventory");
+                let mut cmd = std::process::Command::new("ip");
+                cmd.args(["netns", "exec", &t.ns])
+                    .arg(ansible_bin().join("ansible-playbook"))
+                    .arg("-i")
+                    .arg(&inventory);
+                cmd
+            }
+        };
+        let o = cmd
             .current_dir(&self.dir)
-            .args(["-i", "localhost,", "-v"])
+            .arg("-v")
             .args(&self.flags)
             .arg(&playbook)
             .env("LC_ALL", "C.UTF-8")
@@ -339,6 +392,39 @@ fn apply_reports_changed_and_a_rerun_reports_not_changed() {
         check.run.stdout
     );
 
+    s.assert_no_secret_leaked();
+}
+
+/// The module on a host reached over ssh (a namespace host with its own
+/// sshd): ansible-playbook runs where lsm is not, and the task runs lsm on
+/// that host against its local engine.
+#[test]
+fn a_play_over_ssh_converges_a_signer_on_a_namespace_host() {
+    let mut hosts = TestHosts::new();
+    let host = hosts.ssh_host();
+    let Some(s) = Signer::new("") else { return };
+    let first = play(&s, Play::on(&s).over_ssh(&hosts, &host));
+    assert!(
+        !first.failed(),
+        "{}\n{}",
+        first.run.stdout,
+        first.run.stderr
+    );
+    assert!(first.changed(), "{}", first.run.stdout);
+    assert!(
+        first.run.stdout.contains("changed: [signer_host]"),
+        "{}",
+        first.run.stdout
+    );
+    assert_eq!(first.result["identity_pubkey"], s.identity());
+    assert_eq!(first.result["status_ok"], true, "{}", first.result);
+    let again = play(&s, Play::on(&s).over_ssh(&hosts, &host));
+    assert!(!again.changed(), "{}", again.run.stdout);
+    let check = play(&s, Play::on(&s).over_ssh(&hosts, &host).flag("--check"));
+    assert!(!check.changed(), "{}", check.run.stdout);
+    // It really went over ssh: the host's sshd let the play's key in.
+    let log = std::fs::read_to_string(hosts.sshd_log(&host)).expect("sshd log");
+    assert!(log.contains("Accepted publickey for root"), "{log}");
     s.assert_no_secret_leaked();
 }
 

@@ -115,7 +115,10 @@ fn a_cut_link_mid_apply_fails_only_its_host_and_a_rerun_converges() {
     }
     for s in &on_b {
         let line = line_of(&lines, s);
-        assert_eq!(line["outcome"], "changes", "host B's nodes converged: {line}");
+        assert_eq!(
+            line["outcome"], "changes",
+            "host B's nodes converged: {line}"
+        );
         assert_eq!(line["converged"], true, "{line}");
     }
     assert_eq!(summary["counts"]["failed"], 2, "{summary}");
@@ -207,7 +210,10 @@ fn a_black_holed_host_fails_its_nodes_after_the_timeout_not_a_hang() {
             );
         }
         let ok = line_of(&lines, &s_ok);
-        assert_eq!(ok["outcome"], "no_changes", "the healthy host is untouched: {ok}");
+        assert_eq!(
+            ok["outcome"], "no_changes",
+            "the healthy host is untouched: {ok}"
+        );
     }
     for s in all {
         s.assert_no_secret_leaked();

@@ -94,6 +94,22 @@ impl TestHosts {
         }
     }
 
+    /// The controller's network namespace (`ip netns exec` it).
+    pub fn namespace(&self) -> &str {
+        &self.ns
+    }
+
+    /// The ssh client config that trusts the ssh hosts' keys and uses the
+    /// authorised key (for tools other than lsm, e.g. Ansible's `-F`).
+    pub fn ssh_config(&self) -> PathBuf {
+        self.path("ssh/ssh_config")
+    }
+
+    /// The sshd log of an ssh host.
+    pub fn sshd_log(&self, host: &Host) -> PathBuf {
+        self.path(&format!("ssh/sshd_{}.log", host.ip))
+    }
+
     /// A directory of this controller (ssh keys, TLS files, lsm's state).
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
