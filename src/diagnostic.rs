@@ -7,6 +7,7 @@
 //! source" lines) and clips very long lines around the problem.
 
 use crate::output::style;
+use annotate_snippets::{AnnotationKind, Level, Origin, Renderer, Snippet};
 use anstyle::Style;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -15,11 +16,8 @@ use std::sync::Arc;
 
 /// At most this many problems are rendered in full; the summary still counts all.
 pub(crate) const MAX_RENDERED: usize = 50;
-/// Source lines wider than this (in characters) are clipped around the span.
+/// Source lines wider than this (in terminal columns) are clipped around the span.
 const MAX_LINE_WIDTH: usize = 120;
-/// How much context to keep left of the span in a clipped line.
-const CLIP_LEFT_CONTEXT: usize = 40;
-const TAB_WIDTH: usize = 4;
 
 /// A file's name (as the operator gave it) and its text, with a line index.
 #[derive(Debug)]
@@ -152,6 +150,7 @@ impl Diagnostic {
     }
 
     /// `file:line:col`, or just the file for whole-file problems.
+    #[cfg(test)]
     pub(crate) fn position(&self) -> String {
         match self.location() {
             Some(l) => format!("{}:{}:{}", self.file.name, l.line, l.column),
@@ -185,8 +184,15 @@ impl From<&Diagnostic> for JsonProblem {
     }
 }
 
-/// Renders every diagnostic, then one summary line per file. `color` adds
-/// ANSI styles (anstream strips them again where colour is off).
+/// Renders every diagnostic (annotate-snippets, cargo's renderer), then
+/// one summary line per file. `color` adds ANSI styles (anstream strips
+/// them again where colour is off).
+///
+/// What comes from the file is untrusted. The renderer shows control
+/// characters as their Unicode pictures (`␛`), replaces bidi controls with
+/// `�`, expands tabs, aligns carets under wide characters by display width
+/// and clips long lines around the span; messages, keys and hints (which
+/// quote the file) go through [`clean`] first.
 pub(crate) fn render(diagnostics: &[Diagnostic], color: bool) -> String {
     let paint = |s: Style, text: &str| {
         if color {
@@ -195,9 +201,18 @@ pub(crate) fn render(diagnostics: &[Diagnostic], color: bool) -> String {
             text.to_string()
         }
     };
+    let renderer = if color {
+        Renderer::styled()
+            .error(style::ERROR)
+            .line_num(style::ACCENT)
+            .emphasis(style::BOLD)
+    } else {
+        Renderer::plain()
+    }
+    .term_width(MAX_LINE_WIDTH);
     let mut out = String::new();
     for d in diagnostics.iter().take(MAX_RENDERED) {
-        render_one(&mut out, d, &paint);
+        render_one(&mut out, d, &renderer);
         out.push('\n');
     }
     if diagnostics.len() > MAX_RENDERED {
@@ -225,129 +240,38 @@ pub(crate) fn render(diagnostics: &[Diagnostic], color: bool) -> String {
     out
 }
 
-fn render_one(out: &mut String, d: &Diagnostic, paint: &dyn Fn(Style, &str) -> String) {
-    let _ = writeln!(
-        out,
-        "{}: {}",
-        paint(style::ERROR, "error"),
-        paint(style::BOLD, &clean(&d.message))
-    );
-    let location = d.location();
-    let gutter = location.map_or(1, |l| l.line.to_string().len());
-    let pad = " ".repeat(gutter);
-    let _ = writeln!(
-        out,
-        "{pad}{} {}",
-        paint(style::ACCENT, "-->"),
-        clean(&d.position())
-    );
-    if let (Some(span), Some(loc)) = (&d.span, location) {
-        let (text, marker_start, marker_len) = snippet(&d.file, loc.line, span);
-        let bar = paint(style::ACCENT, "|");
-        let _ = writeln!(out, "{pad} {bar}");
-        let _ = writeln!(
-            out,
-            "{} {bar} {text}",
-            paint(style::ACCENT, &loc.line.to_string())
-        );
-        let _ = writeln!(
-            out,
-            "{pad} {bar} {}{}",
-            " ".repeat(marker_start),
-            paint(style::ERROR, &"^".repeat(marker_len))
-        );
-    }
-    if let Some(key) = &d.key {
-        let _ = writeln!(
-            out,
-            "{pad} {} key: {}",
-            paint(style::ACCENT, "="),
-            clean(key)
-        );
-    }
-    if let Some(help) = &d.help {
-        let _ = writeln!(
-            out,
-            "{pad} {} {}: {}",
-            paint(style::ACCENT, "="),
-            paint(style::BOLD, "help"),
-            clean(help)
-        );
-    }
-}
-
-/// The display text of the span's first line, and where (in terminal
-/// columns) the underline starts and how long it is. Columns are display
-/// widths: a tab is four, a CJK character or an emoji two, a combining mark
-/// zero, so the carets stay under the text they mean.
-fn snippet(file: &SourceFile, line: usize, span: &Range<usize>) -> (String, usize, usize) {
-    let range = file.line_range(line);
-    let text = &file.text[range.clone()];
-    let start =
-        floor_char_boundary(&file.text, span.start.clamp(range.start, range.end)) - range.start;
-    let end = floor_char_boundary(&file.text, span.end.clamp(range.start, range.end)) - range.start;
-    // One pass for the columns (no per-character allocation: a rendered
-    // line may be a megabyte long).
-    let (mut marker_start, mut marker_end, mut total) = (0, 0, 0);
-    for (i, c) in text.char_indices() {
-        if i < start {
-            marker_start += cell_width(c);
+fn render_one(out: &mut String, d: &Diagnostic, renderer: &Renderer) {
+    let message = clean(&d.message);
+    let name = clean(&d.file.name);
+    let title = Level::ERROR.primary_title(message.as_str());
+    let mut group = match (&d.span, d.location()) {
+        (Some(span), Some(loc)) => {
+            // Only the span's first line goes to the renderer: a file may
+            // be megabytes long, and a problem is shown on its line.
+            let range = d.file.line_range(loc.line);
+            let line = &d.file.text[range.clone()];
+            let clamp = |i: usize| {
+                floor_char_boundary(&d.file.text, i.clamp(range.start, range.end)) - range.start
+            };
+            let span = clamp(span.start)..clamp(span.end);
+            title.element(
+                Snippet::source(line)
+                    .path(name.as_str())
+                    .line_start(loc.line)
+                    .annotation(AnnotationKind::Primary.span(span)),
+            )
         }
-        if i < end {
-            marker_end += cell_width(c);
-        }
-        total += cell_width(c);
+        _ => title.element(Origin::path(name.as_str())),
+    };
+    let key = d.key.as_deref().map(clean);
+    let help = d.help.as_deref().map(clean);
+    if let Some(key) = &key {
+        group = group.element(Level::NOTE.with_name("key").message(key.as_str()));
     }
-    let marker_len = marker_end.saturating_sub(marker_start).max(1);
-
-    let mut shown = String::new();
-    if total <= MAX_LINE_WIDTH {
-        text.chars().for_each(|c| push_cell(&mut shown, c));
-        return (shown, marker_start, marker_len);
+    if let Some(help) = &help {
+        group = group.element(Level::HELP.message(help.as_str()));
     }
-    // Clip: keep a window that starts a little left of the span.
-    let window_start = marker_start.saturating_sub(CLIP_LEFT_CONTEXT);
-    let window_end = window_start + MAX_LINE_WIDTH;
-    let clipped_left = usize::from(window_start > 0);
-    if window_start > 0 {
-        shown.push('…');
-    }
-    let mut col = 0;
-    for c in text.chars() {
-        let w = cell_width(c);
-        if col >= window_start && col + w <= window_end {
-            push_cell(&mut shown, c);
-        }
-        col += w;
-        if col > window_end {
-            break;
-        }
-    }
-    if window_end < total {
-        shown.push('…');
-    }
-    let within = marker_start - window_start;
-    let visible = MAX_LINE_WIDTH.saturating_sub(within).max(1);
-    (shown, within + clipped_left, marker_len.min(visible))
-}
-
-/// Terminal columns a character of the file takes once shown.
-fn cell_width(c: char) -> usize {
-    match c {
-        '\t' => TAB_WIDTH,
-        c if is_unsafe_char(c) => 1,
-        c => unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
-    }
-}
-
-/// Appends a character of the file as shown: tabs expanded, unsafe
-/// characters replaced.
-fn push_cell(out: &mut String, c: char) {
-    match c {
-        '\t' => out.push_str(&" ".repeat(TAB_WIDTH)),
-        c if is_unsafe_char(c) => out.push('\u{FFFD}'),
-        c => out.push(c),
-    }
+    let _ = writeln!(out, "{}", renderer.render(&[group]));
 }
 
 /// Characters never echoed from an untrusted file: controls (terminal
@@ -459,7 +383,7 @@ mod tests {
         let out = one("a = 1\nname = \"x\"\n", 6..10);
         assert_eq!(
             out,
-            "error: bad\n --> t.toml:2:1\n  |\n2 | name = \"x\"\n  | ^^^^\n  = key: a.b\n  = help: fix it\n\nt.toml: 1 problem\n"
+            "error: bad\n --> t.toml:2:1\n  |\n2 | name = \"x\"\n  | ^^^^\n  |\n  = key: a.b\n  = help: fix it\n\nt.toml: 1 problem\n"
         );
     }
 
