@@ -66,11 +66,16 @@ fn birthday(
         .map(|b| b.unix)
 }
 
-/// The wallet's master key fingerprint bundle.json records: computed from
-/// seed.txt while it is proven to be this wallet's seed and the node key it
-/// derives is the identity lnd reports (so a wrong seed can never put a
-/// wrong fingerprint in the bundle). Otherwise the fingerprint bundle.json
-/// already has stays, as long as it was recorded for this same identity.
+/// The wallet's master key fingerprint bundle.json records.
+///
+/// What lsm sealed into bundle.json for this same identity stands: it was
+/// derived from the proven seed when lsm wrote it, and deriving it again
+/// costs aezeed's scrypt (32 MiB, ~65 ms of CPU) on every plan, status and
+/// apply. Otherwise it is computed from seed.txt while that is proven to be
+/// this wallet's seed and the node key it derives is the identity lnd
+/// reports (so a wrong seed can never put a wrong fingerprint in the
+/// bundle); failing that, the fingerprint bundle.json has for this identity
+/// stays.
 fn master_key_fingerprint(
     desired: &Desired,
     secrets: &SecretsView,
@@ -78,6 +83,16 @@ fn master_key_fingerprint(
     observed: &ObservedBundle,
 ) -> Option<String> {
     let live = signer.identity_pubkey.as_deref()?;
+    let recorded = observed
+        .bundle_json()
+        .filter(|j| j.identity_pubkey.as_deref() == Some(live));
+    if let Some(fingerprint) = recorded
+        .as_ref()
+        .filter(|j| j.described_sha256.is_some() && !j.edited_by_hand())
+        .and_then(|j| j.master_key_fingerprint.clone())
+    {
+        return Some(fingerprint);
+    }
     if crate::wallet::proof::seed_proof(&desired.wallet.network, secrets, &signer.wallet)
         .is_proven()
         && let Ok(seed) = desired.wallet_files.read_seed()
@@ -87,10 +102,7 @@ fn master_key_fingerprint(
     {
         return Some(master.fingerprint);
     }
-    observed
-        .bundle_json()
-        .filter(|j| j.identity_pubkey.as_deref() == Some(live))
-        .and_then(|j| j.master_key_fingerprint)
+    recorded.and_then(|j| j.master_key_fingerprint)
 }
 
 /// What bundle.json records beside the files: facts lsm learns from the

@@ -28,6 +28,9 @@ const LND_PURPOSE: u32 = 1017;
 /// The master key of a wallet made from `words` (no aezeed passphrase:
 /// lsm never sets one) on `network`. Runs aezeed's scrypt (32 MiB).
 pub(crate) fn from_words(words: &[String], network: Network) -> Result<MasterKey, String> {
+    // Deciphering runs scrypt (32 MiB): a test asserts that a converged
+    // signer's plan, status and apply never get here.
+    crate::crashpoint!("wallet::master_from_words");
     let seed = lsm_lnd::aezeed::CipherSeed::from_mnemonic(words, b"")
         .map_err(|e| format!("the seed does not decipher: {e}"))?;
     from_entropy(&seed.entropy[..], network)
