@@ -24,6 +24,11 @@ pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 /// Deadline for the connect-time version negotiation.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The same over ssh, where it covers ssh's own connect (10 s), key
+/// exchange, authentication (a hardware key's touch, a ProxyJump) and the
+/// start of `docker` on the far side.
+pub const SSH_CONNECT_DEADLINE: Duration = Duration::from_secs(30);
+
 /// Deadline for one ordinary API call (until the response headers arrive;
 /// streamed bodies have their own idle deadlines).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -157,11 +162,12 @@ impl Endpoint {
     /// `/version` request, which also proves the engine answers. Returns the
     /// client with [`CALL_TIMEOUT`] as its per-call deadline.
     pub(crate) async fn connect(&self) -> Result<Docker, DockerError> {
-        let docker = self.client()?.with_timeout(CONNECT_TIMEOUT);
-        let unreachable = |e| match from_bollard(&self.url, CONNECT_TIMEOUT, "version", e) {
+        let deadline = self.connect_deadline();
+        let docker = self.client()?.with_timeout(deadline);
+        let unreachable = |e| match from_bollard(&self.url, deadline, "version", e) {
             DockerError::Timeout { endpoint, .. } => DockerError::Unreachable {
                 endpoint,
-                cause: format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()),
+                cause: format!("no answer within {}s", deadline.as_secs()),
             },
             DockerError::Api {
                 status, message, ..
@@ -185,6 +191,14 @@ impl Endpoint {
         let v = docker.client_version();
         tracing::debug!(endpoint = %self.url, api = %format!("{}.{}", v.major_version, v.minor_version), "docker: connected");
         Ok(docker.with_timeout(CALL_TIMEOUT))
+    }
+
+    /// How long connecting (one `/version`) may take.
+    fn connect_deadline(&self) -> Duration {
+        match self.transport {
+            Transport::Ssh { .. } => SSH_CONNECT_DEADLINE,
+            _ => CONNECT_TIMEOUT,
+        }
     }
 
     /// The unconnected bollard client for this endpoint.

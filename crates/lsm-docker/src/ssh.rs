@@ -2,17 +2,20 @@
 //! dial-stdio` on the engine's host, and HTTP flows over its stdin and stdout.
 //!
 //! This is what the docker CLI does (its "commandconn"), so an operator's
-//! `~/.ssh/config`, agent, known_hosts and ControlMaster settings apply
-//! unchanged. lsm adds only what a non-interactive tool needs: `BatchMode`
-//! (never prompt: an unknown host key or a missing key is an error, not a
-//! question nobody answers), a connect timeout, and keep-alives, so a link
-//! that goes dead mid-run ends the connection within about 15 seconds
-//! instead of hanging until TCP gives up.
+//! `~/.ssh/config`, agent and known_hosts apply. lsm pins down what a
+//! non-interactive tool that carries the wallet password copy needs:
+//! `BatchMode` (never prompt), `StrictHostKeyChecking=yes` (an unknown or
+//! changed host key is an error, whatever the config says), no forwarding,
+//! no local or remote command of the config's, never a ControlMaster of its
+//! own (killing a connection must not take others down; an operator's
+//! existing ControlPersist master is still used), a connect timeout, and
+//! keep-alives, so a link that goes dead mid-run ends the connection within
+//! about 15 seconds instead of hanging until TCP gives up.
 //!
 //! One `ssh` process per HTTP connection, pooled by hyper like any other
 //! connection; each is killed when its connection is dropped. When `ssh`
-//! fails (host key, authentication, DNS, timeout), the connection ends with
-//! `ssh`'s own last stderr line as the cause.
+//! exits non-zero (host key, authentication, DNS, timeout), the connection
+//! ends with `ssh`'s own last stderr line as the cause.
 
 use bollard::{BollardRequest, ClientVersion, Docker};
 use hyper::rt::{Read, ReadBufCursor, Write};
@@ -25,7 +28,8 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// Seconds `ssh` may take to open its TCP connection (`ConnectTimeout`).
@@ -36,6 +40,10 @@ const SERVER_ALIVE_INTERVAL_S: u32 = 5;
 const SERVER_ALIVE_COUNT_MAX: u32 = 3;
 /// How much of `ssh`'s stderr is kept for the error message.
 const STDERR_CAP: usize = 4096;
+/// How long after ssh's exit its stderr may still be read.
+const STDERR_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
+/// Bytes read from ssh's stdout at a time.
+const READ_CHUNK: usize = 16 * 1024;
 
 /// Where `ssh` connects: `ssh://[user@]host[:port]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +101,18 @@ impl SshTarget {
         if host.starts_with('-') || user.is_some_and(|u| u.is_empty() || u.starts_with('-')) {
             return Err("a user or host may not be empty or start with '-'");
         }
+        // ssh expands %h and %r into ProxyCommand and Match exec lines (a
+        // shell), so only the characters of names and addresses pass.
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        let host_ok = if hostport.starts_with('[') {
+            host.chars()
+                .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'))
+        } else {
+            host.chars().all(plain)
+        };
+        if !host_ok || !user.is_none_or(|u| u.chars().all(plain)) {
+            return Err("a user or host has characters other than letters, digits, '.', '-', '_'");
+        }
         Ok(SshTarget {
             user: user.map(str::to_string),
             host: host.to_string(),
@@ -102,20 +122,25 @@ impl SshTarget {
 
     /// The `ssh` arguments that run `docker system dial-stdio` there.
     fn args(&self) -> Vec<String> {
-        let mut args: Vec<String> = [
-            "-T".to_string(),
-            "-e".into(),
-            "none".into(),
-            "-o".into(),
-            "BatchMode=yes".into(),
-            "-o".into(),
+        // Options on the command line win over every ssh_config.
+        let options = [
+            "BatchMode=yes".to_string(),
+            "StrictHostKeyChecking=yes".into(),
+            "ControlMaster=no".into(),
+            "ClearAllForwardings=yes".into(),
+            "ForwardAgent=no".into(),
+            "ForwardX11=no".into(),
+            "PermitLocalCommand=no".into(),
+            "RemoteCommand=none".into(),
+            "RequestTTY=no".into(),
             format!("ConnectTimeout={SSH_CONNECT_TIMEOUT_S}"),
-            "-o".into(),
             format!("ServerAliveInterval={SERVER_ALIVE_INTERVAL_S}"),
-            "-o".into(),
             format!("ServerAliveCountMax={SERVER_ALIVE_COUNT_MAX}"),
-        ]
-        .into();
+        ];
+        let mut args: Vec<String> = vec!["-T".into(), "-e".into(), "none".into()];
+        for o in options {
+            args.extend(["-o".to_string(), o]);
+        }
         if let Some(user) = &self.user {
             args.extend(["-l".to_string(), user.clone()]);
         }
@@ -183,14 +208,23 @@ impl tower_service::Service<hyper::Uri> for SshConnector {
     }
 }
 
-/// One `ssh` child, its pipes, and the collector of its stderr.
+/// One `ssh` child's pipes, and the watcher that owns the child.
 struct SshStream {
-    _child: Child,
     stdin: ChildStdin,
     stdout: ChildStdout,
-    /// Ends with `ssh`'s stderr once `ssh` closes it (at exit).
-    stderr: Option<JoinHandle<String>>,
+    /// Ends with how `ssh` ended: its exit and what it said on stderr.
+    ended: Option<JoinHandle<Ended>>,
+    /// Dropping it (with the connection) makes the watcher kill `ssh`.
+    _kill: oneshot::Sender<()>,
+    /// Read buffer, kept between polls (hyper's cursor is uninitialised).
+    chunk: Box<[u8]>,
     host: String,
+}
+
+/// How an `ssh` ended.
+struct Ended {
+    success: bool,
+    stderr: String,
 }
 
 impl SshStream {
@@ -208,55 +242,88 @@ impl SshStream {
                 }
                 _ => io::Error::other(format!("cannot start ssh: {e}")),
             })?;
-        let (Some(stdin), Some(stdout), Some(mut stderr)) =
+        let (Some(stdin), Some(stdout), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
             return Err(io::Error::other("ssh started without its pipes"));
         };
-        let collector = tokio::spawn(async move {
-            let mut kept = Vec::new();
-            let mut chunk = [0u8; 1024];
-            while let Ok(n) = stderr.read(&mut chunk).await {
-                if n == 0 {
-                    break;
-                }
-                kept.extend_from_slice(&chunk[..n]);
-                if kept.len() > STDERR_CAP {
-                    kept.drain(..kept.len() - STDERR_CAP);
-                }
-            }
-            String::from_utf8_lossy(&kept).into_owned()
-        });
+        let (kill, killed) = oneshot::channel();
         Ok(SshStream {
-            _child: child,
             stdin,
             stdout,
-            stderr: Some(collector),
+            ended: Some(tokio::spawn(watch(child, stderr, killed))),
+            _kill: kill,
+            chunk: vec![0u8; READ_CHUNK].into_boxed_slice(),
             host: target.host.clone(),
         })
     }
 
-    /// At end of stdout: waits for `ssh`'s stderr and turns a complaint
-    /// into the connection's error; a quiet end is a clean end of stream.
-    fn poll_end(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let Some(handle) = self.stderr.as_mut() else {
-            return Poll::Ready(Ok(()));
+    /// Once the stream ends (stdout at EOF, or a write failing): waits for
+    /// `ssh` to exit, and turns a failed exit into the connection's error in
+    /// ssh's words. An exit 0 is a clean end whatever ssh printed (warnings).
+    fn poll_end(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Error>> {
+        let Some(handle) = self.ended.as_mut() else {
+            return Poll::Ready(None);
         };
-        let text = ready!(Pin::new(handle).poll(cx)).unwrap_or_default();
-        self.stderr = None;
-        match last_line(&text) {
-            Some(line) => Poll::Ready(Err(io::Error::other(format!(
-                "ssh to {}: {line}",
-                self.host
-            )))),
-            None => Poll::Ready(Ok(())),
-        }
+        let ended = ready!(Pin::new(handle).poll(cx));
+        self.ended = None;
+        Poll::Ready(match ended {
+            Ok(Ended { success: true, .. }) => None,
+            Ok(Ended { stderr, .. }) => Some(io::Error::other(format!(
+                "ssh to {}: {}",
+                self.host,
+                last_line(&stderr).unwrap_or_else(|| "ssh exited with an error".into())
+            ))),
+            Err(_) => None,
+        })
     }
 }
 
-/// The last non-empty line `ssh` printed, without control characters.
+/// Owns `ssh`: collects its stderr (bounded), and kills it when the
+/// connection is dropped. Returns once ssh exited, with what stderr had
+/// said by then: waiting for stderr's end instead could wait for ever on a
+/// descendant (a ProxyCommand's helper) that keeps it open.
+async fn watch(mut child: Child, mut stderr: ChildStderr, killed: oneshot::Receiver<()>) -> Ended {
+    let kept = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&kept);
+    let collector = tokio::spawn(async move {
+        let mut chunk = [0u8; 1024];
+        while let Ok(n) = stderr.read(&mut chunk).await {
+            if n == 0 {
+                break;
+            }
+            let mut kept = sink.lock().unwrap_or_else(|e| e.into_inner());
+            kept.extend_from_slice(&chunk[..n]);
+            if kept.len() > STDERR_CAP {
+                let excess = kept.len() - STDERR_CAP;
+                kept.drain(..excess);
+            }
+        }
+    });
+    let status = tokio::select! {
+        status = child.wait() => status.ok(),
+        _ = killed => {
+            let _ = child.kill().await;
+            None
+        }
+    };
+    // The rest of stderr, briefly: ssh wrote it before exiting.
+    let _ = tokio::time::timeout(STDERR_GRACE, collector).await;
+    let text =
+        String::from_utf8_lossy(&kept.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    Ended {
+        success: status.is_some_and(|s| s.success()),
+        stderr: text,
+    }
+}
+
+/// The last line `ssh` printed that says what went wrong (not a warning),
+/// without control characters.
 fn last_line(text: &str) -> Option<String> {
-    let line = text.lines().map(str::trim).rfind(|l| !l.is_empty())?;
+    let line = text
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with("Warning:") && !l.starts_with("**"))?;
     Some(line.chars().filter(|c| !c.is_control()).collect())
 }
 
@@ -267,19 +334,33 @@ impl Read for SshStream {
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let room = buf.remaining();
+        let room = buf.remaining().min(this.chunk.len());
         if room == 0 {
             return Poll::Ready(Ok(()));
         }
-        // Through a small copy: a safe read into hyper's uninitialised cursor.
-        let mut chunk = [0u8; 16 * 1024];
-        let mut read = tokio::io::ReadBuf::new(&mut chunk[..room.min(16 * 1024)]);
+        // Through a buffer of our own: a safe read into hyper's
+        // uninitialised cursor.
+        let mut read = tokio::io::ReadBuf::new(&mut this.chunk[..room]);
         ready!(Pin::new(&mut this.stdout).poll_read(cx, &mut read))?;
-        if read.filled().is_empty() {
-            return this.poll_end(cx);
+        let n = read.filled().len();
+        if n == 0 {
+            return match ready!(this.poll_end(cx)) {
+                Some(e) => Poll::Ready(Err(e)),
+                None => Poll::Ready(Ok(())),
+            };
         }
-        buf.put_slice(read.filled());
+        buf.put_slice(&this.chunk[..n]);
         Poll::Ready(Ok(()))
+    }
+}
+
+impl SshStream {
+    /// A failed write on ssh's stdin: ssh's own words when it exited.
+    fn poll_write_error(&mut self, cx: &mut Context<'_>, e: io::Error) -> Poll<io::Error> {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            return Poll::Ready(e);
+        }
+        Poll::Ready(ready!(self.poll_end(cx)).unwrap_or(e))
     }
 }
 
@@ -289,11 +370,19 @@ impl Write for SshStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stdin).poll_write(cx, buf)
+        let this = self.get_mut();
+        match ready!(Pin::new(&mut this.stdin).poll_write(cx, buf)) {
+            Ok(n) => Poll::Ready(Ok(n)),
+            Err(e) => Poll::Ready(Err(ready!(this.poll_write_error(cx, e)))),
+        }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stdin).poll_flush(cx)
+        let this = self.get_mut();
+        match ready!(Pin::new(&mut this.stdin).poll_flush(cx)) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(e) => Poll::Ready(Err(ready!(this.poll_write_error(cx, e)))),
+        }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -337,6 +426,10 @@ mod tests {
             "a b",
             "",
             "[::1",
+            "h$(id)",
+            "u;x@h",
+            "h`x`",
+            "%h",
         ] {
             assert!(SshTarget::parse(bad).is_err(), "{bad}");
         }
@@ -360,5 +453,10 @@ mod tests {
             Some("root@h: Permission denied (publickey).")
         );
         assert_eq!(last_line(" \n"), None);
+        assert_eq!(
+            last_line("ssh: connect to host h port 22: Connection refused\r\nWarning: x\n")
+                .as_deref(),
+            Some("ssh: connect to host h port 22: Connection refused")
+        );
     }
 }

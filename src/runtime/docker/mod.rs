@@ -238,7 +238,7 @@ impl Observer for DockerObserver {
             })
             .map(|p| std::net::SocketAddr::new(p.host_ip, p.host_port))
             .unwrap_or(t.rpc_bind);
-        let dial = dial_address(bind, self.reader.endpoint())?;
+        let dial = dial_address(bind, self.reader.endpoint());
         if let Some(candidate) = candidate {
             let state = self.tls_cert(&observed, &dial, candidate).await?;
             observed.files.push((TLS_CERT_PATH.to_string(), state));

@@ -9,7 +9,6 @@ use crate::docker::{
     ContainerStatus, Observed, ObservedContainer, ObservedImage, ObservedVolume, RunMark,
     Transport, VolumeFile,
 };
-use crate::error::Failure;
 use crate::runtime::{Condition, Observation, SignerAccess};
 use crate::secrets::SecretBytes;
 use serde_json::json;
@@ -88,12 +87,11 @@ pub(crate) struct LsmModes {
 /// engine's host. `bind` is what the container publishes now (which may
 /// differ from the manifest while a change is pending).
 ///
-/// A remote engine's loopback is not this machine's: dialling it here
-/// would reach whatever listens on lsm's own loopback, so that is refused.
-pub(crate) fn dial_address(
-    bind: std::net::SocketAddr,
-    endpoint: &lsm_docker::Endpoint,
-) -> Result<String, Failure> {
+/// A remote engine's loopback is not this machine's: lsm still dials its
+/// own loopback then, which reaches lnd only through a tunnel the operator
+/// made (`ssh -L`), and says so. lnd's certificate is pinned, so whatever
+/// else answers there is refused, never trusted.
+pub(crate) fn dial_address(bind: std::net::SocketAddr, endpoint: &lsm_docker::Endpoint) -> String {
     let remote_host = match &endpoint.transport {
         Transport::Tcp { addr } | Transport::Tls { addr, .. } => Some(
             addr.rsplit_once(':')
@@ -103,20 +101,34 @@ pub(crate) fn dial_address(
         ),
         Transport::Ssh { target, .. } => Some(target.host.clone()),
         Transport::Unix { .. } => None,
-    };
-    match remote_host {
-        Some(h) if bind.ip().is_unspecified() => Ok(crate::runtime::host_port(&h, bind.port())),
-        Some(h) if bind.ip().is_loopback() => Err(Failure::error(format!(
-            "lnd's gRPC is published on {bind} of {h}, the remote engine's host ({}), \
-             where lsm cannot reach it: lsm talks to lnd over the network",
-            endpoint.url
-        ))
-        .hint(
-            "set [rpc] listen to 0.0.0.0:PORT or an address of that host that this machine \
-             reaches (lnd's certificate is pinned either way), or run lsm on that host",
-        )),
-        _ => Ok(crate::runtime::local_dial(bind)),
     }
+    .filter(|h| !is_loopback_host(h));
+    let bind_ip = bind.ip().to_canonical();
+    match remote_host {
+        Some(h) if bind_ip.is_unspecified() => crate::runtime::host_port(&h, bind.port()),
+        Some(h) if bind_ip.is_loopback() => {
+            tracing::warn!(
+                "lnd's gRPC is published on {bind} of {h}, the engine's host ({}); lsm dials \
+                 {} on this machine, which reaches it only through a tunnel (ssh -L \
+                 {port}:{bind} {h}). Publish it on 0.0.0.0 or an address of that host to \
+                 dial it directly",
+                endpoint.url,
+                crate::runtime::local_dial(bind),
+                port = bind.port(),
+            );
+            crate::runtime::local_dial(bind)
+        }
+        _ => crate::runtime::local_dial(bind),
+    }
+}
+
+/// Whether an engine host named in a URL is this machine.
+fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 impl DockerObservation {
