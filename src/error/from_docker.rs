@@ -53,12 +53,21 @@ fn hint(e: &DockerError) -> Option<String> {
 fn unreachable_hint(endpoint: &str) -> String {
     let scheme = endpoint.split_once("://").map_or("", |(s, _)| s);
     match scheme {
-        "ssh" => format!(
-            "check that `ssh {}` runs `docker version` there without a prompt: lsm runs ssh \
-             with BatchMode=yes, so the host key must already be in known_hosts and the key \
-             in your agent or ~/.ssh/config; the user must be allowed to use the engine",
-            endpoint.trim_start_matches("ssh://")
-        ),
+        "ssh" => {
+            let command = lsm_docker::SshTarget::parse(endpoint.trim_start_matches("ssh://"))
+                .map(|t| {
+                    let port = t.port.map(|p| format!("-p {p} ")).unwrap_or_default();
+                    let user = t.user.map(|u| format!("{u}@")).unwrap_or_default();
+                    format!("ssh {port}{user}{} docker version", t.host)
+                })
+                .unwrap_or_else(|_| "ssh HOST docker version".into());
+            format!(
+                "check that `{command}` works from here without a prompt: lsm runs ssh with \
+                 BatchMode=yes and StrictHostKeyChecking=yes, so the host key must already be \
+                 in known_hosts and the key in your agent or ~/.ssh/config; the user must be \
+                 allowed to use the engine"
+            )
+        }
         "https" | "tcp" | "http" => "check the network path to the engine, and for TLS that \
              DOCKER_CERT_PATH (default ~/.docker) holds ca.pem, the engine's CA, and \
              cert.pem and key.pem, a client certificate that CA signed (an engine that \

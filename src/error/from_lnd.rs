@@ -37,7 +37,7 @@ impl From<LndError> for Failure {
             {
                 Some(
                     "the connection to lnd went silent mid-call: the network path to the signer's host broke; \
-                     once it is back, apply again (it picks up where this run stopped)",
+                     once it is back, run the command again (an apply picks up where this one stopped)",
                 )
             }
             LndError::Unreachable { .. } => Some(

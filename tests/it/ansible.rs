@@ -400,9 +400,9 @@ fn apply_reports_changed_and_a_rerun_reports_not_changed() {
 /// that host against its local engine.
 #[test]
 fn a_play_over_ssh_converges_a_signer_on_a_namespace_host() {
+    let Some(s) = Signer::new("") else { return };
     let mut hosts = TestHosts::new();
     let host = hosts.ssh_host();
-    let Some(s) = Signer::new("") else { return };
     let first = play(&s, Play::on(&s).over_ssh(&hosts, &host));
     assert!(
         !first.failed(),

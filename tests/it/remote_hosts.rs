@@ -71,17 +71,36 @@ fn record(signers: &[&Signer], run: &Run) {
     }
 }
 
+/// Each test's hosts need the engine; without it (and with
+/// LSM_SKIP_DOCKER_TESTS=1 on a laptop) the test returns early.
+fn engine() -> bool {
+    crate::support::require_docker()
+}
+
+/// A signer on the engine behind `url`.
+fn signer_at(url: &str) -> Signer {
+    Signer::docker_at(Backend::Double, url, "").expect("the engine answered a moment ago")
+}
+
+/// How long a cut link may take to fail a node: the gRPC keep-alive
+/// (10 s + 10 s) ends a call on a dead path; without it InitWallet would
+/// wait out its 120 s deadline. A bound on behaviour, not a speed target.
+const CUT_FAILS_WITHIN: Duration = Duration::from_secs(60);
+
+/// How long a black-holed host may take to fail a node: connecting is
+/// bounded (10 s for https, ssh's own 10 s connect timeout).
+const BLACK_HOLE_FAILS_WITHIN: Duration = Duration::from_secs(45);
+
 #[test]
 fn a_cut_link_mid_apply_fails_only_its_host_and_a_rerun_converges() {
+    if !engine() {
+        return;
+    }
     let mut hosts = TestHosts::new();
     let a = hosts.ssh_host();
     let b = hosts.tls_host();
-    let on_a: Vec<Signer> = (0..2)
-        .map(|_| Signer::docker_at(Backend::Double, &a.url, ""))
-        .collect();
-    let on_b: Vec<Signer> = (0..2)
-        .map(|_| Signer::docker_at(Backend::Double, &b.url, ""))
-        .collect();
+    let on_a: Vec<Signer> = (0..2).map(|_| signer_at(&a.url)).collect();
+    let on_b: Vec<Signer> = (0..2).map(|_| signer_at(&b.url)).collect();
     let all: Vec<&Signer> = on_a.iter().chain(on_b.iter()).collect();
 
     // Every node pauses 3 s right after writing its seed, before InitWallet:
@@ -123,6 +142,10 @@ fn a_cut_link_mid_apply_fails_only_its_host_and_a_rerun_converges() {
     }
     assert_eq!(summary["counts"]["failed"], 2, "{summary}");
     eprintln!("host A's nodes failed {after_cut:?} after the cut");
+    assert!(
+        after_cut < CUT_FAILS_WITHIN,
+        "host A's nodes took {after_cut:?} to fail after the cut"
+    );
 
     // Nothing half-written: each seed is whole and stays; no lock is left.
     let seeds: Vec<Vec<u8>> = on_a
@@ -168,13 +191,16 @@ fn a_cut_link_mid_apply_fails_only_its_host_and_a_rerun_converges() {
 
 #[test]
 fn a_black_holed_host_fails_its_nodes_after_the_timeout_not_a_hang() {
+    if !engine() {
+        return;
+    }
     let mut hosts = TestHosts::new();
     let over_ssh = hosts.ssh_host();
     let over_tls = hosts.tls_host();
     let healthy = hosts.ssh_host();
-    let s_ssh = Signer::docker_at(Backend::Double, &over_ssh.url, "");
-    let s_tls = Signer::docker_at(Backend::Double, &over_tls.url, "");
-    let s_ok = Signer::docker_at(Backend::Double, &healthy.url, "");
+    let s_ssh = signer_at(&over_ssh.url);
+    let s_tls = signer_at(&over_tls.url);
+    let s_ok = signer_at(&healthy.url);
     let all = [&s_ssh, &s_tls, &s_ok];
     let apply = hosts.lsm(&fleet_args(&["apply", "--auto-approve"], &all));
     record(&all, &apply);
@@ -192,9 +218,11 @@ fn a_black_holed_host_fails_its_nodes_after_the_timeout_not_a_hang() {
             .spawn()
             .expect("start lsm");
         let run = finish_within(child, &format!("lsm {cmd:?} with two hosts black-holed"));
-        eprintln!(
-            "lsm {cmd:?}: black-holed nodes failed after {:?}",
-            started.elapsed()
+        let took = started.elapsed();
+        eprintln!("lsm {cmd:?}: black-holed nodes failed after {took:?}");
+        assert!(
+            took < BLACK_HOLE_FAILS_WITHIN,
+            "lsm {cmd:?} took {took:?} with two hosts black-holed"
         );
         record(&all, &run);
         assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
@@ -222,11 +250,14 @@ fn a_black_holed_host_fails_its_nodes_after_the_timeout_not_a_hang() {
 
 #[test]
 fn an_untrusted_host_key_or_a_missing_client_certificate_is_refused() {
+    if !engine() {
+        return;
+    }
     let mut hosts = TestHosts::new();
     let over_ssh = hosts.ssh_host();
     let over_tls = hosts.tls_host();
-    let s_ssh = Signer::docker_at(Backend::Double, &over_ssh.url, "");
-    let s_tls = Signer::docker_at(Backend::Double, &over_tls.url, "");
+    let s_ssh = signer_at(&over_ssh.url);
+    let s_tls = signer_at(&over_tls.url);
 
     // Another host key than the pinned one: ssh refuses, lsm says ssh's words.
     let known = hosts.path("ssh/known_hosts");
@@ -253,7 +284,11 @@ fn an_untrusted_host_key_or_a_missing_client_certificate_is_refused() {
     );
     std::fs::write(&known, pinned).unwrap();
 
-    // A client certificate the engine's CA did not sign: the proxy ends
+    // The right client certificate passes (so the proxy is up) ...
+    let ok = hosts.lsm(&["plan", "-f", s_tls.manifest.to_str().unwrap()]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    s_tls.record_output(&ok.stdout);
+    // ... and one the engine's CA did not sign is refused: the proxy ends
     // the handshake, and the hint says what to check.
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = rcgen::CertificateParams::new(vec!["lsm".to_string()])

@@ -39,6 +39,8 @@ pub struct TestHosts {
     dir: tempfile::TempDir,
     next_host: u8,
     subnet: (u8, u8),
+    /// The file that reserves `subnet` (removed on drop).
+    reservation: PathBuf,
     servers: Vec<Child>,
 }
 
@@ -71,17 +73,20 @@ impl TestHosts {
             Path::new("/usr/sbin/sshd").exists(),
             "sshd is missing: run scripts/test-hosts.sh"
         );
+        sweep_leftovers();
         let n = SEQ.fetch_add(1, Ordering::SeqCst);
         let pid = std::process::id();
-        // Short enough for a 15-byte interface name with a suffix.
-        let tag = format!("{:x}{n:x}", pid % 0xfffff);
-        let ns = format!("lsmh-{tag}");
-        // A /24 of 10.0.0.0/8 per TestHosts, from the pid and a counter:
-        // parallel tests and test processes do not share one.
-        let subnet = (
-            100 + ((pid as u8) % 100),
-            (n as u8).wrapping_mul(7).wrapping_add((pid >> 8) as u8),
-        );
+        let ns = format!("lsmh-{pid:x}-{n:x}");
+        // A /24 of its own, reserved machine-wide (parallel test processes
+        // too); the interface names come from it, so they are unique too.
+        let (subnet, reservation) = reserve_subnet();
+        let tag = format!("{:02x}{:02x}", subnet.0, subnet.1);
+        // A namespace of this name can only be a leftover of a process
+        // that had this pid before.
+        let _ = Command::new("ip")
+            .args(["netns", "del", &ns])
+            .stderr(Stdio::null())
+            .status();
         ip(&["netns", "add", &ns]);
         ip(&["-n", &ns, "link", "set", "lo", "up"]);
         TestHosts {
@@ -90,6 +95,7 @@ impl TestHosts {
             dir: tempfile::tempdir().expect("temp dir"),
             next_host: 0,
             subnet,
+            reservation,
             servers: Vec::new(),
         }
     }
@@ -175,18 +181,19 @@ impl TestHosts {
         )
         .expect("sshd_config");
         let log = std::fs::File::create(dir.join(format!("sshd_{host}.log"))).expect("sshd log");
-        // Its own process group, so that drop ends the sessions with it
-        // (a session whose client vanished would otherwise linger).
+        // Its own process group, so that drop ends it and its pre-auth
+        // children; sessions (setsid) end by ClientAliveInterval once their
+        // client is gone.
         use std::os::unix::process::CommandExt;
-        let sshd = Command::new("/usr/sbin/sshd")
-            .args(["-D", "-e", "-f"])
+        let mut sshd = Command::new("/usr/sbin/sshd");
+        sshd.args(["-D", "-e", "-f"])
             .arg(&config)
             .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start sshd");
+            .stderr(log);
+        die_with_parent(&mut sshd);
+        let sshd = sshd.spawn().expect("start sshd");
         self.servers.push(sshd);
         let host_pub = std::fs::read_to_string(host_key.with_extension("pub")).expect("host key");
         let host_pub: Vec<&str> = host_pub.split_whitespace().take(2).collect();
@@ -235,7 +242,8 @@ impl TestHosts {
         std::fs::create_dir_all(&dir).expect("tls dir");
         let (server_cert, server_key) = tls_files(&dir, host);
         use std::os::unix::process::CommandExt;
-        let mut proxy = Command::new("python3")
+        let mut proxy = Command::new("python3");
+        proxy
             .process_group(0)
             .arg(crate::support::workspace_root().join("tests/it/support/engine_tls_proxy.py"))
             .arg(host.to_string())
@@ -246,9 +254,9 @@ impl TestHosts {
             .arg(engine_socket())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the TLS proxy");
+            .stderr(Stdio::inherit());
+        die_with_parent(&mut proxy);
+        let mut proxy = proxy.spawn().expect("start the TLS proxy");
         let mut first = String::new();
         use std::io::BufRead;
         std::io::BufReader::new(proxy.stdout.take().expect("proxy stdout"))
@@ -358,8 +366,7 @@ impl Host {
 impl Drop for TestHosts {
     fn drop(&mut self) {
         for child in &mut self.servers {
-            // The whole group: sshd's session processes and their
-            // `docker system dial-stdio` too.
+            // The whole group (sshd's pre-auth children too).
             let _ = Command::new("kill")
                 .args(["-TERM", "--", &format!("-{}", child.id())])
                 .stderr(Stdio::null())
@@ -373,6 +380,102 @@ impl Drop for TestHosts {
             .args(["netns", "del", &self.ns])
             .stderr(Stdio::null())
             .status();
+        let _ = std::fs::remove_file(&self.reservation);
+    }
+}
+
+/// Where subnets are reserved: one file per /24, holding the owner's pid.
+const RESERVATIONS: &str = "/run/lsm-test-hosts";
+
+/// Reserves a free 10.a.b.0/24 (a in 100..200): a file created with
+/// O_EXCL, so two processes never get the same one, skipping any /24 this
+/// machine already has an address in. Reservations of dead processes are
+/// taken over.
+fn reserve_subnet() -> ((u8, u8), PathBuf) {
+    std::fs::create_dir_all(RESERVATIONS).expect("the reservations directory");
+    let in_use = String::from_utf8_lossy(
+        &Command::new("ip")
+            .args(["-4", "-o", "addr", "show"])
+            .output()
+            .expect("ip addr")
+            .stdout,
+    )
+    .into_owned();
+    let start = std::process::id() as usize;
+    for k in 0..100 * 256 {
+        let i = (start + k) % (100 * 256);
+        let (a, b) = (100 + (i / 256) as u8, (i % 256) as u8);
+        if in_use.contains(&format!(" 10.{a}.{b}.")) {
+            continue;
+        }
+        let path = Path::new(RESERVATIONS).join(format!("10.{a}.{b}"));
+        let taken = |p: &Path| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(p)
+                .and_then(|mut f| {
+                    use std::io::Write;
+                    write!(f, "{}", std::process::id())
+                })
+        };
+        match taken(&path) {
+            Ok(()) => return ((a, b), path),
+            Err(_) if owner_gone(&path) => {
+                let _ = std::fs::remove_file(&path);
+                if taken(&path).is_ok() {
+                    return ((a, b), path);
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    panic!("no free 10.100-199.x.0/24 for the test hosts");
+}
+
+/// Whether the process named in a reservation (or a namespace) is gone.
+fn owner_gone(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.trim().parse::<u32>().ok())
+        .is_none_or(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// Removes the namespaces of test processes that died without cleaning up
+/// (a SIGKILLed run): their names carry their pid.
+fn sweep_leftovers() {
+    let out = Command::new("ip").args(["netns", "list"]).output();
+    let Ok(out) = out else { return };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let name = line.split_whitespace().next().unwrap_or_default();
+        let Some(pid) = name
+            .strip_prefix("lsmh-")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| u32::from_str_radix(p, 16).ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = Command::new("ip")
+                .args(["netns", "del", name])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// The servers die with the test process, even when it is SIGKILLed.
+fn die_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork
+    // and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }
 

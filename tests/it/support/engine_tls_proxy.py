@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The https:// test host's engine endpoint: a TLS-terminating proxy that
 requires a client certificate signed by the test CA, in front of the Docker
-engine's unix socket (tests/it/support/hosts.rs starts one per host).
+engine's unix socket (tests/it/test_hosts.rs starts one per host).
 
     engine_tls_proxy.py LISTEN_IP PORT CERT KEY CA ENGINE_SOCKET
 
