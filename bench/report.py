@@ -136,6 +136,16 @@ def fleet_rows(results, m, plan):
         )
     else:
         out.append("| Docker API requests per node, fleet no-op plan | FAILED | | ≤ 5 | no |")
+    floor = load(results, "engine_floor_fleet.json")
+    if floor:
+        label = (f"engine alone, fleet: `GET /version` + one archive read of each of the "
+                 f"{floor['nodes']} signers, {floor['parallel']} at a time")
+        out.append(row(label, floor["fleet"], ms))
+        if fleet:
+            ratio = spread(fleet)[0] / spread(floor["fleet"])[0]
+            out.append(f"| fleet no-op plan ÷ that engine floor (medians) | **{ratio:.2f}×** | | | |")
+    else:
+        out.append("| engine alone, fleet: `GET /version` + one archive read of each signer | FAILED | | | no |")
     setup = numbers(load(results, "fleet_apply_ms.txt"))
     label = (f"the fleet's set-up: `lsm apply -f DIR --auto-approve --parallelism "
              f"{m.get('fleet_apply_parallelism', '?')}` from nothing, {n} signers")
@@ -397,7 +407,10 @@ METHOD = """
   process in the run's session (the fleet's lsm and the node children then
   running) and keeps the largest sum (a lower bound: a sample can miss a
   peak). Its Docker requests are counted through the proxy over 3 runs and
-  divided by the number of nodes. Afterwards the fleet's containers,
+  divided by the number of nodes. The fleet's engine floor is timed by
+  `bench/engine_floor.py --fleet` (5 runs after a warm-up): for every node,
+  `GET /version` then its archive read, {fleet_parallelism} nodes at a time
+  as the fleet runs them, without lsm. Afterwards the fleet's containers,
   volumes and directories are removed, by the exit trap too if a step fails.
 - **Docker requests.** `bench/docker_count_proxy.py` listens on a unix
   socket, passes every byte to the engine's socket and logs each HTTP request

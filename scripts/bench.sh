@@ -322,6 +322,11 @@ if "$LSM" apply --auto-approve --parallelism "$FLEET_APPLY_PARALLELISM" "${FM[@]
         else
             fail "the counting proxy did not start: $(cat "$WORK/proxy.out")"
         fi
+        # The engine's share of that plan, without lsm: /version and the
+        # archive read of every node, as many at a time as the fleet runs.
+        python3 "$BENCH/engine_floor.py" --fleet "${UPSTREAM:-/var/run/docker.sock}" 5 \
+            "${FLEET_DEFAULT_PARALLELISM:-4}" "$RESULTS/engine_floor_fleet.json" "${FLEET_NAMES[@]}" \
+            || fail "engine floor of the fleet"
     else
         tail -n 30 "$WORK/fleet-plan.txt" >&2
         fail "the fleet is not converged after its apply: $(fleet_summary "$WORK/fleet-plan.txt")"
