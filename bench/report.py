@@ -149,7 +149,14 @@ def fleet_rows(results, m, plan):
     setup = numbers(load(results, "fleet_apply_ms.txt"))
     label = (f"the fleet's set-up: `lsm apply -f DIR --auto-approve --parallelism "
              f"{m.get('fleet_apply_parallelism', '?')}` from nothing, {n} signers")
-    if setup:
+    # The first apply's summary up to the first node's reason (which the
+    # kept run log has in full).
+    retry = (load(results, "fleet_apply_retry.txt") or "").strip().split(" (")[0].replace("|", "\\|")
+    if setup and retry:
+        out.append(f"| {label} | **{secs(setup[0])}** | 1 run, 2 applies: a port chosen for a node "
+                   f"was taken by another container before it was published, so those nodes got "
+                   f"new ports (first apply: {retry}) | | |")
+    elif setup:
         out.append(f"| {label} | **{secs(setup[0])}** | 1 run | | |")
     else:
         out.append(f"| {label} | FAILED | | | no |")

@@ -104,22 +104,25 @@ COMPOSE_FILE="$BENCH/compose/docker-compose.yml"
 export BENCH_IMAGE="$IMAGE"
 export BENCH_COMPOSE_NAME="lsm-bench-compose-$$"
 export BENCH_COMPOSE_VOLUME="lsm-bench-compose-$$-data"
-# Every port at once, so no two are the same: 6, then two per fleet node.
-read -r RPC_PORT REST_PORT BENCH_COMPOSE_RPC_PORT BENCH_COMPOSE_REST_PORT REAL_RPC_PORT REAL_REST_PORT \
-    FLEET_PORT_LIST < <(python3 - $((6 + 2 * FLEET_SIZE)) <<'EOF'
+# free_ports N [PORT...]: N free loopback ports, all different and none of PORT.
+free_ports() {
+    python3 - "$@" <<'EOF'
 import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
+n, taken = int(sys.argv[1]), set(sys.argv[2:])
+socks, held = [], []  # all kept bound until the end, so none comes twice
+while len(socks) < n:
+    s = socket.socket()
     s.bind(("127.0.0.1", 0))
+    (held if str(s.getsockname()[1]) in taken else socks).append(s)
 print(*[s.getsockname()[1] for s in socks])
 EOF
-)
+}
+read -r RPC_PORT REST_PORT BENCH_COMPOSE_RPC_PORT BENCH_COMPOSE_REST_PORT REAL_RPC_PORT REAL_REST_PORT < <(free_ports 6)
 export BENCH_COMPOSE_RPC_PORT BENCH_COMPOSE_REST_PORT
 # The fleet: FLEET_SIZE signers named lsm-benchfleet-PID-NN, their manifests
 # side by side in one directory, each node's secrets and bundle in a
 # directory of its own beside them.
 FLEET_DIR="$WORK/fleet"
-read -r -a FLEET_PORTS <<<"$FLEET_PORT_LIST"
 FLEET_NAMES=()
 for ((i = 1; i <= FLEET_SIZE; i++)); do FLEET_NAMES+=("$(printf 'lsm-benchfleet-%s-%02d' $$ "$i")"); done
 PROXY_PID=""
@@ -289,15 +292,45 @@ fi
 FLEET_DEFAULT_PARALLELISM="$("$LSM" plan --help | sed -n 's/.*nodes run at once (default \([0-9]*\)).*/\1/p' | head -n 1)"
 say "7. a fleet of $FLEET_SIZE signers: set-up apply (--parallelism $FLEET_APPLY_PARALLELISM), then no-op fleet plans"
 FM=(-f "$FLEET_DIR")
-for ((i = 0; i < FLEET_SIZE; i++)); do
-    manifest "$FLEET_DIR/${FLEET_NAMES[i]}.toml" "${FLEET_NAMES[i]}" "$IMAGE_REPO" v0.20.0-beta \
-        "${FLEET_PORTS[2 * i]}" "${FLEET_PORTS[2 * i + 1]}" "./${FLEET_NAMES[i]}"
-done
+# fleet_manifests INDEX...: (re)writes those nodes' manifests with new free
+# ports, chosen now: the engine is shared, and a port chosen minutes before
+# may be published by someone else's container by the time it is used.
+fleet_manifests() {
+    local ports i k=0
+    read -r -a ports < <(free_ports $((2 * $#)) "$RPC_PORT" "$REST_PORT" "$BENCH_COMPOSE_RPC_PORT" \
+        "$BENCH_COMPOSE_REST_PORT" "$REAL_RPC_PORT" "$REAL_REST_PORT")
+    for i in "$@"; do
+        manifest "$FLEET_DIR/${FLEET_NAMES[i]}.toml" "${FLEET_NAMES[i]}" "$IMAGE_REPO" v0.20.0-beta \
+            "${ports[k]}" "${ports[k + 1]}" "./${FLEET_NAMES[i]}"
+        k=$((k + 2))
+    done
+}
 # The fleet's last line: "Fleet: N nodes: ..."
 fleet_summary() { grep '^Fleet:' "$1" | tail -n 1; }
+fleet_apply() { # output file
+    "$LSM" apply --auto-approve --parallelism "$FLEET_APPLY_PARALLELISM" "${FM[@]}" </dev/null >"$1" 2>&1
+}
+fleet_manifests $(seq 0 $((FLEET_SIZE - 1)))
 t0="$(date +%s%N)"
-if "$LSM" apply --auto-approve --parallelism "$FLEET_APPLY_PARALLELISM" "${FM[@]}" \
-    </dev/null >"$WORK/fleet-apply.txt" 2>&1; then
+fleet_ok=0
+if fleet_apply "$WORK/fleet-apply.txt"; then
+    fleet_ok=1
+elif grep -q "port is already allocated" "$WORK/fleet-apply.txt"; then
+    # Another container took a port between choosing and publishing it:
+    # those nodes get new ports and the fleet is applied once more (the
+    # others are converged by now, so it changes only those). The table
+    # says so, with the first attempt's summary.
+    fleet_summary "$WORK/fleet-apply.txt" >"$RESULTS/fleet_apply_retry.txt"
+    say "a port was taken meanwhile; new ports and a second apply: $(cat "$RESULTS/fleet_apply_retry.txt")"
+    retry=()
+    for ((i = 0; i < FLEET_SIZE; i++)); do
+        [[ "$(docker inspect -f '{{.State.Running}}' "${FLEET_NAMES[i]}" 2>/dev/null)" = true ]] || retry+=("$i")
+    done
+    ((${#retry[@]} == 0)) || fleet_manifests "${retry[@]}"
+    fleet_apply "$WORK/fleet-apply-2.txt" && fleet_ok=1
+    cp "$WORK/fleet-apply-2.txt" "$WORK/fleet-apply.txt"
+fi
+if [[ $fleet_ok = 1 ]]; then
     echo $((($(date +%s%N) - t0) / 1000000)) >"$RESULTS/fleet_apply_ms.txt"
     say "the fleet's apply took $(cat "$RESULTS/fleet_apply_ms.txt") ms: $(fleet_summary "$WORK/fleet-apply.txt")"
     # Every node must now be converged: the fleet plan exits 0.
