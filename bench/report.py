@@ -399,26 +399,27 @@ METHOD = """
 - **Fleet.** {fleet_size} signers like the one above (names
   `lsm-benchfleet-<pid>-<n>`, free loopback ports, each with its own
   secrets and bundle directory; their lock files, in the one
-  `LSM_STATE_DIR`, are per signer name), their manifests side by side in one
-  directory. One `lsm apply -f DIR --auto-approve --parallelism
-  {fleet_apply_parallelism}` sets them up (its wall time is the set-up row);
-  the script then requires `lsm plan -f DIR --detailed-exitcode` to exit 0,
-  every node converged, before timing that plan with hyperfine as above
-  ({warmup} warm-up, {runs} timed runs). It runs at lsm's default
-  parallelism, {fleet_parallelism} nodes at once, each node its own `lsm`
-  child process. The ratio is the fleet plan's median over the single no-op
-  plan's median of this run. Its peak RSS is measured twice, {rss_runs} runs
-  each: GNU time's `%M`, which for a tree of processes is its largest
-  single process (the fleet's lsm or one node's), not their sum; and
-  `bench/tree_rss.py`, which samples every 5 ms the resident memory of every
-  process in the run's session (the fleet's lsm and the node children then
-  running) and keeps the largest sum (a lower bound: a sample can miss a
-  peak). Its Docker requests are counted through the proxy over 3 runs and
-  divided by the number of nodes. The fleet's engine floor is timed by
-  `bench/engine_floor.py --fleet` (5 runs after a warm-up): for every node,
-  `GET /version` then its archive read, {fleet_parallelism} nodes at a time
-  as the fleet runs them, without lsm. Afterwards the fleet's containers,
-  volumes and directories are removed, by the exit trap too if a step fails.
+  `LSM_STATE_DIR`, are per signer name), their manifests side by side in
+  one directory. One fleet apply sets them up (its wall time is the set-up
+  row): `lsm apply -f DIR --auto-approve --parallelism {fleet_apply_parallelism}`.
+  The script then requires `lsm plan -f DIR --detailed-exitcode` to exit
+  0, every node converged, before timing that plan with hyperfine as above
+  ({warmup} warm-up, {runs} timed runs), at lsm's default parallelism:
+  {fleet_parallelism} nodes at once, each its own `lsm` child process. The
+  ratio is the fleet plan's median over the single no-op plan's median of
+  this run. Its peak RSS is measured twice, {rss_runs} runs each: GNU
+  time's `%M`, which for a tree of processes is its largest single process
+  (the fleet's lsm or one node's), not their sum; and `bench/tree_rss.py`,
+  which samples every 5 ms the resident memory of every process in the
+  run's session (the fleet's lsm and the node children then running) and
+  keeps the largest sum (a lower bound: a sample can miss a peak). Its
+  Docker requests are counted through the proxy over 3 runs and divided by
+  the number of nodes. The fleet's engine floor is timed by
+  `bench/engine_floor.py --fleet` (5 runs after a warm-up): for every
+  node, `GET /version` then its archive read, {fleet_parallelism} nodes at a
+  time as the fleet runs them, without lsm. Afterwards the fleet's
+  containers, volumes and directories are removed, by the exit trap too if
+  a step fails.
 - **Docker requests.** `bench/docker_count_proxy.py` listens on a unix
   socket, passes every byte to the engine's socket and logs each HTTP request
   it parses; lsm reaches it through `DOCKER_HOST=unix://…`. That counts
