@@ -12,9 +12,16 @@ Measures, RUNS times each, in milliseconds:
   image, a volume at /root/.lnd, two ports published on 127.0.0.1), created
   beforehand and removed afterwards; its process is a shell that sleeps.
 
+With --fleet, instead: the engine's share of a fleet plan. For every
+CONTAINER, GET /version then its archive read (what each node's lsm asks
+first and longest), PARALLEL containers at a time, as the fleet runs its
+nodes; RUNS times the whole batch (after one warm-up), in milliseconds.
+
 Usage: engine_floor.py SOCKET CONTAINER IMAGE RUNS OUT.json
+       engine_floor.py --fleet SOCKET RUNS PARALLEL OUT.json CONTAINER...
 """
 
+import concurrent.futures
 import http.client
 import json
 import socket
@@ -60,11 +67,33 @@ def free_port():
     return port
 
 
+def archive_path(api, container):
+    return f"/v{api}/containers/{container}/archive?path=" + urllib.parse.quote("/root/.lnd/lsm", safe="")
+
+
+def fleet(sock, runs, parallel, out, containers):
+    api = json.loads(request(sock, "GET", "/version"))["ApiVersion"]
+
+    def node(container):
+        request(sock, "GET", "/version")
+        request(sock, "GET", archive_path(api, container))
+
+    def batch():
+        with concurrent.futures.ThreadPoolExecutor(max_workers=int(parallel)) as pool:
+            for f in [pool.submit(node, c) for c in containers]:
+                f.result()
+
+    batch()  # warm-up
+    times = [timed(batch) for _ in range(int(runs))]
+    with open(out, "w") as f:
+        json.dump({"fleet": times, "parallel": int(parallel), "nodes": len(containers)}, f)
+
+
 def main(sock, container, image, runs, out):
     runs = int(runs)
     api = json.loads(request(sock, "GET", "/version"))["ApiVersion"]
     v = f"/v{api}"
-    archive = f"{v}/containers/{container}/archive?path=" + urllib.parse.quote("/root/.lnd/lsm", safe="")
+    archive = archive_path(api, container)
 
     def two_archives():
         threads = [threading.Thread(target=request, args=(sock, "GET", archive)) for _ in range(2)]
@@ -115,6 +144,9 @@ def main(sock, container, image, runs, out):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) >= 7 and sys.argv[1] == "--fleet":
+        fleet(*sys.argv[2:6], sys.argv[6:])
+        sys.exit(0)
     if len(sys.argv) != 6:
         sys.exit("usage: engine_floor.py SOCKET CONTAINER IMAGE RUNS OUT.json")
     main(*sys.argv[1:])

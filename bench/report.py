@@ -47,6 +47,10 @@ def ms(v):
     return f"{v:.0f} ms" if v >= 100 else f"{v:.1f} ms"
 
 
+def secs(v):
+    return f"{v / 1000:.1f} s" if v >= 10000 else ms(v)
+
+
 def row(figure, values, fmt, target="", met="", runs=True):
     if not values:
         return f"| {figure} | FAILED | | {target} | no |"
@@ -96,6 +100,100 @@ def real_lnd_rows(results, m, double_plan, double_fresh, failures):
     if fresh and double_fresh:
         ratio = spread(fresh)[0] / spread(double_fresh)[0]
         out.append(f"| apply from nothing, real lnd ÷ the double (medians) | **{ratio:.1f}×** | | | |")
+    return out
+
+
+def fleet_rows(results, m, plan):
+    """The fleet of issue 15: a no-op plan of many converged signers, its
+    ratio to one no-op plan of the same run, its memory and its Docker
+    requests per node."""
+    n = int(m.get("fleet_size", 0)) or None
+    par = m.get("fleet_parallelism", "?")
+    fleet = hf_times(results, "fleet_plan")
+    out = [row(
+        f"`lsm plan -f DIR --detailed-exitcode`, no-op fleet of {n} converged signers "
+        f"(default `--parallelism` {par})", fleet, ms)]
+    if fleet and plan:
+        ratio = spread(fleet)[0] / spread(plan)[0]
+        out.append(
+            f"| fleet no-op plan ÷ one no-op plan (medians) | **{ratio:.1f}×** | | ≤ 3× | {verdict(ratio <= 3)} |"
+        )
+    else:
+        out.append("| fleet no-op plan ÷ one no-op plan (medians) | FAILED | | ≤ 3× | no |")
+    mb = lambda kb: f"{kb / 1024:.1f} MB"
+    top = numbers(load(results, "rss_fleet_plan.txt"))
+    out.append(row("peak RSS, fleet no-op plan: largest process (GNU time `%M`)", top, mb,
+                   "≤ 30 MB", verdict(max(top) <= 30 * 1024) if top else "no"))
+    tree = numbers(load(results, "rss_tree_fleet_plan.txt"))
+    out.append(row("peak RSS, fleet no-op plan: lsm and its node processes summed (sampled)", tree, mb))
+    counts = numbers(load(results, "requests_fleet_plan_counts.txt"))
+    if counts and n:
+        med, lo, hi = spread([c / n for c in counts])
+        same = "" if lo == hi else f", varied {lo:.1f}–{hi:.1f}"
+        out.append(
+            f"| Docker API requests per node, fleet no-op plan (total ÷ {n}) | **{med:g}** "
+            f"({spread(counts)[0]:.0f} in all{same}) | {len(counts)} runs | ≤ 5 | {verdict(hi <= 5)} |"
+        )
+    else:
+        out.append("| Docker API requests per node, fleet no-op plan | FAILED | | ≤ 5 | no |")
+    floor = load(results, "engine_floor_fleet.json")
+    if floor:
+        label = (f"engine alone, fleet: `GET /version` + one archive read of each of the "
+                 f"{floor['nodes']} signers, {floor['parallel']} at a time")
+        out.append(row(label, floor["fleet"], ms))
+        if fleet:
+            ratio = spread(fleet)[0] / spread(floor["fleet"])[0]
+            out.append(f"| fleet no-op plan ÷ that engine floor (medians) | **{ratio:.2f}×** | | | |")
+    else:
+        out.append("| engine alone, fleet: `GET /version` + one archive read of each signer | FAILED | | | no |")
+    setup = numbers(load(results, "fleet_apply_ms.txt"))
+    label = (f"the fleet's set-up: `lsm apply -f DIR --auto-approve --parallelism "
+             f"{m.get('fleet_apply_parallelism', '?')}` from nothing, {n} signers")
+    # The first apply's summary up to the first node's reason (which the
+    # kept run log has in full).
+    retry = (load(results, "fleet_apply_retry.txt") or "").strip().split(" (")[0].replace("|", "\\|")
+    if setup and retry:
+        out.append(f"| {label} | **{secs(setup[0])}** | 1 run, 2 applies: a port chosen for a node "
+                   f"was taken by another container before it was published, so those nodes got "
+                   f"new ports (first apply: {retry}) | | |")
+    elif setup:
+        out.append(f"| {label} | **{secs(setup[0])}** | 1 run | | |")
+    else:
+        out.append(f"| {label} | FAILED | | | no |")
+    return out
+
+
+def fleet_requests(results, n):
+    """The requests of one fleet plan, by kind, node names folded."""
+    import re
+    text = load(results, "requests_fleet_plan.log")
+    if not text:
+        return []
+    kinds = {}
+    for line in text.splitlines():
+        kind = re.sub(r"lsm-benchfleet-\d+-\d+", "<node>", line)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    lines = [f"The requests of one no-op fleet plan of {n} signers, by kind (`<node>` is each node's name):", "", "```"]
+    lines.extend(f"{c:3d} × {k}" for k, c in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    lines.extend(["```", ""])
+    return lines
+
+
+def floor_rows(plan, floor):
+    """The engine floor of one no-op plan, GET /version plus one archive
+    read, run by run, and the plan's ratio to it."""
+    version, archive = floor.get("version"), floor.get("archive")
+    if not (version and archive and len(version) == len(archive)):
+        return ["| engine floor: `GET /version` + one archive read | FAILED | | | |"]
+    both = [a + b for a, b in zip(version, archive)]
+    out = [row("engine floor of a no-op plan: `GET /version` + one archive read (run by run)", both, ms)]
+    if plan:
+        ratio = spread(plan)[0] / spread(both)[0]
+        out.append(
+            f"| `lsm plan` no-op ÷ engine floor (medians) | **{ratio:.2f}×** | | ≤ 1.2× | {verdict(ratio <= 1.2)} |"
+        )
+    else:
+        out.append("| `lsm plan` no-op ÷ engine floor (medians) | FAILED | | ≤ 1.2× | no |")
     return out
 
 
@@ -179,6 +277,7 @@ def main(results, md_path):
     for k, label in (("status", "`lsm status --json`"), ("apply_noop", "`lsm apply` no-op")):
         if req_logs[k] is not None:
             lines.append(f"| Docker API requests, {label} | {len(req_logs[k])} | 1 run | | |")
+    lines.extend(fleet_rows(results, m, plan))
     floor = load(results, "engine_floor.json")
     if floor:
         for key, label in (
@@ -188,6 +287,10 @@ def main(results, md_path):
             ("start", "engine alone: `POST /containers/…/start` of a like container"),
         ):
             lines.append(row(label, floor.get(key), ms))
+        lines.extend(floor_rows(plan, floor))
+    else:
+        lines.append("| engine floor | FAILED | | | no |")
+        lines.append("| `lsm plan` no-op ÷ engine floor (medians) | FAILED | | ≤ 1.2× | no |")
     doc = load(results, "hf_plan.json")
     if doc:
         r = doc["results"][0]
@@ -202,6 +305,7 @@ def main(results, md_path):
         lines.extend(req_logs["plan"])
         lines.append("```")
         lines.append("")
+    lines.extend(fleet_requests(results, m.get("fleet_size", "?")))
     if failures:
         lines.append("**Failed steps** (the script exited non-zero):")
         lines.append("")
@@ -213,6 +317,9 @@ def main(results, md_path):
         "apply_runs": m.get("apply_runs", "?"),
         "apply_warmup": m.get("apply_warmup", "?"),
         "rss_runs": m.get("rss_runs", "?"),
+        "fleet_size": m.get("fleet_size", "?"),
+        "fleet_parallelism": m.get("fleet_parallelism", "?"),
+        "fleet_apply_parallelism": m.get("fleet_apply_parallelism", "?"),
     }).strip())
     lines.append("")
     lines.append(END)
@@ -282,6 +389,37 @@ METHOD = """
   (the engine runs a helper process, `docker-tar`, for every archive read),
   two at once, and the start of a container like the signer's (same image,
   a volume, two published ports). These rows are the engine's share, not lsm's.
+- **Ratio to the engine floor.** A no-op plan cannot be faster than its
+  connect-time `GET /version` followed by its one archive read of
+  `/root/.lnd/lsm`, the long pole of the reads it makes at once (the
+  container, volume and image inspects and lnd's gRPC run beside it). The
+  floor is, run by run, the sum of the two times `bench/engine_floor.py`
+  measured in the same iteration; the ratio is the no-op plan's median over
+  the floor's median, both from this run.
+- **Fleet.** {fleet_size} signers like the one above (names
+  `lsm-benchfleet-<pid>-<n>`, free loopback ports, each with its own
+  secrets and bundle directory; their lock files, in the one
+  `LSM_STATE_DIR`, are per signer name), their manifests side by side in
+  one directory. One fleet apply sets them up (its wall time is the set-up
+  row): `lsm apply -f DIR --auto-approve --parallelism {fleet_apply_parallelism}`.
+  The script then requires `lsm plan -f DIR --detailed-exitcode` to exit
+  0, every node converged, before timing that plan with hyperfine as above
+  ({warmup} warm-up, {runs} timed runs), at lsm's default parallelism:
+  {fleet_parallelism} nodes at once, each its own `lsm` child process. The
+  ratio is the fleet plan's median over the single no-op plan's median of
+  this run. Its peak RSS is measured twice, {rss_runs} runs each: GNU
+  time's `%M`, which for a tree of processes is its largest single process
+  (the fleet's lsm or one node's), not their sum; and `bench/tree_rss.py`,
+  which samples every 5 ms the resident memory of every process in the
+  run's session (the fleet's lsm and the node children then running) and
+  keeps the largest sum (a lower bound: a sample can miss a peak). Its
+  Docker requests are counted through the proxy over 3 runs and divided by
+  the number of nodes. The fleet's engine floor is timed by
+  `bench/engine_floor.py --fleet` (5 runs after a warm-up): for every
+  node, `GET /version` then its archive read, {fleet_parallelism} nodes at a
+  time as the fleet runs them, without lsm. Afterwards the fleet's
+  containers, volumes and directories are removed, by the exit trap too if
+  a step fails.
 - **Docker requests.** `bench/docker_count_proxy.py` listens on a unix
   socket, passes every byte to the engine's socket and logs each HTTP request
   it parses; lsm reaches it through `DOCKER_HOST=unix://…`. That counts
