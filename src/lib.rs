@@ -5,7 +5,7 @@
 //! ```text
 //! signer.toml ─load+check─▶ manifest::Resolved ─▶ desired (lnd.conf, wallet, scope, bundle)
 //! runtime::Observer ─▶ observe::World (runtime objects + lnd's own state + secrets + bundle)
-//! plan::build::plan(desired, world) ─▶ Plan ─▶ render (text) / document (JSON, saved plans)
+//! reconcile::build::plan(desired, world) ─▶ Plan ─▶ render (text) / document (JSON, saved plans)
 //! apply::execute ─▶ runtime::Runtime + wallet + scope + bundle ─▶ observe again: must be empty
 //! ```
 //!
@@ -44,6 +44,7 @@ pub mod manifest;
 pub(crate) mod observe;
 pub(crate) mod output;
 pub(crate) mod plan;
+pub(crate) mod reconcile;
 pub(crate) mod regular_file;
 pub(crate) mod runtime;
 pub mod scope;

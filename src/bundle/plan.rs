@@ -190,7 +190,7 @@ pub(crate) fn diff_for(
 
 /// Says so when the signer's certificate does not name the endpoint
 /// bundle.json records: the watch-only node's TLS check would fail until
-/// the name is declared (plan/certificate.rs then renews the certificate).
+/// the name is declared (reconcile/certificate.rs then renews the certificate).
 fn uncovered_endpoint(endpoint: &str, cert_pem: Option<&[u8]>) -> Option<String> {
     let info = crate::lnd::tls::CertInfo::from_pem(cert_pem?).ok()?;
     let host = crate::bundle::verify::rpc_host(endpoint);

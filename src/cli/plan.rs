@@ -9,9 +9,9 @@ use crate::exit::Exit;
 use crate::manifest::Loaded;
 use crate::observe;
 use crate::plan::Plan;
-use crate::plan::build::{destroy_plan, plan};
 use crate::plan::document::PlanDocument;
 use crate::plan::render::{RenderOptions, render};
+use crate::reconcile::build::{destroy_plan, plan};
 use crate::runtime::Observer;
 use std::path::PathBuf;
 

@@ -1,14 +1,15 @@
 //! The plan: the ordered, reasoned actions that take the observed signer to
-//! the desired one. Built by diffing; rendered for humans ([`render`]) and
-//! machines ([`document`]); saved and stale-checked ([`saved`]).
+//! the desired one, rendered for humans ([`render`]) and machines
+//! ([`document`]), saved and stale-checked ([`saved`]). This is the model
+//! at the bottom of the resources: each resource makes its actions out of
+//! these types, and the reconcile layer assembles them into a plan, so
+//! nothing here names a resource.
 //!
 //! Resources form a chain — image → volume → config → signer → wallet →
 //! macaroon → bundle — and the plan lists actions in that order, which is the
 //! order the executor runs them in.
 
 pub(crate) mod action;
-pub(crate) mod build;
-pub(crate) mod certificate;
 pub(crate) mod document;
 pub(crate) mod op;
 pub(crate) mod reason;

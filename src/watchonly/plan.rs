@@ -24,13 +24,13 @@ pub(crate) fn plan<Ob: Observer>(
     let mut wallet =
         crate::wallet::diff::secrets_diff(&desired.wallet, &world.secrets, &world.signer.wallet);
     wallet_step(desired, link, world, &mut wallet);
-    let password = crate::plan::build::host_password(world, &wallet);
+    let password = crate::reconcile::build::host_password(world, &wallet);
     let runtime = observer.diff(&world.runtime, password);
 
     let (secret_actions, mut wallet_actions): (Vec<Action>, Vec<Action>) = wallet
         .actions
         .into_iter()
-        .partition(|a| !crate::plan::build::is_signer_level(a));
+        .partition(|a| !crate::reconcile::build::is_signer_level(a));
     let mut blockers = wallet.blockers;
     blockers.extend(runtime.blockers);
     let starts = runtime
@@ -126,7 +126,7 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     purge: bool,
 ) -> Plan {
     let runtime = observer.destroy_diff(&world.runtime, purge);
-    let removes_data = crate::plan::build::data_removal(&runtime);
+    let removes_data = crate::reconcile::build::data_removal(&runtime);
     let mut blockers = runtime.blockers;
     let mut notes = runtime.notes;
     if let Some(address) = removes_data {

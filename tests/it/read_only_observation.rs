@@ -15,7 +15,7 @@ const OBSERVATION_MODULES: &[&str] = &[
     "src/runtime/docker/mod.rs",
     "src/cli/plan.rs",
     "src/cli/status.rs",
-    "src/plan/build.rs",
+    "src/reconcile/build.rs",
 ];
 
 #[test]

@@ -50,7 +50,7 @@ fn signer_plan<Ob: Observer>(
     let wallet = wallet_diff(desired, world);
     let password = host_password(world, &wallet);
     let mut runtime = observer.diff(&world.runtime, password);
-    crate::plan::certificate::converge(
+    super::certificate::converge(
         observer,
         &world.runtime,
         desired,
