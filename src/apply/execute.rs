@@ -544,7 +544,7 @@ async fn signer_step<R: Runtime, O: Observation>(
             }
         }),
         Op::Bundle(op) => {
-            crate::bundle::plan::execute(
+            crate::reconcile::bundle::execute(
                 op,
                 desired,
                 &world.signer,

@@ -8,7 +8,9 @@
 //! into reasoned plan actions, [`write`] carries them out crash-safely, and
 //! [`verify`] checks a bundle offline, wherever it came from. For the
 //! watch-only side, [`import`] takes a verified bundle in, typed, and
-//! `live` checks it against the signer it is for (`verify --live`).
+//! `live` checks it against the signer it is for (`verify --live`). What
+//! the bundle should hold given the live signer and the wallet is decided
+//! above the resources, in `reconcile::bundle`.
 
 pub mod accounts;
 pub mod archive;
@@ -19,7 +21,6 @@ pub mod import;
 pub(crate) mod live;
 pub mod network;
 pub(crate) mod observe;
-pub(crate) mod plan;
 pub(crate) mod untar;
 pub mod verify;
 pub mod write;

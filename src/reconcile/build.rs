@@ -36,7 +36,7 @@ pub(crate) fn plan<Ob: Observer>(
     world: &World<Ob::Observation>,
 ) -> Plan {
     match &desired.watchonly {
-        Some(link) => crate::watchonly::plan::plan(observer, desired, link, world),
+        Some(link) => super::watchonly::plan(observer, desired, link, world),
         None => signer_plan(observer, desired, world),
     }
 }
@@ -62,7 +62,7 @@ fn signer_plan<Ob: Observer>(
         .bake
         .iter()
         .any(|a| a.op == Op::Macaroon(MacaroonOp::Bake));
-    let bundle = crate::bundle::plan::diff_for(
+    let bundle = super::bundle::diff_for(
         desired,
         &world.signer,
         &world.secrets,
@@ -272,7 +272,7 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     purge: bool,
 ) -> Plan {
     if desired.resolved.watchonly.is_some() {
-        return crate::watchonly::plan::destroy_plan(observer, desired, world, purge);
+        return super::watchonly::destroy_plan(observer, desired, world, purge);
     }
     let runtime = observer.destroy_diff(&world.runtime, purge);
     let removes_data = data_removal(&runtime);

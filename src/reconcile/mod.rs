@@ -9,6 +9,10 @@
 //! |---|---|
 //! | [`build`] | the plan and the destroy plan, ordered; blockers and notes |
 //! | [`certificate`] | tls.cert's names converge through a start of lnd |
+//! | [`bundle`] | what the bundle should hold given the live signer; its apply steps |
+//! | [`watchonly`] | a watch-only node's plan: secrets → runtime → watch-only wallet, and its blockers |
 
 pub(crate) mod build;
+pub(crate) mod bundle;
 pub(crate) mod certificate;
+pub(crate) mod watchonly;

@@ -3,16 +3,16 @@
 //! every signature to that signer over gRPC.
 //!
 //! It is the same kind of resource as the signer for everything a runtime
-//! does (image, volume, lnd.conf, container); what differs is here:
+//! does (image, volume, lnd.conf, container); what differs is here (its
+//! plan, which reads the whole observed world, is put together with the
+//! other resources' in the reconcile layer, `reconcile::watchonly`):
 //!
 //! | module | job |
 //! |---|---|
 //! | [`reach`] | does the signer answer with the bundle's certificate? |
-//! | [`plan`] | the node's plan: secrets → runtime → watch-only wallet, and its blockers |
 //! | [`wallet`] | the watch-only InitWallet apply runs |
 //! | [`record`] | which signer the wallet was made for (offline check) |
 
-pub(crate) mod plan;
 pub(crate) mod reach;
 pub(crate) mod record;
 pub(crate) mod wallet;

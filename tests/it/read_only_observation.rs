@@ -16,6 +16,9 @@ const OBSERVATION_MODULES: &[&str] = &[
     "src/cli/plan.rs",
     "src/cli/status.rs",
     "src/reconcile/build.rs",
+    "src/reconcile/bundle.rs",
+    "src/reconcile/certificate.rs",
+    "src/reconcile/watchonly.rs",
 ];
 
 #[test]

@@ -1,7 +1,8 @@
 //! The bundle inside lsm's plan and apply: what the bundle should hold given
 //! what lnd reports right now, and carrying out its export and clean-up
-//! steps. (The bundle module itself knows nothing of lnd connections; this
-//! is the glue between it, the desired state and the signer view.)
+//! steps. ([`crate::bundle`] itself knows nothing of lnd connections or
+//! the wallet; this is the glue between it, the desired state, the signer
+//! view and the wallet's files, so it sits above them all.)
 
 use crate::bundle::{
     BundleDiff, BundleLayout, DesiredBundle, ObservedBundle, Part, PartialInputs, diff,
@@ -190,7 +191,7 @@ pub(crate) fn diff_for(
 
 /// Says so when the signer's certificate does not name the endpoint
 /// bundle.json records: the watch-only node's TLS check would fail until
-/// the name is declared (reconcile/certificate.rs then renews the certificate).
+/// the name is declared ([`super::certificate`] then renews the certificate).
 fn uncovered_endpoint(endpoint: &str, cert_pem: Option<&[u8]>) -> Option<String> {
     let info = crate::lnd::tls::CertInfo::from_pem(cert_pem?).ok()?;
     let host = crate::bundle::verify::rpc_host(endpoint);

@@ -5,14 +5,14 @@
 //! has: the signer must answer before lnd starts, and the node must be the
 //! signer's (same identity pubkey, same accounts).
 
-use super::SignerLink;
-use super::reach::Reach;
 use crate::desired::Desired;
 use crate::observe::World;
 use crate::plan::op::{Op, WalletOp};
 use crate::plan::{Action, ActionKind, Address, Blocker, Plan, ReasonCode};
 use crate::runtime::Observer;
 use crate::wallet::diff::{WalletDiff, WalletView};
+use crate::watchonly::SignerLink;
+use crate::watchonly::reach::Reach;
 
 /// The plan that converges a watch-only node.
 pub(crate) fn plan<Ob: Observer>(
@@ -24,13 +24,13 @@ pub(crate) fn plan<Ob: Observer>(
     let mut wallet =
         crate::wallet::diff::secrets_diff(&desired.wallet, &world.secrets, &world.signer.wallet);
     wallet_step(desired, link, world, &mut wallet);
-    let password = crate::reconcile::build::host_password(world, &wallet);
+    let password = super::build::host_password(world, &wallet);
     let runtime = observer.diff(&world.runtime, password);
 
     let (secret_actions, mut wallet_actions): (Vec<Action>, Vec<Action>) = wallet
         .actions
         .into_iter()
-        .partition(|a| !crate::reconcile::build::is_signer_level(a));
+        .partition(|a| !super::build::is_signer_level(a));
     let mut blockers = wallet.blockers;
     blockers.extend(runtime.blockers);
     let starts = runtime
@@ -76,7 +76,9 @@ pub(crate) fn plan<Ob: Observer>(
         )),
         _ => {}
     }
-    if let Err(why) = super::reach::endpoint_named(&link.endpoint, &link.bundle.tls_cert_pem) {
+    if let Err(why) =
+        crate::watchonly::reach::endpoint_named(&link.endpoint, &link.bundle.tls_cert_pem)
+    {
         blockers.push(Blocker {
             address: Address::SIGNER_REMOTE,
             reason: format!(
@@ -126,7 +128,7 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     purge: bool,
 ) -> Plan {
     let runtime = observer.destroy_diff(&world.runtime, purge);
-    let removes_data = crate::reconcile::build::data_removal(&runtime);
+    let removes_data = super::build::data_removal(&runtime);
     let mut blockers = runtime.blockers;
     let mut notes = runtime.notes;
     if let Some(address) = removes_data {
@@ -262,7 +264,7 @@ fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mu
 /// offline check protects this node from now on.
 fn record_step<O>(link: &SignerLink, world: &World<O>) -> Option<Action> {
     let confirmed = world.signer.identity_pubkey.is_some() && world.signer.accounts.is_some();
-    let now = super::record::Record::of(link);
+    let now = crate::watchonly::record::Record::of(link);
     let current = matches!(&world.watchonly_record, Some(Ok(r)) if *r == now);
     (confirmed && !current).then(|| {
         Action::new(
@@ -273,7 +275,7 @@ fn record_step<O>(link: &SignerLink, world: &World<O>) -> Option<Action> {
                 "record that this wallet is signer \"{}\"'s in {} (lnd confirmed its identity and \
                  accounts)",
                 link.bundle.signer,
-                super::record::RECORD_FILE
+                crate::watchonly::record::RECORD_FILE
             ),
             Op::Wallet(WalletOp::RecordSigner),
         )
@@ -283,8 +285,11 @@ fn record_step<O>(link: &SignerLink, world: &World<O>) -> Option<Action> {
 /// The wallet was made from another signer's bundle (lsm's record says
 /// so): refused before that bundle's credentials are written and lnd
 /// starts with them, which no live check could stop while lnd is down.
-fn record_blocker(made_for: &super::record::Record, link: &SignerLink) -> Option<Blocker> {
-    let now = super::record::Record::of(link);
+fn record_blocker(
+    made_for: &crate::watchonly::record::Record,
+    link: &SignerLink,
+) -> Option<Blocker> {
+    let now = crate::watchonly::record::Record::of(link);
     (!made_for.same_wallet(&now)).then(|| Blocker {
         address: Address::WALLET_WATCHONLY,
         reason: format!(
@@ -300,7 +305,7 @@ fn record_blocker(made_for: &super::record::Record, link: &SignerLink) -> Option
             now.signer,
             now.network,
             now.identity_pubkey.as_deref().unwrap_or("not recorded"),
-            super::record::RECORD_FILE
+            crate::watchonly::record::RECORD_FILE
         ),
         fix: "point [bundle] path at the bundle of the signer this node was made for, or \
               declare a new watch-only node (its own name, volume and secrets_dir) for this \
