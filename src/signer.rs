@@ -14,11 +14,49 @@ use crate::lnd::proto::lnrpc::WalletState;
 use crate::lnd::proto::walletrpc::Account;
 use crate::lnd::reader::LndReader;
 use crate::plan::{Address, Blocker};
-use crate::runtime::SignerAccess;
 use crate::secrets::SecretBytes;
 use crate::wallet::diff::WalletView;
 use serde_json::json;
 use std::time::Duration;
+
+/// How lsm reaches the signer's gRPC from this host. Each runtime makes
+/// one (where lnd listens, its certificate and admin.macaroon); it is
+/// defined here, beside the calls that take it, below the runtimes.
+#[derive(Clone)]
+pub(crate) struct SignerAccess {
+    /// `host:port` as dialled from this host.
+    pub addr: String,
+    /// lnd's tls.cert (PEM): the pin.
+    pub tls_cert_pem: Vec<u8>,
+    /// lnd's admin.macaroon, for authenticated observation and bakes.
+    pub admin_macaroon: Option<SecretBytes>,
+}
+
+impl SignerAccess {
+    /// Access at `addr` once lnd has written its certificate.
+    pub(crate) fn once_certified(
+        addr: &str,
+        tls_cert_pem: Option<&[u8]>,
+        admin_macaroon: Option<&SecretBytes>,
+    ) -> Result<SignerAccess, String> {
+        let cert = tls_cert_pem.ok_or("lnd has not written tls.cert yet")?;
+        Ok(SignerAccess {
+            addr: addr.to_string(),
+            tls_cert_pem: cert.to_vec(),
+            admin_macaroon: admin_macaroon.cloned(),
+        })
+    }
+}
+
+impl std::fmt::Debug for SignerAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignerAccess")
+            .field("addr", &self.addr)
+            .field("tls_cert", &crate::secrets::fingerprint(&self.tls_cert_pem))
+            .field("admin_macaroon", &self.admin_macaroon.is_some())
+            .finish()
+    }
+}
 
 /// What lnd said.
 #[derive(Debug, Clone)]

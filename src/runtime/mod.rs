@@ -14,45 +14,8 @@ use crate::manifest::enums::Network;
 use crate::plan::ReasonCode;
 use crate::plan::op::RuntimeOp;
 use crate::plan::{Action, ActionKind, Address, Blocker, Subject};
-use crate::secrets::SecretBytes;
+use crate::signer::SignerAccess;
 use serde::Serialize;
-
-/// How lsm reaches the signer's gRPC from this host.
-#[derive(Clone)]
-pub(crate) struct SignerAccess {
-    /// `host:port` as dialled from this host.
-    pub addr: String,
-    /// lnd's tls.cert (PEM): the pin.
-    pub tls_cert_pem: Vec<u8>,
-    /// lnd's admin.macaroon, for authenticated observation and bakes.
-    pub admin_macaroon: Option<SecretBytes>,
-}
-
-impl SignerAccess {
-    /// Access at `addr` once lnd has written its certificate.
-    pub(crate) fn once_certified(
-        addr: &str,
-        tls_cert_pem: Option<&[u8]>,
-        admin_macaroon: Option<&SecretBytes>,
-    ) -> Result<SignerAccess, String> {
-        let cert = tls_cert_pem.ok_or("lnd has not written tls.cert yet")?;
-        Ok(SignerAccess {
-            addr: addr.to_string(),
-            tls_cert_pem: cert.to_vec(),
-            admin_macaroon: admin_macaroon.cloned(),
-        })
-    }
-}
-
-impl std::fmt::Debug for SignerAccess {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignerAccess")
-            .field("addr", &self.addr)
-            .field("tls_cert", &crate::secrets::fingerprint(&self.tls_cert_pem))
-            .field("admin_macaroon", &self.admin_macaroon.is_some())
-            .finish()
-    }
-}
 
 /// lnd's admin.macaroon relative to its lnddir (lnd-facts §4): written
 /// there when the wallet is created.

@@ -9,8 +9,9 @@ use crate::docker::{
     ContainerStatus, Observed, ObservedContainer, ObservedImage, ObservedVolume, RunMark,
     Transport, VolumeFile,
 };
-use crate::runtime::{Condition, Observation, SignerAccess};
+use crate::runtime::{Condition, Observation};
 use crate::secrets::SecretBytes;
+use crate::signer::SignerAccess;
 use serde_json::json;
 
 /// How the wallet password copy in the volume compares with the host's

@@ -10,7 +10,8 @@
 use super::target::{DockerTarget, LND_DIR};
 use crate::docker::{DockerReader, DockerWriter, Transport};
 use crate::error::Failure;
-use crate::runtime::{SignerAccess, Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use crate::runtime::{Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use crate::signer::SignerAccess;
 use lsm_lnd::backoff::Backoff;
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -8,8 +8,9 @@ use super::foreign::Foreign;
 use super::pidfile::{ProcessState, Record};
 use super::procfs::ProcInfo;
 use super::systemd::ServiceState;
-use crate::runtime::{Condition, Observation, SignerAccess};
+use crate::runtime::{Condition, Observation};
 use crate::secrets::SecretBytes;
+use crate::signer::SignerAccess;
 use serde_json::json;
 
 /// The unit under supervisor = "systemd".

@@ -10,7 +10,8 @@
 use super::process::passes_to_lnd;
 use crate::error::Failure;
 use crate::manifest::enums::Network;
-use crate::runtime::{SignerAccess, Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use crate::runtime::{Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use crate::signer::SignerAccess;
 use lsm_lnd::backoff::Backoff;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
