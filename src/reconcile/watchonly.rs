@@ -275,7 +275,7 @@ fn record_step<O>(link: &SignerLink, world: &World<O>) -> Option<Action> {
                 "record that this wallet is signer \"{}\"'s in {} (lnd confirmed its identity and \
                  accounts)",
                 link.bundle.signer,
-                crate::watchonly::record::RECORD_FILE
+                crate::wallet::files::WATCHONLY_RECORD_FILE
             ),
             Op::Wallet(WalletOp::RecordSigner),
         )
@@ -305,7 +305,7 @@ fn record_blocker(
             now.signer,
             now.network,
             now.identity_pubkey.as_deref().unwrap_or("not recorded"),
-            crate::watchonly::record::RECORD_FILE
+            crate::wallet::files::WATCHONLY_RECORD_FILE
         ),
         fix: "point [bundle] path at the bundle of the signer this node was made for, or \
               declare a new watch-only node (its own name, volume and secrets_dir) for this \

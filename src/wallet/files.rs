@@ -24,6 +24,24 @@ use zeroize::Zeroizing;
 /// lnd's minimum wallet password length.
 const MIN_PASSWORD_BYTES: usize = 8;
 
+// Files the runtime and the watch-only node keep in the secrets
+// directory. They are named here, in the directory's layout, because this
+// module decides which names in it are lsm's and which temp files are
+// leftovers of its writes; their owners, above the wallet, take them from
+// here.
+
+/// The native runtime's rendered lnd.conf (0600).
+pub(crate) const NATIVE_CONF_FILE: &str = "signer-lnd.conf";
+/// lnd's stdout and stderr under the native runtime's process
+/// supervisor, appended.
+pub(crate) const NATIVE_LOG_FILE: &str = "signer-lnd.log";
+/// A native watch-only node's copies of its signer's certificate and
+/// macaroon (0600 in 0700).
+pub(crate) const SIGNER_TLS_CERT_FILE: &str = "signer-tls.cert";
+pub(crate) const SIGNER_MACAROON_FILE: &str = "signer.macaroon";
+/// A watch-only node's record of the signer its wallet was made for.
+pub(crate) const WATCHONLY_RECORD_FILE: &str = "watchonly-signer.json";
+
 /// What lsm itself keeps in the secrets directory besides the wallet's
 /// two files: its macaroon root key record, the identity record and its
 /// pending note, the last rehearsal's outcome, and (native runtime) lnd's
@@ -33,13 +51,13 @@ const OTHER_OWN_FILES: &[&str] = &[
     IDENTITY_FILE,
     IDENTITY_PENDING_FILE,
     REHEARSAL_FILE,
-    crate::runtime::native::target::CONF_FILE,
-    crate::runtime::native::target::LOG_FILE,
+    NATIVE_CONF_FILE,
+    NATIVE_LOG_FILE,
     // A native watch-only node's signer credentials, and the record of
     // the signer its wallet was made for.
-    crate::runtime::native::target::SIGNER_TLS_CERT_FILE,
-    crate::runtime::native::target::SIGNER_MACAROON_FILE,
-    crate::watchonly::record::RECORD_FILE,
+    SIGNER_TLS_CERT_FILE,
+    SIGNER_MACAROON_FILE,
+    WATCHONLY_RECORD_FILE,
 ];
 
 /// The secrets directory and its files.
@@ -83,7 +101,7 @@ impl WalletFiles {
                 !(n == PASSWORD_FILE
                     || n == SEED_FILE
                     || OTHER_OWN_FILES.contains(&n)
-                    || n == format!("{}.1", crate::runtime::native::target::LOG_FILE)
+                    || n == format!("{NATIVE_LOG_FILE}.1")
                     || n.starts_with(fsutil::TEMP_PREFIX)
                     || self.also_lsms.iter().any(|o| o == n))
             })
@@ -205,9 +223,9 @@ fn is_leftover(name: &str) -> bool {
         IDENTITY_PENDING_FILE,
         REHEARSAL_FILE,
         crate::scope::ledger::LEDGER_FILE,
-        crate::runtime::native::target::SIGNER_TLS_CERT_FILE,
-        crate::runtime::native::target::SIGNER_MACAROON_FILE,
-        crate::watchonly::record::RECORD_FILE,
+        SIGNER_TLS_CERT_FILE,
+        SIGNER_MACAROON_FILE,
+        WATCHONLY_RECORD_FILE,
     ]
     .iter()
     .any(|f| name.starts_with(&temp_prefix_for(f)))

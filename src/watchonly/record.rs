@@ -7,12 +7,10 @@
 
 use super::SignerLink;
 use crate::error::Failure;
+use crate::wallet::files::WATCHONLY_RECORD_FILE;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// The record's file name in the secrets directory.
-pub(crate) const RECORD_FILE: &str = "watchonly-signer.json";
 
 /// What the wallet was made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +64,7 @@ impl Record {
 /// The record in `dir`: `None` when there is none, an error text when it
 /// cannot be read.
 pub(crate) fn observe(dir: &Path) -> Option<Result<Record, String>> {
-    let path = dir.join(RECORD_FILE);
+    let path = dir.join(WATCHONLY_RECORD_FILE);
     match crate::regular_file::read(&path, 256 * 1024) {
         Err(crate::regular_file::ReadError::NotFound) => None,
         Err(e) => Some(Err(format!("{}: {e}", path.display()))),
@@ -84,7 +82,7 @@ pub(crate) fn write(
     files.prepare_dir()?;
     let mut bytes = serde_json::to_vec_pretty(&Record::of(link)).unwrap_or_default();
     bytes.push(b'\n');
-    let path = files.dir.join(RECORD_FILE);
+    let path = files.dir.join(WATCHONLY_RECORD_FILE);
     crate::fsutil::atomic_write(
         &path,
         &bytes,

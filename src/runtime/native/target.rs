@@ -9,17 +9,11 @@ use crate::error::Failure;
 use crate::manifest::enums::{Network, Supervisor};
 use crate::manifest::fields::LndBinary;
 use crate::manifest::resolved::Resolved;
+use crate::wallet::files::{
+    NATIVE_CONF_FILE, NATIVE_LOG_FILE, SIGNER_MACAROON_FILE, SIGNER_TLS_CERT_FILE,
+};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-
-/// The rendered lnd.conf, in `[wallet] secrets_dir` (0600).
-pub(crate) const CONF_FILE: &str = "signer-lnd.conf";
-/// A watch-only node's copies of its signer's certificate and macaroon,
-/// in its secrets directory (0600 in 0700).
-pub(crate) const SIGNER_TLS_CERT_FILE: &str = "signer-tls.cert";
-pub(crate) const SIGNER_MACAROON_FILE: &str = "signer.macaroon";
-/// lnd's stdout and stderr under the process supervisor, appended.
-pub(crate) const LOG_FILE: &str = "signer-lnd.log";
 
 /// Everything the native runtime converges to.
 #[derive(Debug, Clone)]
@@ -135,8 +129,8 @@ impl NativeTarget {
             lnd_path: n.lnd_path.clone(),
             lnd_version: n.lnd_version.clone(),
             lnd_dir: n.lnd_dir.clone(),
-            conf_path: secrets_dir.join(CONF_FILE),
-            log_path: secrets_dir.join(LOG_FILE),
+            conf_path: secrets_dir.join(NATIVE_CONF_FILE),
+            log_path: secrets_dir.join(NATIVE_LOG_FILE),
             conf_display: lnd_conf::redact(&conf),
             conf_sha256: crate::secrets::sha256_hex(&started_with),
             conf,
