@@ -2,7 +2,7 @@
 //! throwaway lnd from the signer's own image or binary restores a wallet
 //! from seed.txt and the wallet password, and lsm compares its identity
 //! pubkey and every account xpub with the live signer's (see
-//! [`crate::wallet::rehearsal`]). Prints fingerprints only; records the
+//! [`crate::reconcile::rehearsal`]). Prints fingerprints only; records the
 //! outcome beside seed.txt for `lsm status`.
 
 use crate::apply::lock::SignerLock;
@@ -12,6 +12,7 @@ use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
 use crate::exit::Exit;
 use crate::observe::{self, World};
+use crate::reconcile::rehearsal::rehearse;
 use crate::runtime::{Observation, Runtime};
 use crate::wallet::identity::{self, IdentityRecord, Origin, short};
 use crate::wallet::rehearsal::{self, Outcome, Reference};
@@ -236,7 +237,7 @@ pub(crate) async fn prove<R: Runtime>(
             }
         );
     }
-    let outcome = rehearsal::rehearse(rt, files, &desired.wallet.network, &live).await?;
+    let outcome = rehearse(rt, files, &desired.wallet.network, &live).await?;
     rehearsal::write(files, &outcome)?;
     if outcome.passed {
         let record = IdentityRecord::new(

@@ -11,8 +11,10 @@
 //! | [`certificate`] | tls.cert's names converge through a start of lnd |
 //! | [`bundle`] | what the bundle should hold given the live signer; its apply steps |
 //! | [`watchonly`] | a watch-only node's plan: secrets → runtime → watch-only wallet, and its blockers |
+//! | [`rehearsal`] | a restore rehearsal of seed.txt in a throwaway lnd of the runtime |
 
 pub(crate) mod build;
 pub(crate) mod bundle;
 pub(crate) mod certificate;
+pub(crate) mod rehearsal;
 pub(crate) mod watchonly;
