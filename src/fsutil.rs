@@ -120,8 +120,9 @@ pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
 
 /// Creates `dir` (and any missing parents) with `mode` on `dir` itself,
 /// and says whether it did. An existing directory is left exactly as it
-/// is: lsm changes the mode only of a directory it created (see
-/// [`crate::dirguard`]), never of one it merely found (`/tmp`, say).
+/// is: lsm changes the mode only of a directory it created (dirguard.rs,
+/// above this module, says whose a directory is), never of one it merely
+/// found (`/tmp`, say).
 pub(crate) fn ensure_dir(dir: &Path, mode: u32) -> io::Result<bool> {
     if dir.is_dir() {
         return Ok(false);

@@ -117,9 +117,9 @@ pub(crate) fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
 /// Writes a new secret file (0600) in `dir`. Refuses with exit 5 if the
 /// file exists: a seed or password file is never overwritten.
 /// `before_rename` runs when the content is durable under its temp name.
-/// Callers check the directory first
-/// ([`WalletFiles::prepare_dir`](crate::wallet::files::WalletFiles::prepare_dir));
-/// one that is still missing is created 0700.
+/// Callers check the directory first (the wallet's
+/// `WalletFiles::prepare_dir`, above this module); one that is still
+/// missing is created 0700.
 pub(crate) fn write_new(
     dir: &Path,
     name: &str,
