@@ -31,66 +31,86 @@ with_comments = "--code-only" not in flags
 verbose = "-v" in flags
 
 
-def strip_comments(text):
-    """Drop // and /* */ comments, keeping string literals intact."""
-    out, i, n = [], 0, len(text)
+CHAR = re.compile(r"'(\\(u\{[0-9a-fA-F]+\}|x[0-9a-fA-F]{2}|.)|[^\\'\n])'")
+
+
+def literal_spans(text):
+    """(start, end, kind) of every comment ("comment") and string or char
+    literal ("literal"), so neither a brace nor an attribute inside one is
+    taken for code."""
+    i, n = 0, len(text)
     while i < n:
         c = text[i]
         if text.startswith("//", i):
             j = text.find("\n", i)
-            i = n if j < 0 else j
+            j = n if j < 0 else j
+            yield i, j, "comment"
+            i = j
         elif text.startswith("/*", i):
-            depth, i = 1, i + 2
-            while i < n and depth:
-                if text.startswith("/*", i):
-                    depth, i = depth + 1, i + 2
-                elif text.startswith("*/", i):
-                    depth, i = depth - 1, i + 2
+            j, depth = i + 2, 1
+            while j < n and depth:
+                if text.startswith("/*", j):
+                    depth, j = depth + 1, j + 2
+                elif text.startswith("*/", j):
+                    depth, j = depth - 1, j + 2
                 else:
-                    i += 1
+                    j += 1
+            yield i, j, "comment"
+            i = j
+        elif c == "r" and re.match(r'r#*"', text[i:]) and not re.match(r"\w", text[i - 1 : i]):
+            hashes = len(re.match(r"r(#*)", text[i:]).group(1))
+            end = '"' + "#" * hashes
+            j = text.find(end, i + 2 + hashes)
+            j = n if j < 0 else j + len(end)
+            yield i, j, "literal"
+            i = j
         elif c == '"':
             j = i + 1
             while j < n and text[j] != '"':
                 j += 2 if text[j] == "\\" else 1
-            out.append(text[i : j + 1])
+            yield i, j + 1, "literal"
             i = j + 1
-        elif text.startswith("r#\"", i) or text.startswith('r"', i):
-            hashes = 1 if text[i + 1] == "#" else 0
-            end = '"' + "#" * hashes
-            j = text.find(end, i + 2 + hashes)
-            j = n if j < 0 else j + len(end)
-            out.append(text[i:j])
+        elif c == "'" and CHAR.match(text, i):
+            j = CHAR.match(text, i).end()
+            yield i, j, "literal"
             i = j
-        elif c == "'" and re.match(r"'(\\.|[^\\'])'", text[i : i + 4]):
-            m = re.match(r"'(\\.|[^\\'])'", text[i : i + 4])
-            out.append(m.group(0))
-            i += len(m.group(0))
         else:
-            out.append(c)
             i += 1
-    return "".join(out)
+
+
+def blank(text, kinds):
+    """`text` with the spans of `kinds` turned to spaces (newlines kept),
+    so every position still means the same place."""
+    chars = list(text)
+    for start, end, kind in literal_spans(text):
+        if kind in kinds:
+            for k in range(start, min(end, len(chars))):
+                if chars[k] != "\n":
+                    chars[k] = " "
+    return "".join(chars)
 
 
 def strip_test_items(text):
-    """Drop `#[cfg(test)]` items: inline blocks up to their closing brace,
-    or one line for `mod x;` / a single-line item. Returns the text and
-    the names of `#[cfg(test)] mod x;` files to leave out."""
+    """Drop `#[cfg(test)]` items: an inline block up to its closing brace,
+    or an item up to its `;`. Returns the text and the names of
+    `#[cfg(test)] mod x;` files to leave out."""
+    code = blank(text, {"comment", "literal"})
     test_files = set()
     out, pos = [], 0
-    for m in re.finditer(r"#\[cfg\(test\)\]\s*", text):
+    for m in re.finditer(r"#\[cfg\(test\)\]\s*", code):
         if m.start() < pos:
             continue
         out.append(text[pos : m.start()])
         i = m.end()
-        decl = re.match(r"(pub(\([^)]*\))?\s+)?mod\s+(\w+)\s*;", text[i:])
+        decl = re.match(r"(pub(\([^)]*\))?\s+)?mod\s+(\w+)\s*;", code[i:])
         if decl:
             test_files.add(decl.group(3))
             pos = i + decl.end()
             continue
-        # skip to the item's end: the matching brace, or a `;` before any brace
+        # to the item's end: its closing brace, or a `;` outside braces
         j, depth = i, 0
-        while j < len(text):
-            ch = text[j]
+        while j < len(code):
+            ch = code[j]
             if ch == "{":
                 depth += 1
             elif ch == "}":
@@ -170,10 +190,9 @@ for name in sorted(os.listdir(root)):
 edges = {t: {} for t in tops}
 for t, files in tops.items():
     for f in files:
-        text = open(f).read()
+        text, _ = strip_test_items(open(f).read())
         if not with_comments:
-            text = strip_comments(text)
-        text, _ = strip_test_items(text)
+            text = blank(text, {"comment"})
         for path in crate_paths(text):
             other = path.split("::")[1]
             if other in tops and other != t:
