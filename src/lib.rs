@@ -15,14 +15,20 @@
 //! `docker`. Items are `pub(crate)` unless the integration tests need
 //! them, so the compiler finds dead code.
 //!
+//! The modules form layers, listed here from the bottom: each imports
+//! only modules listed before it, so there is no import circle among them
+//! (`scripts/import-circles.py` shows the imports; a test checks it).
+//!
 //! | layer | modules |
 //! |---|---|
-//! | 1. manifest → desired state | [`manifest`], `diagnostic`, `desired` |
-//! | 2. runtime observers → observed state | `runtime` (trait; `runtime::docker`, `runtime::native`), `signer` (lnd over gRPC), `observe` |
-//! | 3. diff → plan of reasoned actions | `plan` (model, build, render, JSON, saved plans) with each resource's own diff: `wallet::diff`, [`scope`], [`bundle`] |
-//! | 4. executor → apply | `apply` (executor, lock, approval, progress), [`crashpoint`] |
-//! | 5. wallet, bundle, secrets | `wallet`, [`bundle`], `secrets`, [`dirguard`] (whose directory it is), `fsutil`, `regular_file`, `interrupt` (cleanup on Ctrl-C) |
-//! | commands | [`cli`] (one file per command, `cli::fleet` for many manifests in one run; [`cli::main`] is the binary), [`error`], [`exit`], `output`, `logging` |
+//! | 1. foundations | `exit`, `output`, `diagnostic`, [`error`], `logging`, [`crashpoint`](mod@crashpoint), `interrupt` (cleanup on Ctrl-C), `regular_file`, `fsutil`, `secrets`, [`dirguard`] (whose directory it is) |
+//! | 2. manifest | [`manifest`] (types, checks, resolution with sources) |
+//! | 3. the plan model | `plan` (addresses, actions, reasons, ops, summary, JSON document, text render, saved plans); it names no resource |
+//! | 4. resources, each deciding its own actions in plan types | [`scope`], [`bundle`], `wallet`, `watchonly`, `signer` (lnd over gRPC), `desired` (what the manifest means for them, and lnd.conf), `runtime` (the traits; `runtime::docker`, `runtime::native`) |
+//! | 5. observed state | `observe` (the whole world, concurrently) |
+//! | 6. desired + observed → plan | `reconcile` (every resource's diff into one ordered plan; the certificate, the bundle given the live signer, the watch-only node's plan, the restore rehearsal) |
+//! | 7. executor → apply | `apply` (executor, lock, approval, progress) |
+//! | 8. commands | [`cli`] (one file per command, `cli::fleet` for many manifests in one run; [`cli::main`] is the binary) |
 
 // Unit tests may be long (one scenario end to end); the code under test
 // is held to clippy::too_many_lines by the non-test build.

@@ -52,6 +52,7 @@ mod manifest_garbage;
 mod manifest_schema;
 mod manifest_versions;
 mod manifest_watchonly;
+mod module_layers;
 mod native_apply;
 mod native_process;
 mod operator_files;
