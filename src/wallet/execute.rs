@@ -217,7 +217,12 @@ pub(crate) async fn restore(
         // it exactly as a later apply's RecordIdentity would. Anything else
         // (InitWallet needs no macaroon: lncli create, a script, anyone on
         // the port) is a wallet seed.txt is not proven to restore.
-        Err(crate::lnd::error::LndError::WalletAlreadyExists) => match prior {
+        // (Once that wallet is open, lnd has closed its WalletUnlocker
+        // service and answers with that instead.)
+        Err(
+            crate::lnd::error::LndError::WalletAlreadyExists
+            | crate::lnd::error::LndError::UnlockerGone,
+        ) => match prior {
             Some(p) if p.seed_sha256 == seed_sha256 && p.network == network => {
                 origin = p.origin;
                 note_pending(files, network, &seed_sha256, origin)?;
