@@ -174,6 +174,7 @@ pub(crate) fn missing_admin_macaroon(
         return None;
     }
     Some(Blocker {
+        code: crate::plan::BlockerCode::AdminMacaroonMissing,
         address: Address::FILE_ADMIN_MACAROON,
         reason: format!(
             "lnd is running unlocked but its admin.macaroon ({location}) is missing, so lsm can \

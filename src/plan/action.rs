@@ -231,6 +231,8 @@ impl Action {
 /// or the wallet. Blockers are shown instead of being silently skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Blocker {
+    /// Which protection, for pipelines and tests (the prose may change).
+    pub code: crate::plan::BlockerCode,
     pub address: Address,
     pub reason: String,
     /// What the operator can do about it.

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The current document format.
-pub(crate) const FORMAT_VERSION: &str = "1.3";
+pub(crate) const FORMAT_VERSION: &str = "1.4";
 
 /// The JSON plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -149,6 +149,9 @@ impl From<&Detail> for DetailDoc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct BlockerDoc {
+    /// The protection, as a stable code (format 1.4; absent in older plans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<crate::plan::BlockerCode>,
     pub address: String,
     pub reason: String,
     pub fix: String,
@@ -206,6 +209,7 @@ impl PlanDocument {
                 .blockers
                 .iter()
                 .map(|b| BlockerDoc {
+                    code: Some(b.code),
                     address: b.address.to_string(),
                     reason: b.reason.clone(),
                     fix: b.fix.clone(),

@@ -18,7 +18,7 @@ pub(crate) mod saved;
 
 pub(crate) use action::{Action, ActionKind, Address, Blocker, Detail};
 pub(crate) use op::Op;
-pub(crate) use reason::ReasonCode;
+pub(crate) use reason::{BlockerCode, ReasonCode};
 
 use serde::Serialize;
 

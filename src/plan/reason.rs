@@ -97,3 +97,76 @@ pub(crate) enum ReasonCode {
     /// missing or older than the bundle lnd confirmed.
     WatchOnlyRecordOutdated,
 }
+
+/// The protection that blocks a plan (exit 5), as a stable code beside the
+/// prose (`blockers[].code` in the JSON document, plan format 1.4).
+/// Codes are part of the plan format: add new ones freely, never rename
+/// or reuse one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum BlockerCode {
+    /// `--purge-volume` on a volume lsm did not create.
+    PurgeUnmanagedVolume,
+    /// `--purge-volume` on a native signer: lsm never deletes lnd_dir.
+    PurgeNative,
+    /// Removing lnd's data is not proven to lose no keys (lnd not running
+    /// unlocked, seed.txt unusable or refused by the identity record).
+    PurgeNotProvenSafe,
+    /// Removing a watch-only node's data while lnd reports channels (or
+    /// cannot say).
+    PurgeWithChannels,
+    /// The wallet-password copy in the volume differs from
+    /// wallet-password.txt.
+    PasswordCopyDiffers,
+    /// The native lnd binary reports another version than versions.env.
+    LndVersionMismatch,
+    /// The native lnd binary is missing or cannot run.
+    LndBinaryUnusable,
+    /// The native pidfile cannot be read.
+    PidfileUnreadable,
+    /// An lnd lsm did not start holds the signer's ports or directory.
+    ForeignLndRunning,
+    /// supervisor = "systemd" on a host not booted with systemd.
+    SystemdNotBooted,
+    /// seed.txt or wallet-password.txt is not a regular file.
+    SecretNotRegularFile,
+    /// The secrets directory is not one lsm may write into.
+    SecretsDirRefused,
+    /// A secret file someone else could have chosen (owner, mode).
+    SecretUntrusted,
+    /// wallet-password.txt is unreadable or malformed.
+    PasswordFileUnusable,
+    /// The wallet exists but wallet-password.txt is missing.
+    PasswordMissingForWallet,
+    /// wallet-password.txt is missing and whether a wallet exists is unknown.
+    PasswordMissingWalletUnknown,
+    /// seed.txt is not proven to be this wallet's backup.
+    SeedNotProven,
+    /// No wallet, and seed.txt cannot restore one.
+    SeedCannotRestore,
+    /// No wallet and no seed.txt, but signer.toml expects an identity.
+    ExpectedIdentityWithoutSeed,
+    /// No wallet and no seed.txt, but a wallet existed before.
+    SeedMissingWalletExisted,
+    /// The signer's identity is not the one signer.toml expects.
+    IdentityMismatch,
+    /// lsm's record of the macaroon root keys it baked cannot be read.
+    MacaroonLedgerUnreadable,
+    /// lnd runs unlocked but its admin.macaroon is missing.
+    AdminMacaroonMissing,
+    /// signer.network changes under an existing wallet.
+    NetworkChange,
+    /// `[bundle] path` is a directory lsm must not write into.
+    BundleDirRefused,
+    /// The signer's certificate does not name the host the watch-only node
+    /// dials.
+    CertificateLacksSignerName,
+    /// The watch-only node's signer does not answer as the bundle says.
+    SignerUnreachable,
+    /// The watch-only wallet was made from another signer's bundle.
+    AnotherSignersBundle,
+    /// The watch-only wallet has accounts the bundle does not.
+    ForeignAccounts,
+    /// The watch-only node's identity is not the bundle signer's.
+    WatchOnlyIdentityMismatch,
+}

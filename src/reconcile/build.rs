@@ -223,6 +223,7 @@ fn network_change<O>(desired: &Desired, world: &World<O>) -> Option<crate::plan:
         .map(|j| (j.network, crate::bundle::BUNDLE_JSON_FILE));
     let (was, source) = record.or(bundle).filter(|(n, _)| n != want)?;
     Some(crate::plan::Blocker {
+        code: crate::plan::BlockerCode::NetworkChange,
         address: crate::plan::Address::SIGNER_NETWORK,
         reason: format!(
             "signer.network changes {was} → {want}, but this signer's wallet is a {was} wallet \
@@ -250,6 +251,7 @@ fn bundle_dir_blocker<O>(desired: &Desired, world: &World<O>) -> Option<crate::p
         world.secrets.euid,
     )
     .map(|(reason, fix)| crate::plan::Blocker {
+        code: crate::plan::BlockerCode::BundleDirRefused,
         address: crate::plan::Address::DIRECTORY_BUNDLE,
         reason,
         fix,
@@ -281,6 +283,7 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     if let Some(data_address) = removes_data {
         let dir = &desired.wallet.secrets_dir_display;
         let block = |reason: String, fix: &str| crate::plan::Blocker {
+            code: crate::plan::BlockerCode::PurgeNotProvenSafe,
             address: data_address.clone(),
             reason,
             fix: fix.to_string(),

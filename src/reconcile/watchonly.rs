@@ -80,6 +80,7 @@ pub(crate) fn plan<Ob: Observer>(
         crate::watchonly::reach::endpoint_named(&link.endpoint, &link.bundle.tls_cert_pem)
     {
         blockers.push(Blocker {
+            code: crate::plan::BlockerCode::CertificateLacksSignerName,
             address: Address::SIGNER_REMOTE,
             reason: format!(
                 "{why}: lnd's TLS check would fail and the node exit after its 5 s dial"
@@ -148,6 +149,7 @@ pub(crate) fn destroy_plan<Ob: Observer>(
                     .into(),
             ),
             (_, channels) => blockers.push(Blocker {
+                code: crate::plan::BlockerCode::PurgeWithChannels,
                 address,
                 reason: match channels {
                     Some(n) => format!(
@@ -195,6 +197,7 @@ fn starts_lnd(a: &Action) -> bool {
 /// start now would be a crash loop, so the plan stops before it.
 fn unreachable_blocker(reach: &Reach, link: &SignerLink) -> Blocker {
     Blocker {
+        code: crate::plan::BlockerCode::SignerUnreachable,
         address: Address::SIGNER_REMOTE,
         reason: format!(
             "{}; a watch-only lnd started now would exit after its 5 s dial to the signer",
@@ -291,6 +294,7 @@ fn record_blocker(
 ) -> Option<Blocker> {
     let now = crate::watchonly::record::Record::of(link);
     (!made_for.same_wallet(&now)).then(|| Blocker {
+        code: crate::plan::BlockerCode::AnotherSignersBundle,
         address: Address::WALLET_WATCHONLY,
         reason: format!(
             "this node's watch-only wallet was made from signer \"{}\"'s bundle ({}, identity \
@@ -333,6 +337,7 @@ fn accounts_blocker<O>(link: &SignerLink, world: &World<O>) -> Option<Blocker> {
         })
         .count();
     (foreign > 0).then(|| Blocker {
+        code: crate::plan::BlockerCode::ForeignAccounts,
         address: Address::WALLET_WATCHONLY,
         reason: format!(
             "{foreign} of the bundle's {} accounts (signer \"{}\") have other keys in this \
@@ -353,6 +358,7 @@ fn identity_blocker<O>(link: &SignerLink, world: &World<O>) -> Option<Blocker> {
     let have = world.signer.identity_pubkey.as_deref()?;
     let want = link.bundle.identity_pubkey.as_deref()?;
     (have != want).then(|| Blocker {
+        code: crate::plan::BlockerCode::WatchOnlyIdentityMismatch,
         address: Address::WALLET_WATCHONLY,
         reason: format!(
             "the watch-only node's identity pubkey is {have}, but the bundle's signer \"{}\" is \

@@ -157,6 +157,7 @@ pub(crate) fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
         LedgerView::Readable(l) => l,
         LedgerView::Unreadable { error } => {
             d.blockers.push(Blocker {
+                code: crate::plan::BlockerCode::MacaroonLedgerUnreadable,
                 address: Address::MACAROON_ROOT_KEYS,
                 reason: format!(
                     "{error}; without it lsm cannot tell which macaroon root keys it baked, so \

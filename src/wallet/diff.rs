@@ -195,6 +195,7 @@ fn not_regular_blockers(dir: &str, secrets: &SecretsView) -> Vec<Blocker> {
     for (name, view) in [(PASSWORD_FILE, secrets.password), (SEED_FILE, secrets.seed)] {
         if let FileView::NotRegular { kind } = view {
             out.push(Blocker {
+                code: crate::plan::BlockerCode::SecretNotRegularFile,
                 address: secret_addr(if name == SEED_FILE {
                     "seed"
                 } else {
@@ -241,6 +242,7 @@ fn directory_refusal(dir: &str, secrets: &SecretsView) -> Option<Blocker> {
         secrets.euid,
     )?;
     Some(Blocker {
+        code: crate::plan::BlockerCode::SecretsDirRefused,
         address: Address::DIRECTORY_SECRETS,
         reason,
         fix,
@@ -254,6 +256,7 @@ fn untrusted_blockers(dir: &str, secrets: &SecretsView) -> Vec<Blocker> {
         .untrusted
         .iter()
         .map(|why| Blocker {
+            code: crate::plan::BlockerCode::SecretUntrusted,
             address: secret_addr("ownership"),
             reason: format!(
                 "{dir}/{why}: lsm never uses a secret someone else could have chosen (a planted \
@@ -313,6 +316,7 @@ fn password_step(dir: &str, secrets: &SecretsView, wallet: &WalletView, d: &mut 
         }
     } else if let Some(why) = &secrets.password_problem {
         d.blockers.push(Blocker {
+            code: crate::plan::BlockerCode::PasswordFileUnusable,
             address: secret_addr("wallet_password"),
             reason: format!("{dir}/{PASSWORD_FILE} {why}"),
             fix: format!("restore {PASSWORD_FILE} from your backup; lsm never edits it"),
@@ -332,6 +336,7 @@ fn missing_password(dir: &str, wallet: &WalletView) -> Result<Action, Blocker> {
             Op::Wallet(WalletOp::GeneratePassword),
         )),
         Some(true) => Err(Blocker {
+            code: crate::plan::BlockerCode::PasswordMissingForWallet,
             address: secret_addr("wallet_password"),
             reason: format!(
                 "the wallet exists but {dir}/{PASSWORD_FILE} is missing, so lsm cannot unlock it"
@@ -342,6 +347,7 @@ fn missing_password(dir: &str, wallet: &WalletView) -> Result<Action, Blocker> {
             ),
         }),
         None => Err(Blocker {
+            code: crate::plan::BlockerCode::PasswordMissingWalletUnknown,
             address: secret_addr("wallet_password"),
             reason: format!(
                 "{dir}/{PASSWORD_FILE} is missing and lsm cannot tell whether the signer \
@@ -386,6 +392,7 @@ fn seed_proof_step(
     let proof = seed_proof(&intent.network, secrets, wallet);
     if let Some((reason, fix)) = refusal(&proof, dir, exists) {
         d.blockers.push(Blocker {
+            code: crate::plan::BlockerCode::SeedNotProven,
             address: secret_addr("seed"),
             reason,
             fix,
@@ -495,6 +502,7 @@ fn no_wallet(
         FileView::Present { .. } => {
             if let Some(why) = &secrets.seed_problem {
                 Some(Err(Blocker {
+                    code: crate::plan::BlockerCode::SeedCannotRestore,
                     address: wallet_addr(),
                     reason: format!(
                         "the signer has no wallet and {dir}/{SEED_FILE} cannot restore one: {why}"
@@ -522,6 +530,7 @@ fn no_wallet_no_seed(intent: &WalletIntent, secrets: &SecretsView) -> Result<Act
     let dir = &intent.secrets_dir_display;
     if let Some(want) = &intent.expected_identity_pubkey {
         Err(Blocker {
+            code: crate::plan::BlockerCode::ExpectedIdentityWithoutSeed,
             address: wallet_addr(),
             reason: format!(
                 "signer.toml expects identity {want}, but the signer has no wallet and \
@@ -534,6 +543,7 @@ fn no_wallet_no_seed(intent: &WalletIntent, secrets: &SecretsView) -> Result<Act
         })
     } else if let Some(sign) = &secrets.earlier_wallet {
         Err(Blocker {
+            code: crate::plan::BlockerCode::SeedMissingWalletExisted,
             address: wallet_addr(),
             reason: format!(
                 "the signer has no wallet and {dir}/{SEED_FILE} is missing, but {sign} \
@@ -607,6 +617,7 @@ fn identity_mismatch(intent: &WalletIntent, have: Option<&str>) -> Option<Blocke
         return None;
     }
     Some(Blocker {
+        code: crate::plan::BlockerCode::IdentityMismatch,
         address: wallet_addr(),
         reason: format!(
             "the signer's identity pubkey is {have}, but signer.toml expects {want}: \

@@ -487,6 +487,7 @@ fn a_blocked_manifest_fails_the_task_with_the_blockers_text() {
         checked.msg()
     );
     assert_eq!(checked.result["blockers"][0]["address"], "wallet.signer");
+    assert_eq!(checked.result["blockers"][0]["code"], "identity_mismatch");
     assert_eq!(container_id(&s), id, "a blocked task changed the container");
 }
 

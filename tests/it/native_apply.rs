@@ -619,7 +619,7 @@ crate::on_both_backends!(
 fn reason_codes_are_in_the_plan_and_older_saved_plans_still_apply() {
     let s = Signer::native("");
     let doc = s.lsm(&["plan", "--json"]).expect(0).json();
-    assert_eq!(doc["format_version"], "1.3");
+    assert_eq!(doc["format_version"], "1.4");
     let codes: Vec<&str> = doc["actions"]
         .as_array()
         .unwrap()
@@ -651,7 +651,7 @@ fn reason_codes_are_in_the_plan_and_older_saved_plans_still_apply() {
     assert!(
         future
             .stderr
-            .contains("has plan format 2.0; this lsm reads format 1.3"),
+            .contains("has plan format 2.0; this lsm reads format 1.4"),
         "{}",
         future.stderr
     );

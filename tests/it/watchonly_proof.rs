@@ -760,6 +760,7 @@ fn watch_only_plan_protections_hold() {
                 .iter()
                 .find(|b| b["address"] == "signer.remote")
                 .unwrap_or_else(|| panic!("no signer.remote blocker: {plan:#}"));
+            assert_eq!(b["code"], "signer_unreachable", "{b:#}");
             let fix = b["fix"].as_str().unwrap_or_default();
             assert!(fix.contains(&format!("\"{}\"", s.name)), "{b:#}");
             assert!(

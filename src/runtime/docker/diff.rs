@@ -657,6 +657,7 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
     }
     match (&o.volume, purge) {
         (Some(v), true) if !v.managed() => d.blockers.push(crate::plan::Blocker {
+            code: crate::plan::BlockerCode::PurgeUnmanagedVolume,
             address: Address::VOLUME_DATA,
             reason: format!(
                 "--purge-volume removes only a volume lsm created, and {} was not (it carries \
@@ -756,6 +757,7 @@ fn password_copy(
             )
         }
         (PasswordCopy::Differs, _) => d.blockers.push(Blocker {
+            code: crate::plan::BlockerCode::PasswordCopyDiffers,
             address: addr(),
             reason: format!(
                 "the wallet password copy in volume {volume} ({PASSWORD_PATH}, what lnd's \

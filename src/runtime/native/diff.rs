@@ -36,6 +36,7 @@ fn binary_blocker(t: &NativeTarget, b: &Binary) -> Option<Blocker> {
         Binary::Found {
             path, version_line, ..
         } => Some(Blocker {
+            code: crate::plan::BlockerCode::LndVersionMismatch,
             address,
             reason: format!(
                 "{} reports \"{version_line}\", but versions.env pins lnd {}; lsm will not start \
@@ -50,6 +51,7 @@ fn binary_blocker(t: &NativeTarget, b: &Binary) -> Option<Blocker> {
             ),
         }),
         Binary::Unusable { reason } => Some(Blocker {
+            code: crate::plan::BlockerCode::LndBinaryUnusable,
             address,
             reason: format!("[native] lnd_path = \"{}\": {reason}", t.lnd_path),
             fix: format!(
@@ -67,6 +69,7 @@ fn not_lsms(t: &NativeTarget, o: &NativeObservation) -> Vec<Blocker> {
     let pidfile = display_path(&t.pidfile);
     if let ProcessState::Unreadable { reason } = &o.process {
         out.push(Blocker {
+            code: crate::plan::BlockerCode::PidfileUnreadable,
             address: process_addr(),
             reason: format!("{reason}: lsm cannot tell which lnd, if any, it started"),
             fix: "if an lnd of this signer still runs, stop it yourself; then move aside the \
@@ -82,6 +85,7 @@ fn not_lsms(t: &NativeTarget, o: &NativeObservation) -> Vec<Blocker> {
             None => "find and stop it (`sudo ss -ltnp`)".to_string(),
         };
         out.push(Blocker {
+            code: crate::plan::BlockerCode::ForeignLndRunning,
             address: process_addr(),
             reason: format!(
                 "{}, but lsm did not start it (it is not the lnd recorded in {pidfile}); lsm \
@@ -464,6 +468,7 @@ pub(crate) fn diff(
     d.blockers.extend(binary_blocker(t, &o.binary));
     if t.supervisor == Supervisor::Systemd && !systemd::booted() {
         d.blockers.push(Blocker {
+            code: crate::plan::BlockerCode::SystemdNotBooted,
             address: process_addr(),
             reason: systemd::NOT_BOOTED.to_string(),
             fix: "use supervisor = \"process\", or run lsm on a host booted with systemd".into(),
@@ -508,6 +513,7 @@ pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool)
     let lnd_dir = display_path(&t.lnd_dir);
     if purge {
         d.blockers.push(Blocker {
+            code: crate::plan::BlockerCode::PurgeNative,
             address: Address::DIRECTORY_LND_DIR,
             reason: format!(
                 "--purge-volume does not apply to runtime = \"native\": lsm never deletes \
@@ -525,6 +531,7 @@ pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool)
         (Some(u), _) if u.file.is_some() && !systemd::booted() => {
             let path = systemd::unit_path(&u.name);
             d.blockers.push(Blocker {
+                code: crate::plan::BlockerCode::SystemdNotBooted,
                 address: Address::FILE_SYSTEMD_UNIT,
                 reason: format!(
                     "{} is installed, but {}",

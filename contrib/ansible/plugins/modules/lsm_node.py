@@ -253,7 +253,7 @@ summary:
   returned: when lsm printed a plan document
   type: dict
 blockers:
-  description: The protections that block the plan (C(address), C(reason), C(fix)).
+  description: The protections that block the plan (C(code), C(address), C(reason), C(fix)); match on C(code), the prose may be reworded.
   returned: when a protection blocks it (the task fails)
   type: list
   elements: dict
