@@ -210,21 +210,31 @@ fn build_double(bin: &Path) {
     );
 }
 
-/// A TCP port that was free a moment ago on 127.0.0.1, and that this test
-/// process has not handed out before: the kernel may return a released
-/// ephemeral port again at once, and a signer given the same port for
-/// gRPC and REST is (rightly) refused by validation.
+/// A port free on this machine right now, for a signer to listen on, that
+/// this process has not handed out before.
+///
+/// Chosen below the kernel's ephemeral range (32768 and up): a port the
+/// kernel hands to some bind(0) (an in-process server of another test, a
+/// client socket) would otherwise come back here, and a signer then finds
+/// its port taken by the test process itself. Each process starts at an
+/// offset of its own pid, and a port is given only when it binds on every
+/// address (signers on remote test hosts publish on 0.0.0.0).
 pub fn free_port() -> u16 {
+    const LOW: u32 = 10_000;
+    const SPAN: u32 = 22_000; // up to 31999
     static GIVEN: std::sync::Mutex<BTreeSet<u16>> = std::sync::Mutex::new(BTreeSet::new());
-    loop {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("bind an ephemeral port");
-        if GIVEN.lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let start = (std::process::id().wrapping_mul(7919)) % SPAN;
+    for _ in 0..SPAN {
+        let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let port = (LOW + (start + k) % SPAN) as u16;
+        // (On Linux a port bound on any address fails this bind too.)
+        let bindable = std::net::TcpListener::bind(("0.0.0.0", port)).is_ok();
+        if bindable && GIVEN.lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
             return port;
         }
     }
+    panic!("no free port in {LOW}..{}", LOW + SPAN);
 }
 
 /// Whether Docker tests should run. An unreachable engine fails the test
