@@ -55,11 +55,7 @@ fn unreachable_hint(endpoint: &str) -> String {
     match scheme {
         "ssh" => {
             let command = lsm_docker::SshTarget::parse(endpoint.trim_start_matches("ssh://"))
-                .map(|t| {
-                    let port = t.port.map(|p| format!("-p {p} ")).unwrap_or_default();
-                    let user = t.user.map(|u| format!("{u}@")).unwrap_or_default();
-                    format!("ssh {port}{user}{} docker version", t.host)
-                })
+                .map(|t| t.manual_command("docker version"))
                 .unwrap_or_else(|_| "ssh HOST docker version".into());
             format!(
                 "check that `{command}` works from here without a prompt: lsm runs ssh with \

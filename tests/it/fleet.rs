@@ -226,22 +226,11 @@ fn a_saved_fleet_plan_applies_exactly_and_refuses_a_stale_node_alone() {
 /// The pids of live processes whose environment marks them fleet children
 /// and whose working directory is `dir`.
 fn fleet_children_in(dir: &std::path::Path) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-            let child = env.split(|b| *b == 0).any(|kv| kv == b"LSM_FLEET_CHILD=1");
-            let here = std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|c| c == dir);
-            // A zombie has exited already.
-            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|s| !s.contains(") Z "));
-            child && here && alive
-        })
-        .collect()
+    crate::signer_kit::live_processes(|pid| {
+        let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        let child = env.split(|b| *b == 0).any(|kv| kv == b"LSM_FLEET_CHILD=1");
+        child && std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|c| c == dir)
+    })
 }
 
 /// A fleet killed with SIGKILL (no chance to clean up) takes its node

@@ -560,16 +560,21 @@ impl Signer {
 /// Pids of the running processes (zombies aside) whose command line has
 /// the argument `arg`, e.g. a signer's `--lnddir=...`.
 pub fn processes_with_arg(arg: &str) -> Vec<u32> {
+    live_processes(|pid| {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        cmdline.split(|b| *b == 0).any(|a| a == arg.as_bytes())
+    })
+}
+
+/// Pids of the running processes (zombies aside) that `matches`.
+pub fn live_processes(matches: impl Fn(u32) -> bool) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     entries
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            cmdline.split(|b| *b == 0).any(|a| a == arg.as_bytes()) && process_alive(*pid)
-        })
+        .filter(|pid| matches(*pid) && process_alive(*pid))
         .collect()
 }
 

@@ -67,5 +67,5 @@ pub use spec::{
     ContainerSpec, PortBinding, RestartPolicy, VolumeMount, legacy_spec_hash, spec_hash,
     validate_object_name,
 };
-pub use ssh::{SSH_CONNECT_TIMEOUT_S, SshTarget};
+pub use ssh::SshTarget;
 pub use writer::{DockerWriter, PULL_IDLE_TIMEOUT, PullProgress, VolumeOutcome};

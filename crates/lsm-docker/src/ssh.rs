@@ -33,7 +33,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// Seconds `ssh` may take to open its TCP connection (`ConnectTimeout`).
-pub const SSH_CONNECT_TIMEOUT_S: u32 = 10;
+const SSH_CONNECT_TIMEOUT_S: u32 = 10;
 /// Keep-alive probe interval and how many may go unanswered: a dead link
 /// ends the connection after about 5 × 3 seconds.
 const SERVER_ALIVE_INTERVAL_S: u32 = 5;
@@ -118,6 +118,18 @@ impl SshTarget {
             host: host.to_string(),
             port,
         })
+    }
+
+    /// The command an operator types to check this host by hand:
+    /// `ssh [-p PORT] [user@]host <remote>`.
+    pub fn manual_command(&self, remote: &str) -> String {
+        let port = self.port.map(|p| format!("-p {p} ")).unwrap_or_default();
+        let user = self
+            .user
+            .as_deref()
+            .map(|u| format!("{u}@"))
+            .unwrap_or_default();
+        format!("ssh {port}{user}{} {remote}", self.host)
     }
 
     /// The `ssh` arguments that run `docker system dial-stdio` there.
