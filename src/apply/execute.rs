@@ -17,7 +17,7 @@ use crate::lnd::proto::lnrpc::WalletState;
 use crate::observe::{self, World};
 use crate::plan::op::{MacaroonOp, Op, WalletOp};
 use crate::plan::{Action, Plan};
-use crate::reconcile::build::{is_signer_level, plan};
+use crate::reconcile::build::plan;
 use crate::runtime::{Observation, Observer, Runtime};
 use crate::signer::{self, SignerAccess};
 use lsm_lnd::backoff::Backoff;
@@ -99,7 +99,7 @@ async fn runtime_phase<R: Runtime>(
     applied: &mut Applied,
 ) -> Result<(), Failure> {
     let (rt, files) = (cx.rt, &cx.desired.wallet_files);
-    for action in plan_to_apply.actions.iter().filter(|a| !is_signer_level(a)) {
+    for action in plan_to_apply.actions.iter().filter(|a| !a.op.needs_lnd()) {
         let step = cx.progress.start(action);
         let result = match &action.op {
             Op::Runtime(op) => rt.execute(op).await,
@@ -137,7 +137,7 @@ async fn signer_phase<R: Runtime>(
     let planned: Vec<&Action> = plan_to_apply
         .actions
         .iter()
-        .filter(|a| is_signer_level(a))
+        .filter(|a| a.op.needs_lnd())
         .collect();
     let mut held = Held::default();
     for _round in 0..MAX_ROUNDS {
@@ -149,7 +149,7 @@ async fn signer_phase<R: Runtime>(
         if now.blocked() {
             return Err(blocked(&now));
         }
-        if let Some(a) = now.actions.iter().find(|a| !is_signer_level(a)) {
+        if let Some(a) = now.actions.iter().find(|a| !a.op.needs_lnd()) {
             return Err(Failure::error(format!(
                 "{} changed while apply was running ({}); nothing more was done",
                 a.address, a.reason
@@ -526,7 +526,7 @@ async fn signer_step<R: Runtime, O: Observation>(
             WalletOp::GeneratePassword | WalletOp::FixPermissions | WalletOp::RemoveLeftovers,
         ) => Ok(()),
         Op::Macaroon(MacaroonOp::Bake) => bake(&client, desired, world, held).await,
-        Op::Macaroon(MacaroonOp::Revoke { root_key_id }) => {
+        Op::Macaroon(MacaroonOp::Revoke { root_key_id } | MacaroonOp::Renew { root_key_id }) => {
             let admin = admin_macaroon(held, world)?;
             client
                 .with_macaroon(&admin)

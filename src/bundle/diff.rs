@@ -17,20 +17,13 @@ use crate::bundle::{
 use crate::lnd::fingerprint;
 use crate::plan::ReasonCode;
 use crate::plan::op::{BundleOp, Op};
-use crate::plan::{Action, ActionKind, Address, Detail};
+use crate::plan::{Action, ActionKind, Address, Detail, PlanPart};
 use crate::scope::is_scope_file_name;
 use std::collections::BTreeSet;
 
-/// The bundle's actions (export first, then stale removal) and notes.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct BundleDiff {
-    pub actions: Vec<Action>,
-    pub notes: Vec<String>,
-}
-
 /// Compares the desired bundle with what is on disk.
-pub(crate) fn diff(desired: &DesiredBundle, observed: &ObservedBundle) -> BundleDiff {
-    let mut out = BundleDiff::default();
+pub(crate) fn diff(desired: &DesiredBundle, observed: &ObservedBundle) -> PlanPart {
+    let mut out = PlanPart::default();
     if let Some(a) = export_action(desired, observed, &mut out.notes) {
         out.actions.push(a);
     }

@@ -27,7 +27,7 @@ pub mod write;
 
 pub use contents::{BundleInputs, DesiredBundle};
 pub(crate) use contents::{Part, PartialInputs};
-pub(crate) use diff::{BundleDiff, diff};
+pub(crate) use diff::diff;
 pub(crate) use observe::{ObservedBundle, observe};
 
 use crate::error::Failure;

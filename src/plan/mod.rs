@@ -12,12 +12,14 @@
 pub(crate) mod action;
 pub(crate) mod document;
 pub(crate) mod op;
+pub(crate) mod part;
 pub(crate) mod reason;
 pub(crate) mod render;
 pub(crate) mod saved;
 
 pub(crate) use action::{Action, ActionKind, Address, Blocker, Detail};
 pub(crate) use op::Op;
+pub(crate) use part::PlanPart;
 pub(crate) use reason::{BlockerCode, ReasonCode};
 
 use serde::Serialize;
@@ -92,6 +94,26 @@ impl Summary {
 }
 
 impl Plan {
+    /// The plan made of `part`: its actions in phase order (see
+    /// [`op::Phase`]), its blockers, warnings and notes as merged.
+    pub(crate) fn assemble(
+        subject: Subject,
+        manifest_hash: String,
+        observed_digest: String,
+        mut part: PlanPart,
+    ) -> Plan {
+        part.order_by_phase();
+        Plan {
+            subject,
+            manifest_hash,
+            observed_digest,
+            actions: part.actions,
+            blockers: part.blockers,
+            warnings: part.warnings,
+            notes: part.notes,
+        }
+    }
+
     /// True when applying would change something.
     pub(crate) fn changed(&self) -> bool {
         !self.actions.is_empty()

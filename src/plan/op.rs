@@ -19,7 +19,59 @@ pub(crate) enum Op {
     Bundle(BundleOp),
 }
 
+/// When a step runs, relative to the other resources' steps. The plan is
+/// sorted by phase (stably), so the dependency chain is a property of the
+/// ops themselves:
+///
+/// secrets → runtime (image, volume, lnd.conf, lnd) → wallet → renewal of
+/// the declared root key → bake → bundle export → revocation of old root
+/// keys → removal of stale bundle files.
+///
+/// Old root keys are revoked only after the new bundle is written, so the
+/// watch-only node is never left without a working macaroon on disk; only
+/// renewing the declared root key itself must revoke before its bake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    /// Files in the secrets directory; lnd need not run.
+    Secrets,
+    /// What the runtime owns, ending with lnd running.
+    Runtime,
+    /// The wallet, over lnd's gRPC.
+    Wallet,
+    /// Revoking the declared root key so the bake gets a fresh one.
+    Renew,
+    /// Baking the bundle's macaroon.
+    Bake,
+    /// Writing the bundle.
+    Export,
+    /// Revoking and forgetting root keys the new bundle no longer uses.
+    Revoke,
+    /// Removing bundle files that no longer belong.
+    Prune,
+}
+
 impl Op {
+    /// The phase this step runs in (see [`Phase`]).
+    pub(crate) fn phase(&self) -> Phase {
+        match self {
+            Op::Wallet(
+                WalletOp::GeneratePassword | WalletOp::FixPermissions | WalletOp::RemoveLeftovers,
+            ) => Phase::Secrets,
+            Op::Runtime(_) => Phase::Runtime,
+            Op::Wallet(_) => Phase::Wallet,
+            Op::Macaroon(MacaroonOp::Renew { .. }) => Phase::Renew,
+            Op::Macaroon(MacaroonOp::Bake) => Phase::Bake,
+            Op::Bundle(BundleOp::Export { .. }) => Phase::Export,
+            Op::Macaroon(MacaroonOp::Revoke { .. } | MacaroonOp::Forget { .. }) => Phase::Revoke,
+            Op::Bundle(BundleOp::RemoveStale { .. }) => Phase::Prune,
+        }
+    }
+
+    /// Whether the step needs lnd running (after the runtime's phase).
+    pub(crate) fn needs_lnd(&self) -> bool {
+        self.phase() > Phase::Runtime
+    }
+
     /// Whether the step (re)starts lnd: when lnd reads its config and
     /// credentials, issues a new certificate, and prints what explains a
     /// failed start.
@@ -114,6 +166,11 @@ pub(crate) enum WalletOp {
 pub(crate) enum MacaroonOp {
     /// BakeMacaroon with the declared permissions and root key id.
     Bake,
+    /// DeleteMacaroonID of the declared root key before its bake, because
+    /// it signs a macaroon that must stop working. Written as `revoke` in
+    /// plan documents: the same call, in an earlier phase.
+    #[serde(rename = "revoke")]
+    Renew { root_key_id: u64 },
     /// DeleteMacaroonID: revoke every macaroon of an old root key id.
     Revoke { root_key_id: u64 },
     /// Drop root keys lnd no longer has from lsm's record, so a later key

@@ -13,21 +13,10 @@
 
 use crate::desired::Desired;
 use crate::observe::World;
-use crate::plan::op::{BundleOp, MacaroonOp, Op, RuntimeOp, WalletOp};
-use crate::plan::{Action, Plan};
+use crate::plan::op::{MacaroonOp, Op, RuntimeOp, WalletOp};
+use crate::plan::{Plan, PlanPart};
 use crate::runtime::{HostPassword, Observer};
 use crate::wallet::diff::{FileView, WalletView};
-
-/// Whether an action belongs to the signer phase (needs lnd running).
-pub(crate) fn is_signer_level(a: &Action) -> bool {
-    match &a.op {
-        Op::Runtime(_) => false,
-        Op::Wallet(
-            WalletOp::GeneratePassword | WalletOp::FixPermissions | WalletOp::RemoveLeftovers,
-        ) => false,
-        Op::Wallet(_) | Op::Macaroon(_) | Op::Bundle(_) => true,
-    }
-}
 
 /// The plan that converges the node the manifest declares.
 pub(crate) fn plan<Ob: Observer>(
@@ -59,7 +48,7 @@ fn signer_plan<Ob: Observer>(
     );
     let scope = scope_diff(desired, world);
     let bake_planned = scope
-        .bake
+        .actions
         .iter()
         .any(|a| a.op == Op::Macaroon(MacaroonOp::Bake));
     let bundle = super::bundle::diff_for(
@@ -70,68 +59,45 @@ fn signer_plan<Ob: Observer>(
         bake_planned,
     );
 
-    let (secret_actions, wallet_actions): (Vec<Action>, Vec<Action>) = wallet
-        .actions
-        .into_iter()
-        .partition(|a| !is_signer_level(a));
-    let (bundle_export, bundle_remove): (Vec<Action>, Vec<Action>) = bundle
-        .actions
-        .into_iter()
-        .partition(|a| !matches!(a.op, Op::Bundle(BundleOp::RemoveStale { .. })));
-
-    let mut actions = secret_actions;
-    actions.extend(runtime.actions);
-    actions.extend(wallet_actions);
-    actions.extend(scope.bake);
-    actions.extend(bundle_export);
-    actions.extend(scope.revoke);
-    actions.extend(bundle_remove);
-
     // A network change is named as what it is: lnd keeps one wallet per
     // network, so the declared network's wallet would be another wallet
     // (and its admin.macaroon is missing, which says nothing useful).
     let network_change = network_change(desired, world);
-    let mut blockers = network_change.clone().into_iter().collect::<Vec<_>>();
-    blockers.extend(wallet.blockers);
-    blockers.extend(bundle_dir_blocker(desired, world));
-    blockers.extend(runtime.blockers);
-    blockers.extend(scope.blockers);
-    let subject = observer.subject();
+    let mut part = PlanPart {
+        blockers: network_change.iter().cloned().collect(),
+        ..PlanPart::default()
+    };
+    // Blockers, warnings and notes read in this order; the actions are
+    // ordered by their phases.
+    part.merge(wallet);
+    part.blockers.extend(bundle_dir_blocker(desired, world));
+    part.merge(runtime);
+    part.merge(scope);
+    part.merge(bundle);
     if network_change.is_none() {
-        blockers.extend(crate::signer::missing_admin_macaroon(
+        part.blockers.extend(crate::signer::missing_admin_macaroon(
             &world.signer,
             &observer.admin_macaroon_location(),
             &observer.restart_hint(),
         ));
     }
-
-    let mut warnings = runtime.warnings;
-    warnings.extend(wallet.warnings);
     // Nothing to do is only "matches" when lnd answered every question.
-    if actions.is_empty() && blockers.is_empty() {
-        warnings.extend(incomplete_warning(world));
+    if part.is_settled() {
+        part.warnings.extend(incomplete_warning(world));
     }
-    let mut notes = runtime.notes;
-    notes.extend(wallet.notes);
-    notes.extend(scope.notes);
-    notes.extend(bundle.notes);
-    notes.extend(world.signer.limits.iter().cloned());
-
-    Plan {
-        subject,
-        manifest_hash: desired.manifest_hash.clone(),
-        observed_digest: world.digest(),
-        actions,
-        blockers,
-        warnings,
-        notes,
-    }
+    part.notes.extend(world.signer.limits.iter().cloned());
+    Plan::assemble(
+        observer.subject(),
+        desired.manifest_hash.clone(),
+        world.digest(),
+        part,
+    )
 }
 
 /// The wallet's diff. The bundle's accounts.json is a sign that a wallet
 /// existed, which the wallet's rules must see (a missing seed.txt may only
 /// have been moved offline).
-fn wallet_diff<O>(desired: &Desired, world: &World<O>) -> crate::wallet::diff::WalletDiff {
+fn wallet_diff<O>(desired: &Desired, world: &World<O>) -> PlanPart {
     let mut secrets = world.secrets.clone();
     if world
         .bundle
@@ -149,10 +115,7 @@ fn wallet_diff<O>(desired: &Desired, world: &World<O>) -> crate::wallet::diff::W
 
 /// The host's wallet password as the runtime's plan needs it: present
 /// (and whether lnd proved there is no wallet), planned, or missing.
-pub(crate) fn host_password<O>(
-    world: &World<O>,
-    wallet: &crate::wallet::diff::WalletDiff,
-) -> HostPassword {
+pub(crate) fn host_password<O>(world: &World<O>, wallet: &PlanPart) -> HostPassword {
     if matches!(world.secrets.password, FileView::Present { .. }) {
         if world.signer.wallet.exists() == Some(false) {
             HostPassword::PresentNoWallet
@@ -172,7 +135,7 @@ pub(crate) fn host_password<O>(
 
 /// The macaroon scope's diff, from the bundle's macaroon files, lnd's root
 /// keys, lsm's ledger and lnd's verdict on the declared file.
-fn scope_diff<O>(desired: &Desired, world: &World<O>) -> crate::scope::ScopeDiff {
+fn scope_diff<O>(desired: &Desired, world: &World<O>) -> PlanPart {
     let macaroon_files = world.bundle.macaroon_files();
     // lnd's verdict on the declared macaroon file, if it is the one judged.
     let rejected = world.signer.bundle_macaroon.as_ref().and_then(|v| {
@@ -276,11 +239,11 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     if desired.resolved.watchonly.is_some() {
         return super::watchonly::destroy_plan(observer, desired, world, purge);
     }
-    let runtime = observer.destroy_diff(&world.runtime, purge);
-    let removes_data = data_removal(&runtime);
-    let mut blockers = runtime.blockers;
-    let mut notes = runtime.notes;
-    if let Some(data_address) = removes_data {
+    let mut part = observer.destroy_diff(&world.runtime, purge);
+    if let Some(data_address) = data_removal(&part) {
+        let PlanPart {
+            blockers, notes, ..
+        } = &mut part;
         let dir = &desired.wallet.secrets_dir_display;
         let block = |reason: String, fix: &str| crate::plan::Blocker {
             code: crate::plan::BlockerCode::PurgeNotProvenSafe,
@@ -365,20 +328,17 @@ pub(crate) fn destroy_plan<Ob: Observer>(
             }
         }
     }
-    Plan {
-        subject: observer.subject(),
-        manifest_hash: desired.manifest_hash.clone(),
-        observed_digest: world.digest(),
-        actions: runtime.actions,
-        blockers,
-        warnings: runtime.warnings,
-        notes,
-    }
+    Plan::assemble(
+        observer.subject(),
+        desired.manifest_hash.clone(),
+        world.digest(),
+        part,
+    )
 }
 
 /// The address of the runtime's own action that removes lnd's data (a
 /// volume, a directory), when the destroy plan has one: it names what goes.
-pub(crate) fn data_removal(runtime: &crate::runtime::RuntimeDiff) -> Option<crate::plan::Address> {
+pub(crate) fn data_removal(runtime: &PlanPart) -> Option<crate::plan::Address> {
     runtime
         .actions
         .iter()

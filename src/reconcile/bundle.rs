@@ -4,11 +4,10 @@
 //! the wallet; this is the glue between it, the desired state, the signer
 //! view and the wallet's files, so it sits above them all.)
 
-use crate::bundle::{
-    BundleDiff, BundleLayout, DesiredBundle, ObservedBundle, Part, PartialInputs, diff,
-};
+use crate::bundle::{BundleLayout, DesiredBundle, ObservedBundle, Part, PartialInputs, diff};
 use crate::desired::Desired;
 use crate::error::Failure;
+use crate::plan::PlanPart;
 use crate::plan::op::BundleOp;
 use crate::signer::SignerView;
 use crate::wallet::diff::SecretsView;
@@ -163,13 +162,13 @@ pub(crate) fn diff_for(
     secrets: &SecretsView,
     observed: &ObservedBundle,
     bake_planned: bool,
-) -> BundleDiff {
+) -> PlanPart {
     let layout = match layout(desired) {
         Ok(l) => l,
         Err(f) => {
-            return BundleDiff {
-                actions: Vec::new(),
+            return PlanPart {
                 notes: vec![f.message],
+                ..PlanPart::default()
             };
         }
     };
@@ -177,9 +176,9 @@ pub(crate) fn diff_for(
     let facts = wallet_facts(desired, secrets, signer, observed);
     let mut out = match DesiredBundle::partial(layout, inputs(desired, signer, mac, facts)) {
         Ok(d) => diff(&d, observed),
-        Err(e) => BundleDiff {
-            actions: Vec::new(),
+        Err(e) => PlanPart {
             notes: vec![format!("the bundle cannot be computed: {e}")],
+            ..PlanPart::default()
         },
     };
     out.notes.extend(uncovered_endpoint(

@@ -8,9 +8,9 @@
 use crate::desired::Desired;
 use crate::observe::World;
 use crate::plan::op::{Op, WalletOp};
-use crate::plan::{Action, ActionKind, Address, Blocker, Plan, ReasonCode};
+use crate::plan::{Action, ActionKind, Address, Blocker, Plan, PlanPart, ReasonCode};
 use crate::runtime::Observer;
-use crate::wallet::diff::{WalletDiff, WalletView};
+use crate::wallet::diff::WalletView;
 use crate::watchonly::SignerLink;
 use crate::watchonly::reach::Reach;
 
@@ -27,21 +27,21 @@ pub(crate) fn plan<Ob: Observer>(
     let password = super::build::host_password(world, &wallet);
     let runtime = observer.diff(&world.runtime, password);
 
-    let (secret_actions, mut wallet_actions): (Vec<Action>, Vec<Action>) = wallet
-        .actions
-        .into_iter()
-        .partition(|a| !super::build::is_signer_level(a));
-    let mut blockers = wallet.blockers;
-    blockers.extend(runtime.blockers);
     let starts = runtime
         .actions
         .iter()
-        .chain(&wallet_actions)
+        .chain(&wallet.actions)
         .any(starts_lnd);
-    let mut warnings = runtime.warnings;
-    warnings.extend(wallet.warnings);
-    let mut notes = runtime.notes;
-    notes.extend(wallet.notes);
+    // The wallet's part first, as in a signer's plan; the actions are
+    // ordered by their phases.
+    let mut part = wallet;
+    part.merge(runtime);
+    let PlanPart {
+        actions,
+        blockers,
+        warnings,
+        notes,
+    } = &mut part;
     if let Some(reach) = world.remote_signer.as_ref().filter(|r| !r.checked) {
         warnings.push(format!(
             "lsm could not check the signer from this host ({}: {}); the node dials {}",
@@ -94,28 +94,21 @@ pub(crate) fn plan<Ob: Observer>(
     blockers.extend(accounts_blocker(link, world));
     // Only a wallet no check refused is recorded as the bundle's.
     if blockers.is_empty() {
-        wallet_actions.extend(record_step(link, world));
+        actions.extend(record_step(link, world));
     }
-
-    let mut actions = secret_actions;
-    actions.extend(runtime.actions);
-    actions.extend(wallet_actions);
-    if actions.is_empty() && blockers.is_empty() && !world.signer.complete() {
-        warnings.push(format!(
+    if part.is_settled() && !world.signer.complete() {
+        part.warnings.push(format!(
             "lnd did not answer as an active node ({}), so the watch-only wallet was not \
              compared; `lsm apply` waits for it (up to --timeout) and checks it",
             world.signer.why_incomplete()
         ));
     }
-    Plan {
-        subject: observer.subject(),
-        manifest_hash: desired.manifest_hash.clone(),
-        observed_digest: world.digest(),
-        actions,
-        blockers,
-        warnings,
-        notes,
-    }
+    Plan::assemble(
+        observer.subject(),
+        desired.manifest_hash.clone(),
+        world.digest(),
+        part,
+    )
 }
 
 /// The plan that removes a watch-only node (`lsm destroy`). Its volume
@@ -128,11 +121,11 @@ pub(crate) fn destroy_plan<Ob: Observer>(
     world: &World<Ob::Observation>,
     purge: bool,
 ) -> Plan {
-    let runtime = observer.destroy_diff(&world.runtime, purge);
-    let removes_data = super::build::data_removal(&runtime);
-    let mut blockers = runtime.blockers;
-    let mut notes = runtime.notes;
-    if let Some(address) = removes_data {
+    let mut part = observer.destroy_diff(&world.runtime, purge);
+    if let Some(address) = super::build::data_removal(&part) {
+        let PlanPart {
+            blockers, notes, ..
+        } = &mut part;
         match (&world.signer.wallet, world.signer.channels) {
             (WalletView::NonExisting, _)
             | (
@@ -172,15 +165,12 @@ pub(crate) fn destroy_plan<Ob: Observer>(
             }),
         }
     }
-    Plan {
-        subject: observer.subject(),
-        manifest_hash: desired.manifest_hash.clone(),
-        observed_digest: world.digest(),
-        actions: runtime.actions,
-        blockers,
-        warnings: runtime.warnings,
-        notes,
-    }
+    Plan::assemble(
+        observer.subject(),
+        desired.manifest_hash.clone(),
+        world.digest(),
+        part,
+    )
 }
 
 /// Whether an action makes lnd dial its signer: a (re)start, or opening
@@ -214,7 +204,7 @@ fn unreachable_blocker(reach: &Reach, link: &SignerLink) -> Blocker {
 /// The watch-only wallet: made from the bundle when lnd has none (it says
 /// so, or the runtime shows there is nothing yet: a fresh node), unlocked
 /// when locked. Never made again: a wallet that exists stays.
-fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mut WalletDiff) {
+fn wallet_step<O>(desired: &Desired, link: &SignerLink, world: &World<O>, d: &mut PlanPart) {
     match &world.signer.wallet {
         WalletView::NonExisting
         | WalletView::Unreachable {

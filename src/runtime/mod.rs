@@ -13,7 +13,7 @@ use crate::error::Failure;
 use crate::manifest::enums::Network;
 use crate::plan::ReasonCode;
 use crate::plan::op::RuntimeOp;
-use crate::plan::{Action, ActionKind, Address, Blocker, Subject};
+use crate::plan::{Action, ActionKind, Address, PlanPart, Subject};
 use crate::signer::SignerAccess;
 use serde::Serialize;
 
@@ -147,17 +147,6 @@ pub(crate) trait Observation {
     }
 }
 
-/// The runtime's part of a plan: its actions (image → volume → config →
-/// signer), protections, warnings and notes.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct RuntimeDiff {
-    pub actions: Vec<Action>,
-    pub blockers: Vec<Blocker>,
-    /// What an operator must see even when nothing changes (always shown).
-    pub warnings: Vec<String>,
-    pub notes: Vec<String>,
-}
-
 /// What the runtime needs to know about the wallet password on the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HostPassword {
@@ -189,10 +178,10 @@ pub(crate) trait Observer {
     /// Observes everything the runtime owns, concurrently, without sleeping.
     async fn observe(&self) -> Result<Self::Observation, Failure>;
     /// The actions that converge the runtime.
-    fn diff(&self, observed: &Self::Observation, password: HostPassword) -> RuntimeDiff;
+    fn diff(&self, observed: &Self::Observation, password: HostPassword) -> PlanPart;
     /// The actions that remove the signer (`destroy`); `purge` also removes
     /// its data, where the runtime allows that.
-    fn destroy_diff(&self, observed: &Self::Observation, purge: bool) -> RuntimeDiff;
+    fn destroy_diff(&self, observed: &Self::Observation, purge: bool) -> PlanPart;
     /// A restart of the running lnd for `reason` (a resource other than
     /// the runtime's own needs it, such as the certificate's names), or None
     /// when lnd is not running: its start is planned already.

@@ -27,7 +27,7 @@ pub(crate) mod ledger;
 use crate::lnd::permissions::Permission;
 use crate::plan::ReasonCode;
 use crate::plan::op::{MacaroonOp, Op};
-use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
+use crate::plan::{Action, ActionKind, Address, Blocker, Detail, PlanPart};
 use ledger::{Ledger, LedgerView};
 
 /// What the manifest's `[macaroon]` asks for.
@@ -106,18 +106,6 @@ pub(crate) struct ScopeInputs<'a> {
     pub rejected: Option<&'a str>,
 }
 
-/// The macaroon's part of a plan.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct ScopeDiff {
-    /// Bake actions (run before the bundle is exported), preceded by the
-    /// revocation of the declared root key when it must be renewed.
-    pub bake: Vec<Action>,
-    /// Revoke actions (run after the bundle is exported).
-    pub revoke: Vec<Action>,
-    pub notes: Vec<String>,
-    pub blockers: Vec<Blocker>,
-}
-
 fn joined(perms: &[Permission]) -> String {
     perms
         .iter()
@@ -130,13 +118,15 @@ fn macaroon_addr() -> Address {
     Address::MACAROON_WATCHONLY
 }
 
-fn revoke_action(id: u64, reason: String) -> Action {
+/// DeleteMacaroonID of root key `id`, as `op` (a renewal before the bake,
+/// or a revocation after the export).
+fn revoke_action(id: u64, reason: String, op: MacaroonOp) -> Action {
     Action::new(
         Address::root_key(id),
         ActionKind::Destroy,
         ReasonCode::RootKeyRevoke,
         reason,
-        Op::Macaroon(MacaroonOp::Revoke { root_key_id: id }),
+        Op::Macaroon(op),
     )
     .disruptive()
 }
@@ -151,8 +141,8 @@ fn current<'a>(intent: &ScopeIntent, obs: &ScopeInputs<'a>) -> Option<&'a Macaro
 }
 
 /// Decides bake and revoke actions.
-pub(crate) fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
-    let mut d = ScopeDiff::default();
+pub(crate) fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> PlanPart {
+    let mut d = PlanPart::default();
     let ledger = match obs.ledger {
         LedgerView::Readable(l) => l,
         LedgerView::Unreadable { error } => {
@@ -216,12 +206,13 @@ pub(crate) fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
         } else {
             "admin.macaroon (root key id 0)".to_string()
         };
-        d.revoke.push(revoke_action(
+        d.actions.push(revoke_action(
             id,
             format!(
                 "revoke root key id {id}: lsm baked the bundle's earlier macaroon under it, and \
                  the bundle now carries {now}"
             ),
+            MacaroonOp::Revoke { root_key_id: id },
         ));
     }
     // Records of root keys lnd no longer has (revoked by hand, or a crash
@@ -239,7 +230,7 @@ pub(crate) fn diff(intent: &ScopeIntent, obs: &ScopeInputs<'_>) -> ScopeDiff {
                 .map(u64::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
-            d.revoke.push(Action::new(
+            d.actions.push(Action::new(
                 Address::MACAROON_ROOT_KEYS,
                 ActionKind::Update,
                 ReasonCode::RootKeyForgotten,
@@ -278,7 +269,7 @@ fn bake_actions(
     revoke_first: Option<u64>,
     live: &dyn Fn(u64) -> bool,
     live_ids: Option<&[u64]>,
-    d: &mut ScopeDiff,
+    d: &mut PlanPart,
 ) {
     let id = intent.root_key_id;
     let (details, drift, mut reason) = match current {
@@ -309,7 +300,7 @@ fn bake_actions(
         }
     };
     if let Some(first) = revoke_first {
-        d.bake
+        d.actions
             .push(revoke_first_action(intent, ledger, current, first));
         reason.get_or_insert_with(|| {
             format!(
@@ -355,7 +346,7 @@ fn bake_actions(
     a.details = details;
     a.drift = drift;
     a.disruptive = current.is_some();
-    d.bake.push(a);
+    d.actions.push(a);
 }
 
 /// How the bundle's macaroon (`name`, granting `permissions` under
@@ -512,6 +503,7 @@ fn revoke_first_action(
             "revoke root key id {first} first: it signs a macaroon granting {others}, which \
              must stop working; the bake that follows gets a fresh root key"
         ),
+        MacaroonOp::Renew { root_key_id: first },
     )
 }
 
@@ -547,6 +539,7 @@ fn foreign_notes(
 mod tests {
     use super::*;
     use crate::lnd::permissions;
+    use crate::plan::op::Phase;
 
     fn signer_only(id: u64) -> ScopeIntent {
         ScopeIntent {
@@ -599,7 +592,7 @@ mod tests {
         described: Option<&str>,
         live: &[u64],
         ledger: &LedgerView,
-    ) -> ScopeDiff {
+    ) -> PlanPart {
         diff(
             intent,
             &ScopeInputs {
@@ -612,11 +605,31 @@ mod tests {
         )
     }
 
+    /// The actions up to the bake (a renewal of the declared key first).
+    fn bake(d: &PlanPart) -> Vec<Action> {
+        in_phases(d, Phase::Renew..=Phase::Bake)
+    }
+
+    /// The actions after the bundle's export (old keys revoked, forgotten).
+    fn revoke(d: &PlanPart) -> Vec<Action> {
+        in_phases(d, Phase::Revoke..=Phase::Revoke)
+    }
+
+    fn in_phases(d: &PlanPart, phases: std::ops::RangeInclusive<Phase>) -> Vec<Action> {
+        d.actions
+            .iter()
+            .filter(|a| phases.contains(&a.op.phase()))
+            .cloned()
+            .collect()
+    }
+
     fn revoked(actions: &[Action]) -> Vec<u64> {
         actions
             .iter()
             .filter_map(|a| match a.op {
-                Op::Macaroon(MacaroonOp::Revoke { root_key_id }) => Some(root_key_id),
+                Op::Macaroon(
+                    MacaroonOp::Revoke { root_key_id } | MacaroonOp::Renew { root_key_id },
+                ) => Some(root_key_id),
                 _ => None,
             })
             .collect()
@@ -653,10 +666,10 @@ mod tests {
                 rejected: Some("verification failed: signature mismatch after caveat verification"),
             },
         );
-        assert_eq!(d.bake.len(), 1, "{d:?}");
-        assert!(d.bake[0].drift);
-        assert!(d.bake[0].reason.contains("signature mismatch"), "{d:?}");
-        assert!(d.revoke.is_empty(), "nothing of lsm's to revoke: {d:?}");
+        assert_eq!(bake(&d).len(), 1, "{d:?}");
+        assert!(bake(&d)[0].drift);
+        assert!(bake(&d)[0].reason.contains("signature mismatch"), "{d:?}");
+        assert!(revoke(&d).is_empty(), "nothing of lsm's to revoke: {d:?}");
         let MacaroonFile::Decoded {
             name, permissions, ..
         } = f
@@ -670,17 +683,17 @@ mod tests {
             caveats: vec!["time-before 2031-01-01T00:00:00Z".into()],
         };
         let d = run(&signer_only(1), &[capped], None, &[0, 1], &l);
-        assert_eq!(d.bake.len(), 1, "{d:?}");
-        assert!(d.bake[0].reason.contains("time-before 2031"), "{d:?}");
-        assert!(d.bake[0].drift);
+        assert_eq!(bake(&d).len(), 1, "{d:?}");
+        assert!(bake(&d)[0].reason.contains("time-before 2031"), "{d:?}");
+        assert!(bake(&d)[0].drift);
     }
 
     #[test]
     fn missing_macaroon_is_baked() {
         let d = run(&signer_only(1), &[], None, &[0], &ledger(&[]));
-        assert_eq!(d.bake.len(), 1);
-        assert_eq!(d.bake[0].kind, ActionKind::Create);
-        assert!(d.revoke.is_empty() && d.notes.is_empty(), "{d:?}");
+        assert_eq!(bake(&d).len(), 1);
+        assert_eq!(bake(&d)[0].kind, ActionKind::Create);
+        assert!(revoke(&d).is_empty() && d.notes.is_empty(), "{d:?}");
     }
 
     #[test]
@@ -688,7 +701,7 @@ mod tests {
         let so = permissions::signer_only();
         let f = decoded("signer-only.macaroon", so.clone(), 1);
         let d = run(&signer_only(1), &[f], None, &[0, 1], &ledger(&[(1, so)]));
-        assert_eq!(d, ScopeDiff::default());
+        assert_eq!(d, PlanPart::default());
     }
 
     #[test]
@@ -696,12 +709,12 @@ mod tests {
         let so = permissions::signer_only();
         let f = decoded("signer-only.macaroon", so.clone(), 1);
         let d = run(&signer_only(2), &[f], None, &[0, 1], &ledger(&[(1, so)]));
-        assert_eq!(d.bake.len(), 1);
+        assert_eq!(bake(&d).len(), 1);
         assert_eq!(
-            changes(&d.bake[0]),
+            changes(&bake(&d)[0]),
             [("root key id".into(), "1".into(), "2".into())]
         );
-        assert_eq!(revoked(&d.revoke), [1]);
+        assert_eq!(revoked(&revoke(&d)), [1]);
     }
 
     /// The bundle already holds the new macaroon (apply died after writing
@@ -712,15 +725,15 @@ mod tests {
         let f = decoded("signer-only.macaroon", so.clone(), 2);
         let l = ledger(&[(1, so.clone()), (2, so)]);
         let d = run(&signer_only(2), &[f], None, &[0, 1, 2], &l);
-        assert!(d.bake.is_empty(), "{d:?}");
-        assert_eq!(revoked(&d.revoke), [1]);
+        assert!(bake(&d).is_empty(), "{d:?}");
+        assert_eq!(revoked(&revoke(&d)), [1]);
         // Once lnd no longer has it, only lsm's record of it is left to
         // drop (so a later key under id 1 is never taken for lsm's).
         let f = decoded("signer-only.macaroon", permissions::signer_only(), 2);
         let d = run(&signer_only(2), &[f], None, &[0, 2], &l);
-        assert!(d.bake.is_empty() && d.notes.is_empty(), "{d:?}");
+        assert!(bake(&d).is_empty() && d.notes.is_empty(), "{d:?}");
         assert_eq!(
-            d.revoke.iter().map(|a| &a.op).collect::<Vec<_>>(),
+            revoke(&d).iter().map(|a| &a.op).collect::<Vec<_>>(),
             [&Op::Macaroon(MacaroonOp::Forget {
                 root_key_ids: vec![1]
             })]
@@ -739,9 +752,9 @@ mod tests {
             &[0, 1],
             &ledger(&[(1, so.clone())]),
         );
-        assert_eq!(revoked(&d.bake), [1], "{d:?}");
-        assert_eq!(d.bake[0].kind, ActionKind::Destroy);
-        let bake = &d.bake[1];
+        assert_eq!(revoked(&bake(&d)), [1], "{d:?}");
+        assert_eq!(bake(&d)[0].kind, ActionKind::Destroy);
+        let bake = &bake(&d)[1];
         assert_eq!(bake.op, Op::Macaroon(MacaroonOp::Bake));
         assert_eq!(bake.kind, ActionKind::Update);
         assert!(!bake.drift, "a manifest change is not drift");
@@ -752,7 +765,7 @@ mod tests {
                 ("permissions".into(), joined(&so), "signer:generate".into()),
             ]
         );
-        assert!(d.revoke.is_empty());
+        assert!(revoke(&d).is_empty());
     }
 
     #[test]
@@ -760,8 +773,8 @@ mod tests {
         let f = decoded("signer-only.macaroon", permissions::admin(), 1);
         let l = ledger(&[(1, permissions::admin())]);
         let d = run(&signer_only(1), &[f], None, &[0, 1], &l);
-        assert_eq!(revoked(&d.bake), [1]);
-        assert_eq!(d.bake[1].op, Op::Macaroon(MacaroonOp::Bake));
+        assert_eq!(revoked(&bake(&d)), [1]);
+        assert_eq!(bake(&d)[1].op, Op::Macaroon(MacaroonOp::Bake));
     }
 
     /// Crash after the revoke-and-bake of a narrowing, before the bundle
@@ -775,9 +788,9 @@ mod tests {
         let f = decoded("signer-only.macaroon", permissions::admin(), 1);
         let l = ledger(&[(1, permissions::signer_only())]);
         let d = run(&signer_only(1), &[f], None, &[0, 1], &l);
-        assert_eq!(revoked(&d.bake), [1], "{d:?}");
-        assert_eq!(d.bake[1].op, Op::Macaroon(MacaroonOp::Bake));
-        assert!(d.revoke.is_empty());
+        assert_eq!(revoked(&bake(&d)), [1], "{d:?}");
+        assert_eq!(bake(&d)[1].op, Op::Macaroon(MacaroonOp::Bake));
+        assert!(revoke(&d).is_empty());
     }
 
     #[test]
@@ -794,7 +807,7 @@ mod tests {
             &[0, 1, 42],
             &ledger(&[(1, so)]),
         );
-        assert!(d.bake.is_empty() && d.revoke.is_empty(), "{d:?}");
+        assert!(bake(&d).is_empty() && revoke(&d).is_empty(), "{d:?}");
         assert_eq!(d.notes.len(), 1);
         assert!(d.notes[0].contains("monitor.macaroon"), "{:?}", d.notes);
         assert!(d.notes[0].contains("deletemacaroonid 42"), "{:?}", d.notes);
@@ -804,8 +817,11 @@ mod tests {
     fn a_same_id_change_lsm_has_no_record_of_is_noted_not_revoked() {
         let f = decoded("signer-only.macaroon", permissions::admin(), 1);
         let d = run(&signer_only(1), &[f], None, &[0, 1], &ledger(&[]));
-        assert!(revoked(&d.bake).is_empty() && d.revoke.is_empty(), "{d:?}");
-        assert_eq!(d.bake.len(), 1);
+        assert!(
+            revoked(&bake(&d)).is_empty() && revoke(&d).is_empty(),
+            "{d:?}"
+        );
+        assert_eq!(bake(&d).len(), 1);
         assert!(
             d.notes.iter().any(|n| n.contains("stays valid")),
             "{:?}",
@@ -818,8 +834,8 @@ mod tests {
         let so = permissions::signer_only();
         let f = decoded("signer-only.macaroon", so.clone(), 1);
         let d = run(&admin(), &[f], None, &[0, 1], &ledger(&[(1, so)]));
-        assert!(d.bake.is_empty());
-        assert_eq!(revoked(&d.revoke), [1]);
+        assert!(bake(&d).is_empty());
+        assert_eq!(revoked(&revoke(&d)), [1]);
         assert!(d.notes.is_empty(), "{:?}", d.notes);
     }
 
@@ -833,8 +849,8 @@ mod tests {
             &[0],
             &ledger(&[]),
         );
-        assert!(d.revoke.is_empty() && revoked(&d.bake).is_empty());
-        let bake = &d.bake[0];
+        assert!(revoke(&d).is_empty() && revoked(&bake(&d)).is_empty());
+        let bake = &bake(&d)[0];
         assert_eq!(bake.kind, ActionKind::Update);
         assert!(!bake.drift);
         assert!(bake.reason.contains("stay valid"), "{}", bake.reason);
@@ -852,9 +868,9 @@ mod tests {
         let l = ledger(&[(0, permissions::admin())]);
         let f = decoded("admin.macaroon", permissions::admin(), 0);
         let d = run(&admin(), std::slice::from_ref(&f), None, &[0], &l);
-        assert_eq!(d, ScopeDiff::default());
+        assert_eq!(d, PlanPart::default());
         let d = run(&signer_only(1), &[f], None, &[0], &l);
-        assert!(revoked(&d.bake).is_empty() && revoked(&d.revoke).is_empty());
+        assert!(revoked(&bake(&d)).is_empty() && revoked(&revoke(&d)).is_empty());
     }
 
     #[test]
@@ -862,9 +878,9 @@ mod tests {
         let so = permissions::signer_only();
         let f = decoded("signer-only.macaroon", so.clone(), 1);
         let d = run(&signer_only(1), &[f], None, &[0], &ledger(&[(1, so)]));
-        assert_eq!(d.bake.len(), 1);
-        assert!(d.bake[0].drift);
-        assert!(d.revoke.is_empty(), "a deleted key is not revoked again");
+        assert_eq!(bake(&d).len(), 1);
+        assert!(bake(&d)[0].drift);
+        assert!(revoke(&d).is_empty(), "a deleted key is not revoked again");
     }
 
     #[test]
@@ -873,7 +889,7 @@ mod tests {
             error: "secrets/macaroon-root-keys.json is not lsm's root key record".into(),
         };
         let d = run(&signer_only(2), &[], None, &[0, 1], &bad);
-        assert!(d.bake.is_empty() && d.revoke.is_empty());
+        assert!(bake(&d).is_empty() && revoke(&d).is_empty());
         assert_eq!(d.blockers.len(), 1);
         assert!(d.blockers[0].reason.contains("macaroon-root-keys.json"));
     }
@@ -895,14 +911,14 @@ mod tests {
             &[0, 1],
             &ledger(&[(1, so.clone())]),
         );
-        assert_eq!(revoked(&d.bake), [1], "{d:?}");
+        assert_eq!(revoked(&bake(&d)), [1], "{d:?}");
         assert!(
-            d.bake[0].reason.contains("macaroon:generate"),
+            bake(&d)[0].reason.contains("macaroon:generate"),
             "{}",
-            d.bake[0].reason
+            bake(&d)[0].reason
         );
         assert!(
-            d.bake
+            bake(&d)
                 .iter()
                 .any(|a| a.op == Op::Macaroon(MacaroonOp::Bake)),
             "{d:?}"
@@ -920,9 +936,8 @@ mod tests {
             &[0, 4],
             &ledger(&[(3, so.clone()), (4, so.clone())]),
         );
-        assert!(revoked(&d.revoke).is_empty(), "{d:?}");
-        let forget: Vec<_> = d
-            .revoke
+        assert!(revoked(&revoke(&d)).is_empty(), "{d:?}");
+        let forget: Vec<_> = revoke(&d)
             .iter()
             .filter_map(|a| match &a.op {
                 Op::Macaroon(MacaroonOp::Forget { root_key_ids }) => Some(root_key_ids.clone()),
@@ -933,7 +948,7 @@ mod tests {
         // The declared id, still to be baked, is never forgotten.
         let d = run(&signer_only(4), &[], None, &[0], &ledger(&[(4, so)]));
         assert!(
-            d.revoke
+            revoke(&d)
                 .iter()
                 .all(|a| !matches!(a.op, Op::Macaroon(MacaroonOp::Forget { .. }))),
             "{d:?}"

@@ -16,9 +16,9 @@
 //! 4. A seed file that could not restore the wallet is reported even while
 //!    the wallet is fine: it is the only backup.
 
-use crate::plan::ReasonCode;
 use crate::plan::op::{Op, WalletOp};
 use crate::plan::{Action, ActionKind, Address, Blocker};
+use crate::plan::{PlanPart, ReasonCode};
 use crate::secrets::{DIR_MODE, FILE_MODE};
 use serde::Serialize;
 
@@ -132,17 +132,6 @@ impl WalletView {
     }
 }
 
-/// The wallet's part of a plan.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct WalletDiff {
-    pub actions: Vec<Action>,
-    pub blockers: Vec<Blocker>,
-    pub notes: Vec<String>,
-    /// Shown with every plan and in status: something is wrong that apply
-    /// cannot repair (a seed backup that could not restore the wallet).
-    pub warnings: Vec<String>,
-}
-
 fn secret_addr(name: &str) -> Address {
     Address::secret(name)
 }
@@ -154,11 +143,7 @@ fn wallet_addr() -> Address {
 /// The wallet's actions, blockers and notes. Each step below is one rule;
 /// they run in the order an operator reads a plan (the files first, then
 /// the password, the seed's proof, and the wallet itself).
-pub(crate) fn diff(
-    intent: &WalletIntent,
-    secrets: &SecretsView,
-    wallet: &WalletView,
-) -> WalletDiff {
+pub(crate) fn diff(intent: &WalletIntent, secrets: &SecretsView, wallet: &WalletView) -> PlanPart {
     let mut d = secrets_diff(intent, secrets, wallet);
     let dir = &intent.secrets_dir_display;
     let exists = wallet.exists();
@@ -176,8 +161,8 @@ pub(crate) fn secrets_diff(
     intent: &WalletIntent,
     secrets: &SecretsView,
     wallet: &WalletView,
-) -> WalletDiff {
-    let mut d = WalletDiff::default();
+) -> PlanPart {
+    let mut d = PlanPart::default();
     let dir = &intent.secrets_dir_display;
     d.blockers.extend(not_regular_blockers(dir, secrets));
     d.actions.extend(leftovers_action(dir, secrets));
@@ -272,7 +257,7 @@ fn untrusted_blockers(dir: &str, secrets: &SecretsView) -> Vec<Blocker> {
 /// Loose permissions on secrets are drift worth repairing first. The
 /// directory's mode is lsm's to repair only when lsm created it; the mode
 /// of one it found is the operator's (and never drift), so it only warns.
-fn loose_permissions(dir: &str, secrets: &SecretsView, d: &mut WalletDiff) {
+fn loose_permissions(dir: &str, secrets: &SecretsView, d: &mut PlanPart) {
     let mut loose = Vec::new();
     if let Some(m) = secrets.dir_mode.filter(|m| *m != DIR_MODE) {
         if secrets.dir.marked() {
@@ -308,7 +293,7 @@ fn loose_permissions(dir: &str, secrets: &SecretsView, d: &mut WalletDiff) {
 /// The password comes before the wallet: the seed is useless without it
 /// once the wallet exists, and lnd's auto-unlock reads it. One is generated
 /// only when there is proven to be no wallet.
-fn password_step(dir: &str, secrets: &SecretsView, wallet: &WalletView, d: &mut WalletDiff) {
+fn password_step(dir: &str, secrets: &SecretsView, wallet: &WalletView, d: &mut PlanPart) {
     if matches!(secrets.password, FileView::Missing) {
         match missing_password(dir, wallet) {
             Ok(action) => d.actions.push(action),
@@ -384,7 +369,7 @@ fn seed_proof_step(
     intent: &WalletIntent,
     secrets: &SecretsView,
     wallet: &WalletView,
-    d: &mut WalletDiff,
+    d: &mut PlanPart,
 ) -> bool {
     use crate::wallet::proof::{SeedProof, refusal, seed_proof};
     let dir = &intent.secrets_dir_display;
@@ -442,7 +427,7 @@ fn wallet_step(
     secrets: &SecretsView,
     wallet: &WalletView,
     restorable: bool,
-    d: &mut WalletDiff,
+    d: &mut PlanPart,
 ) {
     let dir = &intent.secrets_dir_display;
     let seed_present = !matches!(secrets.seed, FileView::Missing);
@@ -590,7 +575,7 @@ fn unseen_wallet(
 }
 
 /// A locked wallet: lnd unlocks it itself with auto_unlock, else lsm does.
-fn locked_wallet(intent: &WalletIntent, secrets: &SecretsView, d: &mut WalletDiff) {
+fn locked_wallet(intent: &WalletIntent, secrets: &SecretsView, d: &mut PlanPart) {
     let dir = &intent.secrets_dir_display;
     if intent.auto_unlock {
         d.notes.push(
@@ -717,7 +702,7 @@ mod tests {
         }
     }
 
-    fn ops(d: &WalletDiff) -> Vec<Op> {
+    fn ops(d: &PlanPart) -> Vec<Op> {
         d.actions.iter().map(|a| a.op.clone()).collect()
     }
 

@@ -19,10 +19,11 @@ use super::target::{
     REST_PORT, RPC_PORT,
 };
 use crate::docker::{ContainerStatus, ObservedContainer, PortBinding, RestartPolicy, VolumeFile};
+use crate::plan::PlanPart;
 use crate::plan::ReasonCode;
 use crate::plan::op::{Op, RuntimeOp};
 use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
-use crate::runtime::{HostPassword, RuntimeDiff};
+use crate::runtime::HostPassword;
 
 fn port_name(container_port: u16) -> &'static str {
     match container_port {
@@ -252,8 +253,8 @@ fn loose_modes(o: &DockerObservation) -> Vec<(String, bool)> {
 }
 
 /// The Docker runtime's actions, in the order apply runs them.
-pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> RuntimeDiff {
-    let mut d = RuntimeDiff::default();
+pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> PlanPart {
+    let mut d = PlanPart::default();
     d.actions.extend(image_action(t, o));
     d.actions.extend(volume_action(t, o));
     d.warnings.extend(foreign_volume_warning(t, o));
@@ -641,8 +642,8 @@ pub(crate) fn restart(o: &DockerObservation, code: ReasonCode, reason: String) -
 }
 
 /// `lsm destroy`: remove the container (and the volume with `purge`).
-pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> RuntimeDiff {
-    let mut d = RuntimeDiff::default();
+pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool) -> PlanPart {
+    let mut d = PlanPart::default();
     if o.container.is_some() {
         d.actions.push(
             Action::new(
@@ -702,7 +703,7 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
 /// The password copy's action, or the blocker when replacing it could lock
 /// the wallet out. `mode` is the copy's mode in the volume, when seen.
 fn password_copy(
-    d: &mut RuntimeDiff,
+    d: &mut PlanPart,
     copy: PasswordCopy,
     mode: Option<u32>,
     host: HostPassword,
@@ -778,7 +779,7 @@ fn password_copy(
 /// password lying in the volume next to the wallet: empty it while it is a
 /// copy of wallet-password.txt; leave one that differs (it may be the only
 /// one that opens the wallet) with a warning.
-fn stale_password_copy(d: &mut RuntimeDiff, copy: PasswordCopy, volume: &str) {
+fn stale_password_copy(d: &mut PlanPart, copy: PasswordCopy, volume: &str) {
     match copy {
         PasswordCopy::Matches => d.actions.push(
             Action::new(
@@ -805,13 +806,13 @@ fn stale_password_copy(d: &mut RuntimeDiff, copy: PasswordCopy, volume: &str) {
 mod tests {
     use super::*;
 
-    fn decide(copy: PasswordCopy, host: HostPassword) -> RuntimeDiff {
-        let mut d = RuntimeDiff::default();
+    fn decide(copy: PasswordCopy, host: HostPassword) -> PlanPart {
+        let mut d = PlanPart::default();
         password_copy(&mut d, copy, None, host, "signer-data");
         d
     }
 
-    fn steps(d: &RuntimeDiff) -> Vec<Op> {
+    fn steps(d: &PlanPart) -> Vec<Op> {
         d.actions.iter().map(|a| a.op.clone()).collect()
     }
 
@@ -847,7 +848,7 @@ mod tests {
 
     #[test]
     fn a_loose_copy_with_the_right_bytes_is_rewritten_as_drift() {
-        let mut d = RuntimeDiff::default();
+        let mut d = PlanPart::default();
         password_copy(
             &mut d,
             PasswordCopy::Matches,
@@ -861,14 +862,14 @@ mod tests {
 
     #[test]
     fn with_auto_unlock_off_only_a_copy_of_the_hosts_password_is_emptied() {
-        let mut d = RuntimeDiff::default();
+        let mut d = PlanPart::default();
         stale_password_copy(&mut d, PasswordCopy::Matches, "signer-data");
         assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::BlankPasswordFile)]);
-        let mut d = RuntimeDiff::default();
+        let mut d = PlanPart::default();
         stale_password_copy(&mut d, PasswordCopy::Differs, "signer-data");
         assert!(d.actions.is_empty() && d.warnings.len() == 1, "{d:?}");
         for copy in [PasswordCopy::Absent, PasswordCopy::Unknown] {
-            let mut d = RuntimeDiff::default();
+            let mut d = PlanPart::default();
             stale_password_copy(&mut d, copy, "signer-data");
             assert!(d.actions.is_empty() && d.warnings.is_empty());
         }

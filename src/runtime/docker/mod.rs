@@ -14,9 +14,10 @@ use crate::docker::{
 };
 use crate::error::Failure;
 use crate::exit::Exit;
+use crate::plan::PlanPart;
 use crate::plan::Subject;
 use crate::plan::op::RuntimeOp;
-use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
+use crate::runtime::{HostPassword, Observer, Runtime};
 use observation::{DockerObservation, dial_address};
 use std::time::Duration;
 use target::{
@@ -254,11 +255,11 @@ impl Observer for DockerObserver {
         Ok(observation)
     }
 
-    fn diff(&self, observed: &DockerObservation, password: HostPassword) -> RuntimeDiff {
+    fn diff(&self, observed: &DockerObservation, password: HostPassword) -> PlanPart {
         diff::diff(&self.target, observed, password)
     }
 
-    fn destroy_diff(&self, observed: &DockerObservation, purge: bool) -> RuntimeDiff {
+    fn destroy_diff(&self, observed: &DockerObservation, purge: bool) -> PlanPart {
         diff::destroy_diff(&self.target, observed, purge)
     }
 

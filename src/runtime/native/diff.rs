@@ -18,10 +18,11 @@ use super::systemd;
 use super::target::NativeTarget;
 use crate::desired::display_path;
 use crate::manifest::enums::Supervisor;
+use crate::plan::PlanPart;
 use crate::plan::ReasonCode;
 use crate::plan::op::{Op, RuntimeOp};
 use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
-use crate::runtime::{HostPassword, RuntimeDiff};
+use crate::runtime::HostPassword;
 
 fn process_addr() -> Address {
     Address::PROCESS_SIGNER
@@ -457,14 +458,10 @@ fn service_action(
 }
 
 /// The native runtime's actions.
-pub(crate) fn diff(
-    t: &NativeTarget,
-    o: &NativeObservation,
-    _password: HostPassword,
-) -> RuntimeDiff {
+pub(crate) fn diff(t: &NativeTarget, o: &NativeObservation, _password: HostPassword) -> PlanPart {
     // lnd reads wallet-password.txt where lsm keeps it: there is no copy to
     // plan, so the password's state matters only to the wallet's own plan.
-    let mut d = RuntimeDiff::default();
+    let mut d = PlanPart::default();
     d.blockers.extend(binary_blocker(t, &o.binary));
     if t.supervisor == Supervisor::Systemd && !systemd::booted() {
         d.blockers.push(Blocker {
@@ -508,8 +505,8 @@ pub(crate) fn diff(
 
 /// `lsm destroy`: stop lnd (and remove its unit); lnd_dir and the secrets
 /// are never touched, so `--purge-volume` is refused.
-pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool) -> RuntimeDiff {
-    let mut d = RuntimeDiff::default();
+pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool) -> PlanPart {
+    let mut d = PlanPart::default();
     let lnd_dir = display_path(&t.lnd_dir);
     if purge {
         d.blockers.push(Blocker {
@@ -696,7 +693,7 @@ mod tests {
     }
 
     /// Fails unless the first action's reason contains `part`.
-    fn assert_reason(d: &RuntimeDiff, part: &str) {
+    fn assert_reason(d: &PlanPart, part: &str) {
         let reason = d.actions.first().map(|a| a.reason.as_str());
         assert!(
             reason.is_some_and(|r| r.contains(part)),
@@ -706,7 +703,7 @@ mod tests {
     }
 
     /// (address, kind, op, drift) of each action.
-    fn steps(d: &RuntimeDiff) -> Vec<(String, ActionKind, Op, bool)> {
+    fn steps(d: &PlanPart) -> Vec<(String, ActionKind, Op, bool)> {
         d.actions
             .iter()
             .map(|a| (a.address.to_string(), a.kind, a.op.clone(), a.drift))
@@ -740,7 +737,7 @@ mod tests {
     fn a_converged_process_needs_nothing() {
         let t = process();
         let d = diff(&t, &converged(&t), HostPassword::Present);
-        assert_eq!(d, RuntimeDiff::default());
+        assert_eq!(d, PlanPart::default());
     }
 
     #[test]
@@ -866,7 +863,7 @@ mod tests {
         let t = process();
         let mut o = converged(&t);
         wrapped(&mut o);
-        assert_eq!(diff(&t, &o, HostPassword::Present), RuntimeDiff::default());
+        assert_eq!(diff(&t, &o, HostPassword::Present), PlanPart::default());
         // The wrapper now points elsewhere (lnd_path resolves to another file).
         if let Binary::Found { canonical, .. } = &mut o.binary {
             *canonical = "/nix/store/def-lnd/bin/lnd".into();

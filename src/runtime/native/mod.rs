@@ -20,9 +20,10 @@ pub(crate) mod throwaway;
 
 use crate::error::Failure;
 use crate::manifest::enums::Supervisor;
+use crate::plan::PlanPart;
 use crate::plan::Subject;
 use crate::plan::op::RuntimeOp;
-use crate::runtime::{HostPassword, Observer, Runtime, RuntimeDiff};
+use crate::runtime::{HostPassword, Observer, Runtime};
 use crate::secrets::SecretBytes;
 use lsm_lnd::backoff::Backoff;
 use observation::{NativeObservation, ObservedUnit};
@@ -183,11 +184,11 @@ impl Observer for NativeObserver {
         Ok(o)
     }
 
-    fn diff(&self, observed: &NativeObservation, password: HostPassword) -> RuntimeDiff {
+    fn diff(&self, observed: &NativeObservation, password: HostPassword) -> PlanPart {
         diff::diff(&self.target, observed, password)
     }
 
-    fn destroy_diff(&self, observed: &NativeObservation, purge: bool) -> RuntimeDiff {
+    fn destroy_diff(&self, observed: &NativeObservation, purge: bool) -> PlanPart {
         diff::destroy_diff(&self.target, observed, purge)
     }
 
