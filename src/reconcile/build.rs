@@ -13,9 +13,9 @@
 
 use crate::desired::Desired;
 use crate::observe::World;
-use crate::plan::op::{BundleOp, MacaroonOp, Op, RuntimeOp, WalletOp};
+use crate::plan::op::{BundleOp, MacaroonOp, Op, WalletOp};
 use crate::plan::{Action, Plan};
-use crate::runtime::{HostPassword, Observer};
+use crate::runtime::{Observer, PasswordFile, WalletFacts};
 use crate::wallet::diff::{FileView, WalletView};
 
 /// Whether an action belongs to the signer phase (needs lnd running).
@@ -48,8 +48,8 @@ fn signer_plan<Ob: Observer>(
     world: &World<Ob::Observation>,
 ) -> Plan {
     let wallet = wallet_diff(desired, world);
-    let password = host_password(world, &wallet);
-    let mut runtime = observer.diff(&world.runtime, password);
+    let facts = wallet_facts(world, &wallet);
+    let mut runtime = observer.diff(&world.runtime, facts);
     super::certificate::converge(
         observer,
         &world.runtime,
@@ -147,26 +147,27 @@ fn wallet_diff<O>(desired: &Desired, world: &World<O>) -> crate::wallet::diff::W
     crate::wallet::diff::diff(&desired.wallet, &secrets, &world.signer.wallet)
 }
 
-/// The host's wallet password as the runtime's plan needs it: present
-/// (and whether lnd proved there is no wallet), planned, or missing.
-pub(crate) fn host_password<O>(
+/// What the wallet's side of the plan knows that the runtime's plan may
+/// depend on: wallet-password.txt present, planned (generated earlier in
+/// this plan) or missing, and whether lnd proved there is no wallet.
+pub(crate) fn wallet_facts<O>(
     world: &World<O>,
     wallet: &crate::wallet::diff::WalletDiff,
-) -> HostPassword {
-    if matches!(world.secrets.password, FileView::Present { .. }) {
-        if world.signer.wallet.exists() == Some(false) {
-            HostPassword::PresentNoWallet
-        } else {
-            HostPassword::Present
-        }
+) -> WalletFacts {
+    let password = if matches!(world.secrets.password, FileView::Present { .. }) {
+        PasswordFile::Present
     } else if wallet
         .actions
         .iter()
         .any(|a| a.op == Op::Wallet(WalletOp::GeneratePassword))
     {
-        HostPassword::Planned
+        PasswordFile::Planned
     } else {
-        HostPassword::Missing
+        PasswordFile::Missing
+    };
+    WalletFacts {
+        password,
+        no_wallet: world.signer.wallet.exists() == Some(false),
     }
 }
 
@@ -382,7 +383,7 @@ pub(crate) fn data_removal(runtime: &crate::runtime::RuntimeDiff) -> Option<crat
     runtime
         .actions
         .iter()
-        .find(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        .find(|a| matches!(&a.op, Op::Runtime(op) if op.removes_data()))
         .map(|a| a.address.clone())
 }
 
@@ -391,6 +392,6 @@ pub(crate) fn data_removal(runtime: &crate::runtime::RuntimeDiff) -> Option<crat
 pub(crate) fn purges_a_wallet<O>(plan: &Plan, world: &World<O>) -> bool {
     plan.actions
         .iter()
-        .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        .any(|a| matches!(&a.op, Op::Runtime(op) if op.removes_data()))
         && world.signer.wallet.exists() != Some(false)
 }
