@@ -23,8 +23,8 @@
 //! |---|---|
 //! | 1. foundations | `exit`, `output`, `diagnostic`, [`error`], `logging`, [`crashpoint`](mod@crashpoint), `interrupt` (cleanup on Ctrl-C), `regular_file`, `fsutil`, `secrets`, [`dirguard`] (whose directory it is) |
 //! | 2. manifest | [`manifest`] (types, checks, resolution with sources) |
-//! | 3. the plan model | `plan` (addresses, actions, reasons, ops, summary, JSON document, text render, saved plans); it names no resource |
-//! | 4. resources, each deciding its own actions in plan types | [`scope`], [`bundle`], `wallet`, `watchonly`, `signer` (lnd over gRPC), `desired` (what the manifest means for them, and lnd.conf), `runtime` (the traits; `runtime::docker`, `runtime::native`) |
+//! | 3. the plan model | `plan` (addresses, actions, reasons, ops (each runtime's in its own vocabulary), summary, JSON document, text render, saved plans); it names no resource |
+//! | 4. resources, each deciding its own actions in plan types | [`scope`], [`bundle`], `wallet`, `watchonly`, `signer` (lnd over gRPC), `desired` (what the manifest means for them, and lnd.conf), `runtime` (the traits; `runtime::docker`, `runtime::native`; `runtime::choose`, the one place a runtime is picked by its kind) |
 //! | 5. observed state | `observe` (the whole world, concurrently) |
 //! | 6. desired + observed → plan | `reconcile` (every resource's diff into one ordered plan; the certificate, the bundle given the live signer, the watch-only node's plan, the restore rehearsal) |
 //! | 7. executor → apply | `apply` (executor, lock, approval, progress) |

@@ -102,7 +102,7 @@ async fn runtime_phase<R: Runtime>(
     for action in plan_to_apply.actions.iter().filter(|a| !a.op.needs_lnd()) {
         let step = cx.progress.start(action);
         let result = match &action.op {
-            Op::Runtime(op) => rt.execute(op).await,
+            Op::Runtime(op) => rt.execute_planned(op).await,
             Op::Wallet(WalletOp::GeneratePassword) => {
                 crate::wallet::execute::generate_password(files)
             }

@@ -8,7 +8,7 @@ use crate::apply::execute::{self, Applied};
 use crate::apply::lock::SignerLock;
 use crate::apply::progress::Progress;
 use crate::cli::Context;
-use crate::cli::common::{self, RuntimeCommand};
+use crate::cli::common::{self, RuntimeTask};
 use crate::cli::plan::show;
 use crate::desired::{Desired, display_path};
 use crate::error::{CmdResult, Failure};
@@ -82,7 +82,9 @@ struct ApplyCommand<'a> {
     saved: Option<PlanDocument>,
 }
 
-impl RuntimeCommand for ApplyCommand<'_> {
+impl RuntimeTask for ApplyCommand<'_> {
+    type Output = Exit;
+
     async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
         let ApplyCommand {
             args,

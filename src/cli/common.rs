@@ -1,25 +1,21 @@
 //! What the signer commands share: loading the manifest into the desired
-//! state, and choosing the runtime.
+//! state, and running a command on the manifest's runtime.
 //!
-//! The runtime is chosen here and nowhere else. A command body is written
-//! once, generically, as a [`ObserverCommand`] (plan, status: read-only) or
-//! a [`RuntimeCommand`] (apply, destroy), and [`with_observer`] /
-//! [`with_runtime`] run it on the Docker or native runtime the manifest
-//! names. Plan, apply and the wallet, macaroon and bundle code never learn
-//! which one they face.
+//! A command body is written once, generically, as an [`ObserverTask`]
+//! (plan, status: read-only) or a [`RuntimeTask`] (apply, destroy), and
+//! [`with_observer`] / [`with_runtime`] run it on the runtime the manifest
+//! names, which [`choose`] picks. Plan, apply, the commands and the wallet,
+//! macaroon and bundle code never learn which one they face.
 
 use crate::apply::lock::state_dir;
 use crate::cli::Context;
 use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
 use crate::exit::Exit;
-use crate::manifest::{self, Loaded, Runtime as RuntimeKind};
+use crate::manifest::{self, Loaded};
 use crate::plan::Plan;
-use crate::runtime::docker::target::DockerTarget;
-use crate::runtime::docker::{DockerObserver, DockerRuntime};
-use crate::runtime::native::target::NativeTarget;
-use crate::runtime::native::{NativeObserver, NativeRuntime};
-use crate::runtime::{Observer, Runtime};
+use crate::runtime::choose;
+pub(crate) use crate::runtime::choose::{ObserverTask, RuntimeTask};
 
 /// Loads signer.toml (every problem rendered at once) and derives the
 /// desired state.
@@ -85,54 +81,18 @@ pub fn blocked(p: &Plan, command: &str, rerun: &str, plan_shown: bool) -> Failur
         .hint(retry)
 }
 
-/// A command body that needs only to observe (it gets no way to mutate).
-#[allow(async_fn_in_trait)]
-pub(crate) trait ObserverCommand {
-    async fn run<Ob: Observer>(self, observer: &Ob) -> CmdResult;
-}
-
-/// A command body that changes the signer.
-#[allow(async_fn_in_trait)]
-pub(crate) trait RuntimeCommand {
-    async fn run<R: Runtime>(self, runtime: &R) -> CmdResult;
-}
-
-fn native_target(desired: &Desired) -> Result<NativeTarget, Failure> {
-    NativeTarget::from_resolved(&desired.resolved, &state_dir()?, desired.watchonly.as_ref())
-}
-
 /// Runs `cmd` on the read-only observer of the manifest's runtime.
-pub(crate) async fn with_observer(desired: &Desired, cmd: impl ObserverCommand) -> CmdResult {
-    let name = &desired.manifest_name;
-    let network = desired.resolved.signer.network.as_str();
-    match desired.resolved.signer.runtime {
-        RuntimeKind::Docker => {
-            let target =
-                DockerTarget::from_resolved(&desired.resolved, desired.watchonly.as_ref())?;
-            let observer = DockerObserver::connect(target, name, network).await?;
-            cmd.run(&observer).await
-        }
-        RuntimeKind::Native => {
-            cmd.run(&NativeObserver::new(native_target(desired)?, name, network))
-                .await
-        }
-    }
+pub(crate) async fn with_observer(
+    desired: &Desired,
+    cmd: impl ObserverTask<Output = Exit>,
+) -> CmdResult {
+    choose::with_observer(desired, state_dir, cmd).await
 }
 
 /// Runs `cmd` on the mutating runtime of the manifest's runtime.
-pub(crate) async fn with_runtime(desired: &Desired, cmd: impl RuntimeCommand) -> CmdResult {
-    let name = &desired.manifest_name;
-    let network = desired.resolved.signer.network.as_str();
-    match desired.resolved.signer.runtime {
-        RuntimeKind::Docker => {
-            let target =
-                DockerTarget::from_resolved(&desired.resolved, desired.watchonly.as_ref())?;
-            let runtime = DockerRuntime::connect(target, name, network).await?;
-            cmd.run(&runtime).await
-        }
-        RuntimeKind::Native => {
-            cmd.run(&NativeRuntime::new(native_target(desired)?, name, network))
-                .await
-        }
-    }
+pub(crate) async fn with_runtime(
+    desired: &Desired,
+    cmd: impl RuntimeTask<Output = Exit>,
+) -> CmdResult {
+    choose::with_runtime(desired, state_dir, cmd).await
 }

@@ -8,7 +8,7 @@ use crate::apply::confirm::confirm;
 use crate::apply::lock::SignerLock;
 use crate::apply::progress::Progress;
 use crate::cli::Context;
-use crate::cli::common::{self, RuntimeCommand};
+use crate::cli::common::{self, RuntimeTask};
 use crate::cli::plan::show;
 use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
@@ -63,7 +63,9 @@ struct DestroyCommand<'a> {
     desired: &'a Desired,
 }
 
-impl RuntimeCommand for DestroyCommand<'_> {
+impl RuntimeTask for DestroyCommand<'_> {
+    type Output = Exit;
+
     async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
         let DestroyCommand { args, ctx, desired } = self;
         let name = desired.resolved.signer.name.clone();
@@ -116,7 +118,7 @@ impl RuntimeCommand for DestroyCommand<'_> {
         for action in &p.actions {
             let step = progress.start(action);
             let result = match &action.op {
-                Op::Runtime(op) => rt.execute(op).await,
+                Op::Runtime(op) => rt.execute_planned(op).await,
                 _ => Ok(()),
             };
             step.finish(&result);

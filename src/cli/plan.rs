@@ -1,7 +1,7 @@
 //! `lsm plan`: observe the signer and show what apply would change and why.
 //! Read-only by construction: it only ever holds an observer.
 
-use crate::cli::common::{self, ObserverCommand};
+use crate::cli::common::{self, ObserverTask};
 use crate::cli::{Context, validate};
 use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
@@ -63,7 +63,9 @@ struct PlanCommand<'a> {
     desired: &'a Desired,
 }
 
-impl ObserverCommand for PlanCommand<'_> {
+impl ObserverTask for PlanCommand<'_> {
+    type Output = Exit;
+
     async fn run<Ob: Observer>(self, observer: &Ob) -> CmdResult {
         let PlanCommand {
             args,

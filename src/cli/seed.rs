@@ -7,13 +7,13 @@
 
 use crate::apply::lock::SignerLock;
 use crate::cli::Context;
-use crate::cli::common::{self, RuntimeCommand};
+use crate::cli::common::{self, RuntimeTask};
 use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
 use crate::exit::Exit;
 use crate::observe::{self, World};
 use crate::reconcile::rehearsal::rehearse;
-use crate::runtime::{Observation, Runtime};
+use crate::runtime::{Observation, Observer, Runtime};
 use crate::wallet::identity::{self, IdentityRecord, Origin, short};
 use crate::wallet::rehearsal::{self, Outcome, Reference};
 use std::time::Duration;
@@ -87,7 +87,9 @@ struct VerifyCommand<'a> {
     desired: &'a Desired,
 }
 
-impl RuntimeCommand for VerifyCommand<'_> {
+impl RuntimeTask for VerifyCommand<'_> {
+    type Output = Exit;
+
     async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
         let VerifyCommand { args, ctx, desired } = self;
         let name = &desired.resolved.signer.name;
@@ -230,11 +232,7 @@ pub(crate) async fn prove<R: Runtime>(
             "Rehearsing a restore from {}/seed.txt in a throwaway lnd (the signer's own {}; \
              no chain backend, no p2p, no published port, data removed afterwards)...",
             desired.wallet.secrets_dir_display,
-            if desired.resolved.signer.runtime == crate::manifest::Runtime::Docker {
-                "image"
-            } else {
-                "binary"
-            }
+            rt.observer().lnd_artifact()
         );
     }
     let outcome = rehearse(rt, files, &desired.wallet.network, &live).await?;

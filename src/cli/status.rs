@@ -3,7 +3,7 @@
 //! each with a reason. Read-only; exit 0 when all hold, 2 when any does not.
 
 use crate::cli::Context;
-use crate::cli::common::{self, ObserverCommand};
+use crate::cli::common::{self, ObserverTask};
 use crate::desired::Desired;
 use crate::diagnostic::escape_line as esc;
 use crate::error::CmdResult;
@@ -187,7 +187,9 @@ struct StatusCommand<'a> {
     desired: &'a Desired,
 }
 
-impl ObserverCommand for StatusCommand<'_> {
+impl ObserverTask for StatusCommand<'_> {
+    type Output = Exit;
+
     async fn run<Ob: Observer>(self, observer: &Ob) -> CmdResult {
         let StatusCommand { ctx, desired } = self;
         let world = observe::observe(observer, desired).await?;

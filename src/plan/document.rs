@@ -234,6 +234,45 @@ mod tests {
         s
     }
 
+    /// Ops are not part of the document: a saved plan is checked against
+    /// the plan made again at apply time, whose own ops run. So renaming a
+    /// runtime's steps never changes the format nor makes a saved plan stale.
+    #[test]
+    fn runtime_steps_are_not_part_of_the_document() {
+        use crate::plan::op::{DockerOp, NativeOp};
+        use crate::plan::{ActionKind, Address};
+        let plan = |op: crate::plan::Op| Plan {
+            subject: Subject {
+                kind: Kind::Signer,
+                signer: "s".into(),
+                runtime: "docker".into(),
+                network: "testnet".into(),
+                target: "lnd".into(),
+                manifest_name: "signer.toml".into(),
+            },
+            manifest_hash: "m".into(),
+            observed_digest: "o".into(),
+            actions: vec![Action::new(
+                Address::FILE_LND_CONF,
+                ActionKind::Create,
+                ReasonCode::ConfigMissing,
+                "write lnd.conf",
+                op,
+            )],
+            blockers: vec![],
+            warnings: vec![],
+            notes: vec![],
+        };
+        let docker = PlanDocument::new(&plan(DockerOp::CopyConfig.into()));
+        let native = PlanDocument::new(&plan(NativeOp::WriteConfig.into()));
+        assert_eq!(docker, native);
+        let json = serde_json::to_string(&docker).unwrap_or_default();
+        assert!(
+            !json.contains("CopyConfig") && !json.contains("copy_config"),
+            "{json}"
+        );
+    }
+
     #[test]
     fn checked_in_schema_is_current() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/plan.schema.json");

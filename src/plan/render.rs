@@ -224,7 +224,7 @@ fn render_file_diff(
 mod tests {
     use super::*;
     use crate::plan::ReasonCode;
-    use crate::plan::op::{Op, RuntimeOp};
+    use crate::plan::op::DockerOp;
     use crate::plan::{Address, Subject};
 
     fn plain(s: &str) -> String {
@@ -263,7 +263,7 @@ mod tests {
             ActionKind::Destroy,
             ReasonCode::BundleStaleFiles,
             "x.macaroon\n  + container.signer  fine is not part of this bundle",
-            Op::Runtime(RuntimeOp::WriteConfig),
+            DockerOp::CopyConfig.into(),
         )
         .detail(Detail::Change {
             field: "permissions".into(),
@@ -301,7 +301,7 @@ mod tests {
             ActionKind::Replace,
             ReasonCode::SpecChanged,
             "rpc port 10012 → 10022 forces replacement",
-            Op::Runtime(RuntimeOp::ReplaceSigner),
+            DockerOp::ReplaceContainer.into(),
         )
         .replace_path("ports.rpc")
         .disruptive();
@@ -310,7 +310,7 @@ mod tests {
             ActionKind::Update,
             ReasonCode::ConfigChanged,
             "lnd.conf in the volume was edited",
-            Op::Runtime(RuntimeOp::WriteConfig),
+            DockerOp::CopyConfig.into(),
         )
         .drift()
         .detail(Detail::FileDiff {

@@ -13,9 +13,9 @@
 
 use crate::desired::Desired;
 use crate::observe::World;
-use crate::plan::op::{MacaroonOp, Op, RuntimeOp, WalletOp};
+use crate::plan::op::{MacaroonOp, Op, WalletOp};
 use crate::plan::{Plan, PlanPart};
-use crate::runtime::{HostPassword, Observer};
+use crate::runtime::{Observer, PasswordFile, WalletFacts};
 use crate::wallet::diff::{FileView, WalletView};
 
 /// The plan that converges the node the manifest declares.
@@ -37,8 +37,8 @@ fn signer_plan<Ob: Observer>(
     world: &World<Ob::Observation>,
 ) -> Plan {
     let wallet = wallet_diff(desired, world);
-    let password = host_password(world, &wallet);
-    let mut runtime = observer.diff(&world.runtime, password);
+    let facts = wallet_facts(world, &wallet);
+    let mut runtime = observer.diff(&world.runtime, facts);
     super::certificate::converge(
         observer,
         &world.runtime,
@@ -113,23 +113,24 @@ fn wallet_diff<O>(desired: &Desired, world: &World<O>) -> PlanPart {
     crate::wallet::diff::diff(&desired.wallet, &secrets, &world.signer.wallet)
 }
 
-/// The host's wallet password as the runtime's plan needs it: present
-/// (and whether lnd proved there is no wallet), planned, or missing.
-pub(crate) fn host_password<O>(world: &World<O>, wallet: &PlanPart) -> HostPassword {
-    if matches!(world.secrets.password, FileView::Present { .. }) {
-        if world.signer.wallet.exists() == Some(false) {
-            HostPassword::PresentNoWallet
-        } else {
-            HostPassword::Present
-        }
+/// What the wallet's side of the plan knows that the runtime's plan may
+/// depend on: wallet-password.txt present, planned (generated earlier in
+/// this plan) or missing, and whether lnd proved there is no wallet.
+pub(crate) fn wallet_facts<O>(world: &World<O>, wallet: &PlanPart) -> WalletFacts {
+    let password = if matches!(world.secrets.password, FileView::Present { .. }) {
+        PasswordFile::Present
     } else if wallet
         .actions
         .iter()
         .any(|a| a.op == Op::Wallet(WalletOp::GeneratePassword))
     {
-        HostPassword::Planned
+        PasswordFile::Planned
     } else {
-        HostPassword::Missing
+        PasswordFile::Missing
+    };
+    WalletFacts {
+        password,
+        no_wallet: world.signer.wallet.exists() == Some(false),
     }
 }
 
@@ -342,7 +343,7 @@ pub(crate) fn data_removal(runtime: &PlanPart) -> Option<crate::plan::Address> {
     runtime
         .actions
         .iter()
-        .find(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        .find(|a| matches!(&a.op, Op::Runtime(op) if op.removes_data()))
         .map(|a| a.address.clone())
 }
 
@@ -351,6 +352,6 @@ pub(crate) fn data_removal(runtime: &PlanPart) -> Option<crate::plan::Address> {
 pub(crate) fn purges_a_wallet<O>(plan: &Plan, world: &World<O>) -> bool {
     plan.actions
         .iter()
-        .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+        .any(|a| matches!(&a.op, Op::Runtime(op) if op.removes_data()))
         && world.signer.wallet.exists() != Some(false)
 }

@@ -137,7 +137,11 @@ enum Restored {
     },
 }
 
-async fn restore(t: &Throwaway, password: &[u8], words: &[String]) -> Result<Restored, Failure> {
+async fn restore<H>(
+    t: &Throwaway<H>,
+    password: &[u8],
+    words: &[String],
+) -> Result<Restored, Failure> {
     let opts = ClientOptions {
         cert_label: "the throwaway lnd's tls.cert".to_string(),
         ..ClientOptions::default()

@@ -24,8 +24,8 @@ pub(crate) fn plan<Ob: Observer>(
     let mut wallet =
         crate::wallet::diff::secrets_diff(&desired.wallet, &world.secrets, &world.signer.wallet);
     wallet_step(desired, link, world, &mut wallet);
-    let password = super::build::host_password(world, &wallet);
-    let runtime = observer.diff(&world.runtime, password);
+    let facts = super::build::wallet_facts(world, &wallet);
+    let runtime = observer.diff(&world.runtime, facts);
 
     let starts = runtime
         .actions

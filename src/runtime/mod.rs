@@ -1,10 +1,16 @@
 //! Runtimes: where lnd runs (a Docker container, or a host process). Plan
-//! and apply never learn which one they face; they see only these traits.
+//! and apply never learn which one they face; they see only these traits,
+//! and [`choose`] is the one place that picks a runtime by its kind.
 //!
 //! The split into [`Observer`] and [`Runtime`] is what makes `lsm plan`
 //! read-only by construction: `plan` is built from an observer, and an
 //! observer has no way to produce the runtime that executes actions.
+//!
+//! Each runtime plans and executes steps in its own vocabulary
+//! ([`Runtime::Op`]), and keeps its own handle on a throwaway lnd
+//! ([`Runtime::ThrowawayHandle`]).
 
+pub(crate) mod choose;
 pub(crate) mod conf;
 pub(crate) mod docker;
 pub(crate) mod native;
@@ -12,8 +18,8 @@ pub(crate) mod native;
 use crate::error::Failure;
 use crate::manifest::enums::Network;
 use crate::plan::ReasonCode;
-use crate::plan::op::RuntimeOp;
-use crate::plan::{Action, ActionKind, Address, PlanPart, Subject};
+use crate::plan::op::{RuntimeOp, Vocabulary};
+use crate::plan::{Action, ActionKind, Address, Op, PlanPart, Subject};
 use crate::signer::SignerAccess;
 use serde::Serialize;
 
@@ -46,12 +52,14 @@ pub(crate) fn local_dial(bind: std::net::SocketAddr) -> String {
     host_port(&host, bind.port())
 }
 
-/// Replacing the signer (container or process) for the changes that force
-/// it, each `(replace path, reason)`; `kept` says what survives (the wallet).
+/// Replacing the signer (container or process) by the runtime's step `op`
+/// for the changes that force it, each `(replace path, reason)`; `kept`
+/// says what survives (the wallet).
 pub(crate) fn replace_signer(
     address: Address,
     changes: &[(String, String)],
     kept: String,
+    op: impl Into<Op>,
 ) -> Action {
     let reason = changes
         .iter()
@@ -63,7 +71,7 @@ pub(crate) fn replace_signer(
         ActionKind::Replace,
         ReasonCode::SpecChanged,
         reason,
-        crate::plan::Op::Runtime(RuntimeOp::ReplaceSigner),
+        op.into(),
     )
     .disruptive()
     .note(kept);
@@ -73,12 +81,16 @@ pub(crate) fn replace_signer(
     a
 }
 
-/// A watch-only node's signer credentials step, the same for every
-/// runtime: `changed` names the copies that differ from the imported
-/// bundle's (then an update, and lnd restarts to read them); when none
-/// differs but some are missing or unread, they are written (`create`
-/// says where).
-pub(crate) fn signer_credentials_action(changed: &[String], create: String) -> Action {
+/// A watch-only node's signer credentials action, the same for every
+/// runtime but its step `op`: `changed` names the copies that differ from
+/// the imported bundle's (then an update, and lnd restarts to read them);
+/// when none differs but some are missing or unread, they are written
+/// (`create` says where).
+pub(crate) fn signer_credentials_action(
+    changed: &[String],
+    create: String,
+    op: impl Into<Op>,
+) -> Action {
     let (kind, code, reason) = if changed.is_empty() {
         (
             ActionKind::Create,
@@ -101,7 +113,7 @@ pub(crate) fn signer_credentials_action(changed: &[String], create: String) -> A
         kind,
         code,
         reason,
-        crate::plan::Op::Runtime(RuntimeOp::WriteSignerCredentials),
+        op.into(),
     )
 }
 
@@ -147,16 +159,23 @@ pub(crate) trait Observation {
     }
 }
 
-/// What the runtime needs to know about the wallet password on the host.
+/// What the wallet's side of the plan knows that a runtime's plan may
+/// depend on. Facts about the wallet, not steps of any runtime: one whose
+/// lnd reads the wallet password from a copy of its own plans that copy
+/// from them; one whose lnd reads wallet-password.txt in place needs none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HostPassword {
-    /// wallet-password.txt exists (its content is compared by the runtime).
-    /// A copy of another password may be the only one that opens the
-    /// wallet, so it is never replaced.
+pub(crate) struct WalletFacts {
+    /// wallet-password.txt as apply will find it.
+    pub password: PasswordFile,
+    /// lnd reported that there is no wallet: no password guards one.
+    pub no_wallet: bool,
+}
+
+/// wallet-password.txt on the host, as apply will find it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PasswordFile {
+    /// It exists now.
     Present,
-    /// It exists, and lnd reported there is no wallet: a copy of another
-    /// password guards nothing and may be replaced.
-    PresentNoWallet,
     /// It will be generated earlier in this plan.
     Planned,
     /// It is missing and will not be generated (a blocker says why).
@@ -175,10 +194,14 @@ pub(crate) trait Observer {
     /// How an operator restarts lnd under this runtime, as a command or
     /// step to quote in a fix (for messages).
     fn restart_hint(&self) -> String;
+    /// What lnd runs from, for messages ("the signer's own image"):
+    /// `image` or `binary`.
+    fn lnd_artifact(&self) -> &'static str;
     /// Observes everything the runtime owns, concurrently, without sleeping.
     async fn observe(&self) -> Result<Self::Observation, Failure>;
-    /// The actions that converge the runtime.
-    fn diff(&self, observed: &Self::Observation, password: HostPassword) -> PlanPart;
+    /// The actions that converge the runtime, given what the wallet's
+    /// side of the plan knows.
+    fn diff(&self, observed: &Self::Observation, wallet: WalletFacts) -> PlanPart;
     /// The actions that remove the signer (`destroy`); `purge` also removes
     /// its data, where the runtime allows that.
     fn destroy_diff(&self, observed: &Self::Observation, purge: bool) -> PlanPart;
@@ -197,27 +220,16 @@ pub(crate) trait Observer {
 /// `destroy --purge-volume`): the signer's own image or binary, on the
 /// signer's network, with no chain backend, no p2p listener, no published
 /// port, and its data in a tmpfs or a temp directory that goes with it.
-pub(crate) struct Throwaway {
+/// `H` is what its runtime needs to remove it ([`Runtime::ThrowawayHandle`]).
+pub(crate) struct Throwaway<H> {
     /// How lsm dials it; the certificate is its own, fresh one.
     pub access: SignerAccess,
     /// What it is, for messages (`container x from image y`).
     pub what: String,
-    /// What to remove afterwards (runtime-specific).
-    pub(crate) handle: ThrowawayHandle,
+    /// What to remove afterwards.
+    pub(crate) handle: H,
     /// Removes it if lsm is interrupted before `remove_throwaway` did.
     pub(crate) on_interrupt: crate::interrupt::Guard,
-}
-
-/// What a runtime needs to remove its throwaway lnd.
-pub(crate) enum ThrowawayHandle {
-    Docker {
-        container: String,
-    },
-    Native {
-        child: std::process::Child,
-        /// Its lnddir; removed when dropped.
-        dir: tempfile::TempDir,
-    },
 }
 
 /// The lnd flags of a throwaway lnd (see [`Throwaway`]) besides its lnddir.
@@ -237,15 +249,25 @@ pub(crate) fn throwaway_lnd_flags(network: Network, rpc_listen: &str) -> Vec<Str
 #[allow(async_fn_in_trait)]
 pub(crate) trait Runtime {
     type Observer: Observer;
+    /// The steps this runtime plans and carries out (its vocabulary).
+    type Op: Vocabulary;
+    /// What this runtime needs to remove its throwaway lnd.
+    type ThrowawayHandle;
     fn observer(&self) -> &Self::Observer;
-    /// Carries out one planned runtime step.
-    async fn execute(&self, op: &RuntimeOp) -> Result<(), Failure>;
+    /// Carries out one of its own steps.
+    async fn execute(&self, op: &Self::Op) -> Result<(), Failure>;
+    /// Carries out one planned runtime step. The runtime that carries out
+    /// a plan is the one that made it, so another runtime's step is lsm's
+    /// own bug: refused, never executed.
+    async fn execute_planned(&self, op: &RuntimeOp) -> Result<(), Failure> {
+        self.execute(Self::Op::expect(op)?).await
+    }
     /// The last lines lnd wrote, for failure reports.
     async fn recent_logs(&self, lines: usize) -> Vec<String>;
     /// Starts a [`Throwaway`] lnd and waits until it serves gRPC (its
     /// tls.cert exists). It holds no wallet yet.
-    async fn start_throwaway(&self) -> Result<Throwaway, Failure>;
+    async fn start_throwaway(&self) -> Result<Throwaway<Self::ThrowawayHandle>, Failure>;
     /// Stops and removes a throwaway lnd and its data. Best effort: what
     /// cannot be removed is said in the returned text.
-    async fn remove_throwaway(&self, t: Throwaway) -> Result<(), Failure>;
+    async fn remove_throwaway(&self, t: Throwaway<Self::ThrowawayHandle>) -> Result<(), Failure>;
 }

@@ -21,9 +21,9 @@ use super::target::{
 use crate::docker::{ContainerStatus, ObservedContainer, PortBinding, RestartPolicy, VolumeFile};
 use crate::plan::PlanPart;
 use crate::plan::ReasonCode;
-use crate::plan::op::{Op, RuntimeOp};
+use crate::plan::op::DockerOp;
 use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
-use crate::runtime::HostPassword;
+use crate::runtime::{PasswordFile, WalletFacts};
 
 fn port_name(container_port: u16) -> &'static str {
     match container_port {
@@ -184,7 +184,7 @@ fn restart_update(
             "restart policy {} → {} (updated in place)",
             c.restart, t.spec.restart
         ),
-        Op::Runtime(RuntimeOp::UpdateSigner),
+        DockerOp::UpdateRestartPolicy.into(),
     );
     a.drift = restart_set_by_lsm(t, o, c).is_some_and(|set| set != c.restart.to_string());
     Some(a)
@@ -253,7 +253,7 @@ fn loose_modes(o: &DockerObservation) -> Vec<(String, bool)> {
 }
 
 /// The Docker runtime's actions, in the order apply runs them.
-pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPassword) -> PlanPart {
+pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, wallet: WalletFacts) -> PlanPart {
     let mut d = PlanPart::default();
     d.actions.extend(image_action(t, o));
     d.actions.extend(volume_action(t, o));
@@ -288,9 +288,9 @@ pub(crate) fn diff(t: &DockerTarget, o: &DockerObservation, password: HostPasswo
     // The password copy lnd's auto-unlock reads. A copy that differs from
     // the host's is replaced only when lnd proved there is no wallet: while
     // one may exist, that copy may be the only password that opens it.
-    if t.auto_unlock && password != HostPassword::Missing {
+    if t.auto_unlock && wallet.password != PasswordFile::Missing {
         let mode = if other_volume { None } else { o.modes.password };
-        password_copy(&mut d, copy_seen, mode, password, &t.volume);
+        password_copy(&mut d, copy_seen, mode, wallet, &t.volume);
     } else if !t.auto_unlock {
         stale_password_copy(&mut d, copy_seen, &t.volume);
     }
@@ -340,6 +340,7 @@ fn signer_credentials_action(
         &changed,
         "copy the bundle's tls.cert and macaroon into the volume for lnd's remotesigner options"
             .into(),
+        DockerOp::CopySignerCredentials,
     ))
 }
 
@@ -351,7 +352,7 @@ fn image_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
             ActionKind::Create,
             ReasonCode::ImageMissing,
             format!("pull {} (not on the engine)", t.reference),
-            Op::Runtime(RuntimeOp::PullImage),
+            DockerOp::PullImage.into(),
         ));
     };
     let digest = t.digest.as_ref()?;
@@ -366,7 +367,7 @@ fn image_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
             "pull {}: the local image does not carry the pinned digest",
             t.reference
         ),
-        Op::Runtime(RuntimeOp::PullImage),
+        DockerOp::PullImage.into(),
     ))
 }
 
@@ -378,7 +379,7 @@ fn volume_action(t: &DockerTarget, o: &DockerObservation) -> Option<Action> {
             ActionKind::Create,
             ReasonCode::VolumeMissing,
             format!("create volume {} for lnd's data and wallet", t.volume),
-            Op::Runtime(RuntimeOp::CreateVolume),
+            DockerOp::CreateVolume.into(),
         )
     })
 }
@@ -417,7 +418,7 @@ fn create_container(t: &DockerTarget) -> Action {
         ActionKind::Create,
         ReasonCode::ContainerMissing,
         format!("create container {} from {}", t.signer, t.reference),
-        Op::Runtime(RuntimeOp::CreateSigner),
+        DockerOp::CreateContainer.into(),
     )
     .detail(Detail::Note {
         text: format!(
@@ -443,6 +444,7 @@ fn replace_container(
         Address::CONTAINER_SIGNER,
         changes,
         format!("volume {} and the wallet in it are kept", t.volume),
+        DockerOp::ReplaceContainer,
     );
     if c.restart != t.spec.restart {
         a = a.detail(Detail::Change {
@@ -471,7 +473,7 @@ fn conf_modes_action(o: &DockerObservation) -> Option<Action> {
             .map(|(r, _)| r.as_str())
             .collect::<Vec<_>>()
             .join("; "),
-        Op::Runtime(RuntimeOp::WriteConfig),
+        DockerOp::CopyConfig.into(),
     );
     a.drift = loose.iter().any(|(_, drift)| *drift);
     Some(a)
@@ -507,7 +509,7 @@ fn conf_write_action(t: &DockerTarget, o: &DockerObservation, seen: &VolumeFile)
             ReasonCode::ConfigMissing
         },
         reason,
-        Op::Runtime(RuntimeOp::WriteConfig),
+        DockerOp::CopyConfig.into(),
     )
     .detail(detail);
     a.drift = drift;
@@ -559,7 +561,7 @@ fn start_action(o: &DockerObservation, new_container: bool, conf_written: bool) 
             ActionKind::Start,
             ReasonCode::NotStarted,
             "start the new container",
-            Op::Runtime(RuntimeOp::StartSigner),
+            DockerOp::StartContainer.into(),
         ));
     }
     let c = o.container.as_ref()?;
@@ -574,7 +576,7 @@ fn start_action(o: &DockerObservation, new_container: bool, conf_written: bool) 
                 ActionKind::Restart,
                 ReasonCode::RestartForConfig,
                 "restart so lnd reads the new lnd.conf",
-                Op::Runtime(RuntimeOp::RestartSigner),
+                DockerOp::RestartContainer.into(),
             )
             .disruptive(),
         )
@@ -601,7 +603,7 @@ fn crash_loop_restart(c: &ObservedContainer, conf_written: bool) -> Action {
                 ""
             }
         ),
-        Op::Runtime(RuntimeOp::RestartSigner),
+        DockerOp::RestartContainer.into(),
     )
 }
 
@@ -619,7 +621,7 @@ fn stopped_start(c: &ObservedContainer) -> Action {
         ActionKind::Start,
         ReasonCode::NotRunning,
         reason,
-        Op::Runtime(RuntimeOp::StartSigner),
+        DockerOp::StartContainer.into(),
     );
     a.drift = drift;
     a
@@ -635,7 +637,7 @@ pub(crate) fn restart(o: &DockerObservation, code: ReasonCode, reason: String) -
             ActionKind::Restart,
             code,
             reason,
-            Op::Runtime(RuntimeOp::RestartSigner),
+            DockerOp::RestartContainer.into(),
         )
         .disruptive(),
     )
@@ -651,7 +653,7 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
                 ActionKind::Destroy,
                 ReasonCode::DestroyRequested,
                 format!("remove container {}", t.signer),
-                Op::Runtime(RuntimeOp::RemoveSigner),
+                DockerOp::RemoveContainer.into(),
             )
             .disruptive(),
         );
@@ -687,7 +689,7 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
                         t.volume
                     ),
                 },
-                Op::Runtime(RuntimeOp::RemoveVolume),
+                DockerOp::RemoveVolume.into(),
             )
             .disruptive(),
         ),
@@ -702,16 +704,21 @@ pub(crate) fn destroy_diff(t: &DockerTarget, o: &DockerObservation, purge: bool)
 
 /// The password copy's action, or the blocker when replacing it could lock
 /// the wallet out. `mode` is the copy's mode in the volume, when seen.
+/// `wallet.password` is present or planned (a missing one is not copied).
 fn password_copy(
     d: &mut PlanPart,
     copy: PasswordCopy,
     mode: Option<u32>,
-    host: HostPassword,
+    wallet: WalletFacts,
     volume: &str,
 ) {
+    // A copy of another password may be the only one that opens the
+    // wallet, so it is replaced only when no wallet can exist: the host's
+    // password is new, or lnd reported there is no wallet.
+    let guards_nothing = wallet.password == PasswordFile::Planned || wallet.no_wallet;
     let addr = || Address::FILE_WALLET_PASSWORD;
     let note = "0600 inside the volume; its content is never shown";
-    match (copy, host) {
+    match (copy, guards_nothing) {
         (PasswordCopy::Matches, _) if mode.is_some_and(|m| m != LSM_FILE_MODE) => {
             // Same bytes, rewritten with lsm's mode: nothing is lost.
             d.actions.push(
@@ -720,7 +727,7 @@ fn password_copy(
                     ActionKind::Update,
                     ReasonCode::PasswordCopyPermissions,
                     "the wallet password copy in the volume is readable by others (not 0600)",
-                    Op::Runtime(RuntimeOp::WritePasswordFile),
+                    DockerOp::CopyPassword.into(),
                 )
                 .note(note)
                 .drift(),
@@ -728,7 +735,7 @@ fn password_copy(
         }
         (PasswordCopy::Matches, _) => {}
         (PasswordCopy::Absent | PasswordCopy::Unknown, _) => {
-            let reason = if host == HostPassword::Planned {
+            let reason = if wallet.password == PasswordFile::Planned {
                 "copy the new wallet password into the volume"
             } else {
                 "copy wallet-password.txt into the volume for wallet-unlock-password-file"
@@ -739,25 +746,23 @@ fn password_copy(
                     ActionKind::Create,
                     ReasonCode::PasswordCopyMissing,
                     reason,
-                    Op::Runtime(RuntimeOp::WritePasswordFile),
+                    DockerOp::CopyPassword.into(),
                 )
                 .note(note),
             );
         }
-        (PasswordCopy::Differs, HostPassword::Planned | HostPassword::PresentNoWallet) => {
-            d.actions.push(
-                Action::new(
-                    addr(),
-                    ActionKind::Update,
-                    ReasonCode::PasswordCopyDiffers,
-                    "the wallet password copy in the volume differs from wallet-password.txt; the \
+        (PasswordCopy::Differs, true) => d.actions.push(
+            Action::new(
+                addr(),
+                ActionKind::Update,
+                ReasonCode::PasswordCopyDiffers,
+                "the wallet password copy in the volume differs from wallet-password.txt; the \
                  signer has no wallet, so the copy guards nothing",
-                    Op::Runtime(RuntimeOp::ReplacePasswordFile),
-                )
-                .note(note),
+                DockerOp::ReplacePasswordCopy.into(),
             )
-        }
-        (PasswordCopy::Differs, _) => d.blockers.push(Blocker {
+            .note(note),
+        ),
+        (PasswordCopy::Differs, false) => d.blockers.push(Blocker {
             code: crate::plan::BlockerCode::PasswordCopyDiffers,
             address: addr(),
             reason: format!(
@@ -788,7 +793,7 @@ fn stale_password_copy(d: &mut PlanPart, copy: PasswordCopy, volume: &str) {
                 ReasonCode::PasswordCopyUnused,
                 "auto_unlock is off: empty the wallet password copy in the volume (lnd no longer \
                  reads it; wallet-password.txt keeps the password)",
-                Op::Runtime(RuntimeOp::BlankPasswordFile),
+                DockerOp::BlankPasswordCopy.into(),
             )
             .note("the Docker API cannot delete a file in a volume; lsm writes it empty"),
         ),
@@ -805,10 +810,24 @@ fn stale_password_copy(d: &mut PlanPart, copy: PasswordCopy, volume: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Op;
 
-    fn decide(copy: PasswordCopy, host: HostPassword) -> PlanPart {
+    fn facts(password: PasswordFile, no_wallet: bool) -> WalletFacts {
+        WalletFacts {
+            password,
+            no_wallet,
+        }
+    }
+
+    /// wallet-password.txt exists; lnd did not say there is no wallet.
+    const PRESENT: WalletFacts = WalletFacts {
+        password: PasswordFile::Present,
+        no_wallet: false,
+    };
+
+    fn decide(copy: PasswordCopy, wallet: WalletFacts) -> PlanPart {
         let mut d = PlanPart::default();
-        password_copy(&mut d, copy, None, host, "signer-data");
+        password_copy(&mut d, copy, None, wallet, "signer-data");
         d
     }
 
@@ -818,7 +837,7 @@ mod tests {
 
     #[test]
     fn a_differing_copy_is_never_overwritten_while_a_wallet_may_exist() {
-        let d = decide(PasswordCopy::Differs, HostPassword::Present);
+        let d = decide(PasswordCopy::Differs, PRESENT);
         assert!(d.actions.is_empty(), "{:?}", d.actions);
         assert_eq!(d.blockers.len(), 1);
         assert!(d.blockers[0].reason.contains("overwrites neither"));
@@ -826,9 +845,13 @@ mod tests {
 
     #[test]
     fn a_differing_copy_is_replaced_once_lnd_proved_there_is_no_wallet() {
-        for host in [HostPassword::PresentNoWallet, HostPassword::Planned] {
-            let d = decide(PasswordCopy::Differs, host);
-            assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::ReplacePasswordFile)]);
+        for wallet in [
+            facts(PasswordFile::Present, true),
+            facts(PasswordFile::Planned, false),
+            facts(PasswordFile::Planned, true),
+        ] {
+            let d = decide(PasswordCopy::Differs, wallet);
+            assert_eq!(steps(&d), [DockerOp::ReplacePasswordCopy.into()]);
             assert!(d.blockers.is_empty());
         }
     }
@@ -836,14 +859,10 @@ mod tests {
     #[test]
     fn a_missing_or_unseen_copy_is_written_with_a_check_at_apply() {
         for copy in [PasswordCopy::Absent, PasswordCopy::Unknown] {
-            let d = decide(copy, HostPassword::Present);
-            assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::WritePasswordFile)]);
+            let d = decide(copy, PRESENT);
+            assert_eq!(steps(&d), [DockerOp::CopyPassword.into()]);
         }
-        assert!(
-            decide(PasswordCopy::Matches, HostPassword::Present)
-                .actions
-                .is_empty()
-        );
+        assert!(decide(PasswordCopy::Matches, PRESENT).actions.is_empty());
     }
 
     #[test]
@@ -853,10 +872,10 @@ mod tests {
             &mut d,
             PasswordCopy::Matches,
             Some(0o644),
-            HostPassword::Present,
+            PRESENT,
             "signer-data",
         );
-        assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::WritePasswordFile)]);
+        assert_eq!(steps(&d), [DockerOp::CopyPassword.into()]);
         assert!(d.actions[0].drift);
     }
 
@@ -864,7 +883,7 @@ mod tests {
     fn with_auto_unlock_off_only_a_copy_of_the_hosts_password_is_emptied() {
         let mut d = PlanPart::default();
         stale_password_copy(&mut d, PasswordCopy::Matches, "signer-data");
-        assert_eq!(steps(&d), [Op::Runtime(RuntimeOp::BlankPasswordFile)]);
+        assert_eq!(steps(&d), [DockerOp::BlankPasswordCopy.into()]);
         let mut d = PlanPart::default();
         stale_password_copy(&mut d, PasswordCopy::Differs, "signer-data");
         assert!(d.actions.is_empty() && d.warnings.len() == 1, "{d:?}");

@@ -16,8 +16,8 @@ use crate::error::Failure;
 use crate::exit::Exit;
 use crate::plan::PlanPart;
 use crate::plan::Subject;
-use crate::plan::op::RuntimeOp;
-use crate::runtime::{HostPassword, Observer, Runtime};
+use crate::plan::op::DockerOp;
+use crate::runtime::{Observer, Runtime, WalletFacts};
 use observation::{DockerObservation, dial_address};
 use std::time::Duration;
 use target::{
@@ -162,6 +162,10 @@ impl Observer for DockerObserver {
         format!("`docker restart {}`", self.target.signer)
     }
 
+    fn lnd_artifact(&self) -> &'static str {
+        "image"
+    }
+
     fn subject(&self) -> Subject {
         Subject {
             kind: self.target.kind,
@@ -255,8 +259,8 @@ impl Observer for DockerObserver {
         Ok(observation)
     }
 
-    fn diff(&self, observed: &DockerObservation, password: HostPassword) -> PlanPart {
-        diff::diff(&self.target, observed, password)
+    fn diff(&self, observed: &DockerObservation, wallet: WalletFacts) -> PlanPart {
+        diff::diff(&self.target, observed, wallet)
     }
 
     fn destroy_diff(&self, observed: &DockerObservation, purge: bool) -> PlanPart {
@@ -497,29 +501,32 @@ impl DockerRuntime {
 
 impl Runtime for DockerRuntime {
     type Observer = DockerObserver;
+    type Op = DockerOp;
+    /// The throwaway container's name.
+    type ThrowawayHandle = String;
 
     fn observer(&self) -> &DockerObserver {
         &self.observer
     }
 
-    async fn execute(&self, op: &RuntimeOp) -> Result<(), Failure> {
+    async fn execute(&self, op: &DockerOp) -> Result<(), Failure> {
         let t = self.target();
         let w = &self.writer;
         match op {
-            RuntimeOp::PullImage => self.pull_image().await?,
-            RuntimeOp::CreateVolume => {
+            DockerOp::PullImage => self.pull_image().await?,
+            DockerOp::CreateVolume => {
                 w.ensure_volume(&t.volume, &t.volume_labels)
                     .await
                     .map_err(Failure::from)?;
             }
-            RuntimeOp::CreateSigner => {
+            DockerOp::CreateContainer => {
                 w.create_container(&t.spec).await.map_err(Failure::from)?;
             }
-            RuntimeOp::ReplaceSigner => {
+            DockerOp::ReplaceContainer => {
                 self.remove_signer().await?;
                 w.create_container(&t.spec).await.map_err(Failure::from)?;
             }
-            RuntimeOp::WriteConfig => {
+            DockerOp::CopyConfig => {
                 self.upload(&[UploadFile {
                     path: CONF_PATH,
                     content: t.conf.as_bytes(),
@@ -527,7 +534,7 @@ impl Runtime for DockerRuntime {
                 }])
                 .await?;
             }
-            RuntimeOp::WriteSignerCredentials => {
+            DockerOp::CopySignerCredentials => {
                 let files: Vec<UploadFile<'_>> = t
                     .signer_files
                     .iter()
@@ -539,25 +546,20 @@ impl Runtime for DockerRuntime {
                     .collect();
                 self.upload(&files).await?;
             }
-            RuntimeOp::WritePasswordFile => self.copy_password(false).await?,
-            RuntimeOp::ReplacePasswordFile => self.copy_password(true).await?,
-            RuntimeOp::BlankPasswordFile => self.blank_password().await?,
-            RuntimeOp::UpdateSigner => self.update_restart_policy().await?,
-            RuntimeOp::StartSigner => self.start_signer().await?,
-            RuntimeOp::RestartSigner => {
+            DockerOp::CopyPassword => self.copy_password(false).await?,
+            DockerOp::ReplacePasswordCopy => self.copy_password(true).await?,
+            DockerOp::BlankPasswordCopy => self.blank_password().await?,
+            DockerOp::UpdateRestartPolicy => self.update_restart_policy().await?,
+            DockerOp::StartContainer => self.start_signer().await?,
+            DockerOp::RestartContainer => {
                 w.restart(&t.signer, STOP_TIMEOUT)
                     .await
                     .map_err(Failure::from)?;
                 self.wait_running().await?;
             }
-            RuntimeOp::RemoveSigner => self.remove_signer().await?,
-            RuntimeOp::RemoveVolume => {
+            DockerOp::RemoveContainer => self.remove_signer().await?,
+            DockerOp::RemoveVolume => {
                 w.remove_volume(&t.volume).await.map_err(Failure::from)?;
-            }
-            RuntimeOp::InstallUnit => {
-                return Err(Failure::error(
-                    "internal: a systemd unit step reached the Docker runtime",
-                ));
             }
         }
         Ok(())
@@ -571,7 +573,7 @@ impl Runtime for DockerRuntime {
             .unwrap_or_default()
     }
 
-    async fn start_throwaway(&self) -> Result<crate::runtime::Throwaway, Failure> {
+    async fn start_throwaway(&self) -> Result<crate::runtime::Throwaway<String>, Failure> {
         throwaway::start(
             &self.writer,
             &self.writer.reader().endpoint().transport,
@@ -580,15 +582,8 @@ impl Runtime for DockerRuntime {
         .await
     }
 
-    async fn remove_throwaway(&self, t: crate::runtime::Throwaway) -> Result<(), Failure> {
-        let removed = match t.handle {
-            crate::runtime::ThrowawayHandle::Docker { container } => {
-                throwaway::remove(&self.writer, &container).await
-            }
-            crate::runtime::ThrowawayHandle::Native { .. } => Err(Failure::error(
-                "internal: a native throwaway lnd reached the Docker runtime",
-            )),
-        };
+    async fn remove_throwaway(&self, t: crate::runtime::Throwaway<String>) -> Result<(), Failure> {
+        let removed = throwaway::remove(&self.writer, &t.handle).await;
         // Removed (or said why not): nothing is left for a Ctrl-C to clean.
         drop(t.on_interrupt);
         removed

@@ -10,7 +10,7 @@
 use super::target::{DockerTarget, LND_DIR};
 use crate::docker::{DockerReader, DockerWriter, Transport};
 use crate::error::Failure;
-use crate::runtime::{Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use crate::runtime::{Throwaway, throwaway_lnd_flags};
 use crate::signer::SignerAccess;
 use lsm_lnd::backoff::Backoff;
 use std::collections::BTreeMap;
@@ -35,7 +35,7 @@ pub(crate) async fn start(
     writer: &DockerWriter,
     endpoint: &Transport,
     t: &DockerTarget,
-) -> Result<Throwaway, Failure> {
+) -> Result<Throwaway<String>, Failure> {
     if !matches!(endpoint, Transport::Unix { .. }) {
         return Err(Failure::error(
             "a restore rehearsal needs the Docker engine on this host: lsm dials the throwaway \
@@ -100,7 +100,7 @@ pub(crate) async fn start(
                 "container {name} from {} (data on a tmpfs, no published port)",
                 t.reference
             ),
-            handle: ThrowawayHandle::Docker { container: name },
+            handle: name,
             on_interrupt,
         }),
         Err(f) => {

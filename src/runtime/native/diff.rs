@@ -20,9 +20,9 @@ use crate::desired::display_path;
 use crate::manifest::enums::Supervisor;
 use crate::plan::PlanPart;
 use crate::plan::ReasonCode;
-use crate::plan::op::{Op, RuntimeOp};
+use crate::plan::op::NativeOp;
 use crate::plan::{Action, ActionKind, Address, Blocker, Detail};
-use crate::runtime::HostPassword;
+use crate::runtime::WalletFacts;
 
 fn process_addr() -> Address {
     Address::PROCESS_SIGNER
@@ -135,7 +135,7 @@ fn conf_action(t: &NativeTarget, o: &NativeObservation) -> Option<Action> {
             ReasonCode::ConfigChanged
         },
         reason,
-        Op::Runtime(RuntimeOp::WriteConfig),
+        NativeOp::WriteConfig.into(),
     )
     .detail(Detail::FileDiff {
         path: t.conf_path.display().to_string(),
@@ -176,6 +176,7 @@ fn signer_credentials_action(t: &NativeTarget, o: &NativeObservation) -> Option<
             "copy the bundle's tls.cert and macaroon to {} (0600) for lnd's remotesigner options",
             names.join(" and ")
         ),
+        NativeOp::WriteSignerCredentials,
     ))
 }
 
@@ -211,7 +212,7 @@ fn unit_action(o: &NativeObservation) -> Option<Action> {
                 ReasonCode::UnitChanged
             },
             reason,
-            Op::Runtime(RuntimeOp::InstallUnit),
+            NativeOp::InstallUnit.into(),
         )
         .detail(Detail::FileDiff {
             path: path.display().to_string(),
@@ -236,7 +237,7 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
                     display_path(&t.pidfile),
                     display_path(&t.log_path)
                 ),
-                Op::Runtime(RuntimeOp::StartSigner),
+                NativeOp::StartProcess.into(),
             ));
         }
         other => {
@@ -246,7 +247,7 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
                 ActionKind::Start,
                 ReasonCode::NotRunning,
                 why,
-                Op::Runtime(RuntimeOp::StartSigner),
+                NativeOp::StartProcess.into(),
             );
             a.drift = matches!(
                 other,
@@ -274,6 +275,8 @@ fn process_action(t: &NativeTarget, o: &NativeObservation, conf_written: bool) -
     restart_for_config(t, o, conf_written, record.pid)
 }
 
+/// A restart that runs another binary or other arguments: lnd's
+/// replacement, in the supervisor's restart.
 fn replace(t: &NativeTarget, changes: &[(String, String)]) -> Action {
     crate::runtime::replace_signer(
         process_addr(),
@@ -282,7 +285,16 @@ fn replace(t: &NativeTarget, changes: &[(String, String)]) -> Action {
             "lnd_dir {} and the wallet in it are kept",
             display_path(&t.lnd_dir)
         ),
+        restart_op(t.supervisor),
     )
+}
+
+/// How lnd is restarted under `supervisor`.
+fn restart_op(supervisor: Supervisor) -> NativeOp {
+    match supervisor {
+        Supervisor::Process => NativeOp::RestartProcess,
+        Supervisor::Systemd => NativeOp::RestartUnit,
+    }
 }
 
 /// Why the running lnd (`now`) must restart to run what lnd_path names
@@ -366,18 +378,18 @@ fn restart_for_config(
         ),
         Some(_) => return None,
     };
-    Some(restart(ReasonCode::RestartForConfig, reason))
+    Some(restart(t, ReasonCode::RestartForConfig, reason))
 }
 
-/// A restart of lnd (disruptive: the watch-only node loses its signer
-/// while lnd starts).
-pub(crate) fn restart(code: ReasonCode, reason: String) -> Action {
+/// A restart of lnd by its supervisor (disruptive: the watch-only node
+/// loses its signer while lnd starts).
+pub(crate) fn restart(t: &NativeTarget, code: ReasonCode, reason: String) -> Action {
     Action::new(
         process_addr(),
         ActionKind::Restart,
         code,
         reason,
-        Op::Runtime(RuntimeOp::RestartSigner),
+        restart_op(t.supervisor).into(),
     )
     .disruptive()
 }
@@ -400,7 +412,7 @@ fn service_action(
                 ReasonCode::NotRunning
             },
             reason,
-            Op::Runtime(RuntimeOp::StartSigner),
+            NativeOp::StartUnit.into(),
         )
     };
     let s = match &u.service {
@@ -433,6 +445,7 @@ fn service_action(
     let pid = s.main_pid;
     if unit_changed {
         return Some(restart(
+            t,
             ReasonCode::RestartForConfig,
             format!("restart {} (lnd pid {pid}) to run the new unit", u.name),
         ));
@@ -458,9 +471,9 @@ fn service_action(
 }
 
 /// The native runtime's actions.
-pub(crate) fn diff(t: &NativeTarget, o: &NativeObservation, _password: HostPassword) -> PlanPart {
+pub(crate) fn diff(t: &NativeTarget, o: &NativeObservation, _wallet: WalletFacts) -> PlanPart {
     // lnd reads wallet-password.txt where lsm keeps it: there is no copy to
-    // plan, so the password's state matters only to the wallet's own plan.
+    // plan, so the wallet's facts matter only to the wallet's own plan.
     let mut d = PlanPart::default();
     d.blockers.extend(binary_blocker(t, &o.binary));
     if t.supervisor == Supervisor::Systemd && !systemd::booted() {
@@ -482,7 +495,7 @@ pub(crate) fn diff(t: &NativeTarget, o: &NativeObservation, _password: HostPassw
                 "create {} (0700) for lnd's data and wallet",
                 display_path(&t.lnd_dir)
             ),
-            Op::Runtime(RuntimeOp::CreateVolume),
+            NativeOp::CreateLndDir.into(),
         ));
     }
     let conf = conf_action(t, o);
@@ -548,23 +561,31 @@ pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool)
                 || u.service
                     .as_ref()
                     .is_ok_and(|s| s.load != "not-found" || s.is_active());
-            installed.then(|| format!("stop and disable {} and remove its unit file", u.name))
+            installed.then(|| {
+                (
+                    format!("stop and disable {} and remove its unit file", u.name),
+                    NativeOp::RemoveUnit,
+                )
+            })
         }
-        (None, Some(r)) => Some(format!(
-            "stop lnd (pid {}): SIGTERM, then SIGKILL after {}s",
-            r.pid,
-            super::process::STOP_DEADLINE.as_secs()
+        (None, Some(r)) => Some((
+            format!(
+                "stop lnd (pid {}): SIGTERM, then SIGKILL after {}s",
+                r.pid,
+                super::process::STOP_DEADLINE.as_secs()
+            ),
+            NativeOp::StopProcess,
         )),
         (None, None) => None,
     };
-    if let Some(reason) = stop {
+    if let Some((reason, op)) = stop {
         d.actions.push(
             Action::new(
                 process_addr(),
                 ActionKind::Destroy,
                 ReasonCode::DestroyRequested,
                 reason,
-                Op::Runtime(RuntimeOp::RemoveSigner),
+                op.into(),
             )
             .disruptive(),
         );
@@ -579,6 +600,7 @@ pub(crate) fn destroy_diff(t: &NativeTarget, o: &NativeObservation, purge: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Op;
     use crate::runtime::native::foreign::Foreign;
     use crate::runtime::native::observation::ObservedUnit;
     use crate::runtime::native::systemd::ServiceState;
@@ -713,11 +735,17 @@ mod tests {
     fn step(
         addr: &str,
         kind: ActionKind,
-        op: RuntimeOp,
+        op: NativeOp,
         drift: bool,
     ) -> (String, ActionKind, Op, bool) {
-        (addr.to_string(), kind, Op::Runtime(op), drift)
+        (addr.to_string(), kind, op.into(), drift)
     }
+
+    /// wallet-password.txt exists (the native plan never depends on it).
+    const FACTS: WalletFacts = WalletFacts {
+        password: crate::runtime::PasswordFile::Present,
+        no_wallet: false,
+    };
 
     fn process() -> NativeTarget {
         test_target(
@@ -736,7 +764,7 @@ mod tests {
     #[test]
     fn a_converged_process_needs_nothing() {
         let t = process();
-        let d = diff(&t, &converged(&t), HostPassword::Present);
+        let d = diff(&t, &converged(&t), FACTS);
         assert_eq!(d, PlanPart::default());
     }
 
@@ -746,10 +774,10 @@ mod tests {
         let run = |f: &dyn Fn(&mut NativeObservation)| {
             let mut o = converged(&t);
             f(&mut o);
-            diff(&t, &o, HostPassword::Present)
+            diff(&t, &o, FACTS)
         };
         use ActionKind::*;
-        use RuntimeOp::*;
+        use NativeOp::*;
 
         let fresh = run(&|o| {
             o.process = ProcessState::NotStarted;
@@ -759,16 +787,16 @@ mod tests {
         assert_eq!(
             steps(&fresh),
             [
-                step("directory.lnd_dir", Create, CreateVolume, false),
+                step("directory.lnd_dir", Create, CreateLndDir, false),
                 step("file.lnd_conf", Create, WriteConfig, false),
-                step("process.signer", Create, StartSigner, false),
+                step("process.signer", Create, StartProcess, false),
             ]
         );
 
         let died = run(&|o| o.process = ProcessState::Exited { record: record(&t) });
         assert_eq!(
             steps(&died),
-            [step("process.signer", Start, StartSigner, true)]
+            [step("process.signer", Start, StartProcess, true)]
         );
 
         let changed = run(&|o| {
@@ -781,7 +809,7 @@ mod tests {
             steps(&changed),
             [
                 step("file.lnd_conf", Update, WriteConfig, false),
-                step("process.signer", Restart, RestartSigner, false),
+                step("process.signer", Restart, RestartProcess, false),
             ]
         );
         assert!(
@@ -804,7 +832,7 @@ mod tests {
         });
         assert_eq!(
             steps(&stale),
-            [step("process.signer", Restart, RestartSigner, false)]
+            [step("process.signer", Restart, RestartProcess, false)]
         );
         assert!(
             stale.actions[0]
@@ -819,7 +847,7 @@ mod tests {
         });
         assert_eq!(
             steps(&args),
-            [step("process.signer", Replace, ReplaceSigner, false)]
+            [step("process.signer", Replace, RestartProcess, false)]
         );
         assert_eq!(args.actions[0].replace_paths, ["args"]);
 
@@ -852,7 +880,7 @@ mod tests {
         for d in [restamped, deleted] {
             assert_eq!(
                 steps(&d),
-                [step("process.signer", Replace, ReplaceSigner, false)]
+                [step("process.signer", Replace, RestartProcess, false)]
             );
             assert_reason(&d, "/usr/local/bin/lnd was replaced on disk");
         }
@@ -863,12 +891,12 @@ mod tests {
         let t = process();
         let mut o = converged(&t);
         wrapped(&mut o);
-        assert_eq!(diff(&t, &o, HostPassword::Present), PlanPart::default());
+        assert_eq!(diff(&t, &o, FACTS), PlanPart::default());
         // The wrapper now points elsewhere (lnd_path resolves to another file).
         if let Binary::Found { canonical, .. } = &mut o.binary {
             *canonical = "/nix/store/def-lnd/bin/lnd".into();
         }
-        let d = diff(&t, &o, HostPassword::Present);
+        let d = diff(&t, &o, FACTS);
         assert_reason(
             &d,
             "/nix/store/abc-lnd/bin/lnd → /nix/store/def-lnd/bin/lnd",
@@ -885,10 +913,7 @@ mod tests {
             program: "/usr/local/bin/lnd".into(),
             holds: vec!["runs with --lnddir=/srv/lnd".into()],
         }];
-        for d in [
-            diff(&t, &o, HostPassword::Present),
-            destroy_diff(&t, &o, false),
-        ] {
+        for d in [diff(&t, &o, FACTS), destroy_diff(&t, &o, false)] {
             assert_eq!(d.blockers.len(), 1, "{:?}", d.blockers);
             let b = &d.blockers[0];
             assert!(
@@ -903,10 +928,7 @@ mod tests {
         o.process = ProcessState::Unreadable {
             reason: "the pidfile /var/lib/lsm/native/s1.pid is not lsm's (EOF)".into(),
         };
-        for d in [
-            diff(&t, &o, HostPassword::Present),
-            destroy_diff(&t, &o, false),
-        ] {
+        for d in [diff(&t, &o, FACTS), destroy_diff(&t, &o, false)] {
             assert!(
                 d.blockers[0].reason.contains("cannot tell which lnd"),
                 "{:?}",
@@ -927,14 +949,14 @@ mod tests {
             stamp: None,
             script: false,
         };
-        let d = diff(&t, &o, HostPassword::Present);
+        let d = diff(&t, &o, FACTS);
         assert_eq!(d.blockers.len(), 1);
         assert_eq!(d.blockers[0].address.as_str(), "binary.lnd");
         assert!(d.blockers[0].reason.contains("pins lnd v0.20.0-beta"));
         o.binary = Binary::Unusable {
             reason: "no executable \"lnd\" in PATH".into(),
         };
-        let d = diff(&t, &o, HostPassword::Present);
+        let d = diff(&t, &o, FACTS);
         assert!(d.blockers[0].reason.contains("in PATH"), "{:?}", d.blockers);
     }
 
@@ -946,10 +968,10 @@ mod tests {
             let mut u = o.unit.take().unwrap();
             f(&mut u, &mut o);
             o.unit = Some(u);
-            diff(&t, &o, HostPassword::Present)
+            diff(&t, &o, FACTS)
         };
         use ActionKind::*;
-        use RuntimeOp::*;
+        use NativeOp::*;
         let blocked = !systemd::booted();
 
         let d = run(&|_, _| {});
@@ -967,7 +989,7 @@ mod tests {
             steps(&fresh),
             [
                 step("file.systemd_unit", Create, InstallUnit, false),
-                step("process.signer", Create, StartSigner, false),
+                step("process.signer", Create, StartUnit, false),
             ]
         );
 
@@ -976,7 +998,7 @@ mod tests {
             steps(&edited),
             [
                 step("file.systemd_unit", Update, InstallUnit, false),
-                step("process.signer", Restart, RestartSigner, false),
+                step("process.signer", Restart, RestartUnit, false),
             ]
         );
         assert!(edited.actions[1].reason.contains("to run the new unit"));
@@ -988,7 +1010,7 @@ mod tests {
         });
         assert_eq!(
             steps(&failed),
-            [step("process.signer", Start, StartSigner, true)]
+            [step("process.signer", Start, StartUnit, true)]
         );
         let crash_looping = run(&|u, _| {
             if let Ok(s) = &mut u.service {
@@ -998,7 +1020,7 @@ mod tests {
         });
         assert_eq!(
             steps(&crash_looping),
-            [step("process.signer", Start, StartSigner, true)]
+            [step("process.signer", Start, StartUnit, true)]
         );
         assert_reason(&crash_looping, "auto-restart");
 
@@ -1009,13 +1031,13 @@ mod tests {
         });
         assert_eq!(
             steps(&disabled),
-            [step("process.signer", Update, StartSigner, true)]
+            [step("process.signer", Update, StartUnit, true)]
         );
 
         let unrecorded = run(&|_, o| o.process = ProcessState::NotStarted);
         assert_eq!(
             steps(&unrecorded),
-            [step("process.signer", Restart, RestartSigner, false)]
+            [step("process.signer", Restart, RestartUnit, false)]
         );
         assert!(unrecorded.actions[0].reason.contains("no record"));
     }
@@ -1026,7 +1048,7 @@ mod tests {
         let run = |f: &dyn Fn(&mut NativeObservation)| {
             let mut o = converged(&t);
             f(&mut o);
-            diff(&t, &o, HostPassword::Present)
+            diff(&t, &o, FACTS)
         };
         let elsewhere = |o: &mut NativeObservation| {
             if let Binary::Found { canonical, .. } = &mut o.binary {
@@ -1036,7 +1058,7 @@ mod tests {
         let replace = [step(
             "process.signer",
             ActionKind::Replace,
-            RuntimeOp::ReplaceSigner,
+            NativeOp::RestartUnit,
             false,
         )];
 
@@ -1082,7 +1104,7 @@ mod tests {
             [step(
                 "process.signer",
                 ActionKind::Destroy,
-                RuntimeOp::RemoveSigner,
+                NativeOp::StopProcess,
                 false
             )]
         );
@@ -1097,7 +1119,7 @@ mod tests {
             !purge
                 .actions
                 .iter()
-                .any(|a| a.op == Op::Runtime(RuntimeOp::RemoveVolume))
+                .any(|a| matches!(&a.op, Op::Runtime(op) if op.removes_data()))
         );
 
         let mut gone = converged(&t);
@@ -1112,6 +1134,7 @@ mod tests {
                 "{:?}",
                 d.actions
             );
+            assert_eq!(d.actions[0].op, NativeOp::RemoveUnit.into());
         } else {
             // A unit file without systemd: a blocker, not a failing step.
             assert!(d.actions.is_empty(), "{:?}", d.actions);

@@ -22,8 +22,8 @@ use crate::error::Failure;
 use crate::manifest::enums::Supervisor;
 use crate::plan::PlanPart;
 use crate::plan::Subject;
-use crate::plan::op::RuntimeOp;
-use crate::runtime::{HostPassword, Observer, Runtime};
+use crate::plan::op::NativeOp;
+use crate::runtime::{Observer, Runtime, WalletFacts};
 use crate::secrets::SecretBytes;
 use lsm_lnd::backoff::Backoff;
 use observation::{NativeObservation, ObservedUnit};
@@ -106,6 +106,10 @@ impl Observer for NativeObserver {
         "stop the lnd process (or `systemctl restart` its unit)".to_string()
     }
 
+    fn lnd_artifact(&self) -> &'static str {
+        "binary"
+    }
+
     fn subject(&self) -> Subject {
         let t = &self.target;
         Subject {
@@ -184,8 +188,8 @@ impl Observer for NativeObserver {
         Ok(o)
     }
 
-    fn diff(&self, observed: &NativeObservation, password: HostPassword) -> PlanPart {
-        diff::diff(&self.target, observed, password)
+    fn diff(&self, observed: &NativeObservation, wallet: WalletFacts) -> PlanPart {
+        diff::diff(&self.target, observed, wallet)
     }
 
     fn destroy_diff(&self, observed: &NativeObservation, purge: bool) -> PlanPart {
@@ -201,7 +205,7 @@ impl Observer for NativeObserver {
         observed
             .running()
             .is_ok()
-            .then(|| diff::restart(code, reason))
+            .then(|| diff::restart(&self.target, code, reason))
     }
 }
 
@@ -445,52 +449,39 @@ impl NativeRuntime {
 
 impl Runtime for NativeRuntime {
     type Observer = NativeObserver;
+    type Op = NativeOp;
+    type ThrowawayHandle = throwaway::Handle;
 
     fn observer(&self) -> &NativeObserver {
         &self.observer
     }
 
-    async fn execute(&self, op: &RuntimeOp) -> Result<(), Failure> {
-        let systemd = self.target().supervisor == Supervisor::Systemd;
+    async fn execute(&self, op: &NativeOp) -> Result<(), Failure> {
         match op {
-            RuntimeOp::CreateVolume => self.create_lnd_dir(),
-            RuntimeOp::WriteSignerCredentials => {
+            NativeOp::CreateLndDir => self.create_lnd_dir(),
+            NativeOp::WriteSignerCredentials => {
                 self.write_signer_credentials()?;
                 self.mutated();
                 Ok(())
             }
-            RuntimeOp::WriteConfig => {
+            NativeOp::WriteConfig => {
                 self.write_config()?;
                 self.mutated();
                 Ok(())
             }
-            RuntimeOp::InstallUnit if systemd => self.install_unit().await,
-            RuntimeOp::CreateSigner | RuntimeOp::StartSigner if systemd => {
-                self.drive_unit(&[&["enable", "--now"]]).await
-            }
-            RuntimeOp::RestartSigner | RuntimeOp::ReplaceSigner if systemd => {
-                self.drive_unit(&[&["enable"], &["restart"]]).await
-            }
-            RuntimeOp::RemoveSigner if systemd => self.remove_unit().await,
-            RuntimeOp::CreateSigner | RuntimeOp::StartSigner => self.start_process().await,
-            RuntimeOp::RestartSigner | RuntimeOp::ReplaceSigner => {
+            NativeOp::InstallUnit => self.install_unit().await,
+            NativeOp::StartUnit => self.drive_unit(&[&["enable", "--now"]]).await,
+            NativeOp::RestartUnit => self.drive_unit(&[&["enable"], &["restart"]]).await,
+            NativeOp::RemoveUnit => self.remove_unit().await,
+            NativeOp::StartProcess => self.start_process().await,
+            NativeOp::RestartProcess => {
                 self.stop_process().await?;
                 self.start_process().await
             }
-            RuntimeOp::RemoveSigner => {
+            NativeOp::StopProcess => {
                 self.stop_process().await?;
                 pidfile::remove(&self.target().pidfile)
             }
-            RuntimeOp::PullImage
-            | RuntimeOp::UpdateSigner
-            | RuntimeOp::WritePasswordFile
-            | RuntimeOp::ReplacePasswordFile
-            | RuntimeOp::BlankPasswordFile
-            | RuntimeOp::RemoveVolume
-            | RuntimeOp::InstallUnit => Err(Failure::error(format!(
-                "internal: the native runtime ({} supervisor) has no step {op:?}",
-                self.target().supervisor
-            ))),
         }
     }
 
@@ -502,7 +493,9 @@ impl Runtime for NativeRuntime {
         }
     }
 
-    async fn start_throwaway(&self) -> Result<crate::runtime::Throwaway, Failure> {
+    async fn start_throwaway(
+        &self,
+    ) -> Result<crate::runtime::Throwaway<throwaway::Handle>, Failure> {
         let bin = self.checked_binary().await?;
         let exe = bin
             .path()
@@ -510,13 +503,11 @@ impl Runtime for NativeRuntime {
         throwaway::start(exe, self.target().network).await
     }
 
-    async fn remove_throwaway(&self, t: crate::runtime::Throwaway) -> Result<(), Failure> {
-        let removed = match t.handle {
-            crate::runtime::ThrowawayHandle::Native { child, dir } => throwaway::remove(child, dir),
-            crate::runtime::ThrowawayHandle::Docker { .. } => Err(Failure::error(
-                "internal: a Docker throwaway lnd reached the native runtime",
-            )),
-        };
+    async fn remove_throwaway(
+        &self,
+        t: crate::runtime::Throwaway<throwaway::Handle>,
+    ) -> Result<(), Failure> {
+        let removed = throwaway::remove(t.handle.child, t.handle.dir);
         // Removed (or said why not): nothing is left for a Ctrl-C to clean.
         drop(t.on_interrupt);
         removed

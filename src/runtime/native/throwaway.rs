@@ -10,7 +10,7 @@
 use super::process::passes_to_lnd;
 use crate::error::Failure;
 use crate::manifest::enums::Network;
-use crate::runtime::{Throwaway, ThrowawayHandle, throwaway_lnd_flags};
+use crate::runtime::{Throwaway, throwaway_lnd_flags};
 use crate::signer::SignerAccess;
 use lsm_lnd::backoff::Backoff;
 use std::os::unix::process::CommandExt;
@@ -24,8 +24,15 @@ const START_DEADLINE: Duration = Duration::from_secs(120);
 /// Its console output, inside its temp directory.
 const LOG: &str = "rehearsal-lnd.log";
 
+/// What removes a throwaway lnd: the process and its lnddir.
+pub(crate) struct Handle {
+    pub(super) child: std::process::Child,
+    /// Its lnddir; removed when dropped.
+    pub(super) dir: tempfile::TempDir,
+}
+
 /// Starts `exe` as the throwaway lnd for `network`.
-pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway, Failure> {
+pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway<Handle>, Failure> {
     let dir = private_dir()?;
     // From here on a Ctrl-C stops lnd (once started) and removes its
     // directory (with the wallet it may hold by then) before lsm exits.
@@ -48,7 +55,7 @@ pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway, Fai
             exe.display(),
             dir.path().display()
         ),
-        handle: ThrowawayHandle::Native { child, dir },
+        handle: Handle { child, dir },
         on_interrupt,
     })
 }
