@@ -6,3 +6,4 @@
 
 mod docker;
 mod lnd;
+mod secrets;

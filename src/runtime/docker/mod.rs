@@ -190,7 +190,7 @@ impl Observer for DockerObserver {
         let host_password = async {
             Ok::<_, Failure>(
                 crate::secrets::read(&t.password_host_path).unwrap_or_else(|f| {
-                    tracing::debug!("{}", f.message);
+                    tracing::debug!("{}", crate::error::chain(&f));
                     None
                 }),
             )
