@@ -188,7 +188,7 @@ fn prepare_dir(desired: &DesiredBundle) -> Result<(), BundleError> {
     crate::dirguard::prepare(dir, crate::dirguard::Role::Bundle, DIR_MODE, |names| {
         crate::bundle::observe::foreign_names(names, &desired.macaroon_file)
     })
-    .map_err(BundleError::Refused)
+    .map_err(|e| BundleError::Refused(e.into()))
 }
 
 /// chmod 0600 on an existing regular file, through a descriptor opened

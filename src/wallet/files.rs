@@ -124,6 +124,7 @@ impl WalletFiles {
             crate::secrets::DIR_MODE,
             |n| self.foreign_names(n),
         )
+        .map_err(Failure::from)
     }
 
     pub(crate) fn password_path(&self) -> PathBuf {
