@@ -25,7 +25,7 @@ use crate::runtime::{Observer, Runtime};
 /// desired state.
 pub(crate) fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     let path = ctx.manifest_path();
-    let loaded = manifest::load(&path).map_err(Failure::from)?;
+    let loaded = manifest::load(&path)?;
     let desired = Desired::load(&loaded)?;
     Ok((loaded, desired))
 }
@@ -36,7 +36,7 @@ pub(crate) fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
 /// The bundle's problem is printed as a warning.
 pub(crate) fn load_for_removal(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     let path = ctx.manifest_path();
-    let loaded = manifest::load(&path).map_err(Failure::from)?;
+    let loaded = manifest::load(&path)?;
     match Desired::load(&loaded) {
         Ok(desired) => Ok((loaded, desired)),
         Err(f) if loaded.resolved.watchonly.is_some() => {

@@ -58,7 +58,7 @@ pub(crate) async fn run(args: &SeedArgs, ctx: &Context) -> CmdResult {
         SeedCommand::Verify(a) => {
             // Told before the bundle is read: a watch-only node has no seed.
             let path = ctx.manifest_path();
-            let loaded = crate::manifest::load(&path).map_err(crate::error::Failure::from)?;
+            let loaded = crate::manifest::load(&path)?;
             if loaded.resolved.watchonly.is_some() {
                 return Err(crate::error::Failure::error(format!(
                     "{} declares a watch-only node, which has no seed: its keys are on its \

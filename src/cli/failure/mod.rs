@@ -7,4 +7,5 @@
 mod dirguard;
 mod docker;
 mod lnd;
+mod manifest;
 mod secrets;
