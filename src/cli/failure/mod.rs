@@ -8,4 +8,5 @@ mod dirguard;
 mod docker;
 mod lnd;
 mod manifest;
+mod plan;
 mod secrets;
