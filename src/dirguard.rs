@@ -37,7 +37,7 @@ const SHOWN: usize = 3;
 /// What a guarded directory is for, in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum Role {
+pub enum Role {
     /// `[wallet] secrets_dir`.
     Secrets,
     /// `[bundle] path`.
@@ -155,7 +155,7 @@ pub(crate) fn observe(dir: &Path, foreign: impl Fn(&[String]) -> Vec<String>) ->
 
 /// Why lsm must not use a directory (see the module doc).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Refusal {
+pub enum Refusal {
     NotADirectory {
         kind: &'static str,
     },
@@ -276,7 +276,7 @@ pub(crate) fn refusal(
 
 /// Why a guarded directory could not be made ready.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum Error {
+pub enum Error {
     /// The directory is not one lsm may write into: a protection.
     #[error("{}", refusal.reason(&dir.display().to_string(), *role))]
     Refused {

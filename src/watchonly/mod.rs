@@ -67,7 +67,7 @@ impl SignerLink {
         let bundle = ImportedBundle::read(&wo.bundle_source).map_err(|e| {
             // A bundle that fails its checks is refused like any protection
             // (exit 5); one that cannot be read at all is an error.
-            let refused = matches!(e, crate::bundle::BundleError::Rejected { .. });
+            let refused = matches!(e, crate::bundle::Error::Rejected { .. });
             let mut f = Failure::from(e)
                 .hint("export it again on the signer (`lsm apply` there), then copy it here");
             if refused {
