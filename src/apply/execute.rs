@@ -382,7 +382,8 @@ async fn wait_once<R: Runtime>(
             }
         }
     };
-    let lnd = signer::reader(&access, signer::observe_options("lnd's tls.cert"))?;
+    let lnd = signer::reader(&access, signer::observe_options("lnd's tls.cert"))
+        .map_err(Failure::from)?;
     // With auto_unlock, LOCKED is lnd on its way to unlocking itself from
     // wallet-unlock-password-file (seconds on real lnd): planning from it
     // would see no identity or accounts and take the empty plan for
