@@ -104,10 +104,14 @@ async fn runtime_phase<R: Runtime>(
         let result = match &action.op {
             Op::Runtime(op) => rt.execute(op).await,
             Op::Wallet(WalletOp::GeneratePassword) => {
-                crate::wallet::execute::generate_password(files)
+                crate::wallet::execute::generate_password(files).map_err(Failure::from)
             }
-            Op::Wallet(WalletOp::FixPermissions) => crate::wallet::execute::fix_permissions(files),
-            Op::Wallet(WalletOp::RemoveLeftovers) => files.remove_temp_leftovers(),
+            Op::Wallet(WalletOp::FixPermissions) => {
+                crate::wallet::execute::fix_permissions(files).map_err(Failure::from)
+            }
+            Op::Wallet(WalletOp::RemoveLeftovers) => {
+                files.remove_temp_leftovers().map_err(Failure::from)
+            }
             _ => Ok(()),
         };
         step.finish(&result);
@@ -503,6 +507,7 @@ async fn signer_step<R: Runtime, O: Observation>(
                 &pending.seed_sha256,
                 pending.origin,
             )
+            .map_err(Failure::from)
         }
         Op::Wallet(WalletOp::UnlockWallet) => {
             crate::wallet::execute::unlock(files, &client, deadline).await?;
@@ -608,6 +613,7 @@ async fn make_wallet<R: Runtime>(
         &done.seed_sha256,
         done.origin,
     )
+    .map_err(Failure::from)
 }
 
 /// Bakes the declared macaroon and holds it for the bundle. Recorded

@@ -248,7 +248,8 @@ pub(crate) async fn prove<R: Runtime>(
         );
         match &world.secrets.identity.record {
             None if world.secrets.identity.record_problem.is_none() => {
-                identity::write_record(&files.dir, &record).map_err(Failure::error)?;
+                identity::write_record(&files.dir, &record)
+                    .map_err(|e| Failure::error(crate::error::chain(&e)))?;
             }
             Some(r) if r.seed_sha256 != outcome.seed_sha256 && !ctx.output.quiet => {
                 anstream::eprintln!(

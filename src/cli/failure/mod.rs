@@ -11,3 +11,4 @@ mod lnd;
 mod manifest;
 mod plan;
 mod secrets;
+mod wallet;
