@@ -518,7 +518,7 @@ async fn signer_step<R: Runtime, O: Observation>(
                 .watchonly
                 .as_ref()
                 .ok_or_else(|| Failure::error("internal: a watch-only record step for a signer"))?;
-            crate::watchonly::record::write(files, link)
+            crate::watchonly::record::write(files, link).map_err(Failure::from)
         }
         Op::Wallet(WalletOp::CreateWatchOnlyWallet) => {
             let link = desired

@@ -38,6 +38,7 @@ const TYPED_ERROR_MODULES: &[&str] = &[
     "bundle",
     "signer.rs",
     "wallet",
+    "watchonly",
 ];
 
 /// `file:line: text` for every line of `text` that names `Failure` (as a

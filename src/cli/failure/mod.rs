@@ -12,3 +12,4 @@ mod manifest;
 mod plan;
 mod secrets;
 mod wallet;
+mod watchonly;
