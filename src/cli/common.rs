@@ -37,7 +37,7 @@ pub(crate) fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
 pub(crate) fn load_for_removal(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     let path = ctx.manifest_path();
     let loaded = manifest::load(&path)?;
-    match Desired::load(&loaded) {
+    match Desired::load(&loaded).map_err(Failure::from) {
         Ok(desired) => Ok((loaded, desired)),
         Err(f) if loaded.resolved.watchonly.is_some() => {
             if !ctx.output.quiet {

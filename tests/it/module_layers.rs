@@ -39,6 +39,7 @@ const TYPED_ERROR_MODULES: &[&str] = &[
     "signer.rs",
     "wallet",
     "watchonly",
+    "desired",
 ];
 
 /// `file:line: text` for every line of `text` that names `Failure` (as a
