@@ -15,8 +15,9 @@
 //!   bundle (it has bundle.json). `/etc` or lnd's own data directory, with
 //!   lnd's macaroons in it, is refused rather than chmodded and cleaned.
 //!
-//! Refusals are exit 5 with the fix; the plan shows them as blockers and
-//! apply checks again right before it writes.
+//! A refusal is a typed [`Refusal`] with its fix: the plan shows it as a
+//! blocker, and apply checks again right before it writes ([`prepare`];
+//! the CLI makes [`Error::Refused`] exit 5).
 
 use serde::Serialize;
 use std::fs;
