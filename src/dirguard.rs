@@ -15,16 +15,15 @@
 //!   bundle (it has bundle.json). `/etc` or lnd's own data directory, with
 //!   lnd's macaroons in it, is refused rather than chmodded and cleaned.
 //!
-//! Refusals are exit 5 with the fix; the plan shows them as blockers and
-//! apply checks again right before it writes.
+//! A refusal is a typed [`Refusal`] with its fix: the plan shows it as a
+//! blocker, and apply checks again right before it writes ([`prepare`];
+//! the CLI makes [`Error::Refused`] exit 5).
 
-use crate::error::Failure;
-use crate::exit::Exit;
 use serde::Serialize;
 use std::fs;
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The file lsm puts in every directory it creates for secrets or the
 /// bundle: its proof that it made the directory, so may set its mode.
@@ -39,7 +38,7 @@ const SHOWN: usize = 3;
 /// What a guarded directory is for, in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum Role {
+pub enum Role {
     /// `[wallet] secrets_dir`.
     Secrets,
     /// `[bundle] path`.
@@ -155,36 +154,64 @@ pub(crate) fn observe(dir: &Path, foreign: impl Fn(&[String]) -> Vec<String>) ->
     }
 }
 
-/// Why lsm must not use `dir` for `role`, and the fix; `None` when it may
-/// (a missing directory is created).
-pub(crate) fn refusal(
-    dir: &str,
-    role: Role,
-    view: &DirView,
-    euid: u32,
-) -> Option<(String, String)> {
-    let key = role.key();
-    match view {
-        DirView::Missing => None,
-        DirView::NotADirectory { kind } => Some((
-            format!("{dir} ({key}) is {kind}, not a directory"),
-            format!("point {key} at a directory of its own; lsm creates it"),
-        )),
-        DirView::Unreadable { error } => Some((
-            format!("{dir} ({key}) cannot be read: {error}"),
-            "make it readable by the user running lsm, or choose another directory".into(),
-        )),
-        DirView::Present { uid, .. } if *uid != euid => Some((
-            format!(
+/// Why lsm must not use a directory (see the module doc).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    NotADirectory {
+        kind: &'static str,
+    },
+    Unreadable {
+        error: String,
+    },
+    /// Another user owns it.
+    NotOwn {
+        uid: u32,
+        euid: u32,
+    },
+    /// Group- or world-writable (`mode` with its special bits).
+    Writable {
+        mode: u32,
+    },
+    /// lsm did not create it and it holds what is not lsm's (sorted).
+    Foreign {
+        names: Vec<String>,
+    },
+}
+
+impl Refusal {
+    /// Why lsm must not use a directory so observed, by the user `euid`;
+    /// `None` when it may (a missing directory is created).
+    pub(crate) fn of(view: &DirView, euid: u32) -> Option<Refusal> {
+        match view {
+            DirView::Missing => None,
+            DirView::NotADirectory { kind } => Some(Refusal::NotADirectory { kind }),
+            DirView::Unreadable { error } => Some(Refusal::Unreadable {
+                error: error.clone(),
+            }),
+            DirView::Present { uid, .. } if *uid != euid => {
+                Some(Refusal::NotOwn { uid: *uid, euid })
+            }
+            DirView::Present { mode, .. } if mode & 0o022 != 0 => {
+                Some(Refusal::Writable { mode: *mode })
+            }
+            DirView::Present { foreign, .. } if !foreign.is_empty() => Some(Refusal::Foreign {
+                names: foreign.clone(),
+            }),
+            DirView::Present { .. } => None,
+        }
+    }
+
+    /// The refusal as a plan blocker's reason or an error's message.
+    pub(crate) fn reason(&self, dir: &str, role: Role) -> String {
+        let key = role.key();
+        match self {
+            Refusal::NotADirectory { kind } => format!("{dir} ({key}) is {kind}, not a directory"),
+            Refusal::Unreadable { error } => format!("{dir} ({key}) cannot be read: {error}"),
+            Refusal::NotOwn { uid, euid } => format!(
                 "{dir} ({key}) belongs to uid {uid}, not to the user running lsm (uid {euid}): \
                  whoever owns it can plant or swap what lsm reads there"
             ),
-            format!(
-                "point {key} at a directory of your own (lsm creates it), or chown it yourself"
-            ),
-        )),
-        DirView::Present { mode, .. } if mode & 0o022 != 0 => Some((
-            format!(
+            Refusal::Writable { mode } => format!(
                 "{dir} ({key}) is {} ({mode:04o}): anyone who can write there can plant or swap \
                  what lsm reads",
                 if mode & 0o002 != 0 {
@@ -193,38 +220,100 @@ pub(crate) fn refusal(
                     "group-writable"
                 }
             ),
-            format!(
-                "point {key} at a directory of its own that only you can write (lsm creates it \
-                 0700); lsm never changes the mode of a directory it did not create"
-            ),
-        )),
-        DirView::Present { foreign, .. } if !foreign.is_empty() => {
-            let mut shown: Vec<String> = foreign
-                .iter()
-                .take(SHOWN)
-                .map(|n| crate::diagnostic::quote(n))
-                .collect();
-            if foreign.len() > SHOWN {
-                shown.push(format!("{} more", foreign.len() - SHOWN));
-            }
-            Some((
+            Refusal::Foreign { names } => {
+                let mut shown: Vec<String> = names
+                    .iter()
+                    .take(SHOWN)
+                    .map(|n| crate::diagnostic::quote(n))
+                    .collect();
+                if names.len() > SHOWN {
+                    shown.push(format!("{} more", names.len() - SHOWN));
+                }
                 format!(
                     "{dir} ({key}) already exists, lsm did not create it, and it holds what is \
                      not lsm's: {}",
                     shown.join(", ")
-                ),
-                format!(
-                    "point {key} at a new or empty directory (lsm creates it 0700); lsm does not \
-                     take over, chmod or clean a directory that holds other files"
-                ),
-            ))
+                )
+            }
         }
-        DirView::Present { .. } => None,
+    }
+
+    /// The fix: a plan blocker's, and the hint the CLI prints under the
+    /// refusal.
+    pub(crate) fn fix(&self, role: Role) -> String {
+        let key = role.key();
+        match self {
+            Refusal::NotADirectory { .. } => {
+                format!("point {key} at a directory of its own; lsm creates it")
+            }
+            Refusal::Unreadable { .. } => {
+                "make it readable by the user running lsm, or choose another directory".into()
+            }
+            Refusal::NotOwn { .. } => format!(
+                "point {key} at a directory of your own (lsm creates it), or chown it yourself"
+            ),
+            Refusal::Writable { .. } => format!(
+                "point {key} at a directory of its own that only you can write (lsm creates it \
+                 0700); lsm never changes the mode of a directory it did not create"
+            ),
+            Refusal::Foreign { .. } => format!(
+                "point {key} at a new or empty directory (lsm creates it 0700); lsm does not \
+                 take over, chmod or clean a directory that holds other files"
+            ),
+        }
     }
 }
 
+/// Why lsm must not use `dir` for `role`, and the fix; `None` when it may
+/// (a missing directory is created).
+pub(crate) fn refusal(
+    dir: &str,
+    role: Role,
+    view: &DirView,
+    euid: u32,
+) -> Option<(String, String)> {
+    Refusal::of(view, euid).map(|r| (r.reason(dir, role), r.fix(role)))
+}
+
+/// Why a guarded directory could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The directory is not one lsm may write into: a protection.
+    #[error("{}", refusal.reason(&dir.display().to_string(), *role))]
+    Refused {
+        dir: PathBuf,
+        role: Role,
+        refusal: Refusal,
+    },
+    #[error("cannot finish creating {}", dir.display())]
+    FinishCreating {
+        dir: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot create {}", dir.display())]
+    Create {
+        dir: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot mark {}", dir.display())]
+    Mark {
+        dir: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot chmod {mode:o} {}", dir.display())]
+    Chmod {
+        dir: PathBuf,
+        mode: u32,
+        #[source]
+        source: io::Error,
+    },
+}
+
 /// Makes `dir` ready for lsm to write into: creates it (0700, marked) when
-/// missing; otherwise refuses it (exit 5) as [`refusal`] would, and sets
+/// missing; otherwise refuses it ([`Error::Refused`]) as [`refusal`] would, and sets
 /// its mode to `mode` only when lsm created it. Checked right before each
 /// write, since the plan may be old.
 pub(crate) fn prepare(
@@ -232,19 +321,24 @@ pub(crate) fn prepare(
     role: Role,
     mode: u32,
     foreign: impl Fn(&[String]) -> Vec<String>,
-) -> Result<(), Failure> {
-    let shown = dir.display().to_string();
+) -> Result<(), Error> {
     let mut view = observe(dir, &foreign);
-    if finish_interrupted_creation(dir, &view)
-        .map_err(|e| Failure::error(format!("cannot finish creating {shown}: {e}")))?
-    {
+    if finish_interrupted_creation(dir, &view).map_err(|source| Error::FinishCreating {
+        dir: dir.to_path_buf(),
+        source,
+    })? {
         view = observe(dir, &foreign);
     }
     if view == DirView::Missing {
-        let created = crate::fsutil::ensure_dir(dir, mode)
-            .map_err(|e| Failure::error(format!("cannot create {shown}: {e}")))?;
+        let created = crate::fsutil::ensure_dir(dir, mode).map_err(|source| Error::Create {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
         if created {
-            mark(dir).map_err(|e| Failure::error(format!("cannot mark {shown}: {e}")))?;
+            mark(dir).map_err(|source| Error::Mark {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
             return Ok(());
         }
         // Someone else made it meanwhile: judge it like any other.
@@ -253,10 +347,13 @@ pub(crate) fn prepare(
     prepare_existing(dir, role, mode, &view)
 }
 
-fn prepare_existing(dir: &Path, role: Role, mode: u32, view: &DirView) -> Result<(), Failure> {
-    let shown = dir.display().to_string();
-    if let Some((reason, fix)) = refusal(&shown, role, view, euid()) {
-        return Err(Failure::with_exit(Exit::Blocked, reason).hint(fix));
+fn prepare_existing(dir: &Path, role: Role, mode: u32, view: &DirView) -> Result<(), Error> {
+    if let Some(refusal) = Refusal::of(view, euid()) {
+        return Err(Error::Refused {
+            dir: dir.to_path_buf(),
+            role,
+            refusal,
+        });
     }
     if let DirView::Present {
         mode: have,
@@ -265,8 +362,7 @@ fn prepare_existing(dir: &Path, role: Role, mode: u32, view: &DirView) -> Result
     } = view
         && *have != mode
     {
-        fs::set_permissions(dir, fs::Permissions::from_mode(mode))
-            .map_err(|e| Failure::error(format!("cannot chmod {mode:o} {shown}: {e}")))?;
+        chmod(dir, mode)?;
     }
     Ok(())
 }
@@ -325,13 +421,20 @@ fn finish_interrupted_creation(dir: &Path, view: &DirView) -> io::Result<bool> {
 
 /// Sets `dir`'s mode when lsm created it (the wallet's FixPermissions):
 /// never a directory it did not create. Returns whether it did.
-pub(crate) fn restrict_if_marked(dir: &Path, mode: u32) -> Result<bool, Failure> {
+pub(crate) fn restrict_if_marked(dir: &Path, mode: u32) -> Result<bool, Error> {
     if !observe(dir, |_| Vec::new()).marked() {
         return Ok(false);
     }
-    fs::set_permissions(dir, fs::Permissions::from_mode(mode))
-        .map_err(|e| Failure::error(format!("cannot chmod {mode:o} {}: {e}", dir.display())))?;
+    chmod(dir, mode)?;
     Ok(true)
+}
+
+fn chmod(dir: &Path, mode: u32) -> Result<(), Error> {
+    fs::set_permissions(dir, fs::Permissions::from_mode(mode)).map_err(|source| Error::Chmod {
+        dir: dir.to_path_buf(),
+        mode,
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -378,8 +481,11 @@ mod tests {
         assert_eq!(crate::fsutil::mode_of(&dir), Some(0o750));
         fs::write(dir.join("passwd"), b"x").unwrap();
         let err = prepare(&dir, Role::Bundle, 0o700, all).unwrap_err();
-        assert_eq!(err.exit, Exit::Blocked);
-        assert!(err.message.contains("\"passwd\""), "{}", err.message);
+        assert!(
+            matches!(&err, Error::Refused { refusal: Refusal::Foreign { names }, .. } if names == &["passwd"]),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("\"passwd\""), "{err}");
     }
 
     #[test]
@@ -389,16 +495,21 @@ mod tests {
         fs::create_dir(&dir).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o1777)).unwrap();
         let err = prepare(&dir, Role::Secrets, 0o700, none).unwrap_err();
-        assert_eq!(err.exit, Exit::Blocked);
         assert!(
-            err.message.contains("world-writable (1777)"),
-            "{}",
-            err.message
+            matches!(
+                err,
+                Error::Refused {
+                    refusal: Refusal::Writable { mode: 0o1777 },
+                    ..
+                }
+            ),
+            "{err:?}"
         );
+        assert!(err.to_string().contains("world-writable (1777)"), "{err}");
         assert_eq!(crate::fsutil::mode_of(&dir), Some(0o1777), "never chmodded");
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o770)).unwrap();
         let err = prepare(&dir, Role::Secrets, 0o700, none).unwrap_err();
-        assert!(err.message.contains("group-writable"), "{}", err.message);
+        assert!(err.to_string().contains("group-writable"), "{err}");
         let view = DirView::Present {
             uid: 65534,
             mode: 0o700,

@@ -3,12 +3,40 @@
 //! wallet password — never overwritten. In memory they stay in
 //! [`Zeroizing`] buffers; in output only their [`fingerprint`] appears.
 
-use crate::error::Failure;
-use crate::exit::Exit;
 use crate::fsutil::{self, Existing};
+use crate::regular_file::ReadError;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
+
+/// Why a secret file could not be read or written. Messages name the
+/// path, never the content.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: ReadError,
+    },
+    #[error("cannot create secrets directory {}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// A seed or password file is never overwritten: a protection.
+    #[error("refusing to overwrite {}: it already exists", path.display())]
+    Exists { path: PathBuf },
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("no randomness from the OS")]
+    NoRandomness(#[source] getrandom::Error),
+}
 
 /// Mode of every secret file.
 pub(crate) const FILE_MODE: u32 = 0o600;
@@ -102,20 +130,19 @@ pub(crate) fn read_file(
 }
 
 /// [`read_file`]'s content in a zeroizing buffer; `Ok(None)` when absent.
-pub(crate) fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
-    use crate::regular_file::ReadError;
+pub(crate) fn read(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
     match read_file(path) {
         Ok(f) => Ok(Some(f.bytes)),
         Err(ReadError::NotFound) => Ok(None),
-        Err(e) => Err(Failure::error(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
+        Err(source) => Err(Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
-/// Writes a new secret file (0600) in `dir`. Refuses with exit 5 if the
-/// file exists: a seed or password file is never overwritten.
+/// Writes a new secret file (0600) in `dir`. Refuses ([`Error::Exists`])
+/// if the file exists: a seed or password file is never overwritten.
 /// `before_rename` runs when the content is durable under its temp name.
 /// Callers check the directory first (the wallet's
 /// `WalletFiles::prepare_dir`, above this module); one that is still
@@ -125,34 +152,29 @@ pub(crate) fn write_new(
     name: &str,
     bytes: &[u8],
     before_rename: impl FnOnce() -> io::Result<()>,
-) -> Result<(), Failure> {
-    fsutil::ensure_dir(dir, DIR_MODE).map_err(|e| {
-        Failure::error(format!(
-            "cannot create secrets directory {}: {e}",
-            dir.display()
-        ))
+) -> Result<(), Error> {
+    fsutil::ensure_dir(dir, DIR_MODE).map_err(|source| Error::CreateDir {
+        dir: dir.to_path_buf(),
+        source,
     })?;
     let path = dir.join(name);
-    fsutil::atomic_write_with(&path, bytes, FILE_MODE, Existing::Refuse, before_rename).map_err(|e| {
-        if e.kind() == io::ErrorKind::AlreadyExists {
-            Failure::with_exit(
-                Exit::Blocked,
-                format!("refusing to overwrite {}: it already exists", path.display()),
-            )
-            .hint("lsm never replaces a seed or password file; move it away yourself if it is really unwanted")
-        } else {
-            Failure::error(format!("cannot write {}: {e}", path.display()))
-        }
-    })
+    fsutil::atomic_write_with(&path, bytes, FILE_MODE, Existing::Refuse, before_rename).map_err(
+        |source| {
+            if source.kind() == io::ErrorKind::AlreadyExists {
+                Error::Exists { path }
+            } else {
+                Error::Write { path, source }
+            }
+        },
+    )
 }
 
 /// A fresh wallet password: 44 characters of base64url over 33 random bytes
 /// (264 bits), printable so operators can type it into lncli if needed.
-pub(crate) fn generate_password() -> Result<Zeroizing<String>, Failure> {
+pub(crate) fn generate_password() -> Result<Zeroizing<String>, Error> {
     use base64::Engine;
     let mut raw = Zeroizing::new([0u8; 33]);
-    getrandom::fill(raw.as_mut())
-        .map_err(|e| Failure::error(format!("no randomness from the OS: {e}")))?;
+    getrandom::fill(raw.as_mut()).map_err(Error::NoRandomness)?;
     Ok(Zeroizing::new(
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.as_ref()),
     ))
@@ -170,7 +192,7 @@ mod tests {
         assert_eq!(fsutil::mode_of(&dir), Some(0o700));
         assert_eq!(fsutil::mode_of(&dir.join("seed.txt")), Some(0o600));
         let err = write_new(&dir, "seed.txt", b"other", || Ok(())).unwrap_err();
-        assert_eq!(err.exit, Exit::Blocked);
+        assert!(matches!(err, Error::Exists { .. }), "{err:?}");
         assert_eq!(std::fs::read(dir.join("seed.txt")).unwrap(), b"words");
     }
 
@@ -187,7 +209,7 @@ mod tests {
         use crate::regular_file::test_support::{assert_fifo_refused, temp_fifo, without_hanging};
         let (dir, fifo) = temp_fifo("seed.txt");
         let err = without_hanging(move || read(&fifo)).unwrap_err();
-        assert_fifo_refused(&err.message);
+        assert_fifo_refused(&crate::error::chain(&err));
         assert!(read(&dir.path().join("absent")).unwrap().is_none());
     }
 

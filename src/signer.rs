@@ -8,8 +8,8 @@
 //! to lnd only through an [`LndReader`], which cannot change lnd: `plan` and
 //! `status` are read-only towards lnd as they are towards Docker.
 
-use crate::error::Failure;
 use crate::lnd::client::ClientOptions;
+use crate::lnd::error::LndError;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::lnd::proto::walletrpc::Account;
 use crate::lnd::reader::LndReader;
@@ -199,9 +199,10 @@ pub(crate) fn observe_options(cert_label: &str) -> ClientOptions {
     }
 }
 
-/// A read-only connection for `access` (no macaroon attached).
-pub(crate) fn reader(access: &SignerAccess, opts: ClientOptions) -> Result<LndReader, Failure> {
-    LndReader::connect(&access.addr, &access.tls_cert_pem, opts).map_err(Failure::from)
+/// A read-only connection for `access` (no macaroon attached). lnd's own
+/// typed error is the whole story: this module adds nothing to it.
+pub(crate) fn reader(access: &SignerAccess, opts: ClientOptions) -> Result<LndReader, LndError> {
+    LndReader::connect(&access.addr, &access.tls_cert_pem, opts)
 }
 
 /// A macaroon from the bundle for lnd to judge: a file that decodes like
@@ -237,7 +238,7 @@ pub(crate) async fn observe(
     };
     let client = match reader(&access, observe_options("lnd's tls.cert")) {
         Ok(c) => c,
-        Err(f) => return SignerView::unreachable(f.message, wallet_exists),
+        Err(e) => return SignerView::unreachable(e.to_string(), wallet_exists),
     };
     let state = match client.get_state().await {
         Ok(s) => s,

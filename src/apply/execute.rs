@@ -102,12 +102,16 @@ async fn runtime_phase<R: Runtime>(
     for action in plan_to_apply.actions.iter().filter(|a| !a.op.needs_lnd()) {
         let step = cx.progress.start(action);
         let result = match &action.op {
-            Op::Runtime(op) => rt.execute_planned(op).await,
+            Op::Runtime(op) => rt.execute_planned(op).await.map_err(Failure::from),
             Op::Wallet(WalletOp::GeneratePassword) => {
-                crate::wallet::execute::generate_password(files)
+                crate::wallet::execute::generate_password(files).map_err(Failure::from)
             }
-            Op::Wallet(WalletOp::FixPermissions) => crate::wallet::execute::fix_permissions(files),
-            Op::Wallet(WalletOp::RemoveLeftovers) => files.remove_temp_leftovers(),
+            Op::Wallet(WalletOp::FixPermissions) => {
+                crate::wallet::execute::fix_permissions(files).map_err(Failure::from)
+            }
+            Op::Wallet(WalletOp::RemoveLeftovers) => {
+                files.remove_temp_leftovers().map_err(Failure::from)
+            }
             _ => Ok(()),
         };
         step.finish(&result);
@@ -351,6 +355,12 @@ impl From<Failure> for Waited {
     }
 }
 
+impl From<crate::runtime::Error> for Waited {
+    fn from(e: crate::runtime::Error) -> Self {
+        Waited::Failed(e.into())
+    }
+}
+
 /// One wait: for the runtime to show how to reach lnd, then for lnd to
 /// settle, with the certificate read at the start.
 async fn wait_once<R: Runtime>(
@@ -382,7 +392,8 @@ async fn wait_once<R: Runtime>(
             }
         }
     };
-    let lnd = signer::reader(&access, signer::observe_options("lnd's tls.cert"))?;
+    let lnd = signer::reader(&access, signer::observe_options("lnd's tls.cert"))
+        .map_err(Failure::from)?;
     // With auto_unlock, LOCKED is lnd on its way to unlocking itself from
     // wallet-unlock-password-file (seconds on real lnd): planning from it
     // would see no identity or accounts and take the empty plan for
@@ -502,6 +513,7 @@ async fn signer_step<R: Runtime, O: Observation>(
                 &pending.seed_sha256,
                 pending.origin,
             )
+            .map_err(Failure::from)
         }
         Op::Wallet(WalletOp::UnlockWallet) => {
             crate::wallet::execute::unlock(files, &client, deadline).await?;
@@ -512,7 +524,7 @@ async fn signer_step<R: Runtime, O: Observation>(
                 .watchonly
                 .as_ref()
                 .ok_or_else(|| Failure::error("internal: a watch-only record step for a signer"))?;
-            crate::watchonly::record::write(files, link)
+            crate::watchonly::record::write(files, link).map_err(Failure::from)
         }
         Op::Wallet(WalletOp::CreateWatchOnlyWallet) => {
             let link = desired
@@ -607,6 +619,7 @@ async fn make_wallet<R: Runtime>(
         &done.seed_sha256,
         done.origin,
     )
+    .map_err(Failure::from)
 }
 
 /// Bakes the declared macaroon and holds it for the bundle. Recorded

@@ -12,7 +12,7 @@ use crate::bundle::bundle_json::{
     Birthday, BundleJson, FORMAT_VERSION, NO_BIRTHDAY_NOTE, NO_FINGERPRINT_NOTE,
 };
 use crate::bundle::{
-    ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, BundleLayout, TLS_CERT_FILE, archive,
+    ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleLayout, Error, TLS_CERT_FILE, archive,
     permission_strings,
 };
 use crate::lnd::fingerprint;
@@ -189,12 +189,12 @@ impl Described {
 
 impl DesiredBundle {
     /// The complete bundle: every byte known.
-    pub fn build(layout: BundleLayout, inputs: BundleInputs<'_>) -> Result<Self, BundleError> {
+    pub fn build(layout: BundleLayout, inputs: BundleInputs<'_>) -> Result<Self, Error> {
         Self::partial(layout, inputs.into())
     }
 
     /// The bundle as far as plan time knows it.
-    pub(crate) fn partial(layout: BundleLayout, i: PartialInputs<'_>) -> Result<Self, BundleError> {
+    pub(crate) fn partial(layout: BundleLayout, i: PartialInputs<'_>) -> Result<Self, Error> {
         let macaroon_file = i.scope.file_name();
         let accounts = Content::of(&i.accounts, |a| {
             AccountsJson::from(&ListAccountsResponse {
@@ -276,7 +276,7 @@ impl DesiredBundle {
                     for (_, mut bytes) in entries {
                         zeroize::Zeroize::zeroize(&mut bytes);
                     }
-                    let text = text.map_err(BundleError::Archive)?;
+                    let text = text.map_err(Error::Archive)?;
                     Content::Known(Zeroizing::new(text.as_bytes().to_vec()))
                 }
             })
@@ -497,7 +497,7 @@ pub(crate) mod tests {
         i.macaroon = Zeroizing::new(b"nope".to_vec());
         assert!(matches!(
             DesiredBundle::build(layout(std::path::Path::new("/x"), true), i),
-            Err(BundleError::Macaroon(_))
+            Err(Error::Macaroon(_))
         ));
     }
 }

@@ -15,7 +15,7 @@ use crate::bundle::bundle_json::BundleJson;
 use crate::bundle::network::Network;
 use crate::bundle::verify::accounts::{INTERNAL_ACCOUNTS, INTERNAL_SCOPE, parse_path};
 use crate::bundle::verify::{self, Files, VerifyOptions, VerifyReport};
-use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, TLS_CERT_FILE};
+use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, Error, TLS_CERT_FILE};
 use crate::lnd::fingerprint::sha256_hex;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -91,26 +91,26 @@ impl std::fmt::Debug for ImportedBundle {
 impl ImportedBundle {
     /// Reads and verifies the bundle at `path`: a bundle directory or its
     /// `.tar.gz.b64` archive (a regular file, read within the archive
-    /// limits). Refused with [`BundleError::Rejected`] when
+    /// limits). Refused with [`Error::Rejected`] when
     /// `lsm bundle verify` would report any problem.
-    pub fn read(path: &Path) -> Result<ImportedBundle, BundleError> {
+    pub fn read(path: &Path) -> Result<ImportedBundle, Error> {
         Self::read_with(path, &VerifyOptions::default())
     }
 
     /// [`read`](Self::read) with explicit options (network, "now").
-    pub fn read_with(path: &Path, opts: &VerifyOptions) -> Result<ImportedBundle, BundleError> {
-        let meta = std::fs::metadata(path).map_err(|e| BundleError::io("read", path, e))?;
+    pub fn read_with(path: &Path, opts: &VerifyOptions) -> Result<ImportedBundle, Error> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
         if meta.is_dir() {
             let (report, files) = verify::verify_dir_files(path, opts)?;
             return Self::accept(report, &files);
         }
         let limit = crate::bundle::observe::MAX_FILE_BYTES;
         let text = crate::regular_file::read(path, limit).map_err(|e| match e {
-            crate::regular_file::ReadError::TooLarge { limit } => BundleError::TooLarge {
+            crate::regular_file::ReadError::TooLarge { limit } => Error::TooLarge {
                 path: path.to_path_buf(),
                 limit,
             },
-            other => BundleError::BadPath {
+            other => Error::BadPath {
                 path: path.to_path_buf(),
                 why: format!("{other}; pass a bundle directory or its .tar.gz.b64 archive"),
             },
@@ -124,14 +124,14 @@ impl ImportedBundle {
         source: &str,
         text: &[u8],
         opts: &VerifyOptions,
-    ) -> Result<ImportedBundle, BundleError> {
+    ) -> Result<ImportedBundle, Error> {
         let (report, files) = verify::verify_archive_files(source, text, opts);
         Self::accept(report, &files)
     }
 
     /// A bundle whose report has no problem, typed.
-    fn accept(report: VerifyReport, files: &Files) -> Result<ImportedBundle, BundleError> {
-        let rejected = |problems: Vec<String>| BundleError::Rejected {
+    fn accept(report: VerifyReport, files: &Files) -> Result<ImportedBundle, Error> {
+        let rejected = |problems: Vec<String>| Error::Rejected {
             bundle: report.source.clone(),
             problems,
         };

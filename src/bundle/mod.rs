@@ -17,6 +17,7 @@ pub mod archive;
 pub mod bundle_json;
 pub(crate) mod contents;
 pub(crate) mod diff;
+mod error;
 pub mod import;
 pub(crate) mod live;
 pub mod network;
@@ -28,9 +29,9 @@ pub mod write;
 pub use contents::{BundleInputs, DesiredBundle};
 pub(crate) use contents::{Part, PartialInputs};
 pub(crate) use diff::diff;
+pub use error::Error;
 pub(crate) use observe::{ObservedBundle, observe};
 
-use crate::error::Failure;
 use std::path::{Path, PathBuf};
 
 /// accounts.json: the xpubs, as `lncli wallet accounts list` prints them.
@@ -59,13 +60,13 @@ pub struct BundleLayout {
 impl BundleLayout {
     /// `dir` must end in a plain directory name (not `/`, `.` or `..`),
     /// because the archive is named after it.
-    pub fn new(dir: impl Into<PathBuf>, archive: bool) -> Result<BundleLayout, BundleError> {
+    pub fn new(dir: impl Into<PathBuf>, archive: bool) -> Result<BundleLayout, Error> {
         let dir = dir.into();
         let dir_name = match dir.components().next_back() {
             Some(std::path::Component::Normal(n)) => n.to_str().map(str::to_string),
             _ => None,
         }
-        .ok_or_else(|| BundleError::BadPath {
+        .ok_or_else(|| Error::BadPath {
             path: dir.clone(),
             why: "it must end in a directory name (e.g. ./credentials-bundle), because the \
                   archive beside it is named after it"
@@ -108,106 +109,6 @@ impl BundleLayout {
     /// `../name` for the archive and its leftovers beside it.
     pub(crate) fn beside(name: &str) -> String {
         format!("../{name}")
-    }
-}
-
-/// What can go wrong reading or writing a bundle. Messages name the path
-/// and never include file contents.
-#[derive(Debug, thiserror::Error)]
-pub enum BundleError {
-    #[error("bundle path {}: {why}", shown(path))]
-    BadPath { path: PathBuf, why: String },
-    #[error("{} is {kind}, not a directory", shown(path))]
-    NotADirectory { path: PathBuf, kind: &'static str },
-    #[error(
-        "{} is {kind}; lsm only reads and replaces regular files there",
-        shown(path)
-    )]
-    NotRegular { path: PathBuf, kind: &'static str },
-    #[error(
-        "{} is larger than {limit} bytes; it is not a bundle file",
-        shown(path)
-    )]
-    TooLarge { path: PathBuf, limit: u64 },
-    #[error("cannot {what} {}: {source}", shown(path))]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write {file}: {why}")]
-    Incomplete { file: String, why: String },
-    #[error("the plan names {name}, which is not {what}")]
-    NotInBundle { name: String, what: &'static str },
-    #[error("the macaroon to export does not decode: {0}")]
-    Macaroon(#[from] crate::lnd::macaroon::MacaroonError),
-    #[error("cannot build the archive: {0}")]
-    Archive(std::io::Error),
-    /// The bundle fails `lsm bundle verify`: every problem, one per line.
-    #[error("{} failed verification with {} problem{}:{}", shown(Path::new(bundle)), problems.len(),
-        if problems.len() == 1 { "" } else { "s" }, listed(problems))]
-    Rejected {
-        /// The directory, archive or other source read.
-        bundle: String,
-        problems: Vec<String>,
-    },
-    /// A crash point fired in `return(error)` mode (in-process tests only).
-    #[error("injected crash at {0}")]
-    Injected(&'static str),
-    /// The directory is not one lsm may write into (see [`crate::dirguard`]);
-    /// carries exit 5 and the fix.
-    #[error("{0}")]
-    Refused(Failure),
-}
-
-/// A path as a message shows it: the names in a bundle directory are
-/// anyone's, and a newline or an escape sequence in one must not fake a
-/// line of lsm's output.
-fn shown(path: &Path) -> String {
-    crate::diagnostic::escape_line(&path.display().to_string()).into_owned()
-}
-
-/// Problems as an indented list under their heading.
-fn listed(problems: &[String]) -> String {
-    problems.iter().map(|p| format!("\n  - {p}")).collect()
-}
-
-impl BundleError {
-    pub(crate) fn io(what: &'static str, path: &Path, source: std::io::Error) -> Self {
-        BundleError::Io {
-            what,
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-}
-
-impl From<BundleError> for Failure {
-    fn from(e: BundleError) -> Self {
-        if let BundleError::Refused(f) = e {
-            return f;
-        }
-        let hint = match &e {
-            BundleError::NotADirectory { .. } | BundleError::BadPath { .. } => {
-                Some("point [bundle] path (or --out) at a directory of its own; lsm creates it")
-            }
-            BundleError::NotRegular { .. } => Some(
-                "move it away; lsm never follows symlinks or writes through them in the bundle",
-            ),
-            BundleError::Incomplete { .. } => {
-                Some("the signer must be running and unlocked to export the bundle")
-            }
-            BundleError::Rejected { .. } => Some(
-                "export the bundle again on the signer's host (lsm apply); \
-                 lsm bundle verify lists the same problems",
-            ),
-            _ => None,
-        };
-        let f = Failure::error(e.to_string());
-        match hint {
-            Some(h) => f.hint(h),
-            None => f,
-        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! archive beside the directory.
 
 use crate::bundle::bundle_json::BundleJson;
-use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, BundleLayout, TLS_CERT_FILE};
+use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleLayout, Error, TLS_CERT_FILE};
 use crate::fsutil::{TEMP_PREFIX, list_temp_files, temp_prefix_for};
 use crate::lnd::macaroon::Macaroon;
 use crate::scope::MacaroonFile;
@@ -153,18 +153,18 @@ fn is_managed_name(name: &str) -> bool {
 
 /// Reads the bundle at `layout`. A missing directory is an empty bundle;
 /// a path that is a file or a symlink is refused.
-pub(crate) fn observe(layout: &BundleLayout) -> Result<ObservedBundle, BundleError> {
+pub(crate) fn observe(layout: &BundleLayout) -> Result<ObservedBundle, Error> {
     let mut obs = ObservedBundle::default();
     let dir = layout.dir();
     match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(BundleError::io("inspect", dir, e)),
+        Err(e) => return Err(Error::io("inspect", dir, e)),
         Ok(meta) if meta.file_type().is_dir() => {
             obs.dir_mode = Some(meta.mode() & 0o7777);
             read_dir(dir, &mut obs)?;
         }
         Ok(meta) => {
-            return Err(BundleError::NotADirectory {
+            return Err(Error::NotADirectory {
                 path: dir.to_path_buf(),
                 kind: kind_of(&meta.file_type()),
             });
@@ -174,10 +174,10 @@ pub(crate) fn observe(layout: &BundleLayout) -> Result<ObservedBundle, BundleErr
     Ok(obs)
 }
 
-fn read_dir(dir: &Path, obs: &mut ObservedBundle) -> Result<(), BundleError> {
-    let entries = fs::read_dir(dir).map_err(|e| BundleError::io("list", dir, e))?;
+fn read_dir(dir: &Path, obs: &mut ObservedBundle) -> Result<(), Error> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
     for entry in entries {
-        let entry = entry.map_err(|e| BundleError::io("list", dir, e))?;
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name == crate::dirguard::MARKER {
             // lsm's mark of a directory it created: no bundle file.
@@ -188,12 +188,12 @@ fn read_dir(dir: &Path, obs: &mut ObservedBundle) -> Result<(), BundleError> {
         // DirEntry::file_type does not follow symlinks.
         let ft = entry
             .file_type()
-            .map_err(|e| BundleError::io("inspect", &path, e))?;
+            .map_err(|e| Error::io("inspect", &path, e))?;
         if is_own_temp(&name) && ft.is_file() {
             obs.temp_leftovers.push(name);
         } else if is_managed_name(&name) {
             if !ft.is_file() {
-                return Err(BundleError::NotRegular {
+                return Err(Error::NotRegular {
                     path,
                     kind: kind_of(&ft),
                 });
@@ -208,14 +208,14 @@ fn read_dir(dir: &Path, obs: &mut ObservedBundle) -> Result<(), BundleError> {
     Ok(())
 }
 
-fn read_archive(layout: &BundleLayout, obs: &mut ObservedBundle) -> Result<(), BundleError> {
+fn read_archive(layout: &BundleLayout, obs: &mut ObservedBundle) -> Result<(), Error> {
     let path = layout.archive_path();
     match fs::symlink_metadata(&path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(BundleError::io("inspect", &path, e)),
+        Err(e) => return Err(Error::io("inspect", &path, e)),
         Ok(meta) if meta.file_type().is_file() => obs.archive = Some(read_regular(&path)?),
         Ok(meta) => {
-            return Err(BundleError::NotRegular {
+            return Err(Error::NotRegular {
                 path,
                 kind: kind_of(&meta.file_type()),
             });
@@ -225,7 +225,7 @@ fn read_archive(layout: &BundleLayout, obs: &mut ObservedBundle) -> Result<(), B
     let prefix = temp_prefix_for(&layout.archive_name());
     let parent = layout.parent();
     obs.archive_temp_leftovers = list_temp_files(&parent, |n| n.starts_with(&prefix))
-        .map_err(|e| BundleError::io("list", &parent, e))?;
+        .map_err(|e| Error::io("list", &parent, e))?;
     Ok(())
 }
 
@@ -233,17 +233,17 @@ fn read_archive(layout: &BundleLayout, obs: &mut ObservedBundle) -> Result<(), B
 /// swapped in since the directory was listed, then checks the opened file
 /// itself is regular (see [`regular_file`](crate::regular_file)).
 /// `Ok(None)` when it does not exist.
-pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, fs::Metadata)>, BundleError> {
+pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, fs::Metadata)>, Error> {
     use crate::regular_file::{Links, ReadError, open_with};
     match open_with(path, Links::Refuse) {
         Ok(opened) => Ok(Some(opened)),
         Err(ReadError::NotFound) => Ok(None),
-        Err(ReadError::NotRegular { kind }) => Err(BundleError::NotRegular {
+        Err(ReadError::NotRegular { kind }) => Err(Error::NotRegular {
             path: path.to_path_buf(),
             kind,
         }),
-        Err(ReadError::Io(e)) => Err(BundleError::io("open", path, e)),
-        Err(ReadError::TooLarge { limit }) => Err(BundleError::TooLarge {
+        Err(ReadError::Io(e)) => Err(Error::io("open", path, e)),
+        Err(ReadError::TooLarge { limit }) => Err(Error::TooLarge {
             path: path.to_path_buf(),
             limit,
         }),
@@ -251,11 +251,11 @@ pub(crate) fn open_regular(path: &Path) -> Result<Option<(File, fs::Metadata)>, 
 }
 
 /// Reads a regular file (see [`open_regular`]) up to [`MAX_FILE_BYTES`].
-pub(crate) fn read_regular(path: &Path) -> Result<ObservedFile, BundleError> {
+pub(crate) fn read_regular(path: &Path) -> Result<ObservedFile, Error> {
     let (mut file, meta) = open_regular(path)?
-        .ok_or_else(|| BundleError::io("read", path, io::Error::from(io::ErrorKind::NotFound)))?;
+        .ok_or_else(|| Error::io("read", path, io::Error::from(io::ErrorKind::NotFound)))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(BundleError::TooLarge {
+        return Err(Error::TooLarge {
             path: path.to_path_buf(),
             limit: MAX_FILE_BYTES,
         });
@@ -264,9 +264,9 @@ pub(crate) fn read_regular(path: &Path) -> Result<ObservedFile, BundleError> {
     file.by_ref()
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| BundleError::io("read", path, e))?;
+        .map_err(|e| Error::io("read", path, e))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(BundleError::TooLarge {
+        return Err(Error::TooLarge {
             path: path.to_path_buf(),
             limit: MAX_FILE_BYTES,
         });
@@ -366,7 +366,7 @@ mod tests {
         symlink(tmp.path().join("target"), tmp.path().join("l")).unwrap();
         assert!(matches!(
             read_regular(&tmp.path().join("l")),
-            Err(BundleError::NotRegular {
+            Err(Error::NotRegular {
                 kind: "a symbolic link",
                 ..
             })

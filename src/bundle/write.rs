@@ -19,11 +19,11 @@
 //! `FAILPOINTS="bundle::after_file=return"` exits the process there with
 //! [`CRASH_EXIT`](crate::crashpoint::CRASH_EXIT), like the wallet's
 //! [`crashpoint!`](crate::crashpoint); `return(error)` instead makes the
-//! call fail with [`BundleError::Injected`], for in-process tests.
+//! call fail with [`Error::Injected`], for in-process tests.
 
 use crate::bundle::contents::{Content, DesiredBundle};
 use crate::bundle::observe::{is_macaroon_name, is_own_temp, kind_of, open_regular, path_of};
-use crate::bundle::{BUNDLE_JSON_FILE, BundleError, BundleLayout, DIR_MODE, FILE_MODE};
+use crate::bundle::{BUNDLE_JSON_FILE, BundleLayout, DIR_MODE, Error, FILE_MODE};
 use crate::fsutil::{self, Existing, temp_prefix_for};
 use std::fs;
 use std::io;
@@ -35,7 +35,7 @@ macro_rules! crash_point {
         #[cfg(feature = "failpoints")]
         fail::fail_point!($name, |arg: Option<String>| {
             if arg.as_deref() == Some("error") {
-                Err(BundleError::Injected($name))
+                Err(Error::Injected($name))
             } else {
                 std::process::exit($crate::crashpoint::CRASH_EXIT)
             }
@@ -48,7 +48,7 @@ macro_rules! crash_point {
 /// creates the directory and forces its mode.
 ///
 /// [`BundleOp::Export`]: crate::plan::op::BundleOp::Export
-pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleError> {
+pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), Error> {
     let layout = &desired.layout;
     prepare_dir(desired)?;
     remove_temp_leftovers(layout)?;
@@ -57,12 +57,10 @@ pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleErr
     let mut payload = Vec::new();
     let (mut manifest, mut archive) = (None, None);
     for name in files {
-        let content = desired
-            .content(name)
-            .ok_or_else(|| BundleError::NotInBundle {
-                name: name.clone(),
-                what: "a file of this bundle",
-            })?;
+        let content = desired.content(name).ok_or_else(|| Error::NotInBundle {
+            name: name.clone(),
+            what: "a file of this bundle",
+        })?;
         let bytes = match content {
             Content::Known(b) => b.as_slice(),
             Content::Pending => return Err(incomplete(name, "it is still pending (bake first)")),
@@ -107,7 +105,7 @@ pub fn export(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleErr
 /// Removes files that no longer belong. Refuses anything lsm does not
 /// own or that the desired bundle still needs, so a hand-edited plan
 /// cannot make it delete arbitrary files. Already-gone files are fine.
-pub(crate) fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<(), BundleError> {
+pub(crate) fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<(), Error> {
     let layout = &desired.layout;
     if layout.dir().exists() {
         // Never delete from a directory that is not this bundle's.
@@ -115,7 +113,7 @@ pub(crate) fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<
     }
     for name in files {
         if !is_removable(desired, name) {
-            return Err(BundleError::NotInBundle {
+            return Err(Error::NotInBundle {
                 name: name.clone(),
                 what: "a stale file lsm manages",
             });
@@ -128,7 +126,7 @@ pub(crate) fn remove_stale(desired: &DesiredBundle, files: &[String]) -> Result<
         match fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(BundleError::io("remove", &path, e)),
+            Err(e) => return Err(Error::io("remove", &path, e)),
         }
         if name.starts_with("../") {
             touched_parent = true;
@@ -160,8 +158,8 @@ fn is_removable(desired: &DesiredBundle, name: &str) -> bool {
     }
 }
 
-fn incomplete(name: &str, why: &str) -> BundleError {
-    BundleError::Incomplete {
+fn incomplete(name: &str, why: &str) -> Error {
+    Error::Incomplete {
         file: name.to_string(),
         why: why.to_string(),
     }
@@ -172,29 +170,29 @@ fn incomplete(name: &str, why: &str) -> BundleError {
 /// is not the user's own, writable by others, or someone else's directory
 /// with other files in it (lnd's data directory, `/etc`). Its mode is
 /// repaired only when lsm created it.
-fn prepare_dir(desired: &DesiredBundle) -> Result<(), BundleError> {
+fn prepare_dir(desired: &DesiredBundle) -> Result<(), Error> {
     let dir = desired.layout.dir();
     match fs::symlink_metadata(dir) {
         Ok(m) if !m.file_type().is_dir() => {
-            return Err(BundleError::NotADirectory {
+            return Err(Error::NotADirectory {
                 path: dir.to_path_buf(),
                 kind: kind_of(&m.file_type()),
             });
         }
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(BundleError::io("inspect", dir, e)),
+        Err(e) => return Err(Error::io("inspect", dir, e)),
     }
     crate::dirguard::prepare(dir, crate::dirguard::Role::Bundle, DIR_MODE, |names| {
         crate::bundle::observe::foreign_names(names, &desired.macaroon_file)
     })
-    .map_err(BundleError::Refused)
+    .map_err(Error::Dir)
 }
 
 /// chmod 0600 on an existing regular file, through a descriptor opened
 /// without following symlinks. A missing file cannot be written without
 /// its content.
-fn restrict_mode(path: &Path) -> Result<(), BundleError> {
+fn restrict_mode(path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
     let (file, _) = open_regular(path)?.ok_or_else(|| {
         incomplete(
@@ -203,14 +201,13 @@ fn restrict_mode(path: &Path) -> Result<(), BundleError> {
         )
     })?;
     file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
-        .map_err(|e| BundleError::io("chmod", path, e))?;
-    file.sync_all()
-        .map_err(|e| BundleError::io("sync", path, e))
+        .map_err(|e| Error::io("chmod", path, e))?;
+    file.sync_all().map_err(|e| Error::io("sync", path, e))
 }
 
 /// An atomic write with crash point `point` between the complete temp file
 /// and its rename (the only place a crash leaves a temp file behind).
-fn write_file(path: &Path, bytes: &[u8], point: &'static str) -> Result<(), BundleError> {
+fn write_file(path: &Path, bytes: &[u8], point: &'static str) -> Result<(), Error> {
     let injected = std::cell::Cell::new(false);
     let result = fsutil::atomic_write_with(path, bytes, FILE_MODE, Existing::Replace, || {
         // Both are used only when failpoints are compiled in.
@@ -227,24 +224,24 @@ fn write_file(path: &Path, bytes: &[u8], point: &'static str) -> Result<(), Bund
         Ok(())
     });
     match result {
-        Err(_) if injected.get() => Err(BundleError::Injected(point)),
-        r => r.map_err(|e| BundleError::io("write", path, e)),
+        Err(_) if injected.get() => Err(Error::Injected(point)),
+        r => r.map_err(|e| Error::io("write", path, e)),
     }
 }
 
-fn sync(dir: &Path) -> Result<(), BundleError> {
-    fsutil::sync_dir(dir).map_err(|e| BundleError::io("sync", dir, e))
+fn sync(dir: &Path) -> Result<(), Error> {
+    fsutil::sync_dir(dir).map_err(|e| Error::io("sync", dir, e))
 }
 
 /// Deletes crash leftovers of lsm's own writes: in the bundle directory the
 /// temp files of the files it manages, and beside it only this archive's.
-fn remove_temp_leftovers(layout: &BundleLayout) -> Result<(), BundleError> {
+fn remove_temp_leftovers(layout: &BundleLayout) -> Result<(), Error> {
     let dir = layout.dir();
-    fsutil::remove_temp_files(dir, is_own_temp).map_err(|e| BundleError::io("clean up", dir, e))?;
+    fsutil::remove_temp_files(dir, is_own_temp).map_err(|e| Error::io("clean up", dir, e))?;
     let parent = layout.parent();
     let archive_prefix = temp_prefix_for(&layout.archive_name());
     fsutil::remove_temp_files(&parent, |n| n.starts_with(&archive_prefix))
-        .map_err(|e| BundleError::io("clean up", &parent, e))
+        .map_err(|e| Error::io("clean up", &parent, e))
 }
 
 #[cfg(test)]
@@ -448,7 +445,7 @@ mod tests {
         let d = DesiredBundle::build(layout, inputs(&intent)).unwrap();
         assert!(matches!(
             export(&d, &["tls.cert".to_string()]),
-            Err(BundleError::NotADirectory { .. })
+            Err(Error::NotADirectory { .. })
         ));
         assert!(names(&real).is_empty());
     }
@@ -508,7 +505,7 @@ mod tests {
                     Op::Bundle(BundleOp::RemoveStale { files }) => remove_stale(&d, files),
                     _ => unreachable!(),
                 };
-                if let Err(BundleError::Injected(p)) = r {
+                if let Err(Error::Injected(p)) = r {
                     assert_eq!(p, point);
                     hit = true;
                     break;

@@ -21,7 +21,7 @@ pub(crate) use crate::runtime::choose::{ObserverTask, RuntimeTask};
 /// desired state.
 pub(crate) fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     let path = ctx.manifest_path();
-    let loaded = manifest::load(&path).map_err(Failure::from)?;
+    let loaded = manifest::load(&path)?;
     let desired = Desired::load(&loaded)?;
     Ok((loaded, desired))
 }
@@ -32,8 +32,8 @@ pub(crate) fn load(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
 /// The bundle's problem is printed as a warning.
 pub(crate) fn load_for_removal(ctx: &Context) -> Result<(Loaded, Desired), Failure> {
     let path = ctx.manifest_path();
-    let loaded = manifest::load(&path).map_err(Failure::from)?;
-    match Desired::load(&loaded) {
+    let loaded = manifest::load(&path)?;
+    match Desired::load(&loaded).map_err(Failure::from) {
         Ok(desired) => Ok((loaded, desired)),
         Err(f) if loaded.resolved.watchonly.is_some() => {
             if !ctx.output.quiet {

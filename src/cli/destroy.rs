@@ -94,7 +94,7 @@ impl RuntimeTask for DestroyCommand<'_> {
             )
             .await?;
             if !outcome.passed {
-                return Err(crate::wallet::rehearsal::refusal(&outcome));
+                return Err(crate::wallet::rehearsal::refusal(&outcome).into());
             }
             if !ctx.output.quiet && !ctx.output.json {
                 anstream::eprintln!("restore rehearsal {}", outcome.summary());

@@ -8,6 +8,7 @@ pub(crate) mod common;
 pub(crate) mod completions;
 pub(crate) mod destroy;
 pub(crate) mod export;
+mod failure;
 pub(crate) mod fleet;
 pub(crate) mod init;
 pub(crate) mod macaroon;

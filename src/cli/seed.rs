@@ -58,7 +58,7 @@ pub(crate) async fn run(args: &SeedArgs, ctx: &Context) -> CmdResult {
         SeedCommand::Verify(a) => {
             // Told before the bundle is read: a watch-only node has no seed.
             let path = ctx.manifest_path();
-            let loaded = crate::manifest::load(&path).map_err(crate::error::Failure::from)?;
+            let loaded = crate::manifest::load(&path)?;
             if loaded.resolved.watchonly.is_some() {
                 return Err(crate::error::Failure::error(format!(
                     "{} declares a watch-only node, which has no seed: its keys are on its \
@@ -246,7 +246,8 @@ pub(crate) async fn prove<R: Runtime>(
         );
         match &world.secrets.identity.record {
             None if world.secrets.identity.record_problem.is_none() => {
-                identity::write_record(&files.dir, &record).map_err(Failure::error)?;
+                identity::write_record(&files.dir, &record)
+                    .map_err(|e| Failure::error(crate::error::chain(&e)))?;
             }
             Some(r) if r.seed_sha256 != outcome.seed_sha256 && !ctx.output.quiet => {
                 anstream::eprintln!(

@@ -90,8 +90,9 @@ pub(crate) fn display_path(p: &std::path::Path) -> String {
 
 impl Desired {
     /// The desired node of a loaded manifest; a watch-only node's bundle is
-    /// read and verified here, once.
-    pub(crate) fn load(loaded: &Loaded) -> Result<Desired, crate::error::Failure> {
+    /// read and verified here, once. Its link is the only part that can
+    /// fail, so the watch-only module's error is this one's.
+    pub(crate) fn load(loaded: &Loaded) -> Result<Desired, crate::watchonly::Error> {
         let mut desired = Desired::from_loaded(loaded);
         desired.watchonly = crate::watchonly::SignerLink::of(&desired.resolved)?;
         if let Some(link) = &desired.watchonly {

@@ -1,9 +1,7 @@
 //! The one error type commands return to `main`. Modules keep their own typed
-//! errors (thiserror) and convert into [`Failure`], which carries the exit code
-//! automation routes on and the text a human needs to fix the problem.
-
-mod from_docker;
-mod from_lnd;
+//! errors (thiserror); the CLI edge (`cli::failure`) converts them into
+//! [`Failure`], which carries the exit code automation routes on and the
+//! text a human needs to fix the problem.
 
 use crate::diagnostic::JsonProblem;
 use crate::exit::Exit;
@@ -94,5 +92,58 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+/// An error's message as a user reads it: its Display, then `: {source}`
+/// for each error in its source chain. A source whose text the previous
+/// one already ends with is skipped, so a message that embeds its cause
+/// (lnd's and Docker's do) does not show it twice.
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut previous = out.clone();
+    let mut next = err.source();
+    while let Some(source) = next {
+        let text = source.to_string();
+        if !previous.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        previous = text;
+        next = source.source();
+    }
+    out
+}
+
 /// Result of a command: the exit code on success (0 or 2), or a failure.
 pub(crate) type CmdResult = Result<Exit, Failure>;
+
+#[cfg(test)]
+mod tests {
+    use super::chain;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error("cannot write /x")]
+        Write(#[source] std::io::Error),
+        #[error("cannot read /x: {0}")]
+        Legacy(#[source] std::io::Error),
+        #[error("step failed")]
+        Nested(#[source] Box<Outer>),
+    }
+
+    fn io() -> std::io::Error {
+        std::io::Error::other("disk full")
+    }
+
+    #[test]
+    fn chain_appends_each_source_once() {
+        assert_eq!(chain(&Outer::Write(io())), "cannot write /x: disk full");
+        assert_eq!(chain(&Outer::Legacy(io())), "cannot read /x: disk full");
+        assert_eq!(
+            chain(&Outer::Nested(Box::new(Outer::Write(io())))),
+            "step failed: cannot write /x: disk full"
+        );
+        assert_eq!(
+            chain(&Outer::Nested(Box::new(Outer::Legacy(io())))),
+            "step failed: cannot read /x: disk full"
+        );
+    }
+}

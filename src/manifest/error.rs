@@ -1,9 +1,8 @@
-//! Why a manifest could not be used. Converts into [`Failure`] (exit 1)
-//! carrying the rendered diagnostics, so every command reports manifest
-//! problems the same way.
+//! Why a manifest could not be used, as located diagnostics: every command
+//! reports manifest problems the same way (the CLI edge renders them and
+//! attaches them for `--json`).
 
 use crate::diagnostic::{self, Diagnostic, JsonProblem, SourceFile};
-use crate::error::Failure;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -67,38 +66,15 @@ impl ManifestError {
     }
 }
 
-/// Why lsm wants the manifest in a file, and what to do instead.
+/// Why lsm wants the manifest in a file, and what to do instead (a
+/// diagnostic's help, and the CLI's hint).
 pub(crate) const NOT_REGULAR_HELP: &str = "lsm reads the manifest only from a regular file: relative paths and a \
      versions.env beside it resolve against its directory, and apply reads it again. Save it to a \
      file and pass -f FILE";
 
-fn not_found_help(path: &std::path::Path) -> String {
+pub(crate) fn not_found_help(path: &std::path::Path) -> String {
     format!(
         "create it with `lsm init -f {}`, or point at another manifest with -f FILE",
         path.display()
     )
-}
-
-impl From<ManifestError> for Failure {
-    fn from(e: ManifestError) -> Self {
-        let problems = e.json_problems();
-        let failure = match &e {
-            ManifestError::NotFound { path } => {
-                Failure::error(format!("{}: no such file", path.display()))
-                    .hint(not_found_help(path))
-            }
-            ManifestError::NotRegular { .. } => {
-                Failure::error(e.to_string()).hint(NOT_REGULAR_HELP)
-            }
-            ManifestError::Read { .. } => Failure::error(e.to_string()),
-            ManifestError::Invalid(ds) => {
-                // main prints "error: " before the message; the rendering
-                // starts with the first diagnostic's own "error: ".
-                let text = diagnostic::render(ds, false);
-                let text = text.strip_prefix("error: ").unwrap_or(&text);
-                Failure::error(text.trim_end().to_string())
-            }
-        };
-        failure.with_problems(problems)
-    }
 }

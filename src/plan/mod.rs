@@ -11,6 +11,7 @@
 
 pub(crate) mod action;
 pub(crate) mod document;
+pub(crate) mod error;
 pub(crate) mod op;
 pub(crate) mod part;
 pub(crate) mod reason;

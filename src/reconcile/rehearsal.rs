@@ -79,7 +79,7 @@ pub(crate) async fn rehearse<R: Runtime>(
     .await?;
     outcome.lnd = what;
     outcome.took_ms = started.elapsed().as_millis() as u64;
-    let removal_note = removed.err().map(|f| f.message);
+    let removal_note = removed.err().map(|e| Failure::from(e).message);
     match restored? {
         Restored::Refused(why) => {
             outcome.reason = Some(format!("cannot be restored by lnd: {why}"));

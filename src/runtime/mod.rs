@@ -13,9 +13,11 @@
 pub(crate) mod choose;
 pub(crate) mod conf;
 pub(crate) mod docker;
+mod error;
 pub(crate) mod native;
 
-use crate::error::Failure;
+pub(crate) use error::Error;
+
 use crate::manifest::enums::Network;
 use crate::plan::ReasonCode;
 use crate::plan::op::{RuntimeOp, Vocabulary};
@@ -198,7 +200,7 @@ pub(crate) trait Observer {
     /// `image` or `binary`.
     fn lnd_artifact(&self) -> &'static str;
     /// Observes everything the runtime owns, concurrently, without sleeping.
-    async fn observe(&self) -> Result<Self::Observation, Failure>;
+    async fn observe(&self) -> Result<Self::Observation, Error>;
     /// The actions that converge the runtime, given what the wallet's
     /// side of the plan knows.
     fn diff(&self, observed: &Self::Observation, wallet: WalletFacts) -> PlanPart;
@@ -255,19 +257,19 @@ pub(crate) trait Runtime {
     type ThrowawayHandle;
     fn observer(&self) -> &Self::Observer;
     /// Carries out one of its own steps.
-    async fn execute(&self, op: &Self::Op) -> Result<(), Failure>;
+    async fn execute(&self, op: &Self::Op) -> Result<(), Error>;
     /// Carries out one planned runtime step. The runtime that carries out
     /// a plan is the one that made it, so another runtime's step is lsm's
     /// own bug: refused, never executed.
-    async fn execute_planned(&self, op: &RuntimeOp) -> Result<(), Failure> {
+    async fn execute_planned(&self, op: &RuntimeOp) -> Result<(), Error> {
         self.execute(Self::Op::expect(op)?).await
     }
     /// The last lines lnd wrote, for failure reports.
     async fn recent_logs(&self, lines: usize) -> Vec<String>;
     /// Starts a [`Throwaway`] lnd and waits until it serves gRPC (its
     /// tls.cert exists). It holds no wallet yet.
-    async fn start_throwaway(&self) -> Result<Throwaway<Self::ThrowawayHandle>, Failure>;
+    async fn start_throwaway(&self) -> Result<Throwaway<Self::ThrowawayHandle>, Error>;
     /// Stops and removes a throwaway lnd and its data. Best effort: what
     /// cannot be removed is said in the returned text.
-    async fn remove_throwaway(&self, t: Throwaway<Self::ThrowawayHandle>) -> Result<(), Failure>;
+    async fn remove_throwaway(&self, t: Throwaway<Self::ThrowawayHandle>) -> Result<(), Error>;
 }

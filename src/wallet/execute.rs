@@ -16,12 +16,11 @@
 //! leaves the note, and the next apply records the identity.
 
 use crate::crashpoint;
-use crate::error::Failure;
-use crate::exit::Exit;
 use crate::lnd::client::{InitWalletParams, LndClient};
 use crate::lnd::error::LndError;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::secrets::{self, DIR_MODE, FILE_MODE};
+use crate::wallet::Error;
 use crate::wallet::diff::{IDENTITY_PENDING_FILE, PASSWORD_FILE, SEED_FILE};
 use crate::wallet::files::WalletFiles;
 use crate::wallet::identity::{self, IdentityRecord, Origin};
@@ -32,7 +31,7 @@ use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 /// Writes a fresh random wallet-password.txt; never overwrites one.
-pub(crate) fn generate_password(files: &WalletFiles) -> Result<(), Failure> {
+pub(crate) fn generate_password(files: &WalletFiles) -> Result<(), Error> {
     let password = secrets::generate_password()?;
     let mut bytes = Zeroizing::new(password.as_bytes().to_vec());
     bytes.push(b'\n');
@@ -46,7 +45,7 @@ pub(crate) fn generate_password(files: &WalletFiles) -> Result<(), Failure> {
 }
 
 /// The wallet state right now, waiting for lnd to answer until `deadline`.
-async fn current_state(client: &LndClient, deadline: Instant) -> Result<WalletState, Failure> {
+async fn current_state(client: &LndClient, deadline: Instant) -> Result<WalletState, Error> {
     client
         .wait_for_state(
             &[
@@ -59,7 +58,7 @@ async fn current_state(client: &LndClient, deadline: Instant) -> Result<WalletSt
             deadline,
         )
         .await
-        .map_err(Failure::from)
+        .map_err(Error::Lnd)
 }
 
 /// What InitWallet was given and returned.
@@ -80,12 +79,12 @@ fn note_pending(
     network: &str,
     seed_sha256: &str,
     origin: Origin,
-) -> Result<(), Failure> {
-    identity::write_pending(&files.dir, network, seed_sha256, origin).map_err(|e| {
-        Failure::error(format!(
-            "cannot write {}: {e}",
-            files.dir.join(IDENTITY_PENDING_FILE).display()
-        ))
+) -> Result<(), Error> {
+    identity::write_pending(&files.dir, network, seed_sha256, origin).map_err(|source| {
+        Error::Write {
+            path: files.dir.join(IDENTITY_PENDING_FILE),
+            source,
+        }
     })
 }
 
@@ -97,13 +96,10 @@ pub(crate) fn record_identity(
     identity_pubkey: &str,
     seed_sha256: &str,
     origin: Origin,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     files.prepare_dir()?;
     let record = IdentityRecord::new(network, identity_pubkey, seed_sha256, origin);
-    identity::write_record(&files.dir, &record).map_err(|e| {
-        Failure::with_exit(Exit::Blocked, e)
-            .hint("run `lsm plan`: it says which wallet seed.txt and the record belong to")
-    })?;
+    identity::write_record(&files.dir, &record)?;
     crashpoint!("wallet::after_identity_record");
     Ok(())
 }
@@ -112,7 +108,8 @@ pub(crate) fn record_identity(
 /// password it does not take): the wallet lnd has, if any, is not from the
 /// noted seed, so the note must not make the next apply record it as such.
 /// (A timeout or a lost connection may have initialised it: the note stays.)
-fn forget_pending_if_refused(files: &WalletFiles, f: &Failure) {
+fn forget_pending_if_refused(files: &WalletFiles, e: &LndError) {
+    let message = e.to_string();
     let refused = [
         "already has a wallet",
         "mnemonic",
@@ -122,14 +119,9 @@ fn forget_pending_if_refused(files: &WalletFiles, f: &Failure) {
         "passphrase",
         "password",
     ];
-    if refused.iter().any(|r| f.message.contains(r)) {
+    if refused.iter().any(|r| message.contains(r)) {
         let _ = std::fs::remove_file(files.dir.join(IDENTITY_PENDING_FILE));
     }
-}
-
-fn wallet_exists_now() -> Failure {
-    Failure::error("the signer already has a wallet now, though the plan expected none")
-        .hint("run `lsm plan` again; nothing was generated or written")
 }
 
 /// GenSeed → seed.txt → pending note → InitWallet.
@@ -138,23 +130,18 @@ pub(crate) async fn create(
     network: &str,
     client: &LndClient,
     deadline: Instant,
-) -> Result<Initialised, Failure> {
+) -> Result<Initialised, Error> {
     // symlink_metadata: a dangling symlink is something there too.
     if std::fs::symlink_metadata(files.seed_path()).is_ok() {
-        return Err(Failure::with_exit(
-            Exit::Blocked,
-            format!(
-                "{} exists; refusing to generate a second seed",
-                files.seed_path().display()
-            ),
-        )
-        .hint("run `lsm plan`: with a seed.txt present lsm restores from it instead"));
+        return Err(Error::SeedExists {
+            path: files.seed_path(),
+        });
     }
     if current_state(client, deadline).await? != WalletState::NonExisting {
-        return Err(wallet_exists_now());
+        return Err(Error::WalletExistsNow);
     }
     let password = files.read_password()?;
-    let words = client.gen_seed(None).await.map_err(Failure::from)?;
+    let words = client.gen_seed(None).await?;
     crashpoint!("wallet::after_genseed");
 
     // Durable before lnd ever sees the words, with the birthday in the same
@@ -177,9 +164,9 @@ pub(crate) async fn create(
 
     let seed_sha256 = identity::seed_fingerprint(&words);
     note_pending(files, network, &seed_sha256, Origin::Created)?;
-    let admin = init(client, &password, &words)
+    let admin = init_lnd(client, &password, &words)
         .await
-        .inspect_err(|f| forget_pending_if_refused(files, f))?;
+        .inspect_err(|e| forget_pending_if_refused(files, e))?;
     crashpoint!("wallet::after_init");
     Ok(Initialised {
         admin_macaroon: Some(admin),
@@ -198,10 +185,10 @@ pub(crate) async fn restore(
     client: &LndClient,
     deadline: Instant,
     prior: Option<&identity::Pending>,
-) -> Result<Initialised, Failure> {
+) -> Result<Initialised, Error> {
     let seed = files.read_seed()?;
     if current_state(client, deadline).await? != WalletState::NonExisting {
-        return Err(wallet_exists_now());
+        return Err(Error::WalletExistsNow);
     }
     let password = files.read_password()?;
     let seed_sha256 = identity::seed_fingerprint(&seed.words);
@@ -219,10 +206,7 @@ pub(crate) async fn restore(
         // the port) is a wallet seed.txt is not proven to restore.
         // (Once that wallet is open, lnd has closed its WalletUnlocker
         // service and answers with that instead.)
-        Err(
-            crate::lnd::error::LndError::WalletAlreadyExists
-            | crate::lnd::error::LndError::UnlockerGone,
-        ) => match prior {
+        Err(LndError::WalletAlreadyExists | LndError::UnlockerGone) => match prior {
             Some(p) if p.seed_sha256 == seed_sha256 && p.network == network => {
                 origin = p.origin;
                 note_pending(files, network, &seed_sha256, origin)?;
@@ -230,19 +214,10 @@ pub(crate) async fn restore(
             }
             _ => {
                 let _ = std::fs::remove_file(files.dir.join(IDENTITY_PENDING_FILE));
-                return Err(Failure::with_exit(
-                    Exit::Blocked,
-                    "lnd got a wallet from elsewhere while lsm restored seed.txt: no earlier \
-                     apply of lsm gave lnd these words, so seed.txt is not proven to be that \
-                     wallet's backup",
-                )
-                .hint(
-                    "find out who initialised the signer's wallet; `lsm plan` shows whether \
-                     seed.txt is this wallet's, and `lsm seed verify` proves it",
-                ));
+                return Err(Error::WalletFromElsewhere);
             }
         },
-        Err(e) => return Err(restore_refused(files, Failure::from(e))),
+        Err(e) => return Err(restore_refused(files, e)),
     };
     crashpoint!("wallet::after_init");
     Ok(Initialised {
@@ -253,9 +228,9 @@ pub(crate) async fn restore(
 }
 
 /// A refused restore: the pending note goes when lnd refused outright, and
-/// aezeed's refusals become a blocker naming seed.txt.
-fn restore_refused(files: &WalletFiles, f: Failure) -> Failure {
-    forget_pending_if_refused(files, &f);
+/// aezeed's refusals become a refusal naming seed.txt.
+fn restore_refused(files: &WalletFiles, e: LndError) -> Error {
+    forget_pending_if_refused(files, &e);
     // aezeed's refusals: a word outside the list, the seed version, the
     // checksum, or a passphrase that does not decipher it.
     let rejected = [
@@ -265,29 +240,15 @@ fn restore_refused(files: &WalletFiles, f: Failure) -> Failure {
         "word list",
         "passphrase",
     ];
-    if rejected.iter().any(|r| f.message.contains(r)) {
-        Failure::with_exit(
-            Exit::Blocked,
-            format!(
-                "lnd rejected the words in {}: {}",
-                files.seed_path().display(),
-                f.message
-            ),
-        )
-        .hint("restore the original seed.txt from your offline backup")
+    let message = e.to_string();
+    if rejected.iter().any(|r| message.contains(r)) {
+        Error::SeedRejected {
+            path: files.seed_path(),
+            source: e,
+        }
     } else {
-        f
+        Error::Lnd(e)
     }
-}
-
-async fn init(
-    client: &LndClient,
-    password: &[u8],
-    words: &[String],
-) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    init_lnd(client, password, words)
-        .await
-        .map_err(Failure::from)
 }
 
 /// InitWallet with lnd's typed error, for callers that handle one of them.
@@ -295,7 +256,7 @@ async fn init_lnd(
     client: &LndClient,
     password: &[u8],
     words: &[String],
-) -> Result<Zeroizing<Vec<u8>>, crate::lnd::error::LndError> {
+) -> Result<Zeroizing<Vec<u8>>, LndError> {
     let params = InitWalletParams {
         wallet_password: password,
         mnemonic: words,
@@ -312,41 +273,35 @@ pub(crate) async fn unlock(
     files: &WalletFiles,
     client: &LndClient,
     deadline: Instant,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     match current_state(client, deadline).await? {
         WalletState::Locked => {}
-        WalletState::NonExisting => {
-            return Err(Failure::error(
-                "the signer has no wallet now, though the plan expected a locked one",
-            )
-            .hint("run `lsm plan` again"));
-        }
+        WalletState::NonExisting => return Err(Error::NoWalletNow),
         // Unlocked meanwhile (another operator, or lnd's auto-unlock).
         _ => return Ok(()),
     }
     let password = files.read_password()?;
     match client.unlock_wallet(&password).await {
         Ok(()) => Ok(()),
-        Err(LndError::InvalidPassphrase) => Err(Failure::with_exit(
-            Exit::Blocked,
-            format!(
-                "{} does not unlock this wallet",
-                files.password_path().display()
-            ),
-        )
-        .hint("restore the wallet's own password file from your backup; lsm never replaces it")),
+        Err(LndError::InvalidPassphrase) => Err(Error::WrongPassword {
+            path: files.password_path(),
+        }),
         Err(e) => Err(e.into()),
     }
 }
 
 /// chmod the wallet files to 0600, and the secrets directory to 0700 when
 /// lsm created it (the mode of a directory it found is the operator's).
-pub(crate) fn fix_permissions(files: &WalletFiles) -> Result<(), Failure> {
-    let set = |p: &std::path::Path, mode: u32| -> Result<(), Failure> {
+pub(crate) fn fix_permissions(files: &WalletFiles) -> Result<(), Error> {
+    let set = |p: &std::path::Path, mode: u32| -> Result<(), Error> {
         if p.exists() {
-            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(|e| {
-                Failure::error(format!("cannot chmod {:o} {}: {e}", mode, p.display()))
-            })?;
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(
+                |source| Error::Chmod {
+                    path: p.to_path_buf(),
+                    mode,
+                    source,
+                },
+            )?;
         }
         Ok(())
     };

@@ -8,10 +8,9 @@
 //! blocking on a FIFO: lsm writes plain files here, and anything else in
 //! their place is reported, never used.
 
-use crate::error::Failure;
-use crate::exit::Exit;
 use crate::fsutil::{self, mode_of, temp_prefix_for};
 use crate::regular_file::ReadError;
+use crate::wallet::Error;
 use crate::wallet::diff::{
     FileView, IDENTITY_FILE, IDENTITY_PENDING_FILE, PASSWORD_FILE, REHEARSAL_FILE, SEED_FILE,
     SecretsView,
@@ -115,15 +114,16 @@ impl WalletFiles {
     }
 
     /// Makes the directory ready for a secret to be written: created 0700
-    /// (and marked) when missing, else refused (exit 5) unless it is the
-    /// user's own and holds only lsm's files. Checked before every write.
-    pub(crate) fn prepare_dir(&self) -> Result<(), Failure> {
+    /// (and marked) when missing, else refused unless it is the user's own
+    /// and holds only lsm's files. Checked before every write.
+    pub(crate) fn prepare_dir(&self) -> Result<(), Error> {
         crate::dirguard::prepare(
             &self.dir,
             crate::dirguard::Role::Secrets,
             crate::secrets::DIR_MODE,
             |n| self.foreign_names(n),
-        )
+        )?;
+        Ok(())
     }
 
     pub(crate) fn password_path(&self) -> PathBuf {
@@ -166,27 +166,18 @@ impl WalletFiles {
     }
 
     /// The wallet password, without a trailing newline.
-    pub(crate) fn read_password(&self) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    pub(crate) fn read_password(&self) -> Result<Zeroizing<Vec<u8>>, Error> {
         let path = self.password_path();
         let bytes = read_own(&path)?;
-        password_of(&bytes).map_err(|why| {
-            Failure::with_exit(Exit::Blocked, format!("{} {why}", path.display()))
-                .hint("restore wallet-password.txt from your backup; lsm never edits it")
-        })
+        password_of(&bytes).map_err(|why| Error::BadPassword { path, why })
     }
 
     /// seed.txt's words (checked as lnd would check them) and birthday.
     /// Errors name the file and a word's position, never a word.
-    pub(crate) fn read_seed(&self) -> Result<SeedFile, Failure> {
+    pub(crate) fn read_seed(&self) -> Result<SeedFile, Error> {
         let path = self.seed_path();
         let bytes = read_own(&path)?;
-        seed::parse_and_check(&bytes).map_err(|why| {
-            Failure::with_exit(
-                Exit::Blocked,
-                format!("{} is not a usable seed: {why}", path.display()),
-            )
-            .hint("restore the original seed.txt from your offline backup; lsm never edits it")
-        })
+        seed::parse_and_check(&bytes).map_err(|why| Error::BadSeed { path, why })
     }
 
     /// When lsm generated the seed, if seed.txt records it.
@@ -204,12 +195,10 @@ impl WalletFiles {
     }
 
     /// Removes what [`temp_leftovers`](Self::temp_leftovers) lists now.
-    pub(crate) fn remove_temp_leftovers(&self) -> Result<(), Failure> {
-        fsutil::remove_temp_files(&self.dir, is_leftover).map_err(|e| {
-            Failure::error(format!(
-                "cannot remove leftovers in {}: {e}",
-                self.dir.display()
-            ))
+    pub(crate) fn remove_temp_leftovers(&self) -> Result<(), Error> {
+        fsutil::remove_temp_files(&self.dir, is_leftover).map_err(|source| Error::RemoveLeftovers {
+            dir: self.dir.clone(),
+            source,
         })
     }
 }
@@ -266,24 +255,21 @@ fn observe_file(
 
 /// Reads a secret file that must exist, be a regular file and be the
 /// user's own (checked again here, right before lnd gets its content).
-fn read_own(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+fn read_own(path: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let path_buf = || path.to_path_buf();
     match crate::secrets::read_file(path) {
         Ok(f) => match crate::dirguard::not_own(f.uid, f.mode, crate::dirguard::euid()) {
             None => Ok(f.bytes),
-            Some(why) => Err(Failure::with_exit(
-                Exit::Blocked,
-                format!("refusing to use {}: {why}", path.display()),
-            )
-            .hint("put your own copy there (owned by you, mode 0600)")),
+            Some(why) => Err(Error::NotOwn {
+                path: path_buf(),
+                why,
+            }),
         },
-        Err(ReadError::NotFound) => Err(Failure::with_exit(
-            Exit::Blocked,
-            format!("{} is missing", path.display()),
-        )),
-        Err(e) => Err(Failure::with_exit(
-            Exit::Blocked,
-            format!("cannot use {}: {e}", path.display()),
-        )),
+        Err(ReadError::NotFound) => Err(Error::Missing { path: path_buf() }),
+        Err(source) => Err(Error::Unreadable {
+            path: path_buf(),
+            source,
+        }),
     }
 }
 

@@ -24,7 +24,7 @@ use crate::wallet::diff::{IDENTITY_FILE, IDENTITY_PENDING_FILE};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The format this lsm writes; a newer one is refused, not rewritten.
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -205,40 +205,87 @@ pub(crate) fn write_pending(
     )
 }
 
+/// Why the identity record could not be written.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RecordError {
+    /// The record there cannot be read or is not to be trusted
+    /// ([`read_json`]'s reason).
+    #[error("{why}")]
+    Unreadable { why: String },
+    /// It records another wallet: lsm never replaces it.
+    #[error(
+        "{} already records identity {identity} on {network} for seed {seed}; lsm never \
+         replaces it",
+        path.display()
+    )]
+    Replaces {
+        path: PathBuf,
+        identity: String,
+        network: String,
+        /// Shortened fingerprint.
+        seed: String,
+    },
+    #[error(transparent)]
+    Encode(serde_json::Error),
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot sync {}", dir.display())]
+    Sync {
+        dir: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot remove {}", path.display())]
+    RemovePending {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
 /// Writes the record once: an existing record naming the same seed,
 /// network and identity is kept as it is; one naming anything else is an
 /// error (the caller's plan refused that case; it changed meanwhile). The
 /// pending note goes once the record is durable.
-pub(crate) fn write_record(dir: &Path, record: &IdentityRecord) -> Result<(), String> {
+pub(crate) fn write_record(dir: &Path, record: &IdentityRecord) -> Result<(), RecordError> {
     let path = dir.join(IDENTITY_FILE);
-    match read_json::<IdentityRecord>(dir, IDENTITY_FILE)? {
+    match read_json::<IdentityRecord>(dir, IDENTITY_FILE)
+        .map_err(|why| RecordError::Unreadable { why })?
+    {
         Some(old)
             if old.seed_sha256 == record.seed_sha256
                 && old.network == record.network
                 && old.identity_pubkey == record.identity_pubkey => {}
         Some(old) => {
-            return Err(format!(
-                "{} already records identity {} on {} for seed {}; lsm never replaces it",
-                path.display(),
-                old.identity_pubkey,
-                old.network,
-                short(&old.seed_sha256)
-            ));
+            return Err(RecordError::Replaces {
+                path,
+                identity: old.identity_pubkey,
+                network: old.network,
+                seed: short(&old.seed_sha256),
+            });
         }
         None => {
-            let mut bytes = serde_json::to_vec_pretty(record).map_err(|e| e.to_string())?;
+            let mut bytes = serde_json::to_vec_pretty(record).map_err(RecordError::Encode)?;
             bytes.push(b'\n');
             fsutil::atomic_write(&path, &bytes, crate::secrets::FILE_MODE, Existing::Refuse)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                .map_err(|source| RecordError::Write { path, source })?;
         }
     }
-    match std::fs::remove_file(dir.join(IDENTITY_PENDING_FILE)) {
-        Ok(()) => fsutil::sync_dir(dir).map_err(|e| format!("cannot sync {}: {e}", dir.display())),
+    let pending = dir.join(IDENTITY_PENDING_FILE);
+    match std::fs::remove_file(&pending) {
+        Ok(()) => fsutil::sync_dir(dir).map_err(|source| RecordError::Sync {
+            dir: dir.to_path_buf(),
+            source,
+        }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!(
-            "cannot remove {}: {e}",
-            dir.join(IDENTITY_PENDING_FILE).display()
-        )),
+        Err(source) => Err(RecordError::RemovePending {
+            path: pending,
+            source,
+        }),
     }
 }
 
@@ -278,7 +325,8 @@ mod tests {
         write_record(dir, &rec).unwrap();
         let other = IdentityRecord::new("regtest", "03cd", "bb", Origin::Restored);
         let err = write_record(dir, &other).unwrap_err();
-        assert!(err.contains("never replaces"), "{err}");
+        assert!(matches!(err, RecordError::Replaces { .. }), "{err:?}");
+        assert!(err.to_string().contains("never replaces"), "{err}");
         assert_eq!(observe(dir, None).record.unwrap().identity_pubkey, "02ab");
     }
 
@@ -315,7 +363,7 @@ mod tests {
             &IdentityRecord::new("regtest", "02ab", "aa", Origin::Created),
         )
         .unwrap_err();
-        assert!(err.contains("not to be trusted"), "{err}");
+        assert!(err.to_string().contains("not to be trusted"), "{err}");
     }
 
     #[test]

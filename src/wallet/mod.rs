@@ -3,6 +3,7 @@
 //! before lnd ever sees it; [`files`] knows the secrets directory's layout.
 
 pub(crate) mod diff;
+mod error;
 pub(crate) mod execute;
 pub(crate) mod files;
 pub(crate) mod identity;
@@ -10,3 +11,5 @@ pub(crate) mod master;
 pub(crate) mod proof;
 pub(crate) mod rehearsal;
 pub(crate) mod seed;
+
+pub(crate) use error::Error;

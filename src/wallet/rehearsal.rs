@@ -7,9 +7,8 @@
 //! Running one takes a throwaway lnd from the runtime, which sits above
 //! the wallet: that part is the reconcile layer's, `reconcile::rehearsal`.
 
-use crate::error::Failure;
-use crate::exit::Exit;
 use crate::lnd::proto::walletrpc::Account;
+use crate::wallet::Error;
 use crate::wallet::diff::REHEARSAL_FILE;
 use crate::wallet::files::WalletFiles;
 use crate::wallet::identity::{self, short};
@@ -141,11 +140,13 @@ pub(crate) fn xpubs(accounts: &[Account]) -> BTreeMap<&str, &str> {
 }
 
 /// Writes the outcome to `seed-rehearsal.json` (0600, replacing the last).
-pub(crate) fn write(files: &WalletFiles, outcome: &Outcome) -> Result<(), Failure> {
+pub(crate) fn write(files: &WalletFiles, outcome: &Outcome) -> Result<(), Error> {
     files.prepare_dir()?;
     let path = files.dir.join(REHEARSAL_FILE);
-    let mut bytes = serde_json::to_vec_pretty(outcome)
-        .map_err(|e| Failure::error(format!("cannot encode {}: {e}", path.display())))?;
+    let mut bytes = match serde_json::to_vec_pretty(outcome) {
+        Ok(bytes) => bytes,
+        Err(source) => return Err(Error::Encode { path, source }),
+    };
     bytes.push(b'\n');
     crate::fsutil::atomic_write(
         &path,
@@ -153,7 +154,7 @@ pub(crate) fn write(files: &WalletFiles, outcome: &Outcome) -> Result<(), Failur
         crate::secrets::FILE_MODE,
         crate::fsutil::Existing::Replace,
     )
-    .map_err(|e| Failure::error(format!("cannot write {}: {e}", path.display())))
+    .map_err(|source| Error::Write { path, source })
 }
 
 /// The last rehearsal's outcome, if one was recorded and is readable (and,
@@ -162,15 +163,9 @@ pub(crate) fn read(dir: &Path) -> Option<Outcome> {
     identity::read_json(dir, REHEARSAL_FILE).ok().flatten()
 }
 
-/// A failed outcome as a refusal (exit 5), for `destroy --purge-volume`.
-pub(crate) fn refusal(outcome: &Outcome) -> Failure {
-    Failure::with_exit(
-        Exit::Blocked,
-        format!(
-            "the restore rehearsal failed: {}; the volume is the only other copy of the keys, so \
-             lsm keeps it",
-            outcome.summary()
-        ),
-    )
-    .hint("put this wallet's own seed words into seed.txt, then run `lsm seed verify` until it passes")
+/// A failed outcome as a refusal, for `destroy --purge-volume`.
+pub(crate) fn refusal(outcome: &Outcome) -> Error {
+    Error::RehearsalFailed {
+        summary: outcome.summary(),
+    }
 }

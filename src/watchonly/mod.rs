@@ -13,13 +13,14 @@
 //! | [`wallet`] | the watch-only InitWallet apply runs |
 //! | [`record`] | which signer the wallet was made for (offline check) |
 
+mod error;
 pub(crate) mod reach;
 pub(crate) mod record;
 pub(crate) mod wallet;
 
+pub(crate) use error::Error;
+
 use crate::bundle::import::ImportedBundle;
-use crate::error::Failure;
-use crate::exit::Exit;
 use crate::manifest::resolved::Resolved;
 
 /// A watch-only node's link to its signer: the imported bundle and the
@@ -58,38 +59,20 @@ impl SignerLink {
     }
 
     /// The link of a watch-only manifest (None for a signer). A bundle
-    /// for another network is refused (exit 5): its accounts are another
-    /// chain's keys.
-    pub(crate) fn of(r: &Resolved) -> Result<Option<SignerLink>, Failure> {
+    /// for another network is refused: its accounts are another chain's
+    /// keys.
+    pub(crate) fn of(r: &Resolved) -> Result<Option<SignerLink>, Error> {
         let Some(wo) = &r.watchonly else {
             return Ok(None);
         };
-        let bundle = ImportedBundle::read(&wo.bundle_source).map_err(|e| {
-            // A bundle that fails its checks is refused like any protection
-            // (exit 5); one that cannot be read at all is an error.
-            let refused = matches!(e, crate::bundle::BundleError::Rejected { .. });
-            let mut f = Failure::from(e)
-                .hint("export it again on the signer (`lsm apply` there), then copy it here");
-            if refused {
-                f.exit = Exit::Blocked;
-            }
-            f
-        })?;
-        let want = r.signer.network.as_str();
+        let bundle = ImportedBundle::read(&wo.bundle_source).map_err(Error::Import)?;
         if bundle.network != r.signer.network {
-            return Err(Failure::with_exit(
-                Exit::Blocked,
-                format!(
-                    "the bundle {} is for {} (signer {}), but watchonly.network is {want}",
-                    wo.bundle_source.display(),
-                    bundle.network,
-                    bundle.signer
-                ),
-            )
-            .hint(format!(
-                "import a {want} signer's bundle, or declare network = \"{}\" for this node",
-                bundle.network
-            )));
+            return Err(Error::NetworkMismatch {
+                bundle: wo.bundle_source.clone(),
+                network: bundle.network,
+                signer: bundle.signer.clone(),
+                declared: r.signer.network,
+            });
         }
         let endpoint = wo
             .signer_endpoint

@@ -5,8 +5,7 @@
 //! record can, so a bundle of another wallet is refused before its
 //! credentials are written and lnd starts with them.
 
-use super::SignerLink;
-use crate::error::Failure;
+use super::{Error, SignerLink};
 use crate::wallet::files::WATCHONLY_RECORD_FILE;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -78,7 +77,7 @@ pub(crate) fn observe(dir: &Path) -> Option<Result<Record, String>> {
 pub(crate) fn write(
     files: &crate::wallet::files::WalletFiles,
     link: &SignerLink,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     files.prepare_dir()?;
     let mut bytes = serde_json::to_vec_pretty(&Record::of(link)).unwrap_or_default();
     bytes.push(b'\n');
@@ -89,7 +88,7 @@ pub(crate) fn write(
         crate::secrets::FILE_MODE,
         crate::fsutil::Existing::Replace,
     )
-    .map_err(|e| Failure::error(format!("cannot write {}: {e}", path.display())))
+    .map_err(|source| Error::Write { path, source })
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 //! `lncli createwatchonly` cannot be automated (it needs a terminal), so
 //! lsm makes the call itself.
 
-use super::SignerLink;
-use crate::error::Failure;
+use super::{Error, SignerLink};
 use crate::lnd::client::LndClient;
 use crate::lnd::proto::lnrpc::{WalletState, WatchOnly, WatchOnlyAccount};
 use crate::wallet::files::WalletFiles;
@@ -23,7 +22,7 @@ pub(crate) async fn create(
     client: &LndClient,
     link: &SignerLink,
     deadline: Instant,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let state = client
         .wait_for_state(
             &[
@@ -35,14 +34,11 @@ pub(crate) async fn create(
             ],
             deadline,
         )
-        .await
-        .map_err(Failure::from)?;
+        .await?;
     if state != WalletState::NonExisting {
-        return Err(Failure::error(format!(
-            "lnd reports {} now, though the plan expected no wallet; nothing was created",
-            state.as_str_name()
-        ))
-        .hint("run `lsm plan` again"));
+        return Err(Error::WalletExists {
+            state: state.as_str_name(),
+        });
     }
     let password = files.read_password()?;
     let b = &link.bundle;
@@ -65,8 +61,7 @@ pub(crate) async fn create(
     };
     client
         .init_watch_only(&password, watch_only, RECOVERY_WINDOW)
-        .await
-        .map_err(Failure::from)?;
+        .await?;
     // Which signer the wallet is now bound to, for the offline check.
     super::record::write(files, link)
 }

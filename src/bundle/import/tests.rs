@@ -88,9 +88,9 @@ fn write_bundle(root: &Path, edit: impl FnOnce(&mut BundleInputs<'_>)) -> std::p
     desired.layout.dir().to_path_buf()
 }
 
-fn problems(e: BundleError) -> Vec<String> {
+fn problems(e: Error) -> Vec<String> {
     match e {
-        BundleError::Rejected { problems, .. } => problems,
+        Error::Rejected { problems, .. } => problems,
         other => panic!("not a rejection: {other}"),
     }
 }
@@ -197,11 +197,7 @@ fn every_problem_is_listed_and_no_secret_shown() {
     );
     let mac = fs::read(dir.join("signer-only.macaroon")).unwrap();
     assert!(!text.contains(&hex::encode(&mac)));
-    let failure: crate::error::Failure = err.into();
-    assert!(
-        failure.hints[0].contains("lsm bundle verify"),
-        "{failure:?}"
-    );
+    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
 }
 
 #[test]
@@ -242,7 +238,7 @@ fn what_is_no_bundle_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     assert!(matches!(
         ImportedBundle::read(&tmp.path().join("nothing")),
-        Err(BundleError::Io { .. })
+        Err(Error::Io { .. })
     ));
     let junk = tmp.path().join("junk.b64");
     fs::write(&junk, b"not an archive").unwrap();

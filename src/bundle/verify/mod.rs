@@ -17,7 +17,7 @@ use crate::bundle::bundle_json::{BundleJson, FORMAT_VERSION};
 use crate::bundle::contents::DesiredBundle;
 use crate::bundle::network::Network;
 use crate::bundle::observe::{ObservedBundle, observe};
-use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleError, BundleLayout, TLS_CERT_FILE};
+use crate::bundle::{ACCOUNTS_FILE, BUNDLE_JSON_FILE, BundleLayout, Error, TLS_CERT_FILE};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -168,7 +168,7 @@ impl Checker {
 pub(crate) type Files = BTreeMap<String, Zeroizing<Vec<u8>>>;
 
 /// Verifies a bundle directory (and the archive beside it, if there is one).
-pub(crate) fn verify_dir(dir: &Path, opts: &VerifyOptions) -> Result<VerifyReport, BundleError> {
+pub(crate) fn verify_dir(dir: &Path, opts: &VerifyOptions) -> Result<VerifyReport, Error> {
     verify_dir_files(dir, opts).map(|(report, _)| report)
 }
 
@@ -177,11 +177,11 @@ pub(crate) fn verify_dir(dir: &Path, opts: &VerifyOptions) -> Result<VerifyRepor
 pub(crate) fn verify_dir_files(
     dir: &Path,
     opts: &VerifyOptions,
-) -> Result<(VerifyReport, Files), BundleError> {
+) -> Result<(VerifyReport, Files), Error> {
     let layout = BundleLayout::new(dir, false)?;
     let observed = observe(&layout)?;
     if observed.dir_mode.is_none() {
-        return Err(BundleError::BadPath {
+        return Err(Error::BadPath {
             path: dir.to_path_buf(),
             why: "no such directory".into(),
         });

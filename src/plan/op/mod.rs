@@ -157,12 +157,6 @@ pub(crate) struct ForeignStep {
     reached: &'static str,
 }
 
-impl From<ForeignStep> for crate::error::Failure {
-    fn from(e: ForeignStep) -> Self {
-        crate::error::Failure::error(e.to_string())
-    }
-}
-
 impl Vocabulary for DockerOp {
     const RUNTIME: &'static str = "Docker";
     fn own(op: &RuntimeOp) -> Option<&Self> {

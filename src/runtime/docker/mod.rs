@@ -177,7 +177,7 @@ impl Observer for DockerObserver {
         }
     }
 
-    async fn observe(&self) -> Result<DockerObservation, Failure> {
+    async fn observe(&self) -> Result<DockerObservation, crate::runtime::Error> {
         let t = &self.target;
         let mac = t.admin_macaroon_path();
         // With a usable copy at hand, tls.cert is read from the volume only
@@ -195,7 +195,7 @@ impl Observer for DockerObserver {
         let host_password = async {
             Ok::<_, Failure>(
                 crate::secrets::read(&t.password_host_path).unwrap_or_else(|f| {
-                    tracing::debug!("{}", f.message);
+                    tracing::debug!("{}", crate::error::chain(&f));
                     None
                 }),
             )
@@ -218,7 +218,8 @@ impl Observer for DockerObserver {
                 "a container named \"{}\" already exists and belongs to {owner}; lsm will not touch it",
                 t.signer
             ))
-            .hint("rename or remove that container yourself, or choose another [signer] name"));
+            .hint("rename or remove that container yourself, or choose another [signer] name")
+            .into());
         }
         if let Some(v) = &observed.volume
             && let Some(owner) = v.lsm_signer()
@@ -229,7 +230,8 @@ impl Observer for DockerObserver {
                  label); lsm will not use, change or remove it for signer \"{}\"",
                 t.volume, t.signer
             ))
-            .hint("give this signer its own [docker] volume (the default is \"<name>-data\")"));
+            .hint("give this signer its own [docker] volume (the default is \"<name>-data\")")
+            .into());
         }
         let mark = observed.container.as_ref().map(|c| self.mark_for(c));
         // Dial what the container publishes now, not what the manifest asks.
@@ -509,7 +511,7 @@ impl Runtime for DockerRuntime {
         &self.observer
     }
 
-    async fn execute(&self, op: &DockerOp) -> Result<(), Failure> {
+    async fn execute(&self, op: &DockerOp) -> Result<(), crate::runtime::Error> {
         let t = self.target();
         let w = &self.writer;
         match op {
@@ -573,19 +575,24 @@ impl Runtime for DockerRuntime {
             .unwrap_or_default()
     }
 
-    async fn start_throwaway(&self) -> Result<crate::runtime::Throwaway<String>, Failure> {
-        throwaway::start(
+    async fn start_throwaway(
+        &self,
+    ) -> Result<crate::runtime::Throwaway<String>, crate::runtime::Error> {
+        Ok(throwaway::start(
             &self.writer,
             &self.writer.reader().endpoint().transport,
             self.target(),
         )
-        .await
+        .await?)
     }
 
-    async fn remove_throwaway(&self, t: crate::runtime::Throwaway<String>) -> Result<(), Failure> {
+    async fn remove_throwaway(
+        &self,
+        t: crate::runtime::Throwaway<String>,
+    ) -> Result<(), crate::runtime::Error> {
         let removed = throwaway::remove(&self.writer, &t.handle).await;
         // Removed (or said why not): nothing is left for a Ctrl-C to clean.
         drop(t.on_interrupt);
-        removed
+        Ok(removed?)
     }
 }

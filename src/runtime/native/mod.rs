@@ -122,7 +122,7 @@ impl Observer for NativeObserver {
         }
     }
 
-    async fn observe(&self) -> Result<NativeObservation, Failure> {
+    async fn observe(&self) -> Result<NativeObservation, crate::runtime::Error> {
         let t = &self.target;
         // `lnd --version` runs while the files and /proc are read.
         let files = async {
@@ -456,8 +456,8 @@ impl Runtime for NativeRuntime {
         &self.observer
     }
 
-    async fn execute(&self, op: &NativeOp) -> Result<(), Failure> {
-        match op {
+    async fn execute(&self, op: &NativeOp) -> Result<(), crate::runtime::Error> {
+        let done: Result<(), Failure> = match op {
             NativeOp::CreateLndDir => self.create_lnd_dir(),
             NativeOp::WriteSignerCredentials => {
                 self.write_signer_credentials()?;
@@ -482,7 +482,8 @@ impl Runtime for NativeRuntime {
                 self.stop_process().await?;
                 pidfile::remove(&self.target().pidfile)
             }
-        }
+        };
+        Ok(done?)
     }
 
     async fn recent_logs(&self, lines: usize) -> Vec<String> {
@@ -495,22 +496,22 @@ impl Runtime for NativeRuntime {
 
     async fn start_throwaway(
         &self,
-    ) -> Result<crate::runtime::Throwaway<throwaway::Handle>, Failure> {
+    ) -> Result<crate::runtime::Throwaway<throwaway::Handle>, crate::runtime::Error> {
         let bin = self.checked_binary().await?;
         let exe = bin
             .path()
             .ok_or_else(|| Failure::error("internal: a checked lnd binary has no path"))?;
-        throwaway::start(exe, self.target().network).await
+        Ok(throwaway::start(exe, self.target().network).await?)
     }
 
     async fn remove_throwaway(
         &self,
         t: crate::runtime::Throwaway<throwaway::Handle>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), crate::runtime::Error> {
         let removed = throwaway::remove(t.handle.child, t.handle.dir);
         // Removed (or said why not): nothing is left for a Ctrl-C to clean.
         drop(t.on_interrupt);
-        removed
+        Ok(removed?)
     }
 }
 

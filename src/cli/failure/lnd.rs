@@ -1,7 +1,7 @@
 //! [`LndError`] (from the `lsm-lnd` crate) as a command [`Failure`]: lnd's
 //! message plus the hint an operator needs to fix it.
 
-use super::Failure;
+use crate::error::Failure;
 use crate::lnd::error::LndError;
 
 impl From<LndError> for Failure {
@@ -55,7 +55,7 @@ impl From<LndError> for Failure {
             }
             LndError::Protocol { .. } | LndError::Other { .. } | LndError::Internal(_) => None,
         };
-        let failure = Failure::error(e.to_string());
+        let failure = Failure::error(crate::error::chain(&e));
         match hint {
             Some(h) => failure.hint(h),
             None => failure,

@@ -1,13 +1,13 @@
 //! [`DockerError`] (from the `lsm-docker` crate) as a command [`Failure`]:
 //! the engine's message plus the hint an operator needs to fix it.
 
-use super::Failure;
 use crate::docker::DockerError;
+use crate::error::Failure;
 
 impl From<DockerError> for Failure {
     fn from(e: DockerError) -> Self {
         let hint = hint(&e);
-        let f = Failure::error(e.to_string());
+        let f = Failure::error(crate::error::chain(&e));
         match hint {
             Some(h) => f.hint(h),
             None => f,
