@@ -16,3 +16,14 @@ pub(crate) enum Error {
     #[error(transparent)]
     Untyped(#[from] Failure),
 }
+
+impl Error {
+    /// Whether the error already shows lnd's last log lines (a failed
+    /// start), so apply does not attach them a second time.
+    pub(crate) fn has_lnd_logs(&self) -> bool {
+        match self {
+            Error::Untyped(f) => f.message.contains("last lnd log lines"),
+            Error::ForeignStep(_) => false,
+        }
+    }
+}
