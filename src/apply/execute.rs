@@ -355,6 +355,12 @@ impl From<Failure> for Waited {
     }
 }
 
+impl From<observe::Error> for Waited {
+    fn from(e: observe::Error) -> Self {
+        Waited::Failed(e.into())
+    }
+}
+
 impl From<crate::runtime::Error> for Waited {
     fn from(e: crate::runtime::Error) -> Self {
         Waited::Failed(e.into())

@@ -9,6 +9,7 @@ mod dirguard;
 mod docker;
 mod lnd;
 mod manifest;
+mod observe;
 mod plan;
 mod runtime;
 mod secrets;
