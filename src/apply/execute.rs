@@ -561,17 +561,16 @@ async fn signer_step<R: Runtime, O: Observation>(
                 l.forget(*id);
             }
         }),
-        Op::Bundle(op) => {
-            crate::reconcile::bundle::execute(
-                op,
-                desired,
-                &world.signer,
-                &world.secrets,
-                &world.bundle,
-                held.baked.as_ref().map(|b| b.as_slice()),
-            )
-            .await
-        }
+        Op::Bundle(op) => crate::reconcile::bundle::execute(
+            op,
+            desired,
+            &world.signer,
+            &world.secrets,
+            &world.bundle,
+            held.baked.as_ref().map(|b| b.as_slice()),
+        )
+        .await
+        .map_err(Failure::from),
         Op::Runtime(_) => Ok(()),
     }
 }

@@ -41,6 +41,7 @@ const TYPED_ERROR_MODULES: &[&str] = &[
     "watchonly",
     "desired",
     "observe.rs",
+    "reconcile",
 ];
 
 /// `file:line: text` for every line of `text` that names `Failure` (as a

@@ -11,6 +11,7 @@ mod lnd;
 mod manifest;
 mod observe;
 mod plan;
+mod reconcile;
 mod runtime;
 mod secrets;
 mod wallet;
