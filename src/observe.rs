@@ -25,6 +25,17 @@ pub(crate) enum Error {
     Bundle(#[from] crate::bundle::Error),
 }
 
+impl Error {
+    /// Whether the error already shows lnd's last log lines (see
+    /// [`crate::runtime::Error::has_lnd_logs`]).
+    pub(crate) fn has_lnd_logs(&self) -> bool {
+        match self {
+            Error::Runtime(e) => e.has_lnd_logs(),
+            Error::Bundle(_) => false,
+        }
+    }
+}
+
 /// Everything observed about one signer.
 pub(crate) struct World<O> {
     pub runtime: O,

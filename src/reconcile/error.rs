@@ -29,3 +29,14 @@ pub(crate) enum Error {
         source: crate::runtime::Error,
     },
 }
+
+impl Error {
+    /// Whether the error already shows lnd's last log lines (see
+    /// [`crate::runtime::Error::has_lnd_logs`]).
+    pub(crate) fn has_lnd_logs(&self) -> bool {
+        match self {
+            Error::Runtime(e) | Error::ThrowawayLeft { source: e, .. } => e.has_lnd_logs(),
+            Error::Bundle(_) | Error::Wallet(_) | Error::Lnd(_) => false,
+        }
+    }
+}

@@ -20,7 +20,6 @@ pub(crate) enum Error {
 impl Error {
     /// Whether the error already shows lnd's last log lines (a failed
     /// start), so apply does not attach them a second time.
-    #[allow(dead_code)] // apply asks once its own errors are typed
     pub(crate) fn has_lnd_logs(&self) -> bool {
         match self {
             Error::Untyped(f) => f.message.contains("last lnd log lines"),

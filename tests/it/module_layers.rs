@@ -42,6 +42,7 @@ const TYPED_ERROR_MODULES: &[&str] = &[
     "desired",
     "observe.rs",
     "reconcile",
+    "apply",
 ];
 
 /// `file:line: text` for every line of `text` that names `Failure` (as a

@@ -4,6 +4,7 @@
 //! hints decided. Messages are the error's Display plus its source chain
 //! ([`crate::error::chain`]).
 
+mod apply;
 mod bundle;
 mod dirguard;
 mod docker;
