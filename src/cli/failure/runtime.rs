@@ -36,48 +36,50 @@ impl From<Error> for Failure {
 
 impl From<DockerError> for Failure {
     fn from(e: DockerError) -> Self {
-        let (exit, hint) = match &e {
-            DockerError::Engine(_) | DockerError::Secrets(_) => {
-                return match e {
-                    DockerError::Engine(e) => e.into(),
-                    DockerError::Secrets(e) => e.into(),
-                    _ => unreachable!("matched above"),
-                };
-            }
-            DockerError::ContainerNotOurs { .. } => (
-                Exit::Error,
-                Some("rename or remove that container yourself, or choose another [signer] name"),
-            ),
-            DockerError::VolumeNotOurs { .. } => (
-                Exit::Error,
-                Some("give this signer its own [docker] volume (the default is \"<name>-data\")"),
-            ),
-            DockerError::PasswordCopyDiffers { .. } => (
-                Exit::Blocked,
-                Some("run `lsm plan` to see the blocker and how to resolve it"),
-            ),
-            DockerError::PasswordCopyChanged { .. } => {
-                (Exit::Blocked, Some("run `lsm plan` again"))
-            }
-            DockerError::RehearsalNeedsLocalEngine => (
-                Exit::Error,
-                Some(
-                    "run lsm on the engine's host (DOCKER_HOST or [docker] host pointing at its \
-                     local socket)",
-                ),
-            ),
-            DockerError::RehearsalNameTaken { .. } => (
-                Exit::Error,
-                Some("rename or remove that container yourself"),
-            ),
-            DockerError::NotDockerManifest
-            | DockerError::ContainerVanished { .. }
-            | DockerError::PasswordMissing { .. }
-            | DockerError::RehearsalVanished { .. }
-            | DockerError::RehearsalStopped { .. }
-            | DockerError::RehearsalNoCert { .. } => (Exit::Error, None),
+        let (exit, hint) = match e {
+            DockerError::Engine(e) => return e.into(),
+            DockerError::Secrets(e) => return e.into(),
+            ref e => docker_verdict(e),
         };
         with_hint(Failure::with_exit(exit, chain(&e)), hint)
+    }
+}
+
+/// The exit code and the fix of the Docker runtime's own errors.
+fn docker_verdict(e: &DockerError) -> (Exit, Option<&'static str>) {
+    match e {
+        DockerError::ContainerNotOurs { .. } => (
+            Exit::Error,
+            Some("rename or remove that container yourself, or choose another [signer] name"),
+        ),
+        DockerError::VolumeNotOurs { .. } => (
+            Exit::Error,
+            Some("give this signer its own [docker] volume (the default is \"<name>-data\")"),
+        ),
+        DockerError::PasswordCopyDiffers { .. } => (
+            Exit::Blocked,
+            Some("run `lsm plan` to see the blocker and how to resolve it"),
+        ),
+        DockerError::PasswordCopyChanged { .. } => (Exit::Blocked, Some("run `lsm plan` again")),
+        DockerError::RehearsalNeedsLocalEngine => (
+            Exit::Error,
+            Some(
+                "run lsm on the engine's host (DOCKER_HOST or [docker] host pointing at its \
+                 local socket)",
+            ),
+        ),
+        DockerError::RehearsalNameTaken { .. } => (
+            Exit::Error,
+            Some("rename or remove that container yourself"),
+        ),
+        DockerError::Engine(_)
+        | DockerError::Secrets(_)
+        | DockerError::NotDockerManifest
+        | DockerError::ContainerVanished { .. }
+        | DockerError::PasswordMissing { .. }
+        | DockerError::RehearsalVanished { .. }
+        | DockerError::RehearsalStopped { .. }
+        | DockerError::RehearsalNoCert { .. } => (Exit::Error, None),
     }
 }
 

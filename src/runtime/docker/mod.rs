@@ -17,7 +17,8 @@ use crate::plan::PlanPart;
 use crate::plan::Subject;
 use crate::plan::op::DockerOp;
 use crate::runtime::{Observer, Runtime, WalletFacts};
-pub(crate) use error::{Error, Owner};
+pub(crate) use error::Error;
+use error::Owner;
 use observation::{DockerObservation, dial_address};
 use std::time::Duration;
 use target::{
