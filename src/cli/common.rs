@@ -84,7 +84,7 @@ pub fn blocked(p: &Plan, command: &str, rerun: &str, plan_shown: bool) -> Failur
 /// Runs `cmd` on the read-only observer of the manifest's runtime.
 pub(crate) async fn with_observer(
     desired: &Desired,
-    cmd: impl ObserverTask<Output = Exit>,
+    cmd: impl ObserverTask<Output = Exit, Error = Failure>,
 ) -> CmdResult {
     choose::with_observer(desired, state_dir, cmd).await
 }
@@ -92,7 +92,7 @@ pub(crate) async fn with_observer(
 /// Runs `cmd` on the mutating runtime of the manifest's runtime.
 pub(crate) async fn with_runtime(
     desired: &Desired,
-    cmd: impl RuntimeTask<Output = Exit>,
+    cmd: impl RuntimeTask<Output = Exit, Error = Failure>,
 ) -> CmdResult {
     choose::with_runtime(desired, state_dir, cmd).await
 }

@@ -40,6 +40,7 @@ const TYPED_ERROR_MODULES: &[&str] = &[
     "wallet",
     "watchonly",
     "desired",
+    "runtime",
 ];
 
 /// `file:line: text` for every line of `text` that names `Failure` (as a
