@@ -84,6 +84,7 @@ struct ApplyCommand<'a> {
 
 impl RuntimeTask for ApplyCommand<'_> {
     type Output = Exit;
+    type Error = crate::error::Failure;
 
     async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
         let ApplyCommand {

@@ -89,7 +89,7 @@ fn state_dir() -> Result<std::path::PathBuf, Failure> {
 /// Runs `cmd` on the read-only observer of the manifest's runtime.
 pub(crate) async fn with_observer(
     desired: &Desired,
-    cmd: impl ObserverTask<Output = Exit>,
+    cmd: impl ObserverTask<Output = Exit, Error = Failure>,
 ) -> CmdResult {
     choose::with_observer(desired, state_dir, cmd).await
 }
@@ -97,7 +97,7 @@ pub(crate) async fn with_observer(
 /// Runs `cmd` on the mutating runtime of the manifest's runtime.
 pub(crate) async fn with_runtime(
     desired: &Desired,
-    cmd: impl RuntimeTask<Output = Exit>,
+    cmd: impl RuntimeTask<Output = Exit, Error = Failure>,
 ) -> CmdResult {
     choose::with_runtime(desired, state_dir, cmd).await
 }

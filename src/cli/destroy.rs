@@ -65,6 +65,7 @@ struct DestroyCommand<'a> {
 
 impl RuntimeTask for DestroyCommand<'_> {
     type Output = Exit;
+    type Error = crate::error::Failure;
 
     async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
         let DestroyCommand { args, ctx, desired } = self;

@@ -65,6 +65,7 @@ struct PlanCommand<'a> {
 
 impl ObserverTask for PlanCommand<'_> {
     type Output = Exit;
+    type Error = crate::error::Failure;
 
     async fn run<Ob: Observer>(self, observer: &Ob) -> CmdResult {
         let PlanCommand {

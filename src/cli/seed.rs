@@ -89,6 +89,7 @@ struct VerifyCommand<'a> {
 
 impl RuntimeTask for VerifyCommand<'_> {
     type Output = Exit;
+    type Error = crate::error::Failure;
 
     async fn run<R: Runtime>(self, rt: &R) -> CmdResult {
         let VerifyCommand { args, ctx, desired } = self;

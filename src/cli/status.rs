@@ -189,6 +189,7 @@ struct StatusCommand<'a> {
 
 impl ObserverTask for StatusCommand<'_> {
     type Output = Exit;
+    type Error = crate::error::Failure;
 
     async fn run<Ob: Observer>(self, observer: &Ob) -> CmdResult {
         let StatusCommand { ctx, desired } = self;

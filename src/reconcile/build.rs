@@ -36,7 +36,7 @@ fn signer_plan<Ob: Observer>(
     desired: &Desired,
     world: &World<Ob::Observation>,
 ) -> Plan {
-    let wallet = wallet_diff(desired, world);
+    let mut wallet = wallet_diff(desired, world);
     let facts = wallet_facts(world, &wallet);
     let mut runtime = observer.diff(&world.runtime, facts);
     super::certificate::converge(
@@ -63,15 +63,17 @@ fn signer_plan<Ob: Observer>(
     // network, so the declared network's wallet would be another wallet
     // (and its admin.macaroon is missing, which says nothing useful).
     let network_change = network_change(desired, world);
+    // Blockers read wallet first (then the bundle's directory, the
+    // runtime, the scope); warnings and notes read runtime first. The
+    // actions are ordered by their phases.
     let mut part = PlanPart {
         blockers: network_change.iter().cloned().collect(),
         ..PlanPart::default()
     };
-    // Blockers, warnings and notes read in this order; the actions are
-    // ordered by their phases.
-    part.merge(wallet);
+    part.blockers.append(&mut wallet.blockers);
     part.blockers.extend(bundle_dir_blocker(desired, world));
     part.merge(runtime);
+    part.merge(wallet);
     part.merge(scope);
     part.merge(bundle);
     if network_change.is_none() {

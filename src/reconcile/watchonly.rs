@@ -32,10 +32,14 @@ pub(crate) fn plan<Ob: Observer>(
         .iter()
         .chain(&wallet.actions)
         .any(starts_lnd);
-    // The wallet's part first, as in a signer's plan; the actions are
-    // ordered by their phases.
-    let mut part = wallet;
+    // Blockers read wallet first, warnings and notes runtime first, as in
+    // a signer's plan; the actions are ordered by their phases.
+    let mut part = PlanPart {
+        blockers: std::mem::take(&mut wallet.blockers),
+        ..PlanPart::default()
+    };
     part.merge(runtime);
+    part.merge(wallet);
     let PlanPart {
         actions,
         blockers,

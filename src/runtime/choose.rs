@@ -7,49 +7,61 @@ use super::docker::target::DockerTarget;
 use super::docker::{DockerObserver, DockerRuntime};
 use super::native::target::NativeTarget;
 use super::native::{NativeObserver, NativeRuntime};
-use super::{Observer, Runtime};
+use super::{Error, Observer, Runtime};
 use crate::desired::Desired;
-use crate::error::Failure;
 use crate::manifest::Runtime as Kind;
 use std::path::PathBuf;
 
-/// A task that needs only to observe (it gets no way to mutate).
+/// A task that needs only to observe (it gets no way to mutate). Its
+/// error is its own (a command's is the CLI's): a runtime's error becomes
+/// one through `From`.
 #[allow(async_fn_in_trait)]
 pub(crate) trait ObserverTask {
     type Output;
-    async fn run<Ob: Observer>(self, observer: &Ob) -> Result<Self::Output, Failure>;
+    type Error: From<Error>;
+    async fn run<Ob: Observer>(self, observer: &Ob) -> Result<Self::Output, Self::Error>;
 }
 
-/// A task that changes the signer.
+/// A task that changes the signer; its error as for [`ObserverTask`].
 #[allow(async_fn_in_trait)]
 pub(crate) trait RuntimeTask {
     type Output;
-    async fn run<R: Runtime>(self, runtime: &R) -> Result<Self::Output, Failure>;
+    type Error: From<Error>;
+    async fn run<R: Runtime>(self, runtime: &R) -> Result<Self::Output, Self::Error>;
 }
 
 /// lsm's state directory, asked for only by a runtime that keeps state
-/// there (the native runtime's pidfiles).
-pub(crate) type StateDir = fn() -> Result<PathBuf, Failure>;
+/// there (the native runtime's pidfiles); it fails in the task's terms.
+pub(crate) type StateDir<E> = fn() -> Result<PathBuf, E>;
 
-fn native_target(desired: &Desired, state_dir: StateDir) -> Result<NativeTarget, Failure> {
-    NativeTarget::from_resolved(&desired.resolved, &state_dir()?, desired.watchonly.as_ref())
+fn native_target<E: From<Error>>(
+    desired: &Desired,
+    state_dir: StateDir<E>,
+) -> Result<NativeTarget, E> {
+    Ok(NativeTarget::from_resolved(
+        &desired.resolved,
+        &state_dir()?,
+        desired.watchonly.as_ref(),
+    )?)
 }
 
-fn docker_target(desired: &Desired) -> Result<DockerTarget, Failure> {
+fn docker_target(desired: &Desired) -> Result<DockerTarget, Error> {
     DockerTarget::from_resolved(&desired.resolved, desired.watchonly.as_ref())
 }
 
 /// Runs `task` on the read-only observer of the manifest's runtime.
 pub(crate) async fn with_observer<T: ObserverTask>(
     desired: &Desired,
-    state_dir: StateDir,
+    state_dir: StateDir<T::Error>,
     task: T,
-) -> Result<T::Output, Failure> {
+) -> Result<T::Output, T::Error> {
     let name = &desired.manifest_name;
     let network = desired.resolved.signer.network.as_str();
     match desired.resolved.signer.runtime {
         Kind::Docker => {
-            let observer = DockerObserver::connect(docker_target(desired)?, name, network).await?;
+            let observer = DockerObserver::connect(docker_target(desired)?, name, network)
+                .await
+                .map_err(Error::from)?;
             task.run(&observer).await
         }
         Kind::Native => {
@@ -62,14 +74,16 @@ pub(crate) async fn with_observer<T: ObserverTask>(
 /// Runs `task` on the mutating runtime of the manifest's runtime.
 pub(crate) async fn with_runtime<T: RuntimeTask>(
     desired: &Desired,
-    state_dir: StateDir,
+    state_dir: StateDir<T::Error>,
     task: T,
-) -> Result<T::Output, Failure> {
+) -> Result<T::Output, T::Error> {
     let name = &desired.manifest_name;
     let network = desired.resolved.signer.network.as_str();
     match desired.resolved.signer.runtime {
         Kind::Docker => {
-            let runtime = DockerRuntime::connect(docker_target(desired)?, name, network).await?;
+            let runtime = DockerRuntime::connect(docker_target(desired)?, name, network)
+                .await
+                .map_err(Error::from)?;
             task.run(&runtime).await
         }
         Kind::Native => {

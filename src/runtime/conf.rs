@@ -3,8 +3,8 @@
 //! differs — the rpc/rest binds and the password file path as lnd sees them
 //! (inside a container, or on the host).
 
+use super::error::{Error, RpcCertProblem, RpcPassProblem};
 use crate::desired::lnd_conf::ConfInputs;
-use crate::error::Failure;
 use crate::manifest::resolved::Resolved;
 
 /// lnd.conf inputs common to both runtimes; `rpc`, `rest` and the password
@@ -14,7 +14,7 @@ pub(crate) fn conf_inputs(
     rpc_listen: String,
     rest_listen: Option<String>,
     password_file: Option<String>,
-) -> Result<ConfInputs, Failure> {
+) -> Result<ConfInputs, Error> {
     use crate::desired::lnd_conf::ChainConf;
     let chain = if let Some(n) = &r.neutrino {
         ChainConf::Neutrino {
@@ -69,17 +69,14 @@ const MAX_RPCCERT_BYTES: u64 = 64 * 1024;
 
 /// btcd's RPC certificate as lnd's `btcd.rawrpccert` wants it: the PEM
 /// file's bytes in hex, so the file need not exist where lnd runs.
-fn read_rpccert(path: &std::path::Path) -> Result<String, Failure> {
-    let bytes = crate::regular_file::read(path, MAX_RPCCERT_BYTES).map_err(|e| {
-        Failure::error(format!("cannot use [btcd] rpccert {}: {e}", path.display()))
-            .hint("point rpccert at btcd's rpc.cert (PEM)")
-    })?;
+fn read_rpccert(path: &std::path::Path) -> Result<String, Error> {
+    let cannot = |why: RpcCertProblem| Error::RpcCert {
+        path: path.to_path_buf(),
+        why,
+    };
+    let bytes = crate::regular_file::read(path, MAX_RPCCERT_BYTES).map_err(|e| cannot(e.into()))?;
     if !bytes.starts_with(b"-----BEGIN CERTIFICATE-----") {
-        return Err(Failure::error(format!(
-            "cannot use [btcd] rpccert {}: it is not a PEM certificate",
-            path.display()
-        ))
-        .hint("point rpccert at btcd's rpc.cert (PEM)"));
+        return Err(cannot(RpcCertProblem::NotPem));
     }
     Ok(hex::encode(&bytes))
 }
@@ -96,44 +93,38 @@ const MAX_RPCPASS_BYTES: u64 = 4096;
 /// option, past every extra_config rule), and lnd's ini reader trims
 /// surrounding blanks and unquotes a leading `"`. Errors name the file,
 /// never its content.
-fn read_rpcpass(table: &str, path: &std::path::Path) -> Result<String, Failure> {
-    let cannot = |why: String| {
-        Failure::error(format!(
-            "cannot use [{table}] rpcpass_file {}: {why}",
-            path.display()
-        ))
-        .hint(format!(
-            "put only the {table} RPC password in that file, on one line (a final line end \
-             is fine), mode 0600"
-        ))
+fn read_rpcpass(table: &'static str, path: &std::path::Path) -> Result<String, Error> {
+    let cannot = |why: RpcPassProblem| Error::RpcPass {
+        table,
+        path: path.to_path_buf(),
+        why,
     };
-    let bytes =
-        crate::regular_file::read(path, MAX_RPCPASS_BYTES).map_err(|e| cannot(e.to_string()))?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| cannot("it is not UTF-8 text".into()))?;
+    let bytes = crate::regular_file::read(path, MAX_RPCPASS_BYTES).map_err(|e| cannot(e.into()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| cannot(RpcPassProblem::NotUtf8))?;
     let pass = text
         .strip_suffix("\r\n")
         .or_else(|| text.strip_suffix('\n'))
         .unwrap_or(text);
-    check_rpcpass(pass).map_err(|why| cannot(why.into()))?;
+    check_rpcpass(pass).map_err(cannot)?;
     Ok(pass.to_string())
 }
 
 /// Why `pass` cannot be written as one lnd.conf value, if it cannot.
-fn check_rpcpass(pass: &str) -> Result<(), &'static str> {
+fn check_rpcpass(pass: &str) -> Result<(), RpcPassProblem> {
     if pass.is_empty() {
-        return Err("it is empty");
+        return Err(RpcPassProblem::Empty);
     }
     if pass.contains(['\n', '\r']) {
-        return Err("it holds more than one line; lsm would write the other lines into lnd.conf");
+        return Err(RpcPassProblem::Lines);
     }
     if pass.chars().any(char::is_control) {
-        return Err("the password contains control characters");
+        return Err(RpcPassProblem::Control);
     }
     if pass.trim() != pass {
-        return Err("the password starts or ends with blanks, which lnd's config reader drops");
+        return Err(RpcPassProblem::Blanks);
     }
     if pass.starts_with('"') {
-        return Err("the password starts with a double quote, which lnd's config reader unquotes");
+        return Err(RpcPassProblem::Quote);
     }
     Ok(())
 }
@@ -161,8 +152,10 @@ mod tests {
         .resolved
     }
 
-    fn inputs(r: Resolved) -> Result<ConfInputs, Failure> {
-        without_hanging(move || conf_inputs(&r, "0.0.0.0:10009".into(), None, None))
+    fn inputs(r: Resolved) -> Result<ConfInputs, String> {
+        without_hanging(move || {
+            conf_inputs(&r, "0.0.0.0:10009".into(), None, None).map_err(|e| crate::error::chain(&e))
+        })
     }
 
     #[test]
@@ -201,14 +194,10 @@ mod tests {
         ] {
             std::fs::write(&pass, content).unwrap();
             let err = inputs(bitcoind_manifest(&pass)).unwrap_err();
-            assert!(err.message.contains(why), "{content:?}: {}", err.message);
-            assert!(
-                err.message.contains(&pass.display().to_string()),
-                "{}",
-                err.message
-            );
+            assert!(err.contains(why), "{content:?}: {}", err);
+            assert!(err.contains(&pass.display().to_string()), "{}", err);
             for secret in ["6.6.6.6", "no-macaroons", "s3cret", "quoted", "padded"] {
-                assert!(!err.message.contains(secret), "{}", err.message);
+                assert!(!err.contains(secret), "{}", err);
             }
         }
         // A CRLF line end is a line end, not part of the password.
@@ -220,6 +209,6 @@ mod tests {
     fn a_fifo_as_rpcpass_file_is_refused_not_waited_on() {
         let (_dir, fifo) = temp_fifo("rpcpass");
         let err = inputs(bitcoind_manifest(&fifo)).unwrap_err();
-        assert_fifo_refused(&err.message);
+        assert_fifo_refused(&err);
     }
 }

@@ -16,7 +16,7 @@ pub(crate) mod docker;
 mod error;
 pub(crate) mod native;
 
-pub(crate) use error::Error;
+pub(crate) use error::{Error, LndLogs};
 
 use crate::manifest::enums::Network;
 use crate::plan::ReasonCode;

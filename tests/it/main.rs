@@ -56,6 +56,7 @@ mod module_layers;
 mod native_apply;
 mod native_process;
 mod operator_files;
+mod plan_order;
 mod plan_snapshots;
 mod proto_wire;
 mod read_only_observation;

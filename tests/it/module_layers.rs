@@ -40,6 +40,7 @@ const TYPED_ERROR_MODULES: &[&str] = &[
     "wallet",
     "watchonly",
     "desired",
+    "runtime",
     "observe.rs",
     "reconcile",
     "apply",

@@ -4,6 +4,7 @@
 //! a [`DockerWriter`]. `plan` gets the former and so cannot mutate anything.
 
 pub(crate) mod diff;
+mod error;
 pub(crate) mod observation;
 mod served_cert;
 pub(crate) mod target;
@@ -12,12 +13,12 @@ pub(crate) mod throwaway;
 use crate::docker::{
     DockerReader, DockerWriter, Observed, RunMark, UploadDir, UploadFile, VolumeFile,
 };
-use crate::error::Failure;
-use crate::exit::Exit;
 use crate::plan::PlanPart;
 use crate::plan::Subject;
 use crate::plan::op::DockerOp;
 use crate::runtime::{Observer, Runtime, WalletFacts};
+pub(crate) use error::Error;
+use error::Owner;
 use observation::{DockerObservation, dial_address};
 use std::time::Duration;
 use target::{
@@ -51,10 +52,8 @@ impl DockerObserver {
         target: DockerTarget,
         manifest_name: &str,
         network: &str,
-    ) -> Result<DockerObserver, Failure> {
-        let reader = DockerReader::connect(target.host.as_deref())
-            .await
-            .map_err(Failure::from)?;
+    ) -> Result<DockerObserver, Error> {
+        let reader = DockerReader::connect(target.host.as_deref()).await?;
         Ok(DockerObserver::with_reader(
             reader,
             target,
@@ -130,7 +129,7 @@ impl DockerObserver {
         observed: &Observed,
         dial: &str,
         (candidate, what): (Vec<u8>, &'static str),
-    ) -> Result<VolumeFile, Failure> {
+    ) -> Result<VolumeFile, Error> {
         let Some(c) = &observed.container else {
             return Ok(VolumeFile::Unknown);
         };
@@ -141,8 +140,7 @@ impl DockerObserver {
         let read = self
             .reader
             .download_file(&self.target.signer, TLS_CERT_PATH)
-            .await
-            .map_err(Failure::from)?;
+            .await?;
         Ok(read.map_or(VolumeFile::Absent, VolumeFile::Present))
     }
 }
@@ -193,44 +191,39 @@ impl Observer for DockerObserver {
         // Unreadable (a FIFO, no permission) counts as absent here: the
         // wallet's own diff turns that into a blocker that says why.
         let host_password = async {
-            Ok::<_, Failure>(
-                crate::secrets::read(&t.password_host_path).unwrap_or_else(|f| {
-                    tracing::debug!("{}", crate::error::chain(&f));
-                    None
-                }),
-            )
+            crate::secrets::read(&t.password_host_path).unwrap_or_else(|f| {
+                tracing::debug!("{}", crate::error::chain(&f));
+                None
+            })
         };
         let (observed, host_password) = tokio::join!(
             self.reader
                 .observe_all(&t.signer, &t.volume, &t.reference, &files, &[LSM_DIR]),
             host_password
         );
-        let mut observed = observed.map_err(Failure::from)?;
-        let host_password = host_password?;
+        let mut observed = observed.map_err(Error::from)?;
         if let Some(c) = &observed.container
             && (!c.managed || c.signer.as_deref() != Some(t.signer.as_str()))
         {
             let owner = match (&c.managed, &c.signer) {
-                (true, Some(other)) => format!("lsm's signer \"{other}\""),
-                _ => "something other than lsm".to_string(),
+                (true, Some(other)) => Owner::Signer(other.clone()),
+                _ => Owner::Foreign,
             };
-            return Err(Failure::error(format!(
-                "a container named \"{}\" already exists and belongs to {owner}; lsm will not touch it",
-                t.signer
-            ))
-            .hint("rename or remove that container yourself, or choose another [signer] name")
+            return Err(Error::ContainerNotOurs {
+                name: t.signer.clone(),
+                owner,
+            }
             .into());
         }
         if let Some(v) = &observed.volume
             && let Some(owner) = v.lsm_signer()
             && owner != t.signer
         {
-            return Err(Failure::error(format!(
-                "the volume \"{}\" belongs to lsm's signer \"{owner}\" (its io.lsm.signer \
-                 label); lsm will not use, change or remove it for signer \"{}\"",
-                t.volume, t.signer
-            ))
-            .hint("give this signer its own [docker] volume (the default is \"<name>-data\")")
+            return Err(Error::VolumeNotOurs {
+                volume: t.volume.clone(),
+                owner: owner.to_string(),
+                signer: t.signer.clone(),
+            }
             .into());
         }
         let mark = observed.container.as_ref().map(|c| self.mark_for(c));
@@ -290,10 +283,8 @@ impl DockerRuntime {
         target: DockerTarget,
         manifest_name: &str,
         network: &str,
-    ) -> Result<DockerRuntime, Failure> {
-        let writer = DockerWriter::connect(target.host.as_deref())
-            .await
-            .map_err(Failure::from)?;
+    ) -> Result<DockerRuntime, Error> {
+        let writer = DockerWriter::connect(target.host.as_deref()).await?;
         let observer =
             DockerObserver::with_reader(writer.reader().clone(), target, manifest_name, network);
         Ok(DockerRuntime { writer, observer })
@@ -304,33 +295,31 @@ impl DockerRuntime {
     }
 
     /// Writes lsm's files into the volume, with lsm's directory at 0700.
-    async fn upload(&self, files: &[UploadFile<'_>]) -> Result<(), Failure> {
+    async fn upload(&self, files: &[UploadFile<'_>]) -> Result<(), Error> {
         let dir = UploadDir {
             path: LSM_DIR,
             mode: LSM_DIR_MODE,
         };
-        self.writer
+        Ok(self
+            .writer
             .upload(&self.target().signer, &[dir], files)
-            .await
-            .map_err(Failure::from)
+            .await?)
     }
 
     /// Sets the restart policy in place, then records it in the volume for
     /// this container (the label keeps the policy it was created with).
-    async fn update_restart_policy(&self) -> Result<(), Failure> {
+    async fn update_restart_policy(&self) -> Result<(), Error> {
         let t = self.target();
         let policy = t.spec.restart;
-        self.writer
-            .update_restart_policy(&t.signer, policy)
-            .await
-            .map_err(Failure::from)?;
+        self.writer.update_restart_policy(&t.signer, policy).await?;
         let c = self
             .writer
             .reader()
             .inspect_container(&t.signer)
-            .await
-            .map_err(Failure::from)?
-            .ok_or_else(|| Failure::error(format!("container {} vanished", t.signer)))?;
+            .await?
+            .ok_or_else(|| Error::ContainerVanished {
+                name: t.signer.clone(),
+            })?;
         let record = format!("{} {policy}\n", c.id);
         self.upload(&[UploadFile {
             path: RESTART_RECORD_PATH,
@@ -343,17 +332,16 @@ impl DockerRuntime {
     /// Waits until the container lsm just (re)started runs, and marks the run.
     /// The wallet password copy in the volume, read now (the plan may be
     /// old). An empty copy is one lsm blanked, so it counts as none.
-    async fn password_copy(&self) -> Result<Option<crate::secrets::SecretBytes>, Failure> {
+    async fn password_copy(&self) -> Result<Option<crate::secrets::SecretBytes>, Error> {
         let copy = self
             .writer
             .reader()
             .download_file(&self.target().signer, PASSWORD_PATH)
-            .await
-            .map_err(Failure::from)?;
+            .await?;
         Ok(copy.filter(|c| !c.is_empty()).map(Into::into))
     }
 
-    async fn wait_running(&self) -> Result<(), Failure> {
+    async fn wait_running(&self) -> Result<(), crate::runtime::Error> {
         match self
             .writer
             .wait_until_running(&self.target().signer, RUNNING_DEADLINE)
@@ -365,19 +353,14 @@ impl DockerRuntime {
             }
             Err(e) => {
                 let logs = self.recent_logs(20).await;
-                let mut f = Failure::from(e);
-                if !logs.is_empty() {
-                    f.message
-                        .push_str(&format!("\nlast lnd log lines:\n  {}", logs.join("\n  ")));
-                }
-                Err(f)
+                Err(crate::runtime::Error::with_logs(Error::from(e), logs))
             }
         }
     }
 
     /// Pulls the image, with a spinner on a terminal (hidden otherwise);
     /// the log keeps every progress line.
-    async fn pull_image(&self) -> Result<(), Failure> {
+    async fn pull_image(&self) -> Result<(), Error> {
         let t = self.target();
         let image = t.reference.clone();
         let bar = indicatif::ProgressBar::new_spinner();
@@ -398,21 +381,15 @@ impl DockerRuntime {
             })
             .await;
         bar.finish_and_clear();
-        pulled.map_err(Failure::from)?;
+        pulled?;
         Ok(())
     }
 
     /// Stops and removes the signer's container (the volume stays).
-    async fn remove_signer(&self) -> Result<(), Failure> {
+    async fn remove_signer(&self) -> Result<(), Error> {
         let signer = &self.target().signer;
-        self.writer
-            .stop(signer, STOP_TIMEOUT)
-            .await
-            .map_err(Failure::from)?;
-        self.writer
-            .remove_container(signer, true)
-            .await
-            .map_err(Failure::from)?;
+        self.writer.stop(signer, STOP_TIMEOUT).await?;
+        self.writer.remove_container(signer, true).await?;
         Ok(())
     }
 
@@ -420,28 +397,19 @@ impl DockerRuntime {
     /// (`replace` false) looks again before writing: the plan may be
     /// minutes old, or could not see into the volume (no container then),
     /// and a differing copy may be the only one that opens the wallet.
-    async fn copy_password(&self, replace: bool) -> Result<(), Failure> {
+    async fn copy_password(&self, replace: bool) -> Result<(), Error> {
         let t = self.target();
-        let password = crate::secrets::read(&t.password_host_path)?.ok_or_else(|| {
-            Failure::error(format!(
-                "{} is missing; cannot copy it into the volume",
-                t.password_host_path.display()
-            ))
-        })?;
+        let password =
+            crate::secrets::read(&t.password_host_path)?.ok_or_else(|| Error::PasswordMissing {
+                path: t.password_host_path.clone(),
+            })?;
         if !replace {
             let copy = self.password_copy().await?;
             if copy.is_some_and(|c| c.as_slice() != password.as_slice()) {
-                return Err(Failure::with_exit(
-                    Exit::Blocked,
-                    format!(
-                        "volume {} already holds a wallet password copy that differs \
-                         from {}; it may be the only one that opens the wallet, so lsm \
-                         does not overwrite it",
-                        t.volume,
-                        t.password_host_path.display()
-                    ),
-                )
-                .hint("run `lsm plan` to see the blocker and how to resolve it"));
+                return Err(Error::PasswordCopyDiffers {
+                    volume: t.volume.clone(),
+                    host: t.password_host_path.clone(),
+                });
             }
         }
         self.upload(&[UploadFile {
@@ -455,7 +423,7 @@ impl DockerRuntime {
     /// Empties the password copy in the volume. Only a copy of the host's
     /// password is emptied: the host file still holds it. Anything else
     /// might be the only copy.
-    async fn blank_password(&self) -> Result<(), Failure> {
+    async fn blank_password(&self) -> Result<(), Error> {
         let t = self.target();
         let host = crate::secrets::read(&t.password_host_path)?;
         match (self.password_copy().await?, host) {
@@ -468,34 +436,27 @@ impl DockerRuntime {
                 }])
                 .await
             }
-            _ => Err(Failure::with_exit(
-                Exit::Blocked,
-                format!(
-                    "the wallet password copy in volume {} no longer matches {}; \
-                     lsm does not empty a copy that may be the only one",
-                    t.volume,
-                    t.password_host_path.display()
-                ),
-            )
-            .hint("run `lsm plan` again")),
+            _ => Err(Error::PasswordCopyChanged {
+                volume: t.volume.clone(),
+                host: t.password_host_path.clone(),
+            }),
         }
     }
 
     /// Starts the signer and waits until it runs. A paused container is
     /// resumed; the engine refuses to start one.
-    async fn start_signer(&self) -> Result<(), Failure> {
+    async fn start_signer(&self) -> Result<(), crate::runtime::Error> {
         let w = &self.writer;
         let signer = &self.target().signer;
         let paused = w
             .reader()
             .inspect_container(signer)
-            .await
-            .map_err(Failure::from)?
+            .await?
             .is_some_and(|c| c.state.status == crate::docker::ContainerStatus::Paused);
         if paused {
-            w.unpause(signer).await.map_err(Failure::from)?;
+            w.unpause(signer).await?;
         } else {
-            w.start(signer).await.map_err(Failure::from)?;
+            w.start(signer).await?;
         }
         self.wait_running().await
     }
@@ -517,16 +478,14 @@ impl Runtime for DockerRuntime {
         match op {
             DockerOp::PullImage => self.pull_image().await?,
             DockerOp::CreateVolume => {
-                w.ensure_volume(&t.volume, &t.volume_labels)
-                    .await
-                    .map_err(Failure::from)?;
+                w.ensure_volume(&t.volume, &t.volume_labels).await?;
             }
             DockerOp::CreateContainer => {
-                w.create_container(&t.spec).await.map_err(Failure::from)?;
+                w.create_container(&t.spec).await?;
             }
             DockerOp::ReplaceContainer => {
                 self.remove_signer().await?;
-                w.create_container(&t.spec).await.map_err(Failure::from)?;
+                w.create_container(&t.spec).await?;
             }
             DockerOp::CopyConfig => {
                 self.upload(&[UploadFile {
@@ -554,14 +513,12 @@ impl Runtime for DockerRuntime {
             DockerOp::UpdateRestartPolicy => self.update_restart_policy().await?,
             DockerOp::StartContainer => self.start_signer().await?,
             DockerOp::RestartContainer => {
-                w.restart(&t.signer, STOP_TIMEOUT)
-                    .await
-                    .map_err(Failure::from)?;
+                w.restart(&t.signer, STOP_TIMEOUT).await?;
                 self.wait_running().await?;
             }
             DockerOp::RemoveContainer => self.remove_signer().await?,
             DockerOp::RemoveVolume => {
-                w.remove_volume(&t.volume).await.map_err(Failure::from)?;
+                w.remove_volume(&t.volume).await?;
             }
         }
         Ok(())
@@ -578,12 +535,12 @@ impl Runtime for DockerRuntime {
     async fn start_throwaway(
         &self,
     ) -> Result<crate::runtime::Throwaway<String>, crate::runtime::Error> {
-        Ok(throwaway::start(
+        throwaway::start(
             &self.writer,
             &self.writer.reader().endpoint().transport,
             self.target(),
         )
-        .await?)
+        .await
     }
 
     async fn remove_throwaway(

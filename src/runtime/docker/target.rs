@@ -5,7 +5,6 @@
 
 use crate::desired::lnd_conf;
 use crate::docker::{ContainerSpec, PortBinding, RestartPolicy, VolumeMount, labels};
-use crate::error::Failure;
 use crate::manifest::enums::{Network, RestartPolicy as ManifestRestart};
 use crate::manifest::resolved::Resolved;
 use std::collections::BTreeMap;
@@ -169,10 +168,8 @@ impl DockerTarget {
     pub(crate) fn from_resolved(
         r: &Resolved,
         signer: Option<&crate::watchonly::SignerLink>,
-    ) -> Result<DockerTarget, Failure> {
-        let d = r.docker.as_ref().ok_or_else(|| {
-            Failure::error("internal: the Docker runtime was given a non-Docker manifest")
-        })?;
+    ) -> Result<DockerTarget, crate::runtime::Error> {
+        let d = r.docker.as_ref().ok_or(super::Error::NotDockerManifest)?;
         let mut inputs = crate::runtime::conf::conf_inputs(
             r,
             format!("0.0.0.0:{RPC_PORT}"),

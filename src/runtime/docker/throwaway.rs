@@ -7,9 +7,9 @@
 //! host. Its tls.cert and logs live in the anonymous volume the image
 //! declares, which goes with the container.
 
+use super::Error;
 use super::target::{DockerTarget, LND_DIR};
 use crate::docker::{DockerReader, DockerWriter, Transport};
-use crate::error::Failure;
 use crate::runtime::{Throwaway, throwaway_lnd_flags};
 use crate::signer::SignerAccess;
 use lsm_lnd::backoff::Backoff;
@@ -35,33 +35,21 @@ pub(crate) async fn start(
     writer: &DockerWriter,
     endpoint: &Transport,
     t: &DockerTarget,
-) -> Result<Throwaway<String>, Failure> {
+) -> Result<Throwaway<String>, crate::runtime::Error> {
     if !matches!(endpoint, Transport::Unix { .. }) {
-        return Err(Failure::error(
-            "a restore rehearsal needs the Docker engine on this host: lsm dials the throwaway \
-             lnd at its container address, which a remote engine does not route",
-        )
-        .hint("run lsm on the engine's host (DOCKER_HOST or [docker] host pointing at its local socket)"));
+        return Err(Error::RehearsalNeedsLocalEngine.into());
     }
     let name = container_name(&t.signer);
     let reader = writer.reader();
-    if let Some(old) = reader
-        .inspect_container(&name)
-        .await
-        .map_err(Failure::from)?
-    {
+    if let Some(old) = reader.inspect_container(&name).await.map_err(Error::from)? {
         if old.labels.get(REHEARSAL_LABEL) != Some(&t.signer) {
-            return Err(Failure::error(format!(
-                "a container named \"{name}\" exists and is not lsm's rehearsal container for \
-                 signer \"{}\"; lsm will not touch it",
-                t.signer
-            ))
-            .hint("rename or remove that container yourself"));
+            return Err(Error::RehearsalNameTaken {
+                name,
+                signer: t.signer.clone(),
+            }
+            .into());
         }
-        writer
-            .remove_throwaway(&name)
-            .await
-            .map_err(Failure::from)?;
+        writer.remove_throwaway(&name).await.map_err(Error::from)?;
     }
     // From here on a Ctrl-C removes the container (with the wallet it may
     // hold by then) before lsm exits.
@@ -84,9 +72,9 @@ pub(crate) async fn start(
             &format!("{LND_DIR}/data"),
         )
         .await
-        .map_err(Failure::from)?;
+        .map_err(Error::from)?;
     let started = async {
-        writer.start(&name).await.map_err(Failure::from)?;
+        writer.start(&name).await?;
         wait_ready(reader, &name).await
     };
     match started.await {
@@ -103,45 +91,31 @@ pub(crate) async fn start(
             handle: name,
             on_interrupt,
         }),
-        Err(f) => {
+        Err(e) => {
             let logs = reader.logs_tail(&name, 15).await.unwrap_or_default();
             let _ = writer.remove_throwaway(&name).await;
-            let mut f = f;
-            if !logs.is_empty() {
-                f.message
-                    .push_str(&format!("\nlast lnd log lines:\n  {}", logs.join("\n  ")));
-            }
-            Err(f)
+            Err(crate::runtime::Error::with_logs(e, logs))
         }
     }
 }
 
 /// Its address and tls.cert, once lnd wrote the certificate.
-async fn wait_ready(reader: &DockerReader, name: &str) -> Result<(String, Vec<u8>), Failure> {
+async fn wait_ready(reader: &DockerReader, name: &str) -> Result<(String, Vec<u8>), Error> {
     let deadline = Instant::now() + START_DEADLINE;
     let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(500));
     loop {
         let c = reader
             .inspect_container(name)
-            .await
-            .map_err(Failure::from)?
-            .ok_or_else(|| Failure::error(format!("the rehearsal container {name} vanished")))?;
+            .await?
+            .ok_or_else(|| Error::RehearsalVanished { name: name.into() })?;
         if let Some(why) = c.down_since(None) {
-            return Err(Failure::error(format!(
-                "the throwaway lnd stopped before it was ready: {why}"
-            )));
+            return Err(Error::RehearsalStopped { why });
         }
         if c.is_running() {
             let cert = reader
                 .download_file(name, &format!("{LND_DIR}/tls.cert"))
-                .await
-                .map_err(Failure::from)?;
-            let ip = reader
-                .container_addresses(name)
-                .await
-                .map_err(Failure::from)?
-                .into_iter()
-                .next();
+                .await?;
+            let ip = reader.container_addresses(name).await?.into_iter().next();
             if let (Some(cert), Some(ip)) = (cert, ip) {
                 return Ok((
                     crate::runtime::host_port(&ip.to_string(), PORT),
@@ -150,10 +124,10 @@ async fn wait_ready(reader: &DockerReader, name: &str) -> Result<(String, Vec<u8
             }
         }
         if Instant::now() >= deadline {
-            return Err(Failure::error(format!(
-                "the throwaway lnd in {name} did not write its tls.cert within {}s",
-                START_DEADLINE.as_secs()
-            )));
+            return Err(Error::RehearsalNoCert {
+                name: name.into(),
+                secs: START_DEADLINE.as_secs(),
+            });
         }
         tokio::time::sleep(backoff.next_delay()).await;
     }
@@ -176,9 +150,6 @@ async fn remove_for_good(writer: &DockerWriter, name: &str) {
 }
 
 /// Removes the container, its anonymous volume and its tmpfs.
-pub(crate) async fn remove(writer: &DockerWriter, container: &str) -> Result<(), Failure> {
-    writer
-        .remove_throwaway(container)
-        .await
-        .map_err(Failure::from)
+pub(crate) async fn remove(writer: &DockerWriter, container: &str) -> Result<(), Error> {
+    Ok(writer.remove_throwaway(container).await?)
 }

@@ -9,6 +9,7 @@
 
 pub(crate) mod binary;
 pub(crate) mod diff;
+mod error;
 pub(crate) mod foreign;
 pub(crate) mod observation;
 pub(crate) mod pidfile;
@@ -18,13 +19,13 @@ pub(crate) mod systemd;
 pub(crate) mod target;
 pub(crate) mod throwaway;
 
-use crate::error::Failure;
 use crate::manifest::enums::Supervisor;
 use crate::plan::PlanPart;
 use crate::plan::Subject;
 use crate::plan::op::NativeOp;
 use crate::runtime::{Observer, Runtime, WalletFacts};
 use crate::secrets::SecretBytes;
+pub(crate) use error::Error;
 use lsm_lnd::backoff::Backoff;
 use observation::{NativeObservation, ObservedUnit};
 use pidfile::{Launch, Record};
@@ -50,10 +51,13 @@ const MAX_OBSERVED_FILE_BYTES: u64 = 1024 * 1024;
 
 /// A file's bytes, `None` when absent; other errors are reported (a FIFO
 /// or a device in its place is refused, never waited on).
-fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Failure> {
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
     crate::regular_file::read_optional(path, MAX_OBSERVED_FILE_BYTES)
         .map(|b| b.map(|mut b| std::mem::take(&mut *b)))
-        .map_err(|e| Failure::error(format!("cannot read {}: {e}", path.display())))
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 impl NativeObserver {
@@ -70,12 +74,14 @@ impl NativeObserver {
         systemd::unit_name(&self.target.signer)
     }
 
-    async fn observe_unit(&self, exe: Option<&Path>) -> Result<ObservedUnit, Failure> {
+    async fn observe_unit(&self, exe: Option<&Path>) -> Result<ObservedUnit, Error> {
         let name = self.unit_name();
         let file = read_optional(&systemd::unit_path(&name))?
             .map(|b| String::from_utf8_lossy(&b).into_owned());
         let service = if systemd::booted() {
-            systemd::show(&name).await.map_err(|f| f.message)
+            systemd::show(&name)
+                .await
+                .map_err(|e| crate::error::chain(&e))
         } else {
             Err(systemd::NOT_BOOTED.to_string())
         };
@@ -142,7 +148,7 @@ impl Observer for NativeObserver {
             let admin_macaroon =
                 crate::secrets::read(&t.admin_macaroon_path())?.map(SecretBytes::from);
             let process = pidfile::observe(&t.pidfile);
-            Ok::<_, Failure>((conf, signer_files, tls_cert, admin_macaroon, process))
+            Ok::<_, Error>((conf, signer_files, tls_cert, admin_macaroon, process))
         };
         let (binary, files) = tokio::join!(binary::check(&t.lnd_path, t.expected_version()), files);
         let (conf, signer_files, tls_cert, admin_macaroon, process) = files?;
@@ -233,7 +239,7 @@ impl NativeRuntime {
 
     /// The binary to start, checked again right before it is started:
     /// never a silent start of a missing or wrongly versioned lnd.
-    async fn checked_binary(&self) -> Result<binary::Binary, Failure> {
+    async fn checked_binary(&self) -> Result<binary::Binary, Error> {
         let t = self.target();
         match binary::check(&t.lnd_path, t.expected_version()).await {
             found @ binary::Binary::Found {
@@ -241,23 +247,18 @@ impl NativeRuntime {
             } => Ok(found),
             binary::Binary::Found {
                 path, version_line, ..
-            } => Err(Failure::with_exit(
-                crate::exit::Exit::Blocked,
-                format!(
-                    "{} reports \"{version_line}\", not lnd {}; lsm did not start it",
-                    path.display(),
-                    t.lnd_version
-                ),
-            )),
-            binary::Binary::Unusable { reason } => {
-                Err(Failure::error(format!("cannot start lnd: {reason}")))
-            }
+            } => Err(Error::WrongVersion {
+                path,
+                version_line,
+                expected: t.lnd_version.to_string(),
+            }),
+            binary::Binary::Unusable { reason } => Err(Error::BinaryUnusable { reason }),
         }
     }
 
     /// A watch-only node's copies of its signer's certificate and
     /// macaroon, written atomically, 0600, in its secrets directory.
-    fn write_signer_credentials(&self) -> Result<(), Failure> {
+    fn write_signer_credentials(&self) -> Result<(), Error> {
         let t = self.target();
         t.secrets.prepare_dir()?;
         for (path, content) in &t.signer_files {
@@ -267,12 +268,15 @@ impl NativeRuntime {
                 crate::secrets::FILE_MODE,
                 crate::fsutil::Existing::Replace,
             )
-            .map_err(|e| Failure::error(format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
         }
         Ok(())
     }
 
-    fn write_config(&self) -> Result<(), Failure> {
+    fn write_config(&self) -> Result<(), Error> {
         let t = self.target();
         t.secrets.prepare_dir()?;
         crate::fsutil::atomic_write(
@@ -281,7 +285,10 @@ impl NativeRuntime {
             crate::secrets::FILE_MODE,
             crate::fsutil::Existing::Replace,
         )
-        .map_err(|e| Failure::error(format!("cannot write {}: {e}", t.conf_path.display())))
+        .map_err(|source| Error::Write {
+            path: t.conf_path.clone(),
+            source,
+        })
     }
 
     /// How lsm starts `bin` now.
@@ -304,7 +311,7 @@ impl NativeRuntime {
     /// reaps its child the pid cannot belong to anything else. lnd is never
     /// left running unrecorded: the state directory is checked before the
     /// spawn, and a record that cannot be written kills it again.
-    async fn start_process(&self) -> Result<(), Failure> {
+    async fn start_process(&self) -> Result<(), Error> {
         let t = self.target();
         let bin = self.checked_binary().await?;
         let exe = bin.path().unwrap_or(Path::new(""));
@@ -314,19 +321,16 @@ impl NativeRuntime {
         let mut child = process::spawn(exe, &args, &t.log_path)?;
         self.mutated();
         let pid = child.id();
-        let unreadable =
-            || Failure::error(format!("cannot read /proc/{pid} of the lnd lsm started"));
-        let stopped_again = "lnd was stopped again: lsm never leaves an lnd running that it has \
-                             not recorded";
+        let unreadable = || Error::ProcUnreadable { pid };
         let recorded = procfs::read(pid)
             .ok_or_else(unreadable)
             .map(|info| Record::spawned(&info, self.launch(&bin, &args)))
             .and_then(|r| pidfile::write(&t.pidfile, &r).map(|()| r));
         let record = match recorded {
             Ok(r) => r,
-            Err(f) => {
+            Err(e) => {
                 process::abandon(child);
-                return Err(f.hint(stopped_again));
+                return Err(Error::NotRecorded(Box::new(e)));
             }
         };
         process::wait_started(&mut child, t.rpc_bind.port(), deadline).await?;
@@ -334,17 +338,17 @@ impl NativeRuntime {
             .ok_or_else(unreadable)
             .and_then(|info| record.confirmed(&info))
             .and_then(|r| pidfile::write(&t.pidfile, &r));
-        if let Err(f) = confirmed {
+        if let Err(e) = confirmed {
             process::abandon(child);
             let _ = pidfile::remove(&t.pidfile);
-            return Err(f.hint(stopped_again));
+            return Err(Error::NotRecorded(Box::new(e)));
         }
         Ok(())
     }
 
     /// Stops the recorded lnd, if it still runs.
-    async fn stop_process(&self) -> Result<(), Failure> {
-        if let Some(record) = pidfile::read(&self.target().pidfile).map_err(Failure::error)?
+    async fn stop_process(&self) -> Result<(), Error> {
+        if let Some(record) = pidfile::read(&self.target().pidfile)?
             && process::stop(&record, process::stop_grace()).await?
         {
             self.mutated();
@@ -352,7 +356,7 @@ impl NativeRuntime {
         Ok(())
     }
 
-    async fn install_unit(&self) -> Result<(), Failure> {
+    async fn install_unit(&self) -> Result<(), Error> {
         let t = self.target();
         // Refuse before writing anything.
         systemd::require_booted()?;
@@ -366,9 +370,9 @@ impl NativeRuntime {
             0o644,
             crate::fsutil::Existing::Replace,
         )
-        .map_err(|e| {
-            Failure::error(format!("cannot write {}: {e}", path.display()))
-                .hint("installing a systemd unit needs root: run lsm apply with sudo")
+        .map_err(|source| Error::WriteUnit {
+            path: path.clone(),
+            source,
         })?;
         self.mutated();
         systemd::systemctl(&["daemon-reload"]).await?;
@@ -377,7 +381,7 @@ impl NativeRuntime {
 
     /// `systemctl <verb>` on the unit, then waits for it to be active and
     /// records the config lnd now runs with.
-    async fn drive_unit(&self, verbs: &[&[&str]]) -> Result<(), Failure> {
+    async fn drive_unit(&self, verbs: &[&[&str]]) -> Result<(), Error> {
         let t = self.target();
         let name = self.observer.unit_name();
         let bin = self.checked_binary().await?;
@@ -392,16 +396,16 @@ impl NativeRuntime {
         let state = loop {
             let s = systemd::show(&name).await?;
             if let Some(why) = s.given_up() {
-                return Err(Failure::error(format!("{name} {why}, after starting it")));
+                return Err(Error::UnitGaveUp { unit: name, why });
             }
             match s.active.as_str() {
                 "active" if s.main_pid != 0 => break s,
                 _ if tokio::time::Instant::now() >= deadline => {
-                    return Err(Failure::error(format!(
-                        "{name} did not become active within {}s (it is {})",
-                        ACTIVE_DEADLINE.as_secs(),
-                        s.active
-                    )));
+                    return Err(Error::UnitNotActive {
+                        unit: name,
+                        secs: ACTIVE_DEADLINE.as_secs(),
+                        state: s.active,
+                    });
                 }
                 // systemd has no cheap event for this from outside D-Bus.
                 _ => tokio::time::sleep(backoff.next_delay()).await,
@@ -419,7 +423,7 @@ impl NativeRuntime {
         Ok(())
     }
 
-    async fn remove_unit(&self) -> Result<(), Failure> {
+    async fn remove_unit(&self) -> Result<(), Error> {
         let name = self.observer.unit_name();
         let path = systemd::unit_path(&name);
         systemd::systemctl(&["disable", "--now", &name]).await?;
@@ -427,21 +431,18 @@ impl NativeRuntime {
         match std::fs::remove_file(&path) {
             Ok(()) => self.mutated(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(Failure::error(format!(
-                    "cannot remove {}: {e}",
-                    path.display()
-                )));
-            }
+            Err(source) => return Err(Error::Remove { path, source }),
         }
         systemd::systemctl(&["daemon-reload"]).await?;
         pidfile::remove(&self.target().pidfile)
     }
 
-    fn create_lnd_dir(&self) -> Result<(), Failure> {
+    fn create_lnd_dir(&self) -> Result<(), Error> {
         let dir = &self.target().lnd_dir;
-        crate::fsutil::ensure_dir(dir, 0o700)
-            .map_err(|e| Failure::error(format!("cannot create {}: {e}", dir.display())))?;
+        crate::fsutil::ensure_dir(dir, 0o700).map_err(|source| Error::CreateDir {
+            path: dir.clone(),
+            source,
+        })?;
         self.mutated();
         Ok(())
     }
@@ -457,7 +458,7 @@ impl Runtime for NativeRuntime {
     }
 
     async fn execute(&self, op: &NativeOp) -> Result<(), crate::runtime::Error> {
-        let done: Result<(), Failure> = match op {
+        let done: Result<(), Error> = match op {
             NativeOp::CreateLndDir => self.create_lnd_dir(),
             NativeOp::WriteSignerCredentials => {
                 self.write_signer_credentials()?;
@@ -498,10 +499,8 @@ impl Runtime for NativeRuntime {
         &self,
     ) -> Result<crate::runtime::Throwaway<throwaway::Handle>, crate::runtime::Error> {
         let bin = self.checked_binary().await?;
-        let exe = bin
-            .path()
-            .ok_or_else(|| Failure::error("internal: a checked lnd binary has no path"))?;
-        Ok(throwaway::start(exe, self.target().network).await?)
+        let exe = bin.path().ok_or(Error::NoBinaryPath)?;
+        throwaway::start(exe, self.target().network).await
     }
 
     async fn remove_throwaway(
@@ -557,7 +556,7 @@ mod tests {
         let (_dir, fifo) = temp_fifo("tls.cert");
         let path = fifo.clone();
         let err = without_hanging(move || read_optional(&path)).unwrap_err();
-        assert_fifo_refused(&err.message);
+        assert_fifo_refused(&crate::error::chain(&err));
         assert!(without_hanging(move || tail(&fifo, 5)).is_empty());
     }
 }

@@ -11,8 +11,8 @@
 //! become lnd. [`observe`] trusts the record only while /proc still shows
 //! the very same process, so lsm never signals a stranger.
 
+use super::Error;
 use super::procfs::{self, ProcInfo};
-use crate::error::Failure;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -82,19 +82,14 @@ impl Record {
 
     /// The record completed with what runs now that lnd is up (`info`, the
     /// same process: lsm's unreaped child or systemd's MainPID).
-    pub(crate) fn confirmed(mut self, info: &ProcInfo) -> Result<Record, Failure> {
+    pub(crate) fn confirmed(mut self, info: &ProcInfo) -> Result<Record, Error> {
         if info.pid != self.pid || info.start_time != self.start_time {
-            return Err(Failure::error(format!(
-                "internal: lnd (pid {}) is not the process lsm started",
-                info.pid
-            )));
+            return Err(Error::NotOurProcess { pid: info.pid });
         }
-        let exe = info.exe.clone().ok_or_else(|| {
-            Failure::error(format!(
-                "cannot read /proc/{}/exe of the lnd lsm just started",
-                info.pid
-            ))
-        })?;
+        let exe = info
+            .exe
+            .clone()
+            .ok_or(Error::ExeUnreadable { pid: info.pid })?;
         self.exe = Some(exe);
         self.argv = info.argv.clone();
         Ok(self)
@@ -180,8 +175,33 @@ impl ProcessState {
     }
 }
 
+/// Why lsm's record of lnd cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReadError {
+    /// A file where a directory on the pidfile's path should be.
+    #[error(
+        "{} is not a directory, so lsm can neither read nor write lnd's pidfile {}",
+        file.display(),
+        path.display()
+    )]
+    NotADirectory { file: PathBuf, path: PathBuf },
+    #[error("cannot read the pidfile {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not a record lsm wrote. The parser's complaint is in parentheses,
+    /// so it is rendered here, not as a `#[source]`.
+    #[error("the pidfile {} is not lsm's ({cause})", path.display())]
+    NotLsms {
+        path: PathBuf,
+        cause: serde_json::Error,
+    },
+}
+
 /// Reads the record; `Ok(None)` when there is none.
-pub(crate) fn read(path: &Path) -> Result<Option<Record>, String> {
+pub(crate) fn read(path: &Path) -> Result<Option<Record>, ReadError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -191,17 +211,24 @@ pub(crate) fn read(path: &Path) -> Result<Option<Record>, String> {
                 .skip(1)
                 .find(|a| a.exists())
                 .unwrap_or(path);
-            return Err(format!(
-                "{} is not a directory, so lsm can neither read nor write lnd's pidfile {}",
-                file.display(),
-                path.display()
-            ));
+            return Err(ReadError::NotADirectory {
+                file: file.to_path_buf(),
+                path: path.to_path_buf(),
+            });
         }
-        Err(e) => return Err(format!("cannot read the pidfile {}: {e}", path.display())),
+        Err(source) => {
+            return Err(ReadError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     };
     serde_json::from_str(&text)
         .map(Some)
-        .map_err(|e| format!("the pidfile {} is not lsm's ({e})", path.display()))
+        .map_err(|cause| ReadError::NotLsms {
+            path: path.to_path_buf(),
+            cause,
+        })
 }
 
 /// Reads the record and checks it against /proc.
@@ -209,7 +236,11 @@ pub(crate) fn observe(path: &Path) -> ProcessState {
     let record = match read(path) {
         Ok(Some(r)) => r,
         Ok(None) => return ProcessState::NotStarted,
-        Err(reason) => return ProcessState::Unreadable { reason },
+        Err(e) => {
+            return ProcessState::Unreadable {
+                reason: crate::error::chain(&e),
+            };
+        }
     };
     let Some(info) = procfs::read(record.pid) else {
         return ProcessState::Exited { record };
@@ -236,42 +267,42 @@ pub(crate) fn observe(path: &Path) -> ProcessState {
 
 /// Makes sure the pidfile's directory exists (0700) and is one, before
 /// lnd is started: a record that cannot be written must stop the start.
-pub(crate) fn prepare(path: &Path) -> Result<(), Failure> {
+pub(crate) fn prepare(path: &Path) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     crate::fsutil::ensure_dir(dir, 0o700)
         .map(|_| ())
-        .map_err(|e| {
-            Failure::error(format!(
-                "cannot create {} for lnd's pidfile: {e}; lnd was not started",
-                dir.display()
-            ))
-            .hint("LSM_STATE_DIR (default ~/.local/state/lsm) must be a directory lsm can write")
+        .map_err(|cause| Error::StateDir {
+            dir: dir.to_path_buf(),
+            cause,
         })
 }
 
 /// Writes the record atomically (0600, in a 0700 directory).
-pub(crate) fn write(path: &Path, record: &Record) -> Result<(), Failure> {
+pub(crate) fn write(path: &Path, record: &Record) -> Result<(), Error> {
     prepare(path)?;
+    let cannot = |source| Error::WritePidfile {
+        path: path.to_path_buf(),
+        source,
+    };
     // Test builds: FAILPOINTS="native::pidfile_write=return".
     #[cfg(feature = "failpoints")]
-    fail::fail_point!("native::pidfile_write", |_| Err(Failure::error(format!(
-        "cannot write the pidfile {}: injected failure",
-        path.display()
-    ))));
+    fail::fail_point!("native::pidfile_write", |_| Err(cannot(
+        std::io::Error::other("injected failure")
+    )));
     let text = serde_json::to_vec_pretty(record).unwrap_or_default();
     crate::fsutil::atomic_write(path, &text, 0o600, crate::fsutil::Existing::Replace)
-        .map_err(|e| Failure::error(format!("cannot write the pidfile {}: {e}", path.display())))
+        .map_err(cannot)
 }
 
 /// Removes the record (lnd was stopped on purpose).
-pub(crate) fn remove(path: &Path) -> Result<(), Failure> {
+pub(crate) fn remove(path: &Path) -> Result<(), Error> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Failure::error(format!(
-            "cannot remove the pidfile {}: {e}",
-            path.display()
-        ))),
+        Err(source) => Err(Error::RemovePidfile {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -376,10 +407,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("native"), "").unwrap();
         let err = prepare(&dir.path().join("native/s.pid")).unwrap_err();
-        assert!(
-            err.message.contains("lnd was not started"),
-            "{}",
-            err.message
-        );
+        assert!(matches!(err, Error::StateDir { .. }), "{err:?}");
+        assert!(err.to_string().ends_with("; lnd was not started"), "{err}");
     }
 }

@@ -8,9 +8,9 @@
 //! signal reaches exactly the process that was checked, even if it exits
 //! and its pid is reused in between.
 
+use super::Error;
 use super::pidfile::Record;
 use super::procfs;
-use crate::error::Failure;
 use lsm_lnd::backoff::Backoff;
 use std::io::Write;
 use std::os::fd::OwnedFd;
@@ -107,12 +107,13 @@ fn cloexec_above_stderr() {
 
 /// Starts `exe args` detached, output appended to `log`. Returns the child
 /// (the caller watches it through startup, then lets it go).
-pub(crate) fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Failure> {
+pub(crate) fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Error> {
     if std::fs::metadata(log).is_ok_and(|m| m.len() > LOG_ROTATE_BYTES) {
         let mut old = log.as_os_str().to_owned();
         old.push(".1");
-        std::fs::rename(log, &old).map_err(|e| {
-            Failure::error(format!("cannot rotate lnd's log {}: {e}", log.display()))
+        std::fs::rename(log, &old).map_err(|source| Error::RotateLog {
+            path: log.to_path_buf(),
+            source,
         })?;
     }
     let mut out = std::fs::OpenOptions::new()
@@ -120,7 +121,10 @@ pub(crate) fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Fa
         .append(true)
         .mode(0o600)
         .open(log)
-        .map_err(|e| Failure::error(format!("cannot open lnd's log {}: {e}", log.display())))?;
+        .map_err(|source| Error::OpenLog {
+            path: log.to_path_buf(),
+            source,
+        })?;
     // A marker, so the log shows where each start begins.
     let _ = writeln!(
         out,
@@ -132,9 +136,10 @@ pub(crate) fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Fa
             .map(|d| d.as_secs())
             .unwrap_or(0)
     );
-    let err = out
-        .try_clone()
-        .map_err(|e| Failure::error(format!("cannot open lnd's log {}: {e}", log.display())))?;
+    let err = out.try_clone().map_err(|source| Error::OpenLog {
+        path: log.to_path_buf(),
+        source,
+    })?;
     let mut cmd = Command::new(exe);
     cmd.args(args)
         .env_clear()
@@ -154,8 +159,10 @@ pub(crate) fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Fa
             Ok(())
         });
     }
-    cmd.spawn()
-        .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))
+    cmd.spawn().map_err(|source| Error::Spawn {
+        exe: exe.to_path_buf(),
+        source,
+    })
 }
 
 /// Kills a child lsm just started and reaps it, with everything it started
@@ -175,27 +182,21 @@ pub(crate) async fn wait_started(
     child: &mut Child,
     port: u16,
     deadline: Instant,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let mut backoff = Backoff::new(Duration::from_millis(20), Duration::from_millis(250));
     loop {
         if let Ok(Some(status)) = child.try_wait() {
-            return Err(Failure::error(format!(
-                "lnd exited during startup ({status})"
-            )));
+            return Err(Error::ExitedDuringStartup { status });
         }
         if procfs::listens_on(child.id(), port) {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(Failure::error(format!(
-                "lnd (pid {}) did not listen on its gRPC port {port} within {}s",
-                child.id(),
-                START_DEADLINE.as_secs()
-            ))
-            .hint(
-                "if [native] lnd_path is a wrapper script, it must end in `exec lnd \"$@\"` so \
-                 lnd keeps the pid lsm started",
-            ));
+            return Err(Error::NotListening {
+                pid: child.id(),
+                port,
+                secs: START_DEADLINE.as_secs(),
+            });
         }
         // No event tells when a port opens: poll with backoff.
         tokio::time::sleep(backoff.next_delay()).await;
@@ -203,19 +204,18 @@ pub(crate) async fn wait_started(
 }
 
 /// Opens a pidfd on the recorded process if /proc still shows exactly it.
-fn open_verified(record: &Record) -> Result<Option<OwnedFd>, Failure> {
+fn open_verified(record: &Record) -> Result<Option<OwnedFd>, Error> {
     let Some(pid) = rustix::process::Pid::from_raw(record.pid as i32) else {
         return Ok(None);
     };
     let fd = match rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()) {
         Ok(fd) => fd,
         Err(rustix::io::Errno::SRCH) => return Ok(None),
-        Err(e) => {
-            return Err(Failure::error(format!(
-                "cannot open a pidfd on lnd (pid {}): {e}",
-                record.pid
-            ))
-            .hint("lsm needs Linux 5.3 or newer to stop lnd safely"));
+        Err(source) => {
+            return Err(Error::Pidfd {
+                pid: record.pid,
+                source,
+            });
         }
     };
     let boot = procfs::boot_id();
@@ -233,7 +233,7 @@ async fn exited(fd: &tokio::io::unix::AsyncFd<OwnedFd>, within: Duration) -> boo
 /// Stops the recorded lnd: SIGTERM, up to `grace` for it to exit, then
 /// SIGKILL. A process that is not the recorded one is never signalled.
 /// Returns false when there was nothing to stop.
-pub(crate) async fn stop(record: &Record, grace: Duration) -> Result<bool, Failure> {
+pub(crate) async fn stop(record: &Record, grace: Duration) -> Result<bool, Error> {
     let Some(fd) = open_verified(record)? else {
         return Ok(false);
     };
@@ -242,10 +242,10 @@ pub(crate) async fn stop(record: &Record, grace: Duration) -> Result<bool, Failu
             fd, sig,
         ) {
             Ok(()) | Err(rustix::io::Errno::SRCH) => Ok(()),
-            Err(e) => Err(Failure::error(format!(
-                "cannot signal lnd (pid {}): {e}",
-                record.pid
-            ))),
+            Err(source) => Err(Error::Signal {
+                pid: record.pid,
+                source,
+            }),
         };
     signal(&fd, rustix::process::Signal::TERM)?;
     // SAFETY: `fd` is an OwnedFd, valid and open for as long as the AsyncFd
@@ -253,7 +253,10 @@ pub(crate) async fn stop(record: &Record, grace: Duration) -> Result<bool, Failu
     let fd = unsafe {
         tokio::io::unix::AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE)
     }
-    .map_err(|e| Failure::error(format!("cannot watch lnd (pid {}): {e}", record.pid)))?;
+    .map_err(|e| Error::Watch {
+        pid: record.pid,
+        source: e.into(),
+    })?;
     if exited(&fd, grace).await {
         return Ok(true);
     }
@@ -266,9 +269,6 @@ pub(crate) async fn stop(record: &Record, grace: Duration) -> Result<bool, Failu
     if exited(&fd, Duration::from_secs(10)).await {
         Ok(true)
     } else {
-        Err(Failure::error(format!(
-            "lnd (pid {}) is still running after SIGKILL",
-            record.pid
-        )))
+        Err(Error::SurvivedKill { pid: record.pid })
     }
 }

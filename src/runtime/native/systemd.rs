@@ -6,8 +6,8 @@
 //! /run/systemd/system, as in most containers and CI), the plan is blocked
 //! and every systemctl step refuses with that reason.
 
+use super::Error;
 use super::target::NativeTarget;
-use crate::error::Failure;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -224,46 +224,45 @@ impl ServiceState {
 }
 
 /// Refuses, clearly, where systemd is not running.
-pub(crate) fn require_booted() -> Result<(), Failure> {
+pub(crate) fn require_booted() -> Result<(), Error> {
     if booted() {
         Ok(())
     } else {
-        Err(Failure::error(format!("{NOT_BOOTED}; nothing was changed"))
-            .hint("use supervisor = \"process\", or run lsm on a host booted with systemd"))
+        Err(Error::NotBooted)
     }
 }
 
 /// Runs `systemctl args`, returning stdout; refuses where systemd is not running.
-pub(crate) async fn systemctl(args: &[&str]) -> Result<String, Failure> {
+pub(crate) async fn systemctl(args: &[&str]) -> Result<String, Error> {
     require_booted()?;
     let run = tokio::process::Command::new("systemctl")
         .args(args)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
         .output();
-    let what = format!("systemctl {}", args.join(" "));
+    let command = format!("systemctl {}", args.join(" "));
     let out = match tokio::time::timeout(SYSTEMCTL_TIMEOUT, run).await {
         Ok(Ok(out)) => out,
-        Ok(Err(e)) => return Err(Failure::error(format!("cannot run {what}: {e}"))),
+        Ok(Err(source)) => return Err(Error::Systemctl { command, source }),
         Err(_) => {
-            return Err(Failure::error(format!(
-                "{what} did not finish within {}s",
-                SYSTEMCTL_TIMEOUT.as_secs()
-            )));
+            return Err(Error::SystemctlTimeout {
+                command,
+                secs: SYSTEMCTL_TIMEOUT.as_secs(),
+            });
         }
     };
     if !out.status.success() {
-        return Err(Failure::error(format!(
-            "{what} failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        return Err(Error::SystemctlFailed {
+            command,
+            status: out.status,
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The unit's state.
-pub(crate) async fn show(unit: &str) -> Result<ServiceState, Failure> {
+pub(crate) async fn show(unit: &str) -> Result<ServiceState, Error> {
     let out = systemctl(&[
         "show",
         "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NeedDaemonReload",

@@ -4,8 +4,8 @@
 //! directly and reads wallet-password.txt where lsm keeps it, so no copy of
 //! the password is ever made.
 
+use super::Error;
 use crate::desired::lnd_conf;
-use crate::error::Failure;
 use crate::manifest::enums::{Network, Supervisor};
 use crate::manifest::fields::LndBinary;
 use crate::manifest::resolved::Resolved;
@@ -54,13 +54,12 @@ pub(crate) struct NativeTarget {
 
 /// Paths go into lnd.conf and the systemd unit, one per line: a line break
 /// in one would smuggle in another option.
-fn single_line(key: &str, path: &Path) -> Result<(), Failure> {
+fn single_line(key: &'static str, path: &Path) -> Result<(), Error> {
     if path.to_string_lossy().chars().any(char::is_control) {
-        return Err(Failure::error(format!(
-            "`{key}` ({}) contains a line break or control character",
-            path.display()
-        ))
-        .hint("native mode writes this path into lnd.conf; choose a path without one"));
+        return Err(Error::ControlInPath {
+            key,
+            path: path.to_path_buf(),
+        });
     }
     Ok(())
 }
@@ -94,10 +93,8 @@ impl NativeTarget {
         r: &Resolved,
         state_dir: &Path,
         signer: Option<&crate::watchonly::SignerLink>,
-    ) -> Result<NativeTarget, Failure> {
-        let n = r.native.as_ref().ok_or_else(|| {
-            Failure::error("internal: the native runtime was given a non-native manifest")
-        })?;
+    ) -> Result<NativeTarget, crate::runtime::Error> {
+        let n = r.native.as_ref().ok_or(Error::NotNativeManifest)?;
         let secrets_dir = r.wallet.secrets_dir.clone();
         single_line("native.lnd_dir", &n.lnd_dir)?;
         single_line("wallet.secrets_dir", &secrets_dir)?;
@@ -236,6 +233,15 @@ mod tests {
         .map_err(|e| e.render(false))
         .unwrap();
         let err = NativeTarget::from_resolved(&loaded.resolved, Path::new("/s"), None).unwrap_err();
-        assert!(err.message.contains("native.lnd_dir"), "{}", err.message);
+        assert!(
+            matches!(
+                err,
+                crate::runtime::Error::Native(Error::ControlInPath {
+                    key: "native.lnd_dir",
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
     }
 }

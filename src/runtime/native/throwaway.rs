@@ -7,8 +7,8 @@
 //! dies with lsm (PR_SET_PDEATHSIG), so no throwaway lnd outlives a killed
 //! lsm.
 
+use super::Error;
 use super::process::passes_to_lnd;
-use crate::error::Failure;
 use crate::manifest::enums::Network;
 use crate::runtime::{Throwaway, throwaway_lnd_flags};
 use crate::signer::SignerAccess;
@@ -32,7 +32,10 @@ pub(crate) struct Handle {
 }
 
 /// Starts `exe` as the throwaway lnd for `network`.
-pub(crate) async fn start(exe: &Path, network: Network) -> Result<Throwaway<Handle>, Failure> {
+pub(crate) async fn start(
+    exe: &Path,
+    network: Network,
+) -> Result<Throwaway<Handle>, crate::runtime::Error> {
     let dir = private_dir()?;
     // From here on a Ctrl-C stops lnd (once started) and removes its
     // directory (with the wallet it may hold by then) before lsm exits.
@@ -66,7 +69,7 @@ type Started = std::sync::Arc<std::sync::Mutex<Option<u32>>>;
 
 /// A fresh 0700 temp directory for lnd's data: on /dev/shm (a tmpfs, so
 /// the rehearsal's wallet never reaches a disk) where there is one.
-fn private_dir() -> Result<tempfile::TempDir, Failure> {
+fn private_dir() -> Result<tempfile::TempDir, Error> {
     let parent = ["/dev/shm"]
         .iter()
         .map(Path::new)
@@ -76,18 +79,19 @@ fn private_dir() -> Result<tempfile::TempDir, Failure> {
     let dir = tempfile::Builder::new()
         .prefix("lsm-rehearsal-")
         .tempdir_in(&parent)
-        .map_err(|e| {
-            Failure::error(format!(
-                "cannot create a temp directory in {}: {e}",
-                parent.display()
-            ))
+        .map_err(|source| Error::TempDir {
+            parent: parent.clone(),
+            source,
         })?;
     // tempfile makes it 0700 already; be explicit.
     std::fs::set_permissions(
         dir.path(),
         std::os::unix::fs::PermissionsExt::from_mode(0o700),
     )
-    .map_err(|e| Failure::error(format!("cannot chmod {}: {e}", dir.path().display())))?;
+    .map_err(|source| Error::Chmod {
+        path: dir.path().to_path_buf(),
+        source,
+    })?;
     Ok(dir)
 }
 
@@ -109,12 +113,9 @@ fn cleanup_on_interrupt(started: &Started, dir: &Path) -> crate::interrupt::Guar
 
 /// Spawns lnd with only the environment it needs, its console output in
 /// `dir`, in a session of its own that dies with lsm.
-fn spawn(exe: &Path, args: &[String], dir: &Path) -> Result<std::process::Child, Failure> {
-    let log = std::fs::File::create(dir.join(LOG))
-        .map_err(|e| Failure::error(format!("cannot create the rehearsal's log: {e}")))?;
-    let err = log
-        .try_clone()
-        .map_err(|e| Failure::error(format!("cannot create the rehearsal's log: {e}")))?;
+fn spawn(exe: &Path, args: &[String], dir: &Path) -> Result<std::process::Child, Error> {
+    let log = std::fs::File::create(dir.join(LOG)).map_err(Error::RehearsalLog)?;
+    let err = log.try_clone().map_err(Error::RehearsalLog)?;
     let mut cmd = Command::new(exe);
     cmd.args(args)
         .env_clear()
@@ -134,25 +135,29 @@ fn spawn(exe: &Path, args: &[String], dir: &Path) -> Result<std::process::Child,
             Ok(())
         });
     }
-    cmd.spawn()
-        .map_err(|e| Failure::error(format!("cannot start {}: {e}", exe.display())))
+    cmd.spawn().map_err(|source| Error::Spawn {
+        exe: exe.to_path_buf(),
+        source,
+    })
 }
 
 /// Waits for lnd's tls.cert in `dir`: the sign it is ready to dial. Fails
 /// at once if lnd exits (with its last log lines), and kills it at the
 /// deadline.
-async fn wait_for_cert(child: &mut std::process::Child, dir: &Path) -> Result<Vec<u8>, Failure> {
+async fn wait_for_cert(
+    child: &mut std::process::Child,
+    dir: &Path,
+) -> Result<Vec<u8>, crate::runtime::Error> {
     let cert_path = dir.join("tls.cert");
     let deadline = Instant::now() + START_DEADLINE;
     let mut backoff = Backoff::new(Duration::from_millis(20), Duration::from_millis(250));
     loop {
         if let Ok(Some(status)) = child.try_wait() {
-            let logs = tail(&dir.join(LOG));
-            return Err(Failure::error(format!(
-                "the throwaway lnd exited before it was ready ({status})\nlast lnd log \
-                 lines:\n  {}",
-                logs.join("\n  ")
-            )));
+            // The header shows even when the log is empty: lnd said nothing.
+            return Err(crate::runtime::Error::NoStart {
+                cause: Box::new(Error::ThrowawayExited { status }.into()),
+                logs: crate::runtime::LndLogs(tail(&dir.join(LOG))),
+            });
         }
         // lnd writes the key and then the certificate; a complete PEM ends
         // with its END line.
@@ -163,29 +168,21 @@ async fn wait_for_cert(child: &mut std::process::Child, dir: &Path) -> Result<Ve
         }
         if Instant::now() >= deadline {
             kill(child);
-            return Err(Failure::error(format!(
-                "the throwaway lnd did not write its tls.cert within {}s",
-                START_DEADLINE.as_secs()
-            )));
+            return Err(Error::ThrowawayNoCert {
+                secs: START_DEADLINE.as_secs(),
+            }
+            .into());
         }
         tokio::time::sleep(backoff.next_delay()).await;
     }
 }
 
 /// Stops the throwaway lnd (its whole session) and removes its directory.
-pub(crate) fn remove(
-    mut child: std::process::Child,
-    dir: tempfile::TempDir,
-) -> Result<(), Failure> {
+pub(crate) fn remove(mut child: std::process::Child, dir: tempfile::TempDir) -> Result<(), Error> {
     kill(&mut child);
     let path = dir.path().to_path_buf();
-    dir.close().map_err(|e| {
-        Failure::error(format!(
-            "the throwaway lnd stopped, but its directory {} could not be removed: {e}",
-            path.display()
-        ))
-        .hint("remove it by hand: it holds the rehearsal's wallet, encrypted with the wallet password")
-    })
+    dir.close()
+        .map_err(|source| Error::ThrowawayDirLeft { path, source })
 }
 
 /// SIGKILLs the child's session and reaps the child.
@@ -197,12 +194,9 @@ fn kill(child: &mut std::process::Child) {
 }
 
 /// A loopback port nobody listens on right now.
-fn free_port() -> Result<u16, Failure> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| Failure::error(format!("cannot find a free loopback port: {e}")))?;
-    l.local_addr()
-        .map(|a| a.port())
-        .map_err(|e| Failure::error(format!("cannot find a free loopback port: {e}")))
+fn free_port() -> Result<u16, Error> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(Error::NoFreePort)?;
+    l.local_addr().map(|a| a.port()).map_err(Error::NoFreePort)
 }
 
 /// The last lines of the throwaway lnd's log, for a failure report.
