@@ -62,8 +62,10 @@ pub(crate) enum Error {
     Runtime(#[from] crate::runtime::Error),
     #[error(transparent)]
     Observe(#[from] crate::observe::Error),
+    /// Boxed: it can hold a runtime error beside more, which would make
+    /// every `Result` of this error large.
     #[error(transparent)]
-    Reconcile(#[from] crate::reconcile::Error),
+    Reconcile(Box<crate::reconcile::Error>),
     #[error(transparent)]
     Wallet(#[from] crate::wallet::Error),
     #[error(transparent)]
@@ -180,6 +182,12 @@ impl Error {
             | Error::AdminMacaroonNotWritten
             | Error::NoAdminMacaroon => false,
         }
+    }
+}
+
+impl From<crate::reconcile::Error> for Error {
+    fn from(e: crate::reconcile::Error) -> Self {
+        Error::Reconcile(Box::new(e))
     }
 }
 

@@ -25,8 +25,10 @@ pub(crate) enum Error {
     #[error("the rehearsal ran ({summary}), but its throwaway lnd was not removed")]
     ThrowawayLeft {
         summary: String,
+        /// Boxed: the rehearsal's outcome beside it would make every
+        /// `Result` of this error large.
         #[source]
-        source: crate::runtime::Error,
+        source: Box<crate::runtime::Error>,
     },
 }
 
@@ -35,7 +37,8 @@ impl Error {
     /// [`crate::runtime::Error::has_lnd_logs`]).
     pub(crate) fn has_lnd_logs(&self) -> bool {
         match self {
-            Error::Runtime(e) | Error::ThrowawayLeft { source: e, .. } => e.has_lnd_logs(),
+            Error::Runtime(e) => e.has_lnd_logs(),
+            Error::ThrowawayLeft { source, .. } => source.has_lnd_logs(),
             Error::Bundle(_) | Error::Wallet(_) | Error::Lnd(_) => false,
         }
     }

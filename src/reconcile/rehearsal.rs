@@ -120,7 +120,7 @@ pub(crate) async fn rehearse<R: Runtime>(
     if let Err(source) = removed {
         return Err(Error::ThrowawayLeft {
             summary: outcome.summary(),
-            source,
+            source: Box::new(source),
         });
     }
     Ok(outcome)

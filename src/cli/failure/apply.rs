@@ -17,7 +17,7 @@ impl From<Error> for Failure {
         let (exit, hint) = match e {
             Error::Runtime(e) => return e.into(),
             Error::Observe(e) => return e.into(),
-            Error::Reconcile(e) => return e.into(),
+            Error::Reconcile(e) => return (*e).into(),
             Error::Wallet(e) => return e.into(),
             Error::Watchonly(e) => return e.into(),
             Error::Lnd(e) => return e.into(),

@@ -15,7 +15,7 @@ impl From<Error> for Failure {
             // left behind (its hints are for a failed step, not this).
             Error::ThrowawayLeft { summary, source } => Failure::error(format!(
                 "the rehearsal ran ({summary}), but {}",
-                Failure::from(source).message
+                Failure::from(*source).message
             )),
         }
     }
@@ -35,7 +35,7 @@ mod tests {
         ));
         let f = Failure::from(Error::ThrowawayLeft {
             summary: "passed".into(),
-            source,
+            source: Box::new(source),
         });
         assert_eq!(f.exit, crate::exit::Exit::Error);
         assert_eq!(
