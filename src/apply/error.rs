@@ -7,6 +7,7 @@
 use super::lock::Holder;
 use crate::lnd::error::LndError;
 use crate::plan::{Action, Address, Blocker};
+use crate::runtime::LndLogs;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -137,14 +138,12 @@ pub(crate) enum Error {
     /// be syncing, which the edge says beside the failure itself.
     #[error(transparent)]
     WatchOnlyNotReady(Box<Error>),
-    /// lnd failed to start or settle; `lines` are its last log lines,
-    /// shown after the failure. They are no cause of it, so the failure is
-    /// no `#[source]`: the edge renders it, then the lines.
-    #[error("{error}\nlast lnd log lines:\n  {}", .lines.join("\n  "))]
-    WithLogs {
-        error: Box<Error>,
-        lines: Vec<String>,
-    },
+    /// lnd failed to start or settle, and these are the last lines it
+    /// wrote. The lines follow the failure's text, so this variant renders
+    /// the failure itself (with its own chain) rather than as a `#[source]`,
+    /// which would print it twice (as `runtime::Error::NoStart` does).
+    #[error("{}{logs}", crate::error::chain(&**error))]
+    WithLogs { error: Box<Error>, logs: LndLogs },
 }
 
 impl Error {

@@ -257,7 +257,7 @@ async fn with_logs<R: Runtime>(rt: &R, e: Error) -> Error {
     }
     Error::WithLogs {
         error: Box::new(e),
-        lines,
+        logs: crate::runtime::LndLogs(lines),
     }
 }
 

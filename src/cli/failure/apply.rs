@@ -22,10 +22,11 @@ impl From<Error> for Failure {
             Error::Watchonly(e) => return e.into(),
             Error::Lnd(e) => return e.into(),
             Error::WatchOnlyNotReady(e) => return Failure::from(*e).hint(SYNC_HINT),
-            Error::WithLogs { error, lines } => {
+            // The failure's exit code and hints, with lnd's last lines
+            // under its message.
+            Error::WithLogs { error, logs } => {
                 let mut f = Failure::from(*error);
-                f.message
-                    .push_str(&format!("\nlast lnd log lines:\n  {}", lines.join("\n  ")));
+                f.message.push_str(&logs.to_string());
                 return f;
             }
             Error::Blocked { ref blockers } => {
@@ -203,7 +204,7 @@ mod tests {
             error: Box::new(Error::WatchOnlyNotReady(Box::new(Error::Lnd(
                 LndError::NotReady,
             )))),
-            lines: vec!["line one".into(), "line two".into()],
+            logs: crate::runtime::LndLogs(vec!["line one".into(), "line two".into()]),
         };
         assert!(e.has_lnd_logs());
         let lnd = Failure::from(LndError::NotReady);
@@ -220,6 +221,22 @@ mod tests {
         hints.push(SYNC_HINT.to_string());
         assert_eq!(f.hints, hints);
         assert!(!Error::NotRunning { why: "x".into() }.has_lnd_logs());
+    }
+
+    /// A runtime error that already shows lnd's lines (a failed start) gets
+    /// none attached again, however apply reached it.
+    #[test]
+    fn a_failed_start_already_shows_its_log_lines() {
+        use crate::plan::op::{DockerOp, NativeOp, RuntimeOp, Vocabulary};
+        let op = RuntimeOp::Native(NativeOp::StartProcess);
+        let started = || {
+            crate::runtime::Error::with_logs(DockerOp::expect(&op).unwrap_err(), vec!["l".into()])
+        };
+        assert!(Error::from(started()).has_lnd_logs());
+        assert!(Error::from(crate::observe::Error::from(started())).has_lnd_logs());
+        assert!(Error::WatchOnlyNotReady(Box::new(started().into())).has_lnd_logs());
+        let plain = crate::runtime::Error::from(DockerOp::expect(&op).unwrap_err());
+        assert!(!Error::from(plain).has_lnd_logs());
     }
 
     #[test]
