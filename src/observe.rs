@@ -7,12 +7,34 @@
 
 use crate::bundle::{BundleLayout, ObservedBundle};
 use crate::desired::Desired;
-use crate::error::Failure;
 use crate::runtime::{Observation, Observer};
 use crate::scope::ledger::{self, LedgerView};
 use crate::signer::{self, SignerView};
 use crate::wallet::diff::SecretsView;
 use serde_json::json;
+
+/// Why the signer could not be observed. The CLI edge
+/// (`cli::failure::observe`) decides the exit code and the hints.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+    /// The runtime could not be read.
+    #[error(transparent)]
+    Runtime(#[from] crate::runtime::Error),
+    /// `[bundle] path` cannot hold a bundle, or the bundle cannot be read.
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::Error),
+}
+
+impl Error {
+    /// Whether the error already shows lnd's last log lines (see
+    /// [`crate::runtime::Error::has_lnd_logs`]).
+    pub(crate) fn has_lnd_logs(&self) -> bool {
+        match self {
+            Error::Runtime(e) => e.has_lnd_logs(),
+            Error::Bundle(_) => false,
+        }
+    }
+}
 
 /// Everything observed about one signer.
 pub(crate) struct World<O> {
@@ -34,7 +56,7 @@ pub(crate) struct World<O> {
 pub(crate) async fn observe<Ob: Observer>(
     observer: &Ob,
     desired: &Desired,
-) -> Result<World<Ob::Observation>, Failure> {
+) -> Result<World<Ob::Observation>, Error> {
     let layout = bundle_layout(desired)?;
     let (runtime, host) = tokio::join!(observer.observe(), observe_host(desired, &layout));
     let world = complete(runtime?, host?, desired).await?;
@@ -62,14 +84,17 @@ pub(crate) fn torn<O>(world: &World<O>) -> bool {
 pub(crate) async fn observe_with<O: Observation>(
     runtime: O,
     desired: &Desired,
-) -> Result<World<O>, Failure> {
+) -> Result<World<O>, Error> {
     let layout = bundle_layout(desired)?;
     let host = observe_host(desired, &layout).await?;
     complete(runtime, host, desired).await
 }
 
-fn bundle_layout(desired: &Desired) -> Result<BundleLayout, Failure> {
-    BundleLayout::new(&desired.bundle.dir, desired.bundle.archive.is_some()).map_err(Failure::from)
+fn bundle_layout(desired: &Desired) -> Result<BundleLayout, Error> {
+    Ok(BundleLayout::new(
+        &desired.bundle.dir,
+        desired.bundle.archive.is_some(),
+    )?)
 }
 
 /// What lives on this host: the secret files, lsm's root key record and
@@ -82,7 +107,7 @@ struct Host {
     bundle_dir: crate::dirguard::DirView,
 }
 
-async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, Failure> {
+async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, Error> {
     if desired.resolved.watchonly.is_some() {
         // A watch-only node exports nothing: its bundle is its signer's,
         // read (and verified) once when the desired state was built.
@@ -99,7 +124,7 @@ async fn observe_host(desired: &Desired, layout: &BundleLayout) -> Result<Host, 
         watchonly_record: None,
         secrets: desired.wallet_files.observe(),
         macaroon_ledger: ledger::observe(&desired.wallet_files.dir),
-        bundle: crate::bundle::observe(layout).map_err(Failure::from)?,
+        bundle: crate::bundle::observe(layout)?,
         bundle_dir: crate::dirguard::observe(layout.dir(), |names| {
             crate::bundle::observe::foreign_names(names, &macaroon_file)
         }),
@@ -112,7 +137,7 @@ async fn complete<O: Observation>(
     runtime: O,
     host: Host,
     desired: &Desired,
-) -> Result<World<O>, Failure> {
+) -> Result<World<O>, Error> {
     let probe = desired
         .scope
         .bake

@@ -7,11 +7,10 @@
 //! Every step re-checks its own preconditions, so a crash at any point is
 //! repaired by running apply again.
 
+use super::Error;
 use crate::apply::progress::Progress;
 use crate::crashpoint;
 use crate::desired::Desired;
-use crate::error::Failure;
-use crate::exit::Exit;
 use crate::lnd::client::LndClient;
 use crate::lnd::proto::lnrpc::WalletState;
 use crate::observe::{self, World};
@@ -54,7 +53,7 @@ pub(crate) async fn apply<R: Runtime>(
     plan_to_apply: &Plan,
     progress: &Progress,
     ready_timeout: Duration,
-) -> Result<Applied, Failure> {
+) -> Result<Applied, Error> {
     let mut applied = Applied::default();
     let cx = Phase {
         rt,
@@ -71,16 +70,12 @@ pub(crate) async fn apply<R: Runtime>(
 }
 
 /// A watch-only lnd serves only once its chain backend has synced, which on
-/// a public network's first start can outlast the timeout: say so.
-fn sync_hint(desired: &Desired, f: Failure) -> Failure {
-    if desired.watchonly.is_none() {
-        return f;
+/// a public network's first start can outlast the timeout: the edge says so.
+fn watchonly_wait(desired: &Desired, e: Error) -> Error {
+    match desired.watchonly {
+        Some(_) => Error::WatchOnlyNotReady(Box::new(e)),
+        None => e,
     }
-    f.hint(
-        "a watch-only lnd becomes active only after its chain backend has synced (its log says \
-         \"Waiting for chain backend to finish sync\"); a first sync can take longer than \
-         --timeout: raise it, or run apply again once lnd has caught up",
-    )
 }
 
 /// What every step of apply works with.
@@ -97,20 +92,20 @@ async fn runtime_phase<R: Runtime>(
     cx: &Phase<'_, R>,
     plan_to_apply: &Plan,
     applied: &mut Applied,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let (rt, files) = (cx.rt, &cx.desired.wallet_files);
     for action in plan_to_apply.actions.iter().filter(|a| !a.op.needs_lnd()) {
         let step = cx.progress.start(action);
         let result = match &action.op {
-            Op::Runtime(op) => rt.execute_planned(op).await.map_err(Failure::from),
+            Op::Runtime(op) => rt.execute_planned(op).await.map_err(Error::from),
             Op::Wallet(WalletOp::GeneratePassword) => {
-                crate::wallet::execute::generate_password(files).map_err(Failure::from)
+                crate::wallet::execute::generate_password(files).map_err(Error::from)
             }
             Op::Wallet(WalletOp::FixPermissions) => {
-                crate::wallet::execute::fix_permissions(files).map_err(Failure::from)
+                crate::wallet::execute::fix_permissions(files).map_err(Error::from)
             }
             Op::Wallet(WalletOp::RemoveLeftovers) => {
-                files.remove_temp_leftovers().map_err(Failure::from)
+                files.remove_temp_leftovers().map_err(Error::from)
             }
             _ => Ok(()),
         };
@@ -137,7 +132,7 @@ async fn signer_phase<R: Runtime>(
     cx: &Phase<'_, R>,
     plan_to_apply: &Plan,
     applied: &mut Applied,
-) -> Result<bool, Failure> {
+) -> Result<bool, Error> {
     let planned: Vec<&Action> = plan_to_apply
         .actions
         .iter()
@@ -147,18 +142,19 @@ async fn signer_phase<R: Runtime>(
     for _round in 0..MAX_ROUNDS {
         let world = match wait_for_signer(cx.rt, cx.desired, cx.progress, cx.deadline).await {
             Ok(w) => w,
-            Err(f) => return Err(with_logs(cx.rt, sync_hint(cx.desired, f)).await),
+            Err(e) => return Err(with_logs(cx.rt, watchonly_wait(cx.desired, e)).await),
         };
         let now = plan(cx.rt.observer(), cx.desired, &world);
         if now.blocked() {
-            return Err(blocked(&now));
+            return Err(Error::Blocked {
+                blockers: now.blockers,
+            });
         }
         if let Some(a) = now.actions.iter().find(|a| !a.op.needs_lnd()) {
-            return Err(Failure::error(format!(
-                "{} changed while apply was running ({}); nothing more was done",
-                a.address, a.reason
-            ))
-            .hint("run `lsm plan` to see the current state, then apply again"));
+            return Err(Error::ChangedUnderneath {
+                address: a.address.clone(),
+                reason: a.reason.clone(),
+            });
         }
         if now.actions.is_empty() && world.signer.complete() {
             return Ok(true);
@@ -178,7 +174,7 @@ async fn run_round<R: Runtime, O: Observation>(
     world: &World<O>,
     held: &mut Held,
     applied: &mut Applied,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     for action in &now.actions {
         check_planned(planned, action, cx.progress)?;
         let step = cx.progress.start(action);
@@ -206,7 +202,7 @@ async fn run_round<R: Runtime, O: Observation>(
 /// for the watch-only node, or the wrong one restored (and a planned
 /// restore never stands in for a new seed). Other steps the plan did not
 /// show are run, and said.
-fn check_planned(planned: &[&Action], action: &Action, progress: &Progress) -> Result<(), Failure> {
+fn check_planned(planned: &[&Action], action: &Action, progress: &Progress) -> Result<(), Error> {
     // A watch-only wallet is made from the bundle, so its identity is the
     // signer's whatever the plan showed: it is run and said like any step.
     let makes_wallet = matches!(
@@ -221,15 +217,10 @@ fn check_planned(planned: &[&Action], action: &Action, progress: &Progress) -> R
         }
     });
     if makes_wallet && !was_planned {
-        return Err(Failure::with_exit(
-            Exit::Blocked,
-            format!(
-                "now that the signer runs, it needs: {} ({}), which the plan did not \
-                 show; nothing was generated",
-                action.address, action.reason
-            ),
-        )
-        .hint("run `lsm plan` again: it now sees the wallet state; apply that plan"));
+        return Err(Error::Unplanned {
+            address: action.address.clone(),
+            reason: action.reason.clone(),
+        });
     }
     if !was_planned {
         progress.note(&format!(
@@ -242,64 +233,32 @@ fn check_planned(planned: &[&Action], action: &Action, progress: &Progress) -> R
 
 /// The observation after the last round: anything it still plans (or a
 /// signer it cannot see whole) means apply did not converge.
-async fn final_check<R: Runtime>(rt: &R, desired: &Desired) -> Result<(), Failure> {
+async fn final_check<R: Runtime>(rt: &R, desired: &Desired) -> Result<(), Error> {
     let world = observe::observe(rt.observer(), desired).await?;
     let remaining = plan(rt.observer(), desired, &world);
     if !remaining.changed() && !remaining.blocked() && world.signer.complete() {
         return Ok(());
     }
-    let mut lines: Vec<String> = remaining
-        .actions
-        .iter()
-        .map(|a| format!("{} {}: {}", a.kind.symbol(), a.address, a.reason))
-        .collect();
-    lines.extend(
-        remaining
-            .blockers
-            .iter()
-            .map(|b| format!("! {}: {}", b.address, b.reason)),
-    );
-    if !world.signer.complete() {
-        lines.push(format!(
-            "? lnd: {}; the wallet, macaroons and bundle could not be checked",
-            world.signer.why_incomplete()
-        ));
-    }
-    Err(Failure::error(format!(
-        "apply did not converge; still to do:\n  {}",
-        lines.join("\n  ")
-    ))
-    .hint("run `lsm plan` to see why; the steps already done are kept"))
+    Err(Error::NotConverged {
+        actions: remaining.actions,
+        blockers: remaining.blockers,
+        incomplete: (!world.signer.complete()).then(|| world.signer.why_incomplete()),
+    })
 }
 
-fn blocked(p: &Plan) -> Failure {
-    let mut f = Failure::with_exit(
-        Exit::Blocked,
-        format!(
-            "blocked: {}",
-            p.blockers
-                .iter()
-                .map(|b| format!("{}: {}", b.address, b.reason))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-    );
-    for b in &p.blockers {
-        f = f.hint(b.fix.clone());
+/// `e` with lnd's last log lines after it, unless it shows them already.
+async fn with_logs<R: Runtime>(rt: &R, e: Error) -> Error {
+    if e.has_lnd_logs() {
+        return e;
     }
-    f
-}
-
-async fn with_logs<R: Runtime>(rt: &R, mut f: Failure) -> Failure {
-    if f.message.contains("last lnd log lines") {
-        return f;
+    let lines = rt.recent_logs(15).await;
+    if lines.is_empty() {
+        return e;
     }
-    let logs = rt.recent_logs(15).await;
-    if !logs.is_empty() {
-        f.message
-            .push_str(&format!("\nlast lnd log lines:\n  {}", logs.join("\n  ")));
+    Error::WithLogs {
+        error: Box::new(e),
+        logs: crate::runtime::LndLogs(lines),
     }
-    f
 }
 
 /// Waits until lnd answers in a settled state (no wallet, locked, or
@@ -311,7 +270,7 @@ async fn wait_for_signer<R: Runtime>(
     desired: &Desired,
     progress: &Progress,
     deadline: Instant,
-) -> Result<World<<R::Observer as Observer>::Observation>, Failure> {
+) -> Result<World<<R::Observer as Observer>::Observation>, Error> {
     let spinner = progress.spinner("waiting for lnd");
     // lnd issues a new tls.cert as it starts when the declared names changed
     // (tlsautorefresh) or the old one expired; the copy read just before can
@@ -328,11 +287,11 @@ async fn wait_for_signer<R: Runtime>(
             }
             Err(Waited::CertRenewed(e)) => {
                 spinner.finish();
-                return Err(Failure::from(e));
+                return Err(e.into());
             }
-            Err(Waited::Failed(f)) => {
+            Err(Waited::Failed(e)) => {
                 spinner.finish();
-                return Err(f);
+                return Err(e);
             }
             Ok(world) => {
                 spinner.finish();
@@ -346,17 +305,29 @@ async fn wait_for_signer<R: Runtime>(
 enum Waited {
     /// lnd presents another certificate than the one just read.
     CertRenewed(crate::lnd::error::LndError),
-    Failed(Failure),
+    Failed(Error),
 }
 
-impl From<Failure> for Waited {
-    fn from(f: Failure) -> Self {
-        Waited::Failed(f)
+impl From<Error> for Waited {
+    fn from(e: Error) -> Self {
+        Waited::Failed(e)
+    }
+}
+
+impl From<observe::Error> for Waited {
+    fn from(e: observe::Error) -> Self {
+        Waited::Failed(e.into())
     }
 }
 
 impl From<crate::runtime::Error> for Waited {
     fn from(e: crate::runtime::Error) -> Self {
+        Waited::Failed(e.into())
+    }
+}
+
+impl From<crate::lnd::error::LndError> for Waited {
+    fn from(e: crate::lnd::error::LndError) -> Self {
         Waited::Failed(e.into())
     }
 }
@@ -380,10 +351,10 @@ async fn wait_once<R: Runtime>(
         match observed.access() {
             Ok(a) => break (observed, a),
             Err(reason) if Instant::now() >= deadline => {
-                return Err(Failure::error(format!(
-                    "lnd did not come up within {}s: {reason}",
-                    READY_TIMEOUT.as_secs()
-                ))
+                return Err(Error::NotUp {
+                    secs: READY_TIMEOUT.as_secs(),
+                    reason,
+                }
                 .into());
             }
             Err(reason) => {
@@ -392,8 +363,7 @@ async fn wait_once<R: Runtime>(
             }
         }
     };
-    let lnd = signer::reader(&access, signer::observe_options("lnd's tls.cert"))
-        .map_err(Failure::from)?;
+    let lnd = signer::reader(&access, signer::observe_options("lnd's tls.cert"))?;
     // With auto_unlock, LOCKED is lnd on its way to unlocking itself from
     // wallet-unlock-password-file (seconds on real lnd): planning from it
     // would see no identity or accounts and take the empty plan for
@@ -425,15 +395,17 @@ async fn wait_once<R: Runtime>(
             Err(e @ crate::lnd::error::LndError::TlsMismatch { .. }) => {
                 return Err(Waited::CertRenewed(e));
             }
-            Err(e) => return Err(Failure::from(e).into()),
+            Err(e) => return Err(e.into()),
         },
         why = until_stopped(rt, deadline) => return Err(not_running(&why).into()),
     };
     Ok(observe::observe(rt.observer(), desired).await?)
 }
 
-fn not_running(why: &str) -> Failure {
-    Failure::error(format!("lnd is not running: {why}"))
+fn not_running(why: &str) -> Error {
+    Error::NotRunning {
+        why: why.to_string(),
+    }
 }
 
 /// Re-observes the runtime with backoff (250 ms doubling to 2 s) until it
@@ -452,15 +424,21 @@ async fn until_stopped<R: Runtime>(rt: &R, deadline: Instant) -> String {
     std::future::pending().await
 }
 
-fn access_of<O: Observation>(world: &World<O>) -> Result<SignerAccess, Failure> {
-    world.runtime.access().map_err(Failure::error)
+fn access_of<O: Observation>(world: &World<O>) -> Result<SignerAccess, Error> {
+    world
+        .runtime
+        .access()
+        .map_err(|reason| Error::Unreachable { reason })
 }
 
 /// The writing client for `access` (no macaroon attached): only apply's
 /// signer steps make one; observation gets an [`crate::lnd::reader::LndReader`].
-fn client(access: &SignerAccess) -> Result<LndClient, Failure> {
-    LndClient::connect(&access.addr, &access.tls_cert_pem, Default::default())
-        .map_err(Failure::from)
+fn client(access: &SignerAccess) -> Result<LndClient, Error> {
+    Ok(LndClient::connect(
+        &access.addr,
+        &access.tls_cert_pem,
+        Default::default(),
+    )?)
 }
 
 /// Waits for lnd to become SERVER_ACTIVE after an InitWallet or unlock,
@@ -470,10 +448,10 @@ async fn wait_active<R: Runtime>(
     rt: &R,
     client: &LndClient,
     deadline: Instant,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     tokio::select! {
         s = client.wait_for_state(&[WalletState::ServerActive], deadline) => {
-            s.map(|_| ()).map_err(Failure::from)
+            s.map(|_| ()).map_err(Error::from)
         }
         why = until_stopped(rt, deadline) => Err(not_running(&why)),
     }
@@ -487,7 +465,7 @@ async fn signer_step<R: Runtime, O: Observation>(
     world: &World<O>,
     held: &mut Held,
     deadline: Instant,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let access = access_of(world)?;
     let client = client(&access)?;
     let files = &desired.wallet_files;
@@ -500,20 +478,24 @@ async fn signer_step<R: Runtime, O: Observation>(
         Op::Wallet(WalletOp::RecordIdentity) => {
             // Planned only when the pending note names seed.txt's seed and
             // lnd reported the wallet's identity (see wallet::proof).
-            let identity = world.signer.identity_pubkey.as_deref().ok_or_else(|| {
-                Failure::error("lnd did not report the wallet's identity; nothing was recorded")
-            })?;
-            let pending = world.secrets.identity.pending.as_ref().ok_or_else(|| {
-                Failure::error("the pending identity note is gone; run `lsm plan` again")
-            })?;
-            crate::wallet::execute::record_identity(
+            let identity = world
+                .signer
+                .identity_pubkey
+                .as_deref()
+                .ok_or(Error::NoIdentity)?;
+            let pending = world
+                .secrets
+                .identity
+                .pending
+                .as_ref()
+                .ok_or(Error::PendingGone)?;
+            Ok(crate::wallet::execute::record_identity(
                 files,
                 &desired.wallet.network,
                 identity,
                 &pending.seed_sha256,
                 pending.origin,
-            )
-            .map_err(Failure::from)
+            )?)
         }
         Op::Wallet(WalletOp::UnlockWallet) => {
             crate::wallet::execute::unlock(files, &client, deadline).await?;
@@ -523,14 +505,14 @@ async fn signer_step<R: Runtime, O: Observation>(
             let link = desired
                 .watchonly
                 .as_ref()
-                .ok_or_else(|| Failure::error("internal: a watch-only record step for a signer"))?;
-            crate::watchonly::record::write(files, link).map_err(Failure::from)
+                .ok_or(Error::NotWatchOnly { step: "record" })?;
+            Ok(crate::watchonly::record::write(files, link)?)
         }
         Op::Wallet(WalletOp::CreateWatchOnlyWallet) => {
             let link = desired
                 .watchonly
                 .as_ref()
-                .ok_or_else(|| Failure::error("internal: a watch-only wallet step for a signer"))?;
+                .ok_or(Error::NotWatchOnly { step: "wallet" })?;
             crate::watchonly::wallet::create(files, &client, link, deadline).await?;
             wait_active(rt, &client, deadline).await
         }
@@ -543,8 +525,7 @@ async fn signer_step<R: Runtime, O: Observation>(
             client
                 .with_macaroon(&admin)
                 .delete_macaroon_id(*root_key_id)
-                .await
-                .map_err(Failure::from)?;
+                .await?;
             crashpoint!("macaroon::after_revoke");
             // Forgotten only once lnd deleted it; a crash before this line
             // leaves a record of a key lnd no longer has, which plans skip.
@@ -555,17 +536,16 @@ async fn signer_step<R: Runtime, O: Observation>(
                 l.forget(*id);
             }
         }),
-        Op::Bundle(op) => {
-            crate::reconcile::bundle::execute(
-                op,
-                desired,
-                &world.signer,
-                &world.secrets,
-                &world.bundle,
-                held.baked.as_ref().map(|b| b.as_slice()),
-            )
-            .await
-        }
+        Op::Bundle(op) => crate::reconcile::bundle::execute(
+            op,
+            desired,
+            &world.signer,
+            &world.secrets,
+            &world.bundle,
+            held.baked.as_ref().map(|b| b.as_slice()),
+        )
+        .await
+        .map_err(Error::from),
         Op::Runtime(_) => Ok(()),
     }
 }
@@ -574,12 +554,10 @@ async fn signer_step<R: Runtime, O: Observation>(
 fn update_ledger(
     desired: &Desired,
     change: impl FnOnce(&mut crate::scope::ledger::Ledger),
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     desired.wallet_files.prepare_dir()?;
-    crate::scope::ledger::update(&desired.wallet_files.dir, change).map_err(|e| {
-        Failure::error(e)
-            .hint("lsm records the macaroon root keys it bakes there, so it can revoke them later")
-    })
+    crate::scope::ledger::update(&desired.wallet_files.dir, change)
+        .map_err(|reason| Error::Ledger { reason })
 }
 
 /// Creates or restores the wallet, waits until lnd is active, and records
@@ -592,7 +570,7 @@ async fn make_wallet<R: Runtime>(
     prior: Option<&crate::wallet::identity::Pending>,
     held: &mut Held,
     deadline: Instant,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let files = &desired.wallet_files;
     let network = &desired.wallet.network;
     let done = if create {
@@ -607,19 +585,14 @@ async fn make_wallet<R: Runtime>(
     };
     held.admin_macaroon = Some(admin.clone());
     // The identity that came out of the seed, recorded beside it.
-    let info = client
-        .with_macaroon(&admin)
-        .get_info()
-        .await
-        .map_err(Failure::from)?;
-    crate::wallet::execute::record_identity(
+    let info = client.with_macaroon(&admin).get_info().await?;
+    Ok(crate::wallet::execute::record_identity(
         files,
         network,
         &info.identity_pubkey,
         &done.seed_sha256,
         done.origin,
-    )
-    .map_err(Failure::from)
+    )?)
 }
 
 /// Bakes the declared macaroon and holds it for the bundle. Recorded
@@ -630,7 +603,7 @@ async fn bake<O: Observation>(
     desired: &Desired,
     world: &World<O>,
     held: &mut Held,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let admin = admin_macaroon(held, world)?;
     let (id, perms) = (desired.scope.root_key_id, &desired.scope.permissions);
     let live = world.signer.root_key_ids.as_deref();
@@ -641,8 +614,7 @@ async fn bake<O: Observation>(
     let baked = client
         .with_macaroon(&admin)
         .bake_macaroon(perms, id)
-        .await
-        .map_err(Failure::from)?;
+        .await?;
     crashpoint!("macaroon::after_bake");
     held.baked = Some(baked);
     Ok(())
@@ -650,28 +622,28 @@ async fn bake<O: Observation>(
 
 /// admin.macaroon as lnd wrote it to its data directory: for a wallet an
 /// interrupted apply's InitWallet created, whose reply no one received.
-async fn written_admin_macaroon<R: Runtime>(rt: &R) -> Result<Zeroizing<Vec<u8>>, Failure> {
+async fn written_admin_macaroon<R: Runtime>(rt: &R) -> Result<Zeroizing<Vec<u8>>, Error> {
     let observed = rt.observer().observe().await?;
     observed
         .access()
         .ok()
         .and_then(|a| a.admin_macaroon)
         .map(|m| m.to_zeroizing())
-        .ok_or_else(|| {
-            Failure::error("lnd created the wallet but its admin.macaroon is not readable yet")
-                .hint("run `lsm apply` again")
-        })
+        .ok_or(Error::AdminMacaroonNotWritten)
 }
 
 fn admin_macaroon<O: Observation>(
     held: &Held,
     world: &World<O>,
-) -> Result<Zeroizing<Vec<u8>>, Failure> {
+) -> Result<Zeroizing<Vec<u8>>, Error> {
     held.admin_macaroon
         .clone()
-        .or_else(|| world.signer.admin_macaroon.as_ref().map(|m| m.to_zeroizing()))
-        .ok_or_else(|| {
-            Failure::error("lnd's admin.macaroon is not available, so lsm cannot bake or revoke")
-                .hint("restart lnd, which writes a missing admin.macaroon when the wallet is unlocked, then run `lsm apply` again")
+        .or_else(|| {
+            world
+                .signer
+                .admin_macaroon
+                .as_ref()
+                .map(|m| m.to_zeroizing())
         })
+        .ok_or(Error::NoAdminMacaroon)
 }

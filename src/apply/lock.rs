@@ -3,8 +3,7 @@
 //! when the process dies, so a crash never leaves a stale lock behind. The
 //! file also records who holds it, so the second writer can name the holder.
 
-use crate::error::Failure;
-use crate::exit::Exit;
+use super::Error;
 use lsm_lnd::backoff::Backoff;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions, TryLockError};
@@ -14,13 +13,11 @@ use std::time::{Duration, Instant};
 
 /// lsm's state directory: `LSM_STATE_DIR`, else the XDG state dir
 /// (`~/.local/state/lsm` on Linux).
-pub(crate) fn state_dir() -> Result<PathBuf, Failure> {
+pub(crate) fn state_dir() -> Result<PathBuf, Error> {
     if let Some(d) = std::env::var_os("LSM_STATE_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));
     }
-    let dirs = directories::ProjectDirs::from("org", "lsm", "lsm").ok_or_else(|| {
-        Failure::error("cannot find a home directory for lsm's state").hint("set LSM_STATE_DIR")
-    })?;
+    let dirs = directories::ProjectDirs::from("org", "lsm", "lsm").ok_or(Error::NoStateDir)?;
     Ok(dirs
         .state_dir()
         .unwrap_or_else(|| dirs.data_local_dir())
@@ -48,14 +45,11 @@ impl SignerLock {
         signer: &str,
         command: &str,
         wait: Duration,
-    ) -> Result<SignerLock, Failure> {
+    ) -> Result<SignerLock, Error> {
         let dir = state_dir()?.join("locks");
-        crate::fsutil::ensure_dir(&dir, 0o700).map_err(|e| {
-            Failure::error(format!(
-                "cannot create lock directory {}: {e}",
-                dir.display()
-            ))
-        })?;
+        if let Err(source) = crate::fsutil::ensure_dir(&dir, 0o700) {
+            return Err(Error::LockDir { dir, source });
+        }
         Self::acquire_at(&dir.join(format!("{signer}.lock")), signer, command, wait)
     }
 
@@ -65,14 +59,17 @@ impl SignerLock {
         signer: &str,
         command: &str,
         wait: Duration,
-    ) -> Result<SignerLock, Failure> {
+    ) -> Result<SignerLock, Error> {
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(path)
-            .map_err(|e| Failure::error(format!("cannot open lock {}: {e}", path.display())))?;
+            .map_err(|source| Error::OpenLock {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let deadline = Instant::now() + wait;
         let mut backoff = Backoff::new(Duration::from_millis(20), Duration::from_millis(250));
         loop {
@@ -90,21 +87,18 @@ impl SignerLock {
                 Err(TryLockError::WouldBlock) => {
                     return Err(held_error(path, signer, read_holder(&mut file)));
                 }
-                Err(TryLockError::Error(e)) => {
-                    return Err(Failure::error(format!(
-                        "cannot lock {}: {e}",
-                        path.display()
-                    )));
+                Err(TryLockError::Error(source)) => {
+                    return Err(Error::Lock {
+                        path: path.to_path_buf(),
+                        source,
+                    });
                 }
             }
         }
         let holder = Holder {
             pid: std::process::id(),
             command: command.to_string(),
-            since: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
+            since: unix_now(),
         };
         let record = serde_json::to_vec(&holder).unwrap_or_default();
         let written = file
@@ -112,11 +106,11 @@ impl SignerLock {
             .and_then(|_| file.seek(SeekFrom::Start(0)))
             .and_then(|_| file.write_all(&record))
             .and_then(|_| file.sync_data());
-        if let Err(e) = written {
-            return Err(Failure::error(format!(
-                "cannot record the lock holder in {}: {e}",
-                path.display()
-            )));
+        if let Err(source) = written {
+            return Err(Error::RecordHolder {
+                path: path.to_path_buf(),
+                source,
+            });
         }
         Ok(SignerLock { file })
     }
@@ -136,27 +130,23 @@ fn read_holder(file: &mut File) -> Option<Holder> {
     serde_json::from_str(&s).ok()
 }
 
-fn held_error(path: &Path, signer: &str, holder: Option<Holder>) -> Failure {
-    let who = match holder {
-        Some(h) => format!(
-            "pid {} (`{}`, for {}s)",
-            h.pid,
-            h.command,
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs().saturating_sub(h.since))
-                .unwrap_or(0)
-        ),
-        None => "another process".to_string(),
-    };
-    Failure::with_exit(
-        Exit::LockHeld,
-        format!(
-            "signer \"{signer}\" is locked by {who} (lock file {})",
-            path.display()
-        ),
-    )
-    .hint("wait for that lsm to finish and run again; the lock is released automatically when it exits")
+fn held_error(path: &Path, signer: &str, holder: Option<Holder>) -> Error {
+    let held_secs = holder
+        .as_ref()
+        .map_or(0, |h| unix_now().saturating_sub(h.since));
+    Error::LockHeld {
+        signer: signer.to_string(),
+        path: path.to_path_buf(),
+        holder,
+        held_secs,
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -164,19 +154,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn second_holder_gets_exit_4_naming_the_first() {
+    fn a_second_holder_is_refused_naming_the_first() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s.lock");
         let first = SignerLock::acquire_at(&p, "s", "lsm apply", Duration::ZERO).unwrap();
         let err =
             SignerLock::acquire_at(&p, "s", "lsm apply", Duration::from_millis(50)).unwrap_err();
-        assert_eq!(err.exit, Exit::LockHeld);
+        assert!(matches!(err, Error::LockHeld { .. }), "{err:?}");
+        let message = err.to_string();
         assert!(
-            err.message.contains(&format!("pid {}", std::process::id())),
-            "{}",
-            err.message
+            message.contains(&format!("pid {}", std::process::id())),
+            "{message}"
         );
-        assert!(err.message.contains("lsm apply"), "{}", err.message);
+        assert!(message.contains("lsm apply"), "{message}");
         drop(first);
         SignerLock::acquire_at(&p, "s", "lsm apply", Duration::ZERO).unwrap();
     }

@@ -4,6 +4,9 @@
 //! progress output ([`progress`]).
 
 pub(crate) mod confirm;
+mod error;
 pub(crate) mod execute;
 pub(crate) mod lock;
 pub(crate) mod progress;
+
+pub(crate) use error::Error;

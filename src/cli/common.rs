@@ -7,7 +7,6 @@
 //! names, which [`choose`] picks. Plan, apply, the commands and the wallet,
 //! macaroon and bundle code never learn which one they face.
 
-use crate::apply::lock::state_dir;
 use crate::cli::Context;
 use crate::desired::Desired;
 use crate::error::{CmdResult, Failure};
@@ -79,6 +78,12 @@ pub fn blocked(p: &Plan, command: &str, rerun: &str, plan_shown: bool) -> Failur
         .iter()
         .fold(failure, |f, b| f.hint(b.fix.clone()))
         .hint(retry)
+}
+
+/// lsm's state directory, for a runtime that keeps state there; its
+/// failure as the CLI reports it.
+fn state_dir() -> Result<std::path::PathBuf, Failure> {
+    Ok(crate::apply::lock::state_dir()?)
 }
 
 /// Runs `cmd` on the read-only observer of the manifest's runtime.

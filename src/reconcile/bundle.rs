@@ -6,15 +6,14 @@
 
 use crate::bundle::{BundleLayout, DesiredBundle, ObservedBundle, Part, PartialInputs, diff};
 use crate::desired::Desired;
-use crate::error::Failure;
 use crate::plan::PlanPart;
 use crate::plan::op::BundleOp;
 use crate::signer::SignerView;
 use crate::wallet::diff::SecretsView;
 use zeroize::Zeroizing;
 
-fn layout(desired: &Desired) -> Result<BundleLayout, Failure> {
-    BundleLayout::new(&desired.bundle.dir, desired.bundle.archive.is_some()).map_err(Failure::from)
+fn layout(desired: &Desired) -> Result<BundleLayout, crate::bundle::Error> {
+    BundleLayout::new(&desired.bundle.dir, desired.bundle.archive.is_some())
 }
 
 /// The macaroon the bundle should carry, as far as it is known.
@@ -165,9 +164,9 @@ pub(crate) fn diff_for(
 ) -> PlanPart {
     let layout = match layout(desired) {
         Ok(l) => l,
-        Err(f) => {
+        Err(e) => {
             return PlanPart {
-                notes: vec![f.message],
+                notes: vec![crate::error::chain(&e)],
                 ..PlanPart::default()
             };
         }
@@ -212,20 +211,15 @@ pub(crate) async fn execute(
     secrets: &SecretsView,
     observed: &ObservedBundle,
     baked: Option<&[u8]>,
-) -> Result<(), Failure> {
+) -> Result<(), super::Error> {
     let mac = macaroon_part(desired, signer, observed, baked, false);
     let facts = wallet_facts(desired, secrets, signer, observed);
-    let d = DesiredBundle::partial(layout(desired)?, inputs(desired, signer, mac, facts))
-        .map_err(Failure::from)?;
+    let d = DesiredBundle::partial(layout(desired)?, inputs(desired, signer, mac, facts))?;
     match op {
         // The writer refuses a file whose content is not known, and only
         // repairs the mode of one that exists: offline mode fixes work.
-        BundleOp::Export { files } => {
-            crate::bundle::write::export(&d, files).map_err(Failure::from)
-        }
-        BundleOp::RemoveStale { files } => {
-            crate::bundle::write::remove_stale(&d, files).map_err(Failure::from)
-        }
+        BundleOp::Export { files } => Ok(crate::bundle::write::export(&d, files)?),
+        BundleOp::RemoveStale { files } => Ok(crate::bundle::write::remove_stale(&d, files)?),
     }
 }
 

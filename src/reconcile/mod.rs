@@ -16,5 +16,8 @@
 pub(crate) mod build;
 pub(crate) mod bundle;
 pub(crate) mod certificate;
+mod error;
 pub(crate) mod rehearsal;
 pub(crate) mod watchonly;
+
+pub(crate) use error::Error;

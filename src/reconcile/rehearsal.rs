@@ -13,7 +13,7 @@
 //! wallet's ([`crate::wallet::rehearsal`]); running one spans the runtime
 //! and the wallet, so it is here, above both.
 
-use crate::error::Failure;
+use super::Error;
 use crate::lnd::client::{ClientOptions, InitWalletParams, LndClient};
 use crate::lnd::error::LndError;
 use crate::lnd::proto::lnrpc::WalletState;
@@ -38,7 +38,7 @@ pub(crate) async fn rehearse<R: Runtime>(
     files: &WalletFiles,
     network: &str,
     live: &Reference,
-) -> Result<Outcome, Failure> {
+) -> Result<Outcome, Error> {
     let seed = files.read_seed()?;
     let password = files.read_password()?;
     let seed_sha256 = identity::seed_fingerprint(&seed.words);
@@ -74,12 +74,11 @@ pub(crate) async fn rehearse<R: Runtime>(
         crate::crashpoint!("rehearsal::after_restore");
         // Removed whatever happened; a failure to remove is said, not hidden.
         let removed = rt.remove_throwaway(throwaway).await;
-        Ok::<_, Failure>((what, restored, removed))
+        Ok::<_, Error>((what, restored, removed))
     })
     .await?;
     outcome.lnd = what;
     outcome.took_ms = started.elapsed().as_millis() as u64;
-    let removal_note = removed.err().map(|e| Failure::from(e).message);
     match restored? {
         Restored::Refused(why) => {
             outcome.reason = Some(format!("cannot be restored by lnd: {why}"));
@@ -118,11 +117,11 @@ pub(crate) async fn rehearse<R: Runtime>(
             outcome.restored_identity = Some(identity_pubkey);
         }
     }
-    if let Some(note) = removal_note {
-        return Err(Failure::error(format!(
-            "the rehearsal ran ({}), but {note}",
-            outcome.summary()
-        )));
+    if let Err(source) = removed {
+        return Err(Error::ThrowawayLeft {
+            summary: outcome.summary(),
+            source: Box::new(source),
+        });
     }
     Ok(outcome)
 }
@@ -141,18 +140,16 @@ async fn restore<H>(
     t: &Throwaway<H>,
     password: &[u8],
     words: &[String],
-) -> Result<Restored, Failure> {
+) -> Result<Restored, LndError> {
     let opts = ClientOptions {
         cert_label: "the throwaway lnd's tls.cert".to_string(),
         ..ClientOptions::default()
     };
-    let client =
-        LndClient::connect(&t.access.addr, &t.access.tls_cert_pem, opts).map_err(Failure::from)?;
+    let client = LndClient::connect(&t.access.addr, &t.access.tls_cert_pem, opts)?;
     let deadline = Instant::now() + RESTORE_DEADLINE;
     client
         .wait_for_state(&[WalletState::NonExisting], deadline)
-        .await
-        .map_err(Failure::from)?;
+        .await?;
     let params = InitWalletParams {
         wallet_password: password,
         mnemonic: words,
@@ -173,15 +170,14 @@ async fn restore<H>(
         }
         // Anything else (a connection lost, lnd gone) says nothing about
         // the seed: the rehearsal could not run.
-        Err(e) => return Err(Failure::from(e)),
+        Err(e) => return Err(e),
     };
     client
         .wait_for_state(&[WalletState::ServerActive], deadline)
-        .await
-        .map_err(Failure::from)?;
+        .await?;
     let authed = client.with_macaroon(&admin);
-    let info = authed.get_info().await.map_err(Failure::from)?;
-    let accounts = authed.list_accounts().await.map_err(Failure::from)?;
+    let info = authed.get_info().await?;
+    let accounts = authed.list_accounts().await?;
     Ok(Restored::Wallet {
         identity_pubkey: info.identity_pubkey,
         accounts,

@@ -46,7 +46,6 @@ pub(crate) enum Error {
 impl Error {
     /// Whether the error already shows lnd's last log lines (a failed
     /// start), so apply does not attach them a second time.
-    #[allow(dead_code)] // apply asks once its own errors are typed
     pub(crate) fn has_lnd_logs(&self) -> bool {
         matches!(self, Error::NoStart { .. })
     }

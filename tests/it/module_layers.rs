@@ -41,6 +41,9 @@ const TYPED_ERROR_MODULES: &[&str] = &[
     "watchonly",
     "desired",
     "runtime",
+    "observe.rs",
+    "reconcile",
+    "apply",
 ];
 
 /// `file:line: text` for every line of `text` that names `Failure` (as a

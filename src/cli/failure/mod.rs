@@ -4,12 +4,15 @@
 //! hints decided. Messages are the error's Display plus its source chain
 //! ([`crate::error::chain`]).
 
+mod apply;
 mod bundle;
 mod dirguard;
 mod docker;
 mod lnd;
 mod manifest;
+mod observe;
 mod plan;
+mod reconcile;
 mod runtime;
 mod secrets;
 mod wallet;
