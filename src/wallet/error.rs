@@ -55,7 +55,7 @@ pub(crate) enum Error {
     SeedRejected {
         path: PathBuf,
         #[source]
-        source: LndError,
+        source: SeedRefusal,
     },
     #[error("{} does not unlock this wallet", path.display())]
     WrongPassword { path: PathBuf },
@@ -94,4 +94,25 @@ pub(crate) enum Error {
          keys, so lsm keeps it"
     )]
     RehearsalFailed { summary: String },
+}
+
+/// lnd's refusal of seed words, without any word it named: aezeed names
+/// the word it does not know, and a seed word is a secret.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SeedRefusal {
+    #[error("a word is not in the aezeed word list")]
+    NotInWordList,
+    #[error(transparent)]
+    Lnd(LndError),
+}
+
+impl SeedRefusal {
+    /// lnd's error as it may be shown.
+    pub(crate) fn of(e: LndError) -> SeedRefusal {
+        if e.to_string().contains("isn't a part of default word list") {
+            SeedRefusal::NotInWordList
+        } else {
+            SeedRefusal::Lnd(e)
+        }
+    }
 }

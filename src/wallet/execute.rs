@@ -244,7 +244,7 @@ fn restore_refused(files: &WalletFiles, e: LndError) -> Error {
     if rejected.iter().any(|r| message.contains(r)) {
         Error::SeedRejected {
             path: files.seed_path(),
-            source: e,
+            source: super::SeedRefusal::of(e),
         }
     } else {
         Error::Lnd(e)

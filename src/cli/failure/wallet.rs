@@ -91,6 +91,7 @@ fn verdict(e: &Error) -> (Exit, Option<&'static str>) {
 mod tests {
     use super::*;
     use crate::lnd::error::LndError;
+    use crate::wallet::SeedRefusal;
     use crate::wallet::files::WalletFiles;
 
     #[test]
@@ -135,7 +136,7 @@ mod tests {
     fn lnd_refusing_the_words_names_seed_txt_and_lnd_s_reason() {
         let f = Failure::from(Error::SeedRejected {
             path: "/s/seed.txt".into(),
-            source: LndError::Internal("invalid mnemonic".into()),
+            source: SeedRefusal::of(LndError::Internal("invalid mnemonic".into())),
         });
         assert_eq!(f.exit, Exit::Blocked);
         assert_eq!(
@@ -146,6 +147,24 @@ mod tests {
             f.hints,
             ["restore the original seed.txt from your offline backup"]
         );
+    }
+
+    #[test]
+    fn a_word_lnd_names_is_never_shown() {
+        let status =
+            tonic::Status::unknown("word zebra isn't a part of default word list (index=3)");
+        let f = Failure::from(Error::SeedRejected {
+            path: "/s/seed.txt".into(),
+            source: SeedRefusal::of(LndError::Other {
+                method: "InitWallet".into(),
+                status: Box::new(status),
+            }),
+        });
+        assert_eq!(
+            f.message,
+            "lnd rejected the words in /s/seed.txt: a word is not in the aezeed word list"
+        );
+        assert!(!f.to_string().contains("zebra"), "{f}");
     }
 
     #[test]
