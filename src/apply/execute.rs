@@ -248,7 +248,10 @@ async fn final_check<R: Runtime>(rt: &R, desired: &Desired) -> Result<(), Error>
 
 /// `e` with lnd's last log lines after it, unless it shows them already.
 async fn with_logs<R: Runtime>(rt: &R, e: Error) -> Error {
-    if e.has_lnd_logs() {
+    // lnd logs a refused restore with the word it does not know, a seed
+    // word; its log lines add nothing to that refusal.
+    let seed_refused = matches!(e, Error::Wallet(crate::wallet::Error::SeedRejected { .. }));
+    if seed_refused || e.has_lnd_logs() {
         return e;
     }
     let lines = rt.recent_logs(15).await;

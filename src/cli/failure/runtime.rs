@@ -302,4 +302,34 @@ mod tests {
             ["use supervisor = \"process\", or run lsm on a host booted with systemd"]
         );
     }
+
+    /// Review pin: io errors that wrap another error (tempfile's PathError)
+    /// and rustix's Errno render exactly as the old `format!("...: {e}")`
+    /// did: `chain` adds no second copy of the cause.
+    #[test]
+    fn wrapped_io_and_errno_causes_render_as_before() {
+        let parent = std::path::PathBuf::from("/nonexistent-lsm-review2");
+        let source = tempfile::Builder::new()
+            .prefix("lsm-rehearsal-")
+            .tempdir_in(&parent)
+            .unwrap_err();
+        let old = format!(
+            "cannot create a temp directory in {}: {source}",
+            parent.display()
+        );
+        let f = Failure::from(Error::from(NativeError::TempDir { parent, source }));
+        assert_eq!(f.message, old);
+        assert!(f.hints.is_empty());
+
+        let errno = rustix::io::Errno::PERM;
+        let f = Failure::from(Error::from(NativeError::Pidfd {
+            pid: 7,
+            source: errno,
+        }));
+        assert_eq!(
+            f.message,
+            format!("cannot open a pidfd on lnd (pid 7): {errno}")
+        );
+        assert_eq!(f.hints, ["lsm needs Linux 5.3 or newer to stop lnd safely"]);
+    }
 }
