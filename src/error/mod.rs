@@ -49,6 +49,15 @@ impl Failure {
         self
     }
 
+    /// Adds each of `hints`: none or one (an `Option`), or several.
+    pub(crate) fn with_hints<H: Into<String>>(
+        mut self,
+        hints: impl IntoIterator<Item = H>,
+    ) -> Self {
+        self.hints.extend(hints.into_iter().map(Into::into));
+        self
+    }
+
     /// Attaches the located problems behind this failure (for `--json`).
     pub(crate) fn with_problems(mut self, problems: Vec<JsonProblem>) -> Self {
         self.problems = problems;

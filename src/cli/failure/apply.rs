@@ -87,11 +87,7 @@ impl From<Error> for Failure {
             | Error::PendingGone
             | Error::NotWatchOnly { .. } => (Exit::Error, None),
         };
-        let f = Failure::with_exit(exit, chain(&e));
-        match hint {
-            Some(h) => f.hint(h),
-            None => f,
-        }
+        Failure::with_exit(exit, chain(&e)).with_hints(hint)
     }
 }
 

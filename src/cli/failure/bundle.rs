@@ -9,11 +9,7 @@ impl From<Error> for Failure {
         if let Error::Dir(dir) = e {
             return dir.into();
         }
-        let f = Failure::error(chain(&e));
-        match hint(&e) {
-            Some(h) => f.hint(h),
-            None => f,
-        }
+        Failure::error(chain(&e)).with_hints(hint(&e))
     }
 }
 

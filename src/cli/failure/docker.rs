@@ -7,11 +7,7 @@ use crate::error::Failure;
 impl From<DockerError> for Failure {
     fn from(e: DockerError) -> Self {
         let hint = hint(&e);
-        let f = Failure::error(crate::error::chain(&e));
-        match hint {
-            Some(h) => f.hint(h),
-            None => f,
-        }
+        Failure::error(crate::error::chain(&e)).with_hints(hint)
     }
 }
 

@@ -55,11 +55,7 @@ impl From<LndError> for Failure {
             }
             LndError::Protocol { .. } | LndError::Other { .. } | LndError::Internal(_) => None,
         };
-        let failure = Failure::error(crate::error::chain(&e));
-        match hint {
-            Some(h) => failure.hint(h),
-            None => failure,
-        }
+        Failure::error(crate::error::chain(&e)).with_hints(hint)
     }
 }
 

@@ -22,11 +22,7 @@ impl From<Error> for Failure {
             Error::Invalid { .. } => Some(format!("{MAKE_A_PLAN}; do not edit plan files by hand")),
             Error::Serialise(_) | Error::Write { .. } | Error::Read { .. } => None,
         };
-        let f = Failure::error(chain(&e));
-        match hint {
-            Some(h) => f.hint(h),
-            None => f,
-        }
+        Failure::error(chain(&e)).with_hints(hint)
     }
 }
 

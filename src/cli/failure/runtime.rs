@@ -41,7 +41,7 @@ impl From<DockerError> for Failure {
             DockerError::Secrets(e) => return e.into(),
             ref e => docker_verdict(e),
         };
-        with_hint(Failure::with_exit(exit, chain(&e)), hint)
+        Failure::with_exit(exit, chain(&e)).with_hints(hint)
     }
 }
 
@@ -95,7 +95,7 @@ impl From<NativeError> for Failure {
             NativeError::NotRecorded(cause) => return Failure::from(*cause).hint(STOPPED_AGAIN),
             ref e => native_verdict(e),
         };
-        with_hint(Failure::with_exit(exit, chain(&e)), hint)
+        Failure::with_exit(exit, chain(&e)).with_hints(hint)
     }
 }
 
@@ -171,13 +171,6 @@ fn native_verdict(e: &NativeError) -> (Exit, Option<&'static str>) {
         | NativeError::ThrowawayExited { .. }
         | NativeError::ThrowawayNoCert { .. }
         | NativeError::NoFreePort(_) => (Exit::Error, None),
-    }
-}
-
-fn with_hint(f: Failure, hint: Option<&'static str>) -> Failure {
-    match hint {
-        Some(h) => f.hint(h),
-        None => f,
     }
 }
 

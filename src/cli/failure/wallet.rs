@@ -15,11 +15,7 @@ impl From<Error> for Failure {
             Error::Lnd(e) => e.into(),
             e => {
                 let (exit, hint) = verdict(&e);
-                let f = Failure::with_exit(exit, chain(&e));
-                match hint {
-                    Some(h) => f.hint(h),
-                    None => f,
-                }
+                Failure::with_exit(exit, chain(&e)).with_hints(hint)
             }
         }
     }
