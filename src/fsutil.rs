@@ -155,6 +155,14 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// Seconds since the Unix epoch, as lsm stamps the records and logs it
+/// writes; 0 on a clock set before 1970, which no record can trust anyway.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,7 +98,7 @@ impl SignerLock {
         let holder = Holder {
             pid: std::process::id(),
             command: command.to_string(),
-            since: unix_now(),
+            since: crate::fsutil::unix_now(),
         };
         let record = serde_json::to_vec(&holder).unwrap_or_default();
         let written = file
@@ -133,20 +133,13 @@ fn read_holder(file: &mut File) -> Option<Holder> {
 fn held_error(path: &Path, signer: &str, holder: Option<Holder>) -> Error {
     let held_secs = holder
         .as_ref()
-        .map_or(0, |h| unix_now().saturating_sub(h.since));
+        .map_or(0, |h| crate::fsutil::unix_now().saturating_sub(h.since));
     Error::LockHeld {
         signer: signer.to_string(),
         path: path.to_path_buf(),
         holder,
         held_secs,
     }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub(crate) async fn rehearse<R: Runtime>(
     let started = std::time::Instant::now();
     let mut outcome = Outcome {
         format_version: FORMAT_VERSION,
-        ran_at: now(),
+        ran_at: crate::fsutil::unix_now(),
         passed: false,
         seed_sha256,
         network: network.to_string(),
@@ -202,13 +202,6 @@ fn aezeed_refusal(message: &str) -> Option<&'static str> {
     } else {
         return None;
     })
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -26,7 +26,6 @@ use crate::wallet::files::WalletFiles;
 use crate::wallet::identity::{self, IdentityRecord, Origin};
 use crate::wallet::seed;
 use std::os::unix::fs::PermissionsExt;
-use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 use zeroize::Zeroizing;
 
@@ -146,10 +145,7 @@ pub(crate) async fn create(
 
     // Durable before lnd ever sees the words, with the birthday in the same
     // file so a crash can never separate them.
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let now = crate::fsutil::unix_now();
     files.prepare_dir()?;
     secrets::write_new(
         &files.dir,

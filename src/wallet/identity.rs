@@ -95,7 +95,7 @@ impl IdentityRecord {
             identity_pubkey: identity_pubkey.to_string(),
             seed_sha256: seed_sha256.to_string(),
             origin,
-            recorded_at: now(),
+            recorded_at: crate::fsutil::unix_now(),
         }
     }
 }
@@ -121,13 +121,6 @@ pub(crate) struct IdentityView {
     pub pending: Option<Pending>,
     /// [`seed_fingerprint`] of seed.txt, when it is usable.
     pub seed_sha256: Option<String>,
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// Reads a small JSON file of lsm's from `dir` (the identity record, its
@@ -193,7 +186,7 @@ pub(crate) fn write_pending(
         network: network.to_string(),
         seed_sha256: seed_sha256.to_string(),
         origin,
-        written_at: now(),
+        written_at: crate::fsutil::unix_now(),
     };
     let mut bytes = serde_json::to_vec_pretty(&pending).map_err(io::Error::other)?;
     bytes.push(b'\n');

@@ -73,10 +73,7 @@ impl Record {
             argv: Vec::new(),
             conf_sha256: launch.conf_sha256.to_string(),
             dial: launch.dial.to_string(),
-            started_at: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
+            started_at: crate::fsutil::unix_now(),
         }
     }
 

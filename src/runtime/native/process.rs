@@ -131,10 +131,7 @@ pub(crate) fn spawn(exe: &Path, args: &[String], log: &Path) -> Result<Child, Er
         "{LOG_MARKER}{} {} (unix time {})",
         exe.display(),
         args.join(" "),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
+        crate::fsutil::unix_now()
     );
     let err = out.try_clone().map_err(|source| Error::OpenLog {
         path: log.to_path_buf(),
