@@ -193,7 +193,7 @@ fn aezeed_refusal(message: &str) -> Option<&'static str> {
     Some(if message == "invalid passphrase" {
         "invalid passphrase: the seed was made with an aezeed passphrase, and lsm restores \
          with none"
-    } else if message.contains("isn't a part of default word list") {
+    } else if message.contains(crate::wallet::UNKNOWN_WORD) {
         "a word is not in the aezeed word list"
     } else if message.contains("checksum doesn't match") {
         "the mnemonic's checksum does not match"

@@ -106,10 +106,14 @@ pub(crate) enum SeedRefusal {
     Lnd(LndError),
 }
 
+/// What aezeed (lnd v0.20.0-beta aezeed/errors.go) says around the word
+/// it does not know: a message holding it names a seed word.
+pub(crate) const UNKNOWN_WORD: &str = "isn't a part of default word list";
+
 impl SeedRefusal {
     /// lnd's error as it may be shown.
     pub(crate) fn of(e: LndError) -> SeedRefusal {
-        if e.to_string().contains("isn't a part of default word list") {
+        if e.to_string().contains(UNKNOWN_WORD) {
             SeedRefusal::NotInWordList
         } else {
             SeedRefusal::Lnd(e)

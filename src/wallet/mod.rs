@@ -12,4 +12,4 @@ pub(crate) mod proof;
 pub(crate) mod rehearsal;
 pub(crate) mod seed;
 
-pub(crate) use error::{Error, SeedRefusal};
+pub(crate) use error::{Error, SeedRefusal, UNKNOWN_WORD};
